@@ -1,1 +1,23 @@
-export const x = 1;
+/**
+ * PDQ perceptual hashing, bit-exact with Meta's reference given the same decoded pixels.
+ * Pure TypeScript with no Node or DOM dependency: runs in Node, browsers and workers.
+ * @packageDocumentation
+ */
+export type {
+  ImagePixels,
+  PdqHash,
+  PdqOptions,
+  PdqResult,
+  DihedralName,
+  PdqDihedralResult,
+} from './types.js';
+export { DIHEDRAL_NAMES } from './types.js';
+export { pdqHash, pdqHashDihedral, pdqHashFromLuma, MIN_SIDE } from './pdq-hasher.js';
+export { collapseGrey, PRE_RESIZE_SIDE } from './luma.js';
+export { toHex, fromHex, isPdqHex, hammingDistance, PDQ_HASH_BYTES } from './hash-codec.js';
+export { PdqError, type PdqErrorCode } from './pdq-error.js';
+
+/** Meta's recommended match threshold: hashes within this Hamming distance are similar (≤ 31). */
+export const PDQ_MATCH_THRESHOLD = 31;
+/** Meta's recommended quality floor: discard hashes of quality below this (≤ 49). */
+export const PDQ_MIN_QUALITY = 50;

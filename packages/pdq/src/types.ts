@@ -35,7 +35,16 @@ export interface PdqResult {
 }
 
 /** The eight dihedral variants, in the order the reference prints them. */
-export const DIHEDRAL_NAMES = ['orig', 'rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm'] as const;
+export const DIHEDRAL_NAMES = [
+  'orig',
+  'rot90',
+  'rot180',
+  'rot270',
+  'flipx',
+  'flipy',
+  'flipp',
+  'flipm',
+] as const;
 
 /** Name of one dihedral variant (`flipx` swaps top and bottom, `flipy` mirrors left and right). */
 export type DihedralName = (typeof DIHEDRAL_NAMES)[number];
