@@ -5,9 +5,12 @@ import type { ImagePixels } from './types.js';
 export const PRE_RESIZE_SIDE = 512;
 
 // Rec.601 weights rounded to f32, applied to 0–255 code values (SPEC §2.3).
-const LUMA_R = Math.fround(0.299);
-const LUMA_G = Math.fround(0.587);
-const LUMA_B = Math.fround(0.114);
+// Each product f32(weight · sample) depends on one 8-bit sample only, so it is tabulated.
+const weighted = (weight: number): Float32Array =>
+  new Float32Array(256).map((_, sample) => Math.fround(Math.fround(weight) * sample));
+const LUMA_R = weighted(0.299);
+const LUMA_G = weighted(0.587);
+const LUMA_B = weighted(0.114);
 
 /** A luma plane in f32, row-major, `width * height` samples. */
 export interface LumaPlane {
@@ -77,8 +80,8 @@ export function toLuma(pixels: ImagePixels, preResize: boolean): LumaPlane {
     } else {
       for (let x = 0; x < outWidth; x++) {
         const p = row + columnOffsets[x]!;
-        const rg = Math.fround(Math.fround(LUMA_R * data[p]!) + Math.fround(LUMA_G * data[p + 1]!));
-        luma[out++] = Math.fround(rg + Math.fround(LUMA_B * data[p + 2]!));
+        const rg = Math.fround(LUMA_R[data[p]!]! + LUMA_G[data[p + 1]!]!);
+        luma[out++] = rg + LUMA_B[data[p + 2]!]!;
       }
     }
   }

@@ -1,5 +1,5 @@
 import { PDQ_HASH_BYTES } from './hash-codec.js';
-import { jaroszBlur } from './jarosz-filter.js';
+import { blurAndDecimate } from './jarosz-filter.js';
 import { BUFFER_SIDE, DCT_SIDE, dct16 } from './dct.js';
 import { toLuma, type LumaPlane } from './luma.js';
 import { PdqError } from './pdq-error.js';
@@ -77,22 +77,9 @@ function dctOf(plane: LumaPlane, alwaysBlur: boolean): { dct: Float32Array | nul
     // The reference's non-dihedral path copies a 64×64 plane as is, without blurring (SPEC §2.4).
     buffer64 = luma;
   } else {
-    jaroszBlur(luma, new Float32Array(luma.length), width, height);
-    buffer64 = decimate(luma, width, height);
+    buffer64 = blurAndDecimate(luma, width, height, BUFFER_SIDE);
   }
   return { dct: dct16(buffer64), quality: quality(buffer64) };
-}
-
-/** Point-samples the blurred plane near each cell centre of a 64×64 grid (SPEC §2.6). */
-function decimate(plane: Float32Array, width: number, height: number): Float32Array {
-  const out = new Float32Array(BUFFER_SIDE * BUFFER_SIDE);
-  for (let i = 0; i < BUFFER_SIDE; i++) {
-    const row = Math.floor(((i + 0.5) * height) / BUFFER_SIDE) * width;
-    for (let j = 0; j < BUFFER_SIDE; j++) {
-      out[i * BUFFER_SIDE + j] = plane[row + Math.floor(((j + 0.5) * width) / BUFFER_SIDE)]!;
-    }
-  }
-  return out;
 }
 
 /**
