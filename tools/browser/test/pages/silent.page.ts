@@ -1,0 +1,2 @@
+// Test page: never reports.
+export {};
