@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runInBrowser, type BrowserRun } from '../../../../tools/browser/index.js';
+import { PDQ_FIXTURES } from '../../../../tools/test-fixtures.js';
 import { describeFailures, fixtureFile, parseVectorsTsv, type CheckResult } from '../vectors.body.js';
 import type { VectorsPageParams, VectorsPageReport } from './vectors.page.js';
 
-const FIXTURES = '/work/shared/pdq';
+const FIXTURES = PDQ_FIXTURES;
 const ENTRY = fileURLToPath(new URL('./vectors.page.ts', import.meta.url));
 
 const rows = parseVectorsTsv(readFileSync(join(FIXTURES, 'vectors.tsv'), 'utf8'));
