@@ -1,0 +1,30 @@
+// Messages between the hashing pool and its workers. Internal: not exported from the package.
+import type { DecodeOptions } from './sharp-image-decoder.js';
+import type { HashOptions, ImageHashes } from './image-hasher.js';
+import type { MediaErrorCode } from './media-decode-error.js';
+
+/** Faults a worker can be asked to simulate, only when the pool was created with `testHooks`. */
+export type InjectedFault = 'crash' | 'hang';
+
+/** Data every worker starts with. */
+export interface HashingWorkerData {
+  readonly decode: DecodeOptions;
+  readonly testHooks: boolean;
+  /** Source mode only: URL of the TypeScript worker module the bootstrap imports. */
+  readonly entry?: string;
+}
+
+/** One job for a worker. */
+export interface HashingRequest {
+  readonly id: number;
+  readonly source:
+    { readonly kind: 'bytes'; readonly bytes: Uint8Array } | { readonly kind: 'file'; readonly path: string };
+  readonly options: HashOptions;
+  readonly fault?: InjectedFault;
+}
+
+/** What a worker sends back. */
+export type HashingResponse =
+  | { readonly type: 'ready' }
+  | { readonly type: 'result'; readonly id: number; readonly hashes: ImageHashes }
+  | { readonly type: 'error'; readonly id: number; readonly code: MediaErrorCode; readonly message: string };

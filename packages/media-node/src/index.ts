@@ -1,0 +1,39 @@
+/**
+ * Image decoding (sharp/libvips, behind limits) and hashing for Node: the only package that
+ * imports sharp. Decodes the way Meta's PDQ reference does, so hashes match its vectors.
+ * @packageDocumentation
+ */
+export {
+  MediaDecodeError,
+  MEDIA_ERROR_CODES,
+  isMediaDecodeError,
+  type MediaErrorCode,
+} from './media-decode-error.js';
+export { IMAGE_FORMATS, sniffImageFormat, type ImageFormat } from './image-format-sniffer.js';
+export {
+  decodeImage,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_DECODE_TIMEOUT_MS,
+  type DecodeOptions,
+  type DecodedImage,
+  type DecodeStrictness,
+} from './sharp-image-decoder.js';
+export { digestBytes, type FileDigests } from './file-digests.js';
+export { readImageFile } from './image-file-reader.js';
+export {
+  hashImageBytes,
+  hashImageFile,
+  hashPixels,
+  type HashOptions,
+  type InProcessHashOptions,
+  type ImageHashes,
+} from './image-hasher.js';
+export {
+  createHashingPool,
+  DEFAULT_POOL_TIMEOUT_MS,
+  type HashingPool,
+  type HashingPoolOptions,
+  type HashingPoolStats,
+  type PoolHashOptions,
+} from './hashing-pool.js';

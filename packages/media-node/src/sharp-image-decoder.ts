@@ -1,0 +1,300 @@
+import { collapseGrey, type ImagePixels } from '@hashline/pdq';
+import sharp, { type Metadata } from 'sharp';
+import { sniffImageFormat, IMAGE_FORMATS, type ImageFormat } from './image-format-sniffer.js';
+import { MediaDecodeError } from './media-decode-error.js';
+
+/** Default byte limit: 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** Default pixel limit: 40 megapixels (width × height of one frame). */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+/** Default decode time limit. */
+export const DEFAULT_DECODE_TIMEOUT_MS = 30_000;
+
+/**
+ * How strictly damaged data is refused (sharp's `failOn`): `'truncated'` refuses cut-off files,
+ * `'error'` also refuses data the codec reports as an error, `'warning'` refuses any codec
+ * warning (it rejects many real-world camera JPEGs with stray bytes).
+ */
+export type DecodeStrictness = 'truncated' | 'error' | 'warning';
+
+/** Limits and choices of {@link decodeImage}. Every field has a safe default. */
+export interface DecodeOptions {
+  /** Maximum input size in bytes (default {@link DEFAULT_MAX_BYTES}). */
+  readonly maxBytes?: number;
+  /** Maximum width × height, read from the header before decoding (default {@link DEFAULT_MAX_PIXELS}). */
+  readonly maxPixels?: number;
+  /**
+   * Time limit in milliseconds (default {@link DEFAULT_DECODE_TIMEOUT_MS}). libvips enforces it in
+   * whole seconds, rounded up, and checks it between chunks of work.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Apply the EXIF orientation tag (default `false`). Meta's reference ignores it and hashes the
+   * stored pixels, so keep the default when matching reference hashes.
+   */
+  readonly autoOrient?: boolean;
+  /** Damaged-data policy (default `'error'`: truncated files and codec errors are refused). */
+  readonly failOn?: DecodeStrictness;
+  /** Accepted formats (default: all of {@link IMAGE_FORMATS}); others fail as unsupported. */
+  readonly formats?: readonly ImageFormat[];
+}
+
+/** Decoded 8-bit pixels: one channel (grey) or three (RGB), no alpha, as the PDQ reference sees them. */
+export interface DecodedImage extends ImagePixels {
+  readonly data: Uint8Array;
+  readonly channels: 1 | 3;
+  /** The format found by magic bytes. */
+  readonly format: ImageFormat;
+}
+
+// libvips loaders this package needs, by GObject type name. Everything else (SVG, PDF, the
+// ImageMagick bridge, matrix/CSV/VIPS, FITS, OpenSlide…) stays blocked: those are the "untrusted"
+// loaders with the worst fuzzing record, and we only ever decode buffers.
+const ALLOWED_LOADERS: Readonly<Record<ImageFormat, string>> = {
+  jpeg: 'VipsForeignLoadJpegBuffer',
+  png: 'VipsForeignLoadPngBuffer',
+  webp: 'VipsForeignLoadWebpBuffer',
+  gif: 'VipsForeignLoadNsgifBuffer',
+  tiff: 'VipsForeignLoadTiffBuffer',
+  avif: 'VipsForeignLoadHeifBuffer',
+  heif: 'VipsForeignLoadHeifBuffer',
+};
+
+let policyApplied = false;
+
+/**
+ * Applies the process-wide libvips policy once: every loader blocked except the allow-list, and
+ * the operation cache off (a hashing service never decodes the same bytes twice, and cached
+ * images would keep decoded pixels alive). It is process-wide because libvips is: this package is
+ * the only one allowed to import sharp, so it owns the policy.
+ */
+export function applySharpPolicy(): void {
+  if (policyApplied) return;
+  sharp.block({ operation: ['VipsForeignLoad'] });
+  sharp.unblock({ operation: [...new Set(Object.values(ALLOWED_LOADERS))] });
+  sharp.cache(false);
+  policyApplied = true;
+}
+
+function positiveOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`DecodeOptions.${name} must be a positive number, got ${String(value)}.`);
+  }
+  return value;
+}
+
+// libvips messages are short codec diagnostics; cap and sanitise them so a log line stays a line.
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  let clean = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    clean += code < 0x20 || code === 0x7f ? ' ' : ch;
+    if (clean.length >= 300) break;
+  }
+  return clean.trim();
+}
+
+/** Maps a sharp/libvips failure to a typed error. Exported for tests. */
+export function mapSharpError(error: unknown, format: ImageFormat): MediaDecodeError {
+  const detail = describe(error);
+  if (/pixel limit/i.test(detail)) {
+    return new MediaDecodeError(
+      'MEDIA_TOO_MANY_PIXELS',
+      `The ${format} image exceeds the pixel limit: ${detail}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (/^timeout\b/i.test(detail)) {
+    return new MediaDecodeError('MEDIA_TIMEOUT', `Decoding the ${format} image timed out (${detail}).`, {
+      cause: error,
+    });
+  }
+  if (/unsupported image format/i.test(detail)) {
+    return new MediaDecodeError(
+      'MEDIA_UNSUPPORTED_FORMAT',
+      `No enabled decoder accepts this ${format} input.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  // libheif without the needed codec (the prebuilt sharp decodes AV1 but not HEVC).
+  if ((format === 'heif' || format === 'avif') && /(unsupported|no decoding plugin|codec)/i.test(detail)) {
+    return new MediaDecodeError(
+      'MEDIA_UNSUPPORTED_FORMAT',
+      `This build cannot decode the ${format} codec: ${detail}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new MediaDecodeError('MEDIA_CORRUPT', `The ${format} image is damaged or truncated: ${detail}`, {
+    cause: error,
+  });
+}
+
+/** ImageMagick's 16→8-bit scaling, round(v / 257) (not the low byte, and not v >> 8). */
+function reduce16(samples: Buffer, bands: number, keep: 1 | 3): Uint8Array {
+  // sharp hands over native-endian ushort samples; its buffers are freshly allocated and aligned,
+  // but copy if not rather than read misaligned.
+  const aligned = samples.byteOffset % 2 === 0 ? samples : Buffer.from(samples);
+  const words = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 1);
+  const pixels = words.length / bands;
+  const out = new Uint8Array(pixels * keep);
+  for (let i = 0, o = 0; i < pixels; i++) {
+    const p = i * bands;
+    for (let k = 0; k < keep; k++) out[o++] = ((words[p + k]! + 128) / 257) | 0;
+  }
+  return out;
+}
+
+/**
+ * ImageMagick's built-in CMYK→RGB, which the reference gets when it decodes a CMYK JPEG without
+ * colour management: R = (255 − C)(255 − K) / 255, rounded (likewise G with M, B with Y).
+ */
+function cmykToRgb(samples: Buffer, bands: number): Uint8Array {
+  const pixels = samples.length / bands;
+  const out = new Uint8Array(pixels * 3);
+  for (let i = 0, o = 0; i < pixels; i++) {
+    const p = i * bands;
+    const k = 255 - samples[p + 3]!;
+    out[o++] = (((255 - samples[p]!) * k + 127) / 255) | 0;
+    out[o++] = (((255 - samples[p + 1]!) * k + 127) / 255) | 0;
+    out[o++] = (((255 - samples[p + 2]!) * k + 127) / 255) | 0;
+  }
+  return out;
+}
+
+/**
+ * Decodes an image to the 8-bit pixels Meta's PDQ reference would hash, behind limits.
+ *
+ * The choices follow the reference front end (ImageMagick `convert FILE pnm:-`, SPEC §2.1):
+ * full resolution (the 512 pre-resize is `pdqHash`'s job); EXIF orientation ignored unless
+ * `autoOrient`; embedded ICC profiles ignored; alpha dropped, not composited (the colour under a
+ * transparent pixel is kept); palettes expanded; CMYK converted with ImageMagick's naive formula;
+ * 16-bit samples reduced as round(v / 257); only the first frame of GIF, WebP, TIFF and HEIF;
+ * grey images, and colour images whose every pixel has R = G = B, returned as one channel.
+ *
+ * Order of the gates: size, magic bytes (allow-list), header (pixel limit), then decoding under
+ * a time limit with truncation treated as an error.
+ * @throws {MediaDecodeError} with a stable code for every refused or broken input
+ */
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const maxBytes = positiveOption(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes');
+  const maxPixels = positiveOption(options.maxPixels, DEFAULT_MAX_PIXELS, 'maxPixels');
+  const timeoutMs = positiveOption(options.timeoutMs, DEFAULT_DECODE_TIMEOUT_MS, 'timeoutMs');
+  const failOn = options.failOn ?? 'error';
+  const formats = options.formats ?? IMAGE_FORMATS;
+
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError('decodeImage expects a Uint8Array (a Buffer works).');
+  }
+  if (bytes.byteLength === 0) throw new MediaDecodeError('MEDIA_EMPTY', 'The input is empty (0 bytes).');
+  if (bytes.byteLength > maxBytes) {
+    throw new MediaDecodeError(
+      'MEDIA_TOO_LARGE',
+      `The input has ${bytes.byteLength} bytes, over the limit of ${maxBytes}.`,
+    );
+  }
+  const format = sniffImageFormat(bytes);
+  if (format === undefined || !formats.includes(format)) {
+    throw new MediaDecodeError(
+      'MEDIA_UNSUPPORTED_FORMAT',
+      format === undefined
+        ? `The input is not an accepted image (expected ${formats.join(', ')}).`
+        : `The ${format} format is not accepted here (expected ${formats.join(', ')}).`,
+    );
+  }
+  applySharpPolicy();
+
+  // A Buffer view of the caller's bytes, without copying.
+  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const base = {
+    failOn,
+    limitInputPixels: Math.floor(maxPixels),
+    autoOrient: options.autoOrient === true,
+    ignoreIcc: true, // ImageMagick's pnm: output applies no colour profile
+    pages: 1,
+    page: 0,
+  } as const;
+
+  let metadata: Metadata;
+  try {
+    // Header only: no pixel is decoded before the pixel limit is checked.
+    metadata = await sharp(input, { ...base, limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw mapSharpError(error, format);
+  }
+  const { width, height } = metadata;
+  if (!(width > 0 && height > 0)) {
+    throw new MediaDecodeError('MEDIA_CORRUPT', `The ${format} header declares no usable size.`);
+  }
+  if (width * height > maxPixels) {
+    throw new MediaDecodeError(
+      'MEDIA_TOO_MANY_PIXELS',
+      `The ${format} header declares ${width}×${height} = ${width * height} pixels, over the limit of ${maxPixels}.`,
+    );
+  }
+
+  const pipeline = sharp(input, base).timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
+  try {
+    if (metadata.space === 'cmyk') {
+      // Keep the raw CMYK bands (sharp would otherwise convert through an ICC profile).
+      const { data, info } = await pipeline
+        .pipelineColourspace('cmyk')
+        .toColourspace('cmyk')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      return finish(cmykToRgb(data, info.channels), info.width, info.height, 3, format);
+    }
+    if (metadata.depth === 'ushort') {
+      const grey = metadata.space === 'grey16' || metadata.space === 'b-w';
+      const { data, info } = await pipeline
+        .toColourspace(grey ? 'grey16' : 'rgb16')
+        .raw({ depth: 'ushort' })
+        .toBuffer({ resolveWithObject: true });
+      const keep = grey ? 1 : 3;
+      return finish(reduce16(data, info.channels, keep), info.width, info.height, keep, format);
+    }
+    const grey = metadata.space === 'b-w';
+    const { data, info } = await pipeline
+      .toColourspace(grey ? 'b-w' : 'srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1 && info.channels !== 3) {
+      throw new MediaDecodeError(
+        'MEDIA_INTERNAL',
+        `Unexpected ${info.channels}-band output for a ${format} image.`,
+      );
+    }
+    return finish(data, info.width, info.height, info.channels, format);
+  } catch (error) {
+    if (error instanceof MediaDecodeError) throw error;
+    throw mapSharpError(error, format);
+  }
+}
+
+function finish(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  format: ImageFormat,
+): DecodedImage {
+  // ImageMagick writes a grey PNM whenever every pixel has R = G = B, and the reference then takes
+  // the grey luma path (SPEC §2.1, §2.3).
+  const pixels =
+    channels === 3 ? collapseGrey({ data, width, height, channels }) : { data, width, height, channels };
+  return {
+    data: pixels.data as Uint8Array,
+    width,
+    height,
+    channels: pixels.channels === 1 ? 1 : 3,
+    format,
+  };
+}

@@ -1,0 +1,12 @@
+// Starts the hashing worker from TypeScript sources (tests, `vitest`, any run from src/).
+//
+// Plain Node 20 cannot run the .ts worker, and a worker thread does not inherit Vitest's module
+// runner. So, only when the pool itself was loaded from a .ts file, the pool starts this plain
+// JavaScript bootstrap instead of dist/hashing-worker.js. It registers module hooks for this
+// thread (see source-loader-hooks.mjs) and then imports the .ts worker named in workerData.
+// Runs from dist/ never come here; the TypeScript compiler it needs is a dev dependency.
+import { register } from 'node:module';
+import { workerData } from 'node:worker_threads';
+
+register('./source-loader-hooks.mjs', import.meta.url);
+await import(workerData.entry);
