@@ -1,0 +1,74 @@
+/**
+ * The catalogue of error codes every layer uses. A code is stable (clients branch on it); the
+ * title is a short human summary; the HTTP edge maps codes to statuses in one place
+ * (apps/server/src/http-errors.ts) and renders problem+json.
+ */
+export const ERROR_CATALOGUE = {
+  VALIDATION_FAILED: 'The request is malformed or a field is invalid.',
+  INVALID_HASH: 'A hash is not well-formed for its signal type.',
+  LOW_QUALITY_HASH: 'A PDQ hash has quality below 50 and is too unreliable to store or match.',
+  DEGENERATE_HASH: 'A hash is all zeros or all ones, which matches nothing reliably.',
+  BATCH_TOO_LARGE: 'Too many items in one request.',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than allowed.',
+  BANK_NOT_FOUND: 'No bank has that name or id.',
+  BANK_NAME_TAKEN: 'A bank with that name exists already.',
+  ENTRY_NOT_FOUND: 'No bank entry has that id.',
+  MATCH_RECORD_NOT_FOUND: 'No match record has that id.',
+  API_KEY_NOT_FOUND: 'No API key has that id.',
+  UNAUTHENTICATED: 'A valid API key is required.',
+  FORBIDDEN: 'The API key lacks the scope this operation needs.',
+  RATE_LIMITED: 'Too many requests for this API key; retry later.',
+  INDEX_NOT_READY: 'The match index is still loading.',
+  IMPORT_FORMAT_ERROR: 'An import file could not be parsed.',
+  MEDIA_EMPTY: 'The uploaded file is empty.',
+  MEDIA_TOO_LARGE: 'The uploaded file is larger than allowed.',
+  MEDIA_TOO_MANY_PIXELS: 'The image has more pixels than allowed.',
+  MEDIA_UNSUPPORTED_FORMAT: 'The file is not an image format Hashline decodes.',
+  MEDIA_CORRUPT: 'The image is truncated or corrupt.',
+  MEDIA_TIMEOUT: 'Decoding the image took too long.',
+  MEDIA_FAILED: 'The image could not be decoded.',
+  NOT_FOUND: 'No such resource.',
+  CONFLICT: 'The request conflicts with the current state.',
+  INTERNAL: 'An unexpected error occurred.',
+} as const;
+
+/** A stable error code from {@link ERROR_CATALOGUE}. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** One problem with one field or item, e.g. line 12 of an import or hash 3 of a batch. */
+export interface ErrorDetail {
+  /** Where: a JSON pointer (`/hashes/3`), a field name, or `line 12`. */
+  readonly at: string;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/**
+ * An expected failure with a stable code and a message safe to show to the caller: it never
+ * carries media, report text or contact details.
+ */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details: readonly ErrorDetail[];
+
+  constructor(
+    code: ErrorCode,
+    message: string = ERROR_CATALOGUE[code],
+    details: readonly ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True for a {@link DomainError} (also across package copies, by shape). */
+export function isDomainError(error: unknown): error is DomainError {
+  return (
+    error instanceof DomainError ||
+    (error instanceof Error &&
+      error.name === 'DomainError' &&
+      typeof (error as DomainError).code === 'string')
+  );
+}

@@ -1,0 +1,14 @@
+/**
+ * `@hashline/domain`: entities, vocabularies, services (use cases), ports and the error catalogue.
+ * Isomorphic: adapters (storage, media decoding) implement the ports; apps wire them.
+ * @packageDocumentation
+ */
+export * from './domain-error.js';
+export * from './vocabulary.js';
+export * from './banks/bank.js';
+export * from './banks/signal-validation.js';
+export * from './matching/match-record.js';
+export * from './matching/webhook-delivery.js';
+export * from './access/api-key.js';
+export * from './ports/hashline-store.js';
+export * from './ports/clock.js';

@@ -1,0 +1,110 @@
+import type { ApiKey } from '../access/api-key.js';
+import type {
+  ActiveSignal,
+  Bank,
+  BankChange,
+  BankEntry,
+  BankPatch,
+  EntryPatch,
+  NewBank,
+  NewEntry,
+} from '../banks/bank.js';
+import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
+import type { NewWebhookDelivery, WebhookDelivery } from '../matching/webhook-delivery.js';
+import type { SignalType } from '../vocabulary.js';
+
+/** The outcome of adding entries: what was created, and what was already in the bank. */
+export interface AddEntriesResult {
+  readonly created: readonly BankEntry[];
+  /** Entries whose signal type and value were already in the bank (returned, not duplicated). */
+  readonly existing: readonly BankEntry[];
+  /** The change-log sequence number after the commit (matchers at or past it can match them). */
+  readonly seq: number;
+}
+
+/** Filters for listing the entries of a bank, in id order. */
+export interface EntryQuery {
+  readonly signalType?: SignalType;
+  /** Entries with id above this (keyset pagination). */
+  readonly afterId?: number;
+  readonly limit: number;
+  readonly includeDisabled?: boolean;
+}
+
+/**
+ * Banks, entries and their change log. Every mutation commits its change-log rows in the same
+ * transaction as the data, so a replica following the log never misses a committed change, and
+ * a change is acknowledged only after it is durably committed.
+ *
+ * Errors: `BANK_NOT_FOUND`, `BANK_NAME_TAKEN`, `ENTRY_NOT_FOUND` as {@link DomainError}s.
+ */
+export interface BankStore {
+  createBank(bank: NewBank): Promise<Bank>;
+  getBank(id: number): Promise<Bank | undefined>;
+  getBankByName(name: string): Promise<Bank | undefined>;
+  listBanks(): Promise<Bank[]>;
+  updateBank(id: number, patch: BankPatch): Promise<Bank>;
+  /** Deletes the bank and all its entries (each logged as `entry_delete`), then `bank_delete`. */
+  deleteBank(id: number): Promise<void>;
+  /** The webhook secret of a bank (kept out of {@link Bank} so it is never serialised by accident). */
+  getWebhookSecret(bankId: number): Promise<string | null>;
+
+  /** Adds entries to a bank in one transaction; same signal type and value as an existing entry = existing. */
+  addEntries(bankId: number, entries: readonly NewEntry[], addedBy: string): Promise<AddEntriesResult>;
+  getEntry(id: number): Promise<BankEntry | undefined>;
+  getEntries(ids: readonly number[]): Promise<BankEntry[]>;
+  listEntries(bankId: number, query: EntryQuery): Promise<BankEntry[]>;
+  countEntries(bankId: number): Promise<number>;
+  updateEntry(id: number, patch: EntryPatch): Promise<BankEntry>;
+  deleteEntry(id: number): Promise<void>;
+
+  /** Changes with seq > `afterSeq`, in seq order, at most `limit`. */
+  changesSince(afterSeq: number, limit: number): Promise<BankChange[]>;
+  /** The highest committed seq (0 when the log is empty). */
+  latestSeq(): Promise<number>;
+  /**
+   * Active entries (entry and bank enabled) with id > `afterId`, in id order, at most `limit`:
+   * pages for loading the index at startup, with the seq they are consistent with.
+   */
+  activeSignals(afterId: number, limit: number): Promise<ActiveSignal[]>;
+}
+
+/** Stored match records. */
+export interface MatchRecordStore {
+  recordMatch(record: NewMatchRecord): Promise<MatchRecord>;
+  getMatchRecord(id: number): Promise<MatchRecord | undefined>;
+  listMatchRecords(query: MatchRecordQuery): Promise<MatchRecord[]>;
+}
+
+/** API keys (secrets stored as SHA-256 only). */
+export interface ApiKeyStore {
+  createApiKey(key: Omit<ApiKey, 'createdAt' | 'revokedAt'>): Promise<ApiKey>;
+  getApiKey(id: string): Promise<ApiKey | undefined>;
+  listApiKeys(): Promise<ApiKey[]>;
+  revokeApiKey(id: string): Promise<ApiKey>;
+}
+
+/**
+ * The webhook outbox. Deliveries are claimed with a lease so that several workers never send the
+ * same delivery at once, and a crashed worker's claims expire and are retried.
+ */
+export interface WebhookOutbox {
+  enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void>;
+  /** Pending deliveries due at `now`, leased until `now + leaseMs` (their nextAttemptAt moves there). */
+  claimDueDeliveries(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
+  markDelivered(id: number, at: Date): Promise<void>;
+  /** Records a failed attempt; `retryAt` null marks the delivery failed for good. */
+  markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  listDeliveries(query: {
+    bankId?: number;
+    status?: WebhookDelivery['status'];
+    limit: number;
+  }): Promise<WebhookDelivery[]>;
+}
+
+/** Everything Hashline persists, behind one object an app wires to SQLite or PostgreSQL. */
+export interface HashlineStore extends BankStore, MatchRecordStore, ApiKeyStore, WebhookOutbox {
+  /** Which engine, for health output. */
+  readonly engine: 'sqlite' | 'postgres' | 'memory';
+  close(): Promise<void>;
+}
