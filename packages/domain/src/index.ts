@@ -12,3 +12,7 @@ export * from './matching/webhook-delivery.js';
 export * from './access/api-key.js';
 export * from './ports/hashline-store.js';
 export * from './ports/clock.js';
+export * from './validation.js';
+export * from './banks/bank.service.js';
+export * from './matching/match-engine.js';
+export * from './matching/match.service.js';

@@ -1,0 +1,357 @@
+import { DomainError } from '../domain-error.js';
+import type { MatchEngine } from '../matching/match-engine.js';
+import type { AddEntriesResult, BankStore, EntryQuery } from '../ports/hashline-store.js';
+import { Problems, isHttpUrl, isRecord } from '../validation.js';
+import {
+  BANK_ACTIONS,
+  BANK_KINDS,
+  type BankAction,
+  ENTRY_FEEDBACK,
+  INDUSTRY_CLASSIFICATIONS,
+  UK_CATEGORIES,
+  type Classification,
+} from '../vocabulary.js';
+import {
+  DEFAULT_PDQ_THRESHOLD,
+  MAX_PDQ_THRESHOLD,
+  type Bank,
+  type BankEntry,
+  type BankPatch,
+  type EntryPatch,
+  type NewBank,
+  type NewEntry,
+  type Provenance,
+} from './bank.js';
+import { isSignalType, normalizeSignal } from './signal-validation.js';
+
+/** Most entries one call may add (imports stream in batches of this size). */
+export const MAX_ENTRIES_PER_CALL = 10_000;
+const BANK_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const MAX_NOTE = 1_000;
+
+/**
+ * Use cases on banks and their entries. Validates input into the domain's shapes, commits through
+ * the store, then waits for the local matcher to apply the commit, so a caller that was told
+ * "added" can match the entry on its very next request.
+ */
+export class BankService {
+  constructor(
+    private readonly store: BankStore,
+    private readonly engine?: MatchEngine,
+  ) {}
+
+  /** @throws {DomainError} VALIDATION_FAILED, BANK_NAME_TAKEN */
+  async createBank(input: unknown): Promise<Bank> {
+    const bank = parseNewBank(input);
+    const created = await this.store.createBank(bank);
+    await this.engine?.catchUp();
+    return created;
+  }
+
+  listBanks(): Promise<Bank[]> {
+    return this.store.listBanks();
+  }
+
+  /** Finds a bank by name (or numeric id). @throws {DomainError} BANK_NOT_FOUND */
+  async getBank(ref: string | number): Promise<Bank> {
+    const bank =
+      typeof ref === 'number' || /^\d+$/.test(ref)
+        ? await this.store.getBank(Number(ref))
+        : await this.store.getBankByName(ref);
+    if (!bank) throw new DomainError('BANK_NOT_FOUND', `No bank named ${JSON.stringify(String(ref))}.`);
+    return bank;
+  }
+
+  async updateBank(ref: string | number, input: unknown): Promise<Bank> {
+    const bank = await this.getBank(ref);
+    const updated = await this.store.updateBank(bank.id, parseBankPatch(input));
+    await this.engine?.catchUp();
+    return updated;
+  }
+
+  async deleteBank(ref: string | number): Promise<void> {
+    const bank = await this.getBank(ref);
+    await this.store.deleteBank(bank.id);
+    await this.engine?.catchUp();
+  }
+
+  /**
+   * Adds entries, all or none: any invalid item rejects the whole call with every problem listed
+   * (`/entries/3/value: ...`). Duplicates of entries already in the bank come back as `existing`.
+   */
+  async addEntries(ref: string | number, items: unknown, addedBy: string): Promise<AddEntriesResult> {
+    const bank = await this.getBank(ref);
+    if (!Array.isArray(items)) throw new DomainError('VALIDATION_FAILED', 'entries must be an array.');
+    if (items.length === 0) throw new DomainError('VALIDATION_FAILED', 'entries must not be empty.');
+    if (items.length > MAX_ENTRIES_PER_CALL) {
+      throw new DomainError(
+        'BATCH_TOO_LARGE',
+        `At most ${MAX_ENTRIES_PER_CALL} entries per request; got ${items.length}. Split the batch or use the import.`,
+      );
+    }
+    const problems = new Problems();
+    const entries = items.map((item, i) => parseNewEntry(item, `/entries/${i}`, problems));
+    problems.throwIfAny('Some entries are invalid; nothing was added');
+    const result = await this.store.addEntries(bank.id, entries as NewEntry[], addedBy);
+    await this.engine?.waitFor(result.seq);
+    return result;
+  }
+
+  /** @throws {DomainError} ENTRY_NOT_FOUND */
+  async getEntry(id: number): Promise<BankEntry> {
+    const entry = await this.store.getEntry(id);
+    if (!entry) throw new DomainError('ENTRY_NOT_FOUND', `No entry with id ${id}.`);
+    return entry;
+  }
+
+  async listEntries(ref: string | number, query: EntryQuery): Promise<{ bank: Bank; entries: BankEntry[] }> {
+    const bank = await this.getBank(ref);
+    return { bank, entries: await this.store.listEntries(bank.id, query) };
+  }
+
+  async updateEntry(id: number, input: unknown): Promise<BankEntry> {
+    await this.getEntry(id);
+    const updated = await this.store.updateEntry(id, parseEntryPatch(input));
+    await this.engine?.catchUp();
+    return updated;
+  }
+
+  async deleteEntry(id: number): Promise<void> {
+    await this.getEntry(id);
+    await this.store.deleteEntry(id);
+    await this.engine?.catchUp();
+  }
+}
+
+function parseNewBank(input: unknown): NewBank {
+  const problems = new Problems();
+  if (!isRecord(input)) throw new DomainError('VALIDATION_FAILED', 'A bank must be a JSON object.');
+  if (typeof input.name !== 'string' || !BANK_NAME.test(input.name)) {
+    problems.add('name', 'Use 1–64 lower-case letters, digits, "-" or "_", starting with a letter or digit.');
+  }
+  if (!BANK_KINDS.includes(input.kind as never)) problems.add('kind', `Use one of ${BANK_KINDS.join(', ')}.`);
+  const patch = parseBankPatchInto(input, problems);
+  problems.throwIfAny('The bank is invalid');
+  return {
+    ...patch,
+    name: input.name as string,
+    kind: input.kind as NewBank['kind'],
+    pdqThreshold: patch.pdqThreshold ?? DEFAULT_PDQ_THRESHOLD,
+  };
+}
+
+function parseBankPatch(input: unknown): BankPatch {
+  if (!isRecord(input)) throw new DomainError('VALIDATION_FAILED', 'A bank update must be a JSON object.');
+  const problems = new Problems();
+  const patch = parseBankPatchInto(input, problems);
+  if (input.name !== undefined && (typeof input.name !== 'string' || !BANK_NAME.test(input.name))) {
+    problems.add('name', 'Use 1–64 lower-case letters, digits, "-" or "_", starting with a letter or digit.');
+  }
+  if (input.kind !== undefined && !BANK_KINDS.includes(input.kind as never)) {
+    problems.add('kind', `Use one of ${BANK_KINDS.join(', ')}.`);
+  }
+  problems.throwIfAny('The bank update is invalid');
+  return {
+    ...patch,
+    ...(input.name !== undefined ? { name: input.name as string } : {}),
+    ...(input.kind !== undefined ? { kind: input.kind as NewBank['kind'] } : {}),
+  };
+}
+
+/** The optional bank fields shared by create and update. */
+function parseBankPatchInto(input: Record<string, unknown>, problems: Problems): BankPatch {
+  const patch: { -readonly [K in keyof BankPatch]: BankPatch[K] } = {};
+  const known = [
+    'name',
+    'kind',
+    'description',
+    'defaultActions',
+    'pdqThreshold',
+    'enabled',
+    'webhookUrl',
+    'webhookSecret',
+  ];
+  for (const key of Object.keys(input)) if (!known.includes(key)) problems.add(key, 'Unknown field.');
+  if (input.description !== undefined) {
+    if (typeof input.description !== 'string' || input.description.length > MAX_NOTE) {
+      problems.add('description', `A string of at most ${MAX_NOTE} characters.`);
+    } else patch.description = input.description;
+  }
+  if (input.defaultActions !== undefined) {
+    if (
+      !Array.isArray(input.defaultActions) ||
+      input.defaultActions.some((a) => !BANK_ACTIONS.includes(a as never))
+    ) {
+      problems.add('defaultActions', `A list of ${BANK_ACTIONS.join(', ')}.`);
+    } else patch.defaultActions = [...new Set(input.defaultActions as BankAction[])];
+  }
+  if (input.pdqThreshold !== undefined) {
+    const t = input.pdqThreshold;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > MAX_PDQ_THRESHOLD) {
+      problems.add(
+        'pdqThreshold',
+        `An integer from 0 to ${MAX_PDQ_THRESHOLD} (default ${DEFAULT_PDQ_THRESHOLD}).`,
+      );
+    } else patch.pdqThreshold = t;
+  }
+  if (input.enabled !== undefined) {
+    if (typeof input.enabled !== 'boolean') problems.add('enabled', 'true or false.');
+    else patch.enabled = input.enabled;
+  }
+  if (input.webhookUrl !== undefined) {
+    if (input.webhookUrl !== null && !isHttpUrl(input.webhookUrl))
+      problems.add('webhookUrl', 'An http(s) URL, or null.');
+    else patch.webhookUrl = input.webhookUrl;
+  }
+  if (input.webhookSecret !== undefined) {
+    const s = input.webhookSecret;
+    if (s !== null && (typeof s !== 'string' || s.length < 16 || s.length > 256)) {
+      problems.add('webhookSecret', 'A string of 16–256 characters, or null.');
+    } else patch.webhookSecret = s;
+  }
+  return patch;
+}
+
+/** Parses one entry of an API call or an import; problems are recorded under `at`. */
+export function parseNewEntry(input: unknown, at: string, problems: Problems): NewEntry | undefined {
+  if (!isRecord(input)) {
+    problems.add(at, 'An entry must be an object with signalType and value.');
+    return undefined;
+  }
+  const known = [
+    'signalType',
+    'value',
+    'quality',
+    'classification',
+    'provenance',
+    'reviewerCount',
+    'note',
+    'disabled',
+  ];
+  for (const key of Object.keys(input))
+    if (!known.includes(key)) problems.add(`${at}/${key}`, 'Unknown field.');
+  const signalType = input.signalType;
+  if (!isSignalType(signalType)) {
+    problems.add(`${at}/signalType`, 'Use pdq, md5, sha1 or sha256.');
+    return undefined;
+  }
+  const quality = input.quality;
+  if (quality !== undefined && quality !== null && typeof quality !== 'number') {
+    problems.add(`${at}/quality`, 'An integer from 0 to 100.');
+  }
+  const value = problems.capture(`${at}/value`, () =>
+    normalizeSignal(signalType, input.value, typeof quality === 'number' ? quality : null),
+  );
+  const classification = parseClassification(input.classification, `${at}/classification`, problems);
+  const provenance = parseProvenance(input.provenance, `${at}/provenance`, problems);
+  const reviewerCount = input.reviewerCount;
+  if (
+    reviewerCount !== undefined &&
+    (!Number.isInteger(reviewerCount) || (reviewerCount as number) < 0 || (reviewerCount as number) > 100)
+  ) {
+    problems.add(`${at}/reviewerCount`, 'An integer from 0 to 100.');
+  }
+  if (
+    input.note !== undefined &&
+    input.note !== null &&
+    (typeof input.note !== 'string' || input.note.length > MAX_NOTE)
+  ) {
+    problems.add(`${at}/note`, `A string of at most ${MAX_NOTE} characters.`);
+  }
+  if (input.disabled !== undefined && typeof input.disabled !== 'boolean')
+    problems.add(`${at}/disabled`, 'true or false.');
+  if (value === undefined) return undefined;
+  return {
+    signalType,
+    value,
+    quality: typeof quality === 'number' ? quality : null,
+    classification: classification ?? {},
+    ...(provenance ? { provenance } : {}),
+    reviewerCount: (reviewerCount as number | undefined) ?? 0,
+    note: (input.note as string | null | undefined) ?? null,
+    disabled: (input.disabled as boolean | undefined) ?? false,
+  };
+}
+
+function parseClassification(input: unknown, at: string, problems: Problems): Classification | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (!isRecord(input)) {
+    problems.add(at, 'An object with industry (A1–B2), uk (A/B/C) and/or baseline (boolean).');
+    return undefined;
+  }
+  const out: { -readonly [K in keyof Classification]: Classification[K] } = {};
+  for (const key of Object.keys(input))
+    if (!['industry', 'uk', 'baseline'].includes(key)) problems.add(`${at}/${key}`, 'Unknown field.');
+  if (input.industry !== undefined && input.industry !== null) {
+    if (!INDUSTRY_CLASSIFICATIONS.includes(input.industry as never))
+      problems.add(`${at}/industry`, 'One of A1, A2, B1, B2.');
+    else out.industry = input.industry as Classification['industry'];
+  }
+  if (input.uk !== undefined && input.uk !== null) {
+    if (!UK_CATEGORIES.includes(input.uk as never)) problems.add(`${at}/uk`, 'One of A, B, C.');
+    else out.uk = input.uk as Classification['uk'];
+  }
+  if (input.baseline !== undefined && input.baseline !== null) {
+    if (typeof input.baseline !== 'boolean') problems.add(`${at}/baseline`, 'true or false.');
+    else out.baseline = input.baseline;
+  }
+  return out;
+}
+
+function parseProvenance(input: unknown, at: string, problems: Problems): Provenance | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (
+    !isRecord(input) ||
+    typeof input.source !== 'string' ||
+    input.source.length === 0 ||
+    input.source.length > 200
+  ) {
+    problems.add(at, 'An object with source (1–200 characters), and optional externalId and member.');
+    return undefined;
+  }
+  const text = (key: 'externalId' | 'member'): string | null => {
+    const v = input[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || v.length > 200) {
+      problems.add(`${at}/${key}`, 'A string of at most 200 characters.');
+      return null;
+    }
+    return v;
+  };
+  return { source: input.source, externalId: text('externalId'), member: text('member') };
+}
+
+function parseEntryPatch(input: unknown): EntryPatch {
+  if (!isRecord(input)) throw new DomainError('VALIDATION_FAILED', 'An entry update must be a JSON object.');
+  const problems = new Problems();
+  const patch: { -readonly [K in keyof EntryPatch]: EntryPatch[K] } = {};
+  for (const key of Object.keys(input)) {
+    if (!['disabled', 'classification', 'note', 'feedback', 'reviewerCount'].includes(key))
+      problems.add(key, 'Unknown field.');
+  }
+  if (input.disabled !== undefined) {
+    if (typeof input.disabled !== 'boolean') problems.add('disabled', 'true or false.');
+    else patch.disabled = input.disabled;
+  }
+  if (input.classification !== undefined) {
+    const c = parseClassification(input.classification, 'classification', problems);
+    if (c) patch.classification = c;
+  }
+  if (input.note !== undefined) {
+    if (input.note !== null && (typeof input.note !== 'string' || input.note.length > MAX_NOTE)) {
+      problems.add('note', `A string of at most ${MAX_NOTE} characters, or null.`);
+    } else patch.note = input.note;
+  }
+  if (input.feedback !== undefined) {
+    if (input.feedback !== null && !ENTRY_FEEDBACK.includes(input.feedback as never)) {
+      problems.add('feedback', 'affirmative, negative, or null.');
+    } else patch.feedback = input.feedback as EntryPatch['feedback'];
+  }
+  if (input.reviewerCount !== undefined) {
+    if (!Number.isInteger(input.reviewerCount) || (input.reviewerCount as number) < 0)
+      problems.add('reviewerCount', 'A non-negative integer.');
+    else patch.reviewerCount = input.reviewerCount as number;
+  }
+  problems.throwIfAny('The entry update is invalid');
+  return patch;
+}

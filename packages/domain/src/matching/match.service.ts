@@ -1,0 +1,248 @@
+import type { Bank, BankEntry } from '../banks/bank.js';
+import { isSignalType, normalizeSignal } from '../banks/signal-validation.js';
+import { DomainError } from '../domain-error.js';
+import type { Clock } from '../ports/clock.js';
+import { systemClock } from '../ports/clock.js';
+import type { BankStore, MatchRecordStore, WebhookOutbox } from '../ports/hashline-store.js';
+import { Problems, isRecord } from '../validation.js';
+import type { BankAction, BankKind, Classification, SignalType } from '../vocabulary.js';
+import type { EngineMatch, MatchEngine } from './match-engine.js';
+
+/** Most hashes one match request may carry. */
+export const MAX_MATCH_BATCH = 1_000;
+
+/** One hash to match, as a caller sends it. */
+export interface MatchRequestItem {
+  readonly signalType: SignalType;
+  readonly value: string;
+  /** PDQ quality, when the caller knows it: below 50 is refused. */
+  readonly quality?: number | null;
+  /** PDQ hashes of rotated and mirrored copies (from media queries with dihedral on). */
+  readonly variants?: readonly { readonly name: string; readonly value: string }[];
+  /** The caller's own reference for the content (an upload id), echoed and recorded. */
+  readonly contentRef?: string | null;
+}
+
+/** Who is asking, and how much they may learn. */
+export interface MatchCaller {
+  readonly id: string;
+  /** A `match:verdict` caller learns only matched yes/no: no entries, distances or banks. */
+  readonly verdictOnly: boolean;
+}
+
+/** One matched entry, as a trusted caller sees it. */
+export interface MatchHit {
+  readonly bank: string;
+  readonly bankKind: BankKind;
+  readonly entryId: number;
+  readonly distance: number;
+  readonly variant?: string;
+  readonly classification: Classification;
+  readonly actions: readonly BankAction[];
+}
+
+/** The answer for one hash: full for trusted callers, `{ matched }` alone for verdict callers. */
+export type MatchAnswer =
+  | { readonly matched: boolean }
+  | {
+      readonly matched: boolean;
+      readonly signalType: SignalType;
+      readonly matches: readonly MatchHit[];
+      /** True when an allow-listed (known false positive) entry matched and held back the rest. */
+      readonly allowListed: boolean;
+      /** The stored match record, when something matched. */
+      readonly recordId: number | null;
+      readonly contentRef: string | null;
+    };
+
+/** Options of one match call. */
+export interface MatchOptions {
+  /** How the hashes reached us (recorded): given by the caller, or computed from uploaded media. */
+  readonly source: 'hash' | 'media';
+  /** Restrict to these banks (names or ids). */
+  readonly banks?: readonly (string | number)[];
+}
+
+/**
+ * Matching use case: validates the hashes (the same quality and degeneracy rules as at insert),
+ * queries the in-memory engine, stores a match record for every hash that matched, and queues
+ * webhook notifications for the banks that ask for them. Hashes that match nothing leave no trace.
+ */
+export class MatchService {
+  constructor(
+    private readonly engine: MatchEngine,
+    private readonly store: BankStore & MatchRecordStore & WebhookOutbox,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Parses and validates a batch from an API body, listing every bad item. */
+  parseItems(input: unknown): MatchRequestItem[] {
+    if (!Array.isArray(input) || input.length === 0) {
+      throw new DomainError('VALIDATION_FAILED', 'hashes must be a non-empty array.');
+    }
+    if (input.length > MAX_MATCH_BATCH) {
+      throw new DomainError(
+        'BATCH_TOO_LARGE',
+        `At most ${MAX_MATCH_BATCH} hashes per request; got ${input.length}.`,
+      );
+    }
+    const problems = new Problems();
+    const items = input.map((raw, i): MatchRequestItem | undefined => {
+      const at = `/hashes/${i}`;
+      if (!isRecord(raw)) {
+        problems.add(at, 'Each hash is an object with signalType and value.');
+        return undefined;
+      }
+      if (!isSignalType(raw.signalType)) {
+        problems.add(`${at}/signalType`, 'Use pdq, md5, sha1 or sha256.');
+        return undefined;
+      }
+      if (raw.quality !== undefined && raw.quality !== null && typeof raw.quality !== 'number') {
+        problems.add(`${at}/quality`, 'An integer from 0 to 100.');
+        return undefined;
+      }
+      if (
+        raw.contentRef !== undefined &&
+        raw.contentRef !== null &&
+        (typeof raw.contentRef !== 'string' || raw.contentRef.length > 200)
+      ) {
+        problems.add(`${at}/contentRef`, 'A string of at most 200 characters.');
+        return undefined;
+      }
+      const signalType = raw.signalType;
+      const value = problems.capture(`${at}/value`, () =>
+        normalizeSignal(signalType, raw.value, raw.quality as number | null | undefined),
+      );
+      if (value === undefined) return undefined;
+      return {
+        signalType,
+        value,
+        quality: (raw.quality as number | undefined) ?? null,
+        contentRef: (raw.contentRef as string | undefined) ?? null,
+      };
+    });
+    problems.throwIfAny('Some hashes are invalid; nothing was matched');
+    return items as MatchRequestItem[];
+  }
+
+  /** Matches each item; the answers are in the order of the items. */
+  async match(
+    caller: MatchCaller,
+    items: readonly MatchRequestItem[],
+    options: MatchOptions,
+  ): Promise<MatchAnswer[]> {
+    const bankIds = options.banks ? this.resolveBanks(options.banks) : undefined;
+    const answers: MatchAnswer[] = [];
+    for (const item of items) {
+      const value = normalizeSignal(item.signalType, item.value, item.quality);
+      const result = this.engine.query({
+        signalType: item.signalType,
+        value,
+        ...(item.variants ? { variants: item.variants } : {}),
+        ...(bankIds ? { bankIds } : {}),
+      });
+      const matched = result.matches.length > 0;
+      if (!matched) {
+        answers.push(
+          caller.verdictOnly
+            ? { matched }
+            : {
+                matched,
+                signalType: item.signalType,
+                matches: [],
+                allowListed: result.allowListed.length > 0,
+                recordId: null,
+                contentRef: item.contentRef ?? null,
+              },
+        );
+        continue;
+      }
+      const hits = await this.describe(result.matches);
+      const record = await this.store.recordMatch({
+        createdAt: this.clock.now(),
+        caller: caller.id,
+        source: options.source,
+        signalType: item.signalType,
+        value,
+        matches: result.matches,
+        contentRef: item.contentRef ?? null,
+      });
+      await this.queueWebhooks(record.id, caller.id, item, hits, record.createdAt);
+      answers.push(
+        caller.verdictOnly
+          ? { matched }
+          : {
+              matched,
+              signalType: item.signalType,
+              matches: hits,
+              allowListed: false,
+              recordId: record.id,
+              contentRef: item.contentRef ?? null,
+            },
+      );
+    }
+    return answers;
+  }
+
+  private resolveBanks(refs: readonly (string | number)[]): number[] {
+    return refs.map((ref) => {
+      const bank = this.engine.findBank(ref);
+      if (!bank) throw new DomainError('BANK_NOT_FOUND', `No bank named ${JSON.stringify(String(ref))}.`);
+      return bank.id;
+    });
+  }
+
+  private async describe(matches: readonly EngineMatch[]): Promise<MatchHit[]> {
+    const entries = new Map<number, BankEntry>(
+      (await this.store.getEntries(matches.map((m) => m.entryId))).map((e) => [e.id, e]),
+    );
+    return matches.map((m) => {
+      const bank = this.engine.bank(m.bankId) as Bank;
+      return {
+        bank: bank.name,
+        bankKind: bank.kind,
+        entryId: m.entryId,
+        distance: m.distance,
+        ...(m.variant !== undefined ? { variant: m.variant } : {}),
+        classification: entries.get(m.entryId)?.classification ?? {},
+        actions: bank.defaultActions,
+      };
+    });
+  }
+
+  private async queueWebhooks(
+    recordId: number,
+    caller: string,
+    item: MatchRequestItem,
+    hits: readonly MatchHit[],
+    at: Date,
+  ): Promise<void> {
+    const byBank = new Map<string, MatchHit[]>();
+    for (const hit of hits) byBank.set(hit.bank, [...(byBank.get(hit.bank) ?? []), hit]);
+    const deliveries = [];
+    for (const [bankName, bankHits] of byBank) {
+      const bank = this.engine.findBank(bankName);
+      if (!bank?.webhookUrl) continue;
+      const idempotencyKey = `match-${recordId}-${bank.id}`;
+      // The queried hash itself is not sent: the record id lets the bank owner look it up.
+      const body = JSON.stringify({
+        type: 'match',
+        id: idempotencyKey,
+        createdAt: at.toISOString(),
+        recordId,
+        bank: { id: bank.id, name: bank.name, kind: bank.kind },
+        caller,
+        signalType: item.signalType,
+        contentRef: item.contentRef ?? null,
+        matches: bankHits.map((h) => ({
+          entryId: h.entryId,
+          distance: h.distance,
+          classification: h.classification,
+        })),
+        actions: bank.defaultActions,
+      });
+      deliveries.push({ bankId: bank.id, url: bank.webhookUrl, body, idempotencyKey });
+    }
+    if (deliveries.length > 0) await this.store.enqueueDeliveries(deliveries);
+  }
+}

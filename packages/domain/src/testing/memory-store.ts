@@ -1,0 +1,528 @@
+import type { ApiKey } from '../access/api-key.js';
+import {
+  DEFAULT_PDQ_THRESHOLD,
+  type ActiveSignal,
+  type Bank,
+  type BankChange,
+  type BankEntry,
+  type BankPatch,
+  type EntryPatch,
+  type NewBank,
+  type NewEntry,
+} from '../banks/bank.js';
+import { DomainError } from '../domain-error.js';
+import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
+import type { NewWebhookDelivery, WebhookDelivery } from '../matching/webhook-delivery.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { AddEntriesResult, EntryQuery, HashlineStore } from '../ports/hashline-store.js';
+
+interface StoredBank extends Bank {
+  readonly webhookSecret: string | null;
+}
+
+/**
+ * An in-memory {@link HashlineStore} for unit tests of services and routes. It keeps the exact
+ * semantics of the SQL stores (the storage package runs the same contract suite on all three):
+ * change-log rows, duplicate handling, ordering, errors, outbox leases. Every method works on
+ * copies, so a caller mutating a returned object cannot corrupt the store.
+ *
+ * @param clock Supplies every timestamp the store sets (`createdAt`, `updatedAt`, change `at`).
+ */
+export function createMemoryStore(clock: Clock = systemClock): HashlineStore {
+  return new MemoryHashlineStore(clock);
+}
+
+class MemoryHashlineStore implements HashlineStore {
+  readonly engine = 'memory' as const;
+
+  readonly #clock: Clock;
+  readonly #banks = new Map<number, StoredBank>();
+  // Ids only grow and Maps keep insertion order, so iterating yields ascending ids.
+  readonly #entries = new Map<number, BankEntry>();
+  /** `bankId/signalType/value` → entry id: the uniqueness the SQL stores enforce with an index. */
+  readonly #entryKeys = new Map<string, number>();
+  readonly #changes: BankChange[] = [];
+  readonly #matchRecords = new Map<number, MatchRecord>();
+  readonly #apiKeys = new Map<string, ApiKey>();
+  readonly #deliveries = new Map<number, WebhookDelivery>();
+  readonly #nextId = { bank: 1, entry: 1, seq: 1, matchRecord: 1, delivery: 1 };
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  // ---- banks ----
+
+  async createBank(bank: NewBank): Promise<Bank> {
+    this.#assertNameFree(bank.name);
+    const now = this.#clock.now();
+    const stored: StoredBank = {
+      id: this.#nextId.bank++,
+      name: bank.name,
+      description: bank.description ?? '',
+      kind: bank.kind,
+      defaultActions: [...(bank.defaultActions ?? [])],
+      pdqThreshold: bank.pdqThreshold ?? DEFAULT_PDQ_THRESHOLD,
+      enabled: bank.enabled ?? true,
+      webhookUrl: bank.webhookUrl ?? null,
+      webhookSecret: bank.webhookSecret ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.#banks.set(stored.id, stored);
+    this.#log({ op: 'bank_upsert', bankId: stored.id, at: now });
+    return toBank(stored);
+  }
+
+  async getBank(id: number): Promise<Bank | undefined> {
+    const bank = this.#banks.get(id);
+    return bank && toBank(bank);
+  }
+
+  async getBankByName(name: string): Promise<Bank | undefined> {
+    for (const bank of this.#banks.values()) if (bank.name === name) return toBank(bank);
+    return undefined;
+  }
+
+  async listBanks(): Promise<Bank[]> {
+    return [...this.#banks.values()].map(toBank);
+  }
+
+  async updateBank(id: number, patch: BankPatch): Promise<Bank> {
+    const bank = this.#bank(id);
+    if (patch.name !== undefined && patch.name !== bank.name) this.#assertNameFree(patch.name);
+    const now = this.#clock.now();
+    const updated: StoredBank = {
+      ...bank,
+      name: patch.name ?? bank.name,
+      description: patch.description ?? bank.description,
+      kind: patch.kind ?? bank.kind,
+      defaultActions: patch.defaultActions ? [...patch.defaultActions] : bank.defaultActions,
+      pdqThreshold: patch.pdqThreshold ?? bank.pdqThreshold,
+      enabled: patch.enabled ?? bank.enabled,
+      webhookUrl: patch.webhookUrl !== undefined ? patch.webhookUrl : bank.webhookUrl,
+      webhookSecret: patch.webhookSecret !== undefined ? patch.webhookSecret : bank.webhookSecret,
+      updatedAt: now,
+    };
+    this.#banks.set(id, updated);
+    this.#log({ op: 'bank_upsert', bankId: id, at: now });
+    return toBank(updated);
+  }
+
+  async deleteBank(id: number): Promise<void> {
+    this.#bank(id);
+    const at = this.#clock.now();
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.bankId !== id) continue;
+      this.#removeEntry(entry);
+      this.#log(entryDelete(entry, at));
+    }
+    this.#banks.delete(id);
+    this.#log({ op: 'bank_delete', bankId: id, at });
+  }
+
+  async getWebhookSecret(bankId: number): Promise<string | null> {
+    return this.#bank(bankId).webhookSecret;
+  }
+
+  // ---- entries ----
+
+  async addEntries(bankId: number, entries: readonly NewEntry[], addedBy: string): Promise<AddEntriesResult> {
+    const bank = this.#bank(bankId);
+    const now = this.#clock.now();
+    const created: BankEntry[] = [];
+    const existing: BankEntry[] = [];
+    for (const entry of entries) {
+      const key = entryKey(bankId, entry.signalType, entry.value);
+      const found = this.#entryKeys.get(key);
+      if (found !== undefined) {
+        existing.push(copyEntry(this.#entries.get(found)!));
+        continue;
+      }
+      const stored: BankEntry = {
+        id: this.#nextId.entry++,
+        bankId,
+        signalType: entry.signalType,
+        value: entry.value,
+        quality: entry.quality ?? null,
+        classification: cloneJson(entry.classification ?? {}),
+        provenance: cloneJson(entry.provenance ?? { source: 'unknown' }),
+        reviewerCount: entry.reviewerCount ?? 0,
+        addedBy,
+        note: entry.note ?? null,
+        disabled: entry.disabled ?? false,
+        feedback: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.#entries.set(stored.id, stored);
+      this.#entryKeys.set(key, stored.id);
+      created.push(copyEntry(stored));
+    }
+    for (const entry of created) this.#log(entryUpsert(entry, bank.enabled, now));
+    return { created, existing, seq: this.#latestSeq() };
+  }
+
+  async getEntry(id: number): Promise<BankEntry | undefined> {
+    const entry = this.#entries.get(id);
+    return entry && copyEntry(entry);
+  }
+
+  async getEntries(ids: readonly number[]): Promise<BankEntry[]> {
+    return [...new Set(ids)]
+      .sort((a, b) => a - b)
+      .flatMap((id) => {
+        const entry = this.#entries.get(id);
+        return entry ? [copyEntry(entry)] : [];
+      });
+  }
+
+  async listEntries(bankId: number, query: EntryQuery): Promise<BankEntry[]> {
+    const out: BankEntry[] = [];
+    const limit = clampLimit(query.limit);
+    for (const entry of this.#entries.values()) {
+      if (out.length >= limit) break;
+      if (entry.bankId !== bankId) continue;
+      if (query.afterId !== undefined && entry.id <= query.afterId) continue;
+      if (query.signalType !== undefined && entry.signalType !== query.signalType) continue;
+      if (entry.disabled && !query.includeDisabled) continue;
+      out.push(copyEntry(entry));
+    }
+    return out;
+  }
+
+  async countEntries(bankId: number): Promise<number> {
+    let count = 0;
+    for (const entry of this.#entries.values()) if (entry.bankId === bankId) count++;
+    return count;
+  }
+
+  async updateEntry(id: number, patch: EntryPatch): Promise<BankEntry> {
+    const entry = this.#entry(id);
+    const now = this.#clock.now();
+    const updated: BankEntry = {
+      ...entry,
+      disabled: patch.disabled ?? entry.disabled,
+      classification:
+        patch.classification !== undefined ? cloneJson(patch.classification) : entry.classification,
+      note: patch.note !== undefined ? patch.note : entry.note,
+      feedback: patch.feedback !== undefined ? patch.feedback : entry.feedback,
+      reviewerCount: patch.reviewerCount ?? entry.reviewerCount,
+      updatedAt: now,
+    };
+    this.#entries.set(id, updated);
+    this.#log(entryUpsert(updated, this.#bank(entry.bankId).enabled, now));
+    return copyEntry(updated);
+  }
+
+  async deleteEntry(id: number): Promise<void> {
+    const entry = this.#entry(id);
+    this.#removeEntry(entry);
+    this.#log(entryDelete(entry, this.#clock.now()));
+  }
+
+  // ---- change log ----
+
+  async changesSince(afterSeq: number, limit: number): Promise<BankChange[]> {
+    // Seqs ascend with the array index, so the first change past `afterSeq` starts the page.
+    const start = this.#changes.findIndex((change) => change.seq > afterSeq);
+    if (start < 0) return [];
+    return this.#changes.slice(start, start + clampLimit(limit)).map(copyChange);
+  }
+
+  async latestSeq(): Promise<number> {
+    return this.#latestSeq();
+  }
+
+  async activeSignals(afterId: number, limit: number): Promise<ActiveSignal[]> {
+    const out: ActiveSignal[] = [];
+    const max = clampLimit(limit);
+    for (const entry of this.#entries.values()) {
+      if (out.length >= max) break;
+      if (entry.id <= afterId || entry.disabled || !this.#bank(entry.bankId).enabled) continue;
+      out.push({
+        entryId: entry.id,
+        bankId: entry.bankId,
+        signalType: entry.signalType,
+        value: entry.value,
+      });
+    }
+    return out;
+  }
+
+  // ---- match records ----
+
+  async recordMatch(record: NewMatchRecord): Promise<MatchRecord> {
+    const stored: MatchRecord = {
+      ...record,
+      id: this.#nextId.matchRecord++,
+      createdAt: new Date(record.createdAt),
+      matches: cloneJson(record.matches),
+    };
+    this.#matchRecords.set(stored.id, stored);
+    return copyMatchRecord(stored);
+  }
+
+  async getMatchRecord(id: number): Promise<MatchRecord | undefined> {
+    const record = this.#matchRecords.get(id);
+    return record && copyMatchRecord(record);
+  }
+
+  async listMatchRecords(query: MatchRecordQuery): Promise<MatchRecord[]> {
+    return [...this.#matchRecords.values()]
+      .filter(
+        (record) =>
+          (query.bankId === undefined || record.matches.some((m) => m.bankId === query.bankId)) &&
+          (query.caller === undefined || record.caller === query.caller) &&
+          (query.since === undefined || record.createdAt.getTime() >= query.since.getTime()) &&
+          (query.until === undefined || record.createdAt.getTime() < query.until.getTime()) &&
+          (query.beforeId === undefined || record.id < query.beforeId),
+      )
+      .sort((a, b) => b.id - a.id)
+      .slice(0, clampLimit(query.limit))
+      .map(copyMatchRecord);
+  }
+
+  // ---- API keys ----
+
+  async createApiKey(key: Omit<ApiKey, 'createdAt' | 'revokedAt'>): Promise<ApiKey> {
+    if (this.#apiKeys.has(key.id)) {
+      throw new DomainError('CONFLICT', `An API key with id ${key.id} exists already.`);
+    }
+    const stored: ApiKey = {
+      id: key.id,
+      name: key.name,
+      scopes: [...key.scopes],
+      secretHash: key.secretHash,
+      rateLimitPerSecond: key.rateLimitPerSecond,
+      createdAt: this.#clock.now(),
+      revokedAt: null,
+    };
+    this.#apiKeys.set(stored.id, stored);
+    return copyApiKey(stored);
+  }
+
+  async getApiKey(id: string): Promise<ApiKey | undefined> {
+    const key = this.#apiKeys.get(id);
+    return key && copyApiKey(key);
+  }
+
+  async listApiKeys(): Promise<ApiKey[]> {
+    return [...this.#apiKeys.values()]
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareCodeUnits(a.id, b.id))
+      .map(copyApiKey);
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKey> {
+    const key = this.#apiKeys.get(id);
+    if (!key) throw new DomainError('API_KEY_NOT_FOUND', `No API key has id ${id}.`);
+    if (key.revokedAt) return copyApiKey(key);
+    const revoked: ApiKey = { ...key, revokedAt: this.#clock.now() };
+    this.#apiKeys.set(id, revoked);
+    return copyApiKey(revoked);
+  }
+
+  // ---- webhook outbox ----
+
+  async enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
+    const now = this.#clock.now();
+    const keys = new Set([...this.#deliveries.values()].map((d) => d.idempotencyKey));
+    for (const delivery of deliveries) {
+      if (keys.has(delivery.idempotencyKey)) continue;
+      keys.add(delivery.idempotencyKey);
+      const stored: WebhookDelivery = {
+        id: this.#nextId.delivery++,
+        bankId: delivery.bankId,
+        url: delivery.url,
+        body: delivery.body,
+        idempotencyKey: delivery.idempotencyKey,
+        attempts: 0,
+        nextAttemptAt: now,
+        status: 'pending',
+        lastError: null,
+        createdAt: now,
+      };
+      this.#deliveries.set(stored.id, stored);
+    }
+  }
+
+  async claimDueDeliveries(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const due = [...this.#deliveries.values()]
+      .filter((d) => d.status === 'pending' && d.nextAttemptAt.getTime() <= now.getTime())
+      .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.id - b.id)
+      .slice(0, clampLimit(limit));
+    return due.map((delivery) => {
+      const claimed: WebhookDelivery = {
+        ...delivery,
+        attempts: delivery.attempts + 1,
+        nextAttemptAt: leaseUntil,
+      };
+      this.#deliveries.set(claimed.id, claimed);
+      return copyDelivery(claimed);
+    });
+  }
+
+  async markDelivered(id: number, _at: Date): Promise<void> {
+    const delivery = this.#delivery(id);
+    this.#deliveries.set(id, { ...delivery, status: 'delivered' });
+  }
+
+  async markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
+    const delivery = this.#delivery(id);
+    this.#deliveries.set(id, {
+      ...delivery,
+      lastError: error,
+      status: retryAt ? 'pending' : 'failed',
+      nextAttemptAt: retryAt ? new Date(retryAt) : delivery.nextAttemptAt,
+    });
+  }
+
+  async listDeliveries(query: {
+    bankId?: number;
+    status?: WebhookDelivery['status'];
+    limit: number;
+  }): Promise<WebhookDelivery[]> {
+    return [...this.#deliveries.values()]
+      .filter(
+        (d) =>
+          (query.bankId === undefined || d.bankId === query.bankId) &&
+          (query.status === undefined || d.status === query.status),
+      )
+      .sort((a, b) => b.id - a.id)
+      .slice(0, clampLimit(query.limit))
+      .map(copyDelivery);
+  }
+
+  async close(): Promise<void> {}
+
+  // ---- helpers ----
+
+  #bank(id: number): StoredBank {
+    const bank = this.#banks.get(id);
+    if (!bank) throw new DomainError('BANK_NOT_FOUND', `No bank has id ${id}.`);
+    return bank;
+  }
+
+  #entry(id: number): BankEntry {
+    const entry = this.#entries.get(id);
+    if (!entry) throw new DomainError('ENTRY_NOT_FOUND', `No bank entry has id ${id}.`);
+    return entry;
+  }
+
+  #delivery(id: number): WebhookDelivery {
+    const delivery = this.#deliveries.get(id);
+    if (!delivery) throw new DomainError('NOT_FOUND', `No webhook delivery has id ${id}.`);
+    return delivery;
+  }
+
+  #assertNameFree(name: string): void {
+    for (const bank of this.#banks.values()) {
+      if (bank.name === name) {
+        throw new DomainError('BANK_NAME_TAKEN', `A bank named ${JSON.stringify(name)} exists already.`);
+      }
+    }
+  }
+
+  #removeEntry(entry: BankEntry): void {
+    this.#entries.delete(entry.id);
+    this.#entryKeys.delete(entryKey(entry.bankId, entry.signalType, entry.value));
+  }
+
+  #log(change: DistributiveOmit<BankChange, 'seq'>): void {
+    this.#changes.push({ ...change, seq: this.#nextId.seq++ } as BankChange);
+  }
+
+  #latestSeq(): number {
+    return this.#changes.at(-1)?.seq ?? 0;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function entryKey(bankId: number, signalType: string, value: string): string {
+  return `${bankId}/${signalType}/${value}`;
+}
+
+function entryUpsert(entry: BankEntry, bankEnabled: boolean, at: Date): DistributiveOmit<BankChange, 'seq'> {
+  return {
+    op: 'entry_upsert',
+    entryId: entry.id,
+    bankId: entry.bankId,
+    signalType: entry.signalType,
+    value: entry.value,
+    active: !entry.disabled && bankEnabled,
+    at,
+  };
+}
+
+function entryDelete(entry: BankEntry, at: Date): DistributiveOmit<BankChange, 'seq'> {
+  return {
+    op: 'entry_delete',
+    entryId: entry.id,
+    bankId: entry.bankId,
+    signalType: entry.signalType,
+    value: entry.value,
+    at,
+  };
+}
+
+/** SQL `LIMIT` semantics for any number: negative or NaN means none. */
+function clampLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+}
+
+/** Binary string order, as the SQL stores sort text (`COLLATE "C"` in PostgreSQL). */
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A deep copy through JSON, as the SQL stores keep these fields (drops `undefined` members). */
+function cloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function toBank(stored: StoredBank): Bank {
+  const { webhookSecret: _secret, ...bank } = stored;
+  return {
+    ...bank,
+    defaultActions: [...bank.defaultActions],
+    createdAt: new Date(bank.createdAt),
+    updatedAt: new Date(bank.updatedAt),
+  };
+}
+
+function copyEntry(entry: BankEntry): BankEntry {
+  return {
+    ...entry,
+    classification: cloneJson(entry.classification),
+    provenance: cloneJson(entry.provenance),
+    createdAt: new Date(entry.createdAt),
+    updatedAt: new Date(entry.updatedAt),
+  };
+}
+
+function copyChange(change: BankChange): BankChange {
+  return { ...change, at: new Date(change.at) };
+}
+
+function copyMatchRecord(record: MatchRecord): MatchRecord {
+  return { ...record, createdAt: new Date(record.createdAt), matches: cloneJson(record.matches) };
+}
+
+function copyApiKey(key: ApiKey): ApiKey {
+  return {
+    ...key,
+    scopes: [...key.scopes],
+    createdAt: new Date(key.createdAt),
+    revokedAt: key.revokedAt && new Date(key.revokedAt),
+  };
+}
+
+function copyDelivery(delivery: WebhookDelivery): WebhookDelivery {
+  return {
+    ...delivery,
+    nextAttemptAt: new Date(delivery.nextAttemptAt),
+    createdAt: new Date(delivery.createdAt),
+  };
+}
