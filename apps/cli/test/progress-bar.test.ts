@@ -38,6 +38,15 @@ describe('ProgressBar', () => {
     expect(many.text()).toMatch(/^\r\x1b\[2K\[[#.]+\] 1\/21 4% .*\r\x1b\[2K$/);
   });
 
+  it('falls back to 80 columns when the terminal reports width 0', () => {
+    const { stream, text } = tty();
+    stream.columns = 0;
+    const bar = new ProgressBar({ stream, total: 50, enabled: true });
+    bar.tick();
+    bar.stop();
+    expect(text()).toContain('1/50 2%');
+  });
+
   it('draws nothing when disabled', async () => {
     const { stream, text } = tty();
     const bar = new ProgressBar({ stream, total: 100, enabled: false });

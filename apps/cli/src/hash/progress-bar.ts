@@ -70,7 +70,7 @@ export class ProgressBar {
   private draw(): void {
     const { minFiles = 20, minMillis = 1000, total } = this.options;
     if (!this.visible && total <= minFiles && this.now() - this.started < minMillis) return;
-    const width = this.options.stream.columns ?? 80;
+    const width = this.options.stream.columns || 80; // 0 or undefined: size unknown
     this.options.stream.write('\r\x1b[2K' + this.render(width).slice(0, Math.max(0, width - 1)));
     this.visible = true;
     this.lastDraw = this.now();
