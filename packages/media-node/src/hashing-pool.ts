@@ -14,13 +14,18 @@ import type { DecodeOptions } from './sharp-image-decoder.js';
 /** Default per-job time limit of a hashing pool. */
 export const DEFAULT_POOL_TIMEOUT_MS = 30_000;
 
-// After a job times out, its worker gets this long to come back by itself (libvips' own timeout
-// aborts the decode cooperatively) before it is terminated. Terminating a worker while libvips
-// still runs native work for it leaks that work's memory (~the decoded image), so a clean return
-// is preferred; terminate() is the last resort for a truly stuck thread.
+// After a job times out, its worker is replaced at once but the old one is only terminated once it
+// comes back by itself, or after libvips' own time limit (which aborts a decode cooperatively)
+// plus this grace. Terminating a worker while libvips still runs native work for it leaks that
+// work's memory (about the size of the decoded image: measured ~105 MB for a 6000×6000 PNG), so
+// a clean return is worth waiting for; terminate() is the last resort for a truly stuck thread.
 const RETIRE_GRACE_MS = 2_000;
 // Consecutive workers dying before they are ready: the script or its imports are broken.
 const MAX_STARTUP_FAILURES = 3;
+
+// Workers inherit the parent's Node flags, except those that only make sense for the main
+// script (`node --input-type=module -e …` would otherwise stop every worker from starting).
+const WORKER_EXEC_ARGV = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
 
 /** Options of {@link createHashingPool}. */
 export interface HashingPoolOptions {
@@ -44,6 +49,11 @@ export interface PoolHashOptions extends HashOptions {
    * the `Uint8Array` spans its whole `ArrayBuffer`; the caller's array is then detached (empty).
    */
   readonly transfer?: boolean;
+  /**
+   * Time limit of this job in ms, from dispatch to result (default: the pool's `timeoutMs`). The
+   * decoder's own limit stays the pool's `decode.timeoutMs`.
+   */
+  readonly timeoutMs?: number;
   /** @internal Fault to simulate, honoured only when the pool was created with `testHooks`. */
   readonly fault?: InjectedFault;
 }
@@ -60,6 +70,8 @@ export interface HashingPoolStats {
   readonly failed: number;
   readonly timeouts: number;
   readonly crashes: number;
+  /** Replaced workers still finishing an abandoned job before they are stopped. */
+  readonly retiring: number;
   /** Workers started to replace dead, crashed or timed-out ones. */
   readonly restarts: number;
 }
@@ -90,6 +102,8 @@ interface Job {
   readonly source: HashingRequest['source'];
   readonly options: HashOptions;
   readonly fault: InjectedFault | undefined;
+  readonly timeoutMs: number;
+  startedAt?: number;
   readonly transfer: ArrayBuffer[];
   readonly resolve: (hashes: ImageHashes) => void;
   readonly reject: (error: MediaDecodeError) => void;
@@ -183,6 +197,7 @@ class WorkerHashingPool implements HashingPool {
       threads: this.#threads,
       busy: this.#slots.filter((s) => s.job !== undefined).length,
       queued: this.#queue.length,
+      retiring: this.#retiring.size,
       ...this.#counters,
     };
   }
@@ -215,13 +230,17 @@ class WorkerHashingPool implements HashingPool {
     if (this.#closing) {
       return Promise.reject(new MediaDecodeError('MEDIA_POOL_CLOSED', 'The hashing pool is closed.'));
     }
-    const { transfer: _transfer, fault, ...hashOptions } = options;
+    const { transfer: _transfer, fault, timeoutMs = this.#timeoutMs, ...hashOptions } = options;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      return Promise.reject(new RangeError(`timeoutMs must be a positive number, got ${String(timeoutMs)}.`));
+    }
     const promise = new Promise<ImageHashes>((resolve, reject) => {
       this.#queue.push({
         id: this.#nextId++,
         source,
         options: hashOptions,
         fault,
+        timeoutMs,
         transfer,
         resolve,
         reject,
@@ -236,12 +255,15 @@ class WorkerHashingPool implements HashingPool {
     // Workers that failed to start were not replaced; a new job gives them another chance.
     for (const slot of this.#slots) if (slot.worker === undefined) this.#spawn(slot);
     this.#dispatch();
+    this.#updateRefs();
     return promise;
   }
 
   #spawn(slot: Slot): void {
-    const worker = new Worker(this.#location.url, { workerData: this.#workerData });
-    worker.unref(); // only a running job keeps the process alive
+    const worker = new Worker(this.#location.url, {
+      workerData: this.#workerData,
+      execArgv: WORKER_EXEC_ARGV,
+    });
     slot.worker = worker;
     slot.ready = false;
     slot.lastError = undefined;
@@ -255,6 +277,17 @@ class WorkerHashingPool implements HashingPool {
       if (slot.worker === worker) slot.lastError = describe(error);
     });
     worker.on('exit', (code) => this.#onExit(slot, worker, code));
+    this.#updateRefs();
+  }
+
+  // Workers keep the process alive only while jobs are queued or running, so a forgotten idle
+  // pool does not hold a CLI open, and a queued job is never dropped by an exiting process.
+  #updateRefs(): void {
+    const pending = this.#queue.length > 0 || this.#slots.some((s) => s.job !== undefined);
+    for (const slot of this.#slots) {
+      if (pending) slot.worker?.ref();
+      else slot.worker?.unref();
+    }
   }
 
   #dispatch(): void {
@@ -267,8 +300,8 @@ class WorkerHashingPool implements HashingPool {
 
   #start(slot: Slot, worker: Worker, job: Job): void {
     slot.job = job;
-    worker.ref();
-    job.timer = setTimeout(() => this.#onTimeout(slot, job), this.#timeoutMs);
+    job.startedAt = Date.now();
+    job.timer = setTimeout(() => this.#onTimeout(slot, job), job.timeoutMs);
     const request: HashingRequest = {
       id: job.id,
       source: job.source,
@@ -304,13 +337,13 @@ class WorkerHashingPool implements HashingPool {
   #settle(slot: Slot, job: Job, hashes: ImageHashes | undefined, error: MediaDecodeError | undefined): void {
     clearTimeout(job.timer);
     slot.job = undefined;
-    slot.worker?.unref();
     if (error) this.#fail(job, error);
     else {
       this.#counters.completed++;
       job.resolve(hashes!);
     }
     this.#dispatch();
+    this.#updateRefs();
   }
 
   #fail(job: Job, error: MediaDecodeError): void {
@@ -328,10 +361,13 @@ class WorkerHashingPool implements HashingPool {
       job,
       new MediaDecodeError(
         'MEDIA_TIMEOUT',
-        `Hashing took longer than ${this.#timeoutMs} ms; the worker was replaced.`,
+        `Hashing took longer than ${job.timeoutMs} ms; the worker was replaced.`,
       ),
     );
-    this.#retire(worker);
+    // libvips enforces its limit in whole seconds from about the start of the job.
+    const decodeLimitMs = Math.ceil((this.#workerData.decode.timeoutMs ?? this.#timeoutMs) / 1000) * 1000;
+    const elapsed = Date.now() - (job.startedAt ?? Date.now());
+    this.#retire(worker, Math.max(RETIRE_GRACE_MS, decodeLimitMs - elapsed + RETIRE_GRACE_MS));
     if (!this.#closing) {
       this.#counters.restarts++;
       this.#spawn(slot);
@@ -340,10 +376,10 @@ class WorkerHashingPool implements HashingPool {
     }
   }
 
-  #retire(worker: Worker): void {
+  #retire(worker: Worker, graceMs: number): void {
     this.#retiring.add(worker);
     worker.unref();
-    setTimeout(() => void this.#terminateRetired(worker), RETIRE_GRACE_MS).unref();
+    setTimeout(() => void this.#terminateRetired(worker), graceMs).unref();
   }
 
   async #terminateRetired(worker: Worker): Promise<void> {
@@ -381,11 +417,13 @@ class WorkerHashingPool implements HashingPool {
         );
       }
       this.#startupFailures = 0;
+      this.#updateRefs();
       return;
     }
     this.#counters.restarts++;
     this.#spawn(slot);
     this.#dispatch();
+    this.#updateRefs();
   }
 }
 

@@ -99,7 +99,8 @@ function describe(error: unknown): string {
 /** Maps a sharp/libvips failure to a typed error. Exported for tests. */
 export function mapSharpError(error: unknown, format: ImageFormat): MediaDecodeError {
   const detail = describe(error);
-  if (/pixel limit/i.test(detail)) {
+  // Our limit, or a codec's own ceiling (libjpeg refuses sides over 65500 from the header).
+  if (/pixel limit|maximum supported image dimension/i.test(detail)) {
     return new MediaDecodeError(
       'MEDIA_TOO_MANY_PIXELS',
       `The ${format} image exceeds the pixel limit: ${detail}`,

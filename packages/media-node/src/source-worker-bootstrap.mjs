@@ -6,7 +6,14 @@
 // thread (see source-loader-hooks.mjs) and then imports the .ts worker named in workerData.
 // Runs from dist/ never come here; the TypeScript compiler it needs is a dev dependency.
 import { register } from 'node:module';
-import { workerData } from 'node:worker_threads';
+import { MessageChannel, workerData } from 'node:worker_threads';
 
-register('./source-loader-hooks.mjs', import.meta.url);
+const { port1, port2 } = new MessageChannel();
+register('./source-loader-hooks.mjs', {
+  parentURL: import.meta.url,
+  data: { port: port2 },
+  transferList: [port2],
+});
 await import(workerData.entry);
+port1.postMessage('loaded');
+port1.close();
