@@ -16,3 +16,4 @@ export * from './validation.js';
 export * from './banks/bank.service.js';
 export * from './matching/match-engine.js';
 export * from './matching/match.service.js';
+export * from './formats/index.js';

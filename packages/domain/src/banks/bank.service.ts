@@ -1,6 +1,6 @@
 import { DomainError } from '../domain-error.js';
 import type { MatchEngine } from '../matching/match-engine.js';
-import type { AddEntriesResult, BankStore, EntryQuery } from '../ports/hashline-store.js';
+import type { AddEntriesResult, BankStore, EntryLookup, EntryQuery } from '../ports/hashline-store.js';
 import { Problems, isHttpUrl, isRecord } from '../validation.js';
 import {
   BANK_ACTIONS,
@@ -95,6 +95,23 @@ export class BankService {
     const result = await this.store.addEntries(bank.id, entries as NewEntry[], addedBy);
     await this.engine?.waitFor(result.seq);
     return result;
+  }
+
+  /**
+   * Applies a withdrawal from a source (an NCMEC deletion, a StopNCII or self-submitted hash the
+   * person withdrew): deletes the entries it names, since a withdrawn hash must stop matching and
+   * is sensitive data we no longer need. Returns how many entries were deleted.
+   */
+  async withdraw(ref: string | number, withdrawn: EntryLookup): Promise<number> {
+    const bank = await this.getBank(ref);
+    const lookup: EntryLookup =
+      'value' in withdrawn
+        ? { signalType: withdrawn.signalType, value: normalizeSignal(withdrawn.signalType, withdrawn.value) }
+        : withdrawn;
+    const entries = await this.store.findEntries(bank.id, lookup);
+    for (const entry of entries) await this.store.deleteEntry(entry.id);
+    if (entries.length > 0) await this.engine?.catchUp();
+    return entries.length;
   }
 
   /** @throws {DomainError} ENTRY_NOT_FOUND */

@@ -234,12 +234,10 @@ export class MatchEngine {
       const radius = this.maxThreshold();
       if (radius < 0) return { matches: [], suppressed: [], allowListed: [] };
       const found: (PdqMatch & { variant?: string })[] = query.variants?.length
-        ? this.pdq
-            .queryMany([query.value, ...query.variants.map((v) => v.value)], radius)
-            .map((m) => ({
-              ...m,
-              variant: m.variant === 0 ? undefined : query.variants![m.variant - 1]!.name,
-            }))
+        ? this.pdq.queryMany([query.value, ...query.variants.map((v) => v.value)], radius).map((m) => ({
+            ...m,
+            variant: m.variant === 0 ? undefined : query.variants![m.variant - 1]!.name,
+          }))
         : this.pdq.query(query.value, radius);
       for (const m of found) {
         const bankId = this.entryBanks.get(m.id);

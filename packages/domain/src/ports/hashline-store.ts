@@ -22,6 +22,11 @@ export interface AddEntriesResult {
   readonly seq: number;
 }
 
+/** How {@link BankStore.findEntries} names entries. */
+export type EntryLookup =
+  | { readonly signalType: SignalType; readonly value: string }
+  | { readonly source: string; readonly externalId: string };
+
 /** Filters for listing the entries of a bank, in id order. */
 export interface EntryQuery {
   readonly signalType?: SignalType;
@@ -55,6 +60,11 @@ export interface BankStore {
   getEntries(ids: readonly number[]): Promise<BankEntry[]>;
   listEntries(bankId: number, query: EntryQuery): Promise<BankEntry[]>;
   countEntries(bankId: number): Promise<number>;
+  /**
+   * Entries of a bank with this signal type and value, or with this provenance source and
+   * external id (how NCMEC deletions name entries). At most a few rows; indexed lookups.
+   */
+  findEntries(bankId: number, by: EntryLookup): Promise<BankEntry[]>;
   updateEntry(id: number, patch: EntryPatch): Promise<BankEntry>;
   deleteEntry(id: number): Promise<void>;
 

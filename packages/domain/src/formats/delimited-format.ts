@@ -1,0 +1,191 @@
+import {
+  INDUSTRY_CLASSIFICATIONS,
+  UK_CATEGORIES,
+  type Classification,
+  type SignalType,
+} from '../vocabulary.js';
+import { isSignalType } from '../banks/signal-validation.js';
+import type { BankEntry } from '../banks/bank.js';
+import type { ImportRecord, ImportedHash, TextSource } from './import-record.js';
+import { splitDelimited, textLines } from './text-lines.js';
+
+/** Columns of Hashline's CSV/TSV hash lists, in export order. `signal_type` and `value` are required. */
+export const DELIMITED_COLUMNS = [
+  'signal_type',
+  'value',
+  'quality',
+  'industry',
+  'uk',
+  'baseline',
+  'source',
+  'external_id',
+  'member',
+  'reviewer_count',
+  'note',
+] as const;
+type Column = (typeof DELIMITED_COLUMNS)[number];
+
+/** Other names for columns, as found in lists made by other tools. */
+const ALIASES: Readonly<Record<string, Column>> = {
+  hash: 'value',
+  signal: 'value',
+  hash_value: 'value',
+  type: 'signal_type',
+  algorithm: 'signal_type',
+  classification: 'industry',
+  uk_category: 'uk',
+};
+
+/**
+ * Parses a CSV or TSV hash list with a header row naming its columns (see {@link DELIMITED_COLUMNS};
+ * order free, unknown columns refused). A file without a header whose first field is a 64-digit
+ * hex hash is read as `hashline hash` / `pdq-photo-hasher` output: `hash,quality[,path]`, PDQ.
+ */
+export async function* parseDelimited(
+  source: TextSource,
+  delimiter: ',' | '\t',
+  origin: string,
+): AsyncGenerator<ImportRecord> {
+  let columns: (Column | null)[] | null = null;
+  let hasherOutput = false;
+  for await (const { line, text } of textLines(source)) {
+    if (text.trim() === '' || text.startsWith('#')) continue;
+    const fields = splitDelimited(text, delimiter);
+    if (!fields) {
+      yield { kind: 'error', line, message: 'An opening double quote is never closed.' };
+      continue;
+    }
+    if (!columns && !hasherOutput) {
+      if (/^[0-9a-fA-F]{64}$/.test(fields[0]!.trim())) {
+        hasherOutput = true;
+      } else {
+        const named = fields.map((f) => {
+          const key = f
+            .trim()
+            .toLowerCase()
+            .replace(/[\s-]+/g, '_');
+          return (DELIMITED_COLUMNS as readonly string[]).includes(key)
+            ? (key as Column)
+            : (ALIASES[key] ?? null);
+        });
+        const unknown = fields.filter((_, i) => named[i] === null);
+        if (unknown.length > 0 || !named.includes('signal_type') || !named.includes('value')) {
+          yield {
+            kind: 'error',
+            line,
+            message:
+              `The header must name the columns, with signal_type and value required` +
+              (unknown.length ? `; unknown: ${unknown.join(', ')}` : '') +
+              `. Known columns: ${DELIMITED_COLUMNS.join(', ')}.`,
+          };
+          return;
+        }
+        columns = named;
+        continue;
+      }
+    }
+    if (hasherOutput) {
+      const quality = Number(fields[1]);
+      yield {
+        kind: 'hash',
+        line,
+        hash: {
+          signalType: 'pdq',
+          value: fields[0]!.trim(),
+          quality:
+            fields[1] !== undefined && fields[1].trim() !== '' && Number.isFinite(quality) ? quality : null,
+          provenance: { source: origin },
+        },
+      };
+      continue;
+    }
+    const row: Partial<Record<Column, string>> = {};
+    columns!.forEach((column, i) => {
+      const value = fields[i]?.trim();
+      if (column && value) row[column] = value;
+    });
+    const record = rowToHash(row, origin);
+    yield typeof record === 'string'
+      ? { kind: 'error', line, message: record }
+      : { kind: 'hash', line, hash: record };
+  }
+}
+
+function rowToHash(row: Partial<Record<Column, string>>, origin: string): ImportedHash | string {
+  const signalType = row.signal_type?.toLowerCase();
+  if (!signalType || !isSignalType(signalType))
+    return `signal_type must be pdq, md5, sha1 or sha256; got ${JSON.stringify(row.signal_type ?? '')}.`;
+  if (!row.value) return 'value is empty.';
+  const classification: { -readonly [K in keyof Classification]: Classification[K] } = {};
+  if (row.industry) {
+    const v = row.industry.toUpperCase();
+    if (!INDUSTRY_CLASSIFICATIONS.includes(v as never))
+      return `industry must be A1, A2, B1 or B2; got ${JSON.stringify(row.industry)}.`;
+    classification.industry = v as Classification['industry'];
+  }
+  if (row.uk) {
+    const v = row.uk.toUpperCase();
+    if (!UK_CATEGORIES.includes(v as never)) return `uk must be A, B or C; got ${JSON.stringify(row.uk)}.`;
+    classification.uk = v as Classification['uk'];
+  }
+  if (row.baseline) {
+    const v = row.baseline.toLowerCase();
+    if (!['true', 'false', '1', '0', 'yes', 'no'].includes(v))
+      return `baseline must be true or false; got ${JSON.stringify(row.baseline)}.`;
+    classification.baseline = ['true', '1', 'yes'].includes(v);
+  }
+  const number = (name: 'quality' | 'reviewer_count'): number | null | string => {
+    const raw = row[name];
+    if (raw === undefined) return null;
+    const n = Number(raw);
+    return Number.isInteger(n) ? n : `${name} must be an integer; got ${JSON.stringify(raw)}.`;
+  };
+  const quality = number('quality');
+  if (typeof quality === 'string') return quality;
+  const reviewerCount = number('reviewer_count');
+  if (typeof reviewerCount === 'string') return reviewerCount;
+  return {
+    signalType: signalType as SignalType,
+    value: row.value,
+    quality,
+    classification,
+    provenance: {
+      source: row.source ?? origin,
+      externalId: row.external_id ?? null,
+      member: row.member ?? null,
+    },
+    ...(reviewerCount !== null ? { reviewerCount } : {}),
+    note: row.note ?? null,
+  };
+}
+
+/** Quotes a field when it holds the delimiter, a quote or a line break (RFC 4180). */
+function field(value: string | number | boolean | null | undefined, delimiter: string): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  if (delimiter === '\t') return text.replace(/[\t\r\n]/g, ' ');
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The header line of an export. */
+export function delimitedHeader(delimiter: ',' | '\t'): string {
+  return DELIMITED_COLUMNS.join(delimiter) + '\n';
+}
+
+/** One entry as a line of a CSV/TSV export (re-importable by {@link parseDelimited}). */
+export function delimitedLine(entry: BankEntry, delimiter: ',' | '\t'): string {
+  const values: Record<Column, string | number | boolean | null | undefined> = {
+    signal_type: entry.signalType,
+    value: entry.value,
+    quality: entry.quality,
+    industry: entry.classification.industry,
+    uk: entry.classification.uk,
+    baseline: entry.classification.baseline,
+    source: entry.provenance.source,
+    external_id: entry.provenance.externalId,
+    member: entry.provenance.member,
+    reviewer_count: entry.reviewerCount,
+    note: entry.note,
+  };
+  return DELIMITED_COLUMNS.map((c) => field(values[c], delimiter)).join(delimiter) + '\n';
+}

@@ -1,0 +1,220 @@
+import { describe, expect, test } from 'vitest';
+import {
+  parseHashList,
+  splitDelimited,
+  textLines,
+  type ImportRecord,
+  type ImportFormat,
+} from '@hashline/domain';
+
+const PDQ = 'd8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22';
+const MD5 = '0123456789abcdef0123456789abcdef';
+const SHA1 = '0123456789abcdef0123456789abcdef01234567';
+
+async function parse(text: string | string[], format: ImportFormat): Promise<ImportRecord[]> {
+  const records: ImportRecord[] = [];
+  for await (const r of parseHashList(Array.isArray(text) ? text : [text], format, 'import:test'))
+    records.push(r);
+  return records;
+}
+
+describe('text lines', () => {
+  test('splits chunks at any boundary, CRLF or LF, strips a BOM, numbers lines', async () => {
+    const lines: string[] = [];
+    for await (const { line, text } of textLines(['\uFEFFa,b\r', '\nc', 'd\n\ne']))
+      lines.push(`${line}:${text}`);
+    expect(lines).toEqual(['1:a,b', '2:cd', '3:', '4:e']);
+  });
+
+  test('splits quoted fields RFC 4180 style', () => {
+    expect(splitDelimited('a,"b,c","d""e",', ',')).toEqual(['a', 'b,c', 'd"e', '']);
+    expect(splitDelimited('"open', ',')).toBeNull();
+  });
+});
+
+describe('CSV and TSV', () => {
+  test('reads columns by header name in any order, with aliases and classification', async () => {
+    const csv = `value,signal_type,Quality,industry,uk,baseline,source,external_id,note\n${PDQ},pdq,100,a1,B,yes,iwf,X-1,"first, note"\n${MD5},MD5,,,,,,,\n`;
+    const records = await parse(csv, 'csv');
+    expect(records).toEqual([
+      {
+        kind: 'hash',
+        line: 2,
+        hash: {
+          signalType: 'pdq',
+          value: PDQ,
+          quality: 100,
+          classification: { industry: 'A1', uk: 'B', baseline: true },
+          provenance: { source: 'iwf', externalId: 'X-1', member: null },
+          note: 'first, note',
+        },
+      },
+      {
+        kind: 'hash',
+        line: 3,
+        hash: {
+          signalType: 'md5',
+          value: MD5,
+          quality: null,
+          classification: {},
+          provenance: { source: 'import:test', externalId: null, member: null },
+          note: null,
+        },
+      },
+    ]);
+  });
+
+  test('TSV works the same', async () => {
+    const records = await parse(`signal_type\thash\nsha1\t${SHA1}\n`, 'tsv');
+    expect(records).toMatchObject([{ kind: 'hash', line: 2, hash: { signalType: 'sha1', value: SHA1 } }]);
+  });
+
+  test('reports a bad row with its line number and keeps going', async () => {
+    const records = await parse(`signal_type,value,industry\npdq,${PDQ},Z9\nfoo,${MD5}\nmd5,${MD5}\n`, 'csv');
+    expect(records.map((r) => [r.kind, r.line])).toEqual([
+      ['error', 2],
+      ['error', 3],
+      ['hash', 4],
+    ]);
+    expect(records[0]).toMatchObject({ message: expect.stringContaining('industry') });
+  });
+
+  test('refuses a header with unknown or missing columns, naming them', async () => {
+    const [record] = await parse(`signal_type,hsh\npdq,${PDQ}\n`, 'csv');
+    expect(record).toMatchObject({
+      kind: 'error',
+      line: 1,
+      message: expect.stringContaining('unknown: hsh'),
+    });
+  });
+
+  test('reads headerless `hashline hash` output (hash,quality,path) as PDQ', async () => {
+    const records = await parse(`${PDQ},100,photos/a.jpg\n`, 'csv');
+    expect(records).toMatchObject([
+      { kind: 'hash', line: 1, hash: { signalType: 'pdq', value: PDQ, quality: 100 } },
+    ]);
+  });
+});
+
+describe('ThreatExchange signal files', () => {
+  test('reads comma or space separated lines, maps signal names, skips unsupported ones', async () => {
+    const records = await parse(
+      `# exported\nsignal_type,signal\npdq,${PDQ}\nvideo_md5 ${MD5}\nHASH_SHA1,${SHA1}\nphotodna,AAAA\nnonsense\n`,
+      'threatexchange',
+    );
+    expect(records.map((r) => [r.kind, r.line, r.kind === 'hash' ? r.hash.signalType : null])).toEqual([
+      ['hash', 3, 'pdq'],
+      ['hash', 4, 'md5'],
+      ['hash', 5, 'sha1'],
+      ['skipped', 6, null],
+      ['error', 7, null],
+    ]);
+  });
+});
+
+describe('NCMEC hash-sharing XML', () => {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<queryResult xmlns="https://hashsharing.ncmec.org/HashSharing/v2">
+  <images count="2">
+    <image>
+      <member id="42">Example ESP</member>
+      <timestamp>2024-01-02T03:04:05Z</timestamp>
+      <id>img-1</id>
+      <classification>A1</classification>
+      <fingerprints>
+        <md5>${MD5.toUpperCase()}</md5>
+        <pdq>${PDQ}</pdq>
+        <pdna>AAAABBBB</pdna>
+      </fingerprints>
+    </image>
+  </images>
+  <videos><video><member id="7"/><id>vid-1</id><fingerprints><md5>${MD5}</md5></fingerprints></video></videos>
+  <deletedImages><deletedImage><member id="42"/><id>img-0</id></deletedImage></deletedImages>
+  <paging><next>/v2/entries?page=2</next></paging>
+</queryResult>`;
+
+  test('yields one record per fingerprint with classification and provenance, and withdrawals', async () => {
+    // Split mid-element to prove streaming across chunks.
+    const records = await parse([xml.slice(0, 150), xml.slice(150, 400), xml.slice(400)], 'ncmec-xml');
+    expect(records).toEqual([
+      {
+        kind: 'hash',
+        line: 4,
+        hash: {
+          signalType: 'md5',
+          value: MD5.toUpperCase(),
+          classification: { industry: 'A1' },
+          provenance: { source: 'ncmec', externalId: 'img-1', member: 'Example ESP' },
+        },
+      },
+      {
+        kind: 'hash',
+        line: 4,
+        hash: {
+          signalType: 'pdq',
+          value: PDQ,
+          classification: { industry: 'A1' },
+          provenance: { source: 'ncmec', externalId: 'img-1', member: 'Example ESP' },
+        },
+      },
+      { kind: 'skipped', line: 4, reason: expect.stringContaining('PDNA') },
+      {
+        kind: 'hash',
+        line: 16,
+        hash: {
+          signalType: 'md5',
+          value: MD5,
+          classification: {},
+          provenance: { source: 'ncmec', externalId: 'vid-1', member: '7' },
+        },
+      },
+      { kind: 'withdrawal', line: 17, withdrawn: { externalId: 'img-0', source: 'ncmec' } },
+    ]);
+  });
+
+  test('reports malformed XML with a line number', async () => {
+    const records = await parse('<queryResult>\n<images><image></images>', 'ncmec-xml');
+    expect(records.at(-1)).toMatchObject({ kind: 'error', line: 2 });
+  });
+});
+
+describe('StopNCII FetchHashes JSON', () => {
+  const page = {
+    count: 3,
+    nextPageToken: 'abc',
+    hasMoreRecords: false,
+    hashRecords: [
+      {
+        lastModtimestamp: 1,
+        signalType: 'ImagePDQ',
+        hashValue: PDQ,
+        hashStatus: 'Active',
+        caseNumbers: ['CASE-1'],
+      },
+      { lastModtimestamp: 2, signalType: 'VideoTMK', hashValue: 'xx', hashStatus: 'Active' },
+      { lastModtimestamp: 3, signalType: 'VideoMD5', hashValue: MD5, hashStatus: 'Withdrawn' },
+    ],
+  };
+
+  test('reads a page: active hashes, skipped signal types, withdrawals', async () => {
+    const records = await parse(JSON.stringify(page, null, 2), 'stopncii-json');
+    expect(records).toEqual([
+      {
+        kind: 'hash',
+        line: 1,
+        hash: { signalType: 'pdq', value: PDQ, provenance: { source: 'stopncii', externalId: 'CASE-1' } },
+      },
+      { kind: 'skipped', line: 1, reason: expect.stringContaining('VideoTMK') },
+      { kind: 'withdrawal', line: 1, withdrawn: { signalType: 'md5', value: MD5 } },
+    ]);
+  });
+
+  test('reads NDJSON, one page per line, with line numbers', async () => {
+    const records = await parse(
+      `${JSON.stringify(page)}\n\n${JSON.stringify(page)}\n{oops\n`,
+      'stopncii-json',
+    );
+    expect(records.filter((r) => r.kind === 'hash').map((r) => r.line)).toEqual([1, 3]);
+    expect(records.at(-1)).toMatchObject({ kind: 'error', line: 4 });
+  });
+});
