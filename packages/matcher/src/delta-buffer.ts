@@ -15,6 +15,11 @@ export class DeltaBuffer {
     return this.slotOf.size;
   }
 
+  /** Whether `id` is in the buffer. */
+  has(id: number): boolean {
+    return this.slotOf.has(id);
+  }
+
   /** Sets the hash of `id` (replacing its previous one), copied from `hash[0..8)`. */
   set(id: number, hash: Uint32Array): void {
     let slot = this.slotOf.get(id);

@@ -25,7 +25,7 @@ export interface LiveIndexOptions {
 export interface RebuildSource {
   readonly baseIds: Uint32Array;
   readonly baseHashes: Uint32Array;
-  /** Ids whose base entry is removed or superseded by the delta. */
+  /** Ids whose base entry is removed or superseded by the delta (tombstones). */
   readonly removedIds: Uint32Array;
   readonly deltaIds: Uint32Array;
   readonly deltaHashes: Uint32Array;
@@ -40,7 +40,10 @@ export interface LiveIndexStats {
   readonly baseSize: number;
   readonly baseStrategy: 'scan' | 'mih';
   readonly deltaSize: number;
+  /** Base entries hidden because they were removed or replaced since the base was built. */
   readonly tombstones: number;
+  /** Current number of entries: baseSize − tombstones + deltaSize (ids being unique). */
+  readonly size: number;
   readonly pendingChanges: number;
 }
 
@@ -136,6 +139,16 @@ export class LiveIndex {
     return this.baseSeq;
   }
 
+  /** Current number of entries (ids being unique). */
+  get size(): number {
+    return this.base.size - this.tombstones.size + this.delta.size;
+  }
+
+  /** Whether the entry `id` is currently present. */
+  has(id: number): boolean {
+    return this.delta.has(id) || (!this.tombstones.has(id) && this.base.hasId(id));
+  }
+
   /** The current base index. */
   get baseIndex(): PdqIndex {
     return this.base;
@@ -224,6 +237,7 @@ export class LiveIndex {
       baseStrategy: this.base.strategy,
       deltaSize: this.delta.size,
       tombstones: this.tombstones.size,
+      size: this.size,
       pendingChanges: this.log.length,
     };
   }
@@ -255,9 +269,9 @@ export class LiveIndex {
   /** Applies a change above the current version (`replay`: re-applying after a base swap). */
   private apply(change: Change, replay = false): boolean {
     if (!replay && change.seq <= this.seq) return false;
-    // Invariant: an id in the delta or removed since the base is tombstoned, so the base's stale
-    // entry for it (if any) is never reported; the delta holds its current hash.
-    this.tombstones.add(change.id);
+    // Invariant: a base id changed since the base was built is tombstoned, so the base's stale
+    // entry is never reported; the delta holds its current hash, if any.
+    if (!this.tombstones.has(change.id) && this.base.hasId(change.id)) this.tombstones.add(change.id);
     if (change.words === null) this.delta.delete(change.id);
     else this.delta.set(change.id, change.words);
     this.log.push(change);

@@ -119,6 +119,8 @@ describe('LiveIndex against a model (Map id → hash)', () => {
             }
           }
           for (const c of centres) check(c, 31);
+          expect(live.size).toBe(model.size);
+          for (let id = 0; id < 130; id++) expect(live.has(id)).toBe(model.has(id));
           // Dihedral-style multi-hash query over the live state.
           const variants = centres.map((c) => flipBits(c, 5, next));
           expect(live.queryMany(variants, 31)).toEqual(bruteForceMany([...model], variants, 31));

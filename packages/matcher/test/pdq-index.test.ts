@@ -114,6 +114,8 @@ describe('PdqIndex equals a brute-force scan', () => {
   });
 });
 
+const copy0 = (index: PdqIndex): PdqIndex => PdqIndex.fromSerialized(structuredClone(index.serialize()));
+
 describe('PdqIndex edge cases', () => {
   it('an empty index matches nothing', () => {
     const next = rng(1);
@@ -151,6 +153,16 @@ describe('PdqIndex edge cases', () => {
         { id: 9, distance: 4 },
       ]);
     }
+  });
+
+  it('hasId answers membership', () => {
+    const next = rng(11);
+    const entries: [number, Uint8Array][] = [9, 4, 4_000_000_000, 0, 17].map((id) => [id, randomHash(next)]);
+    const { ids, hashes } = pack(entries);
+    const index = PdqIndex.build(ids, hashes);
+    for (const id of [9, 4, 4_000_000_000, 0, 17]) expect(index.hasId(id)).toBe(true);
+    for (const id of [1, 5, 18, 4_000_000_001]) expect(index.hasId(id)).toBe(false);
+    expect(PdqIndex.empty().hasId(0)).toBe(false);
   });
 
   it('accepts hex in either case and bytes alike; filter drops ids', () => {
@@ -199,7 +211,8 @@ describe('PdqIndex edge cases', () => {
       const index = PdqIndex.build(ids, hashes, { substrings: 14, shared });
       const serialized = index.serialize();
       const transfer = transferListOf(serialized);
-      expect(transfer.length).toBe(shared ? 2 : 2 + 2 * 14); // ids and hashes stay plain buffers here
+      expect(transfer.length).toBe(shared ? 2 : 3 + 2 * 14); // ids and hashes come in as plain buffers
+      expect(copy0(index).hasId(entries[0]![0])).toBe(true);
       const copy = PdqIndex.fromSerialized(structuredClone(serialized));
       expect(copy.strategy).toBe('mih');
       expect(copy.byteLength).toBe(index.byteLength);
