@@ -14,7 +14,7 @@ import { DomainError } from '../domain-error.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
 import type { NewWebhookDelivery, WebhookDelivery } from '../matching/webhook-delivery.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import type { AddEntriesResult, EntryQuery, HashlineStore } from '../ports/hashline-store.js';
+import type { AddEntriesResult, EntryLookup, EntryQuery, HashlineStore } from '../ports/hashline-store.js';
 
 interface StoredBank extends Bank {
   readonly webhookSecret: string | null;
@@ -195,6 +195,19 @@ class MemoryHashlineStore implements HashlineStore {
     let count = 0;
     for (const entry of this.#entries.values()) if (entry.bankId === bankId) count++;
     return count;
+  }
+
+  async findEntries(bankId: number, by: EntryLookup): Promise<BankEntry[]> {
+    const out: BankEntry[] = [];
+    for (const entry of this.#entries.values()) {
+      if (entry.bankId !== bankId) continue;
+      const hit =
+        'value' in by
+          ? entry.signalType === by.signalType && entry.value === by.value
+          : entry.provenance.source === by.source && entry.provenance.externalId === by.externalId;
+      if (hit) out.push(copyEntry(entry));
+    }
+    return out;
   }
 
   async updateEntry(id: number, patch: EntryPatch): Promise<BankEntry> {

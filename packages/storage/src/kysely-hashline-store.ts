@@ -1,0 +1,713 @@
+import {
+  DEFAULT_PDQ_THRESHOLD,
+  DomainError,
+  systemClock,
+  type ActiveSignal,
+  type AddEntriesResult,
+  type ApiKey,
+  type Bank,
+  type BankChange,
+  type BankEntry,
+  type BankPatch,
+  type Clock,
+  type EntryLookup,
+  type EntryPatch,
+  type EntryQuery,
+  type HashlineStore,
+  type MatchRecord,
+  type MatchRecordQuery,
+  type NewBank,
+  type NewEntry,
+  type NewMatchRecord,
+  type NewWebhookDelivery,
+  type Provenance,
+  type WebhookDelivery,
+} from '@hashline/domain';
+import {
+  sql,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type Transaction,
+  type Updateable,
+} from 'kysely';
+import {
+  readBool,
+  readId,
+  toApiKey,
+  toBank,
+  toChange,
+  toDelivery,
+  toEntry,
+  toMatchRecord,
+} from './row-mapping.js';
+import type { BankChangesTable, BankEntriesTable, BanksTable, Database } from './schema.js';
+import type { StoreDatabase, StoreDialect } from './store-dialect.js';
+
+/** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
+const INSERT_CHUNK = 500;
+/** Values per `IN (...)` list. */
+const LOOKUP_CHUNK = 1000;
+
+/** Provenance stored when an entry arrives without one. */
+const UNKNOWN_PROVENANCE: Provenance = { source: 'unknown' };
+
+function provenance(entry: NewEntry): Provenance {
+  return entry.provenance ?? UNKNOWN_PROVENANCE;
+}
+
+type Db = Kysely<Database>;
+type ChangeRow = Insertable<BankChangesTable>;
+
+/**
+ * {@link HashlineStore} over Kysely: every query is written once here and runs on SQLite and
+ * PostgreSQL; the few differences live in a {@link StoreDialect}.
+ *
+ * Invariants:
+ * - Every mutation of banks or entries appends its `bank_changes` rows in the same transaction,
+ *   after taking the dialect's change-log lock first, so seqs become visible in seq order.
+ * - Timestamps come from the injected clock, never from the database, so every engine (and the
+ *   in-memory store) stores the same instants.
+ */
+export class KyselyHashlineStore implements HashlineStore {
+  readonly engine: StoreDialect['engine'];
+  readonly #db: Db;
+  readonly #dialect: StoreDialect;
+  readonly #clock: Clock;
+  #closed = false;
+
+  constructor({ db, dialect }: StoreDatabase, clock: Clock = systemClock) {
+    this.engine = dialect.engine;
+    this.#db = db;
+    this.#dialect = dialect;
+    this.#clock = clock;
+  }
+
+  // ---- banks ----
+
+  async createBank(bank: NewBank): Promise<Bank> {
+    const d = this.#dialect;
+    const now = this.#clock.now();
+    return this.#mapBankNameTaken(bank.name, () =>
+      this.#mutate(async (trx) => {
+        const row = await trx
+          .insertInto('banks')
+          .values({
+            name: bank.name,
+            description: bank.description ?? '',
+            kind: bank.kind,
+            default_actions: JSON.stringify(bank.defaultActions ?? []),
+            pdq_threshold: bank.pdqThreshold ?? DEFAULT_PDQ_THRESHOLD,
+            enabled: d.bool(bank.enabled ?? true),
+            webhook_url: bank.webhookUrl ?? null,
+            webhook_secret: bank.webhookSecret ?? null,
+            created_at: d.date(now),
+            updated_at: d.date(now),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await this.#append(trx, [{ op: 'bank_upsert', bank_id: row.id, at: d.date(now) }]);
+        return toBank(row);
+      }),
+    );
+  }
+
+  async getBank(id: number): Promise<Bank | undefined> {
+    const row = await this.#db.selectFrom('banks').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toBank(row);
+  }
+
+  async getBankByName(name: string): Promise<Bank | undefined> {
+    const row = await this.#db.selectFrom('banks').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && toBank(row);
+  }
+
+  async listBanks(): Promise<Bank[]> {
+    const rows = await this.#db.selectFrom('banks').selectAll().orderBy('id').execute();
+    return rows.map(toBank);
+  }
+
+  async updateBank(id: number, patch: BankPatch): Promise<Bank> {
+    const d = this.#dialect;
+    const now = this.#clock.now();
+    const set: Updateable<BanksTable> = { updated_at: d.date(now) };
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.description !== undefined) set.description = patch.description;
+    if (patch.kind !== undefined) set.kind = patch.kind;
+    if (patch.defaultActions !== undefined) set.default_actions = JSON.stringify(patch.defaultActions);
+    if (patch.pdqThreshold !== undefined) set.pdq_threshold = patch.pdqThreshold;
+    if (patch.enabled !== undefined) set.enabled = d.bool(patch.enabled);
+    if (patch.webhookUrl !== undefined) set.webhook_url = patch.webhookUrl;
+    if (patch.webhookSecret !== undefined) set.webhook_secret = patch.webhookSecret;
+    return this.#mapBankNameTaken(patch.name, () =>
+      this.#mutate(async (trx) => {
+        const row = await trx
+          .updateTable('banks')
+          .set(set)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) throw bankNotFound(id);
+        await this.#append(trx, [{ op: 'bank_upsert', bank_id: id, at: d.date(now) }]);
+        return toBank(row);
+      }),
+    );
+  }
+
+  async deleteBank(id: number): Promise<void> {
+    const d = this.#dialect;
+    const now = this.#clock.now();
+    await this.#mutate(async (trx) => {
+      await this.#requireBank(trx, id);
+      // One statement however large the bank: each entry's delete is logged in id order.
+      await trx
+        .insertInto('bank_changes')
+        .columns(['op', 'bank_id', 'entry_id', 'signal_type', 'value', 'at'])
+        .expression(
+          trx
+            .selectFrom('bank_entries')
+            .select([
+              sql.lit('entry_delete').as('op'),
+              'bank_id',
+              'id',
+              'signal_type',
+              'value',
+              d.dateExpression(now).as('at'),
+            ])
+            .where('bank_id', '=', id)
+            .orderBy('id'),
+        )
+        .execute();
+      await trx.deleteFrom('bank_entries').where('bank_id', '=', id).execute();
+      await trx.deleteFrom('banks').where('id', '=', id).execute();
+      await this.#append(trx, [{ op: 'bank_delete', bank_id: id, at: d.date(now) }]);
+    });
+  }
+
+  async getWebhookSecret(bankId: number): Promise<string | null> {
+    const row = await this.#db
+      .selectFrom('banks')
+      .select('webhook_secret')
+      .where('id', '=', bankId)
+      .executeTakeFirst();
+    if (!row) throw bankNotFound(bankId);
+    return row.webhook_secret;
+  }
+
+  // ---- entries ----
+
+  async addEntries(bankId: number, entries: readonly NewEntry[], addedBy: string): Promise<AddEntriesResult> {
+    const d = this.#dialect;
+    const now = this.#clock.now();
+    return this.#mutate(async (trx) => {
+      const bank = await this.#requireBank(trx, bankId);
+
+      // The first occurrence of each (signal type, value) in the batch is the one considered.
+      const unique = new Map<string, NewEntry>();
+      for (const entry of entries) {
+        const key = entryKey(entry.signalType, entry.value);
+        if (!unique.has(key)) unique.set(key, entry);
+      }
+
+      const rows = new Map<string, Selectable<BankEntriesTable>>();
+      const preexisting = new Set<string>();
+      const valuesByType = new Map<string, string[]>();
+      for (const entry of unique.values()) {
+        const values = valuesByType.get(entry.signalType) ?? [];
+        values.push(entry.value);
+        valuesByType.set(entry.signalType, values);
+      }
+      for (const [signalType, values] of valuesByType) {
+        for (const part of chunks(values, LOOKUP_CHUNK)) {
+          const found = await trx
+            .selectFrom('bank_entries')
+            .selectAll()
+            .where('bank_id', '=', bankId)
+            .where('signal_type', '=', signalType)
+            .where('value', 'in', part)
+            .execute();
+          for (const row of found) {
+            const key = entryKey(row.signal_type, row.value);
+            rows.set(key, row);
+            preexisting.add(key);
+          }
+        }
+      }
+
+      const fresh = [...unique].filter(([key]) => !preexisting.has(key)).map(([, entry]) => entry);
+      const inserted: Selectable<BankEntriesTable>[] = [];
+      for (const part of chunks(fresh, INSERT_CHUNK)) {
+        const values = part.map((entry): Insertable<BankEntriesTable> => ({
+          bank_id: bankId,
+          signal_type: entry.signalType,
+          value: entry.value,
+          quality: entry.quality ?? null,
+          classification: JSON.stringify(entry.classification ?? {}),
+          provenance: JSON.stringify(provenance(entry)),
+          provenance_source: provenance(entry).source,
+          provenance_external_id: provenance(entry).externalId ?? null,
+          reviewer_count: entry.reviewerCount ?? 0,
+          added_by: addedBy,
+          note: entry.note ?? null,
+          disabled: d.bool(entry.disabled ?? false),
+          feedback: null,
+          created_at: d.date(now),
+          updated_at: d.date(now),
+        }));
+        inserted.push(...(await trx.insertInto('bank_entries').values(values).returningAll().execute()));
+      }
+      for (const row of inserted) rows.set(entryKey(row.signal_type, row.value), row);
+
+      // Log in id order, so seq order and id order agree within the batch.
+      inserted.sort((a, b) => a.id - b.id);
+      await this.#append(
+        trx,
+        inserted.map((row) => upsertChange(d, row, readBool(bank.enabled), now)),
+      );
+
+      const created: BankEntry[] = [];
+      const existing: BankEntry[] = [];
+      const seen = new Set<string>();
+      for (const entry of entries) {
+        const key = entryKey(entry.signalType, entry.value);
+        const entity = toEntry(rows.get(key)!);
+        if (seen.has(key) || preexisting.has(key)) existing.push(entity);
+        else created.push(entity);
+        seen.add(key);
+      }
+      return { created, existing, seq: await latestSeq(trx) };
+    });
+  }
+
+  async getEntry(id: number): Promise<BankEntry | undefined> {
+    const row = await this.#db.selectFrom('bank_entries').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toEntry(row);
+  }
+
+  async getEntries(ids: readonly number[]): Promise<BankEntry[]> {
+    const out: BankEntry[] = [];
+    for (const part of chunks([...new Set(ids)], LOOKUP_CHUNK)) {
+      const rows = await this.#db.selectFrom('bank_entries').selectAll().where('id', 'in', part).execute();
+      out.push(...rows.map(toEntry));
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  async listEntries(bankId: number, query: EntryQuery): Promise<BankEntry[]> {
+    let q = this.#db
+      .selectFrom('bank_entries')
+      .selectAll()
+      .where('bank_id', '=', bankId)
+      .orderBy('id')
+      .limit(clampLimit(query.limit));
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    if (query.signalType !== undefined) q = q.where('signal_type', '=', query.signalType);
+    if (!query.includeDisabled) q = q.where('disabled', '=', this.#dialect.bool(false));
+    return (await q.execute()).map(toEntry);
+  }
+
+  async countEntries(bankId: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('bank_entries')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('bank_id', '=', bankId)
+      .executeTakeFirstOrThrow();
+    return readId(row.count);
+  }
+
+  async findEntries(bankId: number, by: EntryLookup): Promise<BankEntry[]> {
+    let q = this.#db.selectFrom('bank_entries').selectAll().where('bank_id', '=', bankId).orderBy('id');
+    q =
+      'value' in by
+        ? q.where('signal_type', '=', by.signalType).where('value', '=', by.value)
+        : q.where('provenance_source', '=', by.source).where('provenance_external_id', '=', by.externalId);
+    return (await q.execute()).map(toEntry);
+  }
+
+  async updateEntry(id: number, patch: EntryPatch): Promise<BankEntry> {
+    const d = this.#dialect;
+    const now = this.#clock.now();
+    const set: Updateable<BankEntriesTable> = { updated_at: d.date(now) };
+    if (patch.disabled !== undefined) set.disabled = d.bool(patch.disabled);
+    if (patch.classification !== undefined) set.classification = JSON.stringify(patch.classification);
+    if (patch.note !== undefined) set.note = patch.note;
+    if (patch.feedback !== undefined) set.feedback = patch.feedback;
+    if (patch.reviewerCount !== undefined) set.reviewer_count = patch.reviewerCount;
+    return this.#mutate(async (trx) => {
+      const row = await trx
+        .updateTable('bank_entries')
+        .set(set)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw entryNotFound(id);
+      const bank = await this.#requireBank(trx, row.bank_id);
+      await this.#append(trx, [upsertChange(d, row, readBool(bank.enabled), now)]);
+      return toEntry(row);
+    });
+  }
+
+  async deleteEntry(id: number): Promise<void> {
+    const d = this.#dialect;
+    const now = this.#clock.now();
+    await this.#mutate(async (trx) => {
+      const row = await trx.deleteFrom('bank_entries').where('id', '=', id).returningAll().executeTakeFirst();
+      if (!row) throw entryNotFound(id);
+      await this.#append(trx, [
+        {
+          op: 'entry_delete',
+          bank_id: row.bank_id,
+          entry_id: row.id,
+          signal_type: row.signal_type,
+          value: row.value,
+          at: d.date(now),
+        },
+      ]);
+    });
+  }
+
+  // ---- change log ----
+
+  async changesSince(afterSeq: number, limit: number): Promise<BankChange[]> {
+    const rows = await this.#db
+      .selectFrom('bank_changes')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(clampLimit(limit))
+      .execute();
+    return rows.map(toChange);
+  }
+
+  async latestSeq(): Promise<number> {
+    return latestSeq(this.#db);
+  }
+
+  async activeSignals(afterId: number, limit: number): Promise<ActiveSignal[]> {
+    const d = this.#dialect;
+    const rows = await this.#db
+      .selectFrom('bank_entries as e')
+      .innerJoin('banks as b', 'b.id', 'e.bank_id')
+      .select(['e.id', 'e.bank_id', 'e.signal_type', 'e.value'])
+      .where('e.id', '>', afterId)
+      .where('e.disabled', '=', d.bool(false))
+      .where('b.enabled', '=', d.bool(true))
+      .orderBy('e.id')
+      .limit(clampLimit(limit))
+      .execute();
+    return rows.map((row) => ({
+      entryId: row.id,
+      bankId: row.bank_id,
+      signalType: row.signal_type as ActiveSignal['signalType'],
+      value: row.value,
+    }));
+  }
+
+  // ---- match records ----
+
+  async recordMatch(record: NewMatchRecord): Promise<MatchRecord> {
+    const d = this.#dialect;
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('match_records')
+        .values({
+          created_at: d.date(record.createdAt),
+          caller: record.caller,
+          source: record.source,
+          signal_type: record.signalType,
+          value: record.value,
+          matches: JSON.stringify(record.matches),
+          content_ref: record.contentRef,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const bankIds = [...new Set(record.matches.map((match) => match.bankId))];
+      if (bankIds.length > 0) {
+        await trx
+          .insertInto('match_record_banks')
+          .values(bankIds.map((bankId) => ({ match_record_id: row.id, bank_id: bankId })))
+          .execute();
+      }
+      return toMatchRecord(row);
+    });
+  }
+
+  async getMatchRecord(id: number): Promise<MatchRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('match_records')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toMatchRecord(row);
+  }
+
+  async listMatchRecords(query: MatchRecordQuery): Promise<MatchRecord[]> {
+    const d = this.#dialect;
+    let q = this.#db
+      .selectFrom('match_records')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(clampLimit(query.limit));
+    const { bankId } = query;
+    if (bankId !== undefined) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('match_record_banks as mb')
+            .select('mb.bank_id')
+            .whereRef('mb.match_record_id', '=', 'match_records.id')
+            .where('mb.bank_id', '=', bankId),
+        ),
+      );
+    }
+    if (query.caller !== undefined) q = q.where('caller', '=', query.caller);
+    if (query.since !== undefined) q = q.where('created_at', '>=', d.date(query.since));
+    if (query.until !== undefined) q = q.where('created_at', '<', d.date(query.until));
+    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
+    return (await q.execute()).map(toMatchRecord);
+  }
+
+  // ---- API keys ----
+
+  async createApiKey(key: Omit<ApiKey, 'createdAt' | 'revokedAt'>): Promise<ApiKey> {
+    try {
+      const row = await this.#db
+        .insertInto('api_keys')
+        .values({
+          id: key.id,
+          name: key.name,
+          scopes: JSON.stringify(key.scopes),
+          secret_hash: key.secretHash,
+          rate_limit_per_second: key.rateLimitPerSecond,
+          created_at: this.#dialect.date(this.#clock.now()),
+          revoked_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toApiKey(row);
+    } catch (error) {
+      if (this.#dialect.isUniqueViolation(error)) {
+        throw new DomainError('CONFLICT', `An API key with id ${key.id} exists already.`);
+      }
+      throw error;
+    }
+  }
+
+  async getApiKey(id: string): Promise<ApiKey | undefined> {
+    const row = await this.#db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toApiKey(row);
+  }
+
+  async listApiKeys(): Promise<ApiKey[]> {
+    const rows = await this.#db
+      .selectFrom('api_keys')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKey> {
+    // Revoking twice keeps the first revocation time.
+    await this.#db
+      .updateTable('api_keys')
+      .set({ revoked_at: this.#dialect.date(this.#clock.now()) })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    const key = await this.getApiKey(id);
+    if (!key) throw new DomainError('API_KEY_NOT_FOUND', `No API key has id ${id}.`);
+    return key;
+  }
+
+  // ---- webhook outbox ----
+
+  async enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
+    const d = this.#dialect;
+    const now = d.date(this.#clock.now());
+    await this.#db.transaction().execute(async (trx) => {
+      for (const part of chunks(deliveries, INSERT_CHUNK)) {
+        await trx
+          .insertInto('webhook_deliveries')
+          .values(
+            part.map((delivery) => ({
+              bank_id: delivery.bankId,
+              url: delivery.url,
+              body: delivery.body,
+              idempotency_key: delivery.idempotencyKey,
+              attempts: 0,
+              next_attempt_at: now,
+              status: 'pending',
+              last_error: null,
+              created_at: now,
+              delivered_at: null,
+            })),
+          )
+          // Enqueueing is idempotent: a retried job re-enqueues the same keys harmlessly.
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async claimDueDeliveries(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+    const d = this.#dialect;
+    return this.#db.transaction().execute(async (trx) => {
+      const due = await d
+        .lockForClaim(
+          trx
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '<=', d.date(now))
+            .orderBy('next_attempt_at')
+            .orderBy('id')
+            .limit(clampLimit(limit)),
+        )
+        .execute();
+      if (due.length === 0) return [];
+      const ids = due.map((row) => readId(row.id));
+      const rows = await trx
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({
+          next_attempt_at: d.date(new Date(now.getTime() + leaseMs)),
+          attempts: eb('attempts', '+', 1),
+        }))
+        .where('id', 'in', ids)
+        .returningAll()
+        .execute();
+      // Return them in claim order (due time, then id), which RETURNING does not promise.
+      const order = new Map(ids.map((id, index) => [id, index]));
+      return rows.map(toDelivery).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    });
+  }
+
+  async markDelivered(id: number, at: Date): Promise<void> {
+    const result = await this.#db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'delivered', delivered_at: this.#dialect.date(at) })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
+  }
+
+  async markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
+    const result = await this.#db
+      .updateTable('webhook_deliveries')
+      .set(
+        retryAt
+          ? { status: 'pending', last_error: error, next_attempt_at: this.#dialect.date(retryAt) }
+          : { status: 'failed', last_error: error },
+      )
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
+  }
+
+  async listDeliveries(query: {
+    bankId?: number;
+    status?: WebhookDelivery['status'];
+    limit: number;
+  }): Promise<WebhookDelivery[]> {
+    let q = this.#db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(clampLimit(query.limit));
+    if (query.bankId !== undefined) q = q.where('bank_id', '=', query.bankId);
+    if (query.status !== undefined) q = q.where('status', '=', query.status);
+    return (await q.execute()).map(toDelivery);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#db.destroy();
+  }
+
+  // ---- helpers ----
+
+  /** Runs a bank or entry mutation: one transaction, change-log lock taken first. */
+  #mutate<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(async (trx) => {
+      await this.#dialect.lockChangeLog(trx);
+      return work(trx);
+    });
+  }
+
+  async #append(trx: Transaction<Database>, changes: readonly ChangeRow[]): Promise<void> {
+    for (const part of chunks(changes, INSERT_CHUNK)) {
+      await trx.insertInto('bank_changes').values(part).execute();
+    }
+  }
+
+  async #requireBank(trx: Transaction<Database>, id: number): Promise<{ enabled: boolean | number }> {
+    const bank = await trx.selectFrom('banks').select('enabled').where('id', '=', id).executeTakeFirst();
+    if (!bank) throw bankNotFound(id);
+    return bank;
+  }
+
+  /** `banks.name` is the only unique key a bank write can violate: report it as a domain error. */
+  async #mapBankNameTaken<T>(name: string | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (name !== undefined && this.#dialect.isUniqueViolation(error)) {
+        throw new DomainError('BANK_NAME_TAKEN', `A bank named ${JSON.stringify(name)} exists already.`);
+      }
+      throw error;
+    }
+  }
+}
+
+async function latestSeq(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('bank_changes')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  return row?.seq == null ? 0 : readId(row.seq);
+}
+
+/** The `entry_upsert` change of an entry row: active when neither it nor its bank is disabled. */
+function upsertChange(
+  d: StoreDialect,
+  row: Selectable<BankEntriesTable>,
+  bankEnabled: boolean,
+  at: Date,
+): ChangeRow {
+  return {
+    op: 'entry_upsert',
+    bank_id: row.bank_id,
+    entry_id: row.id,
+    signal_type: row.signal_type,
+    value: row.value,
+    active: d.bool(!readBool(row.disabled) && bankEnabled),
+    at: d.date(at),
+  };
+}
+
+function entryKey(signalType: string, value: string): string {
+  return `${signalType}/${value}`;
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}
+
+/** SQL `LIMIT` for any number: SQLite reads a negative limit as "no limit", so clamp it to 0. */
+function clampLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+}
+
+function bankNotFound(id: number): DomainError {
+  return new DomainError('BANK_NOT_FOUND', `No bank has id ${id}.`);
+}
+
+function entryNotFound(id: number): DomainError {
+  return new DomainError('ENTRY_NOT_FOUND', `No bank entry has id ${id}.`);
+}
+
+function deliveryNotFound(id: number): DomainError {
+  return new DomainError('NOT_FOUND', `No webhook delivery has id ${id}.`);
+}

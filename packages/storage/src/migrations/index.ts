@@ -1,0 +1,52 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Engine } from '../store-dialect.js';
+import { initialSchema } from './0001-initial.js';
+
+/**
+ * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
+ * `src/` under Vitest and from `dist/` under Node. Names are zero-padded so they sort; never
+ * rename or edit a released migration, add the next number.
+ */
+export function migrationsFor(engine: Engine): Record<string, Migration> {
+  return {
+    '0001_initial': initialSchema(engine),
+  };
+}
+
+/** Kysely's provider interface over {@link migrationsFor}. */
+class StaticMigrationProvider implements MigrationProvider {
+  readonly #migrations: Record<string, Migration>;
+
+  constructor(migrations: Record<string, Migration>) {
+    this.#migrations = migrations;
+  }
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return this.#migrations;
+  }
+}
+
+/**
+ * Brings the schema up to date. Concurrent callers are safe: Kysely's migrator takes a lock
+ * (an advisory lock in PostgreSQL; SQLite's single writer).
+ *
+ * @param schema PostgreSQL schema holding Kysely's bookkeeping tables. Kysely looks for them in
+ *   every schema when none is given, so a sibling schema's tables would be mistaken for ours.
+ * @throws the migration's error, with the failing migration's name in the message.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, engine: Engine, schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrationProvider(migrationsFor(engine)),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error');
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `Hashline storage migration ${failed ? failed.migrationName : '(setup)'} failed: ${cause}`,
+      { cause: error },
+    );
+  }
+}

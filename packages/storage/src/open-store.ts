@@ -1,0 +1,77 @@
+import type { Clock, HashlineStore } from '@hashline/domain';
+import type { Kysely } from 'kysely';
+import { KyselyHashlineStore } from './kysely-hashline-store.js';
+import { migrateToLatest } from './migrations/index.js';
+import { openPostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
+import { openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
+
+/** Options every store takes. */
+export interface StoreOptions {
+  /** Supplies every timestamp the store sets (default: the system clock). */
+  readonly clock?: Clock;
+}
+
+/** Options of {@link openSqliteStore}. */
+export type SqliteStoreOptions = SqliteDatabaseOptions & StoreOptions;
+
+/** Options of {@link openPostgresStore}. */
+export type PostgresStoreOptions = PostgresDatabaseOptions & StoreOptions;
+
+/**
+ * Opens (creating if needed) a SQLite store and migrates it to the latest schema.
+ *
+ * @example
+ * const store = await openSqliteStore({ file: 'data/hashline.db' });
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<HashlineStore> {
+  const database = openSqliteDatabase(options);
+  await migrateOrClose(database.db, () => migrateToLatest(database.db as Kysely<unknown>, 'sqlite'));
+  return new KyselyHashlineStore(database, options.clock);
+}
+
+/**
+ * Connects to PostgreSQL and migrates the schema to the latest version (safe when several
+ * processes start at once: the migrator takes a lock).
+ *
+ * @example
+ * const store = await openPostgresStore({ connectionString: 'postgres://hashline@db/hashline' });
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<HashlineStore> {
+  const database = await openPostgresDatabase(options);
+  await migrateOrClose(database.db, () =>
+    migrateToLatest(database.db as Kysely<unknown>, 'postgres', database.schema),
+  );
+  return new KyselyHashlineStore(database, options.clock);
+}
+
+/**
+ * Opens the store a URL names:
+ * - `sqlite:path/to/file.db` (relative to the working directory), `sqlite:///abs/path.db`,
+ *   `sqlite::memory:`;
+ * - `postgres://…` or `postgresql://…` (passed to `pg` as is).
+ *
+ * @throws an Error for any other scheme.
+ */
+export async function openStore(url: string, options: StoreOptions = {}): Promise<HashlineStore> {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (file === '') throw new Error('A sqlite: store URL needs a file path, e.g. sqlite:data/hashline.db.');
+    return openSqliteStore({ ...options, file: file.startsWith('//') ? file.slice(2) : file });
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return openPostgresStore({ ...options, connectionString: url });
+  }
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';
+  throw new Error(
+    `Unsupported store URL scheme ${scheme}: use sqlite:path/to/file.db, sqlite::memory: or postgres://…`,
+  );
+}
+
+async function migrateOrClose(db: { destroy(): Promise<void> }, migrate: () => Promise<void>): Promise<void> {
+  try {
+    await migrate();
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely';
+import type { Database } from '../schema.js';
+import type { StoreDatabase } from '../store-dialect.js';
+import { sqliteStoreDialect } from './sqlite-store-dialect.js';
+
+/** How to open a SQLite database file. */
+export interface SqliteDatabaseOptions {
+  /** Path of the database file (its folder is created), or `:memory:`. */
+  readonly file: string;
+  /** How long a writer waits for another process's write lock before failing (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Opens a SQLite database for the store:
+ * - WAL journal: readers never block the writer, the writer never blocks readers.
+ * - `synchronous = FULL`: each commit is fsynced before it returns, so an acknowledged bank
+ *   change survives a power cut (NORMAL in WAL mode may lose the last commits).
+ * - foreign keys enforced (SQLite leaves them off by default).
+ * - a busy timeout, so several processes on one file wait for the write lock instead of failing.
+ */
+export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabase {
+  const { file } = options;
+  if (file !== ':memory:' && file !== '') mkdirSync(dirname(file), { recursive: true });
+  const database = new BetterSqlite3(file);
+  try {
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    database.pragma('foreign_keys = ON');
+    database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new HashlineSqliteDialect({ database }) });
+  return { db, dialect: sqliteStoreDialect };
+}
+
+/**
+ * Kysely's SQLite dialect with two changes:
+ * - transactions begin IMMEDIATE: the write lock is taken at BEGIN, so a transaction that
+ *   reads then writes cannot fail half-way with SQLITE_BUSY when another process writes, and
+ *   log appends are serialised (see sqlite-store-dialect.ts);
+ * - DDL runs in transactions (SQLite supports it; Kysely assumes not), so a failed migration
+ *   leaves no half-made schema.
+ */
+class HashlineSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,37 @@
+import type { Kysely, RawBuilder, SelectQueryBuilder, Transaction } from 'kysely';
+import type { Database, DbBool, DbDate } from './schema.js';
+
+/** The SQL engines Hashline stores data in. */
+export type Engine = 'sqlite' | 'postgres';
+
+/**
+ * What differs between the engines once the schema exists: how a boolean or a time is written,
+ * how the change log is serialised, how rows are claimed, how a unique violation looks. The
+ * shared store (kysely-hashline-store.ts) holds every query; each engine implements only this.
+ */
+export interface StoreDialect {
+  readonly engine: Engine;
+  /** A boolean as the engine stores it. */
+  bool(value: boolean): DbBool;
+  /** A time as the engine stores it. */
+  date(value: Date): DbDate;
+  /** A time as a typed SQL expression, for places where the engine cannot infer the type (SELECT lists). */
+  dateExpression(value: Date): RawBuilder<DbDate>;
+  /**
+   * Called first in every transaction that appends to the change log: it must make the
+   * transactions that append commit in the order of the seqs they take (see the engines).
+   */
+  lockChangeLog(trx: Transaction<Database>): Promise<void>;
+  /** Locks the selected rows for a claim so that concurrent claimers skip them. */
+  lockForClaim<DB, TB extends keyof DB, O>(
+    query: SelectQueryBuilder<DB, TB, O>,
+  ): SelectQueryBuilder<DB, TB, O>;
+  /** True when `error` is the engine's unique-constraint violation. */
+  isUniqueViolation(error: unknown): boolean;
+}
+
+/** A Kysely instance with the dialect it runs on, ready for {@link KyselyHashlineStore}. */
+export interface StoreDatabase {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The test server: CI starts PostgreSQL on 127.0.0.1:5432 with trust auth and a `test` database. */
+export const POSTGRES_TEST_URL =
+  process.env.HASHLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Checks that the test server answers, failing with instructions otherwise: the PostgreSQL
+ * suites never skip, since a skipped suite would hide a broken store.
+ */
+export async function requirePostgres(): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_TEST_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${POSTGRES_TEST_URL} (${
+        error instanceof Error ? error.message : String(error)
+      }). The storage contract suite needs it and never skips: start PostgreSQL (CI's .ci/run ` +
+        'does), or point HASHLINE_TEST_POSTGRES_URL at a server where you may create schemas.',
+      { cause: error },
+    );
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** A unique schema name, so parallel runs (and tests) never see each other's tables. */
+export function freshSchemaName(): string {
+  return `hl_test_${randomBytes(6).toString('hex')}`;
+}
+
+/** Drops a test schema and everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
