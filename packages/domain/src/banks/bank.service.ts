@@ -283,7 +283,8 @@ export function parseNewEntry(input: unknown, at: string, problems: Problems): N
     value,
     quality: typeof quality === 'number' ? quality : null,
     classification: classification ?? {},
-    ...(provenance ? { provenance } : {}),
+    // Entries added by hand or through the API without a source are recorded as such.
+    provenance: provenance ?? { source: 'manual', externalId: null, member: null },
     reviewerCount: (reviewerCount as number | undefined) ?? 0,
     note: (input.note as string | null | undefined) ?? null,
     disabled: (input.disabled as boolean | undefined) ?? false,
