@@ -1,0 +1,277 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import {
+  BankService,
+  DomainError,
+  MatchService,
+  hasScope,
+  systemClock,
+  type ApiKey,
+  type Clock,
+  type HashlineStore,
+  type MatchEngine,
+} from '@hashline/domain';
+import type { HashingPool } from '@hashline/media-node';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ApiKeyAuthenticator } from './auth/authenticator.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import type { ServerConfig } from './config.js';
+import { PROBLEM_CONTENT_TYPE, routeNotFound, toProblem } from './http-errors.js';
+import { SHARED_SCHEMAS } from './http/schemas.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
+import { accessOf, type RouteAccess } from './route-scopes.js';
+import { apiKeyRoutes } from './routes/api-keys.routes.js';
+import { bankRoutes } from './routes/banks.routes.js';
+import { matchRoutes } from './routes/match.routes.js';
+import { mediaRoutes } from './routes/media.routes.js';
+import { operationsRoutes } from './routes/operations.routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated API key; null on public routes. */
+    apiKey: ApiKey | null;
+  }
+  interface FastifySchema {
+    /**
+     * The request body as documented in OpenAPI. Bodies are validated by the domain services
+     * (which list every bad item with its stable code), so it is kept out of Fastify's validator.
+     */
+    documentedBody?: unknown;
+  }
+}
+
+/** What an app needs: configuration and the already-opened adapters. */
+export interface AppDependencies {
+  readonly config: ServerConfig;
+  readonly store: HashlineStore;
+  /** The match engine over `store`; the caller loads it (the app answers 503 until then). */
+  readonly engine: MatchEngine;
+  readonly hashingPool: HashingPool;
+  readonly clock?: Clock;
+  /** A pino-compatible logger (default: Fastify's pino at `config.logLevel`, secrets redacted). */
+  readonly logger?: FastifyBaseLogger;
+  /** Where the default logger writes (default stdout); tests capture lines with it. */
+  readonly logStream?: { write(line: string): void };
+  /** Metrics to record into (default: a new registry). */
+  readonly metrics?: ServerMetrics;
+}
+
+/** Everything the route modules share. */
+export interface AppContext {
+  readonly config: ServerConfig;
+  readonly store: HashlineStore;
+  readonly engine: MatchEngine;
+  readonly hashingPool: HashingPool;
+  readonly clock: Clock;
+  readonly banks: BankService;
+  readonly matcher: MatchService;
+  readonly metrics: ServerMetrics;
+  readonly authenticator: ApiKeyAuthenticator;
+}
+
+/** Largest JSON body of any route but the bulk entry add (which allows `config.maxJsonBytes`). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Headers that carry secrets: redacted from every log line. */
+const REDACTED = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'];
+
+/**
+ * Builds the HTTP API as a Fastify instance, without listening (tests use `app.inject()`).
+ * Every error leaves as `application/problem+json` with a stable code; every route is guarded by
+ * the access table in route-scopes.ts and by the per-key rate limit.
+ */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, store, engine, hashingPool } = deps;
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    ...(deps.logger
+      ? { loggerInstance: deps.logger }
+      : {
+          logger: {
+            level: config.logLevel,
+            redact: { paths: REDACTED, censor: '[redacted]' },
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
+          },
+        }),
+    // One line per response (below) instead of Fastify's two; bodies are never logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
+  });
+
+  const metrics = deps.metrics ?? createMetrics({ engine, store, hashingPool });
+  const context: AppContext = {
+    config,
+    store,
+    engine,
+    hashingPool,
+    clock,
+    banks: new BankService(store, engine),
+    matcher: new MatchService(engine, store, clock),
+    metrics,
+    authenticator: new ApiKeyAuthenticator(store, config.apiKeyCacheMs),
+  };
+  const limiter = new RateLimiter(config.rateLimit.burstSeconds);
+
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  app.decorateRequest('apiKey', null);
+
+  app.setErrorHandler((error, request, reply) => {
+    const { problem, internal } = toProblem(error);
+    if (internal) request.log.error({ err: error }, 'unexpected error');
+    void reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { problem } = toProblem(routeNotFound(request.method, request.url));
+    void reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+
+  // Authentication, scope check and rate limit, before the body is read: an unauthenticated or
+  // refused request never gets its upload parsed.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return;
+    const access = accessOf(request.method, request.routeOptions.url ?? '');
+    if (access === 'public') return;
+    if (access === undefined) {
+      // Fail closed: a route without a row in the access table is refused to everyone.
+      throw new DomainError('FORBIDDEN', 'This route has no access rule; nobody may call it.');
+    }
+    const key = await context.authenticator.authenticate(
+      request.headers.authorization,
+      headerValue(request.headers['x-api-key']),
+    );
+    request.apiKey = key;
+    if (!allows(key, access)) {
+      throw new DomainError('FORBIDDEN', `This operation needs the ${describeAccess(access)} scope.`);
+    }
+    const decision = limiter.take(key.id, key.rateLimitPerSecond ?? config.rateLimit.perSecond);
+    if (!decision.allowed) {
+      metrics.rateLimited.inc();
+      void reply.header('retry-after', String(decision.retryAfterSeconds));
+      throw new DomainError(
+        'RATE_LIMITED',
+        `Rate limit of this API key exceeded; retry in ${decision.retryAfterSeconds} s.`,
+      );
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    // No body, query values or headers: method, route pattern, status, time and the key id.
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        key: request.apiKey?.id,
+      },
+      'request',
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Hashline API',
+        version: '1.0.0',
+        description: OPENAPI_DESCRIPTION,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      tags: [
+        { name: 'match', description: 'Match hashes or media against the banks.' },
+        { name: 'banks', description: 'Hash banks, their entries and their change feed.' },
+        { name: 'match-records', description: 'Stored records of queries that matched.' },
+        { name: 'api-keys', description: 'API keys and their scopes (admin).' },
+        { name: 'operations', description: 'Health, readiness and metrics.' },
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key token `hl_<id>_<secret>`.',
+          },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url, route }) => {
+      const { documentedBody, ...rest } = (schema ?? {}) as Record<string, unknown>;
+      const method = Array.isArray(route.method) ? String(route.method[0]) : String(route.method);
+      const access = accessOf(method, url);
+      const out: Record<string, unknown> =
+        documentedBody === undefined ? rest : { ...rest, body: documentedBody };
+      if (access !== undefined && access !== 'public') {
+        out.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+        const note = `**Access:** ${access === 'authenticated' ? 'any valid API key' : `scope ${describeAccess(access)}`}.`;
+        out.description = out.description ? `${String(out.description)}\n\n${note}` : note;
+      }
+      // Fastify's JSON-schema dialect keeps `schema` objects typed loosely; the plugin accepts them.
+      return { schema: out as never, url };
+    },
+  });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Everything the docs page loads is served from here: no CDN, no validator badge, no https:
+    // wildcards, and no upgrade-insecure-requests (which would break the page on plain-HTTP loopback).
+    transformStaticCSP: (header) =>
+      header
+        .replace(' validator.swagger.io', '')
+        .replace("font-src 'self' https: data:", "font-src 'self' data:")
+        .replace("style-src 'self' https:", "style-src 'self'")
+        .replace(' upgrade-insecure-requests;', ''),
+    uiConfig: { deepLinking: true, validatorUrl: null, persistAuthorization: false },
+  });
+
+  await app.register(async (scope) => operationsRoutes(scope, context));
+  await app.register(async (scope) => apiKeyRoutes(scope, context));
+  await app.register(async (scope) => bankRoutes(scope, context));
+  await app.register(async (scope) => matchRoutes(scope, context));
+  await app.register(async (scope) => mediaRoutes(scope, context));
+  return app;
+}
+
+/** Whether `key` may call a route with `access`. */
+export function allows(key: Pick<ApiKey, 'scopes'>, access: RouteAccess): boolean {
+  if (access === 'public' || access === 'authenticated') return true;
+  return hasScope(key.scopes, access);
+}
+
+function describeAccess(access: RouteAccess): string {
+  return typeof access === 'string' ? access : access.map((s) => `\`${s}\``).join(' or ');
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const OPENAPI_DESCRIPTION = `Hashline matches images against hash banks of known child sexual abuse material (PDQ, MD5,
+SHA-1, SHA-256), keeps a record of every match, and notifies bank owners by signed webhooks.
+
+**Authentication.** Every \`/v1\` route needs an API key: \`Authorization: Bearer hl_<id>_<secret>\`
+(or \`X-API-Key\`). Keys have scopes: \`admin\` (everything), \`banks:write\` (implies \`banks:read\`),
+\`banks:read\`, \`match\` (full results) and \`match:verdict\` (matched yes/no only: no banks, entries or
+distances, so the banks cannot be probed). Each key has a token-bucket rate limit; over it, 429 with
+\`Retry-After\`.
+
+**Errors.** Every error is \`application/problem+json\` with a stable \`code\` (e.g. \`INVALID_HASH\`,
+\`LOW_QUALITY_HASH\`, \`BATCH_TOO_LARGE\`) and, for batches, \`errors[]\` naming each bad item
+(\`/hashes/3/value\`).
+
+**Freshness.** An entry added through this API matches on the very next request; changes committed by
+other processes match within about a second. \`GET /readyz\` reports how far the index has applied the
+change log.
+
+**Webhooks.** Bodies are signed: \`Hashline-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>\`;
+\`Idempotency-Key\` is stable across retries.`;

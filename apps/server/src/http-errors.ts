@@ -1,0 +1,162 @@
+import {
+  DomainError,
+  ERROR_CATALOGUE,
+  isDomainError,
+  type ErrorCode,
+  type ErrorDetail,
+} from '@hashline/domain';
+import { isMediaDecodeError, type MediaErrorCode } from '@hashline/media-node';
+
+/** The content type of every error response (RFC 9457). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Base of the `type` URI of each problem; the code follows it (`.../problems/invalid-hash`). */
+export const PROBLEM_TYPE_BASE = 'https://hashline.dev/problems/';
+
+/**
+ * The HTTP status of every error code: the one place codes become statuses. A code missing here
+ * fails to compile, so a new catalogue entry cannot ship without its status.
+ */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  INVALID_HASH: 400,
+  LOW_QUALITY_HASH: 422,
+  DEGENERATE_HASH: 422,
+  BATCH_TOO_LARGE: 413,
+  PAYLOAD_TOO_LARGE: 413,
+  BANK_NOT_FOUND: 404,
+  BANK_NAME_TAKEN: 409,
+  ENTRY_NOT_FOUND: 404,
+  MATCH_RECORD_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  INDEX_NOT_READY: 503,
+  IMPORT_FORMAT_ERROR: 400,
+  MEDIA_EMPTY: 400,
+  MEDIA_TOO_LARGE: 413,
+  MEDIA_TOO_MANY_PIXELS: 413,
+  MEDIA_UNSUPPORTED_FORMAT: 415,
+  MEDIA_CORRUPT: 422,
+  MEDIA_TIMEOUT: 422,
+  MEDIA_FAILED: 422,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INTERNAL: 500,
+};
+
+/** The body of an error response. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  /** Stable code from the domain's error catalogue: clients branch on it. */
+  readonly code: ErrorCode;
+  /** One entry per bad field or item, when there are several. */
+  readonly errors?: readonly ErrorDetail[];
+}
+
+/** Builds the problem+json body of a code. */
+export function problemOf(code: ErrorCode, detail?: string, errors?: readonly ErrorDetail[]): Problem {
+  return {
+    type: PROBLEM_TYPE_BASE + code.toLowerCase().replaceAll('_', '-'),
+    title: ERROR_CATALOGUE[code],
+    status: HTTP_STATUS[code],
+    detail: detail ?? ERROR_CATALOGUE[code],
+    code,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+// Media-node codes that are not client faults (a crashed worker, a closed pool, a bug) all map to
+// MEDIA_FAILED / INTERNAL; the message of such an error is not shown to the caller.
+const MEDIA_CODE: Readonly<Record<MediaErrorCode, ErrorCode>> = {
+  MEDIA_EMPTY: 'MEDIA_EMPTY',
+  MEDIA_TOO_LARGE: 'MEDIA_TOO_LARGE',
+  MEDIA_TOO_MANY_PIXELS: 'MEDIA_TOO_MANY_PIXELS',
+  MEDIA_UNSUPPORTED_FORMAT: 'MEDIA_UNSUPPORTED_FORMAT',
+  MEDIA_CORRUPT: 'MEDIA_CORRUPT',
+  MEDIA_TIMEOUT: 'MEDIA_TIMEOUT',
+  MEDIA_WORKER_CRASHED: 'MEDIA_FAILED',
+  MEDIA_POOL_CLOSED: 'INDEX_NOT_READY',
+  MEDIA_READ_FAILED: 'MEDIA_FAILED',
+  MEDIA_INTERNAL: 'INTERNAL',
+};
+
+/** Fastify's own error codes that are the caller's fault, as catalogue codes. */
+const FASTIFY_CODE: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_REQ_FILE_TOO_LARGE: 'MEDIA_TOO_LARGE',
+  FST_FILES_LIMIT: 'VALIDATION_FAILED',
+  FST_PARTS_LIMIT: 'VALIDATION_FAILED',
+  FST_FIELDS_LIMIT: 'VALIDATION_FAILED',
+  FST_PROTO_VIOLATION: 'VALIDATION_FAILED',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_TYPE: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_TYPE: 'VALIDATION_FAILED',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+};
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+  validation?: readonly { instancePath?: string; message?: string; params?: Record<string, unknown> }[];
+  validationContext?: string;
+}
+
+/**
+ * Turns any thrown value into a problem. Domain and media errors keep their code and message;
+ * Fastify's client errors (bad JSON, body too large, schema validation) get catalogue codes;
+ * anything else is an INTERNAL error whose message is not revealed (it is logged instead).
+ */
+export function toProblem(error: unknown): { problem: Problem; internal: boolean } {
+  if (isDomainError(error)) {
+    return { problem: problemOf(error.code, error.message, error.details), internal: false };
+  }
+  if (isMediaDecodeError(error)) {
+    const code = MEDIA_CODE[error.code];
+    const internal = code === 'INTERNAL' || error.code === 'MEDIA_WORKER_CRASHED';
+    return { problem: problemOf(code, internal ? undefined : error.message), internal };
+  }
+  const e = (error ?? {}) as FastifyLikeError;
+  if (e.validation) {
+    const where = e.validationContext ?? 'request';
+    const errors: ErrorDetail[] = e.validation.map((v) => ({
+      at:
+        `${where}${v.instancePath ?? ''}` +
+        (typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : ''),
+      code: 'VALIDATION_FAILED',
+      message: v.message ?? 'is invalid',
+    }));
+    const detail =
+      errors.length === 1
+        ? `${errors[0]!.at}: ${errors[0]!.message}`
+        : `${errors.length} problems in the ${where}`;
+    return { problem: problemOf('VALIDATION_FAILED', detail, errors), internal: false };
+  }
+  const mapped = e.code ? FASTIFY_CODE[e.code] : undefined;
+  if (mapped) return { problem: problemOf(mapped, e.message), internal: false };
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    // An unlisted client error from Fastify or a plugin (e.g. 406, 415): keep its status.
+    const code: ErrorCode =
+      e.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : e.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
+    return { problem: { ...problemOf(code, e.message), status: e.statusCode }, internal: false };
+  }
+  return {
+    problem: problemOf('INTERNAL', 'An unexpected error occurred; it has been logged.'),
+    internal: true,
+  };
+}
+
+/** A DomainError for a route that does not exist. */
+export function routeNotFound(method: string, url: string): DomainError {
+  const path = url.split('?')[0] ?? url;
+  return new DomainError('NOT_FOUND', `No route ${method} ${path}.`);
+}

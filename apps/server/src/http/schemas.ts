@@ -1,0 +1,451 @@
+import {
+  API_SCOPES,
+  BANK_ACTIONS,
+  BANK_KINDS,
+  DEFAULT_PDQ_THRESHOLD,
+  ENTRY_FEEDBACK,
+  ERROR_CATALOGUE,
+  INDUSTRY_CLASSIFICATIONS,
+  MAX_ENTRIES_PER_CALL,
+  MAX_MATCH_BATCH,
+  MAX_PDQ_THRESHOLD,
+  SIGNAL_TYPES,
+  UK_CATEGORIES,
+} from '@hashline/domain';
+
+// JSON Schemas of the API, shared by the OpenAPI document and the response serialisers. Request
+// bodies are documented here but validated by the domain services (so every bad item is listed
+// with its stable code, e.g. INVALID_HASH at /hashes/3/value); query strings and path parameters
+// are validated by Fastify against these schemas. Responses are serialised through them, so a
+// field not listed here never leaves the server.
+
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const hex = { type: 'string', pattern: '^[0-9a-fA-F]+$' } as const;
+
+/** Shared schemas, registered with `addSchema` and referenced as `{ $ref: '<Name>#' }`. */
+export const SHARED_SCHEMAS = [
+  {
+    $id: 'Problem',
+    type: 'object',
+    description: 'An error (RFC 9457 problem details) with a stable `code` to branch on.',
+    required: ['type', 'title', 'status', 'detail', 'code'],
+    properties: {
+      type: { type: 'string', format: 'uri' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      code: { type: 'string', enum: Object.keys(ERROR_CATALOGUE) },
+      errors: {
+        type: 'array',
+        description:
+          'One item per bad field or hash, e.g. `{ at: "/hashes/3/value", code: "INVALID_HASH" }`.',
+        items: {
+          type: 'object',
+          required: ['at', 'code', 'message'],
+          properties: {
+            at: { type: 'string' },
+            code: { type: 'string', enum: Object.keys(ERROR_CATALOGUE) },
+            message: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+  {
+    $id: 'Classification',
+    type: 'object',
+    description:
+      'Industry classification (A1–B2), UK category (A–C) and INTERPOL Baseline flag; each optional.',
+    properties: {
+      industry: { type: 'string', enum: [...INDUSTRY_CLASSIFICATIONS] },
+      uk: { type: 'string', enum: [...UK_CATEGORIES] },
+      baseline: { type: 'boolean' },
+    },
+  },
+  {
+    $id: 'Bank',
+    type: 'object',
+    required: [
+      'id',
+      'name',
+      'description',
+      'kind',
+      'defaultActions',
+      'pdqThreshold',
+      'enabled',
+      'webhookUrl',
+      'createdAt',
+      'updatedAt',
+    ],
+    properties: {
+      id: { type: 'integer' },
+      name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+      description: { type: 'string' },
+      kind: { type: 'string', enum: [...BANK_KINDS] },
+      defaultActions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },
+      pdqThreshold: { type: 'integer', minimum: 0, maximum: MAX_PDQ_THRESHOLD },
+      enabled: { type: 'boolean' },
+      webhookUrl: { type: ['string', 'null'] },
+      entryCount: { type: 'integer', description: 'Entries in the bank (enabled or not).' },
+      webhookSecret: {
+        type: 'string',
+        description:
+          'Only in the response that generated it (a webhook URL set without a secret): store it now.',
+      },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    },
+  },
+  {
+    $id: 'NewBank',
+    type: 'object',
+    required: ['name', 'kind'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+      description: { type: 'string', maxLength: 1000 },
+      kind: { type: 'string', enum: [...BANK_KINDS] },
+      defaultActions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },
+      pdqThreshold: {
+        type: 'integer',
+        minimum: 0,
+        maximum: MAX_PDQ_THRESHOLD,
+        default: DEFAULT_PDQ_THRESHOLD,
+      },
+      enabled: { type: 'boolean', default: true },
+      webhookUrl: { type: ['string', 'null'], format: 'uri' },
+      webhookSecret: {
+        type: ['string', 'null'],
+        minLength: 16,
+        maxLength: 256,
+        description: 'HMAC key of the webhook signature; generated (and returned once) when omitted.',
+      },
+    },
+  },
+  {
+    $id: 'BankPatch',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+      description: { type: 'string', maxLength: 1000 },
+      kind: { type: 'string', enum: [...BANK_KINDS] },
+      defaultActions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },
+      pdqThreshold: { type: 'integer', minimum: 0, maximum: MAX_PDQ_THRESHOLD },
+      enabled: { type: 'boolean' },
+      webhookUrl: { type: ['string', 'null'], format: 'uri' },
+      webhookSecret: { type: ['string', 'null'], minLength: 16, maxLength: 256 },
+    },
+  },
+  {
+    $id: 'Provenance',
+    type: 'object',
+    required: ['source'],
+    properties: {
+      source: { type: 'string', description: 'hotline-assessment, ncmec, stopncii, import:<file>, api…' },
+      externalId: { type: ['string', 'null'] },
+      member: { type: ['string', 'null'] },
+    },
+  },
+  {
+    $id: 'Entry',
+    type: 'object',
+    required: [
+      'id',
+      'bankId',
+      'signalType',
+      'value',
+      'quality',
+      'classification',
+      'provenance',
+      'reviewerCount',
+      'addedBy',
+      'note',
+      'disabled',
+      'feedback',
+      'createdAt',
+      'updatedAt',
+    ],
+    properties: {
+      id: { type: 'integer' },
+      bankId: { type: 'integer' },
+      signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
+      value: { ...hex, description: 'Lower-case hex: 64 digits for pdq and sha256, 32 md5, 40 sha1.' },
+      quality: { type: ['integer', 'null'] },
+      classification: { $ref: 'Classification#' },
+      provenance: { $ref: 'Provenance#' },
+      reviewerCount: { type: 'integer' },
+      addedBy: { type: 'string' },
+      note: { type: ['string', 'null'] },
+      disabled: { type: 'boolean' },
+      feedback: { type: ['string', 'null'], enum: [...ENTRY_FEEDBACK, null] },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    },
+  },
+  {
+    $id: 'NewEntry',
+    type: 'object',
+    required: ['signalType', 'value'],
+    additionalProperties: false,
+    properties: {
+      signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
+      value: hex,
+      quality: {
+        type: ['integer', 'null'],
+        minimum: 0,
+        maximum: 100,
+        description: 'PDQ quality; below 50 is refused (LOW_QUALITY_HASH).',
+      },
+      classification: { $ref: 'Classification#' },
+      provenance: { $ref: 'Provenance#' },
+      reviewerCount: { type: 'integer', minimum: 0, maximum: 100 },
+      note: { type: ['string', 'null'], maxLength: 1000 },
+      disabled: { type: 'boolean' },
+    },
+  },
+  {
+    $id: 'EntryPatch',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      disabled: { type: 'boolean' },
+      classification: { $ref: 'Classification#' },
+      note: { type: ['string', 'null'], maxLength: 1000 },
+      feedback: { type: ['string', 'null'], enum: [...ENTRY_FEEDBACK, null] },
+      reviewerCount: { type: 'integer', minimum: 0 },
+    },
+  },
+  {
+    $id: 'Change',
+    type: 'object',
+    description:
+      'One committed change, in `seq` order. Entry changes carry the hash; `entry` is the entry as it is now (null once deleted).',
+    required: ['seq', 'op', 'bankId', 'at'],
+    properties: {
+      seq: { type: 'integer' },
+      op: { type: 'string', enum: ['entry_upsert', 'entry_delete', 'bank_upsert', 'bank_delete'] },
+      bankId: { type: 'integer' },
+      bank: { type: ['string', 'null'], description: 'The bank name, when the bank still exists.' },
+      entryId: { type: 'integer' },
+      signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
+      value: hex,
+      active: { type: 'boolean', description: 'Whether the entry takes part in matching after this change.' },
+      entry: { anyOf: [{ $ref: 'Entry#' }, { type: 'null' }] },
+      at: dateTime,
+    },
+  },
+  {
+    $id: 'MatchItem',
+    type: 'object',
+    required: ['signalType', 'value'],
+    additionalProperties: false,
+    properties: {
+      signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
+      value: hex,
+      quality: {
+        type: ['integer', 'null'],
+        minimum: 0,
+        maximum: 100,
+        description:
+          'PDQ quality if known: below 50 is refused (LOW_QUALITY_HASH). All-zero hashes are refused too.',
+      },
+      contentRef: {
+        type: ['string', 'null'],
+        maxLength: 200,
+        description: 'Your own reference, echoed and recorded.',
+      },
+    },
+  },
+  {
+    $id: 'MatchHit',
+    type: 'object',
+    required: ['bank', 'bankKind', 'entryId', 'distance', 'classification', 'actions'],
+    properties: {
+      bank: { type: 'string' },
+      bankKind: { type: 'string', enum: [...BANK_KINDS] },
+      entryId: { type: 'integer' },
+      distance: { type: 'integer', description: 'PDQ Hamming distance (0 for exact hashes).' },
+      variant: {
+        type: 'string',
+        description: 'Which rotated/mirrored copy matched (dihedral media queries).',
+      },
+      classification: { $ref: 'Classification#' },
+      actions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },
+    },
+  },
+  {
+    $id: 'MatchAnswer',
+    type: 'object',
+    description:
+      'The answer for one hash. Keys with the `match:verdict` scope receive `matched` alone: no banks, entries or distances.',
+    required: ['matched'],
+    properties: {
+      matched: { type: 'boolean' },
+      signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
+      matches: { type: 'array', items: { $ref: 'MatchHit#' } },
+      allowListed: {
+        type: 'boolean',
+        description: 'An allow-list (known false positive) entry matched and held back the other matches.',
+      },
+      recordId: {
+        type: ['integer', 'null'],
+        description: 'The stored match record, when something matched.',
+      },
+      contentRef: { type: ['string', 'null'] },
+    },
+  },
+  {
+    $id: 'ImageHashes',
+    type: 'object',
+    required: ['pdq', 'quality', 'width', 'height', 'format', 'usable'],
+    properties: {
+      pdq: { ...hex, description: 'PDQ hash, 64 hex digits.' },
+      quality: { type: 'integer', description: 'PDQ quality, 0–100.' },
+      usable: { type: 'boolean', description: 'Quality ≥ 50 and not degenerate: good enough to match on.' },
+      dihedral: {
+        type: 'object',
+        description: 'PDQ hashes of the 8 rotations and mirrors (with `dihedral=true`).',
+        additionalProperties: hex,
+      },
+      md5: hex,
+      sha1: hex,
+      sha256: hex,
+      width: { type: 'integer' },
+      height: { type: 'integer' },
+      format: { type: 'string' },
+    },
+  },
+  {
+    $id: 'MatchRecord',
+    type: 'object',
+    required: ['id', 'createdAt', 'caller', 'source', 'signalType', 'value', 'matches', 'contentRef'],
+    properties: {
+      id: { type: 'integer' },
+      createdAt: dateTime,
+      caller: { type: 'string', description: 'The API key id that asked.' },
+      source: { type: 'string', enum: ['hash', 'media'] },
+      signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
+      value: { ...hex, description: 'The queried hash (sensitive: kept for the retention period only).' },
+      contentRef: { type: ['string', 'null'] },
+      matches: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['entryId', 'bankId', 'distance'],
+          properties: {
+            entryId: { type: 'integer' },
+            bankId: { type: 'integer' },
+            bank: { type: ['string', 'null'] },
+            distance: { type: 'integer' },
+            variant: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+  {
+    $id: 'ApiKey',
+    type: 'object',
+    required: ['id', 'name', 'scopes', 'rateLimitPerSecond', 'createdAt', 'revokedAt'],
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      scopes: { type: 'array', items: { type: 'string', enum: [...API_SCOPES] } },
+      rateLimitPerSecond: { type: ['integer', 'null'], description: 'null: the server default.' },
+      createdAt: dateTime,
+      revokedAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+  {
+    $id: 'NewApiKey',
+    type: 'object',
+    required: ['name', 'scopes'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      scopes: { type: 'array', minItems: 1, items: { type: 'string', enum: [...API_SCOPES] } },
+      rateLimitPerSecond: { type: ['integer', 'null'], minimum: 1 },
+    },
+  },
+  {
+    $id: 'Readiness',
+    type: 'object',
+    required: ['ready', 'loaded', 'appliedSeq', 'latestSeq', 'lag'],
+    properties: {
+      ready: { type: 'boolean' },
+      loaded: { type: 'boolean', description: 'The index has loaded every active entry.' },
+      appliedSeq: { type: 'integer', description: 'Last change-log seq this process has applied.' },
+      latestSeq: { type: 'integer', description: 'Latest committed seq in the store.' },
+      lag: { type: 'integer', description: 'latestSeq − appliedSeq.' },
+      store: { type: 'string', enum: ['sqlite', 'postgres', 'memory'] },
+      index: {
+        type: 'object',
+        properties: {
+          banks: { type: 'integer' },
+          pdqEntries: { type: 'integer' },
+          exactEntries: {
+            type: 'object',
+            properties: { md5: { type: 'integer' }, sha1: { type: 'integer' }, sha256: { type: 'integer' } },
+          },
+          pdqDeltaSize: { type: 'integer' },
+          rebuilding: { type: 'boolean' },
+          lastRebuildMs: { type: ['integer', 'null'] },
+        },
+      },
+    },
+  },
+] as const;
+
+/** `{ $ref }` to a shared schema. */
+export const ref = (name: (typeof SHARED_SCHEMAS)[number]['$id']): { $ref: string } => ({ $ref: `${name}#` });
+
+/** Error responses (`application/problem+json`) documented on a route, by status. */
+export function problems(...statuses: number[]): Record<number, ProblemResponse> {
+  const out: Record<number, ProblemResponse> = {};
+  for (const status of statuses) {
+    out[status] = {
+      description: STATUS_TEXT[status] ?? 'Error',
+      content: { 'application/problem+json': { schema: ref('Problem') } },
+    };
+  }
+  return out;
+}
+
+/** A documented error response. */
+export interface ProblemResponse {
+  readonly description: string;
+  readonly content: { readonly 'application/problem+json': { readonly schema: { $ref: string } } };
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed request (VALIDATION_FAILED, INVALID_HASH, …)',
+  401: 'Missing or invalid API key (UNAUTHENTICATED)',
+  403: 'The key lacks the scope (FORBIDDEN)',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Too large (BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, MEDIA_TOO_LARGE, MEDIA_TOO_MANY_PIXELS)',
+  415: 'Not an image format Hashline decodes (MEDIA_UNSUPPORTED_FORMAT)',
+  422: 'Refused content (LOW_QUALITY_HASH, DEGENERATE_HASH, MEDIA_CORRUPT, …)',
+  429: 'Rate limited (RATE_LIMITED); see Retry-After',
+  503: 'The match index is loading (INDEX_NOT_READY)',
+};
+
+/** The bulk limits, for descriptions. */
+export const LIMITS = { MAX_ENTRIES_PER_CALL, MAX_MATCH_BATCH } as const;
+
+/** Path parameter of a bank: its name or numeric id. */
+export const bankParams = {
+  type: 'object',
+  required: ['bank'],
+  properties: {
+    bank: { type: 'string', minLength: 1, maxLength: 64, description: 'Bank name or numeric id.' },
+  },
+} as const;
+
+/** Path parameter of a numeric id. */
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1 } },
+} as const;

@@ -1,0 +1,37 @@
+/**
+ * `@hashline/server`: the Hashline HTTP API (Fastify). `buildApp` builds it without listening
+ * (tests inject requests); `startServer` wires the store, match index, hashing pool and webhook
+ * dispatcher and listens (used by `main.ts` and the CLI's `hashline serve`).
+ * @packageDocumentation
+ */
+export { buildApp, allows, DEFAULT_BODY_LIMIT, type AppDependencies, type AppContext } from './app.js';
+export { startServer, type StartServerOptions, type RunningServer } from './server.js';
+export { loadConfig, ConfigError, LOG_LEVELS, type LogLevel, type ServerConfig } from './config.js';
+export {
+  ROUTE_SCOPES,
+  PUBLIC_PREFIXES,
+  accessOf,
+  type RouteAccess,
+  type RouteScope,
+} from './route-scopes.js';
+export { HTTP_STATUS, PROBLEM_CONTENT_TYPE, problemOf, toProblem, type Problem } from './http-errors.js';
+export {
+  issueApiKey,
+  createApiKey,
+  parseNewApiKey,
+  parseToken,
+  hashSecret,
+  secretMatches,
+  apiKeyFromToken,
+  type IssuedApiKey,
+  type NewApiKeyRequest,
+  type ParsedToken,
+} from './auth/api-key-tokens.js';
+export { verifyWebhookSignature, signWebhookBody, SIGNATURE_HEADER } from './webhooks/webhook-signature.js';
+export {
+  WebhookDispatcher,
+  retryDelayMs,
+  type WebhookDispatcherOptions,
+} from './webhooks/webhook-dispatcher.js';
+export { createWorkerIndexBuilder } from './index-build/worker-index-builder.js';
+export { createMetrics, type ServerMetrics } from './metrics.js';

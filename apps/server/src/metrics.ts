@@ -1,0 +1,130 @@
+import type { HashlineStore, MatchEngine } from '@hashline/domain';
+import type { HashingPool } from '@hashline/media-node';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The server's Prometheus metrics, on a registry of its own (one per app, so tests do not clash). */
+export interface ServerMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly matchQueries: Counter<'source' | 'signal_type' | 'result'>;
+  readonly webhookDeliveries: Counter<'outcome'>;
+  readonly rateLimited: Counter<never>;
+}
+
+/** Sources the gauges read at scrape time. */
+export interface MetricSources {
+  readonly engine: MatchEngine;
+  readonly store: Pick<HashlineStore, 'latestSeq'>;
+  readonly hashingPool?: HashingPool;
+}
+
+/** Creates the metrics; gauges of the index, change log and hashing pool are read at scrape time. */
+export function createMetrics(
+  sources: MetricSources,
+  options: { defaultMetrics?: boolean } = {},
+): ServerMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const httpRequests = new Counter({
+    name: 'hashline_http_requests_total',
+    help: 'HTTP requests answered, by route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: 'hashline_http_request_duration_seconds',
+    help: 'Time from request to response, by route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers,
+  });
+  const matchQueries = new Counter({
+    name: 'hashline_match_queries_total',
+    help: 'Hashes matched against the banks, by source (hash or media), signal type and result.',
+    labelNames: ['source', 'signal_type', 'result'] as const,
+    registers,
+  });
+  const webhookDeliveries = new Counter({
+    name: 'hashline_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retry (failed, will retry) or failed (gave up).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const rateLimited = new Counter({
+    name: 'hashline_rate_limited_total',
+    help: 'Requests refused with 429 by the per-key rate limit.',
+    registers,
+  });
+  new Gauge({
+    name: 'hashline_index_entries',
+    help: 'Active entries in the in-memory match index, by signal type.',
+    labelNames: ['signal_type'] as const,
+    registers,
+    collect() {
+      const status = sources.engine.status();
+      this.set({ signal_type: 'pdq' }, status.pdqEntries);
+      for (const [type, count] of Object.entries(status.exactEntries)) this.set({ signal_type: type }, count);
+    },
+  });
+  new Gauge({
+    name: 'hashline_index_pdq_delta_size',
+    help: 'PDQ entries in the scanned delta buffer, waiting for the next background rebuild.',
+    registers,
+    collect() {
+      this.set(sources.engine.status().pdqDeltaSize);
+    },
+  });
+  new Gauge({
+    name: 'hashline_index_loaded',
+    help: '1 once the match index is loaded.',
+    registers,
+    collect() {
+      this.set(sources.engine.isLoaded ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'hashline_change_log_applied_seq',
+    help: 'Last bank change-log seq applied by this process.',
+    registers,
+    collect() {
+      this.set(sources.engine.seq);
+    },
+  });
+  new Gauge({
+    name: 'hashline_change_log_lag',
+    help: 'Committed bank changes not yet applied by this process (latest seq − applied seq).',
+    registers,
+    async collect() {
+      this.set(Math.max(0, (await sources.store.latestSeq()) - sources.engine.seq));
+    },
+  });
+  const pool = sources.hashingPool;
+  if (pool) {
+    new Gauge({
+      name: 'hashline_hashing_pool_jobs',
+      help: 'Hashing pool jobs by state: busy, queued.',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const stats = pool.stats();
+        this.set({ state: 'busy' }, stats.busy);
+        this.set({ state: 'queued' }, stats.queued);
+      },
+    });
+    new Gauge({
+      name: 'hashline_hashing_pool_events',
+      help: 'Hashing pool counters since start: completed, failed, timeouts, crashes, restarts.',
+      labelNames: ['event'] as const,
+      registers,
+      collect() {
+        const stats = pool.stats();
+        for (const event of ['completed', 'failed', 'timeouts', 'crashes', 'restarts'] as const) {
+          this.set({ event }, stats[event]);
+        }
+      },
+    });
+  }
+  return { registry, httpRequests, httpDuration, matchQueries, webhookDeliveries, rateLimited };
+}

@@ -1,0 +1,216 @@
+import {
+  DomainError,
+  MAX_MATCH_BATCH,
+  hasScope,
+  isRecord,
+  type ApiKey,
+  type MatchAnswer,
+  type MatchCaller,
+  type MatchRecord,
+  type MatchRequestItem,
+} from '@hashline/domain';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app.js';
+import { idParams, problems, ref } from '../http/schemas.js';
+
+/** Most banks a match request may restrict itself to. */
+export const MAX_BANK_FILTER = 100;
+
+/** The matching identity of a key: verdict-only unless it also holds a full-result scope. */
+export function callerOf(key: ApiKey): MatchCaller {
+  return { id: key.id, verdictOnly: !hasScope(key.scopes, ['match']) };
+}
+
+/** Validates the optional `banks` filter of a match request. */
+export function parseBankFilter(input: unknown, at: string): string[] | undefined {
+  if (input === undefined || input === null) return undefined;
+  const list = typeof input === 'string' ? input.split(',').filter((s) => s.length > 0) : input;
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.length > MAX_BANK_FILTER ||
+    list.some((b) => (typeof b !== 'string' && typeof b !== 'number') || String(b).length > 64)
+  ) {
+    throw new DomainError('VALIDATION_FAILED', `${at}: a list of 1–${MAX_BANK_FILTER} bank names or ids.`, [
+      { at, code: 'VALIDATION_FAILED', message: `A list of 1–${MAX_BANK_FILTER} bank names or ids.` },
+    ]);
+  }
+  return list.map(String);
+}
+
+/** Counts matched and unmatched hashes in the metrics. */
+export function countMatches(
+  ctx: AppContext,
+  source: 'hash' | 'media',
+  items: readonly MatchRequestItem[],
+  answers: readonly MatchAnswer[],
+): void {
+  for (let i = 0; i < items.length; i++) {
+    ctx.metrics.matchQueries.inc({
+      source,
+      signal_type: items[i]!.signalType,
+      result: answers[i]!.matched ? 'matched' : 'unmatched',
+    });
+  }
+}
+
+const recordsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    bank: { type: 'string', maxLength: 64, description: 'Only records that matched this bank (name or id).' },
+    caller: { type: 'string', maxLength: 64, description: 'Only records of this API key id (admin only).' },
+    since: { type: 'string', format: 'date-time' },
+    until: { type: 'string', format: 'date-time' },
+    before: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Records with id below this (the `nextBefore` of the previous page).',
+    },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  },
+} as const;
+
+/** `POST /v1/match` and the match records. */
+export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.post<{ Body: unknown }>(
+    '/v1/match',
+    {
+      schema: {
+        tags: ['match'],
+        summary: `Match hashes (1–${MAX_MATCH_BATCH} per request)`,
+        description:
+          "Each hash is matched against every enabled bank (or those in `banks`) with each bank's own PDQ threshold; " +
+          'an allow-list match holds back the rest. Answers are in request order. A hash that matched is stored as a ' +
+          "match record and notifies the banks' webhooks. PDQ hashes with quality below 50, and all-zero or all-one " +
+          'hashes, are refused. Keys with `match:verdict` receive `{ "matched": true|false }` per hash and nothing more.',
+        documentedBody: {
+          type: 'object',
+          required: ['hashes'],
+          properties: {
+            hashes: { type: 'array', minItems: 1, maxItems: MAX_MATCH_BATCH, items: ref('MatchItem') },
+            banks: {
+              type: 'array',
+              maxItems: MAX_BANK_FILTER,
+              items: { type: 'string' },
+              description: 'Only report matches in these banks (names or ids). Allow-lists always apply.',
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['results'],
+            properties: { results: { type: 'array', items: ref('MatchAnswer') } },
+          },
+          ...problems(400, 401, 403, 404, 413, 422, 429, 503),
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (!isRecord(body))
+        throw new DomainError('VALIDATION_FAILED', 'The body must be an object { hashes: [...] }.');
+      for (const key of Object.keys(body)) {
+        if (key !== 'hashes' && key !== 'banks') {
+          throw new DomainError('VALIDATION_FAILED', `${key}: Unknown field.`, [
+            { at: key, code: 'VALIDATION_FAILED', message: 'Unknown field.' },
+          ]);
+        }
+      }
+      const items = ctx.matcher.parseItems(body.hashes);
+      const banks = parseBankFilter(body.banks, 'banks');
+      const results = await ctx.matcher.match(callerOf(request.apiKey!), items, {
+        source: 'hash',
+        ...(banks ? { banks } : {}),
+      });
+      countMatches(ctx, 'hash', items, results);
+      return { results };
+    },
+  );
+
+  app.get<{
+    Querystring: {
+      bank?: string;
+      caller?: string;
+      since?: string;
+      until?: string;
+      before?: number;
+      limit: number;
+    };
+  }>(
+    '/v1/match-records',
+    {
+      schema: {
+        tags: ['match-records'],
+        summary: 'List match records, newest first',
+        description: 'A `match` key sees the records of its own queries; an `admin` key sees all.',
+        querystring: recordsQuery,
+        response: {
+          200: {
+            type: 'object',
+            required: ['records', 'nextBefore'],
+            properties: {
+              records: { type: 'array', items: ref('MatchRecord') },
+              nextBefore: {
+                type: ['integer', 'null'],
+                description: 'Pass as `before` for the next page; null at the end.',
+              },
+            },
+          },
+          ...problems(400, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const key = request.apiKey!;
+      const q = request.query;
+      const admin = key.scopes.includes('admin');
+      if (q.caller !== undefined && !admin && q.caller !== key.id) {
+        throw new DomainError('FORBIDDEN', 'Only an admin key may list the records of other keys.');
+      }
+      const bankId = q.bank !== undefined ? (await ctx.banks.getBank(q.bank)).id : undefined;
+      const records = await ctx.store.listMatchRecords({
+        limit: q.limit,
+        ...(admin ? (q.caller !== undefined ? { caller: q.caller } : {}) : { caller: key.id }),
+        ...(bankId !== undefined ? { bankId } : {}),
+        ...(q.since !== undefined ? { since: new Date(q.since) } : {}),
+        ...(q.until !== undefined ? { until: new Date(q.until) } : {}),
+        ...(q.before !== undefined ? { beforeId: q.before } : {}),
+      });
+      const last = records[records.length - 1];
+      return {
+        records: records.map((r) => describeRecord(ctx, r)),
+        nextBefore: records.length === q.limit && last ? last.id : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/v1/match-records/:id',
+    {
+      schema: {
+        tags: ['match-records'],
+        summary: 'Get a match record',
+        params: idParams,
+        response: { 200: ref('MatchRecord'), ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const key = request.apiKey!;
+      const record = await ctx.store.getMatchRecord(request.params.id);
+      // Another key's record is reported as absent, not forbidden: ids reveal nothing.
+      if (!record || (!key.scopes.includes('admin') && record.caller !== key.id)) {
+        throw new DomainError('MATCH_RECORD_NOT_FOUND', `No match record with id ${request.params.id}.`);
+      }
+      return describeRecord(ctx, record);
+    },
+  );
+}
+
+function describeRecord(ctx: AppContext, record: MatchRecord) {
+  return {
+    ...record,
+    matches: record.matches.map((m) => ({ ...m, bank: ctx.engine.bank(m.bankId)?.name ?? null })),
+  };
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app.js';
+
+/** Committed changes the index may trail by and still report ready (other processes' writes). */
+export const READY_MAX_LAG = 10_000;
+
+/** `/healthz`, `/readyz`, `/metrics` and `/openapi.json`: public, for probes and scrapers. */
+export async function operationsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process answers',
+        response: {
+          200: {
+            type: 'object',
+            required: ['status'],
+            properties: { status: { type: 'string', const: 'ok' } },
+          },
+        },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: the index is loaded and has applied the change log',
+        description:
+          `503 until the match index is loaded and within ${READY_MAX_LAG} changes of the store's change log. ` +
+          '`lag` is the number of committed changes this process has not applied yet.',
+        response: {
+          '2xx': { $ref: 'Readiness#' },
+          503: { $ref: 'Readiness#' },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const status = ctx.engine.status();
+      const latestSeq = await ctx.store.latestSeq();
+      const lag = Math.max(0, latestSeq - status.appliedSeq);
+      const ready = status.loaded && lag <= READY_MAX_LAG;
+      void reply.code(ready ? 200 : 503);
+      return {
+        ready,
+        loaded: status.loaded,
+        appliedSeq: status.appliedSeq,
+        latestSeq,
+        lag,
+        store: ctx.store.engine,
+        index: {
+          banks: status.banks,
+          pdqEntries: status.pdqEntries,
+          exactEntries: status.exactEntries,
+          pdqDeltaSize: status.pdqDeltaSize,
+          rebuilding: status.rebuilding,
+          lastRebuildMs: status.lastRebuildMs,
+        },
+      };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        produces: ['text/plain'],
+        response: { 200: { type: 'string', description: 'Prometheus text exposition format.' } },
+      },
+    },
+    async (_request, reply) => {
+      const body = await ctx.metrics.registry.metrics();
+      void reply.type(ctx.metrics.registry.contentType);
+      return body;
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

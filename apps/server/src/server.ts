@@ -1,0 +1,213 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { MatchEngine, systemClock, type Clock, type HashlineStore } from '@hashline/domain';
+import { createHashingPool, type HashingPool } from '@hashline/media-node';
+import { openStore } from '@hashline/storage';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth/api-key-tokens.js';
+import { loadConfig, type ServerConfig } from './config.js';
+import { createWorkerIndexBuilder } from './index-build/worker-index-builder.js';
+import { createMetrics } from './metrics.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+
+/** Options of {@link startServer}; everything defaults to what the environment configures. */
+export interface StartServerOptions {
+  /** Configuration (default: {@link loadConfig} of `process.env`). */
+  readonly config?: ServerConfig;
+  /** An open store to use instead of opening `config.databaseUrl` (it is not closed by `close()`). */
+  readonly store?: HashlineStore;
+  readonly clock?: Clock;
+  readonly logger?: FastifyBaseLogger;
+  /** Create an admin key when the store has none (default true); see {@link RunningServer.initialAdminToken}. */
+  readonly bootstrapAdmin?: boolean;
+  /** Build the index in worker threads (default true; false builds in the main thread). */
+  readonly indexWorkers?: boolean;
+  /** Deliver webhooks from this process (default true). */
+  readonly webhooks?: boolean;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  /** `http://host:port` it listens on. */
+  readonly url: string;
+  readonly config: ServerConfig;
+  readonly store: HashlineStore;
+  readonly engine: MatchEngine;
+  /** Resolves when the index has loaded (rejects if loading failed; the server then stays unready). */
+  readonly indexLoaded: Promise<void>;
+  /**
+   * The token of the admin key created because the store had no key, else null. It is also
+   * written to `<dataDir>/initial-admin-token` (mode 0600); it is never logged.
+   */
+  readonly initialAdminToken: string | null;
+  /** Where the initial admin token was written, when one was created. */
+  readonly initialAdminTokenFile: string | null;
+  /** Stops accepting requests, finishes those in flight, stops background work, closes what it opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store, starts listening, loads the match index in the background (`/readyz` answers
+ * 503 until it is loaded), follows the change log every `pollIntervalMs` so commits of other
+ * processes become matchable within about a second, and delivers webhooks. Used by `main.ts` and
+ * by the CLI's `hashline serve`.
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const config = options.config ?? loadConfig();
+  const clock = options.clock ?? systemClock;
+  const ownsStore = options.store === undefined;
+  if (ownsStore && config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') {
+    const file = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
+    await mkdir(dirname(file), { recursive: true });
+  }
+  const store = options.store ?? (await openStore(config.databaseUrl, { clock }));
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  if (ownsStore) cleanups.push(() => store.close());
+  try {
+    const engine = new MatchEngine(
+      store,
+      options.indexWorkers === false ? {} : { buildIndex: createWorkerIndexBuilder() },
+    );
+    const hashingPool: HashingPool = createHashingPool({
+      threads: config.hashingThreads > 0 ? config.hashingThreads : Math.min(4, availableParallelism()),
+      timeoutMs: config.hashingTimeoutMs,
+      decode: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
+    });
+    cleanups.push(() => hashingPool.close());
+    const metrics = createMetrics({ engine, store, hashingPool });
+    const app = await buildApp({
+      config,
+      store,
+      engine,
+      hashingPool,
+      clock,
+      metrics,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    cleanups.push(() => app.close());
+    const log = app.log;
+
+    const bootstrap = await bootstrapAdminKey(store, config, options.bootstrapAdmin !== false);
+    if (bootstrap.message) log.warn(bootstrap.message);
+
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+    let polling = true;
+    let pollTimer: NodeJS.Timeout | undefined;
+    let lastPollError = 0;
+    const poll = (): void => {
+      pollTimer = setTimeout(() => {
+        engine.catchUp().then(
+          () => polling && poll(),
+          (error: unknown) => {
+            // Logged at most once a minute: a database outage must not flood the log.
+            if (Date.now() - lastPollError > 60_000) {
+              lastPollError = Date.now();
+              log.error({ err: error }, 'following the change log failed; retrying');
+            }
+            if (polling) poll();
+          },
+        );
+      }, config.pollIntervalMs);
+    };
+    const started = Date.now();
+    const indexLoaded = engine.load().then(
+      () => {
+        const status = engine.status();
+        log.info(
+          { ms: Date.now() - started, pdqEntries: status.pdqEntries, appliedSeq: status.appliedSeq },
+          'match index loaded',
+        );
+        if (polling) poll();
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'loading the match index failed; the server stays unready');
+        throw error;
+      },
+    );
+    indexLoaded.catch(() => undefined);
+    cleanups.push(async () => {
+      polling = false;
+      clearTimeout(pollTimer);
+    });
+
+    if (options.webhooks !== false) {
+      const dispatcher = new WebhookDispatcher({
+        store,
+        settings: config.webhooks,
+        logger: log,
+        clock,
+        onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
+      });
+      dispatcher.start();
+      cleanups.push(() => dispatcher.stop());
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url: `http://${host}:${port}`,
+      config,
+      store,
+      engine,
+      indexLoaded,
+      initialAdminToken: bootstrap.token,
+      initialAdminTokenFile: bootstrap.file,
+      close: () => (closing ??= cleanup()),
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/**
+ * Makes sure the store has an admin key: the one `HASHLINE_ADMIN_TOKEN` names (registered if
+ * absent), else, when the store has no key at all, a new one whose token is written to
+ * `<dataDir>/initial-admin-token` (mode 0600) and returned.
+ */
+async function bootstrapAdminKey(
+  store: HashlineStore,
+  config: ServerConfig,
+  createIfNone: boolean,
+): Promise<{ token: string | null; file: string | null; message?: string }> {
+  if (config.adminToken) {
+    const parsed = parseToken(config.adminToken)!;
+    const existing = await store.getApiKey(parsed.id);
+    if (!existing) {
+      await store.createApiKey(apiKeyFromToken(config.adminToken, 'admin (HASHLINE_ADMIN_TOKEN)', ['admin']));
+      return { token: null, file: null };
+    }
+    if (!secretMatches(parsed.secret, existing.secretHash) || existing.revokedAt) {
+      return {
+        token: null,
+        file: null,
+        message: `HASHLINE_ADMIN_TOKEN names key ${parsed.id}, which exists with another secret or is revoked; it was left as it is.`,
+      };
+    }
+    return { token: null, file: null };
+  }
+  if (!createIfNone || (await store.listApiKeys()).length > 0) return { token: null, file: null };
+  const { apiKey, token } = await createApiKey(store, {
+    name: 'initial admin',
+    scopes: ['admin'],
+    rateLimitPerSecond: null,
+  });
+  const file = join(config.dataDir, 'initial-admin-token');
+  await mkdir(config.dataDir, { recursive: true });
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return {
+    token,
+    file,
+    message: `No API key existed: created admin key ${apiKey.id}; its token is in ${file} (readable by this user only). Move it to a secret store and delete the file.`,
+  };
+}
