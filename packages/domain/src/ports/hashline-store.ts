@@ -47,24 +47,31 @@ export interface BankStore {
   createBank(bank: NewBank): Promise<Bank>;
   getBank(id: number): Promise<Bank | undefined>;
   getBankByName(name: string): Promise<Bank | undefined>;
+  /** In id (creation) order. */
   listBanks(): Promise<Bank[]>;
   updateBank(id: number, patch: BankPatch): Promise<Bank>;
   /** Deletes the bank and all its entries (each logged as `entry_delete`), then `bank_delete`. */
   deleteBank(id: number): Promise<void>;
-  /** The webhook secret of a bank (kept out of {@link Bank} so it is never serialised by accident). */
+  /**
+   * The webhook secret of a bank (kept out of {@link Bank} so it is never serialised by accident).
+   * Stores keep the secret they are given and never generate one. Throws `BANK_NOT_FOUND`.
+   */
   getWebhookSecret(bankId: number): Promise<string | null>;
 
   /** Adds entries to a bank in one transaction; same signal type and value as an existing entry = existing. */
   addEntries(bankId: number, entries: readonly NewEntry[], addedBy: string): Promise<AddEntriesResult>;
   getEntry(id: number): Promise<BankEntry | undefined>;
   getEntries(ids: readonly number[]): Promise<BankEntry[]>;
+  /** Empty for an unknown bank (callers check the bank first). */
   listEntries(bankId: number, query: EntryQuery): Promise<BankEntry[]>;
+  /** All entries of the bank, disabled ones included; 0 for an unknown bank. */
   countEntries(bankId: number): Promise<number>;
   /**
    * Entries of a bank with this signal type and value, or with this provenance source and
    * external id (how NCMEC deletions name entries). At most a few rows; indexed lookups.
    */
   findEntries(bankId: number, by: EntryLookup): Promise<BankEntry[]>;
+  /** Logs an `entry_upsert` (whatever the patch changed) with `active` = !disabled && bank enabled. */
   updateEntry(id: number, patch: EntryPatch): Promise<BankEntry>;
   deleteEntry(id: number): Promise<void>;
 
@@ -83,14 +90,18 @@ export interface BankStore {
 export interface MatchRecordStore {
   recordMatch(record: NewMatchRecord): Promise<MatchRecord>;
   getMatchRecord(id: number): Promise<MatchRecord | undefined>;
+  /** Newest first; `since` is inclusive, `until` exclusive. */
   listMatchRecords(query: MatchRecordQuery): Promise<MatchRecord[]>;
 }
 
 /** API keys (secrets stored as SHA-256 only). */
 export interface ApiKeyStore {
+  /** Throws `CONFLICT` when the id is taken. */
   createApiKey(key: Omit<ApiKey, 'createdAt' | 'revokedAt'>): Promise<ApiKey>;
   getApiKey(id: string): Promise<ApiKey | undefined>;
+  /** In creation order. */
   listApiKeys(): Promise<ApiKey[]>;
+  /** Revoking twice keeps the first revocation time. Throws `API_KEY_NOT_FOUND`. */
   revokeApiKey(id: string): Promise<ApiKey>;
 }
 
@@ -99,12 +110,22 @@ export interface ApiKeyStore {
  * same delivery at once, and a crashed worker's claims expire and are retried.
  */
 export interface WebhookOutbox {
+  /** Idempotent: a delivery whose idempotency key is already in the outbox is ignored. */
   enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void>;
-  /** Pending deliveries due at `now`, leased until `now + leaseMs` (their nextAttemptAt moves there). */
+  /**
+   * Pending deliveries due at `now` (oldest due first), leased until `now + leaseMs` (their
+   * nextAttemptAt moves there). Claiming counts the attempt (`attempts` + 1), so a delivery that
+   * crashes its worker still runs out of retries.
+   */
   claimDueDeliveries(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
+  /** Throws `NOT_FOUND` for an unknown id. */
   markDelivered(id: number, at: Date): Promise<void>;
-  /** Records a failed attempt; `retryAt` null marks the delivery failed for good. */
+  /**
+   * Records a failed attempt; `retryAt` null marks the delivery failed for good.
+   * Throws `NOT_FOUND` for an unknown id.
+   */
   markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  /** Newest first. */
   listDeliveries(query: {
     bankId?: number;
     status?: WebhookDelivery['status'];

@@ -3,13 +3,22 @@ import pg from 'pg';
 
 /** The test server: CI starts PostgreSQL on 127.0.0.1:5432 with trust auth and a `test` database. */
 export const POSTGRES_TEST_URL =
-  process.env.HASHLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  process.env.HASHLINE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+let reachable: Promise<void> | undefined;
 
 /**
- * Checks that the test server answers, failing with instructions otherwise: the PostgreSQL
- * suites never skip, since a skipped suite would hide a broken store.
+ * Checks (once per file) that the test server answers, failing with instructions otherwise: the
+ * PostgreSQL suites never skip, since a skipped suite would hide a broken store. Call it from
+ * `beforeEach`, not `beforeAll`: Vitest reports tests whose `beforeAll` failed as skipped, and
+ * those whose `beforeEach` failed as failed, which is what an unreachable server must be.
  */
-export async function requirePostgres(): Promise<void> {
+export function requirePostgres(): Promise<void> {
+  reachable ??= checkPostgres();
+  return reachable;
+}
+
+async function checkPostgres(): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_TEST_URL, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
@@ -32,13 +41,30 @@ export function freshSchemaName(): string {
   return `hl_test_${randomBytes(6).toString('hex')}`;
 }
 
-/** Drops a test schema and everything in it. */
-export async function dropSchema(schema: string): Promise<void> {
+/** Every table the store's migrations create (not Kysely's bookkeeping tables). */
+export const STORE_TABLES = [
+  'banks',
+  'bank_entries',
+  'bank_changes',
+  'match_records',
+  'match_record_banks',
+  'api_keys',
+  'webhook_deliveries',
+] as const;
+
+/** Runs SQL on its own connection with `schema` first on the search_path. */
+export async function runSql(schema: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
   await client.connect();
   try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
+    await client.query(`set search_path to "${schema}"`);
+    await client.query(text);
   } finally {
     await client.end();
   }
+}
+
+/** Drops a test schema and everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
+  await runSql('public', `drop schema if exists "${schema}" cascade`);
 }
