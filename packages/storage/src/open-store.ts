@@ -20,6 +20,10 @@ export type PostgresStoreOptions = PostgresDatabaseOptions & StoreOptions;
 /**
  * Opens (creating if needed) a SQLite store and migrates it to the latest schema.
  *
+ * Open one store per file per process: better-sqlite3 is synchronous, so a second connection in
+ * the same process waiting for the write lock would block the very event loop the first needs
+ * to commit. Several processes on one file are fine (WAL, IMMEDIATE transactions, busy timeout).
+ *
  * @example
  * const store = await openSqliteStore({ file: 'data/hashline.db' });
  */
