@@ -33,7 +33,7 @@ export interface NewBank {
   readonly pdqThreshold?: number;
   readonly enabled?: boolean;
   readonly webhookUrl?: string | null;
-  /** Secret for the webhook signature; generated when a webhook URL is set without one. */
+  /** Secret for the webhook signature (the HTTP API generates one, shown once, when a URL is set without one). */
   readonly webhookSecret?: string | null;
 }
 
