@@ -31,6 +31,10 @@ declare module 'fastify' {
     /** The authenticated API key; null on public routes. */
     apiKey: ApiKey | null;
   }
+  interface FastifyInstance {
+    /** Every route registered on the app (method and URL pattern), for the access-table test. */
+    hashlineRoutes(): readonly { readonly method: string; readonly url: string }[];
+  }
   interface FastifySchema {
     /**
      * The request body as documented in OpenAPI. Bodies are validated by the domain services
@@ -117,6 +121,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
   const limiter = new RateLimiter(config.rateLimit.burstSeconds);
 
+  const registered: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
+  });
+  app.decorate('hashlineRoutes', () => registered);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   app.decorateRequest('apiKey', null);
 
@@ -204,6 +213,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         },
       },
     },
+    transformObject: (documentation) =>
+      rawUploadBodies(
+        ('openapiObject' in documentation
+          ? documentation.openapiObject
+          : documentation.swaggerObject) as ApiDocument,
+      ) as never,
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: ({ schema, url, route }) => {
       const { documentedBody, ...rest } = (schema ?? {}) as Record<string, unknown>;
@@ -246,6 +261,24 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 export function allows(key: Pick<ApiKey, 'scopes'>, access: RouteAccess): boolean {
   if (access === 'public' || access === 'authenticated') return true;
   return hasScope(key.scopes, access);
+}
+
+type ApiDocument = { paths?: Record<string, Record<string, unknown>> };
+
+/** In the OpenAPI document, a raw upload body (octet-stream, image/*) is binary, not a form. */
+function rawUploadBodies(doc: ApiDocument): ApiDocument {
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const content = (operation as { requestBody?: { content?: Record<string, { schema: unknown }> } })
+        .requestBody?.content;
+      for (const [type, media] of Object.entries(content ?? {})) {
+        if (type === 'application/octet-stream' || type.startsWith('image/')) {
+          media.schema = { type: 'string', format: 'binary', description: 'The image bytes.' };
+        }
+      }
+    }
+  }
+  return doc;
 }
 
 function describeAccess(access: RouteAccess): string {

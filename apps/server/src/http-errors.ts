@@ -94,7 +94,6 @@ const FASTIFY_CODE: Readonly<Record<string, ErrorCode>> = {
   FST_FIELDS_LIMIT: 'VALIDATION_FAILED',
   FST_PROTO_VIOLATION: 'VALIDATION_FAILED',
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'VALIDATION_FAILED',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VALIDATION_FAILED',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
   FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
@@ -144,7 +143,8 @@ export function toProblem(error: unknown): { problem: Problem; internal: boolean
   const mapped = e.code ? FASTIFY_CODE[e.code] : undefined;
   if (mapped) return { problem: problemOf(mapped, e.message), internal: false };
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    // An unlisted client error from Fastify or a plugin (e.g. 406, 415): keep its status.
+    // An unlisted client error from Fastify or a plugin (e.g. 415 for a content type no route
+    // parses): keep its status. The catalogue has no code of its own for these yet.
     const code: ErrorCode =
       e.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : e.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
     return { problem: { ...problemOf(code, e.message), status: e.statusCode }, internal: false };

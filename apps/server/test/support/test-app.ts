@@ -63,7 +63,8 @@ export async function createTestApp(
   const store = options.store ?? createMemoryStore();
   const engine = new MatchEngine(store);
   await engine.load();
-  const config = options.config ?? testConfig(options.captureLogs ? { logLevel: 'info' } : {});
+  const base = options.config ?? testConfig();
+  const config = options.captureLogs ? { ...base, logLevel: 'info' as const } : base;
   const logs: string[] = [];
   const app = await buildApp({
     config,
