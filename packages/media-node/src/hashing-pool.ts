@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type {
   HashingRequest,
   HashingResponse,
@@ -9,28 +8,34 @@ import type {
 } from './hashing-protocol.js';
 import type { HashOptions, ImageHashes } from './image-hasher.js';
 import { MediaDecodeError } from './media-decode-error.js';
+import {
+  startProcessWorker,
+  startThreadWorker,
+  type PoolIsolation,
+  type PoolWorkerHandle,
+  type WorkerLocation,
+} from './pool-worker-handle.js';
 import type { DecodeOptions } from './sharp-image-decoder.js';
 
 /** Default per-job time limit of a hashing pool. */
 export const DEFAULT_POOL_TIMEOUT_MS = 30_000;
 
-// After a job times out, its worker is replaced at once but the old one is only terminated once it
-// comes back by itself, or after libvips' own time limit (which aborts a decode cooperatively)
-// plus this grace. Terminating a worker while libvips still runs native work for it leaks that
-// work's memory (about the size of the decoded image: measured ~105 MB for a 6000×6000 PNG), so
-// a clean return is worth waiting for; terminate() is the last resort for a truly stuck thread.
+// After a job times out, its worker is replaced at once. A worker thread is only terminated once
+// it comes back by itself, or after libvips' own time limit (which aborts a decode cooperatively)
+// plus this grace: terminating a thread while libvips still runs native work for it leaks that
+// work's memory (about the decoded image: ~105 MB measured for a 6000×6000 PNG), so a clean return
+// is worth waiting for, and terminate() is the last resort for a truly stuck thread. A child
+// process is killed at once: the OS takes all its memory back.
 const RETIRE_GRACE_MS = 2_000;
 // Consecutive workers dying before they are ready: the script or its imports are broken.
 const MAX_STARTUP_FAILURES = 3;
 
-// Workers inherit the parent's Node flags, except those that only make sense for the main
-// script (`node --input-type=module -e …` would otherwise stop every worker from starting).
-const WORKER_EXEC_ARGV = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-
 /** Options of {@link createHashingPool}. */
 export interface HashingPoolOptions {
-  /** Worker threads (default `os.availableParallelism()`). Each decodes one image at a time. */
+  /** Workers (default `os.availableParallelism()`). Each decodes one image at a time. */
   readonly threads?: number;
+  /** Worker threads (default) or child processes: see {@link PoolIsolation}. */
+  readonly isolation?: PoolIsolation;
   /**
    * Decoder limits for every job. Its `timeoutMs` defaults to the pool's `timeoutMs`, so libvips
    * gives up on its own at about the time the pool stops waiting.
@@ -45,8 +50,9 @@ export interface HashingPoolOptions {
 /** Options of one pool job. */
 export interface PoolHashOptions extends HashOptions {
   /**
-   * Hand the input's memory to the worker instead of copying it (default `false`). Only done when
-   * the `Uint8Array` spans its whole `ArrayBuffer`; the caller's array is then detached (empty).
+   * Hand the input's memory to a worker thread instead of copying it (default `false`). Only done
+   * when the `Uint8Array` spans its whole `ArrayBuffer`; the caller's array is then detached
+   * (empty). Child processes always receive a copy.
    */
   readonly transfer?: boolean;
   /**
@@ -61,22 +67,23 @@ export interface PoolHashOptions extends HashOptions {
 /** Counters of a hashing pool, for health checks and metrics. */
 export interface HashingPoolStats {
   readonly threads: number;
+  readonly isolation: PoolIsolation;
   /** Jobs running now. */
   readonly busy: number;
   /** Jobs waiting for a worker. */
   readonly queued: number;
+  /** Replaced workers still finishing an abandoned job before they are stopped. */
+  readonly retiring: number;
   readonly completed: number;
   /** Jobs that ended in an error (timeouts and crashes included). */
   readonly failed: number;
   readonly timeouts: number;
   readonly crashes: number;
-  /** Replaced workers still finishing an abandoned job before they are stopped. */
-  readonly retiring: number;
   /** Workers started to replace dead, crashed or timed-out ones. */
   readonly restarts: number;
 }
 
-/** A pool of worker threads that decode and hash images off the calling thread. */
+/** A pool of workers that decode and hash images off the calling thread. */
 export interface HashingPool {
   /**
    * Decodes and hashes image bytes in a worker.
@@ -103,27 +110,26 @@ interface Job {
   readonly options: HashOptions;
   readonly fault: InjectedFault | undefined;
   readonly timeoutMs: number;
-  startedAt?: number;
   readonly transfer: ArrayBuffer[];
   readonly resolve: (hashes: ImageHashes) => void;
   readonly reject: (error: MediaDecodeError) => void;
+  startedAt?: number;
   timer?: NodeJS.Timeout;
 }
 
 interface Slot {
-  worker: Worker | undefined;
+  worker: PoolWorkerHandle | undefined;
   ready: boolean;
   job: Job | undefined;
-  lastError: string | undefined;
 }
 
 /**
  * Where the worker script is. From dist/ it is the compiled `hashing-worker.js` beside this file.
  * From sources (this module is a .ts file: Vitest, or any TypeScript runner) plain Node cannot
- * run the .ts worker, so a small JavaScript bootstrap registers a transpiling loader for the
- * worker thread first (see source-worker-bootstrap.mjs).
+ * run the .ts worker, so a small JavaScript bootstrap registers a transpiling loader in the
+ * worker first (see source-worker-bootstrap.mjs).
  */
-function workerLocation(): { url: URL; entry?: string } {
+function workerLocation(): WorkerLocation {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     return {
@@ -134,18 +140,15 @@ function workerLocation(): { url: URL; entry?: string } {
   return { url: new URL('./hashing-worker.js', here) };
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 class WorkerHashingPool implements HashingPool {
   readonly #threads: number;
+  readonly #isolation: PoolIsolation;
   readonly #timeoutMs: number;
   readonly #workerData: HashingWorkerData;
   readonly #location = workerLocation();
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
-  readonly #retiring = new Set<Worker>();
+  readonly #retiring = new Set<PoolWorkerHandle>();
   readonly #running = new Set<Promise<unknown>>();
   #nextId = 1;
   #startupFailures = 0;
@@ -164,7 +167,14 @@ class WorkerHashingPool implements HashingPool {
         `HashingPoolOptions.timeoutMs must be a positive number, got ${String(timeoutMs)}.`,
       );
     }
+    const isolation = options.isolation ?? 'thread';
+    if (isolation !== 'thread' && isolation !== 'process') {
+      throw new RangeError(
+        `HashingPoolOptions.isolation must be 'thread' or 'process', got ${String(isolation)}.`,
+      );
+    }
     this.#threads = threads;
+    this.#isolation = isolation;
     this.#timeoutMs = timeoutMs;
     this.#workerData = {
       decode: { ...options.decode, timeoutMs: options.decode?.timeoutMs ?? timeoutMs },
@@ -172,7 +182,7 @@ class WorkerHashingPool implements HashingPool {
       ...(this.#location.entry === undefined ? {} : { entry: this.#location.entry }),
     };
     for (let i = 0; i < threads; i++) {
-      const slot: Slot = { worker: undefined, ready: false, job: undefined, lastError: undefined };
+      const slot: Slot = { worker: undefined, ready: false, job: undefined };
       this.#slots.push(slot);
       this.#spawn(slot);
     }
@@ -183,9 +193,12 @@ class WorkerHashingPool implements HashingPool {
       return Promise.reject(new TypeError('hashBytes expects a Uint8Array (a Buffer works).'));
     }
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    const transfer =
-      options.transfer === true && whole && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
-    return this.#submit({ kind: 'bytes', bytes }, options, transfer);
+    const transferable =
+      this.#isolation === 'thread' &&
+      options.transfer === true &&
+      whole &&
+      bytes.buffer instanceof ArrayBuffer;
+    return this.#submit({ kind: 'bytes', bytes }, options, transferable ? [bytes.buffer as ArrayBuffer] : []);
   }
 
   hashFile(path: string, options: PoolHashOptions = {}): Promise<ImageHashes> {
@@ -195,6 +208,7 @@ class WorkerHashingPool implements HashingPool {
   stats(): HashingPoolStats {
     return {
       threads: this.#threads,
+      isolation: this.#isolation,
       busy: this.#slots.filter((s) => s.job !== undefined).length,
       queued: this.#queue.length,
       retiring: this.#retiring.size,
@@ -260,23 +274,23 @@ class WorkerHashingPool implements HashingPool {
   }
 
   #spawn(slot: Slot): void {
-    const worker = new Worker(this.#location.url, {
-      workerData: this.#workerData,
-      execArgv: WORKER_EXEC_ARGV,
+    const start = this.#isolation === 'process' ? startProcessWorker : startThreadWorker;
+    let lastError: string | undefined;
+    // Events arrive asynchronously, after start() has returned the handle they refer to.
+    const handle: PoolWorkerHandle = start(this.#location, this.#workerData, {
+      message: (message) => this.#onMessage(slot, handle, message),
+      error: (description) => {
+        lastError = description;
+      },
+      exit: (reason) =>
+        this.#onExit(
+          slot,
+          handle,
+          lastError && !reason.includes(lastError) ? `${lastError}; ${reason}` : reason,
+        ),
     });
-    slot.worker = worker;
+    slot.worker = handle;
     slot.ready = false;
-    slot.lastError = undefined;
-    worker.on('message', (message: HashingResponse) => this.#onMessage(slot, worker, message));
-    worker.on('messageerror', (error) => {
-      if (slot.worker === worker && slot.job) {
-        this.#settle(slot, slot.job, undefined, new MediaDecodeError('MEDIA_INTERNAL', describe(error)));
-      }
-    });
-    worker.on('error', (error) => {
-      if (slot.worker === worker) slot.lastError = describe(error);
-    });
-    worker.on('exit', (code) => this.#onExit(slot, worker, code));
     this.#updateRefs();
   }
 
@@ -294,29 +308,23 @@ class WorkerHashingPool implements HashingPool {
     for (const slot of this.#slots) {
       if (this.#queue.length === 0) return;
       if (slot.worker === undefined || !slot.ready || slot.job !== undefined) continue;
-      this.#start(slot, slot.worker, this.#queue.shift()!);
+      const job = this.#queue.shift()!;
+      slot.job = job;
+      job.startedAt = Date.now();
+      job.timer = setTimeout(() => this.#onTimeout(slot, job), job.timeoutMs);
+      slot.worker.post(
+        {
+          id: job.id,
+          source: job.source,
+          options: job.options,
+          ...(job.fault === undefined ? {} : { fault: job.fault }),
+        },
+        job.transfer,
+      );
     }
   }
 
-  #start(slot: Slot, worker: Worker, job: Job): void {
-    slot.job = job;
-    job.startedAt = Date.now();
-    job.timer = setTimeout(() => this.#onTimeout(slot, job), job.timeoutMs);
-    const request: HashingRequest = {
-      id: job.id,
-      source: job.source,
-      options: job.options,
-      ...(job.fault === undefined ? {} : { fault: job.fault }),
-    };
-    try {
-      worker.postMessage(request, job.transfer);
-    } catch {
-      // Some buffers cannot be transferred (e.g. marked untransferable): copy them instead.
-      worker.postMessage(request);
-    }
-  }
-
-  #onMessage(slot: Slot, worker: Worker, message: HashingResponse): void {
+  #onMessage(slot: Slot, worker: PoolWorkerHandle, message: HashingResponse): void {
     if (slot.worker !== worker) {
       // A retired worker finished its abandoned job: its native work is over, stop it cleanly.
       void this.#terminateRetired(worker);
@@ -330,17 +338,13 @@ class WorkerHashingPool implements HashingPool {
     }
     const job = slot.job;
     if (job === undefined || job.id !== message.id) return;
-    if (message.type === 'result') this.#settle(slot, job, message.hashes, undefined);
-    else this.#settle(slot, job, undefined, new MediaDecodeError(message.code, message.message));
-  }
-
-  #settle(slot: Slot, job: Job, hashes: ImageHashes | undefined, error: MediaDecodeError | undefined): void {
     clearTimeout(job.timer);
     slot.job = undefined;
-    if (error) this.#fail(job, error);
-    else {
+    if (message.type === 'result') {
       this.#counters.completed++;
-      job.resolve(hashes!);
+      job.resolve(message.hashes);
+    } else {
+      this.#fail(job, new MediaDecodeError(message.code, message.message));
     }
     this.#dispatch();
     this.#updateRefs();
@@ -353,9 +357,10 @@ class WorkerHashingPool implements HashingPool {
   }
 
   #onTimeout(slot: Slot, job: Job): void {
-    if (slot.job !== job) return;
-    const worker = slot.worker!;
+    if (slot.job !== job || slot.worker === undefined) return;
+    const worker = slot.worker;
     slot.job = undefined;
+    slot.worker = undefined;
     this.#counters.timeouts++;
     this.#fail(
       job,
@@ -364,31 +369,32 @@ class WorkerHashingPool implements HashingPool {
         `Hashing took longer than ${job.timeoutMs} ms; the worker was replaced.`,
       ),
     );
-    // libvips enforces its limit in whole seconds from about the start of the job.
-    const decodeLimitMs = Math.ceil((this.#workerData.decode.timeoutMs ?? this.#timeoutMs) / 1000) * 1000;
-    const elapsed = Date.now() - (job.startedAt ?? Date.now());
-    this.#retire(worker, Math.max(RETIRE_GRACE_MS, decodeLimitMs - elapsed + RETIRE_GRACE_MS));
+    this.#retiring.add(worker);
+    worker.unref();
+    if (this.#isolation === 'process') {
+      void this.#terminateRetired(worker);
+    } else {
+      // libvips enforces its own limit in whole seconds from about the start of the job.
+      const decodeLimitMs = Math.ceil((this.#workerData.decode.timeoutMs ?? this.#timeoutMs) / 1000) * 1000;
+      const elapsed = Date.now() - (job.startedAt ?? Date.now());
+      const graceMs = Math.max(RETIRE_GRACE_MS, decodeLimitMs - elapsed + RETIRE_GRACE_MS);
+      setTimeout(() => void this.#terminateRetired(worker), graceMs).unref();
+    }
     if (!this.#closing) {
       this.#counters.restarts++;
       this.#spawn(slot);
-    } else {
-      slot.worker = undefined;
     }
+    this.#dispatch();
+    this.#updateRefs();
   }
 
-  #retire(worker: Worker, graceMs: number): void {
-    this.#retiring.add(worker);
-    worker.unref();
-    setTimeout(() => void this.#terminateRetired(worker), graceMs).unref();
-  }
-
-  async #terminateRetired(worker: Worker): Promise<void> {
+  async #terminateRetired(worker: PoolWorkerHandle): Promise<void> {
     if (!this.#retiring.has(worker)) return;
-    this.#retiring.delete(worker);
     await worker.terminate();
+    this.#retiring.delete(worker);
   }
 
-  #onExit(slot: Slot, worker: Worker, code: number): void {
+  #onExit(slot: Slot, worker: PoolWorkerHandle, reason: string): void {
     this.#retiring.delete(worker);
     if (slot.worker !== worker) return;
     const wasReady = slot.ready;
@@ -396,7 +402,6 @@ class WorkerHashingPool implements HashingPool {
     slot.worker = undefined;
     slot.ready = false;
     slot.job = undefined;
-    const reason = slot.lastError ?? `exit code ${code}`;
     if (job) {
       this.#counters.crashes++;
       this.#fail(
@@ -428,13 +433,13 @@ class WorkerHashingPool implements HashingPool {
 }
 
 /**
- * Starts a pool of worker threads that decode (sharp, behind the decoder's limits) and hash
- * images. A job over the time limit fails with `MEDIA_TIMEOUT` and its worker is replaced; a
- * worker that dies fails its job with `MEDIA_WORKER_CRASHED` and is replaced; the pool keeps
- * serving. Idle workers do not keep the process alive, but call {@link HashingPool.close} when done.
+ * Starts a pool of workers that decode (sharp, behind the decoder's limits) and hash images. A job
+ * over the time limit fails with `MEDIA_TIMEOUT` and its worker is replaced; a worker that dies
+ * fails its job with `MEDIA_WORKER_CRASHED` and is replaced; the pool keeps serving. Idle workers
+ * do not keep the process alive, but call {@link HashingPool.close} when done.
  *
- * Isolation limit: worker threads share the process, so a native crash (segfault) in a codec
- * still ends the whole process. Run the pool in a separate process where that matters.
+ * Isolation: worker threads (the default) share the process, so a native crash (segfault) in a
+ * codec ends the whole process; `isolation: 'process'` confines it to one child process.
  */
 export function createHashingPool(options: HashingPoolOptions = {}): HashingPool {
   return new WorkerHashingPool(options);

@@ -3,8 +3,12 @@ import type { DecodeOptions } from './sharp-image-decoder.js';
 import type { HashOptions, ImageHashes } from './image-hasher.js';
 import type { MediaErrorCode } from './media-decode-error.js';
 
-/** Faults a worker can be asked to simulate, only when the pool was created with `testHooks`. */
-export type InjectedFault = 'crash' | 'hang';
+/**
+ * Faults a worker can be asked to simulate, only when the pool was created with `testHooks`:
+ * an uncaught exception, a blocked event loop, or (child processes only; threads crash instead)
+ * death by SIGSEGV as a codec bug would cause.
+ */
+export type InjectedFault = 'crash' | 'hang' | 'segfault';
 
 /** Data every worker starts with. */
 export interface HashingWorkerData {

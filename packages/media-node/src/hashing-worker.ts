@@ -1,4 +1,5 @@
-// Worker-thread entry of the hashing pool: decodes and hashes one job at a time.
+// Entry of a hashing-pool worker, as a worker thread or as a child process (IPC): decodes and
+// hashes one job at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HashingRequest, HashingResponse, HashingWorkerData } from './hashing-protocol.js';
 import { readImageFile } from './image-file-reader.js';
@@ -6,17 +7,45 @@ import { hashImageBytes } from './image-hasher.js';
 import { isMediaDecodeError } from './media-decode-error.js';
 import { DEFAULT_MAX_BYTES, applySharpPolicy } from './sharp-image-decoder.js';
 
-if (parentPort === null) throw new Error('hashing-worker must run in a worker thread.');
-const port = parentPort;
-const data = workerData as HashingWorkerData;
-
-function send(message: HashingResponse): void {
-  port.postMessage(message);
+interface Channel {
+  send(message: HashingResponse): void;
+  onRequest(listener: (request: HashingRequest) => void): void;
 }
+
+function connect(): { channel: Channel; data: HashingWorkerData; isProcess: boolean } {
+  if (parentPort !== null) {
+    const port = parentPort;
+    return {
+      channel: { send: (m) => port.postMessage(m), onRequest: (l) => port.on('message', l) },
+      data: workerData as HashingWorkerData,
+      isProcess: false,
+    };
+  }
+  const send = process.send?.bind(process);
+  if (send === undefined)
+    throw new Error('hashing-worker runs in a worker thread or a forked child process.');
+  // A child whose parent is gone has nothing left to do.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    channel: {
+      send: (m) => void send(m),
+      onRequest: (l) => process.on('message', (m) => l(m as HashingRequest)),
+    },
+    data: JSON.parse(process.argv[2] ?? '{}') as HashingWorkerData,
+    isProcess: true,
+  };
+}
+
+const { channel, data, isProcess } = connect();
 
 async function handle(request: HashingRequest): Promise<void> {
   try {
-    if (data.testHooks && request.fault === 'crash') {
+    if (data.testHooks && request.fault === 'segfault' && isProcess) {
+      // What a codec's memory error looks like from outside: death by signal, no JS involved.
+      process.kill(process.pid, 'SIGSEGV');
+      return;
+    }
+    if (data.testHooks && (request.fault === 'crash' || request.fault === 'segfault')) {
       // An uncaught exception outside any promise chain, as a native-binding bug would surface.
       setImmediate(() => {
         throw new Error('Injected worker crash (test hook).');
@@ -24,7 +53,7 @@ async function handle(request: HashingRequest): Promise<void> {
       return;
     }
     if (data.testHooks && request.fault === 'hang') {
-      // Blocks this thread's event loop for good; only terminate() ends it.
+      // Blocks this worker's event loop for good; only terminate() ends it.
       for (;;) {
         /* spin */
       }
@@ -34,19 +63,19 @@ async function handle(request: HashingRequest): Promise<void> {
         ? request.source.bytes
         : await readImageFile(request.source.path, data.decode.maxBytes ?? DEFAULT_MAX_BYTES);
     const hashes = await hashImageBytes(bytes, { ...request.options, decode: data.decode });
-    send({ type: 'result', id: request.id, hashes });
+    channel.send({ type: 'result', id: request.id, hashes });
   } catch (error) {
     if (isMediaDecodeError(error)) {
-      send({ type: 'error', id: request.id, code: error.code, message: error.message });
+      channel.send({ type: 'error', id: request.id, code: error.code, message: error.message });
     } else {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      send({ type: 'error', id: request.id, code: 'MEDIA_INTERNAL', message });
+      channel.send({ type: 'error', id: request.id, code: 'MEDIA_INTERNAL', message });
     }
   }
 }
 
-port.on('message', (request: HashingRequest) => {
+channel.onRequest((request) => {
   void handle(request);
 });
 applySharpPolicy();
-send({ type: 'ready' });
+channel.send({ type: 'ready' });

@@ -15,6 +15,7 @@ import {
   type HashingPool,
   type ImageHashes,
 } from '../src/index.js';
+import { workerExecArgv } from '../src/pool-worker-handle.js';
 import { PDQ_DATA, readVectors } from './support/fixtures.js';
 import { hostileCases, type HostileCase } from './support/hostile-inputs.js';
 
@@ -99,29 +100,29 @@ describe('a pool of 2 workers', () => {
   });
 });
 
-describe('recovery', () => {
+describe.each(['thread', 'process'] as const)('recovery, isolation: %s', (isolation) => {
   test('a job over the time limit fails with MEDIA_TIMEOUT; its worker is replaced; the pool keeps serving', async () => {
-    const pool = createHashingPool({ threads: 1, timeoutMs: 500, testHooks: true });
+    const pool = createHashingPool({ threads: 1, isolation, timeoutMs: 500, testHooks: true });
     try {
       const hung = await errorOf(pool.hashBytes(small(), { fault: 'hang' }));
       expect(hung.code).toBe('MEDIA_TIMEOUT');
       expect((await pool.hashBytes(small())).pdq).toBe(SMALL_PDQ);
-      expect(pool.stats()).toMatchObject({ timeouts: 1, restarts: 1, completed: 1 });
+      expect(pool.stats()).toMatchObject({ isolation, timeouts: 1, restarts: 1, completed: 1 });
     } finally {
       await pool.close();
     }
   });
 
-  test('a real decode over the limit times out; the retired worker is stopped once libvips is done', async () => {
+  test('a real decode over the limit times out; the old worker is stopped when libvips is done (threads) or at once (processes)', async () => {
     // 6000×6000 JPEG (36 MP, under the pixel limit): a few hundred ms of native decoding, far over 20 ms.
     const big = await sharp({ create: { width: 6000, height: 6000, channels: 3, background: '#345678' } })
       .jpeg()
       .toBuffer();
-    const pool = createHashingPool({ threads: 1 });
+    const pool = createHashingPool({ threads: 1, isolation });
     try {
       expect((await errorOf(pool.hashBytes(big, { timeoutMs: 20 }))).code).toBe('MEDIA_TIMEOUT');
       expect(pool.stats()).toMatchObject({ timeouts: 1, restarts: 1 });
-      // The replacement serves while the old worker finishes its decode, then the old one is stopped.
+      // The replacement serves while the old worker is being stopped.
       expect((await pool.hashBytes(small())).pdq).toBe(SMALL_PDQ);
       await vi.waitFor(() => expect(pool.stats().retiring).toBe(0), { timeout: 10_000, interval: 50 });
       expect((await pool.hashBytes(big)).width).toBe(6000);
@@ -131,7 +132,7 @@ describe('recovery', () => {
   });
 
   test('a worker that dies fails its job with MEDIA_WORKER_CRASHED; it is replaced; the pool keeps serving', async () => {
-    const pool = createHashingPool({ threads: 2, testHooks: true });
+    const pool = createHashingPool({ threads: 2, isolation, testHooks: true });
     try {
       const pending = [0, 1, 2, 3].map(() => pool.hashBytes(small()));
       const crashed = await errorOf(pool.hashBytes(small(), { fault: 'crash' }));
@@ -146,9 +147,48 @@ describe('recovery', () => {
   });
 
   test('fault injection is ignored unless the pool was created with testHooks', async () => {
-    const pool = createHashingPool({ threads: 1 });
+    const pool = createHashingPool({ threads: 1, isolation });
     try {
       expect((await pool.hashBytes(small(), { fault: 'crash' })).pdq).toBe(SMALL_PDQ);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('isolation: process', () => {
+  test('a native crash (SIGSEGV) kills one child, not this process; the pool keeps serving', async () => {
+    const pool = createHashingPool({ threads: 1, isolation: 'process', testHooks: true });
+    try {
+      const crashed = await errorOf(pool.hashBytes(small(), { fault: 'segfault' }));
+      expect(crashed.code).toBe('MEDIA_WORKER_CRASHED');
+      expect(crashed.message).toMatch(/SIGSEGV/);
+      expect((await pool.hashBytes(small())).pdq).toBe(SMALL_PDQ);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('same results as in process, and the same typed errors for hostile inputs', async () => {
+    const pool = createHashingPool({ threads: 2, isolation: 'process' });
+    try {
+      const files = [
+        'misc-images/modes/CMYK.jpg',
+        'misc-images/modes/LA.png',
+        'misc-images/modes/PA.webp',
+      ].map((p) => join(PDQ_DATA, p));
+      const pooled = await Promise.all(files.map((f) => pool.hashFile(f, { dihedral: true })));
+      const inProcess: ImageHashes[] = [];
+      for (const f of files) inProcess.push(await hashImageBytes(readFileSync(f), { dihedral: true }));
+      expect(pooled).toEqual(inProcess);
+      const cases = await hostileCases();
+      const codes = await Promise.all(cases.map(async (c) => (await errorOf(pool.hashBytes(c.bytes))).code));
+      expect(codes).toEqual(cases.map((c) => c.code));
+      // Inputs are copied over IPC: transfer is ignored and the caller keeps its bytes.
+      const bytes = new Uint8Array(small());
+      expect((await pool.hashBytes(bytes, { transfer: true })).pdq).toBe(SMALL_PDQ);
+      expect(bytes.byteLength).toBeGreaterThan(0);
+      expect(pool.stats()).toMatchObject({ isolation: 'process', crashes: 0 });
     } finally {
       await pool.close();
     }
@@ -173,12 +213,24 @@ describe('lifecycle', () => {
     await pool.close(); // idempotent
   });
 
+  test('workers do not inherit flags of the main script (node -e CODE must not fork CODE again)', () => {
+    const parent = ['--input-type=module', '-e', 'startPool()', '--conditions=x', '--inspect-brk=9229'];
+    const more = ['--enable-source-maps', '--eval=1', '-p', 'x', '--watch', '--max-old-space-size=512'];
+    expect(workerExecArgv([...parent, ...more])).toEqual([
+      '--conditions=x',
+      '--enable-source-maps',
+      '--max-old-space-size=512',
+    ]);
+  });
+
   test('defaults to os.availableParallelism() threads and validates options', async () => {
     const pool = createHashingPool();
     expect(pool.stats().threads).toBe(availableParallelism());
     await pool.close();
     expect(() => createHashingPool({ threads: 0 })).toThrow(RangeError);
     expect(() => createHashingPool({ timeoutMs: -1 })).toThrow(RangeError);
+    // @ts-expect-error: not an isolation mode
+    expect(() => createHashingPool({ isolation: 'vm' })).toThrow(RangeError);
   });
 });
 
@@ -187,18 +239,21 @@ describe('lifecycle', () => {
 describe.skipIf(!existsSync(join(PACKAGE_DIR, 'dist/hashing-worker.js')))(
   'from dist/ with plain Node',
   () => {
-    test('the compiled pool hashes through its compiled worker', () => {
-      const script = `
+    test.each(['thread', 'process'])(
+      'the compiled pool hashes through its compiled worker (%s)',
+      (isolation) => {
+        const script = `
       import { createHashingPool } from '@hashline/media-node';
-      const pool = createHashingPool({ threads: 1 });
+      const pool = createHashingPool({ threads: 1, isolation: '${isolation}' });
       const hashes = await pool.hashFile(${JSON.stringify(join(PDQ_DATA, 'bridge-mods/square-128x128.jpg'))});
       await pool.close();
       console.log(hashes.pdq);`;
-      const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: PACKAGE_DIR,
-        encoding: 'utf8',
-      });
-      expect(output.trim()).toBe(SMALL_PDQ);
-    });
+        const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+          cwd: PACKAGE_DIR,
+          encoding: 'utf8',
+        });
+        expect(output.trim()).toBe(SMALL_PDQ);
+      },
+    );
   },
 );
