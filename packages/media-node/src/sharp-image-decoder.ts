@@ -219,8 +219,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     limitInputPixels: Math.floor(maxPixels),
     autoOrient: options.autoOrient === true,
     ignoreIcc: true, // ImageMagick's pnm: output applies no colour profile
-    pages: 1,
-    page: 0,
+    // pages/page left at sharp's defaults: one frame, the first one, except that HEIF then opens
+    // its primary image (an explicit page: 0 would pick the first item, possibly a thumbnail).
   } as const;
 
   let metadata: Metadata;
