@@ -257,8 +257,7 @@ if (process.argv[2] === '--child') {
   const n = Number(process.argv[3]);
   const queryCount = Number(process.env.BENCH_QUERIES ?? (n >= 5e6 ? 3000 : 6000));
   const result = await measure(n, queryCount);
-  process.send(result);
-  process.exit(0);
+  process.send(result, () => process.exit(0));
 } else {
   const sizes = (process.env.BENCH_SIZES ?? '1e6,1e7').split(',').map(Number);
   const results = [];
@@ -269,7 +268,10 @@ if (process.argv[2] === '--child') {
     });
     const result = await new Promise((res, rej) => {
       child.once('message', res);
-      child.once('exit', (code) => code && rej(new Error(`child exited with ${code}`)));
+      // 'message' resolves first; an exit without a result (e.g. killed for memory) rejects.
+      child.once('exit', (code, signal) =>
+        setTimeout(() => rej(new Error(`measuring ${n} failed: exit ${code ?? signal}`)), 100),
+      );
     });
     results.push(result);
   }
