@@ -1,0 +1,213 @@
+// HTTP benchmark of the Hashline server: match-by-hash against a 100,000-hash bank, over loopback.
+// Run with `npm run bench:http` (builds first: the server runs from its compiled dist/, as in
+// production, in a child process of its own; autocannon drives it from this process).
+//
+// Set-up: a fresh SQLite database gets one bank of 100k random PDQ hashes (inserted through the
+// store in batches of 10,000) and an API key with a rate limit above anything measured here; the
+// server starts on 127.0.0.1 with logging at info (one line per request, to a file).
+//
+// Scenarios (all measured in this run, so the ratios hold on any machine):
+//   - baseline: GET /healthz, no auth, no body: the floor of Fastify + loopback on this machine;
+//   - POST /v1/match, one random PDQ hash (no match: the common case), auth + rate limit + index;
+//   - POST /v1/match, one hash 8 bits from a banked one (match: record written to SQLite);
+//   - POST /v1/match, 100 random hashes per request (hash lookups per second);
+//   - G9 check: POST /v1/match at a fixed 200 req/s, p99 latency.
+// The load generator and the server share the machine's cores: both CPU shares are printed.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { issueApiKey } from '@hashline/server';
+import { openStore } from '@hashline/storage';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+function randomPdq() {
+  let hex = '';
+  for (let i = 0; i < 64; i++) hex += ((Math.random() * 16) | 0).toString(16);
+  return hex;
+}
+
+function flipBits(hex, bits) {
+  const digits = [...hex].map((d) => parseInt(d, 16));
+  for (let b = 0; b < bits; b++) digits[b >> 2] ^= 8 >> (b & 3);
+  return digits.map((d) => d.toString(16)).join('');
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+const temp = mkdtempSync(join(tmpdir(), 'hashline-http-bench-'));
+const databaseUrl = `sqlite:${join(temp, 'hashline.db')}`;
+let server;
+try {
+  // ---- data ----
+  const setupStart = performance.now();
+  const store = await openStore(databaseUrl);
+  const bank = await store.createBank({ name: 'bench', kind: 'test' });
+  const banked = [];
+  for (let done = 0; done < ENTRIES; done += 10_000) {
+    const batch = Array.from({ length: Math.min(10_000, ENTRIES - done) }, () => {
+      const value = randomPdq();
+      banked.push(value);
+      return { signalType: 'pdq', value, quality: 90 };
+    });
+    await store.addEntries(bank.id, batch, 'bench');
+  }
+  const { key, token } = issueApiKey('bench', ['match'], 1_000_000);
+  await store.createApiKey(key);
+  await store.close();
+  const insertSeconds = (performance.now() - setupStart) / 1000;
+
+  // ---- server ----
+  const logFile = join(temp, 'server.log');
+  const startedAt = performance.now();
+  server = spawn(
+    'sh',
+    ['-c', `exec "${process.execPath}" "${join(ROOT, 'apps/server/dist/main.js')}" >"${logFile}" 2>&1`],
+    {
+      env: {
+        ...process.env,
+        HASHLINE_DATA_DIR: temp,
+        HASHLINE_DATABASE_URL: databaseUrl,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        HASHLINE_LOG_LEVEL: 'info',
+        HASHLINE_HASHING_THREADS: '1',
+      },
+      stdio: 'ignore',
+    },
+  );
+  let url;
+  for (let i = 0; i < 600 && !url; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(readFileSync(logFile, 'utf8'))?.[1];
+  }
+  if (!url) throw new Error(`the server did not start:\n${readFileSync(logFile, 'utf8')}`);
+  let readiness;
+  for (let i = 0; i < 600; i++) {
+    const response = await fetch(`${url}/readyz`);
+    readiness = await response.json();
+    if (response.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const readySeconds = (performance.now() - startedAt) / 1000;
+
+  // ---- load ----
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const bodies = (count, make) => Array.from({ length: count }, make);
+  const cycle = (list) => {
+    let i = 0;
+    return (request) => ({ ...request, body: list[i++ % list.length] });
+  };
+  const single = bodies(20_000, () =>
+    JSON.stringify({ hashes: [{ signalType: 'pdq', value: randomPdq() }] }),
+  );
+  const matching = bodies(5_000, () =>
+    JSON.stringify({
+      hashes: [{ signalType: 'pdq', value: flipBits(banked[(Math.random() * banked.length) | 0], 8) }],
+    }),
+  );
+  const batch100 = bodies(500, () =>
+    JSON.stringify({
+      hashes: Array.from({ length: 100 }, () => ({ signalType: 'pdq', value: randomPdq() })),
+    }),
+  );
+
+  const scenarios = [
+    {
+      name: 'baseline: GET /healthz (no auth, no body)',
+      seconds: 10,
+      request: { method: 'GET', path: '/healthz' },
+    },
+    { name: 'POST /v1/match, 1 random hash (no match)', seconds: SECONDS, list: single },
+    {
+      name: 'POST /v1/match, 1 hash 8 bits from a banked one (match, record written)',
+      seconds: 10,
+      list: matching,
+    },
+    {
+      name: 'POST /v1/match, 100 random hashes per request',
+      seconds: 10,
+      list: batch100,
+      hashesPerRequest: 100,
+    },
+    {
+      name: 'G9: POST /v1/match, 1 random hash at a fixed 200 req/s',
+      seconds: 10,
+      list: single,
+      overallRate: 200,
+    },
+  ];
+  const rows = [];
+  for (const scenario of scenarios) {
+    const serverCpu = cpuSeconds(server.pid);
+    const selfCpu = process.cpuUsage();
+    const result = await autocannon({
+      url,
+      connections: scenario.overallRate ? 8 : CONNECTIONS,
+      duration: scenario.seconds,
+      ...(scenario.overallRate ? { overallRate: scenario.overallRate } : {}),
+      requests: [
+        scenario.request ?? {
+          method: 'POST',
+          path: '/v1/match',
+          headers,
+          setupRequest: cycle(scenario.list),
+        },
+      ],
+    });
+    const elapsed = result.duration;
+    const used = process.cpuUsage(selfCpu);
+    rows.push({
+      scenario: scenario.name,
+      'req/s': Math.round(result.requests.average),
+      'hashes/s': scenario.hashesPerRequest
+        ? Math.round(result.requests.average * scenario.hashesPerRequest)
+        : '',
+      'p50 ms': result.latency.p50,
+      'p99 ms': result.latency.p99,
+      'max ms': result.latency.max,
+      'non-2xx': result.non2xx,
+      errors: result.errors + result.timeouts,
+      'server CPU': `${Math.round(((cpuSeconds(server.pid) - serverCpu) / elapsed) * 100)}%`,
+      'loadgen CPU': `${Math.round(((used.user + used.system) / 1e6 / elapsed) * 100)}%`,
+    });
+  }
+
+  const status = await (await fetch(`${url}/readyz`)).json();
+  const records = (await (await fetch(`${url}/metrics`)).text()).match(
+    /hashline_match_queries_total\{[^}]*result="matched"\} (\d+)/,
+  );
+  console.log(
+    `\nHashline HTTP benchmark — ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, Node ${process.version}, ` +
+      `load average ${loadavg()[0].toFixed(2)}`,
+  );
+  console.log(
+    `bank: ${ENTRIES.toLocaleString('en')} random PDQ hashes inserted in ${insertSeconds.toFixed(1)} s; server ready ` +
+      `(index loaded, MIH built in a worker) ${readySeconds.toFixed(1)} s after start; index: ${status.index.pdqEntries} PDQ entries; ` +
+      `${CONNECTIONS} connections; logging at info to a file.`,
+  );
+  console.table(rows);
+  const baseline = rows[0]['req/s'];
+  const match = rows[1]['req/s'];
+  console.log(
+    `match-by-hash (no match) runs at ${((match / baseline) * 100).toFixed(0)}% of the /healthz floor; ` +
+      `matched queries recorded: ${records?.[1] ?? '?'}; initial readiness: ${JSON.stringify({ lag: readiness?.lag })}`,
+  );
+} finally {
+  if (server) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  rmSync(temp, { recursive: true, force: true });
+}
