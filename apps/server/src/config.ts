@@ -32,6 +32,12 @@ export interface ServerConfig {
   readonly maxPixels: number;
   /** Hashing worker threads (`HASHLINE_HASHING_THREADS`, default: one per core, at most 4). */
   readonly hashingThreads: number;
+  /**
+   * Where images are decoded (`HASHLINE_HASHING_ISOLATION`): `process` (default: child processes, so
+   * a crash in a native codec ends one child, never the API) or `thread` (worker threads: faster to
+   * start, uploads transferred without a copy, but a native crash ends the server).
+   */
+  readonly hashingIsolation: 'process' | 'thread';
   /** Time limit of one decode + hash (`HASHLINE_HASHING_TIMEOUT_MS`, default 10 s). */
   readonly hashingTimeoutMs: number;
   /** How often the index polls the change log for other processes' commits (`HASHLINE_POLL_MS`, 250). */
@@ -111,6 +117,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       `HASHLINE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}.`,
     );
   }
+  const isolation = (text('HASHLINE_HASHING_ISOLATION') ?? 'process').toLowerCase();
+  if (isolation !== 'process' && isolation !== 'thread') {
+    problems.push(`HASHLINE_HASHING_ISOLATION must be process or thread; got ${JSON.stringify(isolation)}.`);
+  }
   const adminToken = text('HASHLINE_ADMIN_TOKEN') ?? null;
   if (adminToken !== null && !/^hl_[a-z0-9]{4,32}_[A-Za-z0-9_-]{16,128}$/.test(adminToken)) {
     problems.push('HASHLINE_ADMIN_TOKEN must look like hl_<id>_<secret> (see `hashline api-key create`).');
@@ -130,6 +140,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     maxJsonBytes: int('HASHLINE_MAX_JSON_BYTES', 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     maxPixels: int('HASHLINE_MAX_PIXELS', 40_000_000, 1_000, 1_000_000_000),
     hashingThreads: int('HASHLINE_HASHING_THREADS', 0, 0, 64),
+    hashingIsolation: isolation as 'process' | 'thread',
     hashingTimeoutMs: int('HASHLINE_HASHING_TIMEOUT_MS', 10_000, 100, 600_000),
     pollIntervalMs: int('HASHLINE_POLL_MS', 250, 10, 60_000),
     apiKeyCacheMs: int('HASHLINE_API_KEY_CACHE_MS', 5_000, 0, 600_000),

@@ -76,6 +76,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     );
     const hashingPool: HashingPool = createHashingPool({
       threads: config.hashingThreads > 0 ? config.hashingThreads : Math.min(4, availableParallelism()),
+      isolation: config.hashingIsolation,
       timeoutMs: config.hashingTimeoutMs,
       decode: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
     });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { issueApiKey } from '../src/auth/api-key-tokens.js';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
+import { PDQ_FIXTURES } from '../../../tools/test-fixtures.js';
 import { randomPdq } from './support/test-app.js';
 
 function env(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -140,10 +141,18 @@ describe('the server process (src/main.ts)', () => {
         async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined),
         30_000,
       );
+      // Media is hashed in a child process (the default isolation) of the server process.
+      const token = readFileSync(join(dataDir, 'initial-admin-token'), 'utf8').trim();
+      const hashed = await fetch(`${url}/v1/hash`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg' },
+        body: readFileSync(join(PDQ_FIXTURES, 'data/bridge-mods/aaa-orig.jpg')),
+      });
+      expect(hashed.status).toBe(200);
+      expect(((await hashed.json()) as { usable: boolean }).usable).toBe(true);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(output).toContain('shutting down');
-      const token = readFileSync(join(dataDir, 'initial-admin-token'), 'utf8').trim();
       expect(output).not.toContain(token);
     } finally {
       child.kill('SIGKILL');

@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  test('defaults: loopback, SQLite in ./.data, process isolation, G10 rate limit', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      dataDir: resolve('.data'),
+      databaseUrl: `sqlite:${resolve('.data/hashline.db')}`,
+      host: '127.0.0.1',
+      port: 8080,
+      logLevel: 'info',
+      rateLimit: { perSecond: 20, burstSeconds: 5 },
+      hashingIsolation: 'process',
+      pollIntervalMs: 250,
+      adminToken: null,
+      trustProxy: false,
+    });
+    expect(config.webhooks.maxAttempts).toBe(10);
+  });
+
+  test('reads and converts every variable', () => {
+    const config = loadConfig({
+      HASHLINE_DATA_DIR: '/srv/hashline',
+      HASHLINE_DATABASE_URL: 'postgres://hashline@db/hashline',
+      HOST: '0.0.0.0',
+      PORT: '9000',
+      HASHLINE_LOG_LEVEL: 'WARN',
+      HASHLINE_RATE_LIMIT_PER_SECOND: '200',
+      HASHLINE_HASHING_ISOLATION: 'thread',
+      HASHLINE_TRUST_PROXY: 'yes',
+      HASHLINE_ADMIN_TOKEN: 'hl_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+    });
+    expect(config).toMatchObject({
+      dataDir: '/srv/hashline',
+      databaseUrl: 'postgres://hashline@db/hashline',
+      host: '0.0.0.0',
+      port: 9000,
+      logLevel: 'warn',
+      rateLimit: { perSecond: 200 },
+      hashingIsolation: 'thread',
+      trustProxy: true,
+    });
+  });
+
+  test('reports every invalid variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: '70000',
+        HASHLINE_LOG_LEVEL: 'loud',
+        HASHLINE_DATABASE_URL: 'mysql://x',
+        HASHLINE_RATE_LIMIT_PER_SECOND: '1.5',
+        HASHLINE_TRUST_PROXY: 'maybe',
+        HASHLINE_ADMIN_TOKEN: 'secret',
+        HASHLINE_HASHING_ISOLATION: 'vm',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of [
+      'PORT',
+      'HASHLINE_LOG_LEVEL',
+      'HASHLINE_DATABASE_URL',
+      'HASHLINE_RATE_LIMIT_PER_SECOND',
+      'HASHLINE_TRUST_PROXY',
+      'HASHLINE_ADMIN_TOKEN',
+      'HASHLINE_HASHING_ISOLATION',
+    ]) {
+      expect(message).toContain(name);
+    }
+    // The token itself is never echoed.
+    expect(message).not.toContain('"secret"');
+  });
+
+  test('the result is deeply frozen', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.rateLimit)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow();
+  });
+});
