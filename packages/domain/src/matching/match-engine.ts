@@ -1,4 +1,12 @@
-import { ExactIndex, LiveIndex, PdqIndex, packPdqHash, type PdqMatch } from '@hashline/matcher';
+import {
+  ExactIndex,
+  LiveIndex,
+  PdqEntryList,
+  PdqIndex,
+  rebuildIndex,
+  type PdqMatch,
+  type RebuildSource,
+} from '@hashline/matcher';
 import type { Bank, BankChange } from '../banks/bank.js';
 import { DomainError } from '../domain-error.js';
 import type { BankStore } from '../ports/hashline-store.js';
@@ -7,10 +15,20 @@ import type { ExactSignalType, SignalType } from '../vocabulary.js';
 /** How the engine builds a PDQ index from many hashes; apps pass one that runs in a worker thread. */
 export type PdqIndexBuilder = (ids: Uint32Array, hashes: Uint32Array) => Promise<PdqIndex>;
 
+/** How the engine folds a live index's delta into a new base; apps run it in a worker thread. */
+export type PdqIndexRebuilder = (source: RebuildSource) => Promise<PdqIndex>;
+
 /** Options of {@link MatchEngine}. */
 export interface MatchEngineOptions {
-  /** Builds large indexes (startup, rebuilds); default: in the calling thread. */
+  /** Builds the index at startup; default: in the calling thread. */
   readonly buildIndex?: PdqIndexBuilder;
+  /** Rebuilds from a live index's state; default: in the calling thread. */
+  readonly rebuildIndex?: PdqIndexRebuilder;
+  /**
+   * Load hashes into `SharedArrayBuffer`s (default false), so posting them to a worker for a
+   * build or rebuild does not copy them; needs a platform with SharedArrayBuffer.
+   */
+  readonly sharedMemory?: boolean;
   /** Rows per page when loading from the store (default 50,000). */
   readonly pageSize?: number;
 }
@@ -103,6 +121,8 @@ const EXACT_TYPES: readonly ExactSignalType[] = ['md5', 'sha1', 'sha256'];
 export class MatchEngine {
   private readonly store: BankStore;
   private readonly buildIndex: PdqIndexBuilder;
+  private readonly rebuildIndex: PdqIndexRebuilder;
+  private readonly sharedMemory: boolean;
   private readonly pageSize: number;
   private readonly banks = new Map<number, Bank>();
   private readonly entryBanks = new EntryBankMap();
@@ -119,6 +139,8 @@ export class MatchEngine {
   constructor(store: BankStore, options: MatchEngineOptions = {}) {
     this.store = store;
     this.buildIndex = options.buildIndex ?? (async (ids, hashes) => PdqIndex.build(ids, hashes));
+    this.rebuildIndex = options.rebuildIndex ?? (async (source) => rebuildIndex(source));
+    this.sharedMemory = options.sharedMemory ?? false;
     this.pageSize = options.pageSize ?? 50_000;
   }
 
@@ -130,30 +152,20 @@ export class MatchEngine {
   async load(): Promise<void> {
     const startSeq = await this.store.latestSeq();
     for (const bank of await this.store.listBanks()) this.banks.set(bank.id, bank);
-    let ids: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
-    let hashes: Uint32Array<ArrayBuffer> = new Uint32Array(1024 * 8);
-    let pdqCount = 0;
+    const pdqEntries = new PdqEntryList(1024, { shared: this.sharedMemory });
     let afterId = 0;
     for (;;) {
       const page = await this.store.activeSignals(afterId, this.pageSize);
       for (const signal of page) {
         this.entryBanks.set(signal.entryId, signal.bankId);
-        if (signal.signalType === 'pdq') {
-          if (pdqCount === ids.length) {
-            ids = grow(ids, ids.length * 2);
-            hashes = grow(hashes, hashes.length * 2);
-          }
-          ids[pdqCount] = signal.entryId;
-          packPdqHash(signal.value, hashes, pdqCount * 8);
-          pdqCount++;
-        } else {
-          this.exact.get(signal.signalType)!.add(signal.entryId, signal.value);
-        }
+        if (signal.signalType === 'pdq') pdqEntries.push(signal.entryId, signal.value);
+        else this.exact.get(signal.signalType)!.add(signal.entryId, signal.value);
       }
       if (page.length < this.pageSize) break;
       afterId = page[page.length - 1]!.entryId;
     }
-    const base = await this.buildIndex(ids.slice(0, pdqCount), hashes.slice(0, pdqCount * 8));
+    const { ids, hashes } = pdqEntries.finish();
+    const base = await this.buildIndex(ids, hashes);
     this.pdq = new LiveIndex(base);
     this.appliedSeq = startSeq;
     this.loaded = true;
@@ -203,19 +215,9 @@ export class MatchEngine {
     const source = this.pdq.rebuildSource();
     const live = this.pdq;
     this.rebuilding = (async () => {
-      const removed = new Set(source.removedIds);
-      const keep: number[] = [];
-      for (let i = 0; i < source.baseIds.length; i++) if (!removed.has(source.baseIds[i]!)) keep.push(i);
-      const count = keep.length + source.deltaIds.length;
-      const ids = new Uint32Array(count);
-      const hashes = new Uint32Array(count * 8);
-      keep.forEach((from, to) => {
-        ids[to] = source.baseIds[from]!;
-        hashes.set(source.baseHashes.subarray(from * 8, from * 8 + 8), to * 8);
-      });
-      ids.set(source.deltaIds, keep.length);
-      hashes.set(source.deltaHashes, keep.length * 8);
-      const index = await this.buildIndex(ids, hashes);
+      // The source references the live base's arrays (shared memory in the server), so handing
+      // it to a worker copies only the delta; the main thread keeps answering queries.
+      const index = await this.rebuildIndex(source);
       // A load() may have replaced the live index meanwhile; then this rebuild is moot.
       if (this.pdq === live) live.swapBase(index, source.version);
       this.lastRebuildMs = Date.now() - started;
@@ -287,7 +289,7 @@ export class MatchEngine {
       loaded: this.loaded,
       appliedSeq: this.appliedSeq,
       banks: this.banks.size,
-      pdqEntries: stats.baseSize - stats.tombstones + stats.deltaSize,
+      pdqEntries: this.pdq.size,
       exactEntries: {
         md5: this.exact.get('md5')!.size,
         sha1: this.exact.get('sha1')!.size,
@@ -365,10 +367,4 @@ export class MatchEngine {
     if (signalType === 'pdq') this.pdq.remove(entryId);
     else this.exact.get(signalType)!.remove(entryId);
   }
-}
-
-function grow(array: Uint32Array, length: number): Uint32Array<ArrayBuffer> {
-  const grown = new Uint32Array(length);
-  grown.set(array);
-  return grown;
 }
