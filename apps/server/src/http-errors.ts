@@ -41,6 +41,12 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   MEDIA_CORRUPT: 422,
   MEDIA_TIMEOUT: 422,
   MEDIA_FAILED: 422,
+  MEDIA_READ_FAILED: 500,
+  // The file made the decoder crash (a hostile or broken input): the caller's problem, and the
+  // server is still up because decoding runs in a child process.
+  MEDIA_WORKER_CRASHED: 422,
+  MEDIA_POOL_CLOSED: 503,
+  MEDIA_INTERNAL: 500,
   NOT_FOUND: 404,
   CONFLICT: 409,
   INTERNAL: 500,
@@ -70,8 +76,8 @@ export function problemOf(code: ErrorCode, detail?: string, errors?: readonly Er
   };
 }
 
-// Media-node codes that are not client faults (a crashed worker, a closed pool, a bug) all map to
-// MEDIA_FAILED / INTERNAL; the message of such an error is not shown to the caller.
+// Media-node codes, as catalogue codes. The messages of server-side failures (a read failure, a bug)
+// and of decoder crashes are not shown to the caller: they are logged instead.
 const MEDIA_CODE: Readonly<Record<MediaErrorCode, ErrorCode>> = {
   MEDIA_EMPTY: 'MEDIA_EMPTY',
   MEDIA_TOO_LARGE: 'MEDIA_TOO_LARGE',
@@ -79,11 +85,16 @@ const MEDIA_CODE: Readonly<Record<MediaErrorCode, ErrorCode>> = {
   MEDIA_UNSUPPORTED_FORMAT: 'MEDIA_UNSUPPORTED_FORMAT',
   MEDIA_CORRUPT: 'MEDIA_CORRUPT',
   MEDIA_TIMEOUT: 'MEDIA_TIMEOUT',
-  MEDIA_WORKER_CRASHED: 'MEDIA_FAILED',
-  MEDIA_POOL_CLOSED: 'INDEX_NOT_READY',
-  MEDIA_READ_FAILED: 'MEDIA_FAILED',
-  MEDIA_INTERNAL: 'INTERNAL',
+  MEDIA_WORKER_CRASHED: 'MEDIA_WORKER_CRASHED',
+  MEDIA_POOL_CLOSED: 'MEDIA_POOL_CLOSED',
+  MEDIA_READ_FAILED: 'MEDIA_READ_FAILED',
+  MEDIA_INTERNAL: 'MEDIA_INTERNAL',
 };
+const HIDDEN_MEDIA_MESSAGES: ReadonlySet<MediaErrorCode> = new Set([
+  'MEDIA_WORKER_CRASHED',
+  'MEDIA_READ_FAILED',
+  'MEDIA_INTERNAL',
+]);
 
 /** Fastify's own error codes that are the caller's fault, as catalogue codes. */
 const FASTIFY_CODE: Readonly<Record<string, ErrorCode>> = {
@@ -120,9 +131,11 @@ export function toProblem(error: unknown): { problem: Problem; internal: boolean
     return { problem: problemOf(error.code, error.message, error.details), internal: false };
   }
   if (isMediaDecodeError(error)) {
-    const code = MEDIA_CODE[error.code];
-    const internal = code === 'INTERNAL' || error.code === 'MEDIA_WORKER_CRASHED';
-    return { problem: problemOf(code, internal ? undefined : error.message), internal };
+    const hidden = HIDDEN_MEDIA_MESSAGES.has(error.code);
+    return {
+      problem: problemOf(MEDIA_CODE[error.code], hidden ? undefined : error.message),
+      internal: hidden,
+    };
   }
   const e = (error ?? {}) as FastifyLikeError;
   if (e.validation) {

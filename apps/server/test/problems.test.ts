@@ -1,4 +1,5 @@
 import { ERROR_CATALOGUE, type ErrorCode } from '@hashline/domain';
+import { MediaDecodeError } from '@hashline/media-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HTTP_STATUS, problemOf, toProblem } from '../src/http-errors.js';
 import { createTestApp, problemBody, randomPdq, testConfig, type TestApp } from './support/test-app.js';
@@ -23,6 +24,16 @@ describe('the code → status map', () => {
       code: 'INVALID_HASH',
       errors: [{ at: '/hashes/0/value', code: 'INVALID_HASH', message: 'm' }],
     });
+  });
+
+  test('media errors keep their code; crash and internal details are not shown', () => {
+    const corrupt = toProblem(new MediaDecodeError('MEDIA_CORRUPT', 'JPEG premature end of data'));
+    expect(corrupt).toMatchObject({ internal: false, problem: { status: 422, code: 'MEDIA_CORRUPT' } });
+    expect(corrupt.problem.detail).toContain('premature');
+    const crashed = toProblem(new MediaDecodeError('MEDIA_WORKER_CRASHED', 'worker died (signal SIGSEGV)'));
+    expect(crashed).toMatchObject({ internal: true, problem: { status: 422, code: 'MEDIA_WORKER_CRASHED' } });
+    expect(crashed.problem.detail).not.toContain('SIGSEGV');
+    expect(toProblem(new MediaDecodeError('MEDIA_POOL_CLOSED', 'closed')).problem.status).toBe(503);
   });
 
   test('unexpected errors are INTERNAL and do not reveal their message', () => {
