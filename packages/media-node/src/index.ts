@@ -37,3 +37,4 @@ export {
   type HashingPoolStats,
   type PoolHashOptions,
 } from './hashing-pool.js';
+export { renderDemoImages, type DemoImage } from './demo-images.js';
