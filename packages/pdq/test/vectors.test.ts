@@ -11,7 +11,10 @@ import { describeFailures, parseVectorsTsv, runPdqVectorChecks, type PixelLoader
 const rows = parseVectorsTsv(readFileSync(join(PDQ_FIXTURES, 'vectors.tsv'), 'utf8'));
 
 const loadPng: PixelLoader = async (file) => {
-  const { data, info } = await sharp(join(PDQ_FIXTURES, file)).raw().toBuffer({ resolveWithObject: true });
+  // From a buffer, not a path: media-node's loader allow-list (process-wide in libvips) blocks
+  // file loaders once it has run in the same test worker.
+  const bytes = readFileSync(join(PDQ_FIXTURES, file));
+  const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels as ImagePixels['channels'] };
 };
 
