@@ -36,7 +36,7 @@ export interface RunningServer {
   readonly config: ServerConfig;
   readonly store: HashlineStore;
   readonly engine: MatchEngine;
-  /** Resolves when the index has loaded (rejects if loading failed; the server then stays unready). */
+  /** Resolves when the index has loaded (failed loads are retried; rejects only if closed first). */
   readonly indexLoaded: Promise<void>;
   /**
    * The token of the admin key created because the store had no key, else null. It is also
@@ -121,20 +121,29 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       }, config.pollIntervalMs);
     };
     const started = Date.now();
-    const indexLoaded = engine.load().then(
-      () => {
-        const status = engine.status();
-        log.info(
-          { ms: Date.now() - started, pdqEntries: status.pdqEntries, appliedSeq: status.appliedSeq },
-          'match index loaded',
-        );
-        if (polling) poll();
-      },
-      (error: unknown) => {
-        log.error({ err: error }, 'loading the match index failed; the server stays unready');
-        throw error;
-      },
-    );
+    // A failed load (the database briefly unreachable) is retried: the server stays unready
+    // (503 on /readyz and on matching) until the index is loaded, never half-loaded.
+    const load = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await engine.load();
+          return;
+        } catch (error) {
+          if (!polling) throw error;
+          log.error({ err: error, attempt }, 'loading the match index failed; retrying in 5 s');
+          await new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+          if (!polling) throw error;
+        }
+      }
+    };
+    const indexLoaded = load().then(() => {
+      const status = engine.status();
+      log.info(
+        { ms: Date.now() - started, pdqEntries: status.pdqEntries, appliedSeq: status.appliedSeq },
+        'match index loaded',
+      );
+      if (polling) poll();
+    });
     indexLoaded.catch(() => undefined);
     cleanups.push(async () => {
       polling = false;
