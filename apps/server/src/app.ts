@@ -240,11 +240,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     staticCSP: true,
     // Everything the docs page loads is served from here: no CDN, no validator badge, no https:
     // wildcards, and no upgrade-insecure-requests (which would break the page on plain-HTTP loopback).
+    // Swagger UI sets style attributes at run time, which style hashes cannot allow: inline styles
+    // are allowed (scripts stay hash-locked).
     transformStaticCSP: (header) =>
       header
         .replace(' validator.swagger.io', '')
         .replace("font-src 'self' https: data:", "font-src 'self' data:")
-        .replace("style-src 'self' https:", "style-src 'self'")
+        .replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';")
         .replace(' upgrade-insecure-requests;', ''),
     uiConfig: { deepLinking: true, validatorUrl: null, persistAuthorization: false },
   });
