@@ -56,6 +56,12 @@ export interface ServerConfig {
     readonly timeoutMs: number;
     /** How often the outbox is polled (`HASHLINE_WEBHOOK_POLL_MS`, default 1000). */
     readonly pollIntervalMs: number;
+    /**
+     * Let webhooks reach loopback, private and link-local addresses
+     * (`HASHLINE_WEBHOOK_ALLOW_PRIVATE`, default false: a bank's webhook URL could otherwise make
+     * the server probe the internal network or a cloud metadata service).
+     */
+    readonly allowPrivate: boolean;
   };
   /**
    * A token (`hl_<id>_<secret>`) to register as an admin key at start if absent
@@ -150,6 +156,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       maxDelayMs: int('HASHLINE_WEBHOOK_MAX_DELAY_MS', 3_600_000, 1, 7 * 86_400_000),
       timeoutMs: int('HASHLINE_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
       pollIntervalMs: int('HASHLINE_WEBHOOK_POLL_MS', 1_000, 10, 600_000),
+      allowPrivate: bool('HASHLINE_WEBHOOK_ALLOW_PRIVATE', false),
     },
     adminToken,
     trustProxy: bool('HASHLINE_TRUST_PROXY', false),

@@ -33,5 +33,11 @@ export {
   retryDelayMs,
   type WebhookDispatcherOptions,
 } from './webhooks/webhook-dispatcher.js';
+export {
+  postJson,
+  isPrivateAddress,
+  BlockedAddressError,
+  type PostOptions,
+} from './webhooks/webhook-http.js';
 export { createWorkerIndexBuilder } from './index-build/worker-index-builder.js';
 export { createMetrics, type ServerMetrics } from './metrics.js';

@@ -4,8 +4,40 @@ import { createManualClock, createMemoryStore } from '@hashline/domain/testing';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { WebhookDispatcher, retryDelayMs } from '../src/webhooks/webhook-dispatcher.js';
+import { BlockedAddressError, isPrivateAddress, postJson } from '../src/webhooks/webhook-http.js';
 import { signWebhookBody, verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
 import { createTestApp, randomPdq, type TestApp } from './support/test-app.js';
+
+describe('webhook targets', () => {
+  test.each([
+    ['127.0.0.1', true],
+    ['10.1.2.3', true],
+    ['172.31.255.255', true],
+    ['192.168.0.1', true],
+    ['169.254.169.254', true],
+    ['100.64.0.1', true],
+    ['0.0.0.0', true],
+    ['::1', true],
+    ['fd00::1', true],
+    ['fe80::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['::ffff:10.0.0.1', true],
+    ['8.8.8.8', false],
+    ['172.32.0.1', false],
+    ['2001:4860:4860::8888', false],
+    ['example.org', false],
+  ])('%s private: %s', (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
+  });
+
+  test('refused before any connection: private literals, names resolving to loopback, other schemes', async () => {
+    const options = { headers: {}, timeoutMs: 2000, allowPrivate: false };
+    await expect(postJson('http://127.0.0.1:9/x', '{}', options)).rejects.toBeInstanceOf(BlockedAddressError);
+    await expect(postJson('http://[::1]:9/x', '{}', options)).rejects.toBeInstanceOf(BlockedAddressError);
+    await expect(postJson('http://localhost:9/x', '{}', options)).rejects.toBeInstanceOf(BlockedAddressError);
+    await expect(postJson('ftp://example.org/x', '{}', options)).rejects.toBeInstanceOf(BlockedAddressError);
+  });
+});
 
 describe('webhook signatures', () => {
   const secret = 'whsec_test_secret_value';
@@ -106,6 +138,7 @@ describe('webhook delivery', () => {
       baseDelayMs: 1000,
       maxDelayMs: 10_000,
       timeoutMs: 5000,
+      allowPrivate: true, // the receiver is on 127.0.0.1
       ...overrides,
     };
     return new WebhookDispatcher({ store: t.store, settings, logger: silent, clock, random: () => 1 });
@@ -179,8 +212,30 @@ describe('webhook delivery', () => {
     expect(await d.runOnce()).toBe(1);
     const [delivery] = await t.store.listDeliveries({ limit: 10 });
     expect(delivery!.status).toBe('pending');
-    expect(delivery!.lastError).toMatch(/fetch failed|ECONNREFUSED|TypeError/);
+    expect(delivery!.lastError).toMatch(/ECONNREFUSED/);
     receiver.listen(0); // so afterEach can close it
+  });
+
+  test('private targets are refused for good unless allowed', async () => {
+    await matchOnce();
+    const d = dispatcher({ allowPrivate: false });
+    expect(await d.runOnce()).toBe(1);
+    const [delivery] = await t.store.listDeliveries({ limit: 10 });
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(delivery!.lastError).toMatch(/BlockedAddressError: 127\.0\.0\.1 is a private address/);
+    expect(received).toHaveLength(0);
+  });
+
+  test('a slow receiver times out and is retried', async () => {
+    await matchOnce();
+    receiver.removeAllListeners('request');
+    receiver.on('request', () => {}); // never answers
+    const d = dispatcher({ timeoutMs: 200 });
+    expect(await d.runOnce()).toBe(1);
+    const [delivery] = await t.store.listDeliveries({ limit: 10 });
+    expect(delivery).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(delivery!.lastError).toMatch(/abort|timeout/i);
+    receiver.closeAllConnections();
   });
 
   test('the started loop delivers by itself', async () => {

@@ -1,5 +1,6 @@
 import { systemClock, type Clock, type HashlineStore, type WebhookDelivery } from '@hashline/domain';
 import type { ServerConfig } from '../config.js';
+import { BlockedAddressError, postJson } from './webhook-http.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
 
 /** The minimal logger the dispatcher writes to (a pino logger fits). */
@@ -38,8 +39,9 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
  * a lease (several processes may run dispatchers: a delivery is sent by one at a time, and a
  * crashed process's claims come back when the lease ends), POSTs each signed body, and records
  * the outcome: delivered on 2xx; otherwise a retry with exponential back-off and jitter, until
- * `maxAttempts`, then failed. The `Idempotency-Key` header is the same on every attempt, so
- * receivers can drop duplicates (delivery is at least once).
+ * `maxAttempts`, then failed. Redirects are not followed, and targets on loopback, private or
+ * link-local addresses are refused for good unless `allowPrivate` is set. The `Idempotency-Key`
+ * header is the same on every attempt, so receivers can drop duplicates (delivery is at least once).
  */
 export class WebhookDispatcher {
   readonly #options: WebhookDispatcherOptions;
@@ -132,18 +134,14 @@ export class WebhookDispatcher {
       );
     }
     let failure: string;
+    let permanent = false;
     try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
+      const status = await postJson(delivery.url, delivery.body, {
         headers,
-        body: delivery.body,
-        // A redirect could point the POST anywhere: receivers must answer at the configured URL.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(settings.timeoutMs),
+        timeoutMs: settings.timeoutMs,
+        allowPrivate: settings.allowPrivate,
       });
-      // The body is not needed; drain it so the connection can be reused.
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.status >= 200 && response.status < 300) {
+      if (status >= 200 && status < 300) {
         await store.markDelivered(delivery.id, this.#clock.now());
         this.#options.onOutcome?.('delivered');
         logger.info(
@@ -152,11 +150,13 @@ export class WebhookDispatcher {
         );
         return;
       }
-      failure = `HTTP ${response.status}`;
+      failure = `HTTP ${status}`;
     } catch (error) {
+      // A private target stays private: retrying cannot help.
+      permanent = error instanceof BlockedAddressError;
       failure = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : 'request failed';
     }
-    const giveUp = delivery.attempts >= settings.maxAttempts;
+    const giveUp = permanent || delivery.attempts >= settings.maxAttempts;
     const retryAt = giveUp
       ? null
       : new Date(
