@@ -7,7 +7,7 @@ export const DCT_SIDE = 16;
  * The 16×64 DCT-II basis for frequencies 1..16, f32 entries from an f64 cosine (SPEC §2.8).
  * Node 20's Math.cos gives a table bit-identical to glibc's for all 1024 entries.
  */
-const DCT_MATRIX: Float32Array = (() => {
+export const DCT_MATRIX: Float32Array = (() => {
   const matrix = new Float32Array(DCT_SIDE * BUFFER_SIDE);
   const scale = Math.fround(Math.sqrt(2 / BUFFER_SIDE));
   for (let i = 0; i < DCT_SIDE; i++) {

@@ -7,6 +7,7 @@ export type {
   ImagePixels,
   PdqHash,
   PdqOptions,
+  PdqEngine,
   PdqResult,
   DihedralName,
   PdqDihedralResult,

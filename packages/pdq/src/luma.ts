@@ -4,6 +4,9 @@ import type { ImagePixels } from './types.js';
 /** Side of the square the reference CLI pre-resizes large images to. */
 export const PRE_RESIZE_SIDE = 512;
 
+/** Images with a side shorter than this get the all-zero hash and quality 0, as in the reference. */
+export const MIN_SIDE = 5;
+
 // Rec.601 weights rounded to f32, applied to 0–255 code values (SPEC §2.3).
 // Each product f32(weight · sample) depends on one 8-bit sample only, so it is tabulated.
 const weighted = (weight: number): Float32Array =>

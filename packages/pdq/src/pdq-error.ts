@@ -1,7 +1,11 @@
 /** Stable codes of the errors the pdq package throws. */
-export type PdqErrorCode = 'PDQ_INVALID_HEX' | 'PDQ_INVALID_HASH' | 'PDQ_INVALID_PIXELS';
+export type PdqErrorCode =
+  'PDQ_INVALID_HEX' | 'PDQ_INVALID_HASH' | 'PDQ_INVALID_PIXELS' | 'PDQ_ENGINE_UNAVAILABLE';
 
-/** Thrown on malformed input (a bad hex string, a pixel buffer that does not match its dimensions). */
+/**
+ * Thrown on malformed input (a bad hex string, a pixel buffer that does not match its dimensions),
+ * or when `engine: 'wasm'` is asked for where WebAssembly is unavailable.
+ */
 export class PdqError extends Error {
   /** A stable, machine-readable code; the message is for people. */
   readonly code: PdqErrorCode;

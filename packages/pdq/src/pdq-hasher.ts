@@ -1,7 +1,7 @@
 import { PDQ_HASH_BYTES } from './hash-codec.js';
 import { blurAndDecimate } from './jarosz-filter.js';
 import { BUFFER_SIDE, DCT_SIDE, dct16 } from './dct.js';
-import { toLuma, type LumaPlane } from './luma.js';
+import { MIN_SIDE, toLuma, validatePixels, type LumaPlane } from './luma.js';
 import { PdqError } from './pdq-error.js';
 import {
   DIHEDRAL_NAMES,
@@ -9,12 +9,13 @@ import {
   type ImagePixels,
   type PdqDihedralResult,
   type PdqHash,
+  type PdqEngine,
   type PdqOptions,
   type PdqResult,
 } from './types.js';
+import { wasmCore, type CoreStages, type WasmCore } from './wasm-core.js';
 
-/** Images with a side shorter than this get the all-zero hash and quality 0, as in the reference. */
-export const MIN_SIDE = 5;
+export { MIN_SIDE } from './luma.js';
 
 /**
  * Computes the PDQ hash and quality of an image, bit-exact with Meta's reference CLI given the same
@@ -22,7 +23,8 @@ export const MIN_SIDE = 5;
  * 64×64 decimation, quality, 16×16 DCT and the median threshold.
  */
 export function pdqHash(pixels: ImagePixels, options: PdqOptions = {}): PdqResult {
-  return hashLuma(toLuma(pixels, options.preResize ?? true), false);
+  const { dct, quality } = analysePixels(pixels, options, false);
+  return { hash: dct ? thresholdAtMedian(dct) : zeroHash(), quality };
 }
 
 /**
@@ -31,8 +33,7 @@ export function pdqHash(pixels: ImagePixels, options: PdqOptions = {}): PdqResul
  * not identical with, hashing a rotated file (SPEC §2.11).
  */
 export function pdqHashDihedral(pixels: ImagePixels, options: PdqOptions = {}): PdqDihedralResult {
-  const plane = toLuma(pixels, options.preResize ?? true);
-  const { dct, quality } = dctOf(plane, true);
+  const { dct, quality } = analysePixels(pixels, options, true);
   const hashes = {} as Record<DihedralName, PdqHash>;
   for (const name of DIHEDRAL_NAMES)
     hashes[name] = dct ? thresholdAtMedian(dihedralVariant(dct, name)) : zeroHash();
@@ -41,9 +42,14 @@ export function pdqHashDihedral(pixels: ImagePixels, options: PdqOptions = {}): 
 
 /**
  * Hashes a plane of f32 luma without any pre-resize, like the reference's library entry point used
- * for video frames (vPDQ).
+ * for video frames (vPDQ). Only `options.engine` applies.
  */
-export function pdqHashFromLuma(luma: Float32Array, width: number, height: number): PdqResult {
+export function pdqHashFromLuma(
+  luma: Float32Array,
+  width: number,
+  height: number,
+  options: Pick<PdqOptions, 'engine'> = {},
+): PdqResult {
   if (
     !(luma instanceof Float32Array) ||
     !Number.isInteger(width) ||
@@ -59,16 +65,47 @@ export function pdqHashFromLuma(luma: Float32Array, width: number, height: numbe
       `Luma holds ${luma.length} samples; ${width}×${height} needs ${width * height}.`,
     );
   }
-  // The blur works in place: never touch the caller's buffer.
-  return hashLuma({ luma: luma.slice(0, width * height), width, height }, false);
-}
-
-function hashLuma(plane: LumaPlane, alwaysBlur: boolean): PdqResult {
-  const { dct, quality } = dctOf(plane, alwaysBlur);
+  const core = selectCore(options.engine);
+  const stages = core?.fromLuma(luma, width, height, false);
+  const { dct, quality } =
+    stages === undefined || stages === 'too-large'
+      ? // The JS blur works in place: never touch the caller's buffer.
+        dctOf({ luma: luma.slice(0, width * height), width, height }, false)
+      : graded(stages);
   return { hash: dct ? thresholdAtMedian(dct) : zeroHash(), quality };
 }
 
-/** Blur, decimate, grade and transform; `dct` is null for images under the minimum size. */
+/** The WebAssembly core for `engine`, or null for the JS core. */
+function selectCore(engine: PdqEngine = 'auto'): WasmCore | null {
+  if (engine === 'js') return null;
+  const core = wasmCore();
+  if (!core && engine === 'wasm') {
+    throw new PdqError(
+      'PDQ_ENGINE_UNAVAILABLE',
+      "WebAssembly with SIMD is unavailable here (or refused by a Content-Security-Policy without 'wasm-unsafe-eval').",
+    );
+  }
+  return core;
+}
+
+/** DCT (null under the minimum size) and quality of validated pixels, on the selected core. */
+function analysePixels(
+  pixels: ImagePixels,
+  options: PdqOptions,
+  alwaysBlur: boolean,
+): { dct: Float32Array | null; quality: number } {
+  const preResize = options.preResize ?? true;
+  const stride = validatePixels(pixels);
+  const stages = selectCore(options.engine)?.fromPixels(pixels, stride, preResize, alwaysBlur);
+  if (stages === undefined || stages === 'too-large') return dctOf(toLuma(pixels, preResize), alwaysBlur);
+  return graded(stages);
+}
+
+function graded(stages: CoreStages | null): { dct: Float32Array | null; quality: number } {
+  return stages ? { dct: stages.dct, quality: quality(stages.buffer64) } : { dct: null, quality: 0 };
+}
+
+/** The JS core: blur, decimate, grade and transform; `dct` is null for images under the minimum size. */
 function dctOf(plane: LumaPlane, alwaysBlur: boolean): { dct: Float32Array | null; quality: number } {
   const { luma, width, height } = plane;
   if (width < MIN_SIDE || height < MIN_SIDE) return { dct: null, quality: 0 };

@@ -26,7 +26,18 @@ export interface PdqOptions {
    * thumbnails, as the reference's library-level functions do.
    */
   readonly preResize?: boolean;
+  /**
+   * Which implementation computes the hash; all give identical bits. `'auto'` (the default) uses
+   * WebAssembly (SIMD) where the runtime allows it and pure JavaScript otherwise; `'wasm'` requires
+   * WebAssembly (throws `PDQ_ENGINE_UNAVAILABLE` without it); `'js'` never uses it. In browsers,
+   * WebAssembly needs `'wasm-unsafe-eval'` in a Content-Security-Policy's `script-src`; without it
+   * `'auto'` quietly uses JavaScript (about 4× slower).
+   */
+  readonly engine?: PdqEngine;
 }
+
+/** An implementation of the PDQ core (see {@link PdqOptions.engine}). */
+export type PdqEngine = 'auto' | 'wasm' | 'js';
 
 /** A hash with its quality (0–100; Meta recommends discarding hashes of quality ≤ 49). */
 export interface PdqResult {
