@@ -11,7 +11,11 @@ import {
   toHex,
   type DihedralName,
   type ImagePixels,
+  type PdqEngine,
 } from '@hashline/pdq';
+
+/** Both implementations are checked against the reference: the WebAssembly core and the JS one. */
+export const ENGINES: readonly PdqEngine[] = ['wasm', 'js'];
 
 /** One row of `vectors.tsv`: what Meta's reference printed for one image of `pdq/data`. */
 export interface VectorRow {
@@ -110,7 +114,8 @@ export function expectedFixtureSize(set: PixelSet, row: VectorRow): { width: num
 }
 
 /**
- * Hashes the fixture of every row with `pdqHash` and `pdqHashDihedral` (default pre-resize), after
+ * Hashes the fixture of every row with `pdqHash` and `pdqHashDihedral` (default pre-resize, the
+ * given engine, default auto), after
  * {@link collapseGrey} so a canvas's RGBA of a grey image takes the reference's grey path, and
  * compares size, quality and all 8 dihedral hashes with the reference. Rows are checked one at a
  * time to bound memory; a row whose loader or hasher throws is a failed row, not an exception.
@@ -119,13 +124,14 @@ export async function runPdqVectorChecks(
   loadPixels: PixelLoader,
   rows: readonly VectorRow[],
   set: PixelSet = 'pixels512',
+  engine: PdqEngine = 'auto',
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const row of rows) {
     const file = fixtureFile(set, row.path);
     try {
       const pixels = collapseGrey(await loadPixels(file));
-      results.push(checkRow(row, file, set, pixels));
+      results.push(checkRow(row, file, set, pixels, engine));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       results.push({ path: row.path, file, ok: false, problems: [`threw: ${message}`] });
@@ -134,19 +140,25 @@ export async function runPdqVectorChecks(
   return results;
 }
 
-function checkRow(row: VectorRow, file: string, set: PixelSet, pixels: ImagePixels): CheckResult {
+function checkRow(
+  row: VectorRow,
+  file: string,
+  set: PixelSet,
+  pixels: ImagePixels,
+  engine: PdqEngine,
+): CheckResult {
   const problems: string[] = [];
   const size = expectedFixtureSize(set, row);
   if (pixels.width !== size.width || pixels.height !== size.height) {
     problems.push(`size: expected ${size.width}x${size.height}, decoded ${pixels.width}x${pixels.height}`);
   }
   // Both entry points are checked: pdqHash for `hash`/`quality`, pdqHashDihedral for the variants.
-  const single = pdqHash(pixels);
+  const single = pdqHash(pixels, { engine });
   if (single.quality !== row.quality)
     problems.push(`quality: expected ${row.quality}, got ${single.quality}`);
   const hash = toHex(single.hash);
   if (hash !== row.hash) problems.push(mismatch('hash', row.hash, hash));
-  const { quality, hashes } = pdqHashDihedral(pixels);
+  const { quality, hashes } = pdqHashDihedral(pixels, { engine });
   if (quality !== row.quality) problems.push(`dihedral quality: expected ${row.quality}, got ${quality}`);
   for (const name of DIHEDRAL_NAMES) {
     const got = toHex(hashes[name]);

@@ -6,7 +6,13 @@ import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import type { ImagePixels } from '@hashline/pdq';
 import { PDQ_FIXTURES } from '../../../tools/test-fixtures.js';
-import { describeFailures, parseVectorsTsv, runPdqVectorChecks, type PixelLoader } from './vectors.body.js';
+import {
+  describeFailures,
+  ENGINES,
+  parseVectorsTsv,
+  runPdqVectorChecks,
+  type PixelLoader,
+} from './vectors.body.js';
 
 const rows = parseVectorsTsv(readFileSync(join(PDQ_FIXTURES, 'vectors.tsv'), 'utf8'));
 
@@ -18,13 +24,13 @@ const loadPng: PixelLoader = async (file) => {
   return { data, width: info.width, height: info.height, channels: info.channels as ImagePixels['channels'] };
 };
 
-describe('reference vectors in Node', () => {
+describe.each(ENGINES)('reference vectors in Node, %s engine', (engine) => {
   test('covers all 49 rows', () => {
     expect(rows).toHaveLength(49);
   });
 
   test('pixels512: hash, quality and all 8 dihedral hashes exact for every row', async () => {
-    const results = await runPdqVectorChecks(loadPng, rows, 'pixels512');
+    const results = await runPdqVectorChecks(loadPng, rows, 'pixels512', engine);
     expect(describeFailures(results)).toBe('');
     expect(results.filter((result) => result.ok)).toHaveLength(49);
   });
@@ -37,7 +43,7 @@ describe('reference vectors in Node', () => {
         'reg-test-input/dih/bridge-2-rotate-90.jpg',
       ].includes(row.path),
     );
-    const results = await runPdqVectorChecks(loadPng, fullSize, 'pixels-full');
+    const results = await runPdqVectorChecks(loadPng, fullSize, 'pixels-full', engine);
     expect(describeFailures(results)).toBe('');
     expect(results.filter((result) => result.ok)).toHaveLength(3);
   });

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runInBrowser, type BrowserRun } from '../../../../tools/browser/index.js';
 import { PDQ_FIXTURES } from '../../../../tools/test-fixtures.js';
-import { describeFailures, fixtureFile, parseVectorsTsv, type CheckResult } from '../vectors.body.js';
+import {
+  describeFailures,
+  ENGINES,
+  fixtureFile,
+  parseVectorsTsv,
+  type CheckResult,
+} from '../vectors.body.js';
 import type { VectorsPageParams, VectorsPageReport } from './vectors.page.js';
 
 const FIXTURES = PDQ_FIXTURES;
@@ -29,37 +35,53 @@ describe('pdq in headless Chromium (canvas-decoded fixtures)', () => {
       timeoutMs: 100_000,
     });
     const { timings, value } = run;
+    const perEngine = value.engines
+      .map(({ engine, ms }) => `${engine}: pixels512 ${ms.pixels512} ms, pixels-full ${ms.pixelsFull} ms`)
+      .join('; ');
     console.log(
       `chromium run: bundle ${Math.round(timings.bundleMs)} ms, launch ${Math.round(timings.launchMs)} ms, ` +
-        `page ${Math.round(timings.pageMs)} ms (pixels512 ${value.ms.pixels512} ms, pixels-full ${value.ms.pixelsFull} ms); ` +
-        value.userAgent,
+        `page ${Math.round(timings.pageMs)} ms (${perEngine}); ${value.userAgent}`,
     );
   }, 110_000);
 
   it('covers every vector row and each full-size fixture', () => {
     expect(rows).toHaveLength(49);
     expect(fullSizePaths).toHaveLength(3);
-    expect(run.value.pixels512.map((result) => result.path)).toEqual(rows.map((row) => row.path));
-    expect(run.value.pixelsFull.map((result) => result.path)).toEqual(fullSizePaths);
+    expect(run.value.engines.map(({ engine }) => engine)).toEqual(ENGINES);
+    for (const { pixels512, pixelsFull } of run.value.engines) {
+      expect(pixels512.map((result) => result.path)).toEqual(rows.map((row) => row.path));
+      expect(pixelsFull.map((result) => result.path)).toEqual(fullSizePaths);
+    }
   });
 
   it('logs no console errors', () => {
     expect(run.consoleErrors).toEqual([]);
   });
 
-  const find = (results: readonly CheckResult[], path: string): CheckResult | undefined =>
-    results.find((result) => result.path === path);
+  const find = (engine: string, set: 'pixels512' | 'pixelsFull', path: string): CheckResult | undefined =>
+    run.value.engines
+      .find((result) => result.engine === engine)
+      ?.[set].find((result) => result.path === path);
 
-  // One test per row, so a failure names the image and lists every mismatching column.
-  it.each(rows.map((row) => row.path))('pixels512 %s: hash, quality and 8 dihedral hashes exact', (path) => {
-    const result = find(run.value.pixels512, path);
-    expect(result, `no result for ${path}`).toBeDefined();
-    expect(result && describeFailures([result])).toBe('');
-  });
+  // One test per engine and row, so a failure names the image and lists every mismatching column.
+  const cases = (paths: readonly string[]) =>
+    ENGINES.flatMap((engine) => paths.map((path) => [engine, path]));
 
-  it.each(fullSizePaths)('pixels-full %s: pre-resize in the browser gives the exact hashes', (path) => {
-    const result = find(run.value.pixelsFull, path);
-    expect(result, `no result for ${path}`).toBeDefined();
-    expect(result && describeFailures([result])).toBe('');
-  });
+  it.each(cases(rows.map((row) => row.path)))(
+    '%s engine, pixels512 %s: hash, quality and 8 dihedral hashes exact',
+    (engine, path) => {
+      const result = find(engine, 'pixels512', path);
+      expect(result, `no result for ${path}`).toBeDefined();
+      expect(result && describeFailures([result])).toBe('');
+    },
+  );
+
+  it.each(cases(fullSizePaths))(
+    '%s engine, pixels-full %s: pre-resize in the browser gives the exact hashes',
+    (engine, path) => {
+      const result = find(engine, 'pixelsFull', path);
+      expect(result, `no result for ${path}`).toBeDefined();
+      expect(result && describeFailures([result])).toBe('');
+    },
+  );
 });

@@ -1,8 +1,8 @@
 // Entry module run inside Chromium by pdq.browser.test.ts: decodes the fixtures the way a web page
 // would (fetch → createImageBitmap → canvas) and runs the shared vector checks on them.
-import type { ImagePixels } from '@hashline/pdq';
+import type { ImagePixels, PdqEngine } from '@hashline/pdq';
 import { pageParams, reportToHarness } from '../../../../tools/browser/page-harness.js';
-import { parseVectorsTsv, runPdqVectorChecks, type CheckResult } from '../vectors.body.js';
+import { ENGINES, parseVectorsTsv, runPdqVectorChecks, type CheckResult } from '../vectors.body.js';
 
 /** Parameters passed by the Node side. */
 export interface VectorsPageParams {
@@ -13,10 +13,14 @@ export interface VectorsPageParams {
 /** What the page reports back. */
 export interface VectorsPageReport {
   readonly userAgent: string;
-  readonly pixels512: readonly CheckResult[];
-  readonly pixelsFull: readonly CheckResult[];
-  /** Milliseconds spent in each set (decode + hash), for the report only. */
-  readonly ms: { readonly pixels512: number; readonly pixelsFull: number };
+  /** Results of each engine (`engine: 'wasm'` fails every row where WebAssembly is unavailable). */
+  readonly engines: readonly {
+    readonly engine: PdqEngine;
+    readonly pixels512: readonly CheckResult[];
+    readonly pixelsFull: readonly CheckResult[];
+    /** Milliseconds spent in each set (decode + hash), for the report only. */
+    readonly ms: { readonly pixels512: number; readonly pixelsFull: number };
+  }[];
 }
 
 /**
@@ -49,19 +53,21 @@ reportToHarness(async (): Promise<VectorsPageReport> => {
   if (!response.ok) throw new Error(`GET /vectors.tsv: HTTP ${response.status}`);
   const rows = parseVectorsTsv(await response.text());
 
-  let start = performance.now();
-  const pixels512 = await runPdqVectorChecks(loadCanvasPixels, rows, 'pixels512');
-  const pixels512Ms = performance.now() - start;
-
-  start = performance.now();
   const fullRows = rows.filter((row) => fullSizePaths.includes(row.path));
-  const pixelsFull = await runPdqVectorChecks(loadCanvasPixels, fullRows, 'pixels-full');
-  const pixelsFullMs = performance.now() - start;
-
-  return {
-    userAgent: navigator.userAgent,
-    pixels512,
-    pixelsFull,
-    ms: { pixels512: Math.round(pixels512Ms), pixelsFull: Math.round(pixelsFullMs) },
-  };
+  const engines = [];
+  for (const engine of ENGINES) {
+    let start = performance.now();
+    const pixels512 = await runPdqVectorChecks(loadCanvasPixels, rows, 'pixels512', engine);
+    const pixels512Ms = performance.now() - start;
+    start = performance.now();
+    const pixelsFull = await runPdqVectorChecks(loadCanvasPixels, fullRows, 'pixels-full', engine);
+    const pixelsFullMs = performance.now() - start;
+    engines.push({
+      engine,
+      pixels512,
+      pixelsFull,
+      ms: { pixels512: Math.round(pixels512Ms), pixelsFull: Math.round(pixelsFullMs) },
+    });
+  }
+  return { userAgent: navigator.userAgent, engines };
 });
