@@ -237,6 +237,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
+    logo: { type: 'image/svg+xml', content: Buffer.from(DOCS_LOGO) },
     staticCSP: true,
     // Everything the docs page loads is served from here: no CDN, no validator badge, no https:
     // wildcards, and no upgrade-insecure-requests (which would break the page on plain-HTTP loopback).
@@ -290,6 +291,11 @@ function describeAccess(access: RouteAccess): string {
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** The docs page's wordmark (served by the docs plugin itself, like every asset of the page). */
+const DOCS_LOGO =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="150" height="40" viewBox="0 0 150 40">' +
+  '<text x="0" y="29" font-family="sans-serif" font-size="26" font-weight="700" fill="#ffffff">Hashline</text></svg>';
 
 const OPENAPI_DESCRIPTION = `Hashline matches images against hash banks of known child sexual abuse material (PDQ, MD5,
 SHA-1, SHA-256), keeps a record of every match, and notifies bank owners by signed webhooks.

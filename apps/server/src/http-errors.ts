@@ -10,8 +10,11 @@ import { isMediaDecodeError, type MediaErrorCode } from '@hashline/media-node';
 /** The content type of every error response (RFC 9457). */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** Base of the `type` URI of each problem; the code follows it (`.../problems/invalid-hash`). */
-export const PROBLEM_TYPE_BASE = 'https://hashline.dev/problems/';
+/**
+ * Base of the `type` URI of each problem; the code follows it (`urn:hashline:problem:invalid-hash`).
+ * A URN, not a URL: it names the problem without pointing at a site nobody may run.
+ */
+export const PROBLEM_TYPE_BASE = 'urn:hashline:problem:';
 
 /**
  * The HTTP status of every error code: the one place codes become statuses. A code missing here

@@ -3,33 +3,10 @@
 // Configuration comes from the environment (see config.ts); SIGTERM/SIGINT stop it gracefully:
 // in-flight requests finish, background loops stop, the store is closed.
 import { ConfigError } from './config.js';
-import { startServer } from './server.js';
-
-/** Longest graceful shutdown before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 15_000;
+import { runServer } from './run-server.js';
 
 try {
-  const server = await startServer();
-  server.app.log.info({ url: server.url, store: server.store.engine }, 'hashline server listening');
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    server.app.log.info({ signal }, 'shutting down');
-    setTimeout(() => {
-      server.app.log.error('graceful shutdown timed out; exiting');
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        server.app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  await runServer();
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);

@@ -52,8 +52,8 @@ export interface RunningServer {
 /**
  * Opens the store, starts listening, loads the match index in the background (`/readyz` answers
  * 503 until it is loaded), follows the change log every `pollIntervalMs` so commits of other
- * processes become matchable within about a second, and delivers webhooks. Used by `main.ts` and
- * by the CLI's `hashline serve`.
+ * processes become matchable within about a second, and delivers webhooks. Installs no signal
+ * handlers: {@link runServer} (run-server.ts) does, for `main.ts` and the CLI's `hashline serve`.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig();

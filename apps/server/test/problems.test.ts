@@ -17,7 +17,7 @@ describe('the code → status map', () => {
     expect(
       problemOf('INVALID_HASH', 'bad', [{ at: '/hashes/0/value', code: 'INVALID_HASH', message: 'm' }]),
     ).toEqual({
-      type: 'https://hashline.dev/problems/invalid-hash',
+      type: 'urn:hashline:problem:invalid-hash',
       title: ERROR_CATALOGUE.INVALID_HASH,
       status: 400,
       detail: 'bad',

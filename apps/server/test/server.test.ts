@@ -153,6 +153,7 @@ describe('the server process (src/main.ts)', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(output).toContain('shutting down');
+      expect(output).toContain(`its token is in ${join(dataDir, 'initial-admin-token')}`);
       expect(output).not.toContain(token);
     } finally {
       child.kill('SIGKILL');
