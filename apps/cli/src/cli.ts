@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command, CommandContext, ExitCodeValue } from './commands/command.js';
 import { ExitCode } from './commands/command.js';
 import { COMMANDS, findCommand } from './commands/command-registry.js';
+import { describeExpectedError } from './command-error.js';
 import { UsageError } from './usage-error.js';
 
 /** The CLI's version, read from apps/cli/package.json (one level above both src/ and dist/). */
@@ -19,7 +20,7 @@ function topLevelHelp(commands: readonly Command[]): string {
        hashline --help | --version
 
 Hashline: hashing and matching tools for hotlines and platforms working against child sexual
-abuse material. Commands hash locally: images never leave the machine.
+abuse material. Images are hashed on this machine: only hashes are ever sent to a server.
 
 Commands:
 ${commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
@@ -31,12 +32,16 @@ Options:
 Exit codes (all commands):
   0  success
   1  partial success: some inputs were skipped, the rest was done (a summary is on stderr)
-  2  usage error (unknown command or option, bad value), or nothing could be done
+  2  usage error (unknown command or option, bad value), a failure (API error, server
+     unreachable, no such bank), or nothing could be done
+  3  hashline match --fail-on-match: something matched
 
 Examples:
-  hashline hash photo.jpg
+  hashline serve --demo                       # start a server with a demo bank (npm start)
   hashline hash --crypto -f csv ./uploads > hashes.csv
-  hashline hash --help
+  hashline match photo.jpg --server http://127.0.0.1:8080 --key-file .data/initial-admin-token
+  hashline bank import hotline ncmec-entries.xml
+  hashline match --help
 `;
 }
 
@@ -79,6 +84,11 @@ export async function runCli(
       const hint = command ? `hashline ${command.name} --help` : 'hashline --help';
       context.stderr.write(`hashline: ${error.message}\n${usage}\nRun "${hint}" for more.\n`);
       return ExitCode.Failure;
+    }
+    const expected = describeExpectedError(error);
+    if (expected) {
+      context.stderr.write(`hashline: ${expected.lines.join('\n')}\n`);
+      return expected.exitCode;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     context.stderr.write(`hashline: unexpected error: ${message}\n`);

@@ -15,6 +15,7 @@ const code = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   stdin: process.stdin,
   cwd: process.cwd(),
+  env: process.env,
 });
 // Set the code instead of calling process.exit, so buffered output still drains.
 process.exitCode = code;

@@ -7,16 +7,23 @@ export interface CommandContext {
   readonly stdin: NodeJS.ReadableStream;
   /** Working directory the command resolves relative paths against (paths are printed as given). */
   readonly cwd: string;
+  /**
+   * Environment variables (`HASHLINE_SERVER`, `HASHLINE_API_KEY`, `HASHLINE_DATA_DIR`, ...): main.ts
+   * passes `process.env`; in-process tests pass their own or leave it out (then: none set).
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
  * Exit codes shared by every command (documented in `hashline --help` and apps/cli/README.md).
- * 0: everything succeeded; 1: partial success (some inputs skipped); 2: usage error or nothing done.
+ * 0: everything succeeded; 1: partial success (some inputs skipped); 2: usage error or nothing done;
+ * 3: `hashline match --fail-on-match` found a match (like a gate in a pipeline).
  */
 export const ExitCode = {
   Ok: 0,
   Partial: 1,
   Failure: 2,
+  Matched: 3,
 } as const;
 
 /** One of {@link ExitCode}'s values. */

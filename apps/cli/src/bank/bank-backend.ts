@@ -1,0 +1,151 @@
+import { userInfo } from 'node:os';
+import {
+  BankService,
+  delimitedHeader,
+  delimitedLine,
+  exportHashList,
+  importHashList,
+  threatExchangeLine,
+  type BankEntry,
+  type ExportFormat,
+  type HashlineStore,
+  type ImportFormat,
+  type ImportSummary,
+  type TextSource,
+} from '@hashline/domain';
+import { ApiError, type HashlineClient } from '../remote/hashline-client.js';
+import { openLocalStore, type LocalTarget, type Target } from '../target/target.js';
+import { importOverHttp, type RemoteImportSummary } from './remote-import.js';
+
+/** A bank as the CLI shows it, the same in local and remote mode. */
+export interface BankView {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: string;
+  readonly description: string;
+  readonly pdqThreshold: number;
+  readonly enabled: boolean;
+  readonly defaultActions: readonly string[];
+  readonly entryCount: number;
+  readonly createdAt: string;
+}
+
+/** Options of {@link BankBackend.importFile}. */
+export interface ImportFileOptions {
+  readonly format: ImportFormat;
+  readonly onError: 'skip' | 'abort';
+  readonly origin: string;
+  readonly onProgress?: (summary: ImportSummary) => void;
+}
+
+/** What an import did; `withdrawalsNotApplied` only in remote mode. */
+export type ImportResult = ImportSummary & Partial<Pick<RemoteImportSummary, 'withdrawalsNotApplied'>>;
+
+/** The bank operations of `hashline bank`, on the data folder (local) or through the API (remote). */
+export interface BankBackend {
+  readonly mode: 'local' | 'remote';
+  /** Creates a bank from API-shaped fields (validated by the domain, locally or on the server). */
+  createBank(input: Record<string, unknown>): Promise<BankView>;
+  listBanks(): Promise<BankView[]>;
+  /** The bank named `name`, or undefined. */
+  findBank(name: string): Promise<BankView | undefined>;
+  /** Streams `open()`'s text into the bank (`open` is called twice with `onError: 'abort'`). */
+  importFile(bank: string, open: () => TextSource, options: ImportFileOptions): Promise<ImportResult>;
+  /** The bank's active entries as a file in `format`, in chunks. */
+  exportBank(bank: string, format: ExportFormat): AsyncIterable<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the backend for a target. Local mode opens the store (creating the data folder only when
+ * `create` is set, so a mistyped `--data-dir` is reported instead of silently read as empty).
+ */
+export async function openBankBackend(target: Target, options: { create: boolean }): Promise<BankBackend> {
+  return target.kind === 'remote'
+    ? remoteBackend(target.client)
+    : localBackend(target, await openLocalStore(target, options));
+}
+
+function localBackend(_target: LocalTarget, store: HashlineStore): BankBackend {
+  // No match engine here: a running server follows the change log and applies these writes.
+  const service = new BankService(store);
+  const view = async (bank: Awaited<ReturnType<BankService['getBank']>>): Promise<BankView> => ({
+    id: bank.id,
+    name: bank.name,
+    kind: bank.kind,
+    description: bank.description,
+    pdqThreshold: bank.pdqThreshold,
+    enabled: bank.enabled,
+    defaultActions: bank.defaultActions,
+    entryCount: await store.countEntries(bank.id),
+    createdAt: bank.createdAt.toISOString(),
+  });
+  return {
+    mode: 'local',
+    createBank: async (input) => view(await service.createBank(input)),
+    listBanks: async () => Promise.all((await service.listBanks()).map(view)),
+    findBank: async (name) => {
+      const bank = await store.getBankByName(name);
+      return bank ? view(bank) : undefined;
+    },
+    importFile: (bank, open, options) =>
+      importHashList(service, bank, open, { ...options, addedBy: localUser(), batchSize: 5_000 }),
+    exportBank: (bank, format) => exportHashList(service, bank, format),
+    close: () => store.close(),
+  };
+}
+
+function remoteBackend(client: HashlineClient): BankBackend {
+  const bankPath = (name: string): string => `/v1/banks/${encodeURIComponent(name)}`;
+  return {
+    mode: 'remote',
+    createBank: (input) => client.post<BankView>('/v1/banks', input),
+    listBanks: async () => (await client.get<{ banks: BankView[] }>('/v1/banks')).banks,
+    findBank: async (name) => {
+      try {
+        return await client.get<BankView>(bankPath(name));
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'BANK_NOT_FOUND') return undefined;
+        throw error;
+      }
+    },
+    importFile: (bank, open, options) => importOverHttp(client, bank, open, options),
+    exportBank: (bank, format) => exportOverHttp(client, bankPath(bank), format),
+    close: async () => undefined,
+  };
+}
+
+/** Most entries per page when exporting over HTTP (the API's maximum page). */
+const EXPORT_PAGE = 10_000;
+
+/** Pages through `GET /v1/banks/:bank/entries` and writes the same file as the local export. */
+async function* exportOverHttp(
+  client: HashlineClient,
+  bankPath: string,
+  format: ExportFormat,
+): AsyncGenerator<string> {
+  const delimiter = format === 'tsv' ? '\t' : ',';
+  // Fetch the first page before the header, so a missing bank fails before anything is written.
+  let page = await client.get<{ entries: BankEntry[]; nextAfter: number | null }>(`${bankPath}/entries`, {
+    limit: EXPORT_PAGE,
+  });
+  if (format !== 'threatexchange') yield delimitedHeader(delimiter);
+  for (;;) {
+    let chunk = '';
+    for (const entry of page.entries) {
+      chunk += format === 'threatexchange' ? threatExchangeLine(entry) : delimitedLine(entry, delimiter);
+    }
+    if (chunk !== '') yield chunk;
+    if (page.nextAfter === null) return;
+    page = await client.get(`${bankPath}/entries`, { limit: EXPORT_PAGE, after: page.nextAfter });
+  }
+}
+
+/** Recorded as `addedBy` of locally imported entries: who ran the import. */
+function localUser(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}

@@ -1,0 +1,408 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { ExportFormat, ImportFormat, ImportSummary } from '@hashline/domain';
+import type { Command, CommandContext, ExitCodeValue } from './command.js';
+import { ExitCode } from './command.js';
+import { CommandError } from '../command-error.js';
+import { parseCommandArgs } from '../parse-command-args.js';
+import type { OptionSpec, ParsedArgs } from '../parse-command-args.js';
+import { UsageError } from '../usage-error.js';
+import { resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target/target.js';
+import type { BankBackend, BankView } from '../bank/bank-backend.js';
+
+// Kept in step with the domain's vocabularies (BANK_KINDS, BANK_ACTIONS, IMPORT_FORMATS,
+// EXPORT_FORMATS); a test checks they agree. Listed here so `--help` does not load the domain.
+const BANK_KINDS = ['known_csam', 'self_submitted_minors', 'ncii_adults', 'allow_list', 'test'] as const;
+const BANK_ACTIONS = ['block', 'review', 'report_ncmec', 'notify'] as const;
+const IMPORT_FORMATS = ['csv', 'tsv', 'threatexchange', 'ncmec-xml', 'stopncii-json'] as const;
+const EXPORT_FORMATS = ['csv', 'tsv', 'threatexchange'] as const;
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } satisfies OptionSpec;
+
+const CREATE_OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...HELP_OPTION,
+  kind: { type: 'string' },
+  threshold: { type: 'string' },
+  description: { type: 'string' },
+  actions: { type: 'string' },
+} satisfies OptionSpec;
+
+const LIST_OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...HELP_OPTION,
+  format: { type: 'string', short: 'f', default: 'table' },
+} satisfies OptionSpec;
+
+const IMPORT_OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...HELP_OPTION,
+  format: { type: 'string', short: 'f' },
+  'on-error': { type: 'string', default: 'skip' },
+  'create-kind': { type: 'string' },
+  'no-progress': { type: 'boolean', default: false },
+} satisfies OptionSpec;
+
+const EXPORT_OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...HELP_OPTION,
+  format: { type: 'string', short: 'f', default: 'csv' },
+  output: { type: 'string', short: 'o' },
+} satisfies OptionSpec;
+
+const HELP = `Usage: hashline bank create <name> --kind <kind> [--threshold <n>] [--description <text>] [--actions <a,b>]
+       hashline bank list [--format table|json]
+       hashline bank import <name> <file> [--format <fmt>] [--on-error skip|abort] [--create-kind <kind>]
+       hashline bank export <name> [--format csv|tsv|threatexchange] [-o <file>]
+       (each also takes the options below that say where the banks are)
+
+Manage hash banks: create and list them, import hash lists into them, export them.
+
+bank create <name>       create a bank. Names: 1-64 lower-case letters, digits, "-", "_"
+      --kind <kind>        ${BANK_KINDS.join(', ')} (required)
+      --threshold <n>      largest PDQ distance that matches, 0-63 (default 31)
+      --description <t>    free text
+      --actions <a,b>      advised actions on a match: ${BANK_ACTIONS.join(', ')}
+
+bank list                list banks with their kind, entry count and threshold
+  -f, --format <fmt>       table (default) or json
+
+bank import <name> <file>  stream a hash list into a bank, in constant memory, with a progress bar
+                         on a terminal and a summary on stderr (bad rows with their line numbers)
+  -f, --format <fmt>       ${IMPORT_FORMATS.join(', ')}; default: from the extension
+                           (.csv, .tsv/.tab, .txt = threatexchange, .xml = ncmec-xml,
+                           .json/.ndjson/.jsonl = stopncii-json)
+      --on-error <mode>    skip (default): report bad rows and import the rest;
+                           abort: check the whole file first and import nothing if a row is bad
+      --create-kind <k>    create the bank with this kind if it does not exist
+      --no-progress        never draw the progress bar
+
+bank export <name>       write the bank's active entries (re-importable)
+  -f, --format <fmt>       ${EXPORT_FORMATS.join(', ')} (default csv)
+  -o, --output <file>      write to a file instead of stdout
+
+${TARGET_HELP}
+  -h, --help            show this help
+
+Exit codes:
+  0  done (import: every row imported; rows of signal types Hashline does not match on, such as
+     PhotoDNA, are listed but not counted as errors)
+  1  import: some bad rows were skipped (listed with their line numbers); the rest was imported
+  2  usage error, a failure (no such bank, server unreachable, API error), an aborted import,
+     or a file with nothing importable
+
+Examples:
+  hashline bank create hotline --kind known_csam --actions block,review
+  hashline bank import hotline ncmec-2024-06.xml
+  hashline bank import hotline list.csv --on-error abort
+  hashline hash -f csv photos/ > photos.csv && hashline bank import test photos.csv --create-kind test
+  hashline bank export hotline -f threatexchange -o hotline.txt
+  hashline bank list --server https://hashline.example.org --key-file ~/.hashline-key
+`;
+
+/** `hashline bank create|list|import|export`. */
+export const bankCommand: Command = {
+  name: 'bank',
+  summary: 'create, list, import into and export hash banks (locally or on a server)',
+  help: HELP,
+  run: runBank,
+};
+
+async function runBank(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {
+  const [sub, ...rest] = args;
+  if (sub === undefined) throw new UsageError('give a subcommand: create, list, import or export', 'bank');
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
+    context.stdout.write(HELP);
+    return ExitCode.Ok;
+  }
+  switch (sub) {
+    case 'create':
+      return createBank(rest, context);
+    case 'list':
+      return listBanks(rest, context);
+    case 'import':
+      return importFile(rest, context);
+    case 'export':
+      return exportBank(rest, context);
+    default:
+      throw new UsageError(`unknown subcommand "${sub}" (expected create, list, import or export)`, 'bank');
+  }
+}
+
+/** Parses a subcommand's arguments; undefined when it only asked for help (printed). */
+function parse(
+  args: readonly string[],
+  options: OptionSpec,
+  context: CommandContext,
+): ParsedArgs | undefined {
+  const parsed = parseCommandArgs(args, options, 'bank');
+  if (parsed.values.help === true) {
+    context.stdout.write(HELP);
+    return undefined;
+  }
+  return parsed;
+}
+
+async function withBackend<T>(
+  values: ParsedArgs['values'],
+  context: CommandContext,
+  create: boolean,
+  use: (backend: BankBackend) => Promise<T>,
+): Promise<T> {
+  const target = await resolveTarget(values, context, 'bank');
+  const { openBankBackend } = await import('../bank/bank-backend.js');
+  const backend = await openBankBackend(target, { create });
+  try {
+    return await use(backend);
+  } finally {
+    await backend.close();
+  }
+}
+
+async function createBank(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {
+  const parsed = parse(args, CREATE_OPTIONS, context);
+  if (!parsed) return ExitCode.Ok;
+  const { values, positionals } = parsed;
+  const name = single(positionals, 'bank create needs exactly one bank name');
+  const kind = values.kind as string | undefined;
+  if (kind === undefined) throw new UsageError(`--kind is required: one of ${BANK_KINDS.join(', ')}`, 'bank');
+  oneOf(kind, BANK_KINDS, '--kind');
+  const input: Record<string, unknown> = { name, kind };
+  if (values.threshold !== undefined) {
+    const threshold = Number(values.threshold);
+    if (!/^\d+$/.test(values.threshold as string) || threshold > 63) {
+      throw new UsageError(
+        `--threshold must be a whole number from 0 to 63, got "${values.threshold}"`,
+        'bank',
+      );
+    }
+    input.pdqThreshold = threshold;
+  }
+  if (values.description !== undefined) input.description = values.description;
+  if (values.actions !== undefined) {
+    const actions = (values.actions as string)
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    for (const action of actions) oneOf(action, BANK_ACTIONS, '--actions');
+    input.defaultActions = actions;
+  }
+  const bank = await withBackend(values, context, true, (backend) => backend.createBank(input));
+  context.stdout.write(
+    `created bank ${bank.name} (kind ${bank.kind}, PDQ threshold ${bank.pdqThreshold}` +
+      `${bank.defaultActions.length > 0 ? `, actions ${bank.defaultActions.join(',')}` : ''})\n`,
+  );
+  return ExitCode.Ok;
+}
+
+async function listBanks(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {
+  const parsed = parse(args, LIST_OPTIONS, context);
+  if (!parsed) return ExitCode.Ok;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0)
+    throw new UsageError(`bank list takes no arguments, got "${positionals[0]}"`, 'bank');
+  const format = values.format as string;
+  oneOf(format, ['table', 'json'], '--format');
+  const banks = await withBackend(values, context, false, (backend) => backend.listBanks());
+  context.stdout.write(format === 'json' ? JSON.stringify(banks, null, 2) + '\n' : bankTable(banks));
+  return ExitCode.Ok;
+}
+
+/** The banks as an aligned table with a header (an empty list says so on one line). */
+export function bankTable(banks: readonly BankView[]): string {
+  if (banks.length === 0) return 'no banks yet (create one: hashline bank create <name> --kind <kind>)\n';
+  const rows = [
+    ['NAME', 'KIND', 'ENTRIES', 'THRESHOLD', 'ENABLED', 'ACTIONS', 'DESCRIPTION'],
+    ...banks.map((b) => [
+      b.name,
+      b.kind,
+      b.entryCount.toLocaleString('en'),
+      String(b.pdqThreshold),
+      b.enabled ? 'yes' : 'no',
+      b.defaultActions.join(',') || '-',
+      b.description.replace(/\s+/g, ' ').slice(0, 60),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const numeric = new Set([2, 3]);
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, i) =>
+            i === row.length - 1
+              ? cell
+              : numeric.has(i)
+                ? cell.padStart(widths[i]!)
+                : cell.padEnd(widths[i]!),
+          )
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+async function importFile(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {
+  const parsed = parse(args, IMPORT_OPTIONS, context);
+  if (!parsed) return ExitCode.Ok;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 2) throw new UsageError('bank import needs a bank name and a file', 'bank');
+  const [name, file] = positionals as [string, string];
+  const onError = values['on-error'] as string;
+  oneOf(onError, ['skip', 'abort'], '--on-error');
+  const createKind = values['create-kind'] as string | undefined;
+  if (createKind !== undefined) oneOf(createKind, BANK_KINDS, '--create-kind');
+  const { formatFromFileName } = await import('@hashline/domain');
+  const format = (values.format as string | undefined) ?? formatFromFileName(file);
+  if (format === undefined) {
+    throw new UsageError(
+      `cannot tell the format of ${file} from its extension: give --format (${IMPORT_FORMATS.join(', ')})`,
+      'bank',
+    );
+  }
+  oneOf(format, IMPORT_FORMATS, '--format');
+  const path = resolve(context.cwd, file);
+  const size = await fileSize(path, file);
+
+  return withBackend(values, context, createKind !== undefined, async (backend) => {
+    if (!(await backend.findBank(name))) {
+      if (createKind === undefined) {
+        throw new CommandError(
+          `No bank named "${name}". Create it first (hashline bank create ${name} --kind <kind>) or pass --create-kind <kind>.`,
+        );
+      }
+      const bank = await backend.createBank({ name, kind: createKind });
+      context.stderr.write(`hashline bank import: created bank ${bank.name} (kind ${bank.kind})\n`);
+    }
+    const { readTextFile } = await import('../bank/text-file-source.js');
+    const { ImportProgressBar } = await import('../bank/import-progress.js');
+    const { formatImportReport, importExitCode } = await import('../bank/import-report.js');
+    const progress = new ImportProgressBar({
+      stream: context.stderr,
+      totalBytes: size,
+      enabled: context.stderr.isTTY === true && values['no-progress'] !== true,
+      unit: format === 'ncmec-xml' ? 'lines' : 'rows',
+    });
+    let passes = 0;
+    let last: ImportSummary | undefined;
+    const started = Date.now();
+    const open = (): AsyncIterable<string> => {
+      passes++;
+      const read = { bytes: 0, lines: 0 };
+      progress.follow(onError === 'abort' && passes === 1 ? 'checking' : 'importing', read);
+      return readTextFile(path, read);
+    };
+    let summary;
+    try {
+      summary = await backend.importFile(name, open, {
+        format: format as ImportFormat,
+        onError: onError as 'skip' | 'abort',
+        origin: `import:${basename(file)}`,
+        onProgress: (s) => {
+          last = s;
+        },
+      });
+    } catch (error) {
+      progress.stop();
+      if (last && last.added > 0) {
+        context.stderr.write(
+          `hashline bank import: stopped by the error below after adding ${last.added.toLocaleString('en')} entries ` +
+            `(${last.read.toLocaleString('en')} records read); importing the file again skips those already in the bank\n`,
+        );
+      }
+      throw error;
+    }
+    progress.stop();
+    const seconds = (Date.now() - started) / 1000;
+    context.stderr.write(
+      formatImportReport(summary, {
+        file,
+        bank: name,
+        seconds,
+        onError: onError as 'skip' | 'abort',
+        ...(summary.withdrawalsNotApplied !== undefined
+          ? { withdrawalsNotApplied: summary.withdrawalsNotApplied }
+          : {}),
+      }),
+    );
+    return importExitCode(summary, summary.withdrawalsNotApplied ?? 0);
+  });
+}
+
+async function exportBank(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {
+  const parsed = parse(args, EXPORT_OPTIONS, context);
+  if (!parsed) return ExitCode.Ok;
+  const { values, positionals } = parsed;
+  const name = single(positionals, 'bank export needs exactly one bank name');
+  const format = values.format as string;
+  oneOf(format, EXPORT_FORMATS, '--format');
+  const output = values.output as string | undefined;
+
+  return withBackend(values, context, false, async (backend) => {
+    // The file is created only once the first chunk arrives, so a missing bank leaves no empty file.
+    let sink: NodeJS.WritableStream | undefined = output === undefined ? context.stdout : undefined;
+    let lines = 0;
+    let pending = '';
+    const write = async (text: string): Promise<void> => {
+      sink ??= createWriteStream(resolve(context.cwd, output!));
+      if (!sink.write(text)) await once(sink, 'drain');
+    };
+    for await (const chunk of backend.exportBank(name, format as ExportFormat)) {
+      pending += chunk;
+      if (pending.length >= 1 << 16) {
+        lines += countLines(pending);
+        await write(pending);
+        pending = '';
+      }
+    }
+    lines += countLines(pending);
+    if (pending !== '' || sink === undefined) await write(pending);
+    const entries = format === 'threatexchange' ? lines : Math.max(0, lines - 1);
+    if (output !== undefined && sink) {
+      const file = sink as ReturnType<typeof createWriteStream>;
+      await new Promise<void>((done, fail) => {
+        file.once('error', fail);
+        file.end(done);
+      });
+    }
+    context.stderr.write(
+      `hashline bank export: ${entries.toLocaleString('en')} ${entries === 1 ? 'entry' : 'entries'} of bank "${name}"` +
+        `${output !== undefined ? ` written to ${output}` : ''} (${format})\n`,
+    );
+    return ExitCode.Ok;
+  });
+}
+
+function countLines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+async function fileSize(path: string, shown: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new CommandError(`${shown} is not a file`);
+    return info.size;
+  } catch (error) {
+    if (error instanceof CommandError) throw error;
+    throw new CommandError(`cannot read ${shown}: ${(error as Error).message}`);
+  }
+}
+
+function single(positionals: readonly string[], message: string): string {
+  if (positionals.length !== 1) throw new UsageError(message, 'bank');
+  return positionals[0]!;
+}
+
+function oneOf(value: string, allowed: readonly string[], flag: string): void {
+  if (!allowed.includes(value)) {
+    throw new UsageError(
+      `${flag}: unknown value "${value}" (expected one of: ${allowed.join(', ')})`,
+      'bank',
+    );
+  }
+}

@@ -1,0 +1,125 @@
+import { csvField } from '../hash/output-format.js';
+import type { MatchHitView } from './hash-matcher.js';
+import type { MatchSubject } from './match-subject.js';
+
+/** Names accepted by `hashline match --format`. */
+export const MATCH_OUTPUT_FORMATS = ['plain', 'csv', 'json', 'ndjson'] as const;
+
+/** One of {@link MATCH_OUTPUT_FORMATS}. */
+export type MatchOutputFormat = (typeof MATCH_OUTPUT_FORMATS)[number];
+
+/** A subject with the answers to its queries. */
+export interface MatchResult {
+  readonly subject: MatchSubject;
+  readonly matched: boolean;
+  readonly verdictOnly: boolean;
+  readonly hits: readonly MatchHitView[];
+}
+
+/** Turns results into text; `begin` and `end` are written once each, even for no results. */
+export interface MatchFormatter {
+  begin(): string;
+  result(result: MatchResult, index: number): string;
+  end(): string;
+}
+
+const PLAIN_COLUMNS = [
+  ['RESULT', 8],
+  ['BANK', 14],
+  ['SIGNAL', 12],
+  ['DISTANCE', 8],
+  ['ENTRY', 7],
+] as const;
+
+/** Creates the formatter for `--format name`. */
+export function createMatchFormatter(name: MatchOutputFormat): MatchFormatter {
+  switch (name) {
+    case 'plain':
+      return {
+        begin: () =>
+          plainRow(
+            PLAIN_COLUMNS.map(([title]) => title),
+            'INPUT',
+          ),
+        result: (result) => plainRows(result),
+        end: () => '',
+      };
+    case 'csv':
+      return {
+        begin: () => 'input,matched,bank,signal_type,variant,distance,entry_id,actions\n',
+        result: (result) => csvRows(result),
+        end: () => '',
+      };
+    case 'json':
+      return {
+        begin: () => '[',
+        result: (result, index) => (index === 0 ? '\n' : ',\n') + '  ' + JSON.stringify(jsonObject(result)),
+        end: () => '\n]\n',
+      };
+    case 'ndjson':
+      return {
+        begin: () => '',
+        result: (result) => JSON.stringify(jsonObject(result)) + '\n',
+        end: () => '',
+      };
+  }
+}
+
+/**
+ * A table with one row per hit (an input matching several entries has several rows) and one
+ * `no match` row per input without any. Columns have fixed widths so rows can be printed as they
+ * come; the input is the last column and printed as is, like `hashline hash`.
+ */
+function plainRows(result: MatchResult): string {
+  if (result.verdictOnly && result.matched)
+    return plainRow(['match', '?', '?', '?', '?'], result.subject.input);
+  if (result.hits.length === 0) return plainRow(['no match', '-', '-', '-', '-'], result.subject.input);
+  return result.hits
+    .map((hit) =>
+      plainRow(
+        [
+          'match',
+          hit.bank,
+          signalLabel(hit),
+          hit.signalType === 'pdq' ? String(hit.distance) : 'exact',
+          String(hit.entryId),
+        ],
+        result.subject.input,
+      ),
+    )
+    .join('');
+}
+
+function plainRow(cells: readonly string[], input: string): string {
+  const padded = cells.map((cell, i) => {
+    const width = PLAIN_COLUMNS[i]![1];
+    return i === 3 || i === 4 ? cell.padStart(width) : cell.padEnd(width);
+  });
+  return `${padded.join('  ')}  ${input}\n`;
+}
+
+function signalLabel(hit: MatchHitView): string {
+  return hit.variant === undefined ? hit.signalType : `${hit.signalType}/${hit.variant}`;
+}
+
+function csvRows(result: MatchResult): string {
+  const input = csvField(result.subject.input);
+  if (result.hits.length === 0) return `${input},${result.matched},,,,,,\n`;
+  return result.hits
+    .map(
+      (hit) =>
+        `${input},true,${csvField(hit.bank)},${hit.signalType},${hit.variant ?? ''},${hit.distance},${hit.entryId},${csvField(hit.actions.join(' '))}\n`,
+    )
+    .join('');
+}
+
+function jsonObject(result: MatchResult): Record<string, unknown> {
+  return {
+    input: result.subject.input,
+    type: result.subject.type,
+    matched: result.matched,
+    ...(result.verdictOnly ? { verdictOnly: true } : { matches: result.hits }),
+    hashes: result.subject.hashes,
+    ...(result.subject.skipped.length > 0 ? { skipped: result.subject.skipped } : {}),
+  };
+}
