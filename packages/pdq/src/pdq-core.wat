@@ -13,41 +13,81 @@
 (module
   (memory (export "memory") 1)
 
-  ;; f32 luma of `height` rows of 8-bit pixels, row y at src + y·rowBytes, pixel x at byte offset
-  ;; table[x] in its row (this also does the nearest pre-resize: the caller copies the sampled rows
-  ;; and lists the sampled columns). Writes dst + (y·dstStride + x)·4.
-  ;; Grey (channels = 1) is f32(g); colour is (cR·R + cG·G) + cB·B, every step rounded to f32.
-  (func (export "luma")
+;; Copies the pixels of a nearest-neighbour resample (the reference's pre-resize, SPEC §2.2)
+  ;; into compact rows at dst: `height` rows of `width` pixels, row y taken from src + y·rowBytes
+  ;; (the caller copied the sampled source rows there) and pixel x from byte table[x] of its row.
+  ;; Colour pixels move as 4-byte words in ascending order: the byte past each pixel is rewritten
+  ;; by the next one, and the caller leaves slack for the very last.
+  (func (export "gather")
     (param $src i32) (param $rowBytes i32) (param $table i32) (param $width i32) (param $height i32)
-    (param $channels i32) (param $dst i32) (param $dstStride i32)
-    (local $row i32) (local $out i32) (local $x i32) (local $p i32)
-    (local.set $row (local.get $src))
-    (local.set $out (local.get $dst))
-    (local.set $dstStride (i32.shl (local.get $dstStride) (i32.const 2)))
+    (param $channels i32) (param $dst i32)
+    (local $x i32) (local $p i32)
     (loop $rows
       (local.set $x (i32.const 0))
+      (loop $pixels
+        (local.set $p (i32.add (local.get $src)
+          (i32.load (i32.add (local.get $table) (i32.shl (local.get $x) (i32.const 2))))))
+        (if (i32.eq (local.get $channels) (i32.const 1))
+          (then (i32.store8 (local.get $dst) (i32.load8_u (local.get $p))))
+          (else (i32.store (local.get $dst) (i32.load (local.get $p)))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $channels)))
+        (br_if $pixels (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 1))) (local.get $width))))
+      (local.set $src (i32.add (local.get $src) (local.get $rowBytes)))
+      (br_if $rows (local.tee $height (i32.sub (local.get $height) (i32.const 1))))))
+
+  ;; f32 luma of `height` compact rows of `width` 8-bit pixels at src, written at dst with a row
+  ;; stride of `dstStride` floats (a multiple of 4: each row is written up to it, 4 pixels at a
+  ;; time, and the source needs 16 bytes of slack after its end). Grey (channels = 1) is f32(g);
+  ;; colour is (cR·R + cG·G) + cB·B, each product and sum rounded to f32 (SPEC §2.3), 4 pixels per
+  ;; vector. Samples are small integers, so the i32 → f32 conversions are exact.
+  (func (export "luma")
+    (param $src i32) (param $width i32) (param $height i32) (param $channels i32) (param $dst i32)
+    (param $dstStride i32)
+    (local $p i32) (local $end i32) (local $out i32) (local $v v128)
+    (local.set $p (local.get $src))
+    (local.set $dstStride (i32.shl (local.get $dstStride) (i32.const 2)))
+    (loop $rows
+      (local.set $end (i32.add (local.get $p) (i32.mul (local.get $width) (local.get $channels))))
+      (local.set $out (local.get $dst))
       (if (i32.eq (local.get $channels) (i32.const 1))
         (then
           (loop $grey
-            (local.set $p (i32.add (local.get $row)
-              (i32.load (i32.add (local.get $table) (i32.shl (local.get $x) (i32.const 2))))))
-            (f32.store (i32.add (local.get $out) (i32.shl (local.get $x) (i32.const 2)))
-              (f32.convert_i32_u (i32.load8_u (local.get $p))))
-            (br_if $grey (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 1))) (local.get $width)))))
+            (v128.store (local.get $out)
+              (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+                (v128.load32_zero (local.get $p))))))
+            (local.set $out (i32.add (local.get $out) (i32.const 16)))
+            (br_if $grey (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4))) (local.get $end)))))
         (else
           (loop $colour
-            (local.set $p (i32.add (local.get $row)
-              (i32.load (i32.add (local.get $table) (i32.shl (local.get $x) (i32.const 2))))))
-            (f32.store (i32.add (local.get $out) (i32.shl (local.get $x) (i32.const 2)))
-              (f32.add
-                (f32.add
-                  ;; f32(0.299) = 0x3e991687, f32(0.587) = 0x3f1645a2, f32(0.114) = 0x3de978d5
-                  (f32.mul (f32.const 0x1.322d0ep-2) (f32.convert_i32_u (i32.load8_u (local.get $p))))
-                  (f32.mul (f32.const 0x1.2c8b44p-1) (f32.convert_i32_u (i32.load8_u offset=1 (local.get $p)))))
-                (f32.mul (f32.const 0x1.d2f1aap-4) (f32.convert_i32_u (i32.load8_u offset=2 (local.get $p))))))
-            (br_if $colour (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 1))) (local.get $width))))))
-      (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
-      (local.set $out (i32.add (local.get $out) (local.get $dstStride)))
+            (local.set $v (v128.load (local.get $p)))
+            (if (i32.eq (local.get $channels) (i32.const 3))
+              ;; R G B R G B …: move each channel's 4 bytes to the low bytes of 4 lanes (an index
+              ;; with its top bit set gives 0, which x64 does in one pshufb).
+              (then
+                (v128.store (local.get $out) (f32x4.add
+                  (f32x4.add
+                    (f32x4.mul (v128.const f32x4 0x1.322d0ep-2 0x1.322d0ep-2 0x1.322d0ep-2 0x1.322d0ep-2)
+                      (f32x4.convert_i32x4_s (i8x16.swizzle (local.get $v) (v128.const i8x16 0 0x80 0x80 0x80 3 0x80 0x80 0x80 6 0x80 0x80 0x80 9 0x80 0x80 0x80))))
+                    (f32x4.mul (v128.const f32x4 0x1.2c8b44p-1 0x1.2c8b44p-1 0x1.2c8b44p-1 0x1.2c8b44p-1)
+                      (f32x4.convert_i32x4_s (i8x16.swizzle (local.get $v) (v128.const i8x16 1 0x80 0x80 0x80 4 0x80 0x80 0x80 7 0x80 0x80 0x80 10 0x80 0x80 0x80)))))
+                  (f32x4.mul (v128.const f32x4 0x1.d2f1aap-4 0x1.d2f1aap-4 0x1.d2f1aap-4 0x1.d2f1aap-4)
+                    (f32x4.convert_i32x4_s (i8x16.swizzle (local.get $v) (v128.const i8x16 2 0x80 0x80 0x80 5 0x80 0x80 0x80 8 0x80 0x80 0x80 11 0x80 0x80 0x80))))))
+                (local.set $p (i32.add (local.get $p) (i32.const 12))))
+              ;; R G B A: one pixel per lane.
+              (else
+                (v128.store (local.get $out) (f32x4.add
+                  (f32x4.add
+                    (f32x4.mul (v128.const f32x4 0x1.322d0ep-2 0x1.322d0ep-2 0x1.322d0ep-2 0x1.322d0ep-2)
+                      (f32x4.convert_i32x4_s (v128.and (local.get $v) (v128.const i32x4 0xff 0xff 0xff 0xff))))
+                    (f32x4.mul (v128.const f32x4 0x1.2c8b44p-1 0x1.2c8b44p-1 0x1.2c8b44p-1 0x1.2c8b44p-1)
+                      (f32x4.convert_i32x4_s (v128.and (i32x4.shr_u (local.get $v) (i32.const 8)) (v128.const i32x4 0xff 0xff 0xff 0xff)))))
+                  (f32x4.mul (v128.const f32x4 0x1.d2f1aap-4 0x1.d2f1aap-4 0x1.d2f1aap-4 0x1.d2f1aap-4)
+                    (f32x4.convert_i32x4_s (v128.and (i32x4.shr_u (local.get $v) (i32.const 16)) (v128.const i32x4 0xff 0xff 0xff 0xff))))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))))
+            (local.set $out (i32.add (local.get $out) (i32.const 16)))
+            (br_if $colour (i32.lt_u (local.get $p) (local.get $end))))))
+      (local.set $p (local.get $end))
+      (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
       (br_if $rows (local.tee $height (i32.sub (local.get $height) (i32.const 1))))))
 
   ;; `n` steps of the running sums of `bytes / 16` vectors of 4 lines: each step does

@@ -21,7 +21,7 @@ interface WasmMemory {
 /** Exports of pdq-core.wat; every pointer is a byte offset into `memory`. */
 interface CoreExports {
   readonly memory: WasmMemory;
-  luma(
+  gather(
     src: number,
     rowBytes: number,
     table: number,
@@ -29,8 +29,8 @@ interface CoreExports {
     height: number,
     channels: number,
     dst: number,
-    dstStride: number,
   ): void;
+  luma(src: number, width: number, height: number, channels: number, dst: number, dstStride: number): void;
   box(
     input: number,
     output: number,
@@ -73,6 +73,8 @@ export interface CoreStages {
 const PAGE = 65536;
 /** Rows filtered side by side in the row pass (4 vectors of 4 rows; the band stays in L1). */
 const ROW_BAND = 16;
+/** Sampled source rows are copied in and resampled this many bytes at a time (stays in L2). */
+const STAGING_BYTES = 128 * 1024;
 /** Fixed regions: D (16×64) at 0 and Dᵀ (64×16) at 4096 (pdq-core.wat reads them there). */
 const D_AT = 0;
 const DT_AT = 4096;
@@ -130,28 +132,44 @@ export class WasmCore {
     const outHeight = resize ? PRE_RESIZE_SIDE : height;
     if (outWidth < MIN_SIDE || outHeight < MIN_SIDE) return null;
     const rowBytes = width * channels;
-    const layout = this.layout(outWidth, outHeight, align16(rowBytes * outHeight) + outWidth * 4);
+    // Compact 8-bit pixels (16 bytes of slack: the SIMD luma reads 16 bytes at a time), then, for
+    // the pre-resize, the sampled columns' byte offsets and a staging area for sampled source rows.
+    const compactBytes = align16(outWidth * channels * outHeight + 16);
+    const stagedRows = resize ? Math.max(1, Math.min(outHeight, Math.floor(STAGING_BYTES / rowBytes))) : 0;
+    const extraBytes = compactBytes + (resize ? outWidth * 4 + align16(rowBytes * stagedRows + 4) : 0);
+    const layout = this.layout(outWidth, outHeight, extraBytes);
     if (!layout) return 'too-large';
-    const { plane, extra } = layout;
-    const pixelTable = extra;
-    const source = extra + outWidth * 4;
+    const compact = layout.extra;
     const data = pixels.data;
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length); // Uint8ClampedArray too
-    if (!resize && stride === rowBytes) {
-      this.bytes.set(bytes.subarray(0, rowBytes * height), source);
+    if (!resize) {
+      if (stride === rowBytes) {
+        this.bytes.set(bytes.subarray(0, rowBytes * height), compact);
+      } else {
+        for (let y = 0, at = 0; y < height; y++, at += stride) {
+          this.bytes.set(bytes.subarray(at, at + rowBytes), compact + y * rowBytes);
+        }
+      }
     } else {
-      for (let y = 0; y < outHeight; y++) {
-        // y·H/512 in f64, floored (SPEC §2.2), as in luma.ts.
-        const sourceY = resize ? Math.floor((y * height) / PRE_RESIZE_SIDE) : y;
-        const at = sourceY * stride;
-        this.bytes.set(bytes.subarray(at, at + rowBytes), source + y * rowBytes);
+      // Only the sampled rows cross into the module's memory, a few at a time so that they are
+      // still in cache when their columns are picked out.
+      const table = compact + compactBytes;
+      const staging = table + outWidth * 4;
+      for (let x = 0; x < outWidth; x++) {
+        this.ints[(table >> 2) + x] = Math.floor((x * width) / PRE_RESIZE_SIDE) * channels;
+      }
+      for (let first = 0; first < outHeight; first += stagedRows) {
+        const count = Math.min(stagedRows, outHeight - first);
+        for (let i = 0; i < count; i++) {
+          // y·H/512 in f64, floored (SPEC §2.2), as in luma.ts.
+          const at = Math.floor(((first + i) * height) / PRE_RESIZE_SIDE) * stride;
+          this.bytes.set(bytes.subarray(at, at + rowBytes), staging + i * rowBytes);
+        }
+        const into = compact + first * outWidth * channels;
+        this.exports.gather(staging, rowBytes, table, outWidth, count, channels, into);
       }
     }
-    const table = pixelTable >> 2;
-    for (let x = 0; x < outWidth; x++) {
-      this.ints[table + x] = (resize ? Math.floor((x * width) / PRE_RESIZE_SIDE) : x) * channels;
-    }
-    this.exports.luma(source, rowBytes, pixelTable, outWidth, outHeight, channels, plane, layout.paddedWidth);
+    this.exports.luma(compact, outWidth, outHeight, channels, layout.plane, layout.paddedWidth);
     return this.finish(layout, outWidth, outHeight, alwaysBlur);
   }
 
