@@ -67,7 +67,12 @@ async function runApiKey(args: readonly string[], context: CommandContext): Prom
     return ExitCode.Ok;
   }
   if (!['create', 'list', 'revoke'].includes(sub)) {
-    throw new UsageError(`unknown subcommand "${sub}" (expected create, list or revoke)`, 'api-key');
+    throw new UsageError(
+      sub.startsWith('-')
+        ? `the subcommand comes first: hashline api-key create|list|revoke [options] (got ${sub})`
+        : `unknown subcommand "${sub}" (expected create, list or revoke)`,
+      'api-key',
+    );
   }
   const { values, positionals } = parseCommandArgs(rest, OPTIONS, 'api-key');
   if (values.help) {

@@ -97,7 +97,7 @@ Examples:
   hashline bank create hotline --kind known_csam --actions block,review
   hashline bank import hotline ncmec-2024-06.xml
   hashline bank import hotline list.csv --on-error abort
-  hashline hash -f csv photos/ > photos.csv && hashline bank import test photos.csv --create-kind test
+  hashline hash photos/ > photos.csv && hashline bank import test photos.csv --create-kind test
   hashline bank export hotline -f threatexchange -o hotline.txt
   hashline bank list --server https://hashline.example.org --key-file ~/.hashline-key
 `;
@@ -127,7 +127,12 @@ async function runBank(args: readonly string[], context: CommandContext): Promis
     case 'export':
       return exportBank(rest, context);
     default:
-      throw new UsageError(`unknown subcommand "${sub}" (expected create, list, import or export)`, 'bank');
+      throw new UsageError(
+        sub.startsWith('-')
+          ? `the subcommand comes first: hashline bank create|list|import|export [options] (got ${sub})`
+          : `unknown subcommand "${sub}" (expected create, list, import or export)`,
+        'bank',
+      );
   }
 }
 

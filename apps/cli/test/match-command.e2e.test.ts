@@ -1,0 +1,124 @@
+// End-to-end: `hashline match` as a child process against a local data folder seeded from images
+// generated here (benign landscapes from @hashline/media-node, and a rotated copy made with sharp).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderDemoImages } from '@hashline/media-node';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, hashline } from './cli-process.js';
+
+let dir: string;
+let bankLines: string[];
+
+const local = (args: string[], input?: string) =>
+  hashline([...args, '--data-dir', 'data'], { cwd: dir, ...(input !== undefined ? { input } : {}) });
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'hashline-match-e2e-'));
+  mkdirSync(join(dir, 'img'));
+  mkdirSync(join(dir, 'bank'));
+  for (const image of await renderDemoImages()) {
+    writeFileSync(join(dir, image.role === 'bank' ? 'bank' : 'img', image.name), image.bytes);
+    if (image.name === 'landscape-1.jpg') {
+      writeFileSync(
+        join(dir, 'img', 'landscape-1-rotated.png'),
+        await sharp(image.bytes).rotate(90).png().toBuffer(),
+      );
+    }
+  }
+  // The bank: `hashline hash` output (hash,quality,path) is an importable CSV.
+  const hashed = await hashline(['hash', 'bank'], { cwd: dir });
+  expect(hashed.code).toBe(0);
+  bankLines = hashed.stdout.trimEnd().split('\n');
+  writeFileSync(join(dir, 'bank.csv'), hashed.stdout);
+  const imported = await local(['bank', 'import', 'demo', 'bank.csv', '--create-kind', 'test']);
+  expect(imported.stderr).toContain('2 added');
+  expect(imported.code).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('hashline match (built CLI, local data folder)', () => {
+  it('matches a folder: blurred and resized copies hit, the unrelated image does not', async () => {
+    const { code, stdout, stderr } = await local(['match', 'img']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^RESULT\s+BANK\s+SIGNAL\s+DISTANCE\s+ENTRY\s+INPUT$/);
+    expect(lines).toHaveLength(5); // header + 4 images, in path order
+    expect(lines[1]).toMatch(/^match\s+demo\s+pdq\s+\d+\s+1\s+img\/landscape-1-blurred\.jpg$/);
+    expect(lines[2]).toMatch(/^no match\s+-\s+-\s+-\s+-\s+img\/landscape-1-rotated\.png$/);
+    expect(lines[3]).toMatch(/^match\s+demo\s+pdq\s+\d+\s+1\s+img\/landscape-1-small\.jpg$/);
+    expect(lines[4]).toMatch(/^no match\s+-\s+-\s+-\s+-\s+img\/unrelated\.jpg$/);
+    expect(stderr).toContain('2 of 4 inputs matched in the data folder (bank demo)');
+  });
+
+  it('matches the rotated copy with --dihedral, naming the variant', async () => {
+    const { code, stdout } = await local([
+      'match',
+      '--dihedral',
+      'img/landscape-1-rotated.png',
+      '-f',
+      'json',
+    ]);
+    expect(code).toBe(0);
+    const [result] = JSON.parse(stdout) as {
+      matched: boolean;
+      matches: { variant?: string; distance: number }[];
+    }[];
+    expect(result!.matched).toBe(true);
+    expect(result!.matches[0]!.variant).toMatch(/^(rot90|rot270)$/);
+  });
+
+  it('exits 3 with --fail-on-match when something matched, 0 when nothing did', async () => {
+    expect((await local(['match', '--fail-on-match', 'img/landscape-1-small.jpg'])).code).toBe(3);
+    expect((await local(['match', '--fail-on-match', 'img/unrelated.jpg'])).code).toBe(0);
+  });
+
+  it('matches hashes given as arguments; a bad hash is skipped (exit 1), only bad ones exit 2', async () => {
+    const [pdq, quality] = bankLines[0]!.split(',');
+    expect(quality).toBe('100');
+    const md5 = '0123456789abcdef0123456789abcdef';
+    const mixed = await local(['match', pdq!, `md5:${md5}`, 'pdq:abc', '-f', 'csv']);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stdout.split('\n')).toEqual([
+      'input,matched,bank,signal_type,variant,distance,entry_id,actions',
+      `${pdq},true,demo,pdq,,0,1,`,
+      `md5:${md5},false,,,,,,`,
+      '',
+    ]);
+    expect(mixed.stderr).toMatch(/pdq:abc: INVALID_HASH: A pdq hash must be exactly 64 hex digits/);
+    const onlyBad = await local(['match', `pdq:${'0'.repeat(64)}`]);
+    expect(onlyBad.code).toBe(2);
+    expect(onlyBad.stderr).toContain('DEGENERATE_HASH');
+  });
+
+  it('reads `hashline hash` output from stdin with --hashes-from -, labelling rows with the paths', async () => {
+    const hashed = await hashline(['hash', 'img'], { cwd: dir });
+    const { code, stdout } = await local(['match', '--hashes-from', '-', '-f', 'ndjson'], hashed.stdout);
+    expect(code).toBe(0);
+    const results = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { input: string; type: string; matched: boolean });
+    expect(results.map((r) => [r.input, r.type, r.matched])).toEqual([
+      ['img/landscape-1-blurred.jpg', 'hash', true],
+      ['img/landscape-1-rotated.png', 'hash', false],
+      ['img/landscape-1-small.jpg', 'hash', true],
+      ['img/unrelated.jpg', 'hash', false],
+    ]);
+  });
+
+  it('reports missing files and unknown banks readably', async () => {
+    const missing = await local(['match', 'img/unrelated.jpg', 'img/nope.jpg']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('img/nope.jpg: ENOENT');
+    const bank = await local(['match', '--banks', 'nope', 'img/unrelated.jpg']);
+    expect(bank.code).toBe(2);
+    expect(bank.stderr).toContain('BANK_NOT_FOUND');
+    expect(bank.stderr).not.toContain('    at ');
+    const usage = await local(['match']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('give files, folders or hashes');
+  });
+});
