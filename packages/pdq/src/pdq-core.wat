@@ -90,72 +90,93 @@
       (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
       (br_if $rows (local.tee $height (i32.sub (local.get $height) (i32.const 1))))))
 
-  ;; `n` steps of the running sums of `bytes / 16` vectors of 4 lines: each step does
-  ;; sum = (sum + *read) − *drop and *write = sum / count for every vector, then moves the three
-  ;; pointers by their steps and the count by `dcount` (before dividing). The phases of the box
-  ;; filter that only add or only subtract point `drop` or `read` at zeros: x + 0 = x and x − 0 = x
-  ;; exactly (a running sum that starts at +0 is never −0), so every sum keeps the reference's bits.
+;; `n` steps of the running sums of 16 adjacent lines (4 vectors, 64 bytes; the sums live in
+  ;; registers, loaded from and stored back to `sums`): each step does sum = (sum + *read) − *drop
+  ;; and *write = sum / count, then moves the three pointers by their steps and the count by
+  ;; `dcount` (before dividing). The phases of the box filter that only add or only subtract point
+  ;; `drop` or `read` at zeros: x + 0 = x and x − 0 = x exactly (a running sum that starts at +0 is
+  ;; never −0), so every sum keeps the reference's bits.
   (func $sweep
     (param $n i32) (param $read i32) (param $rstep i32) (param $drop i32) (param $dstep i32)
-    (param $write i32) (param $wstep i32) (param $count i32) (param $dcount i32)
-    (param $sums i32) (param $bytes i32)
-    (local $v i32) (local $s v128) (local $divisor v128)
+    (param $write i32) (param $wstep i32) (param $count i32) (param $dcount i32) (param $sums i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $divisor v128)
+    (local.set $s0 (v128.load (local.get $sums)))
+    (local.set $s1 (v128.load offset=16 (local.get $sums)))
+    (local.set $s2 (v128.load offset=32 (local.get $sums)))
+    (local.set $s3 (v128.load offset=48 (local.get $sums)))
     (block $done
       (loop $step
         (br_if $done (i32.eqz (local.get $n)))
         (local.set $count (i32.add (local.get $count) (local.get $dcount)))
         (local.set $divisor (f32x4.splat (f32.convert_i32_s (local.get $count))))
-        (local.set $v (i32.const 0))
-        (loop $vectors
-          (local.set $s
-            (f32x4.sub
-              (f32x4.add
-                (v128.load (i32.add (local.get $sums) (local.get $v)))
-                (v128.load (i32.add (local.get $read) (local.get $v))))
-              (v128.load (i32.add (local.get $drop) (local.get $v)))))
-          (v128.store (i32.add (local.get $sums) (local.get $v)) (local.get $s))
-          (v128.store (i32.add (local.get $write) (local.get $v)) (f32x4.div (local.get $s) (local.get $divisor)))
-          (br_if $vectors (i32.lt_u (local.tee $v (i32.add (local.get $v) (i32.const 16))) (local.get $bytes))))
+        (local.set $s0 (f32x4.sub (f32x4.add (local.get $s0) (v128.load (local.get $read)))
+          (v128.load (local.get $drop))))
+        (v128.store (local.get $write) (f32x4.div (local.get $s0) (local.get $divisor)))
+        (local.set $s1 (f32x4.sub (f32x4.add (local.get $s1) (v128.load offset=16 (local.get $read)))
+          (v128.load offset=16 (local.get $drop))))
+        (v128.store offset=16 (local.get $write) (f32x4.div (local.get $s1) (local.get $divisor)))
+        (local.set $s2 (f32x4.sub (f32x4.add (local.get $s2) (v128.load offset=32 (local.get $read)))
+          (v128.load offset=32 (local.get $drop))))
+        (v128.store offset=32 (local.get $write) (f32x4.div (local.get $s2) (local.get $divisor)))
+        (local.set $s3 (f32x4.sub (f32x4.add (local.get $s3) (v128.load offset=48 (local.get $read)))
+          (v128.load offset=48 (local.get $drop))))
+        (v128.store offset=48 (local.get $write) (f32x4.div (local.get $s3) (local.get $divisor)))
         (local.set $read (i32.add (local.get $read) (local.get $rstep)))
         (local.set $drop (i32.add (local.get $drop) (local.get $dstep)))
         (local.set $write (i32.add (local.get $write) (local.get $wstep)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $step))))
+        (br $step)))
+    (v128.store (local.get $sums) (local.get $s0))
+    (v128.store offset=16 (local.get $sums) (local.get $s1))
+    (v128.store offset=32 (local.get $sums) (local.get $s2))
+    (v128.store offset=48 (local.get $sums) (local.get $s3)))
 
-  ;; Box filter of window `window` along `bytes / 16` vectors of 4 parallel lines of `length`
-  ;; samples, `step` bytes apart (SPEC §2.5; the phases of boxFilterLines in jarosz-filter.ts).
-  ;; `zero` holds `bytes` zero bytes, `junk` takes `bytes` of throw-away output.
-  (func $box (export "box")
-    (param $in i32) (param $out i32) (param $bytes i32) (param $length i32) (param $step i32)
+  ;; Box filter of window `window` along 16 adjacent lines of `length` samples, `step` bytes apart
+  ;; (SPEC §2.5; the phases of boxFilterLines in jarosz-filter.ts). `zero` holds 64 zero bytes,
+  ;; `junk` takes 64 bytes of throw-away output, `sums` 64 bytes of running sums.
+  (func $box
+    (param $in i32) (param $out i32) (param $length i32) (param $step i32)
     (param $window i32) (param $sums i32) (param $zero i32) (param $junk i32)
     (local $half i32) (local $lead i32) (local $grow i32) (local $steady i32)
-    (memory.fill (local.get $sums) (i32.const 0) (local.get $bytes))
+    (memory.fill (local.get $sums) (i32.const 0) (i32.const 64))
     (local.set $half (i32.shr_u (i32.add (local.get $window) (i32.const 2)) (i32.const 1)))
     (local.set $lead (i32.sub (local.get $half) (i32.const 1)))
     (local.set $grow (i32.sub (local.get $window) (local.get $lead)))
     (local.set $steady (i32.sub (local.get $length) (local.get $window)))
     ;; lead-in: only add
     (call $sweep (local.get $lead) (local.get $in) (local.get $step) (local.get $zero) (i32.const 0)
-      (local.get $junk) (i32.const 0) (i32.const 1) (i32.const 0) (local.get $sums) (local.get $bytes))
+      (local.get $junk) (i32.const 0) (i32.const 1) (i32.const 0) (local.get $sums))
     ;; growing window: add, count up
     (call $sweep (local.get $grow)
       (i32.add (local.get $in) (i32.mul (local.get $lead) (local.get $step))) (local.get $step)
       (local.get $zero) (i32.const 0)
       (local.get $out) (local.get $step)
-      (local.get $lead) (i32.const 1) (local.get $sums) (local.get $bytes))
+      (local.get $lead) (i32.const 1) (local.get $sums))
     ;; full window: add, then subtract
     (call $sweep (local.get $steady)
       (i32.add (local.get $in) (i32.mul (local.get $window) (local.get $step))) (local.get $step)
       (local.get $in) (local.get $step)
       (i32.add (local.get $out) (i32.mul (local.get $grow) (local.get $step))) (local.get $step)
-      (local.get $window) (i32.const 0) (local.get $sums) (local.get $bytes))
+      (local.get $window) (i32.const 0) (local.get $sums))
     ;; draining window: subtract, count down
     (call $sweep (local.get $lead)
       (local.get $zero) (i32.const 0)
       (i32.add (local.get $in) (i32.mul (local.get $steady) (local.get $step))) (local.get $step)
       (i32.add (local.get $out) (i32.mul (i32.add (local.get $grow) (local.get $steady)) (local.get $step)))
       (local.get $step)
-      (local.get $window) (i32.const -1) (local.get $sums) (local.get $bytes)))
+      (local.get $window) (i32.const -1) (local.get $sums)))
+
+  ;; Box filter down the columns of a plane `lineBytes` wide (a multiple of 64), `length` rows
+  ;; `lineBytes` apart, in strips of 16 columns.
+  (func (export "columns")
+    (param $in i32) (param $out i32) (param $lineBytes i32) (param $length i32) (param $window i32)
+    (param $sums i32) (param $zero i32) (param $junk i32)
+    (local $x i32)
+    (loop $strips
+      (call $box (i32.add (local.get $in) (local.get $x)) (i32.add (local.get $out) (local.get $x))
+        (local.get $length) (local.get $lineBytes) (local.get $window) (local.get $sums) (local.get $zero)
+        (local.get $junk))
+      (br_if $strips (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 64))) (local.get $lineBytes)))))
 
   ;; Copies a band of `r` rows (r a multiple of 4; row y at src + y·wp·4, wp a multiple of 4)
   ;; into t with the rows interleaved: t[x·r + y] = row y, sample x. 4×4 blocks transposed in
@@ -234,28 +255,25 @@
         (br_if $quads (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 16))) (local.get $xBytes))))
       (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 4))) (local.get $ncols)))))
 
-  ;; Box filter along the rows of a `width`-sample plane (row stride wp floats, hp rows, both
-  ;; multiples of 4), in bands of up to `band` rows: each band is interleaved into t so that its
+;; Box filter along the rows of a `width`-sample plane (row stride wp floats, a multiple of 16;
+  ;; hp rows, a multiple of 16), in bands of 16 rows: each band is interleaved into t so that its
   ;; rows run side by side as vectors, filtered into o, and written back to out (row stride
   ;; outStride) through the column table (identity, or the sampled columns of the last pass).
   (func (export "rows")
     (param $in i32) (param $out i32) (param $width i32) (param $hp i32) (param $wp i32) (param $window i32)
-    (param $table i32) (param $ncols i32) (param $outStride i32) (param $band i32)
+    (param $table i32) (param $ncols i32) (param $outStride i32)
     (param $t i32) (param $o i32) (param $sums i32) (param $zero i32) (param $junk i32)
-    (local $y i32) (local $r i32)
+    (local $y i32)
     (loop $bands
-      (local.set $r (i32.sub (local.get $hp) (local.get $y)))
-      (if (i32.gt_u (local.get $r) (local.get $band)) (then (local.set $r (local.get $band))))
       (call $transposeIn
         (i32.add (local.get $in) (i32.shl (i32.mul (local.get $y) (local.get $wp)) (i32.const 2)))
-        (local.get $wp) (local.get $r) (local.get $t))
-      (call $box (local.get $t) (local.get $o) (i32.shl (local.get $r) (i32.const 2)) (local.get $width)
-        (i32.shl (local.get $r) (i32.const 2)) (local.get $window) (local.get $sums) (local.get $zero)
-        (local.get $junk))
+        (local.get $wp) (i32.const 16) (local.get $t))
+      (call $box (local.get $t) (local.get $o) (local.get $width) (i32.const 64) (local.get $window)
+        (local.get $sums) (local.get $zero) (local.get $junk))
       (call $transposeOut (local.get $o)
         (i32.add (local.get $out) (i32.shl (i32.mul (local.get $y) (local.get $outStride)) (i32.const 2)))
-        (local.get $r) (local.get $table) (local.get $ncols) (local.get $outStride))
-      (br_if $bands (i32.lt_u (local.tee $y (i32.add (local.get $y) (local.get $r))) (local.get $hp)))))
+        (i32.const 16) (local.get $table) (local.get $ncols) (local.get $outStride))
+      (br_if $bands (i32.lt_u (local.tee $y (i32.add (local.get $y) (i32.const 16))) (local.get $hp)))))
 
   ;; C = D·B·Dᵀ for the 64×64 buffer at b (SPEC §2.8), T = D·B at t (16×64), C at c (16×16).
   ;; Each sum runs over k = 0..63 in order from +0, every product rounded before it is added;

@@ -31,12 +31,11 @@ interface CoreExports {
     dst: number,
   ): void;
   luma(src: number, width: number, height: number, channels: number, dst: number, dstStride: number): void;
-  box(
+  columns(
     input: number,
     output: number,
-    bytes: number,
+    lineBytes: number,
     length: number,
-    step: number,
     window: number,
     sums: number,
     zero: number,
@@ -52,7 +51,6 @@ interface CoreExports {
     table: number,
     columns: number,
     outStride: number,
-    band: number,
     t: number,
     o: number,
     sums: number,
@@ -71,8 +69,11 @@ export interface CoreStages {
 }
 
 const PAGE = 65536;
-/** Rows filtered side by side in the row pass (4 vectors of 4 rows; the band stays in L1). */
-const ROW_BAND = 16;
+/**
+ * Lines filtered side by side: 4 vectors of 4, whose running sums stay in registers. Planes are
+ * padded to multiples of it both ways (rows go in bands of 16, columns in strips of 16).
+ */
+const LINES = 16;
 /** Sampled source rows are copied in and resampled this many bytes at a time (stays in L2). */
 const STAGING_BYTES = 128 * 1024;
 /** Fixed regions: D (16×64) at 0 and Dᵀ (64×16) at 4096 (pdq-core.wat reads them there). */
@@ -91,7 +92,7 @@ const KEEP_MEMORY_BYTES = 64 * 1024 * 1024;
 const MAX_MEMORY_BYTES = 1024 * 1024 * 1024;
 
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
-const roundUp4 = (n: number): number => (n + 3) & ~3;
+const roundUp16 = (n: number): number => (n + 15) & ~15;
 
 /**
  * The WebAssembly core: the same stages as the JS core (luma, Jarosz blur, decimation, DCT) on
@@ -238,14 +239,13 @@ export class WasmCore {
     }
     const lineBytes = paddedWidth * 4;
     wasm.rows(plane, scratch, width, paddedHeight, paddedWidth, windowAlongRows, columns, paddedWidth,
-      paddedWidth, ROW_BAND, t, o, sums, zero, junk); // prettier-ignore
-    wasm.box(scratch, plane, lineBytes, height, lineBytes, windowAlongColumns, sums, zero, junk);
+      paddedWidth, t, o, sums, zero, junk); // prettier-ignore
+    wasm.columns(scratch, plane, lineBytes, height, windowAlongColumns, sums, zero, junk);
     // The second row pass keeps only the 64 sampled columns, and the last vertical pass filters
     // only those (the other columns are never read).
     wasm.rows(plane, sampled, width, paddedHeight, paddedWidth, windowAlongRows, samples, BUFFER_SIDE,
-      BUFFER_SIDE, ROW_BAND, t, o, sums, zero, junk); // prettier-ignore
-    const sampledBytes = BUFFER_SIDE * 4;
-    wasm.box(sampled, filtered, sampledBytes, height, sampledBytes, windowAlongColumns, sums, zero, junk);
+      BUFFER_SIDE, t, o, sums, zero, junk); // prettier-ignore
+    wasm.columns(sampled, filtered, BUFFER_SIDE * 4, height, windowAlongColumns, sums, zero, junk);
     const f = this.floats;
     for (let i = 0; i < BUFFER_SIDE; i++) {
       const row = (filtered >> 2) + Math.floor(((i + 0.5) * height) / BUFFER_SIDE) * BUFFER_SIDE;
@@ -255,12 +255,12 @@ export class WasmCore {
 
   /** Places the buffers for a `width × height` plane (plus `extraBytes`), growing the memory. */
   private layout(width: number, height: number, extraBytes: number): Layout | null {
-    const paddedWidth = roundUp4(width);
-    const paddedHeight = roundUp4(height);
-    const lineBytes = Math.max(paddedWidth, BUFFER_SIDE, ROW_BAND) * 4;
+    const paddedWidth = roundUp16(width);
+    const paddedHeight = roundUp16(height);
+    const lineBytes = LINES * 4;
     const planeBytes = paddedWidth * paddedHeight * 4;
     const sampledBytes = paddedHeight * BUFFER_SIDE * 4;
-    const bandBytes = ROW_BAND * paddedWidth * 4;
+    const bandBytes = LINES * paddedWidth * 4;
     let at = DYNAMIC_AT;
     const take = (bytes: number): number => {
       const start = at;
