@@ -119,7 +119,9 @@ describe('HASHLINE_ADMIN_TOKEN', () => {
 describe('the server process (src/main.ts)', () => {
   test('listens, answers, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hashline-main-'));
-    const hooks = fileURLToPath(new URL('./support/register-source-hooks.mjs', import.meta.url));
+    const hooks = fileURLToPath(
+      new URL('../../../packages/node-worker/src/register-source-hooks.mjs', import.meta.url),
+    );
     const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', hooks, main], {
       env: { ...process.env, ...env(dataDir, { HASHLINE_LOG_LEVEL: 'info' }) },

@@ -1,3 +1,4 @@
+import { workerScript } from '@hashline/node-worker';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type {
@@ -13,7 +14,6 @@ import {
   startThreadWorker,
   type PoolIsolation,
   type PoolWorkerHandle,
-  type WorkerLocation,
 } from './pool-worker-handle.js';
 import type { DecodeOptions } from './sharp-image-decoder.js';
 
@@ -123,29 +123,12 @@ interface Slot {
   job: Job | undefined;
 }
 
-/**
- * Where the worker script is. From dist/ it is the compiled `hashing-worker.js` beside this file.
- * From sources (this module is a .ts file: Vitest, or any TypeScript runner) plain Node cannot
- * run the .ts worker, so a small JavaScript bootstrap registers a transpiling loader in the
- * worker first (see source-worker-bootstrap.mjs).
- */
-function workerLocation(): WorkerLocation {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    return {
-      url: new URL('./source-worker-bootstrap.mjs', here),
-      entry: new URL('./hashing-worker.ts', here).href,
-    };
-  }
-  return { url: new URL('./hashing-worker.js', here) };
-}
-
 class WorkerHashingPool implements HashingPool {
   readonly #threads: number;
   readonly #isolation: PoolIsolation;
   readonly #timeoutMs: number;
   readonly #workerData: HashingWorkerData;
-  readonly #location = workerLocation();
+  readonly #location = workerScript(import.meta.url, 'hashing-worker');
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
   readonly #retiring = new Set<PoolWorkerHandle>();

@@ -1,3 +1,4 @@
+import type { WorkerScript } from '@hashline/node-worker';
 // One pool worker, as a worker thread or as a child process, behind the same small interface.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,12 +32,6 @@ export interface PoolWorkerHandle {
   terminate(): Promise<void>;
 }
 
-/** The script to run and, in source mode, the TypeScript module the bootstrap imports. */
-export interface WorkerLocation {
-  readonly url: URL;
-  readonly entry?: string;
-}
-
 /**
  * The parent's Node flags minus those that belong to the main script only. A child forked from
  * `node -e CODE` would run CODE again (a fork bomb, if CODE starts a pool), `--input-type` stops a
@@ -64,7 +59,7 @@ function describe(error: unknown): string {
 
 /** Starts a worker thread. */
 export function startThreadWorker(
-  location: WorkerLocation,
+  location: WorkerScript,
   data: HashingWorkerData,
   events: PoolWorkerEvents,
 ): PoolWorkerHandle {
@@ -100,7 +95,7 @@ export function startThreadWorker(
 
 /** Starts a child process running the same worker script, talking over IPC. */
 export function startProcessWorker(
-  location: WorkerLocation,
+  location: WorkerScript,
   data: HashingWorkerData,
   events: PoolWorkerEvents,
 ): PoolWorkerHandle {

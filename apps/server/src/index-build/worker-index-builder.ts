@@ -1,23 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '@hashline/node-worker';
 import type { PdqIndexBuilder } from '@hashline/domain';
 import { PdqIndex, type SerializedPdqIndex } from '@hashline/matcher';
 
 type BuildReply = { ok: true; serialized: SerializedPdqIndex } | { ok: false; message: string };
-
-/**
- * Where the worker script is: the compiled `index-build-worker.js` beside this file in dist/, or,
- * from sources (Vitest), a JavaScript bootstrap that loads the .ts worker through module hooks.
- */
-function workerLocation(): { url: URL; workerData?: { entry: string } } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    return {
-      url: new URL('./source-worker-bootstrap.mjs', here),
-      workerData: { entry: new URL('./index-build-worker.ts', here).href },
-    };
-  }
-  return { url: new URL('./index-build-worker.js', here) };
-}
 
 /**
  * A {@link PdqIndexBuilder} that builds each index in a fresh worker thread, so building millions
@@ -26,10 +12,13 @@ function workerLocation(): { url: URL; workerData?: { entry: string } } {
  * builder owns its inputs); the index tables come back on SharedArrayBuffers. Nothing is copied.
  */
 export function createWorkerIndexBuilder(): PdqIndexBuilder {
-  const location = workerLocation();
+  const location = workerScript(import.meta.url, 'index-build-worker');
   return (ids, hashes) =>
     new Promise<PdqIndex>((resolve, reject) => {
-      const worker = new Worker(location.url, location.workerData ? { workerData: location.workerData } : {});
+      const worker = new Worker(
+        location.url,
+        location.entry ? { workerData: { entry: location.entry } } : {},
+      );
       let settled = false;
       worker.once('message', (reply: BuildReply) => {
         settled = true;
