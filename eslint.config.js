@@ -13,7 +13,8 @@ const isomorphicRestrictions = {
     },
     {
       group: ['sharp', '@hashline/storage', '@hashline/media-node', '@hashline/server', '@hashline/cli'],
-      message: 'Dependencies point inward (pdq ← matcher ← domain ← adapters ← apps): depend on a port instead.',
+      message:
+        'Dependencies point inward (pdq ← matcher ← domain ← adapters ← apps): depend on a port instead.',
     },
   ],
 };

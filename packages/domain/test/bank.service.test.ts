@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { DomainError, exportHashList, importHashList, type BankEntry, type ImportSummary } from '@hashline/domain';
+import {
+  DomainError,
+  exportHashList,
+  importHashList,
+  type BankEntry,
+  type ImportSummary,
+} from '@hashline/domain';
 import { randomPdq, seeded, setup } from './support.js';
 
 const MD5 = '0123456789abcdef0123456789abcdef';
@@ -190,14 +196,8 @@ describe('hash-list import and export', () => {
       for await (const chunk of exportHashList(banks, 'a', format)) text += chunk;
       await importHashList(banks, 'b', () => [text], { format, onError: 'abort', addedBy: 't', origin: 'x' });
     }
-    const strip = ({
-      id: _i,
-      bankId: _b,
-      createdAt: _c,
-      updatedAt: _u,
-      addedBy: _a,
-      ...rest
-    }: BankEntry) => rest;
+    const strip = ({ id: _i, bankId: _b, createdAt: _c, updatedAt: _u, addedBy: _a, ...rest }: BankEntry) =>
+      rest;
     const a = (await banks.listEntries('a', { limit: 10 })).entries.map(strip);
     const b = (await banks.listEntries('b', { limit: 10 })).entries.map(strip);
     expect(b).toEqual(a);

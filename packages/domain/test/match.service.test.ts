@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { DomainError} from '@hashline/domain';
+import type { DomainError } from '@hashline/domain';
 import { MAX_MATCH_BATCH } from '@hashline/domain';
 import { flipBits, randomPdq, seeded, setup } from './support.js';
 
