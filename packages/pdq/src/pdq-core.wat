@@ -275,6 +275,44 @@
         (i32.const 16) (local.get $table) (local.get $ncols) (local.get $outStride))
       (br_if $bands (i32.lt_u (local.tee $y (i32.add (local.get $y) (i32.const 16))) (local.get $hp)))))
 
+;; The quality gradient sum of the 64×64 buffer at b (SPEC §2.7), exactly as quality() in
+  ;; pdq-hasher.ts adds it: each adjacent pair gives |trunc(f32(f32(f32(u − v)·100) / 255))|, added
+  ;; to an f64 sum in the same order (vertical pairs row by row, then horizontal pairs).
+  (func (export "gradient") (param $b i32) (result f64)
+    (local $p i32) (local $end i32) (local $row i32) (local $g v128) (local $sum f64)
+    (local.set $p (local.get $b))
+    (local.set $end (i32.add (local.get $b) (i32.const 16128))) ;; 63 rows of 256 bytes
+    (loop $vertical
+      (local.set $g (f32x4.abs (f32x4.trunc (f32x4.div
+            (f32x4.mul (f32x4.sub (v128.load (local.get $p)) (v128.load offset=256 (local.get $p))) (v128.const f32x4 100 100 100 100))
+            (v128.const f32x4 255 255 255 255)))))
+      (local.set $sum (call $add4 (local.get $sum) (local.get $g) (i32.const 4)))
+      (br_if $vertical (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end))))
+    (local.set $row (local.get $b))
+    (loop $rows
+      (local.set $p (local.get $row))
+      (local.set $end (i32.add (local.get $row) (i32.const 240)))
+      (loop $horizontal
+        (local.set $g (f32x4.abs (f32x4.trunc (f32x4.div
+            (f32x4.mul (f32x4.sub (v128.load (local.get $p)) (v128.load offset=4 (local.get $p))) (v128.const f32x4 100 100 100 100))
+            (v128.const f32x4 255 255 255 255)))))
+        ;; the last vector of a row holds pairs 60..62 and one across the row's end, left out
+        (local.set $sum (call $add4 (local.get $sum) (local.get $g)
+          (select (i32.const 4) (i32.const 3) (i32.lt_u (local.get $p) (local.get $end)))))
+        (br_if $horizontal (i32.le_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end))))
+      (br_if $rows (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 256)))
+        (i32.add (local.get $b) (i32.const 16384)))))
+    (local.get $sum))
+
+  ;; sum + lanes 0, 1, 2 (and 3 when n = 4) of g, in lane order, in f64.
+  (func $add4 (param $sum f64) (param $g v128) (param $n i32) (result f64)
+    (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $g)))))
+    (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $g)))))
+    (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 2 (local.get $g)))))
+    (if (result f64) (i32.eq (local.get $n) (i32.const 4))
+      (then (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $g)))))
+      (else (local.get $sum))))
+
   ;; C = D·B·Dᵀ for the 64×64 buffer at b (SPEC §2.8), T = D·B at t (16×64), C at c (16×16).
   ;; Each sum runs over k = 0..63 in order from +0, every product rounded before it is added;
   ;; the vectors hold 4 independent sums (4 output columns).

@@ -102,7 +102,9 @@ function analysePixels(
 }
 
 function graded(stages: CoreStages | null): { dct: Float32Array | null; quality: number } {
-  return stages ? { dct: stages.dct, quality: quality(stages.buffer64) } : { dct: null, quality: 0 };
+  return stages
+    ? { dct: stages.dct, quality: qualityOfGradientSum(stages.gradientSum) }
+    : { dct: null, quality: 0 };
 }
 
 /** The JS core: blur, decimate, grade and transform; `dct` is null for images under the minimum size. */
@@ -124,6 +126,16 @@ function dctOf(plane: LumaPlane, alwaysBlur: boolean): { dct: Float32Array | nul
  * trunc((u − v)·100/255) in absolute value, f32 at every step, and the sum is divided by 90.
  */
 function quality(buffer64: Float32Array): number {
+  return qualityOfGradientSum(gradientSum(buffer64));
+}
+
+/** Quality from the gradient sum: ⌊sum / 90⌋, at most 100. */
+function qualityOfGradientSum(sum: number): number {
+  return Math.min(100, Math.floor(sum / 90));
+}
+
+/** The sum of the graded steps, pairs added in this order (pdq-core.wat's gradient adds alike). */
+export function gradientSum(buffer64: Float32Array): number {
   let gradientSum = 0;
   for (let i = 0; i < BUFFER_SIDE - 1; i++) {
     for (let j = 0; j < BUFFER_SIDE; j++) {
@@ -135,7 +147,7 @@ function quality(buffer64: Float32Array): number {
       gradientSum += gradeStep(buffer64[i * BUFFER_SIDE + j]!, buffer64[i * BUFFER_SIDE + j + 1]!);
     }
   }
-  return Math.min(100, Math.floor(gradientSum / 90));
+  return gradientSum;
 }
 
 function gradeStep(u: number, v: number): number {

@@ -58,6 +58,7 @@ interface CoreExports {
     junk: number,
   ): void;
   dct(buffer64: number, t: number, c: number): void;
+  gradient(buffer64: number): number;
 }
 
 /** What the blur and DCT stages produce for one image. */
@@ -66,6 +67,8 @@ export interface CoreStages {
   readonly dct: Float32Array;
   /** The 64×64 blurred, decimated buffer; valid only until the next call into the core. */
   readonly buffer64: Float32Array;
+  /** The quality's gradient sum over buffer64 (SPEC §2.7), added as pdq-hasher.ts adds it. */
+  readonly gradientSum: number;
 }
 
 const PAGE = 65536;
@@ -210,14 +213,14 @@ export class WasmCore {
     const stages = {
       dct: f.slice(C_AT >> 2, (C_AT >> 2) + DCT_SIDE * DCT_SIDE),
       buffer64: f.subarray(B64_AT >> 2, (B64_AT >> 2) + BUFFER_SIDE * BUFFER_SIDE),
+      gradientSum: this.exports.gradient(B64_AT),
     };
     if (this.exports.memory.buffer.byteLength > KEEP_MEMORY_BYTES) {
-      // Keep the result readable (buffer64 is read right after), then start over with a small memory.
-      const copy = { dct: stages.dct, buffer64: stages.buffer64.slice() };
+      // Start over with a small memory; the result keeps a copy of the old one's buffer64.
       this.exports = this.instantiate();
       this.refreshViews();
       this.floats.set(f.subarray(D_AT >> 2, B64_AT >> 2), D_AT >> 2);
-      return copy;
+      return { ...stages, buffer64: stages.buffer64.slice() };
     }
     return stages;
   }

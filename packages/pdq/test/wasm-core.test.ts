@@ -8,6 +8,7 @@ import { GENERATED, renderGeneratedModule } from '../scripts/build-wasm.mjs';
 import { dct16 } from '../src/dct.js';
 import { blurAndDecimate } from '../src/jarosz-filter.js';
 import { toLuma, validatePixels } from '../src/luma.js';
+import { gradientSum } from '../src/pdq-hasher.js';
 import { wasmCore, wasmCoreBytes } from '../src/wasm-core.js';
 
 /** A deterministic pseudo-random generator (xorshift32), so a failing case replays from its seed. */
@@ -110,6 +111,7 @@ describe('WebAssembly core', () => {
           if (got === null || got === 'too-large') throw new Error(`no stages: ${String(got)}`);
           expect(bits(got.buffer64)).toEqual(bits(expected.buffer64));
           expect(bits(got.dct)).toEqual(bits(expected.dct));
+          expect(got.gradientSum).toBe(gradientSum(expected.buffer64));
         },
       ),
       { numRuns: 80 },
@@ -147,15 +149,31 @@ describe('WebAssembly core', () => {
         side,
         side,
         fc.integer(),
-        fc.double({ min: 1e-3, max: 1e6 }),
+        fc.constantFrom(1e-3, 1, 255, 1e6, 1e15, 1e30, 'banded' as const),
         (width, height, seed, scale) => {
           const next = random(seed);
-          const luma = new Float32Array(width * height + 3).map(() => (next() - 0.25) * scale);
+          // 'banded': bands of rows 1 to 1e30 in magnitude, so the graded steps span 30 orders of
+          // magnitude and their f64 sum depends on the order of the additions.
+          const magnitude = (i: number): number =>
+            scale === 'banded' ? 10 ** ((Math.floor(i / width / 3) * 7) % 31) : scale;
+          const luma = new Float32Array(width * height + 3).map((_, i) => (next() - 0.25) * magnitude(i));
           const copy = luma.slice();
           const wasm = pdqHashFromLuma(luma, width, height, { engine: 'wasm' });
           // Byte comparison: a deep equality over a million elements would take seconds.
           expect(Buffer.compare(new Uint8Array(luma.buffer), new Uint8Array(copy.buffer))).toBe(0);
           expect(wasm).toEqual(pdqHashFromLuma(luma, width, height, { engine: 'js' }));
+          // Stages too: with values this wide the gradient sum is no longer a small integer, and
+          // only the same order of f64 additions gives the same sum.
+          const stages = wasmCore()!.fromLuma(luma, width, height, true);
+          if (width < 5 || height < 5) {
+            expect(stages).toBeNull();
+            return;
+          }
+          if (stages === null || stages === 'too-large') throw new Error(`no stages: ${String(stages)}`);
+          const buffer64 = blurAndDecimate(luma.slice(0, width * height), width, height, 64);
+          expect(bits(stages.buffer64)).toEqual(bits(buffer64));
+          expect(bits(stages.dct)).toEqual(bits(dct16(buffer64)));
+          expect(stages.gradientSum).toBe(gradientSum(buffer64));
         },
       ),
       { numRuns: 40 },
