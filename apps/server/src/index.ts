@@ -40,5 +40,5 @@ export {
   BlockedAddressError,
   type PostOptions,
 } from './webhooks/webhook-http.js';
-export { createWorkerIndexBuilder } from './index-build/worker-index-builder.js';
+export { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 export { createMetrics, type ServerMetrics } from './metrics.js';

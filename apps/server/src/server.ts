@@ -8,7 +8,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth/api-key-tokens.js';
 import { loadConfig, type ServerConfig } from './config.js';
-import { createWorkerIndexBuilder } from './index-build/worker-index-builder.js';
+import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 import { createMetrics } from './metrics.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
@@ -70,9 +70,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   if (ownsStore) cleanups.push(() => store.close());
   try {
+    // Builds and rebuilds run in worker threads on shared memory, so a 10M-hash index never
+    // blocks the event loop or gets copied between threads.
     const engine = new MatchEngine(
       store,
-      options.indexWorkers === false ? {} : { buildIndex: createWorkerIndexBuilder() },
+      options.indexWorkers === false
+        ? {}
+        : {
+            buildIndex: createWorkerIndexBuilder(),
+            rebuildIndex: createWorkerIndexRebuilder(),
+            sharedMemory: true,
+          },
     );
     const hashingPool: HashingPool = createHashingPool({
       threads: config.hashingThreads > 0 ? config.hashingThreads : Math.min(4, availableParallelism()),

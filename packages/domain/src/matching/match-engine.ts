@@ -206,7 +206,7 @@ export class MatchEngine {
   }
 
   /**
-   * Folds the delta into a new base, built by {@link MatchEngineOptions.buildIndex} (a worker
+   * Folds the delta into a new base, built by {@link MatchEngineOptions.rebuildIndex} (a worker
    * thread in the server), while queries keep using the current one. Returns when swapped.
    */
   rebuild(): Promise<void> {
