@@ -17,3 +17,4 @@ export * from './banks/bank.service.js';
 export * from './matching/match-engine.js';
 export * from './matching/match.service.js';
 export * from './formats/index.js';
+export * from './self-submission/index.js';

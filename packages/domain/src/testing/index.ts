@@ -5,3 +5,4 @@
  */
 export { createMemoryStore } from './memory-store.js';
 export { createManualClock, type ManualClock } from './manual-clock.js';
+export { createMemorySelfSubmissionStore } from './memory-self-submission-store.js';

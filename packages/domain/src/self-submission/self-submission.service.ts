@@ -1,0 +1,294 @@
+import { PDQ_MIN_QUALITY } from '@hashline/pdq';
+import type { BankService } from '../banks/bank.service.js';
+import { DomainError } from '../domain-error.js';
+import type { Clock } from '../ports/clock.js';
+import { Problems, isRecord } from '../validation.js';
+import { PIN_DIGITS, newCaseNumber, newPin, parseCaseNumber } from './case-number.js';
+import {
+  SELF_SUBMISSION_BANKS,
+  SELF_SUBMISSION_CASE_TYPES,
+  SELF_SUBMISSION_SOURCE,
+  type PinHasher,
+  type RandomBytes,
+  type SelfSubmissionCase,
+  type SelfSubmissionCaseType,
+  type SelfSubmissionStatus,
+  type SelfSubmissionStore,
+} from './self-submission-case.js';
+
+/** Most images one case may hold. */
+export const MAX_IMAGES_PER_CASE = 50;
+/** Wrong PINs in a row before a case locks for {@link PIN_LOCK_MS}. */
+export const MAX_PIN_ATTEMPTS = 5;
+/** How long a case stays locked after too many wrong PINs. */
+export const PIN_LOCK_MS = 60 * 60 * 1000;
+
+/** The hashes of one image, computed on the person's device. */
+export interface SelfSubmittedImage {
+  readonly pdq: string;
+  readonly quality: number;
+  readonly md5: string;
+  readonly sha256: string;
+}
+
+/** A validated submission: the case type and the images' hashes, nothing else. */
+export interface SelfSubmission {
+  readonly caseType: SelfSubmissionCaseType;
+  readonly images: readonly SelfSubmittedImage[];
+}
+
+/** What the person gets back once: the case number and PIN (never recoverable). */
+export interface SubmissionReceipt {
+  readonly caseNumber: string;
+  readonly pin: string;
+  readonly caseType: SelfSubmissionCaseType;
+  readonly imageCount: number;
+}
+
+/** What a status check shows. */
+export interface CaseStatus {
+  readonly caseNumber: string;
+  readonly caseType: SelfSubmissionCaseType;
+  readonly status: SelfSubmissionStatus;
+  readonly imageCount: number;
+  readonly createdDay: string;
+}
+
+/** What the service needs. */
+export interface SelfSubmissionDependencies {
+  readonly store: SelfSubmissionStore;
+  readonly banks: BankService;
+  readonly pins: PinHasher;
+  readonly random: RandomBytes;
+  readonly clock: Clock;
+}
+
+const HEX = (n: number) => new RegExp(`^[0-9a-f]{${n}}$`);
+const PDQ_HEX = HEX(64);
+const MD5_HEX = HEX(32);
+const SHA256_HEX = HEX(64);
+
+/**
+ * Self-submission (Take It Down / StopNCII pattern): a person submits the hashes of their own
+ * images, computed on their device; the hashes go into the `self-submitted-minors` or
+ * `ncii-adults` bank with provenance `{ source: 'self-submission', externalId: <case number> }`
+ * and nothing else about the files. The case number and PIN let them check the status or
+ * withdraw; withdrawal deletes the entries, so they stop matching on the very next request and
+ * the deletions reach every platform through the change feed.
+ */
+export class SelfSubmissionService {
+  constructor(private readonly deps: SelfSubmissionDependencies) {}
+
+  /**
+   * Creates a case from a submission body (strict: unknown keys are refused).
+   * @throws {DomainError} VALIDATION_FAILED, LOW_QUALITY_HASH, INVALID_HASH, DEGENERATE_HASH, BATCH_TOO_LARGE
+   */
+  async submit(body: unknown): Promise<SubmissionReceipt> {
+    const submission = parseSelfSubmission(body);
+    const { store, banks, pins, random, clock } = this.deps;
+    const pin = newPin(random);
+    const pinHash = await pins.hash(pin);
+    let created: SelfSubmissionCase | undefined;
+    for (let attempt = 0; !created; attempt++) {
+      try {
+        created = await store.createCase({
+          caseNumber: newCaseNumber(random),
+          pinHash,
+          caseType: submission.caseType,
+          status: 'active',
+          imageCount: submission.images.length,
+          createdDay: clock.now().toISOString().slice(0, 10),
+          failedPinAttempts: 0,
+          lockedUntil: null,
+        });
+      } catch (error) {
+        // A collision of 12 random digits is rare; more than a few in a row is a broken generator.
+        if (!(error instanceof DomainError && error.code === 'CONFLICT') || attempt >= 4) throw error;
+      }
+    }
+    const bank = await this.bankFor(submission.caseType);
+    const provenance = { source: SELF_SUBMISSION_SOURCE, externalId: created.caseNumber };
+    const entries = submission.images.flatMap((image) => [
+      { signalType: 'pdq', value: image.pdq, quality: image.quality, provenance },
+      { signalType: 'md5', value: image.md5, provenance },
+      { signalType: 'sha256', value: image.sha256, provenance },
+    ]);
+    await banks.addEntries(bank, entries, SELF_SUBMISSION_SOURCE);
+    return {
+      caseNumber: created.caseNumber,
+      pin,
+      caseType: created.caseType,
+      imageCount: created.imageCount,
+    };
+  }
+
+  /**
+   * The status of a case. An unknown case and a wrong PIN give the same `NOT_FOUND`, so case
+   * numbers cannot be probed. @throws {DomainError} NOT_FOUND, RATE_LIMITED, VALIDATION_FAILED
+   */
+  async status(body: unknown): Promise<CaseStatus> {
+    const found = await this.unlock(body);
+    return toStatus(found);
+  }
+
+  /**
+   * Withdraws a case: deletes its entries from the bank (they stop matching on the next request)
+   * and marks it withdrawn. Withdrawing twice is harmless. @throws {DomainError} as {@link status}
+   */
+  async withdraw(body: unknown): Promise<CaseStatus & { readonly removedEntries: number }> {
+    const found = await this.unlock(body);
+    const bank = SELF_SUBMISSION_BANKS[found.caseType].name;
+    let removed = 0;
+    try {
+      removed = await this.deps.banks.withdraw(bank, {
+        source: SELF_SUBMISSION_SOURCE,
+        externalId: found.caseNumber,
+      });
+    } catch (error) {
+      // No bank means nothing to delete (a bank deleted by an admin took the entries with it).
+      if (!(error instanceof DomainError && error.code === 'BANK_NOT_FOUND')) throw error;
+    }
+    const updated =
+      found.status === 'withdrawn'
+        ? found
+        : await this.deps.store.updateCase(found.caseNumber, { status: 'withdrawn' });
+    return { ...toStatus(updated), removedEntries: removed };
+  }
+
+  /** Checks case number and PIN, counting wrong PINs per case. */
+  private async unlock(body: unknown): Promise<SelfSubmissionCase> {
+    const { caseNumber, pin } = parseCredentials(body);
+    const { store, pins, clock } = this.deps;
+    const notFound = () => new DomainError('NOT_FOUND', 'No case with this case number and PIN.');
+    if (!caseNumber) throw notFound();
+    const found = await store.getCase(caseNumber);
+    if (!found) {
+      // Spend the same time as a real check, so the answer's timing does not tell which was wrong.
+      await pins.verify(pin, await pins.hash('0'.repeat(PIN_DIGITS)));
+      throw notFound();
+    }
+    const now = clock.now();
+    if (found.lockedUntil && found.lockedUntil > now) {
+      throw new DomainError('RATE_LIMITED', 'Too many wrong PINs for this case; try again in an hour.');
+    }
+    if (await pins.verify(pin, found.pinHash)) {
+      if (found.failedPinAttempts > 0 || found.lockedUntil) {
+        return store.updateCase(caseNumber, { failedPinAttempts: 0, lockedUntil: null });
+      }
+      return found;
+    }
+    const failed = found.failedPinAttempts + 1;
+    await store.updateCase(
+      caseNumber,
+      failed >= MAX_PIN_ATTEMPTS
+        ? { failedPinAttempts: 0, lockedUntil: new Date(now.getTime() + PIN_LOCK_MS) }
+        : { failedPinAttempts: failed },
+    );
+    throw notFound();
+  }
+
+  /** The case type's bank, created on first use. */
+  private async bankFor(caseType: SelfSubmissionCaseType): Promise<string> {
+    const { name, kind } = SELF_SUBMISSION_BANKS[caseType];
+    try {
+      await this.deps.banks.getBank(name);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'BANK_NOT_FOUND')) throw error;
+      try {
+        await this.deps.banks.createBank({
+          name,
+          kind,
+          description:
+            caseType === 'minor'
+              ? 'Hashes young people submitted of their own images ("self-generated" material, often coerced), computed on their device.'
+              : 'Hashes adults submitted of their own intimate images shared without consent (NCII), computed on their device.',
+          defaultActions: ['review'],
+        });
+      } catch (raced) {
+        // Two first submissions at once: the other one created it.
+        if (!(raced instanceof DomainError && raced.code === 'BANK_NAME_TAKEN')) throw raced;
+      }
+    }
+    return name;
+  }
+}
+
+function toStatus(c: SelfSubmissionCase): CaseStatus {
+  return {
+    caseNumber: c.caseNumber,
+    caseType: c.caseType,
+    status: c.status,
+    imageCount: c.imageCount,
+    createdDay: c.createdDay,
+  };
+}
+
+/**
+ * Parses a submission: `{ caseType, images: [{ pdq, quality, md5, sha256 }] }`, no other keys.
+ * A PDQ quality below 50 is refused with `LOW_QUALITY_HASH` naming the image.
+ */
+export function parseSelfSubmission(body: unknown): SelfSubmission {
+  if (!isRecord(body)) throw new DomainError('VALIDATION_FAILED', 'The submission must be a JSON object.');
+  const problems = new Problems();
+  for (const key of Object.keys(body))
+    if (key !== 'caseType' && key !== 'images') problems.add(key, 'Unknown field.');
+  if (!SELF_SUBMISSION_CASE_TYPES.includes(body.caseType as never)) {
+    problems.add('caseType', 'Use minor or adult.');
+  }
+  const images = body.images;
+  if (!Array.isArray(images) || images.length === 0) {
+    problems.add('images', 'A non-empty list of image hashes.');
+    problems.throwIfAny('The submission is invalid');
+    return undefined as never;
+  }
+  if (images.length > MAX_IMAGES_PER_CASE) {
+    throw new DomainError(
+      'BATCH_TOO_LARGE',
+      `At most ${MAX_IMAGES_PER_CASE} images per case; got ${images.length}. Start a second case for the rest.`,
+    );
+  }
+  const parsed = images.map((item, i) => parseImage(item, `/images/${i}`, problems));
+  problems.throwIfAny('The submission is invalid');
+  return { caseType: body.caseType as SelfSubmissionCaseType, images: parsed as SelfSubmittedImage[] };
+}
+
+function parseImage(item: unknown, at: string, problems: Problems): SelfSubmittedImage | undefined {
+  if (!isRecord(item)) {
+    problems.add(at, 'An object with pdq, quality, md5 and sha256.');
+    return undefined;
+  }
+  for (const key of Object.keys(item))
+    if (!['pdq', 'quality', 'md5', 'sha256'].includes(key)) problems.add(`${at}/${key}`, 'Unknown field.');
+  const { pdq, quality, md5, sha256 } = item;
+  if (typeof pdq !== 'string' || !PDQ_HEX.test(pdq))
+    problems.add(`${at}/pdq`, '64 lower-case hex digits.', 'INVALID_HASH');
+  else if (/^(0{64}|f{64})$/.test(pdq))
+    problems.add(`${at}/pdq`, 'All zeros or all ones.', 'DEGENERATE_HASH');
+  if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 0 || quality > 100) {
+    problems.add(`${at}/quality`, 'An integer from 0 to 100.');
+  } else if (quality < PDQ_MIN_QUALITY) {
+    problems.add(
+      `${at}/quality`,
+      `This picture has too little detail to recognise it again (quality ${quality}, at least ${PDQ_MIN_QUALITY} is needed). Please choose a clearer original.`,
+      'LOW_QUALITY_HASH',
+    );
+  }
+  if (typeof md5 !== 'string' || !MD5_HEX.test(md5))
+    problems.add(`${at}/md5`, '32 lower-case hex digits.', 'INVALID_HASH');
+  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256))
+    problems.add(`${at}/sha256`, '64 lower-case hex digits.', 'INVALID_HASH');
+  return { pdq, quality, md5, sha256 } as SelfSubmittedImage;
+}
+
+function parseCredentials(body: unknown): { caseNumber: string | undefined; pin: string } {
+  if (!isRecord(body)) throw new DomainError('VALIDATION_FAILED', 'A JSON object with caseNumber and pin.');
+  const problems = new Problems();
+  for (const key of Object.keys(body))
+    if (key !== 'caseNumber' && key !== 'pin') problems.add(key, 'Unknown field.');
+  if (typeof body.caseNumber !== 'string' || body.caseNumber.length > 40)
+    problems.add('caseNumber', 'The case number.');
+  if (typeof body.pin !== 'string' || !/^\d{4,12}$/.test(body.pin.replace(/\s/g, '')))
+    problems.add('pin', 'The PIN (digits).');
+  problems.throwIfAny('Case number and PIN are needed');
+  return { caseNumber: parseCaseNumber(body.caseNumber), pin: (body.pin as string).replace(/\s/g, '') };
+}

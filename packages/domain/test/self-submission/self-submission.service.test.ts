@@ -1,0 +1,159 @@
+import {
+  DomainError,
+  MAX_PIN_ATTEMPTS,
+  SelfSubmissionService,
+  luhnCheckDigit,
+  newCaseNumber,
+  parseCaseNumber,
+  type PinHasher,
+} from '@hashline/domain';
+import { createManualClock, createMemorySelfSubmissionStore } from '@hashline/domain/testing';
+import { describe, expect, it } from 'vitest';
+import { randomPdq, seeded, setup } from '../support.js';
+
+/** A fast stand-in for scrypt (the server's hasher is tested in the server). */
+const plainPins: PinHasher = {
+  hash: async (pin) => `h:${pin}`,
+  verify: async (pin, stored) => stored === `h:${pin}`,
+};
+
+function seededRandom(seed: number) {
+  const next = seeded(seed);
+  return (n: number) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256));
+}
+
+async function fixture() {
+  const base = await setup();
+  const clock = createManualClock(new Date('2026-11-26T15:00:00Z'));
+  const store = createMemorySelfSubmissionStore();
+  const service = new SelfSubmissionService({
+    store,
+    banks: base.banks,
+    pins: plainPins,
+    random: seededRandom(7),
+    clock,
+  });
+  return { ...base, clock, cases: store, service };
+}
+
+function image(seed: number) {
+  const next = seeded(seed);
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join('');
+  return { pdq: randomPdq(next), quality: 90, md5: hex(32), sha256: hex(64) };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return error instanceof DomainError ? error.code : String(error);
+  }
+}
+
+describe('case numbers', () => {
+  it('are 13 digits with a Luhn check digit that catches a wrong digit', () => {
+    const n = newCaseNumber(seededRandom(1));
+    expect(n).toMatch(/^\d{13}$/);
+    expect(parseCaseNumber(n)).toBe(n);
+    expect(parseCaseNumber(`${n.slice(0, 4)} ${n.slice(4, 8)}-${n.slice(8)}`)).toBe(n);
+    const wrong = n.slice(0, 5) + String((Number(n[5]) + 1) % 10) + n.slice(6);
+    expect(parseCaseNumber(wrong)).toBeUndefined();
+    // Known Luhn example: 7992739871 has check digit 3.
+    expect(luhnCheckDigit('7992739871')).toBe('3');
+  });
+});
+
+describe('SelfSubmissionService', () => {
+  it('adds PDQ, MD5 and SHA-256 to the minors bank with only the case number as provenance', async () => {
+    const { service, banks, engine } = await fixture();
+    const img = image(1);
+    const receipt = await service.submit({ caseType: 'minor', images: [img] });
+    expect(receipt.pin).toMatch(/^\d{8}$/);
+    const bank = await banks.getBank('self-submitted-minors');
+    expect(bank.kind).toBe('self_submitted_minors');
+    const { entries } = await banks.listEntries(bank.id, { limit: 10 });
+    expect(entries.map((e) => e.signalType).sort()).toEqual(['md5', 'pdq', 'sha256']);
+    for (const e of entries) {
+      expect(e.provenance).toEqual({
+        source: 'self-submission',
+        externalId: receipt.caseNumber,
+        member: null,
+      });
+      expect(e.note).toBeNull();
+    }
+    expect(engine.query({ signalType: 'pdq', value: img.pdq }).matches).toHaveLength(1);
+  });
+
+  it('sends adults to the ncii-adults bank', async () => {
+    const { service, banks } = await fixture();
+    await service.submit({ caseType: 'adult', images: [image(2)] });
+    expect((await banks.getBank('ncii-adults')).kind).toBe('ncii_adults');
+  });
+
+  it('refuses unknown keys, low quality, too many images and bad hashes', async () => {
+    const { service } = await fixture();
+    const img = image(3);
+    expect(await codeOf(service.submit({ caseType: 'minor', images: [img], fileName: 'x.jpg' }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await codeOf(service.submit({ caseType: 'minor', images: [{ ...img, size: 10 }] }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await codeOf(service.submit({ caseType: 'minor', images: [{ ...img, quality: 49 }] }))).toBe(
+      'LOW_QUALITY_HASH',
+    );
+    expect(await codeOf(service.submit({ caseType: 'teen', images: [img] }))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(service.submit({ caseType: 'minor', images: [{ ...img, md5: 'zz' }] }))).toBe(
+      'INVALID_HASH',
+    );
+    const many = Array.from({ length: 51 }, (_, i) => image(100 + i));
+    expect(await codeOf(service.submit({ caseType: 'minor', images: many }))).toBe('BATCH_TOO_LARGE');
+  });
+
+  it('shows the status and withdraws with case number and PIN: the hashes stop matching at once', async () => {
+    const { service, engine, store } = await fixture();
+    const img = image(4);
+    const other = image(5);
+    const receipt = await service.submit({ caseType: 'minor', images: [img] });
+    await service.submit({ caseType: 'minor', images: [other] });
+    const creds = { caseNumber: receipt.caseNumber, pin: receipt.pin };
+    expect(await service.status(creds)).toMatchObject({
+      status: 'active',
+      imageCount: 1,
+      createdDay: '2026-11-26',
+    });
+    const seqBefore = await store.latestSeq();
+    const withdrawn = await service.withdraw(creds);
+    expect(withdrawn).toMatchObject({ status: 'withdrawn', removedEntries: 3 });
+    expect(engine.query({ signalType: 'pdq', value: img.pdq }).matches).toHaveLength(0);
+    expect(engine.query({ signalType: 'md5', value: img.md5 }).matches).toHaveLength(0);
+    expect(engine.query({ signalType: 'pdq', value: other.pdq }).matches).toHaveLength(1);
+    const deletes = (await store.changesSince(seqBefore, 100)).filter((c) => c.op === 'entry_delete');
+    expect(deletes).toHaveLength(3);
+    expect(await service.withdraw(creds)).toMatchObject({ status: 'withdrawn', removedEntries: 0 });
+  });
+
+  it('answers a wrong PIN and an unknown case alike, and locks a case after too many wrong PINs', async () => {
+    const { service, clock } = await fixture();
+    const receipt = await service.submit({ caseType: 'minor', images: [image(6)] });
+    const wrongPin = receipt.pin === '00000000' ? '11111111' : '00000000';
+    expect(await codeOf(service.status({ caseNumber: '0000000000000', pin: receipt.pin }))).toBe('NOT_FOUND');
+    for (let i = 0; i < MAX_PIN_ATTEMPTS; i++) {
+      expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: wrongPin }))).toBe(
+        'NOT_FOUND',
+      );
+    }
+    // Locked: even the right PIN is refused for an hour.
+    expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: receipt.pin }))).toBe(
+      'RATE_LIMITED',
+    );
+    clock.advance(61 * 60 * 1000);
+    expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: receipt.pin }))).toBe(
+      'resolved',
+    );
+    expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: receipt.pin, x: 1 }))).toBe(
+      'VALIDATION_FAILED',
+    );
+  });
+});
