@@ -18,33 +18,51 @@ export const DCT_MATRIX: Float32Array = (() => {
   return matrix;
 })();
 
+/** Dᵀ (64×16), so that the second product also reads its matrix row by row. */
+const DCT_MATRIX_T: Float32Array = (() => {
+  const transposed = new Float32Array(BUFFER_SIDE * DCT_SIDE);
+  for (let j = 0; j < DCT_SIDE; j++) {
+    for (let k = 0; k < BUFFER_SIDE; k++) transposed[k * DCT_SIDE + j] = DCT_MATRIX[j * BUFFER_SIDE + k]!;
+  }
+  return transposed;
+})();
+
+/** Running sums of one output row (f64 slots holding f32 values). */
+const ACCUMULATORS = new Float64Array(BUFFER_SIDE);
+
 /**
  * Computes the 16×16 DCT `C = D·B·Dᵀ` of a 64×64 buffer, accumulating each sum over k in order in
  * f32 with every product rounded to f32 first, as the reference does. Row i of the result is
  * vertical frequency i+1, column j horizontal frequency j+1.
+ *
+ * The loops run k outside j: each output keeps its own sum, still added in k order, and the 64 (or
+ * 16) independent sums of a row pipeline instead of waiting on one chain of dependent additions.
  */
 export function dct16(buffer64: Float32Array): Float32Array {
   const d = DCT_MATRIX;
+  const sums = ACCUMULATORS;
   const t = new Float32Array(DCT_SIDE * BUFFER_SIDE);
   for (let i = 0; i < DCT_SIDE; i++) {
-    const dRow = i * BUFFER_SIDE;
-    for (let j = 0; j < BUFFER_SIDE; j++) {
-      let sum = 0;
-      for (let k = 0; k < BUFFER_SIDE; k++) {
-        sum = Math.fround(sum + Math.fround(d[dRow + k]! * buffer64[k * BUFFER_SIDE + j]!));
+    sums.fill(0);
+    for (let k = 0; k < BUFFER_SIDE; k++) {
+      const weight = d[i * BUFFER_SIDE + k]!;
+      const row = k * BUFFER_SIDE;
+      for (let j = 0; j < BUFFER_SIDE; j++) {
+        sums[j] = Math.fround(sums[j]! + Math.fround(weight * buffer64[row + j]!));
       }
-      t[dRow + j] = sum;
     }
+    t.set(sums, i * BUFFER_SIDE);
   }
+  const dt = DCT_MATRIX_T;
   const c = new Float32Array(DCT_SIDE * DCT_SIDE);
   for (let i = 0; i < DCT_SIDE; i++) {
-    const tRow = i * BUFFER_SIDE;
-    for (let j = 0; j < DCT_SIDE; j++) {
-      const dRow = j * BUFFER_SIDE;
-      let sum = 0;
-      for (let k = 0; k < BUFFER_SIDE; k++) sum = Math.fround(sum + Math.fround(t[tRow + k]! * d[dRow + k]!));
-      c[i * DCT_SIDE + j] = sum;
+    sums.fill(0, 0, DCT_SIDE);
+    for (let k = 0; k < BUFFER_SIDE; k++) {
+      const value = t[i * BUFFER_SIDE + k]!;
+      const row = k * DCT_SIDE;
+      for (let j = 0; j < DCT_SIDE; j++) sums[j] = Math.fround(sums[j]! + Math.fround(value * dt[row + j]!));
     }
+    c.set(sums.subarray(0, DCT_SIDE), i * DCT_SIDE);
   }
   return c;
 }

@@ -7,13 +7,12 @@ export const PRE_RESIZE_SIDE = 512;
 /** Images with a side shorter than this get the all-zero hash and quality 0, as in the reference. */
 export const MIN_SIDE = 5;
 
-// Rec.601 weights rounded to f32, applied to 0–255 code values (SPEC §2.3).
-// Each product f32(weight · sample) depends on one 8-bit sample only, so it is tabulated.
-const weighted = (weight: number): Float32Array =>
-  new Float32Array(256).map((_, sample) => Math.fround(Math.fround(weight) * sample));
-const LUMA_R = weighted(0.299);
-const LUMA_G = weighted(0.587);
-const LUMA_B = weighted(0.114);
+// Rec.601 weights rounded to f32, applied to 0–255 code values (SPEC §2.3). A weight times an
+// 8-bit sample is exact in f64 (24 + 8 bits), so one Math.fround gives the f32 product; that is
+// cheaper than looking the products up in Float32Array tables (no f32 → f64 load conversions).
+const LUMA_R = Math.fround(0.299);
+const LUMA_G = Math.fround(0.587);
+const LUMA_B = Math.fround(0.114);
 
 /** A luma plane in f32, row-major, `width * height` samples. */
 export interface LumaPlane {
@@ -66,25 +65,40 @@ export function toLuma(pixels: ImagePixels, preResize: boolean): LumaPlane {
   const resize = preResize && (width > PRE_RESIZE_SIDE || height > PRE_RESIZE_SIDE);
   const outWidth = resize ? PRE_RESIZE_SIDE : width;
   const outHeight = resize ? PRE_RESIZE_SIDE : height;
+  // A plain Uint8Array view whatever the caller passed (Buffer, Uint8ClampedArray): the loops
+  // below then see one element kind and stay monomorphic.
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const luma = new Float32Array(outWidth * outHeight);
+  if (!resize) {
+    for (let y = 0, out = 0; y < height; y++) {
+      const end = y * stride + width * channels;
+      if (channels === 1) {
+        // Grey bypasses the weights: (0.299g + 0.587g) + 0.114g differs from g in f32 for some g.
+        for (let p = y * stride; p < end; p++) luma[out++] = bytes[p]!;
+      } else {
+        for (let p = y * stride; p < end; p += channels) {
+          const rg = Math.fround(Math.fround(LUMA_R * bytes[p]!) + Math.fround(LUMA_G * bytes[p + 1]!));
+          luma[out++] = rg + Math.fround(LUMA_B * bytes[p + 2]!);
+        }
+      }
+    }
+    return { luma, width, height };
+  }
   const columnOffsets = new Int32Array(outWidth);
   for (let x = 0; x < outWidth; x++) {
     // x·W/512 in f64, floored (SPEC §2.2); exact for these integer sizes.
-    const sourceX = resize ? Math.floor((x * width) / PRE_RESIZE_SIDE) : x;
-    columnOffsets[x] = sourceX * channels;
+    columnOffsets[x] = Math.floor((x * width) / PRE_RESIZE_SIDE) * channels;
   }
-  const luma = new Float32Array(outWidth * outHeight);
   let out = 0;
   for (let y = 0; y < outHeight; y++) {
-    const sourceY = resize ? Math.floor((y * height) / PRE_RESIZE_SIDE) : y;
-    const row = sourceY * stride;
+    const row = Math.floor((y * height) / PRE_RESIZE_SIDE) * stride;
     if (channels === 1) {
-      // Grey bypasses the weights: (0.299g + 0.587g) + 0.114g differs from g in f32 for some g.
-      for (let x = 0; x < outWidth; x++) luma[out++] = data[row + columnOffsets[x]!]!;
+      for (let x = 0; x < outWidth; x++) luma[out++] = bytes[row + columnOffsets[x]!]!;
     } else {
       for (let x = 0; x < outWidth; x++) {
         const p = row + columnOffsets[x]!;
-        const rg = Math.fround(LUMA_R[data[p]!]! + LUMA_G[data[p + 1]!]!);
-        luma[out++] = rg + LUMA_B[data[p + 2]!]!;
+        const rg = Math.fround(Math.fround(LUMA_R * bytes[p]!) + Math.fround(LUMA_G * bytes[p + 1]!));
+        luma[out++] = rg + Math.fround(LUMA_B * bytes[p + 2]!);
       }
     }
   }
