@@ -13,7 +13,7 @@
 (module
   (memory (export "memory") 1)
 
-;; Copies the pixels of a nearest-neighbour resample (the reference's pre-resize, SPEC §2.2)
+  ;; Copies the pixels of a nearest-neighbour resample (the reference's pre-resize, SPEC §2.2)
   ;; into compact rows at dst: `height` rows of `width` pixels, row y taken from src + y·rowBytes
   ;; (the caller copied the sampled source rows there) and pixel x from byte table[x] of its row.
   ;; Colour pixels move as 4-byte words in ascending order: the byte past each pixel is rewritten
@@ -90,7 +90,7 @@
       (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
       (br_if $rows (local.tee $height (i32.sub (local.get $height) (i32.const 1))))))
 
-;; `n` steps of the running sums of 16 adjacent lines (4 vectors, 64 bytes; the sums live in
+  ;; `n` steps of the running sums of 16 adjacent lines (4 vectors, 64 bytes; the sums live in
   ;; registers, loaded from and stored back to `sums`): each step does sum = (sum + *read) − *drop
   ;; and *write = sum / count, then moves the three pointers by their steps and the count by
   ;; `dcount` (before dividing). The phases of the box filter that only add or only subtract point
@@ -255,7 +255,7 @@
         (br_if $quads (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 16))) (local.get $xBytes))))
       (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 4))) (local.get $ncols)))))
 
-;; Box filter along the rows of a `width`-sample plane (row stride wp floats, a multiple of 16;
+  ;; Box filter along the rows of a `width`-sample plane (row stride wp floats, a multiple of 16;
   ;; hp rows, a multiple of 16), in bands of 16 rows: each band is interleaved into t so that its
   ;; rows run side by side as vectors, filtered into o, and written back to out (row stride
   ;; outStride) through the column table (identity, or the sampled columns of the last pass).
@@ -275,7 +275,7 @@
         (i32.const 16) (local.get $table) (local.get $ncols) (local.get $outStride))
       (br_if $bands (i32.lt_u (local.tee $y (i32.add (local.get $y) (i32.const 16))) (local.get $hp)))))
 
-;; The quality gradient sum of the 64×64 buffer at b (SPEC §2.7), exactly as quality() in
+  ;; The quality gradient sum of the 64×64 buffer at b (SPEC §2.7), exactly as quality() in
   ;; pdq-hasher.ts adds it: each adjacent pair gives |trunc(f32(f32(f32(u − v)·100) / 255))|, added
   ;; to an f64 sum in the same order (vertical pairs row by row, then horizontal pairs).
   (func (export "gradient") (param $b i32) (result f64)
