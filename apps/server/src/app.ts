@@ -25,6 +25,12 @@ import { bankRoutes } from './routes/banks.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
+import {
+  SELF_SUBMISSION_SCHEMAS,
+  selfSubmissionOptionsFromEnv,
+  selfSubmissionRoutes,
+  type SelfSubmissionOptions,
+} from './routes/self-submission.routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +64,8 @@ export interface AppDependencies {
   readonly logStream?: { write(line: string): void };
   /** Metrics to record into (default: a new registry). */
   readonly metrics?: ServerMetrics;
+  /** Self-submission and the web app (default: read from the environment, cases kept in memory). */
+  readonly selfSubmission?: SelfSubmissionOptions;
 }
 
 /** Everything the route modules share. */
@@ -126,7 +134,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
   app.decorate('hashlineRoutes', () => registered);
-  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  for (const schema of [...SHARED_SCHEMAS, ...SELF_SUBMISSION_SCHEMAS]) app.addSchema(schema);
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((error, request, reply) => {
@@ -201,6 +209,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         { name: 'match-records', description: 'Stored records of queries that matched.' },
         { name: 'api-keys', description: 'API keys and their scopes (admin).' },
         { name: 'operations', description: 'Health, readiness and metrics.' },
+        {
+          name: 'self-submission',
+          description: 'Public, no key: people submit hashes of their own images, computed on their device.',
+        },
       ],
       components: {
         securitySchemes: {
@@ -257,6 +269,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) => bankRoutes(scope, context));
   await app.register(async (scope) => matchRoutes(scope, context));
   await app.register(async (scope) => mediaRoutes(scope, context));
+  const selfSubmission = deps.selfSubmission ?? selfSubmissionOptionsFromEnv(process.env);
+  await app.register(async (scope) => selfSubmissionRoutes(scope, context, selfSubmission));
   return app;
 }
 

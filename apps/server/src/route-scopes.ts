@@ -28,6 +28,14 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/metrics', access: 'public' },
   { method: 'GET', url: '/openapi.json', access: 'public' },
 
+  // The web app and the self-submission API: for anyone, limited per address, no key.
+  { method: 'GET', url: '/', access: 'public' },
+  { method: 'GET', url: '/self-submission', access: 'public' },
+  { method: 'GET', url: '/v1/public/config', access: 'public' },
+  { method: 'POST', url: '/v1/public/self-submissions', access: 'public' },
+  { method: 'POST', url: '/v1/public/self-submissions/status', access: 'public' },
+  { method: 'POST', url: '/v1/public/self-submissions/withdraw', access: 'public' },
+
   { method: 'GET', url: '/v1/me', access: 'authenticated' },
 
   { method: 'GET', url: '/v1/banks', access: ['banks:read'] },
@@ -57,8 +65,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'DELETE', url: '/v1/api-keys/:id', access: ['admin'] },
 ];
 
-/** Path prefixes served without a key (the interactive API docs and their static assets). */
-export const PUBLIC_PREFIXES: readonly string[] = ['/docs'];
+/** Path prefixes served without a key (the interactive API docs, the web app's static assets). */
+export const PUBLIC_PREFIXES: readonly string[] = ['/docs', '/assets'];
 
 const byRoute = new Map(ROUTE_SCOPES.map((row) => [`${row.method} ${row.url}`, row.access]));
 

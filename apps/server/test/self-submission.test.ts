@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MatchEngine } from '@hashline/domain';
+import { createMemoryStore } from '@hashline/domain/testing';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildApp } from '../src/app.js';
+import {
+  WEB_CSP,
+  scryptPinHasher,
+  type SelfSubmissionOptions,
+} from '../src/routes/self-submission.routes.js';
+import { NO_HASHING, problemBody, randomPdq, testConfig } from './support/test-app.js';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const image = () => ({ pdq: randomPdq(), quality: 92, md5: hex(16), sha256: hex(32) });
+
+function webDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hashline-web-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+  writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
+  return dir;
+}
+
+async function makeApp(extra: Partial<SelfSubmissionOptions> = {}) {
+  const store = createMemoryStore();
+  const engine = new MatchEngine(store);
+  await engine.load();
+  const app = await buildApp({
+    config: testConfig(),
+    store,
+    engine,
+    hashingPool: NO_HASHING,
+    selfSubmission: {
+      webDir: webDir(),
+      helpline: { name: 'Child Focus', phone: '116 000' },
+      police: { name: 'Police', phone: '112' },
+      ...extra,
+    },
+  });
+  await app.ready();
+  return { app, store, engine };
+}
+
+let t: Awaited<ReturnType<typeof makeApp>>;
+beforeAll(async () => {
+  t = await makeApp();
+});
+afterAll(() => t.app.close());
+
+describe('self-submission API', () => {
+  test('submit → status → withdraw; the hashes stop matching at once and the deletions are in the change feed', async () => {
+    const img = image();
+    const submitted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions',
+      payload: { caseType: 'minor', images: [img] },
+    });
+    expect(submitted.statusCode).toBe(201);
+    const receipt = submitted.json<{ caseNumber: string; pin: string }>();
+    expect(receipt.caseNumber).toMatch(/^\d{13}$/);
+    expect(receipt.pin).toMatch(/^\d{8}$/);
+    expect(t.engine.query({ signalType: 'pdq', value: img.pdq }).matches).toHaveLength(1);
+    expect(t.engine.query({ signalType: 'sha256', value: img.sha256 }).matches).toHaveLength(1);
+
+    const status = await t.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions/status',
+      payload: { caseNumber: receipt.caseNumber, pin: receipt.pin },
+    });
+    expect(status.json()).toMatchObject({ status: 'active', caseType: 'minor', imageCount: 1 });
+
+    const seq = await t.store.latestSeq();
+    const withdrawn = await t.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions/withdraw',
+      payload: { caseNumber: receipt.caseNumber, pin: receipt.pin },
+    });
+    expect(withdrawn.json()).toMatchObject({ status: 'withdrawn', removedEntries: 3 });
+    expect(t.engine.query({ signalType: 'pdq', value: img.pdq }).matches).toHaveLength(0);
+    const changes = await t.store.changesSince(seq, 100);
+    expect(changes.filter((c) => c.op === 'entry_delete')).toHaveLength(3);
+  });
+
+  test('a wrong PIN answers 404 like an unknown case', async () => {
+    const receipt = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/public/self-submissions',
+        payload: { caseType: 'adult', images: [image()] },
+      })
+    ).json<{ caseNumber: string; pin: string }>();
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions/status',
+      payload: { caseNumber: receipt.caseNumber, pin: receipt.pin === '12345678' ? '87654321' : '12345678' },
+    });
+    expect(problemBody(wrong).code).toBe('NOT_FOUND');
+  });
+
+  test('refuses unknown keys (a file name), low quality and large bodies', async () => {
+    const withName = await t.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions',
+      payload: { caseType: 'minor', images: [{ ...image(), name: 'me.jpg' }] },
+    });
+    expect(problemBody(withName).code).toBe('VALIDATION_FAILED');
+    const low = await t.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions',
+      payload: { caseType: 'minor', images: [{ ...image(), quality: 20 }] },
+    });
+    expect(low.statusCode).toBe(422);
+    expect(problemBody(low).errors?.[0]?.message).toMatch(/clearer original/);
+    const big = await t.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ caseType: 'minor', images: [image()], pad: 'x'.repeat(20_000) }),
+    });
+    expect(big.statusCode).toBe(413);
+  });
+
+  test('limits requests per address in memory', async () => {
+    const limited = await makeApp({ perIpPerSecond: 0.05 });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await limited.app.inject({
+        method: 'POST',
+        url: '/v1/public/self-submissions/status',
+        payload: { caseNumber: '0000000000000', pin: '12345678' },
+      });
+      codes.push(r.statusCode);
+    }
+    // Bucket of 0.05/s × 40 s = 2 requests.
+    expect(codes).toEqual([404, 404, 429, 429]);
+    await limited.app.close();
+  });
+});
+
+describe('the web app', () => {
+  test('is served at / and /self-submission with the strict CSP, assets too', async () => {
+    for (const url of ['/', '/self-submission', '/assets/app.js']) {
+      const r = await t.app.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(200);
+      expect(r.headers['content-security-policy'], url).toBe(WEB_CSP);
+    }
+    const config = await t.app.inject({ method: 'GET', url: '/v1/public/config' });
+    expect(config.json()).toEqual({
+      helpline: { name: 'Child Focus', phone: '116 000' },
+      police: { name: 'Police', phone: '112' },
+      maxImages: 50,
+    });
+  });
+});
+
+test('scrypt PIN hashes verify the right PIN only and are salted', async () => {
+  const a = await scryptPinHasher.hash('12345678');
+  const b = await scryptPinHasher.hash('12345678');
+  expect(a).not.toBe(b);
+  expect(await scryptPinHasher.verify('12345678', a)).toBe(true);
+  expect(await scryptPinHasher.verify('12345679', a)).toBe(false);
+});
