@@ -15,7 +15,7 @@ export interface ReadProgress {
 export async function* readTextFile(
   path: string,
   progress: ReadProgress = { bytes: 0, lines: 0 },
-  chunkBytes = 1 << 20,
+  chunkBytes = 1 << 18,
 ): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   const stream = createReadStream(path, { highWaterMark: chunkBytes });
