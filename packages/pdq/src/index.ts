@@ -1,6 +1,8 @@
 /**
  * PDQ perceptual hashing, bit-exact with Meta's reference given the same decoded pixels.
- * Pure TypeScript with no Node or DOM dependency: runs in Node, browsers and workers.
+ * TypeScript with no Node or DOM dependency: runs in Node, browsers and workers. The hot loops
+ * also exist as an embedded WebAssembly (SIMD) module, used automatically where the runtime
+ * allows it (see `PdqOptions.engine`); both give identical bits.
  * @packageDocumentation
  */
 export type {
