@@ -60,6 +60,23 @@ describe('POST /v1/match', () => {
     expect(answer.recordId).toBeGreaterThan(0);
   });
 
+  test('rotated and mirrored variants sent with a hash match as one query and name the variant', async () => {
+    const hash = randomPdq();
+    await add('known', [{ signalType: 'pdq', value: hash }]);
+    const response = await match(matcher, [
+      { signalType: 'pdq', value: randomPdq(), variants: [{ name: 'flipy', value: flipBits(hash, 6) }] },
+    ]);
+    expect(response.statusCode).toBe(200);
+    expect(response.json().results[0]).toMatchObject({
+      matched: true,
+      matches: [{ distance: 6, variant: 'flipy' }],
+    });
+    const bad = await match(matcher, [
+      { signalType: 'pdq', value: randomPdq(), variants: [{ name: 'orig', value: hash }] },
+    ]);
+    expect(bad.statusCode).toBe(400);
+  });
+
   test('a batch answers in order; exact hashes match exactly', async () => {
     const pdq = randomPdq();
     await add('known', [

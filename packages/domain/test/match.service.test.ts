@@ -124,3 +124,54 @@ describe('MatchService', () => {
     ).rejects.toMatchObject({ code: 'BANK_NOT_FOUND' });
   });
 });
+
+describe('MatchService variants', () => {
+  test('matches the rotated and mirrored variants a caller sends as one query, naming the variant', async () => {
+    const { banks, matches, store } = await setup();
+    const next = seeded(25);
+    const hash = randomPdq(next);
+    await banks.createBank({ name: 'known', kind: 'known_csam' });
+    await banks.addEntries('known', [{ signalType: 'pdq', value: hash }], 't');
+    const items = matches.parseItems([
+      {
+        signalType: 'pdq',
+        value: randomPdq(next),
+        variants: [
+          { name: 'rot90', value: randomPdq(next) },
+          { name: 'flipy', value: flipBits(hash, 5, next) },
+        ],
+      },
+    ]);
+    const [answer] = await matches.match(full, items, { source: 'hash' });
+    expect(answer).toMatchObject({ matched: true, matches: [{ distance: 5, variant: 'flipy' }] });
+    expect(await store.listMatchRecords({ limit: 10 })).toHaveLength(1);
+  });
+
+  test('refuses variants of exact hashes, unknown or repeated names, and bad hashes', () => {
+    const next = seeded(26);
+    return setup().then(({ matches }) => {
+      const fails = (variants: unknown, signalType = 'pdq', value = randomPdq(next)) => {
+        try {
+          matches.parseItems([{ signalType, value, variants }]);
+          return [];
+        } catch (error) {
+          return (error as { details: { at: string }[] }).details.map((d) => d.at);
+        }
+      };
+      expect(
+        fails([{ name: 'rot90', value: randomPdq(next) }], 'md5', '0123456789abcdef0123456789abcdef'),
+      ).toEqual(['/hashes/0/variants']);
+      expect(fails([{ name: 'orig', value: randomPdq(next) }])).toEqual(['/hashes/0/variants/0/name']);
+      expect(
+        fails([
+          { name: 'rot90', value: randomPdq(next) },
+          { name: 'rot90', value: randomPdq(next) },
+        ]),
+      ).toEqual(['/hashes/0/variants/1/name']);
+      expect(fails([{ name: 'rot90', value: '0'.repeat(64) }])).toEqual(['/hashes/0/variants/0/value']);
+      expect(fails(Array.from({ length: 8 }, () => ({ name: 'rot90', value: randomPdq(next) })))).toEqual([
+        '/hashes/0/variants',
+      ]);
+    });
+  });
+});

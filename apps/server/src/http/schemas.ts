@@ -255,6 +255,21 @@ export const SHARED_SCHEMAS = [
         maxLength: 200,
         description: 'Your own reference, echoed and recorded.',
       },
+      variants: {
+        type: 'array',
+        maxItems: 7,
+        description:
+          'PDQ only: hashes of the rotated and mirrored image (`hashline hash --dihedral`), matched as one query; a hit names the variant.',
+        items: {
+          type: 'object',
+          required: ['name', 'value'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', enum: ['rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm'] },
+            value: hex,
+          },
+        },
+      },
     },
   },
   {

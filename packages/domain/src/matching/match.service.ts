@@ -114,11 +114,13 @@ export class MatchService {
         normalizeSignal(signalType, raw.value, raw.quality as number | null | undefined),
       );
       if (value === undefined) return undefined;
+      const variants = parseVariants(raw.variants, signalType, `${at}/variants`, problems);
       return {
         signalType,
         value,
         quality: (raw.quality as number | undefined) ?? null,
         contentRef: (raw.contentRef as string | undefined) ?? null,
+        ...(variants ? { variants } : {}),
       };
     });
     problems.throwIfAny('Some hashes are invalid; nothing was matched');
@@ -245,4 +247,45 @@ export class MatchService {
     }
     if (deliveries.length > 0) await this.store.enqueueDeliveries(deliveries);
   }
+}
+
+/** Names a caller may give PDQ variants: the seven rotations and mirror images besides `orig`. */
+const VARIANT_NAMES: readonly string[] = ['rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm'];
+
+/**
+ * Parses the optional dihedral variants of a PDQ query (hashes of the rotated and mirrored image,
+ * e.g. from `hashline hash --dihedral`): at most one per name, each validated like the main hash.
+ */
+function parseVariants(
+  input: unknown,
+  signalType: SignalType,
+  at: string,
+  problems: Problems,
+): { name: string; value: string }[] | undefined {
+  if (input === undefined || input === null) return undefined;
+  if (signalType !== 'pdq') {
+    problems.add(at, 'Only PDQ hashes have rotated and mirrored variants.');
+    return undefined;
+  }
+  if (!Array.isArray(input) || input.length > VARIANT_NAMES.length) {
+    problems.add(at, `A list of at most ${VARIANT_NAMES.length} objects { name, value }.`);
+    return undefined;
+  }
+  const seen = new Set<string>();
+  const variants: { name: string; value: string }[] = [];
+  input.forEach((variant, i) => {
+    if (
+      !isRecord(variant) ||
+      typeof variant.name !== 'string' ||
+      !VARIANT_NAMES.includes(variant.name) ||
+      seen.has(variant.name)
+    ) {
+      problems.add(`${at}/${i}/name`, `One of ${VARIANT_NAMES.join(', ')}, each at most once.`);
+      return;
+    }
+    seen.add(variant.name);
+    const value = problems.capture(`${at}/${i}/value`, () => normalizeSignal('pdq', variant.value));
+    if (value !== undefined) variants.push({ name: variant.name, value });
+  });
+  return variants;
 }
