@@ -200,7 +200,7 @@ async function runMatch(
       });
       return;
     }
-    const cost = subject.queries.reduce((sum, q) => sum + matcher.cost(q), 0);
+    const cost = subject.queries.length;
     if (batchCost + cost > matcher.maxBatch) await flush();
     batch.push(subject);
     batchCost += cost;

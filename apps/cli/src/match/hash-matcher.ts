@@ -36,10 +36,8 @@ export interface QueryAnswer {
 /** Matches validated hashes against the banks: locally (the data folder) or through the API. */
 export interface HashMatcher {
   readonly mode: 'local' | 'remote';
-  /** Hash items one call may carry, counting each dihedral variant (see {@link cost}). */
+  /** Queries one call may carry. */
   readonly maxBatch: number;
-  /** Items a query takes in a call. */
-  cost(query: MatchQuery): number;
   /** Answers in the order of `queries`. */
   match(queries: readonly MatchQuery[]): Promise<QueryAnswer[]>;
   close(): Promise<void>;
@@ -76,7 +74,6 @@ function localMatcher(engine: MatchEngine, store: HashlineStore, options: HashMa
   return {
     mode: 'local',
     maxBatch: MAX_MATCH_BATCH,
-    cost: () => 1,
     async match(queries) {
       const answers = await service.match(
         { id: 'cli', verdictOnly: false },
@@ -94,61 +91,22 @@ function localMatcher(engine: MatchEngine, store: HashlineStore, options: HashMa
   };
 }
 
-/**
- * `POST /v1/match` takes plain hashes, so a PDQ query's dihedral variants travel as extra PDQ
- * items; their hits are folded back into the query's answer, labelled with the variant, keeping
- * the closest hit per entry.
- */
+/** Sends the queries to `POST /v1/match`, dihedral variants included (one query each, as locally). */
 function remoteMatcher(client: HashlineClient, options: HashMatcherOptions): HashMatcher {
   return {
     mode: 'remote',
     maxBatch: MAX_MATCH_BATCH,
-    cost: (query) => 1 + (query.variants?.length ?? 0),
     async match(queries) {
-      const items: { signalType: SignalName; value: string; quality?: number }[] = [];
-      const owners: { query: number; variant: string | undefined }[] = [];
-      queries.forEach((query, index) => {
-        items.push({
+      const { results } = await client.post<{ results: MatchAnswer[] }>('/v1/match', {
+        hashes: queries.map((query) => ({
           signalType: query.signalType,
           value: query.value,
           ...(query.quality !== null ? { quality: query.quality } : {}),
-        });
-        owners.push({ query: index, variant: undefined });
-        for (const variant of query.variants ?? []) {
-          items.push({
-            signalType: 'pdq',
-            value: variant.value,
-            ...(query.quality !== null ? { quality: query.quality } : {}),
-          });
-          owners.push({ query: index, variant: variant.name });
-        }
-      });
-      const { results } = await client.post<{ results: MatchAnswer[] }>('/v1/match', {
-        hashes: items,
+          ...(query.variants?.length ? { variants: query.variants } : {}),
+        })),
         ...(options.banks ? { banks: options.banks } : {}),
       });
-      const merged = queries.map(() => ({
-        matched: false,
-        verdictOnly: false,
-        hits: new Map<number, MatchHitView>(),
-      }));
-      results.forEach((answer, i) => {
-        const owner = owners[i]!;
-        const target = merged[owner.query]!;
-        const view = toQueryAnswer(answer);
-        target.matched ||= view.matched;
-        target.verdictOnly ||= view.verdictOnly;
-        for (const hit of view.hits) {
-          const labelled = owner.variant === undefined ? hit : { ...hit, variant: owner.variant };
-          const known = target.hits.get(hit.entryId);
-          if (!known || labelled.distance < known.distance) target.hits.set(hit.entryId, labelled);
-        }
-      });
-      return merged.map((m) => ({
-        matched: m.matched,
-        verdictOnly: m.verdictOnly,
-        hits: [...m.hits.values()],
-      }));
+      return results.map(toQueryAnswer);
     },
     close: async () => undefined,
   };
