@@ -1,0 +1,61 @@
+import { collapseGrey, pdqHash, toHex } from '@hashline/pdq';
+import { md5Hex } from './md5.js';
+
+/** What the page keeps of one picked image: its hashes only (the file stays on the device). */
+export interface ImageHashes {
+  readonly pdq: string;
+  readonly quality: number;
+  readonly md5: string;
+  readonly sha256: string;
+}
+
+/** Why an image could not be hashed (the page shows a friendly message for each). */
+export type HashFailure = 'unreadable' | 'too-small';
+
+/** Thrown by {@link hashImageFile} with a {@link HashFailure} as its message. */
+export class HashImageError extends Error {
+  constructor(readonly reason: HashFailure) {
+    super(reason);
+    this.name = 'HashImageError';
+  }
+}
+
+/**
+ * PDQ, MD5 and SHA-256 of an image file, entirely on this device (a worker or a page). The
+ * decoder is the browser's own (`createImageBitmap`), without EXIF rotation or colour management,
+ * so the pixels are the file's as a server-side decoder sees them.
+ */
+export async function hashImageFile(file: Blob): Promise<ImageHashes> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const [sha256, md5] = await Promise.all([sha256Hex(bytes), Promise.resolve(md5Hex(bytes))]);
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file, {
+      imageOrientation: 'none',
+      colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none',
+    });
+  } catch {
+    throw new HashImageError('unreadable');
+  }
+  const { width, height } = bitmap;
+  if (width < 5 || height < 5) {
+    bitmap.close();
+    throw new HashImageError('too-small');
+  }
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  if (!context) throw new HashImageError('unreadable');
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const pixels = context.getImageData(0, 0, width, height);
+  const { hash, quality } = pdqHash(collapseGrey({ data: pixels.data, width, height, channels: 4 }));
+  return { pdq: toHex(hash), quality, md5, sha256 };
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  let hex = '';
+  for (const b of digest) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
