@@ -19,7 +19,7 @@ export const DCT_MATRIX: Float32Array = (() => {
 })();
 
 /** Dᵀ (64×16), so that the second product also reads its matrix row by row. */
-const DCT_MATRIX_T: Float32Array = (() => {
+export const DCT_MATRIX_T: Float32Array = (() => {
   const transposed = new Float32Array(BUFFER_SIDE * DCT_SIDE);
   for (let j = 0; j < DCT_SIDE; j++) {
     for (let k = 0; k < BUFFER_SIDE; k++) transposed[k * DCT_SIDE + j] = DCT_MATRIX[j * BUFFER_SIDE + k]!;

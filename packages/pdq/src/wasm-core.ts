@@ -1,4 +1,4 @@
-import { BUFFER_SIDE, DCT_MATRIX, DCT_SIDE } from './dct.js';
+import { BUFFER_SIDE, DCT_MATRIX, DCT_MATRIX_T, DCT_SIDE } from './dct.js';
 import { MIN_SIDE, PRE_RESIZE_SIDE } from './luma.js';
 import type { ImagePixels } from './types.js';
 import { WASM_CORE_BASE64 } from './wasm-core-bytes.js';
@@ -99,8 +99,8 @@ const roundUp16 = (n: number): number => (n + 15) & ~15;
 
 /**
  * The WebAssembly core: the same stages as the JS core (luma, Jarosz blur, decimation, DCT) on
- * f32 in linear memory, with the box filters running 4 lines per SIMD vector. Bit-exact with the
- * JS core, which stays the fallback and the oracle (test/wasm-core.test.ts).
+ * f32 in linear memory, the box filters running 16 lines at a time (4 SIMD vectors of 4).
+ * Bit-exact with the JS core, which stays the fallback and the oracle (test/wasm-core.test.ts).
  */
 export class WasmCore {
   private exports: CoreExports;
@@ -112,17 +112,13 @@ export class WasmCore {
     this.exports = instantiate();
     this.refreshViews();
     this.floats.set(DCT_MATRIX, D_AT >> 2);
-    for (let j = 0; j < DCT_SIDE; j++) {
-      for (let k = 0; k < BUFFER_SIDE; k++) {
-        this.floats[(DT_AT >> 2) + k * DCT_SIDE + j] = DCT_MATRIX[j * BUFFER_SIDE + k]!;
-      }
-    }
+    this.floats.set(DCT_MATRIX_T, DT_AT >> 2);
   }
 
   /**
    * Luma (with the reference's 512 pre-resize when asked), blur, decimation and DCT of validated
-   * pixels (`stride` from validatePixels). Null when the image is under the minimum size, or when
-   * it is too large for this core (the caller then uses the JS core).
+   * pixels (`stride` from validatePixels). Null when the image is under the minimum size;
+   * `'too-large'` when its planes do not fit this core's memory (the caller then uses the JS core).
    */
   fromPixels(
     pixels: ImagePixels,
@@ -177,7 +173,7 @@ export class WasmCore {
     return this.finish(layout, outWidth, outHeight, alwaysBlur);
   }
 
-  /** Blur, decimation and DCT of an f32 luma plane (no pre-resize). */
+  /** Blur, decimation and DCT of an f32 luma plane (no pre-resize); results as {@link fromPixels}. */
   fromLuma(
     luma: Float32Array,
     width: number,
@@ -241,13 +237,41 @@ export class WasmCore {
       ints[(samples >> 2) + j] = Math.floor(((j + 0.5) * width) / BUFFER_SIDE);
     }
     const lineBytes = paddedWidth * 4;
-    wasm.rows(plane, scratch, width, paddedHeight, paddedWidth, windowAlongRows, columns, paddedWidth,
-      paddedWidth, t, o, sums, zero, junk); // prettier-ignore
+    wasm.rows(
+      plane,
+      scratch,
+      width,
+      paddedHeight,
+      paddedWidth,
+      windowAlongRows,
+      columns,
+      paddedWidth,
+      paddedWidth,
+      t,
+      o,
+      sums,
+      zero,
+      junk,
+    );
     wasm.columns(scratch, plane, lineBytes, height, windowAlongColumns, sums, zero, junk);
     // The second row pass keeps only the 64 sampled columns, and the last vertical pass filters
     // only those (the other columns are never read).
-    wasm.rows(plane, sampled, width, paddedHeight, paddedWidth, windowAlongRows, samples, BUFFER_SIDE,
-      BUFFER_SIDE, t, o, sums, zero, junk); // prettier-ignore
+    wasm.rows(
+      plane,
+      sampled,
+      width,
+      paddedHeight,
+      paddedWidth,
+      windowAlongRows,
+      samples,
+      BUFFER_SIDE,
+      BUFFER_SIDE,
+      t,
+      o,
+      sums,
+      zero,
+      junk,
+    );
     wasm.columns(sampled, filtered, BUFFER_SIDE * 4, height, windowAlongColumns, sums, zero, junk);
     const f = this.floats;
     for (let i = 0; i < BUFFER_SIDE; i++) {
@@ -289,7 +313,11 @@ export class WasmCore {
     if (at > MAX_MEMORY_BYTES) return null;
     const memory = this.exports.memory;
     if (at > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((at - memory.buffer.byteLength) / PAGE));
+      try {
+        memory.grow(Math.ceil((at - memory.buffer.byteLength) / PAGE));
+      } catch {
+        return null; // the engine refused the memory (RangeError): leave this image to the JS core
+      }
       this.refreshViews();
     }
     // The zero line must hold zeros (the box filter's add-only and subtract-only phases read it).
