@@ -78,6 +78,12 @@ export function pdqHashFromLuma(
 /** The WebAssembly core for `engine`, or null for the JS core. */
 function selectCore(engine: PdqEngine = 'auto'): WasmCore | null {
   if (engine === 'js') return null;
+  if (engine !== 'auto' && engine !== 'wasm') {
+    throw new PdqError(
+      'PDQ_ENGINE_UNAVAILABLE',
+      `Unknown engine ${JSON.stringify(engine)}: use 'auto', 'wasm' or 'js'.`,
+    );
+  }
   const core = wasmCore();
   if (!core && engine === 'wasm') {
     throw new PdqError(

@@ -190,6 +190,13 @@ describe('WebAssembly core', () => {
   });
 });
 
+test('an unknown engine name is rejected', () => {
+  const pixels = image(20, 20, 1, 0, 'flat', 1);
+  expect(() => pdqHash(pixels, { engine: 'gpu' as 'js' })).toThrow(
+    expect.objectContaining({ code: 'PDQ_ENGINE_UNAVAILABLE' }),
+  );
+});
+
 describe('without WebAssembly', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
