@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MatchEngine } from '@hashline/domain';
+import { openSqliteStore } from '@hashline/storage';
 import { createMemoryStore } from '@hashline/domain/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -162,4 +163,44 @@ test('scrypt PIN hashes verify the right PIN only and are salted', async () => {
   expect(a).not.toBe(b);
   expect(await scryptPinHasher.verify('12345678', a)).toBe(true);
   expect(await scryptPinHasher.verify('12345679', a)).toBe(false);
+});
+
+test('on a SQL store, cases survive a restart (the store keeps them: migration 0002)', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'hashline-cases-')), 'store.db');
+  const start = async () => {
+    const store = await openSqliteStore({ file });
+    const engine = new MatchEngine(store);
+    await engine.load();
+    const app = await buildApp({
+      config: testConfig(),
+      store,
+      engine,
+      hashingPool: NO_HASHING,
+      selfSubmission: {
+        webDir: webDir(),
+        helpline: { name: 'Child Focus', phone: '116 000' },
+        police: { name: 'Police', phone: '112' },
+      },
+    });
+    return { app, store };
+  };
+  const first = await start();
+  const receipt = (
+    await first.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions',
+      payload: { caseType: 'minor', images: [image()] },
+    })
+  ).json<{ caseNumber: string; pin: string }>();
+  await first.app.close();
+  await first.store.close();
+  const second = await start();
+  const withdrawn = await second.app.inject({
+    method: 'POST',
+    url: '/v1/public/self-submissions/withdraw',
+    payload: { caseNumber: receipt.caseNumber, pin: receipt.pin },
+  });
+  expect(withdrawn.json()).toMatchObject({ status: 'withdrawn', removedEntries: 3 });
+  await second.app.close();
+  await second.store.close();
 });

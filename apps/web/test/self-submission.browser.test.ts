@@ -16,7 +16,11 @@ import { PDQ_FIXTURES, REPO_ROOT } from '../../../tools/test-fixtures.js';
 import { canaryJpeg, canaryPng, findCanary, type Canary } from './support/canary-images.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/index.html', import.meta.url));
-const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+// Committed screenshots are refreshed on request only (they change on every run: random images).
+const SCREENSHOTS =
+  process.env.HASHLINE_UPDATE_SCREENSHOTS === '1'
+    ? join(REPO_ROOT, 'docs', 'screenshots')
+    : mkdtempSync(join(tmpdir(), 'hashline-screenshots-'));
 const CSP =
   "default-src 'self'; connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; " +
   "worker-src 'self' blob:; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +

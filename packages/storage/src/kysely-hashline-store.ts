@@ -21,6 +21,8 @@ import {
   type NewMatchRecord,
   type NewWebhookDelivery,
   type Provenance,
+  type SelfSubmissionCase,
+  type SelfSubmissionStore,
   type WebhookDelivery,
 } from '@hashline/domain';
 import {
@@ -36,12 +38,19 @@ import {
   readId,
   toApiKey,
   toBank,
+  toCase,
   toChange,
   toDelivery,
   toEntry,
   toMatchRecord,
 } from './row-mapping.js';
-import type { BankChangesTable, BankEntriesTable, BanksTable, Database } from './schema.js';
+import type {
+  BankChangesTable,
+  BankEntriesTable,
+  BanksTable,
+  Database,
+  SelfSubmissionCasesTable,
+} from './schema.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
@@ -69,7 +78,7 @@ type ChangeRow = Insertable<BankChangesTable>;
  * - Timestamps come from the injected clock, never from the database, so every engine (and the
  *   in-memory store) stores the same instants.
  */
-export class KyselyHashlineStore implements HashlineStore {
+export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly engine: StoreDialect['engine'];
   readonly #db: Db;
   readonly #dialect: StoreDialect;
@@ -519,6 +528,62 @@ export class KyselyHashlineStore implements HashlineStore {
     const key = await this.getApiKey(id);
     if (!key) throw new DomainError('API_KEY_NOT_FOUND', `No API key has id ${id}.`);
     return key;
+  }
+
+  // ---- self-submission cases ----
+
+  async createCase(newCase: SelfSubmissionCase): Promise<SelfSubmissionCase> {
+    try {
+      await this.#db
+        .insertInto('self_submission_cases')
+        .values({
+          case_number: newCase.caseNumber,
+          pin_hash: newCase.pinHash,
+          case_type: newCase.caseType,
+          status: newCase.status,
+          image_count: newCase.imageCount,
+          created_day: newCase.createdDay,
+          failed_pin_attempts: newCase.failedPinAttempts,
+          locked_until: newCase.lockedUntil && this.#dialect.date(newCase.lockedUntil),
+        })
+        .execute();
+    } catch (error) {
+      if (this.#dialect.isUniqueViolation(error)) {
+        throw new DomainError('CONFLICT', 'A case with this number exists already.');
+      }
+      throw error;
+    }
+    return (await this.getCase(newCase.caseNumber))!;
+  }
+
+  async getCase(caseNumber: string): Promise<SelfSubmissionCase | undefined> {
+    const row = await this.#db
+      .selectFrom('self_submission_cases')
+      .selectAll()
+      .where('case_number', '=', caseNumber)
+      .executeTakeFirst();
+    return row && toCase(row);
+  }
+
+  async updateCase(
+    caseNumber: string,
+    patch: Partial<Pick<SelfSubmissionCase, 'status' | 'failedPinAttempts' | 'lockedUntil'>>,
+  ): Promise<SelfSubmissionCase> {
+    const set: Updateable<SelfSubmissionCasesTable> = {};
+    if (patch.status !== undefined) set.status = patch.status;
+    if (patch.failedPinAttempts !== undefined) set.failed_pin_attempts = patch.failedPinAttempts;
+    if (patch.lockedUntil !== undefined)
+      set.locked_until = patch.lockedUntil && this.#dialect.date(patch.lockedUntil);
+    if (Object.keys(set).length > 0) {
+      await this.#db
+        .updateTable('self_submission_cases')
+        .set(set)
+        .where('case_number', '=', caseNumber)
+        .execute();
+    }
+    const updated = await this.getCase(caseNumber);
+    if (!updated) throw new DomainError('NOT_FOUND', 'No such case.');
+    return updated;
   }
 
   // ---- webhook outbox ----

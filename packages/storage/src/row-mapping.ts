@@ -11,6 +11,7 @@ import type {
   MatchedEntry,
   MatchRecord,
   Provenance,
+  SelfSubmissionCase,
   SignalType,
   WebhookDelivery,
 } from '@hashline/domain';
@@ -23,6 +24,7 @@ import type {
   DbBool,
   DbDate,
   MatchRecordsTable,
+  SelfSubmissionCasesTable,
   WebhookDeliveriesTable,
 } from './schema.js';
 
@@ -160,5 +162,19 @@ export function toDelivery(row: Selectable<WebhookDeliveriesTable>): WebhookDeli
     status: row.status as WebhookDelivery['status'],
     lastError: row.last_error,
     createdAt: readDate(row.created_at),
+  };
+}
+
+/** A self-submission case. */
+export function toCase(row: Selectable<SelfSubmissionCasesTable>): SelfSubmissionCase {
+  return {
+    caseNumber: row.case_number,
+    pinHash: row.pin_hash,
+    caseType: row.case_type as SelfSubmissionCase['caseType'],
+    status: row.status as SelfSubmissionCase['status'],
+    imageCount: row.image_count,
+    createdDay: row.created_day,
+    failedPinAttempts: row.failed_pin_attempts,
+    lockedUntil: row.locked_until === null ? null : readDate(row.locked_until),
   };
 }

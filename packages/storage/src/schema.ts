@@ -108,8 +108,21 @@ export interface WebhookDeliveriesTable {
   delivered_at: DbDate | null;
 }
 
+/** Self-submission cases (see migration 0002): no file metadata, day granularity. */
+export interface SelfSubmissionCasesTable {
+  case_number: string;
+  pin_hash: string;
+  case_type: string;
+  status: string;
+  image_count: number;
+  created_day: string;
+  failed_pin_attempts: number;
+  locked_until: DbDate | null;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
+  self_submission_cases: SelfSubmissionCasesTable;
   banks: BanksTable;
   bank_entries: BankEntriesTable;
   bank_changes: BankChangesTable;

@@ -46,7 +46,10 @@ export interface SelfSubmissionOptions {
   readonly helpline: HelpContact;
   /** The police (`HASHLINE_POLICE_PHONE`, default 112 in an emergency). */
   readonly police: HelpContact;
-  /** Where cases live (default: in memory, lost at restart; the bank entries themselves persist). */
+  /**
+   * Where cases live (default: the app's store when it keeps cases, as the SQL stores do;
+   * otherwise in memory, lost at restart).
+   */
   readonly store?: SelfSubmissionStore;
   /** Slow PIN hashing (default scrypt). */
   readonly pins?: PinHasher;
@@ -138,7 +141,7 @@ export async function selfSubmissionRoutes(
   options: SelfSubmissionOptions,
 ): Promise<void> {
   const service = new SelfSubmissionService({
-    store: options.store ?? createMemorySelfSubmissionStore(),
+    store: options.store ?? (keepsCases(ctx.store) ? ctx.store : createMemorySelfSubmissionStore()),
     banks: ctx.banks,
     pins: options.pins ?? scryptPinHasher,
     random: (n) => new Uint8Array(randomBytes(n)),
@@ -319,6 +322,16 @@ export async function selfSubmissionRoutes(
       throw new DomainError('NOT_FOUND', 'The web app is not built.');
     });
   }
+}
+
+/** Whether a store also implements the self-submission port (the SQL stores do, since migration 0002). */
+function keepsCases<T extends object>(store: T): store is T & SelfSubmissionStore {
+  const s = store as Partial<SelfSubmissionStore>;
+  return (
+    typeof s.createCase === 'function' &&
+    typeof s.getCase === 'function' &&
+    typeof s.updateCase === 'function'
+  );
 }
 
 /** Schemas the self-submission routes reference. */

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Engine } from '../store-dialect.js';
 import { initialSchema } from './0001-initial.js';
+import { selfSubmissionSchema } from './0002-self-submission.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -10,6 +11,7 @@ import { initialSchema } from './0001-initial.js';
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     '0001_initial': initialSchema(engine),
+    '0002_self_submission': selfSubmissionSchema(engine),
   };
 }
 

@@ -50,6 +50,7 @@ export const STORE_TABLES = [
   'match_record_banks',
   'api_keys',
   'webhook_deliveries',
+  'self_submission_cases',
 ] as const;
 
 /** Runs SQL on its own connection with `schema` first on the search_path. */
