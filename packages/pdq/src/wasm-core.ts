@@ -87,8 +87,10 @@ const T_AT = B64_AT + BUFFER_SIDE * BUFFER_SIDE * 4;
 const C_AT = T_AT + DCT_SIDE * BUFFER_SIDE * 4;
 const DYNAMIC_AT = C_AT + DCT_SIDE * DCT_SIDE * 4;
 /**
- * A memory grown past this for a very large image (e.g. `preResize: false` on a photo) is let go
- * after the call rather than kept for the life of the process; the next call instantiates anew.
+ * A memory grown past this for very large images (`preResize: false` on photos, 4K video frames)
+ * is kept while images of that size keep coming, and let go (a new instance, a new small memory)
+ * at the first call that needs less than a quarter of it: a one-off huge image does not pin its
+ * memory for the life of the process, and a run of them does not pay for growing it every time.
  */
 const KEEP_MEMORY_BYTES = 64 * 1024 * 1024;
 /** Planes beyond this fall back to the JS core (wasm32 addresses, and no giant allocations). */
@@ -206,19 +208,11 @@ export class WasmCore {
       this.blurAndDecimate(layout, width, height);
     }
     this.exports.dct(B64_AT, T_AT, C_AT);
-    const stages = {
+    return {
       dct: f.slice(C_AT >> 2, (C_AT >> 2) + DCT_SIDE * DCT_SIDE),
       buffer64: f.subarray(B64_AT >> 2, (B64_AT >> 2) + BUFFER_SIDE * BUFFER_SIDE),
       gradientSum: this.exports.gradient(B64_AT),
     };
-    if (this.exports.memory.buffer.byteLength > KEEP_MEMORY_BYTES) {
-      // Start over with a small memory; the result keeps a copy of the old one's buffer64.
-      this.exports = this.instantiate();
-      this.refreshViews();
-      this.floats.set(f.subarray(D_AT >> 2, B64_AT >> 2), D_AT >> 2);
-      return { ...stages, buffer64: stages.buffer64.slice() };
-    }
-    return stages;
   }
 
   /** The Jarosz blur and 64×64 decimation of jarosz-filter.ts, with the same f32 running sums. */
@@ -311,6 +305,14 @@ export class WasmCore {
       extra: take(extraBytes),
     };
     if (at > MAX_MEMORY_BYTES) return null;
+    const size = this.exports.memory.buffer.byteLength;
+    if (size > KEEP_MEMORY_BYTES && at * 4 < size) {
+      // Let the big memory go: a new instance starts with one page (the DCT matrices copied over).
+      const matrices = this.floats.slice(D_AT >> 2, B64_AT >> 2);
+      this.exports = this.instantiate();
+      this.refreshViews();
+      this.floats.set(matrices, D_AT >> 2);
+    }
     const memory = this.exports.memory;
     if (at > memory.buffer.byteLength) {
       try {
@@ -323,6 +325,11 @@ export class WasmCore {
     // The zero line must hold zeros (the box filter's add-only and subtract-only phases read it).
     this.bytes.fill(0, layout.zero, layout.zero + lineBytes);
     return layout;
+  }
+
+  /** Current size of the module's memory in bytes (for tests and diagnostics). */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
   }
 
   private refreshViews(): void {

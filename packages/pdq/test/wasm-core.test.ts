@@ -180,13 +180,22 @@ describe('WebAssembly core', () => {
     );
   });
 
-  test('a very large image (memory let go afterwards) and then a small one still match the JS core', () => {
-    const big = image(4300, 4000, 1, 0, 'smooth', 7); // 17 MP grey: a 69 MB f32 plane without pre-resize
+  test('very large images: memory kept while they come, let go at the next small one, results exact', () => {
+    const core = wasmCore()!;
+    const big = image(4300, 4000, 1, 0, 'smooth', 7); // 17 MP grey: 69 MB f32 planes without pre-resize
+    const bigger = image(4400, 4000, 1, 0, 'blocks', 9);
     expect(pdqHash(big, { preResize: false, engine: 'wasm' })).toEqual(
       pdqHash(big, { preResize: false, engine: 'js' }),
     );
+    const grown = core.memoryBytes;
+    expect(grown).toBeGreaterThan(128 * 1024 * 1024);
+    expect(pdqHash(bigger, { preResize: false, engine: 'wasm' })).toEqual(
+      pdqHash(bigger, { preResize: false, engine: 'js' }),
+    );
+    expect(core.memoryBytes).toBeGreaterThanOrEqual(grown); // the same memory, grown a little
     const small = image(300, 200, 3, 0, 'noise', 8);
     expect(pdqHash(small, { engine: 'wasm' })).toEqual(pdqHash(small, { engine: 'js' }));
+    expect(core.memoryBytes).toBeLessThan(8 * 1024 * 1024);
   });
 });
 
