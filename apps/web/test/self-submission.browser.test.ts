@@ -10,7 +10,7 @@ import { hammingDistance, fromHex } from '@hashline/pdq';
 import { loadConfig, startServer, type RunningServer } from '@hashline/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../../../tools/browser/index.js';
 import { PDQ_FIXTURES, REPO_ROOT } from '../../../tools/test-fixtures.js';
 import { canaryJpeg, canaryPng, findCanary, type Canary } from './support/canary-images.js';
@@ -25,6 +25,9 @@ const CSP =
   "default-src 'self'; connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; " +
   "worker-src 'self' blob:; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+// Chromium shares two cores with the rest of the suite in CI: generous limits, no timed asserts.
+vi.setConfig({ testTimeout: 90_000 });
 
 async function serve(leaky = false): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hashline-web-test-'));

@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import {
   DomainError,
   MAX_IMAGES_PER_CASE,
+  MAX_VIDEO_FRAMES_PER_CASE,
   SelfSubmissionService,
   type PinHasher,
   type SelfSubmissionStore,
@@ -26,8 +27,11 @@ export const WEB_CSP =
   "worker-src 'self' blob:; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** Largest submission body: 50 images of PDQ + quality + MD5 + SHA-256 fit in about 12 KB. */
-export const SUBMISSION_BODY_LIMIT = 16 * 1024;
+/**
+ * Largest submission body: 50 images (PDQ + quality + MD5 + SHA-256, about 12 KB) and at most 300
+ * video frames (PDQ + quality, about 29 KB) fit.
+ */
+export const SUBMISSION_BODY_LIMIT = 48 * 1024;
 /** Largest status or withdrawal body (case number and PIN). */
 export const CREDENTIALS_BODY_LIMIT = 1024;
 
@@ -201,18 +205,45 @@ export async function selfSubmissionRoutes(
         tags,
         summary: 'Submit the hashes of your own images (computed on your device)',
         description:
-          'Only hashes and the case type: `{ caseType: "minor" | "adult", images: [{ pdq, quality, md5, sha256 }] }`, ' +
-          `no other keys, at most ${MAX_IMAGES_PER_CASE} images, PDQ quality ≥ 50. Answers the case number and ` +
-          'PIN once; they cannot be recovered.',
+          'Only hashes and the case type: `{ caseType: "minor" | "adult", images: [{ pdq, quality, md5, sha256 }], ' +
+          'videos: [{ md5, sha256, frames: [{ pdq, quality }] }] }` (video frames: one per second), no other keys, ' +
+          `at most ${MAX_IMAGES_PER_CASE} images and videos and ${MAX_VIDEO_FRAMES_PER_CASE} frames, PDQ quality ≥ 50. ` +
+          'Answers the case number and PIN once; they cannot be recovered.',
         documentedBody: {
           type: 'object',
-          required: ['caseType', 'images'],
+          required: ['caseType'],
           additionalProperties: false,
           properties: {
             caseType: { type: 'string', enum: ['minor', 'adult'] },
+            videos: {
+              type: 'array',
+              maxItems: MAX_IMAGES_PER_CASE,
+              items: {
+                type: 'object',
+                required: ['md5', 'sha256', 'frames'],
+                additionalProperties: false,
+                properties: {
+                  md5: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+                  sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+                  frames: {
+                    type: 'array',
+                    minItems: 1,
+                    maxItems: MAX_VIDEO_FRAMES_PER_CASE,
+                    items: {
+                      type: 'object',
+                      required: ['pdq', 'quality'],
+                      additionalProperties: false,
+                      properties: {
+                        pdq: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+                        quality: { type: 'integer', minimum: 50, maximum: 100 },
+                      },
+                    },
+                  },
+                },
+              },
+            },
             images: {
               type: 'array',
-              minItems: 1,
               maxItems: MAX_IMAGES_PER_CASE,
               items: {
                 type: 'object',

@@ -16,8 +16,10 @@ import {
   type SelfSubmissionStore,
 } from './self-submission-case.js';
 
-/** Most images one case may hold. */
+/** Most images and videos one case may hold. */
 export const MAX_IMAGES_PER_CASE = 50;
+/** Most frame hashes (one per second, identical ones removed) one case may hold across its videos. */
+export const MAX_VIDEO_FRAMES_PER_CASE = 300;
 /** Wrong PINs in a row before a case locks for {@link PIN_LOCK_MS}. */
 export const MAX_PIN_ATTEMPTS = 5;
 /** How long a case stays locked after too many wrong PINs. */
@@ -31,10 +33,22 @@ export interface SelfSubmittedImage {
   readonly sha256: string;
 }
 
-/** A validated submission: the case type and the images' hashes, nothing else. */
+/**
+ * The hashes of one video, computed on the person's device: MD5 and SHA-256 of the file and the
+ * PDQ of one frame per second (vPDQ frames, SPEC §8, without frame numbers or times: matching
+ * treats a video as a bag of frames).
+ */
+export interface SelfSubmittedVideo {
+  readonly md5: string;
+  readonly sha256: string;
+  readonly frames: readonly { readonly pdq: string; readonly quality: number }[];
+}
+
+/** A validated submission: the case type and the hashes, nothing else. */
 export interface SelfSubmission {
   readonly caseType: SelfSubmissionCaseType;
   readonly images: readonly SelfSubmittedImage[];
+  readonly videos: readonly SelfSubmittedVideo[];
 }
 
 /** What the person gets back once: the case number and PIN (never recoverable). */
@@ -96,7 +110,7 @@ export class SelfSubmissionService {
           pinHash,
           caseType: submission.caseType,
           status: 'active',
-          imageCount: submission.images.length,
+          imageCount: submission.images.length + submission.videos.length,
           createdDay: clock.now().toISOString().slice(0, 10),
           failedPinAttempts: 0,
           lockedUntil: null,
@@ -108,12 +122,24 @@ export class SelfSubmissionService {
     }
     const bank = await this.bankFor(submission.caseType);
     const provenance = { source: SELF_SUBMISSION_SOURCE, externalId: created.caseNumber };
-    const entries = submission.images.flatMap((image) => [
-      { signalType: 'pdq', value: image.pdq, quality: image.quality, provenance },
-      { signalType: 'md5', value: image.md5, provenance },
-      { signalType: 'sha256', value: image.sha256, provenance },
-    ]);
-    await banks.addEntries(bank, entries, SELF_SUBMISSION_SOURCE);
+    const entries = [
+      ...submission.images.flatMap((image) => [
+        { signalType: 'pdq', value: image.pdq, quality: image.quality, provenance },
+        { signalType: 'md5', value: image.md5, provenance },
+        { signalType: 'sha256', value: image.sha256, provenance },
+      ]),
+      ...submission.videos.flatMap((video) => [
+        { signalType: 'md5', value: video.md5, provenance },
+        { signalType: 'sha256', value: video.sha256, provenance },
+        ...video.frames.map((f) => ({ signalType: 'pdq', value: f.pdq, quality: f.quality, provenance })),
+      ]),
+    ];
+    // A frame may repeat across videos (or equal an image): one entry per distinct hash.
+    const seen = new Set<string>();
+    const distinct = entries.filter(
+      (e) => !seen.has(`${e.signalType}:${e.value}`) && seen.add(`${e.signalType}:${e.value}`),
+    );
+    await banks.addEntries(bank, distinct, SELF_SUBMISSION_SOURCE);
     return {
       caseNumber: created.caseNumber,
       pin,
@@ -231,35 +257,77 @@ export function parseSelfSubmission(body: unknown): SelfSubmission {
   if (!isRecord(body)) throw new DomainError('VALIDATION_FAILED', 'The submission must be a JSON object.');
   const problems = new Problems();
   for (const key of Object.keys(body))
-    if (key !== 'caseType' && key !== 'images') problems.add(key, 'Unknown field.');
+    if (key !== 'caseType' && key !== 'images' && key !== 'videos') problems.add(key, 'Unknown field.');
   if (!SELF_SUBMISSION_CASE_TYPES.includes(body.caseType as never)) {
     problems.add('caseType', 'Use minor or adult.');
   }
-  const images = body.images;
-  if (!Array.isArray(images) || images.length === 0) {
-    problems.add('images', 'A non-empty list of image hashes.');
-    problems.throwIfAny('The submission is invalid');
-    return undefined as never;
+  const images = body.images ?? [];
+  const videos = body.videos ?? [];
+  if (!Array.isArray(images)) problems.add('images', 'A list of image hashes.');
+  if (!Array.isArray(videos)) problems.add('videos', 'A list of video hashes.');
+  problems.throwIfAny('The submission is invalid');
+  const imageList = images as unknown[];
+  const videoList = videos as unknown[];
+  if (imageList.length + videoList.length === 0) {
+    throw new DomainError('VALIDATION_FAILED', 'images: at least one image or video.', [
+      { at: 'images', code: 'VALIDATION_FAILED', message: 'At least one image or video.' },
+    ]);
   }
-  if (images.length > MAX_IMAGES_PER_CASE) {
+  if (imageList.length + videoList.length > MAX_IMAGES_PER_CASE) {
     throw new DomainError(
       'BATCH_TOO_LARGE',
-      `At most ${MAX_IMAGES_PER_CASE} images per case; got ${images.length}. Start a second case for the rest.`,
+      `At most ${MAX_IMAGES_PER_CASE} images and videos per case; got ${imageList.length + videoList.length}. Start a second case for the rest.`,
     );
   }
-  const parsed = images.map((item, i) => parseImage(item, `/images/${i}`, problems));
+  const parsedImages = imageList.map((item, i) => parseImage(item, `/images/${i}`, problems));
+  const parsedVideos = videoList.map((item, i) => parseVideo(item, `/videos/${i}`, problems));
+  const frames = parsedVideos.reduce((n, v) => n + (v?.frames.length ?? 0), 0);
+  if (frames > MAX_VIDEO_FRAMES_PER_CASE) {
+    throw new DomainError(
+      'BATCH_TOO_LARGE',
+      `At most ${MAX_VIDEO_FRAMES_PER_CASE} video frames per case; got ${frames}. Start a second case for the rest.`,
+    );
+  }
   problems.throwIfAny('The submission is invalid');
-  return { caseType: body.caseType as SelfSubmissionCaseType, images: parsed as SelfSubmittedImage[] };
+  return {
+    caseType: body.caseType as SelfSubmissionCaseType,
+    images: parsedImages as SelfSubmittedImage[],
+    videos: parsedVideos as SelfSubmittedVideo[],
+  };
 }
 
-function parseImage(item: unknown, at: string, problems: Problems): SelfSubmittedImage | undefined {
+function parseVideo(item: unknown, at: string, problems: Problems): SelfSubmittedVideo | undefined {
   if (!isRecord(item)) {
-    problems.add(at, 'An object with pdq, quality, md5 and sha256.');
+    problems.add(at, 'An object with md5, sha256 and frames.');
     return undefined;
   }
   for (const key of Object.keys(item))
-    if (!['pdq', 'quality', 'md5', 'sha256'].includes(key)) problems.add(`${at}/${key}`, 'Unknown field.');
-  const { pdq, quality, md5, sha256 } = item;
+    if (!['md5', 'sha256', 'frames'].includes(key)) problems.add(`${at}/${key}`, 'Unknown field.');
+  const { md5, sha256, frames } = item;
+  if (typeof md5 !== 'string' || !MD5_HEX.test(md5))
+    problems.add(`${at}/md5`, '32 lower-case hex digits.', 'INVALID_HASH');
+  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256))
+    problems.add(`${at}/sha256`, '64 lower-case hex digits.', 'INVALID_HASH');
+  if (!Array.isArray(frames) || frames.length === 0) {
+    problems.add(`${at}/frames`, 'A non-empty list of { pdq, quality } (one frame per second).');
+    return undefined;
+  }
+  const parsed = frames.map((frame, i) => {
+    const f = `${at}/frames/${i}`;
+    if (!isRecord(frame)) {
+      problems.add(f, 'An object with pdq and quality.');
+      return undefined;
+    }
+    for (const key of Object.keys(frame))
+      if (key !== 'pdq' && key !== 'quality') problems.add(`${f}/${key}`, 'Unknown field.');
+    checkPdq(frame.pdq, frame.quality, f, problems);
+    return { pdq: frame.pdq as string, quality: frame.quality as number };
+  });
+  return { md5: md5 as string, sha256: sha256 as string, frames: parsed as SelfSubmittedVideo['frames'] };
+}
+
+/** Checks a PDQ hash and its quality (the quality gate: ≥ 50). */
+function checkPdq(pdq: unknown, quality: unknown, at: string, problems: Problems): void {
   if (typeof pdq !== 'string' || !PDQ_HEX.test(pdq))
     problems.add(`${at}/pdq`, '64 lower-case hex digits.', 'INVALID_HASH');
   else if (/^(0{64}|f{64})$/.test(pdq))
@@ -273,6 +341,17 @@ function parseImage(item: unknown, at: string, problems: Problems): SelfSubmitte
       'LOW_QUALITY_HASH',
     );
   }
+}
+
+function parseImage(item: unknown, at: string, problems: Problems): SelfSubmittedImage | undefined {
+  if (!isRecord(item)) {
+    problems.add(at, 'An object with pdq, quality, md5 and sha256.');
+    return undefined;
+  }
+  for (const key of Object.keys(item))
+    if (!['pdq', 'quality', 'md5', 'sha256'].includes(key)) problems.add(`${at}/${key}`, 'Unknown field.');
+  const { pdq, quality, md5, sha256 } = item;
+  checkPdq(pdq, quality, at, problems);
   if (typeof md5 !== 'string' || !MD5_HEX.test(md5))
     problems.add(`${at}/md5`, '32 lower-case hex digits.', 'INVALID_HASH');
   if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256))

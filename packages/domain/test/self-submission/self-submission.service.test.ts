@@ -156,4 +156,40 @@ describe('SelfSubmissionService', () => {
       'VALIDATION_FAILED',
     );
   });
+
+  it('takes videos as MD5, SHA-256 and one PDQ per frame (distinct), and withdraws them all', async () => {
+    const { service, engine, banks } = await fixture();
+    const [a, b] = [image(20), image(21)];
+    const video = {
+      md5: a.md5,
+      sha256: a.sha256,
+      frames: [
+        { pdq: a.pdq, quality: 80 },
+        { pdq: b.pdq, quality: 70 },
+        { pdq: a.pdq, quality: 80 },
+      ],
+    };
+    const receipt = await service.submit({ caseType: 'adult', videos: [video] });
+    expect(receipt.imageCount).toBe(1);
+    const bank = await banks.getBank('ncii-adults');
+    const { entries } = await banks.listEntries(bank.id, { limit: 10 });
+    expect(entries.map((e) => e.signalType).sort()).toEqual(['md5', 'pdq', 'pdq', 'sha256']);
+    expect(engine.query({ signalType: 'pdq', value: b.pdq }).matches).toHaveLength(1);
+    expect(
+      await codeOf(
+        service.submit({ caseType: 'adult', videos: [{ ...video, frames: [{ pdq: a.pdq, quality: 10 }] }] }),
+      ),
+    ).toBe('LOW_QUALITY_HASH');
+    expect(await codeOf(service.submit({ caseType: 'adult', videos: [{ ...video, name: 'v.mp4' }] }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    const tooMany = Array.from({ length: 301 }, (_, i) => ({ pdq: image(400 + i).pdq, quality: 90 }));
+    expect(await codeOf(service.submit({ caseType: 'adult', videos: [{ ...video, frames: tooMany }] }))).toBe(
+      'BATCH_TOO_LARGE',
+    );
+    expect(await service.withdraw({ caseNumber: receipt.caseNumber, pin: receipt.pin })).toMatchObject({
+      removedEntries: 4,
+    });
+    expect(engine.query({ signalType: 'pdq', value: b.pdq }).matches).toHaveLength(0);
+  });
 });
