@@ -134,44 +134,47 @@ export class WasmCore {
     const outHeight = resize ? PRE_RESIZE_SIDE : height;
     if (outWidth < MIN_SIDE || outHeight < MIN_SIDE) return null;
     const rowBytes = width * channels;
-    // Compact 8-bit pixels (16 bytes of slack: the SIMD luma reads 16 bytes at a time), then, for
-    // the pre-resize, the sampled columns' byte offsets and a staging area for sampled source rows.
-    const compactBytes = align16(outWidth * channels * outHeight + 16);
-    const stagedRows = resize ? Math.max(1, Math.min(outHeight, Math.floor(STAGING_BYTES / rowBytes))) : 0;
-    const extraBytes = compactBytes + (resize ? outWidth * 4 + align16(rowBytes * stagedRows + 4) : 0);
-    const layout = this.layout(outWidth, outHeight, extraBytes);
+    const outRowBytes = outWidth * channels;
+    // Source rows (only the sampled ones for the pre-resize) cross into the module's memory a few
+    // at a time, into a staging area that stays in cache while they are turned into luma: first,
+    // for the pre-resize, the sampled columns are picked out into compact rows. 16 bytes of slack
+    // after each area: the SIMD luma reads 16 bytes at a time, the resampling 4.
+    const stagedRows = Math.max(1, Math.min(outHeight, Math.floor(STAGING_BYTES / rowBytes)));
+    const stagingBytes = align16(rowBytes * stagedRows + 16);
+    const resampledBytes = resize ? align16(outRowBytes * stagedRows + 16) + outWidth * 4 : 0;
+    const layout = this.layout(outWidth, outHeight, stagingBytes + resampledBytes);
     if (!layout) return 'too-large';
-    const compact = layout.extra;
-    const data = pixels.data;
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length); // Uint8ClampedArray too
-    if (!resize) {
-      if (stride === rowBytes) {
-        this.bytes.set(bytes.subarray(0, rowBytes * height), compact);
-      } else {
-        for (let y = 0, at = 0; y < height; y++, at += stride) {
-          this.bytes.set(bytes.subarray(at, at + rowBytes), compact + y * rowBytes);
-        }
-      }
-    } else {
-      // Only the sampled rows cross into the module's memory, a few at a time so that they are
-      // still in cache when their columns are picked out.
-      const table = compact + compactBytes;
-      const staging = table + outWidth * 4;
+    const { plane, paddedWidth } = layout;
+    const staging = layout.extra;
+    const resampled = staging + stagingBytes;
+    const table = resampled + align16(outRowBytes * stagedRows + 16);
+    if (resize) {
       for (let x = 0; x < outWidth; x++) {
+        // x·W/512 in f64, floored (SPEC §2.2), as in luma.ts.
         this.ints[(table >> 2) + x] = Math.floor((x * width) / PRE_RESIZE_SIDE) * channels;
       }
-      for (let first = 0; first < outHeight; first += stagedRows) {
-        const count = Math.min(stagedRows, outHeight - first);
+    }
+    const data = pixels.data;
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length); // Uint8ClampedArray too
+    for (let first = 0; first < outHeight; first += stagedRows) {
+      const count = Math.min(stagedRows, outHeight - first);
+      if (!resize && stride === rowBytes) {
+        this.bytes.set(bytes.subarray(first * rowBytes, (first + count) * rowBytes), staging);
+      } else {
         for (let i = 0; i < count; i++) {
           // y·H/512 in f64, floored (SPEC §2.2), as in luma.ts.
-          const at = Math.floor(((first + i) * height) / PRE_RESIZE_SIDE) * stride;
+          const sourceY = resize ? Math.floor(((first + i) * height) / PRE_RESIZE_SIDE) : first + i;
+          const at = sourceY * stride;
           this.bytes.set(bytes.subarray(at, at + rowBytes), staging + i * rowBytes);
         }
-        const into = compact + first * outWidth * channels;
-        this.exports.gather(staging, rowBytes, table, outWidth, count, channels, into);
       }
+      let rows = staging;
+      if (resize) {
+        this.exports.gather(staging, rowBytes, table, outWidth, count, channels, resampled);
+        rows = resampled;
+      }
+      this.exports.luma(rows, outWidth, count, channels, plane + first * paddedWidth * 4, paddedWidth);
     }
-    this.exports.luma(compact, outWidth, outHeight, channels, layout.plane, layout.paddedWidth);
     return this.finish(layout, outWidth, outHeight, alwaysBlur);
   }
 
