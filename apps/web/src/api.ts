@@ -69,11 +69,31 @@ export async function loadConfig(): Promise<PublicConfig> {
   return (await response.json()) as PublicConfig;
 }
 
+/** A video's hashes as sent: file digests and one PDQ per second (no frame numbers or times). */
+export interface VideoSubmission {
+  readonly md5: string;
+  readonly sha256: string;
+  readonly frames: readonly { readonly pdq: string; readonly quality: number }[];
+}
+
 /** Sends the hashes (and nothing else about the files) with the case type. */
-export function submitHashes(caseType: 'minor' | 'adult', images: readonly ImageHashes[]): Promise<Receipt> {
+export function submitHashes(
+  caseType: 'minor' | 'adult',
+  images: readonly ImageHashes[],
+  videos: readonly VideoSubmission[] = [],
+): Promise<Receipt> {
   return postJson('/v1/public/self-submissions', {
     caseType,
     images: images.map(({ pdq, quality, md5, sha256 }) => ({ pdq, quality, md5, sha256 })),
+    ...(videos.length > 0
+      ? {
+          videos: videos.map(({ md5, sha256, frames }) => ({
+            md5,
+            sha256,
+            frames: frames.map(({ pdq, quality }) => ({ pdq, quality })),
+          })),
+        }
+      : {}),
   });
 }
 

@@ -13,6 +13,7 @@ import {
 } from './api.js';
 import { HashClient } from './hashing/hash-client.js';
 import type { ImageHashes } from './hashing/image-hashes.js';
+import { hashVideoFile, toVpdqLines, type VideoHashes } from './hashing/video-hashes.js';
 import {
   LANGUAGES,
   MESSAGES,
@@ -27,6 +28,10 @@ const MIN_QUALITY = 50;
 
 interface Picked {
   readonly key: number;
+  readonly kind: 'image' | 'video';
+  /** Share of a video's frames hashed so far (0–1). */
+  readonly progress?: number;
+  readonly video?: VideoHashes;
   /** A blob: URL of the file, for the preview only; revoked when the item goes. */
   readonly preview: string;
   readonly state: 'hashing' | 'ready' | 'low-quality' | 'unreadable';
@@ -95,6 +100,10 @@ function SubmitView({ t, config }: { t: Messages; config: PublicConfig }) {
   const [failed, setFailed] = useState(false);
   const [receipt, setReceipt] = useState<Receipt | null>(null);
   const nextKey = useRef(1);
+  // Videos decode one at a time (each through its own <video> element).
+  const videoQueue = useRef<Promise<void>>(Promise.resolve());
+  const update = (key: number, change: (item: Picked) => Picked) =>
+    setItems((list) => list.map((item) => (item.key === key ? change(item) : item)));
   const leaky = config.testLeakyPage === true && new URLSearchParams(location.search).get('leak') === '1';
 
   // Start the worker with the page, so hashing works even if the network drops later.
@@ -106,47 +115,60 @@ function SubmitView({ t, config }: { t: Messages; config: PublicConfig }) {
     for (const file of files) {
       if (leaky) leakForTest(file);
       const key = nextKey.current++;
-      const preview = URL.createObjectURL(file);
-      setItems((list) => [...list, { key, preview, state: 'hashing' }]);
-      void hasher.hash(file).then((outcome) => {
-        setItems((list) =>
-          list.map((item) =>
-            item.key !== key
-              ? item
-              : outcome.ok
-                ? {
-                    ...item,
-                    hashes: outcome.hashes,
-                    ms: outcome.ms,
-                    state: outcome.hashes.quality < MIN_QUALITY ? 'low-quality' : 'ready',
-                  }
-                : { ...item, state: 'unreadable' },
+      const kind = file.type.startsWith('video/') ? 'video' : 'image';
+      const preview = kind === 'image' ? URL.createObjectURL(file) : '';
+      setItems((list) => [...list, { key, kind, preview, state: 'hashing', progress: 0 }]);
+      if (kind === 'image') {
+        void hasher.hashImage(file).then((outcome) =>
+          update(key, (item) =>
+            outcome.ok
+              ? {
+                  ...item,
+                  hashes: outcome.result,
+                  ms: outcome.ms,
+                  state: outcome.result.quality < MIN_QUALITY ? 'low-quality' : 'ready',
+                }
+              : { ...item, state: 'unreadable' },
           ),
         );
-      });
+      } else {
+        const start = performance.now();
+        videoQueue.current = videoQueue.current.then(() =>
+          hashVideoFile(file, hasher, (progress) => update(key, (item) => ({ ...item, progress }))).then(
+            (video) =>
+              update(key, (item) => ({
+                ...item,
+                video,
+                ms: performance.now() - start,
+                state: video.frames.some((f) => f.quality >= MIN_QUALITY) ? 'ready' : 'low-quality',
+              })),
+            () => update(key, (item) => ({ ...item, state: 'unreadable' })),
+          ),
+        );
+      }
     }
   };
 
   const removeItem = (key: number) =>
     setItems((list) =>
       list.filter((item) => {
-        if (item.key === key) URL.revokeObjectURL(item.preview);
+        if (item.key === key && item.preview) URL.revokeObjectURL(item.preview);
         return item.key !== key;
       }),
     );
 
-  const ready = items.filter((item) => item.state === 'ready' && item.hashes);
+  const ready = items.filter((item) => item.state === 'ready' && (item.hashes || item.video));
+  const readyImages = ready.flatMap((item) => (item.hashes ? [item.hashes] : []));
+  const readyVideos = ready.flatMap((item) => (item.video ? [videoForSending(item.video)] : []));
+  const codeCount = readyImages.length * 3 + readyVideos.reduce((n, v) => n + 2 + v.frames.length, 0);
   const busy = items.some((item) => item.state === 'hashing');
 
   const send = async () => {
     setSending(true);
     setFailed(false);
     try {
-      const result = await submitHashes(
-        caseType,
-        ready.map((item) => item.hashes!),
-      );
-      for (const item of items) URL.revokeObjectURL(item.preview);
+      const result = await submitHashes(caseType, readyImages, readyVideos);
+      for (const item of items) if (item.preview) URL.revokeObjectURL(item.preview);
       setItems([]);
       setReceipt(result);
     } catch {
@@ -222,7 +244,7 @@ function SubmitView({ t, config }: { t: Messages; config: PublicConfig }) {
           ref={input}
           className="visually-hidden"
           type="file"
-          accept="image/*"
+          accept="image/*,video/*"
           multiple
           tabIndex={-1}
           aria-hidden="true"
@@ -237,9 +259,18 @@ function SubmitView({ t, config }: { t: Messages; config: PublicConfig }) {
           <ul className="items" aria-live="polite">
             {items.map((item) => (
               <li key={item.key} className={`item ${item.state}`} data-state={item.state} data-ms={item.ms}>
-                <img src={item.preview} alt={t.previewAlt} />
+                {item.kind === 'image' ? (
+                  <img src={item.preview} alt={t.previewAlt} />
+                ) : (
+                  <span className="video-thumb" aria-hidden="true">
+                    {t.video}
+                  </span>
+                )}
                 <div className="item-text">
                   {item.state === 'hashing' && <span>{t.hashing}</span>}
+                  {item.kind === 'video' && item.state === 'hashing' && (
+                    <progress max={1} value={item.progress ?? 0} aria-label={t.hashing} />
+                  )}
                   {item.state === 'ready' && <span className="ok">{t.ready}</span>}
                   {item.state === 'low-quality' && <span className="problem">{t.lowQuality}</span>}
                   {item.state === 'unreadable' && <span className="problem">{t.unreadable}</span>}
@@ -247,6 +278,16 @@ function SubmitView({ t, config }: { t: Messages; config: PublicConfig }) {
                     <code className="hash" data-testid="pdq">
                       {item.hashes.pdq}
                     </code>
+                  )}
+                  {item.video && (
+                    <>
+                      <span className="frames">
+                        {fill(t.videoFrames, { count: item.video.frames.length })}
+                      </span>
+                      <pre className="vpdq" data-testid="vpdq">
+                        {toVpdqLines(item.video.frames)}
+                      </pre>
+                    </>
                   )}
                 </div>
                 <button type="button" className="small" onClick={() => removeItem(item.key)}>
@@ -260,7 +301,7 @@ function SubmitView({ t, config }: { t: Messages; config: PublicConfig }) {
       {ready.length > 0 && !busy && (
         <section className="card confirm">
           <h2>{t.confirmTitle}</h2>
-          <p>{fill(t.confirmText, { count: ready.length * 3 })}</p>
+          <p>{fill(t.confirmText, { count: codeCount })}</p>
           <button type="button" className="primary" disabled={sending} onClick={() => void send()}>
             {sending ? t.sending : t.send}
           </button>
@@ -273,6 +314,15 @@ function SubmitView({ t, config }: { t: Messages; config: PublicConfig }) {
       )}
     </>
   );
+}
+
+/** A video as sent: file digests and the distinct frame hashes that pass the quality gate. */
+function videoForSending(video: VideoHashes) {
+  const seen = new Set<string>();
+  const frames = video.frames
+    .filter((f) => f.quality >= MIN_QUALITY && !seen.has(f.pdq) && seen.add(f.pdq))
+    .map(({ pdq, quality }) => ({ pdq, quality }));
+  return { md5: video.md5, sha256: video.sha256, frames };
 }
 
 function CaseView({ t }: { t: Messages }) {

@@ -114,7 +114,7 @@ async function open(
   const response = await page.goto(`${target.url}${path}`);
   expect(response?.status()).toBe(200);
   // The worker starts with the page and the server's settings load: wait until both are in.
-  await page.getByRole('button', { name: 'Choose pictures' }).waitFor();
+  await page.getByRole('button', { name: 'Choose pictures or videos' }).waitFor();
   await page.waitForLoadState('networkidle');
   return {
     context,
@@ -310,6 +310,57 @@ describe('hashes computed in the browser', () => {
   });
 });
 
+describe('videos', () => {
+  it('hashes one frame per second with a progress bar, near the vPDQ reference, and submits the frames', async () => {
+    const name = 'chair-orig-22-sd-bar';
+    const reference = readFileSync(join(PDQ_FIXTURES, 'vpdq-sample-hashes', `${name}.txt`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(','))
+      .map(([, quality, hash, timestamp]) => ({
+        quality: Number(quality),
+        hash: hash!,
+        t: Number(timestamp),
+      }));
+    const c = await open(server);
+    const start = Date.now();
+    await pick(c.page, [join(PDQ_FIXTURES, 'vpdq-videos', `${name}.mp4`)]);
+    await c.page.locator('li.item progress').waitFor();
+    await waitHashed(c.page, 1);
+    const wall = Date.now() - start;
+    expect(await c.page.locator('li.item').getAttribute('data-state')).toBe('ready');
+    const lines = (await c.page.getByTestId('vpdq').textContent())!.trim().split('\n');
+    const frames = lines
+      .map((line) => line.split(','))
+      .map(([frame, quality, hash, t]) => ({
+        frame: Number(frame),
+        quality: Number(quality),
+        hash: hash!,
+        t: Number(t),
+      }));
+    // One frame per second of a 22.4 s video, in the vPDQ line format.
+    expect(frames.length).toBe(Math.ceil(reference.at(-1)!.t));
+    for (const line of lines) expect(line).toMatch(/^\d+,\d+,[0-9a-f]{64},\d+\.\d{3}$/);
+    // Each frame against the reference frame nearest in time (Chromium's decoder and scaler
+    // versus FFmpeg's): report the distances; most must be within Meta's match threshold.
+    const distances = frames.map((f) => {
+      const nearest = reference.reduce((a, b) => (Math.abs(b.t - f.t) < Math.abs(a.t - f.t) ? b : a));
+      return hammingDistance(fromHex(f.hash), fromHex(nearest.hash));
+    });
+    console.log(
+      `video ${name} (${frames.length} frames, one per second): hashed in ${wall} ms; distances to the reference frame nearest in time: ${distances.join(' ')}`,
+    );
+    expect(distances.filter((d) => d <= 31).length / distances.length).toBeGreaterThanOrEqual(0.8);
+
+    await submit(c.page);
+    const post = c.posts.find((p) => p.url.endsWith('/v1/public/self-submissions'))!;
+    const body = JSON.parse(post.body.toString()) as { videos: { frames: { pdq: string }[] }[] };
+    expect(body.videos[0]!.frames.length).toBeGreaterThan(0);
+    expect(await matched(server, 'pdq', body.videos[0]!.frames[0]!.pdq)).toBe(true);
+    await c.context.close();
+  });
+});
+
 describe('withdrawal', () => {
   it("a withdrawn case's hashes stop matching on the very next match request", async () => {
     const c = await open(server);
@@ -351,7 +402,7 @@ describe('phone size and keyboard only', () => {
     };
     // Listen first: Playwright turns on file-chooser interception asynchronously.
     const chooserEvent = page.waitForEvent('filechooser');
-    await tabTo('Choose pictures');
+    await tabTo('Choose pictures or videos');
     await page.keyboard.press('Enter');
     const chooser = await chooserEvent;
     const file = await canaryPng();

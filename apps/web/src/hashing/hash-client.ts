@@ -1,24 +1,32 @@
-import type { HashRequest, HashResponse } from './hash.worker.js';
-import type { ImageHashes } from './image-hashes.js';
+import type { FrameHash, HashRequest, HashResponse } from './hash.worker.js';
+import type { FileDigests, ImageHashes } from './image-hashes.js';
 
-/** The outcome of hashing one file. */
-export type HashOutcome =
-  | { readonly ok: true; readonly hashes: ImageHashes; readonly ms: number }
+/** The outcome of a hashing job. */
+export type HashOutcome<T> =
+  | { readonly ok: true; readonly result: T; readonly ms: number }
   | { readonly ok: false; readonly reason: 'unreadable' | 'too-small' };
 
-/** Hashes files in one Web Worker, one at a time in the order asked (keeps the page responsive). */
+type Job = HashRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** Hashes in one Web Worker, one job at a time in the order asked (keeps the page responsive). */
 export class HashClient {
   #worker: Worker | undefined;
   #next = 1;
-  readonly #pending = new Map<number, (outcome: HashOutcome) => void>();
+  readonly #pending = new Map<number, (outcome: HashOutcome<unknown>) => void>();
 
-  hash(file: Blob): Promise<HashOutcome> {
-    const worker = this.start();
-    const id = this.#next++;
-    return new Promise((resolve) => {
-      this.#pending.set(id, resolve);
-      worker.postMessage({ id, file } satisfies HashRequest);
-    });
+  /** PDQ, MD5 and SHA-256 of an image file. */
+  hashImage(file: Blob): Promise<HashOutcome<ImageHashes>> {
+    return this.#run({ kind: 'image', file });
+  }
+
+  /** MD5 and SHA-256 of any file (a video). */
+  digests(file: Blob): Promise<HashOutcome<FileDigests>> {
+    return this.#run({ kind: 'digests', file });
+  }
+
+  /** PDQ of one decoded video frame (RGBA); the pixels are moved to the worker, not copied. */
+  hashFrame(data: Uint8ClampedArray, width: number, height: number): Promise<HashOutcome<FrameHash>> {
+    return this.#run({ kind: 'frame', data, width, height }, [data.buffer as ArrayBuffer]);
   }
 
   /** Starts the worker now (on page load), so hashing needs no network later. */
@@ -29,7 +37,7 @@ export class HashClient {
       const response = event.data;
       const resolve = this.#pending.get(response.id);
       this.#pending.delete(response.id);
-      resolve?.(response.ok ? { ok: true, hashes: response.hashes, ms: response.ms } : response);
+      resolve?.(response.ok ? { ok: true, result: response.result, ms: response.ms } : response);
     };
     worker.onerror = () => {
       for (const resolve of this.#pending.values()) resolve({ ok: false, reason: 'unreadable' });
@@ -37,5 +45,14 @@ export class HashClient {
     };
     this.#worker = worker;
     return worker;
+  }
+
+  #run<T>(job: Job, transfer: Transferable[] = []): Promise<HashOutcome<T>> {
+    const worker = this.start();
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve as (outcome: HashOutcome<unknown>) => void);
+      worker.postMessage({ ...job, id } as HashRequest, transfer);
+    });
   }
 }

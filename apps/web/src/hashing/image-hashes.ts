@@ -26,8 +26,7 @@ export class HashImageError extends Error {
  * so the pixels are the file's as a server-side decoder sees them.
  */
 export async function hashImageFile(file: Blob): Promise<ImageHashes> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const [sha256, md5] = await Promise.all([sha256Hex(bytes), Promise.resolve(md5Hex(bytes))]);
+  const { md5, sha256 } = await fileDigests(new Uint8Array(await file.arrayBuffer()));
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, {
@@ -51,6 +50,17 @@ export async function hashImageFile(file: Blob): Promise<ImageHashes> {
   const pixels = context.getImageData(0, 0, width, height);
   const { hash, quality } = pdqHash(collapseGrey({ data: pixels.data, width, height, channels: 4 }));
   return { pdq: toHex(hash), quality, md5, sha256 };
+}
+
+/** The exact-match hashes of a file's bytes. */
+export interface FileDigests {
+  readonly md5: string;
+  readonly sha256: string;
+}
+
+/** MD5 and SHA-256 of a file's bytes (for images and videos alike). */
+export async function fileDigests(bytes: Uint8Array): Promise<FileDigests> {
+  return { md5: md5Hex(bytes), sha256: await sha256Hex(bytes) };
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

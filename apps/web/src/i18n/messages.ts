@@ -27,6 +27,8 @@ export interface Messages {
   readonly unreadable: string;
   readonly remove: string;
   readonly previewAlt: string;
+  readonly video: string;
+  readonly videoFrames: string;
   readonly confirmTitle: string;
   readonly confirmText: string;
   readonly send: string;
@@ -76,7 +78,7 @@ const en: Messages = {
   whoTitle: 'How old were you in the pictures?',
   whoMinor: 'Under 18',
   whoAdult: '18 or older',
-  pick: 'Choose pictures',
+  pick: 'Choose pictures or videos',
   pickHint: 'Nothing is sent yet. You can check everything first.',
   hashing: 'Making the code…',
   ready: 'Code ready',
@@ -85,6 +87,8 @@ const en: Messages = {
   unreadable: 'This file could not be read. Choose a photo (JPEG, PNG, WebP or GIF).',
   remove: 'Remove',
   previewAlt: 'Your picture (it stays on this device)',
+  video: 'Video',
+  videoFrames: '{count} frames hashed (one per second)',
   confirmTitle: 'Ready to send',
   confirmText:
     'Only {count} codes and your age group will be sent. No pictures, no file names, no name, no phone number.',
@@ -137,7 +141,7 @@ const nl: Messages = {
   whoTitle: 'Hoe oud was je op de beelden?',
   whoMinor: 'Jonger dan 18',
   whoAdult: '18 of ouder',
-  pick: 'Kies beelden',
+  pick: "Kies foto's of video's",
   pickHint: 'Er wordt nog niets verstuurd. Je kunt eerst alles nakijken.',
   hashing: 'Code maken…',
   ready: 'Code klaar',
@@ -146,6 +150,8 @@ const nl: Messages = {
   unreadable: 'Dit bestand kan niet gelezen worden. Kies een foto (JPEG, PNG, WebP of GIF).',
   remove: 'Verwijderen',
   previewAlt: 'Je beeld (het blijft op dit toestel)',
+  video: 'Video',
+  videoFrames: '{count} frames verwerkt (één per seconde)',
   confirmTitle: 'Klaar om te versturen',
   confirmText:
     'Alleen {count} codes en je leeftijdsgroep worden verstuurd. Geen beelden, geen bestandsnamen, geen naam, geen telefoonnummer.',
@@ -197,7 +203,7 @@ const fr: Messages = {
   whoTitle: 'Quel âge avais-tu sur les images ?',
   whoMinor: 'Moins de 18 ans',
   whoAdult: '18 ans ou plus',
-  pick: 'Choisir des images',
+  pick: 'Choisir des images ou des vidéos',
   pickHint: "Rien n'est encore envoyé. Tu peux d'abord tout vérifier.",
   hashing: 'Création du code…',
   ready: 'Code prêt',
@@ -206,6 +212,8 @@ const fr: Messages = {
   unreadable: 'Ce fichier ne peut pas être lu. Choisis une photo (JPEG, PNG, WebP ou GIF).',
   remove: 'Retirer',
   previewAlt: 'Ton image (elle reste sur cet appareil)',
+  video: 'Vidéo',
+  videoFrames: '{count} images traitées (une par seconde)',
   confirmTitle: 'Prêt à envoyer',
   confirmText:
     "Seuls {count} codes et ta tranche d'âge seront envoyés. Pas d'images, pas de noms de fichiers, pas de nom, pas de numéro de téléphone.",
@@ -258,7 +266,7 @@ const de: Messages = {
   whoTitle: 'Wie alt warst du auf den Bildern?',
   whoMinor: 'Unter 18',
   whoAdult: '18 oder älter',
-  pick: 'Bilder auswählen',
+  pick: 'Bilder oder Videos auswählen',
   pickHint: 'Noch wird nichts gesendet. Du kannst zuerst alles prüfen.',
   hashing: 'Code wird erstellt…',
   ready: 'Code fertig',
@@ -267,6 +275,8 @@ const de: Messages = {
   unreadable: 'Diese Datei kann nicht gelesen werden. Wähle ein Foto (JPEG, PNG, WebP oder GIF).',
   remove: 'Entfernen',
   previewAlt: 'Dein Bild (es bleibt auf diesem Gerät)',
+  video: 'Video',
+  videoFrames: '{count} Einzelbilder verarbeitet (eines pro Sekunde)',
   confirmTitle: 'Bereit zum Senden',
   confirmText:
     'Nur {count} Codes und deine Altersgruppe werden gesendet. Keine Bilder, keine Dateinamen, kein Name, keine Telefonnummer.',
