@@ -1,3 +1,5 @@
+import { workBuffer } from './work-buffers.js';
+
 /**
  * 1/count in f64, for the box means. Storing f64(sum · 1/count) into a Float32Array gives exactly
  * f32(sum / count), as the reference divides: sum has a 24-bit mantissa and count is a small
@@ -231,21 +233,21 @@ export function blurAndDecimate(
   const windowAlongRows = Math.ceil(width / 128);
   const windowAlongColumns = Math.ceil(height / 128);
   ensureReciprocals(Math.max(windowAlongRows, windowAlongColumns));
-  const sums = new Float32Array(Math.max(width, height, side));
-  const scratch = new Float32Array(plane.length);
+  const sums = workBuffer('blur sums', Math.max(width, height, side));
+  const scratch = workBuffer('blur scratch', plane.length);
   const filterRows = (input: Float32Array, output: Float32Array): void =>
     filterLines(input, output, 0, height, width, width, 1, windowAlongRows, sums);
   filterRows(plane, scratch);
   filterLines(scratch, plane, 0, width, 1, height, width, windowAlongColumns, sums);
   filterRows(plane, scratch);
 
-  const sampledColumns = new Float32Array(height * side);
+  const sampledColumns = workBuffer('blur sampled columns', height * side);
   for (let y = 0, at = 0; y < height; y++) {
     const row = y * width;
     for (let j = 0; j < side; j++)
       sampledColumns[at++] = scratch[row + Math.floor(((j + 0.5) * width) / side)]!;
   }
-  const filtered = new Float32Array(height * side);
+  const filtered = workBuffer('blur filtered', height * side);
   filterLines(sampledColumns, filtered, 0, side, 1, height, side, windowAlongColumns, sums);
 
   const out = new Float32Array(side * side);

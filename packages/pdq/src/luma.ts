@@ -1,5 +1,6 @@
 import { PdqError } from './pdq-error.js';
 import type { ImagePixels } from './types.js';
+import { workBuffer } from './work-buffers.js';
 
 /** Side of the square the reference CLI pre-resizes large images to. */
 export const PRE_RESIZE_SIDE = 512;
@@ -68,7 +69,8 @@ export function toLuma(pixels: ImagePixels, preResize: boolean): LumaPlane {
   // A plain Uint8Array view whatever the caller passed (Buffer, Uint8ClampedArray): the loops
   // below then see one element kind and stay monomorphic.
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
-  const luma = new Float32Array(outWidth * outHeight);
+  // Every sample is written below, so a reused buffer's old contents never show.
+  const luma = workBuffer('luma', outWidth * outHeight);
   if (!resize) {
     for (let y = 0, out = 0; y < height; y++) {
       const end = y * stride + width * channels;

@@ -14,6 +14,7 @@ import {
   type PdqResult,
 } from './types.js';
 import { wasmCore, type CoreStages, type WasmCore } from './wasm-core.js';
+import { workBuffer } from './work-buffers.js';
 
 export { MIN_SIDE } from './luma.js';
 
@@ -68,11 +69,19 @@ export function pdqHashFromLuma(
   const core = selectCore(options.engine);
   const stages = core?.fromLuma(luma, width, height, false);
   const { dct, quality } =
-    stages === undefined || stages === 'too-large'
-      ? // The JS blur works in place: never touch the caller's buffer.
-        dctOf({ luma: luma.slice(0, width * height), width, height }, false)
-      : graded(stages);
+    stages === undefined || stages === 'too-large' ? dctOfCopy(luma, width, height) : graded(stages);
   return { hash: dct ? thresholdAtMedian(dct) : zeroHash(), quality };
+}
+
+/** The JS core on a copy of the caller's luma (the blur works in place). */
+function dctOfCopy(
+  luma: Float32Array,
+  width: number,
+  height: number,
+): { dct: Float32Array | null; quality: number } {
+  const plane = workBuffer('luma', width * height);
+  plane.set(luma.subarray(0, width * height));
+  return dctOf({ luma: plane, width, height }, false);
 }
 
 /** The WebAssembly core for `engine`, or null for the JS core. */
