@@ -1,5 +1,6 @@
-;; The hot loops of PDQ (luma, Jarosz box filters, 16×16 DCT) in WebAssembly, bit-exact with the
-;; pure-JS core (jarosz-filter.ts, luma.ts, dct.ts) and so with Meta's reference (SPEC §2).
+;; The hot loops of PDQ (pre-resize sampling, luma, Jarosz box filters, 16×16 DCT, quality sum) in
+;; WebAssembly, bit-exact with the pure-JS core (luma.ts, jarosz-filter.ts, dct.ts, pdq-hasher.ts)
+;; and so with Meta's reference (SPEC §2).
 ;;
 ;; Why this is exact: every f32 operation here (f32.add/mul/div, f32x4.add/sub/mul/div) is IEEE-754
 ;; single precision rounded to nearest-even, subnormals kept, with no FMA contraction (fixed-width
