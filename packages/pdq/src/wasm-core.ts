@@ -312,9 +312,13 @@ export class WasmCore {
     if (size > KEEP_MEMORY_BYTES && at * 4 < size) {
       // Let the big memory go: a new instance starts with one page (the DCT matrices copied over).
       const matrices = this.floats.slice(D_AT >> 2, B64_AT >> 2);
-      this.exports = this.instantiate();
-      this.refreshViews();
-      this.floats.set(matrices, D_AT >> 2);
+      try {
+        this.exports = this.instantiate();
+        this.refreshViews();
+        this.floats.set(matrices, D_AT >> 2);
+      } catch {
+        // No new instance to be had: carry on in the big memory.
+      }
     }
     const memory = this.exports.memory;
     if (at > memory.buffer.byteLength) {
