@@ -205,6 +205,15 @@ describe('privacy', () => {
     expect(c.bodyBytesSinceMark()).toBeLessThan(2048 * files.length);
     // Only this origin.
     for (const url of c.urls) expect(new URL(url).origin).toBe(server.url);
+    // Nothing persisted on the device either (no storage, no databases, no service worker).
+    expect(
+      await c.page.evaluate(async () => ({
+        local: localStorage.length,
+        session: sessionStorage.length,
+        databases: (await indexedDB.databases()).length,
+        workers: (await navigator.serviceWorker?.getRegistrations())?.length ?? 0,
+      })),
+    ).toEqual({ local: 0, session: 0, databases: 0, workers: 0 });
     await c.context.close();
   });
 
