@@ -27,7 +27,7 @@ import { mediaRoutes } from './routes/media.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
 import {
   SELF_SUBMISSION_SCHEMAS,
-  selfSubmissionOptionsFromEnv,
+  selfSubmissionOptionsFrom,
   selfSubmissionRoutes,
   type SelfSubmissionOptions,
 } from './routes/self-submission.routes.js';
@@ -269,7 +269,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) => bankRoutes(scope, context));
   await app.register(async (scope) => matchRoutes(scope, context));
   await app.register(async (scope) => mediaRoutes(scope, context));
-  const selfSubmission = deps.selfSubmission ?? selfSubmissionOptionsFromEnv(process.env);
+  const selfSubmission = deps.selfSubmission ?? selfSubmissionOptionsFrom(deps.config);
   await app.register(async (scope) => selfSubmissionRoutes(scope, context, selfSubmission));
   return app;
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Pino log levels the server accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -70,6 +71,20 @@ export interface ServerConfig {
   readonly adminToken: string | null;
   /** Trust `X-Forwarded-For` from a reverse proxy (`HASHLINE_TRUST_PROXY`, default false). */
   readonly trustProxy: boolean;
+  /** The web app and the self-submission page. */
+  readonly web: {
+    /** Where the built web app is (`HASHLINE_WEB_DIR`, default `apps/web/dist` of this checkout). */
+    readonly dir: string;
+    /** Where the page sends people for help (`HASHLINE_HELPLINE_NAME`, `_PHONE`, `_URL`; Child Focus 116 000). */
+    readonly helpline: { readonly name: string; readonly phone: string; readonly url?: string };
+    /** The police (`HASHLINE_POLICE_NAME`, `HASHLINE_POLICE_PHONE`; default 112). */
+    readonly police: { readonly name: string; readonly phone: string };
+    /**
+     * Test only (`HASHLINE_TEST_LEAKY_PAGE=1`): lets the page honour `?leak=1`, which uploads the
+     * picked file, so the privacy test can prove it catches a leak. Never in production.
+     */
+    readonly testLeakyPage: boolean;
+  };
 }
 
 /** A configuration problem, naming the variable and what it accepts. */
@@ -160,6 +175,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     },
     adminToken,
     trustProxy: bool('HASHLINE_TRUST_PROXY', false),
+    web: {
+      // src/config.ts and dist/config.js are both one level below apps/server.
+      dir: resolve(text('HASHLINE_WEB_DIR') ?? fileURLToPath(new URL('../../web/dist', import.meta.url))),
+      helpline: {
+        name: text('HASHLINE_HELPLINE_NAME') ?? 'Child Focus',
+        phone: text('HASHLINE_HELPLINE_PHONE') ?? '116 000',
+        ...(text('HASHLINE_HELPLINE_URL') ? { url: text('HASHLINE_HELPLINE_URL')! } : {}),
+      },
+      police: {
+        name: text('HASHLINE_POLICE_NAME') ?? 'Police',
+        phone: text('HASHLINE_POLICE_PHONE') ?? '112',
+      },
+      testLeakyPage: bool('HASHLINE_TEST_LEAKY_PAGE', false),
+    },
     ...overrides,
   };
   if (problems.length > 0) {

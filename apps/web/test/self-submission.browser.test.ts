@@ -36,16 +36,11 @@ async function serve(leaky = false): Promise<RunningServer> {
     HASHLINE_LOG_LEVEL: 'silent',
     PORT: '0',
     HASHLINE_HASHING_THREADS: '1',
+    ...(leaky ? { HASHLINE_TEST_LEAKY_PAGE: '1' } : {}),
   });
-  // The routes read the test-only flag from the environment when the app is built.
-  if (leaky) process.env.HASHLINE_TEST_LEAKY_PAGE = '1';
-  try {
-    const server = await startServer({ config, indexWorkers: false, webhooks: false });
-    await server.indexLoaded;
-    return server;
-  } finally {
-    delete process.env.HASHLINE_TEST_LEAKY_PAGE;
-  }
+  const server = await startServer({ config, indexWorkers: false, webhooks: false });
+  await server.indexLoaded;
+  return server;
 }
 
 interface Capture {

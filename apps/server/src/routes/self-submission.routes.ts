@@ -1,7 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import {
   DomainError,
@@ -14,6 +13,7 @@ import {
 import { createMemorySelfSubmissionStore } from '@hashline/domain/testing';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../app.js';
+import type { ServerConfig } from '../config.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
 import { problems } from '../http/schemas.js';
 
@@ -66,20 +66,13 @@ export interface SelfSubmissionOptions {
   readonly testLeakyPage?: boolean;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** Reads the self-submission options from the environment (the app's only other env reader is config.ts). */
-export function selfSubmissionOptionsFromEnv(env: NodeJS.ProcessEnv): SelfSubmissionOptions {
+/** The self-submission options a configuration gives (see `ServerConfig.web`). */
+export function selfSubmissionOptionsFrom(config: ServerConfig): SelfSubmissionOptions {
   return {
-    // src/routes and dist/routes are both two levels below apps/server.
-    webDir: env.HASHLINE_WEB_DIR ? resolve(env.HASHLINE_WEB_DIR) : resolve(here, '../../../web/dist'),
-    helpline: {
-      name: env.HASHLINE_HELPLINE_NAME ?? 'Child Focus',
-      phone: env.HASHLINE_HELPLINE_PHONE ?? '116 000',
-      ...(env.HASHLINE_HELPLINE_URL ? { url: env.HASHLINE_HELPLINE_URL } : {}),
-    },
-    police: { name: env.HASHLINE_POLICE_NAME ?? 'Police', phone: env.HASHLINE_POLICE_PHONE ?? '112' },
-    testLeakyPage: env.HASHLINE_TEST_LEAKY_PAGE === '1',
+    webDir: config.web.dir,
+    helpline: config.web.helpline,
+    police: config.web.police,
+    testLeakyPage: config.web.testLeakyPage,
   };
 }
 
