@@ -586,6 +586,45 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     return updated;
   }
 
+  async linkEntries(caseNumber: string, entryIds: readonly number[]): Promise<void> {
+    const ids = [...new Set(entryIds)];
+    await this.#db.transaction().execute(async (trx) => {
+      for (const part of chunks(ids, INSERT_CHUNK)) {
+        await trx
+          .insertInto('self_submission_case_entries')
+          .values(part.map((entryId) => ({ case_number: caseNumber, entry_id: entryId })))
+          .onConflict((oc) => oc.columns(['case_number', 'entry_id']).doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async entriesToRelease(caseNumber: string): Promise<number[]> {
+    const rows = await this.#db
+      .selectFrom('self_submission_case_entries as mine')
+      .select('mine.entry_id')
+      .where('mine.case_number', '=', caseNumber)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('self_submission_case_entries as other')
+              .innerJoin('self_submission_cases as c', 'c.case_number', 'other.case_number')
+              .select('other.entry_id')
+              .whereRef('other.entry_id', '=', 'mine.entry_id')
+              .where('other.case_number', '<>', caseNumber)
+              .where('c.status', '=', 'active'),
+          ),
+        ),
+      )
+      .orderBy('mine.entry_id')
+      .execute();
+    return rows.map((row) => readId(row.entry_id));
+  }
+
+  async unlinkCase(caseNumber: string): Promise<void> {
+    await this.#db.deleteFrom('self_submission_case_entries').where('case_number', '=', caseNumber).execute();
+  }
+
   // ---- webhook outbox ----
 
   async enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {

@@ -120,9 +120,16 @@ export interface SelfSubmissionCasesTable {
   locked_until: DbDate | null;
 }
 
+/** Which bank entries each self-submission case holds (see migration 0002). */
+export interface SelfSubmissionCaseEntriesTable {
+  case_number: string;
+  entry_id: number;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
   self_submission_cases: SelfSubmissionCasesTable;
+  self_submission_case_entries: SelfSubmissionCaseEntriesTable;
   banks: BanksTable;
   bank_entries: BankEntriesTable;
   bank_changes: BankChangesTable;

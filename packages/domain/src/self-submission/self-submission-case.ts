@@ -7,7 +7,10 @@ import type { BankKind } from '../vocabulary.js';
 export const SELF_SUBMISSION_CASE_TYPES = ['minor', 'adult'] as const;
 export type SelfSubmissionCaseType = (typeof SELF_SUBMISSION_CASE_TYPES)[number];
 
-/** A case is active until the person withdraws it (withdrawal deletes its hashes from the bank). */
+/**
+ * A case is active until the person withdraws it (withdrawal deletes its hashes from the bank,
+ * except those another active case still holds).
+ */
 export type SelfSubmissionStatus = 'active' | 'withdrawn';
 
 /** The bank each case type feeds: its kind and the name it is created under on first use. */
@@ -55,6 +58,19 @@ export interface SelfSubmissionStore {
     caseNumber: string,
     patch: Partial<Pick<SelfSubmissionCase, 'status' | 'failedPinAttempts' | 'lockedUntil'>>,
   ): Promise<SelfSubmissionCase>;
+  /**
+   * Records that a case holds these bank entries (the ones its submission created and the
+   * self-submitted ones already in the bank). Idempotent: a link made twice is kept once.
+   */
+  linkEntries(caseNumber: string, entryIds: readonly number[]): Promise<void>;
+  /**
+   * The entries the case holds that no OTHER active case holds, in id order: the ones its
+   * withdrawal must delete. Links of withdrawn cases never count, so a withdrawal interrupted
+   * after the case was marked withdrawn cannot keep an entry alive.
+   */
+  entriesToRelease(caseNumber: string): Promise<number[]>;
+  /** Drops every link of the case (once its entries are dealt with). Unknown cases are a no-op. */
+  unlinkCase(caseNumber: string): Promise<void>;
 }
 
 /**

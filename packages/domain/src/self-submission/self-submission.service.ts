@@ -86,9 +86,10 @@ const SHA256_HEX = HEX(64);
  * Self-submission (Take It Down / StopNCII pattern): a person submits the hashes of their own
  * images, computed on their device; the hashes go into the `self-submitted-minors` or
  * `ncii-adults` bank with provenance `{ source: 'self-submission', externalId: <case number> }`
- * and nothing else about the files. The case number and PIN let them check the status or
- * withdraw; withdrawal deletes the entries, so they stop matching on the very next request and
- * the deletions reach every platform through the change feed.
+ * and nothing else about the files. The case store records which entries each case holds (two
+ * cases may hold the same hash). The case number and PIN let them check the status or withdraw;
+ * withdrawal deletes the entries no other active case holds, so they stop matching on the very
+ * next request and the deletions reach every platform through the change feed.
  */
 export class SelfSubmissionService {
   constructor(private readonly deps: SelfSubmissionDependencies) {}
@@ -139,7 +140,15 @@ export class SelfSubmissionService {
     const distinct = entries.filter(
       (e) => !seen.has(`${e.signalType}:${e.value}`) && seen.add(`${e.signalType}:${e.value}`),
     );
-    await banks.addEntries(bank, distinct, SELF_SUBMISSION_SOURCE);
+    const added = await banks.addEntries(bank, distinct, SELF_SUBMISSION_SOURCE);
+    // The case holds what it created and the self-submitted entries another case created first
+    // (an `existing` entry keeps that case's provenance, so provenance cannot say who holds it).
+    // Entries from other sources (an analyst's, an import's) are not the person's to withdraw.
+    const held = [
+      ...added.created,
+      ...added.existing.filter((e) => e.provenance.source === SELF_SUBMISSION_SOURCE),
+    ].map((e) => e.id);
+    await store.linkEntries(created.caseNumber, held);
     return {
       caseNumber: created.caseNumber,
       pin,
@@ -158,26 +167,34 @@ export class SelfSubmissionService {
   }
 
   /**
-   * Withdraws a case: deletes its entries from the bank (they stop matching on the next request)
-   * and marks it withdrawn. Withdrawing twice is harmless. @throws {DomainError} as {@link status}
+   * Withdraws a case: deletes the entries it holds that no other active case still holds (they
+   * stop matching on the next request and each deletion reaches the change feed), and marks it
+   * withdrawn. Withdrawing twice is harmless, and a second call finishes an interrupted first one.
+   * @throws {DomainError} as {@link status}
    */
   async withdraw(body: unknown): Promise<CaseStatus & { readonly removedEntries: number }> {
     const found = await this.unlock(body);
-    const bank = SELF_SUBMISSION_BANKS[found.caseType].name;
-    let removed = 0;
-    try {
-      removed = await this.deps.banks.withdraw(bank, {
-        source: SELF_SUBMISSION_SOURCE,
-        externalId: found.caseNumber,
-      });
-    } catch (error) {
-      // No bank means nothing to delete (a bank deleted by an admin took the entries with it).
-      if (!(error instanceof DomainError && error.code === 'BANK_NOT_FOUND')) throw error;
-    }
+    const { store, banks } = this.deps;
+    // Order, for crash safety: (1) mark the case withdrawn, so it stops counting as a holder;
+    // (2) delete the entries no active case holds; (3) drop its links. A crash after (1) leaves
+    // links that count for nobody: a retry, or the withdrawal of another case sharing an entry,
+    // still deletes it. Two cases sharing an entry and withdrawn at once both see it free (each
+    // was marked first), so neither keeps it alive for the other.
     const updated =
       found.status === 'withdrawn'
         ? found
-        : await this.deps.store.updateCase(found.caseNumber, { status: 'withdrawn' });
+        : await store.updateCase(found.caseNumber, { status: 'withdrawn' });
+    let removed = 0;
+    for (const id of await store.entriesToRelease(found.caseNumber)) {
+      try {
+        await banks.deleteEntry(id);
+        removed++;
+      } catch (error) {
+        // Already gone: a concurrent withdrawal, an interrupted earlier one, an admin, a deleted bank.
+        if (!(error instanceof DomainError && error.code === 'ENTRY_NOT_FOUND')) throw error;
+      }
+    }
+    await store.unlinkCase(found.caseNumber);
     return { ...toStatus(updated), removedEntries: removed };
   }
 

@@ -7,6 +7,8 @@ import type { SelfSubmissionCase, SelfSubmissionStore } from '../self-submission
  */
 export function createMemorySelfSubmissionStore(): SelfSubmissionStore {
   const cases = new Map<string, SelfSubmissionCase>();
+  /** case number → ids of the entries it holds. */
+  const links = new Map<string, Set<number>>();
   return {
     async createCase(newCase) {
       if (cases.has(newCase.caseNumber)) throw new DomainError('CONFLICT', 'Case number taken.');
@@ -23,6 +25,22 @@ export function createMemorySelfSubmissionStore(): SelfSubmissionStore {
       const updated = { ...found, ...patch };
       cases.set(caseNumber, updated);
       return { ...updated };
+    },
+    async linkEntries(caseNumber, entryIds) {
+      let held = links.get(caseNumber);
+      if (!held) links.set(caseNumber, (held = new Set()));
+      for (const id of entryIds) held.add(id);
+    },
+    async entriesToRelease(caseNumber) {
+      const heldElsewhere = new Set<number>();
+      for (const [other, ids] of links) {
+        if (other === caseNumber || cases.get(other)?.status !== 'active') continue;
+        for (const id of ids) heldElsewhere.add(id);
+      }
+      return [...(links.get(caseNumber) ?? [])].filter((id) => !heldElsewhere.has(id)).sort((a, b) => a - b);
+    },
+    async unlinkCase(caseNumber) {
+      links.delete(caseNumber);
     },
   };
 }

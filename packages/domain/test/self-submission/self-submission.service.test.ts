@@ -134,6 +134,94 @@ describe('SelfSubmissionService', () => {
     expect(await service.withdraw(creds)).toMatchObject({ status: 'withdrawn', removedEntries: 0 });
   });
 
+  it('keeps a hash two cases hold until the last of them withdraws', async () => {
+    const { service, engine, store, banks } = await fixture();
+    const [shared, onlyA] = [image(30), image(31)];
+    const a = await service.submit({ caseType: 'minor', images: [shared, onlyA] });
+    const b = await service.submit({ caseType: 'minor', images: [shared] });
+    const matches = (img: { pdq: string; md5: string; sha256: string }) => [
+      engine.query({ signalType: 'pdq', value: img.pdq }).matches.length,
+      engine.query({ signalType: 'md5', value: img.md5 }).matches.length,
+      engine.query({ signalType: 'sha256', value: img.sha256 }).matches.length,
+    ];
+    expect(matches(shared)).toEqual([1, 1, 1]);
+
+    const seqBeforeA = await store.latestSeq();
+    expect(await service.withdraw({ caseNumber: a.caseNumber, pin: a.pin })).toMatchObject({
+      status: 'withdrawn',
+      removedEntries: 3,
+    });
+    // B still holds the shared image (whose entries carry A's provenance): it keeps matching.
+    expect(matches(shared)).toEqual([1, 1, 1]);
+    expect(matches(onlyA)).toEqual([0, 0, 0]);
+    const deletedByA = (await store.changesSince(seqBeforeA, 100)).filter((c) => c.op === 'entry_delete');
+    expect(deletedByA.map((c) => c.value).sort()).toEqual([onlyA.md5, onlyA.pdq, onlyA.sha256].sort());
+
+    const seqBeforeB = await store.latestSeq();
+    expect(await service.withdraw({ caseNumber: b.caseNumber, pin: b.pin })).toMatchObject({
+      status: 'withdrawn',
+      removedEntries: 3,
+    });
+    expect(matches(shared)).toEqual([0, 0, 0]);
+    const deletedByB = (await store.changesSince(seqBeforeB, 100)).filter((c) => c.op === 'entry_delete');
+    expect(deletedByB.map((c) => c.value).sort()).toEqual([shared.md5, shared.pdq, shared.sha256].sort());
+    const bank = await banks.getBank('self-submitted-minors');
+    expect((await banks.listEntries(bank.id, { limit: 10 })).entries).toEqual([]);
+    // Withdrawing A again finds nothing left to delete.
+    expect(await service.withdraw({ caseNumber: a.caseNumber, pin: a.pin })).toMatchObject({
+      removedEntries: 0,
+    });
+  });
+
+  it('deletes shared hashes whichever case withdraws last, and never an entry from another source', async () => {
+    const { service, engine, banks } = await fixture();
+    const [shared, analysts] = [image(32), image(33)];
+    const a = await service.submit({ caseType: 'minor', images: [shared] });
+    const b = await service.submit({ caseType: 'minor', images: [shared] });
+    // An analyst's entry in the same bank that a later submission repeats.
+    await banks.addEntries(
+      'self-submitted-minors',
+      [{ signalType: 'md5', value: analysts.md5, provenance: { source: 'analyst', externalId: 'r-1' } }],
+      'analyst',
+    );
+    const c = await service.submit({ caseType: 'minor', images: [analysts] });
+    // B first this time: A still holds the shared hash.
+    expect(await service.withdraw({ caseNumber: b.caseNumber, pin: b.pin })).toMatchObject({
+      removedEntries: 0,
+    });
+    expect(engine.query({ signalType: 'pdq', value: shared.pdq }).matches).toHaveLength(1);
+    expect(await service.withdraw({ caseNumber: a.caseNumber, pin: a.pin })).toMatchObject({
+      removedEntries: 3,
+    });
+    expect(engine.query({ signalType: 'pdq', value: shared.pdq }).matches).toHaveLength(0);
+    expect(await service.withdraw({ caseNumber: c.caseNumber, pin: c.pin })).toMatchObject({
+      removedEntries: 2,
+    });
+    expect(engine.query({ signalType: 'md5', value: analysts.md5 }).matches).toHaveLength(1);
+    expect(engine.query({ signalType: 'pdq', value: analysts.pdq }).matches).toHaveLength(0);
+  });
+
+  it('finishes a withdrawal interrupted after the case was marked withdrawn', async () => {
+    const { service, engine, cases } = await fixture();
+    const [shared, onlyA] = [image(34), image(35)];
+    const a = await service.submit({ caseType: 'minor', images: [shared, onlyA] });
+    const b = await service.submit({ caseType: 'minor', images: [shared] });
+    // A crash right after step 1 of A's withdrawal: withdrawn, nothing deleted, links kept.
+    await cases.updateCase(a.caseNumber, { status: 'withdrawn' });
+    // A's leftover links do not keep the shared hash alive for B's withdrawal.
+    expect(await service.withdraw({ caseNumber: b.caseNumber, pin: b.pin })).toMatchObject({
+      removedEntries: 3,
+    });
+    expect(engine.query({ signalType: 'pdq', value: shared.pdq }).matches).toHaveLength(0);
+    expect(engine.query({ signalType: 'pdq', value: onlyA.pdq }).matches).toHaveLength(1);
+    // A's retry deletes the rest, tolerating the entries B's withdrawal already deleted.
+    expect(await service.withdraw({ caseNumber: a.caseNumber, pin: a.pin })).toMatchObject({
+      status: 'withdrawn',
+      removedEntries: 3,
+    });
+    expect(engine.query({ signalType: 'pdq', value: onlyA.pdq }).matches).toHaveLength(0);
+  });
+
   it('answers a wrong PIN and an unknown case alike, and locks a case after too many wrong PINs', async () => {
     const { service, clock } = await fixture();
     const receipt = await service.submit({ caseType: 'minor', images: [image(6)] });

@@ -60,5 +60,48 @@ export function describeSelfSubmissionStoreContract(
       const error = await store.updateCase('9999999999998', { status: 'withdrawn' }).catch((e: unknown) => e);
       expect((error as DomainError).code).toBe('NOT_FOUND');
     });
+
+    it('releases only the entries no other active case holds', async () => {
+      const store = await open();
+      // Entry ids unique per run, so stores shared between tests need no cleaning.
+      const [shared, onlyA, onlyB, third] = [1, 2, 3, 4].map((i) => 2_000_000_000 - counter * 10 - i);
+      const [a, b, c] = [newCase(), newCase(), newCase()];
+      for (const x of [a, b, c]) await store.createCase(x);
+      await store.linkEntries(a.caseNumber, [shared!, onlyA!, third!]);
+      await store.linkEntries(a.caseNumber, [onlyA!]); // idempotent
+      await store.linkEntries(b.caseNumber, [shared!, onlyB!, onlyB!]);
+      await store.linkEntries(c.caseNumber, [third!]);
+      await store.linkEntries(c.caseNumber, []);
+      const sorted = (ids: number[]) => [...ids].sort((x, y) => x - y);
+      // The case's own status does not matter; other cases' does.
+      expect(await store.entriesToRelease(a.caseNumber)).toEqual([onlyA]);
+      await store.updateCase(c.caseNumber, { status: 'withdrawn' });
+      expect(await store.entriesToRelease(a.caseNumber)).toEqual(sorted([onlyA!, third!]));
+      expect(await store.entriesToRelease(b.caseNumber)).toEqual([onlyB]);
+      // A's links count while A is active, not once it is withdrawn.
+      await store.updateCase(a.caseNumber, { status: 'withdrawn' });
+      expect(await store.entriesToRelease(b.caseNumber)).toEqual(sorted([shared!, onlyB!]));
+      // B, still active, keeps the shared entry from A's release.
+      expect(await store.entriesToRelease(a.caseNumber)).toEqual(sorted([onlyA!, third!]));
+      await store.updateCase(b.caseNumber, { status: 'withdrawn' });
+      expect(await store.entriesToRelease(a.caseNumber)).toEqual(sorted([shared!, onlyA!, third!]));
+      // Unlinked, the case holds nothing; unknown cases hold nothing.
+      await store.unlinkCase(a.caseNumber);
+      expect(await store.entriesToRelease(a.caseNumber)).toEqual([]);
+      await store.unlinkCase('9999999999997');
+      expect(await store.entriesToRelease('9999999999997')).toEqual([]);
+      expect(await store.entriesToRelease(b.caseNumber)).toEqual(sorted([shared!, onlyB!]));
+    });
+
+    it('does not count links of an unknown case as an active holder', async () => {
+      const store = await open();
+      const a = newCase();
+      await store.createCase(a);
+      const id = 1_000_000_000 - counter;
+      await store.linkEntries(a.caseNumber, [id]);
+      await store.linkEntries('9999999999996', [id]);
+      expect(await store.entriesToRelease(a.caseNumber)).toEqual([id]);
+      await store.unlinkCase('9999999999996');
+    });
   });
 }
