@@ -349,13 +349,17 @@ export async function selfSubmissionRoutes(
 }
 
 /** Whether a store also implements the self-submission port (the SQL stores do, since migration 0002). */
+/** Whether the app's store also keeps self-submission cases (the SQL stores do). */
 function keepsCases<T extends object>(store: T): store is T & SelfSubmissionStore {
-  const s = store as Partial<SelfSubmissionStore>;
-  return (
-    typeof s.createCase === 'function' &&
-    typeof s.getCase === 'function' &&
-    typeof s.updateCase === 'function'
-  );
+  const methods: readonly (keyof SelfSubmissionStore)[] = [
+    'createCase',
+    'getCase',
+    'updateCase',
+    'linkEntries',
+    'entriesToRelease',
+    'unlinkCase',
+  ];
+  return methods.every((name) => typeof (store as Partial<SelfSubmissionStore>)[name] === 'function');
 }
 
 /** Schemas the self-submission routes reference. */
