@@ -24,6 +24,7 @@ function summary(patch: Partial<ImportSummary> = {}): ImportSummary {
     existing: 0,
     withdrawalsApplied: 0,
     withdrawalsUnmatched: 0,
+    withdrawalsNotApplied: 0,
     skipped: 0,
     errors: 0,
     problems: [],

@@ -16,7 +16,7 @@ import {
 } from '@hashline/domain';
 import { ApiError, type HashlineClient } from '../remote/hashline-client.js';
 import { openLocalStore, type LocalTarget, type Target } from '../target/target.js';
-import { importOverHttp, type RemoteImportSummary } from './remote-import.js';
+import { importOverHttp } from './remote-import.js';
 
 /** A bank as the CLI shows it, the same in local and remote mode. */
 export interface BankView {
@@ -39,8 +39,8 @@ export interface ImportFileOptions {
   readonly onProgress?: (summary: ImportSummary) => void;
 }
 
-/** What an import did; `withdrawalsNotApplied` only in remote mode. */
-export type ImportResult = ImportSummary & Partial<Pick<RemoteImportSummary, 'withdrawalsNotApplied'>>;
+/** What an import did (`withdrawalsNotApplied` counts withdrawals a remote import cannot apply). */
+export type ImportResult = ImportSummary;
 
 /** The bank operations of `hashline bank`, on the data folder (local) or through the API (remote). */
 export interface BankBackend {

@@ -328,12 +328,10 @@ async function importFile(args: readonly string[], context: CommandContext): Pro
         bank: name,
         seconds,
         onError: onError as 'skip' | 'abort',
-        ...(summary.withdrawalsNotApplied !== undefined
-          ? { withdrawalsNotApplied: summary.withdrawalsNotApplied }
-          : {}),
+        withdrawalsNotApplied: summary.withdrawalsNotApplied,
       }),
     );
-    return importExitCode(summary, summary.withdrawalsNotApplied ?? 0);
+    return importExitCode(summary, summary.withdrawalsNotApplied);
   });
 }
 

@@ -1,9 +1,9 @@
-import type { Bank, NewEntry } from '../banks/bank.js';
+import type { NewEntry } from '../banks/bank.js';
 import { parseNewEntry, type BankService } from '../banks/bank.service.js';
 import { DomainError } from '../domain-error.js';
 import { Problems } from '../validation.js';
 import { delimitedHeader, delimitedLine, parseDelimited } from './delimited-format.js';
-import type { ExportFormat, ImportFormat, ImportRecord, TextSource } from './import-record.js';
+import type { ExportFormat, ImportFormat, ImportRecord, TextSource, Withdrawn } from './import-record.js';
 import { parseNcmecXml } from './ncmec-xml-format.js';
 import { parseStopNciiJson } from './stopncii-json-format.js';
 import { parseThreatExchange, threatExchangeLine } from './threatexchange-format.js';
@@ -40,19 +40,31 @@ export function formatFromFileName(name: string): ImportFormat | undefined {
   return undefined;
 }
 
-/** Options of {@link importHashList}. */
-export interface ImportOptions {
+/** Where an import's entries go: a bank through the service here, or a server through its API. */
+export interface ImportSink {
+  /** Commits a batch of validated entries; says how many were new and how many already there. */
+  addEntries(entries: readonly NewEntry[]): Promise<{ readonly created: number; readonly existing: number }>;
+  /** Applies a withdrawal: the number of entries removed, or null when this sink cannot apply one. */
+  withdraw(withdrawn: Withdrawn): Promise<number | null>;
+}
+
+/** Options of {@link importHashListInto}. */
+export interface ImportIntoOptions {
   readonly format: ImportFormat;
   /** `skip` reports a bad row and goes on; `abort` adds nothing if any row is bad. */
   readonly onError: 'skip' | 'abort';
-  /** Recorded as the entries' `addedBy`. */
-  readonly addedBy: string;
   /** The entries' provenance source when the file does not say (e.g. `import:list.csv`). */
   readonly origin: string;
-  /** Entries per transaction (default 5,000). */
+  /** Entries per batch (default 5,000). */
   readonly batchSize?: number;
   /** Called after each batch and at the end. */
   readonly onProgress?: (progress: ImportSummary) => void;
+}
+
+/** Options of {@link importHashList}. */
+export interface ImportOptions extends ImportIntoOptions {
+  /** Recorded as the entries' `addedBy`. */
+  readonly addedBy: string;
 }
 
 /** Counts of an import; problems are listed up to a limit so memory stays bounded. */
@@ -65,6 +77,8 @@ export interface ImportSummary {
   withdrawalsApplied: number;
   /** Withdrawals naming nothing in the bank. */
   withdrawalsUnmatched: number;
+  /** Withdrawals the sink could not apply (see {@link ImportSink.withdraw}). */
+  withdrawalsNotApplied: number;
   skipped: number;
   errors: number;
   /** The first problems and skips, with line numbers. */
@@ -79,7 +93,7 @@ const MAX_LISTED_PROBLEMS = 200;
  * an API entry (PDQ quality ≥ 50, no degenerate hashes, vocabulary). With `onError: 'abort'` the
  * file is read twice (`open` is called twice): a first pass validates every row, so a bad row on
  * line 2,000,000 adds nothing at all. Withdrawals (NCMEC deletions, StopNCII withdrawn hashes)
- * disable the matching entries.
+ * delete the entries they name.
  */
 export async function importHashList(
   service: BankService,
@@ -88,19 +102,43 @@ export async function importHashList(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const bank = await service.getBank(bankRef);
+  const sink: ImportSink = {
+    async addEntries(entries) {
+      const result = await service.addEntries(bank.id, entries, options.addedBy);
+      return { created: result.created.length, existing: result.existing.length };
+    },
+    withdraw: (withdrawn) => service.withdraw(bank.id, withdrawn),
+  };
+  return importHashListInto(sink, open, options);
+}
+
+/** {@link importHashList} into any {@link ImportSink} (the CLI's remote import uses the HTTP API). */
+export async function importHashListInto(
+  sink: ImportSink,
+  open: () => TextSource,
+  options: ImportIntoOptions,
+): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 5_000;
   if (options.onError === 'abort') {
-    const check = await readAll(open(), options, null, bank, batchSize);
-    if (check.errors > 0) return { ...check, added: 0, existing: 0, withdrawalsApplied: 0, aborted: true };
+    const check = await readAll(open(), options, null, batchSize);
+    if (check.errors > 0) {
+      return {
+        ...check,
+        added: 0,
+        existing: 0,
+        withdrawalsApplied: 0,
+        withdrawalsNotApplied: 0,
+        aborted: true,
+      };
+    }
   }
-  return readAll(open(), options, service, bank, batchSize);
+  return readAll(open(), options, sink, batchSize);
 }
 
 async function readAll(
   source: TextSource,
-  options: ImportOptions,
-  service: BankService | null,
-  bank: Bank,
+  options: ImportIntoOptions,
+  sink: ImportSink | null,
   batchSize: number,
 ): Promise<ImportSummary> {
   const summary: ImportSummary = {
@@ -109,6 +147,7 @@ async function readAll(
     existing: 0,
     withdrawalsApplied: 0,
     withdrawalsUnmatched: 0,
+    withdrawalsNotApplied: 0,
     skipped: 0,
     errors: 0,
     problems: [],
@@ -121,10 +160,10 @@ async function readAll(
   };
   let batch: NewEntry[] = [];
   const flush = async (): Promise<void> => {
-    if (batch.length === 0 || !service) return;
-    const result = await service.addEntries(bank.id, batch, options.addedBy);
-    summary.added += result.created.length;
-    summary.existing += result.existing.length;
+    if (batch.length === 0 || !sink) return;
+    const result = await sink.addEntries(batch);
+    summary.added += result.created;
+    summary.existing += result.existing;
     batch = [];
     options.onProgress?.(summary);
   };
@@ -138,9 +177,10 @@ async function readAll(
         note(record.line, 'skipped', record.reason);
         break;
       case 'withdrawal':
-        if (service) {
-          const count = await service.withdraw(bank.id, record.withdrawn);
-          if (count > 0) summary.withdrawalsApplied += count;
+        if (sink) {
+          const count = await sink.withdraw(record.withdrawn);
+          if (count === null) summary.withdrawalsNotApplied++;
+          else if (count > 0) summary.withdrawalsApplied += count;
           else summary.withdrawalsUnmatched++;
         }
         break;
@@ -156,7 +196,7 @@ async function readAll(
         break;
       }
     }
-    if (summary.errors > 0 && options.onError === 'abort' && service) {
+    if (summary.errors > 0 && options.onError === 'abort' && sink) {
       // Only reachable if the file changed between the two passes.
       throw new DomainError(
         'IMPORT_FORMAT_ERROR',
