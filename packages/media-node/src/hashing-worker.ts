@@ -8,7 +8,8 @@ import { isMediaDecodeError } from './media-decode-error.js';
 import { DEFAULT_MAX_BYTES, applySharpPolicy } from './sharp-image-decoder.js';
 
 interface Channel {
-  send(message: HashingResponse): void;
+  /** `transfer`: buffers a worker thread hands over without copying (IPC always copies). */
+  send(message: HashingResponse, transfer?: ArrayBuffer[]): void;
   onRequest(listener: (request: HashingRequest) => void): void;
 }
 
@@ -16,7 +17,10 @@ function connect(): { channel: Channel; data: HashingWorkerData; isProcess: bool
   if (parentPort !== null) {
     const port = parentPort;
     return {
-      channel: { send: (m) => port.postMessage(m), onRequest: (l) => port.on('message', l) },
+      channel: {
+        send: (m, transfer = []) => port.postMessage(m, transfer),
+        onRequest: (l) => port.on('message', l),
+      },
       data: workerData as HashingWorkerData,
       isProcess: false,
     };
@@ -63,7 +67,12 @@ async function handle(request: HashingRequest): Promise<void> {
         ? request.source.bytes
         : await readImageFile(request.source.path, data.decode.maxBytes ?? DEFAULT_MAX_BYTES);
     const hashes = await hashImageBytes(bytes, { ...request.options, decode: data.decode });
-    channel.send({ type: 'result', id: request.id, hashes });
+    // The derivatives are fresh copies in ArrayBuffers of their own (never a pooled slab), so
+    // handing them over detaches nothing else.
+    const transfer = hashes.derivatives
+      ? [hashes.derivatives.thumbnail.buffer as ArrayBuffer, hashes.derivatives.preview.buffer as ArrayBuffer]
+      : [];
+    channel.send({ type: 'result', id: request.id, hashes }, transfer);
   } catch (error) {
     if (isMediaDecodeError(error)) {
       channel.send({ type: 'error', id: request.id, code: error.code, message: error.message });

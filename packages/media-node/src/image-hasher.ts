@@ -9,7 +9,13 @@ import {
 import { digestBytes } from './file-digests.js';
 import type { ImageFormat } from './image-format-sniffer.js';
 import { readImageFile } from './image-file-reader.js';
-import { decodeImage, DEFAULT_MAX_BYTES, type DecodeOptions } from './sharp-image-decoder.js';
+import { renderImageDerivatives, type ImageDerivatives } from './image-derivative-renderer.js';
+import {
+  decodeOrientedImage,
+  DEFAULT_DECODE_TIMEOUT_MS,
+  DEFAULT_MAX_BYTES,
+  type DecodeOptions,
+} from './sharp-image-decoder.js';
 
 /** What to compute for an image. */
 export interface HashOptions {
@@ -19,6 +25,11 @@ export interface HashOptions {
   readonly crypto?: boolean;
   /** The reference's 512×512 nearest pre-resize of large images (default `true`; see `pdqHash`). */
   readonly preResize?: boolean;
+  /**
+   * Also render a blurred greyscale thumbnail and a size-capped preview from the decoded pixels
+   * (default `false`): see {@link ImageDerivatives}. The hashes are the same either way.
+   */
+  readonly derivatives?: boolean;
 }
 
 /** Options of the in-process {@link hashImageBytes} and {@link hashImageFile}. */
@@ -47,6 +58,8 @@ export interface ImageHashes {
   readonly height: number;
   /** Format found by magic bytes. */
   readonly format: ImageFormat;
+  /** Re-encoded thumbnail and preview, when `derivatives` was asked for. */
+  readonly derivatives?: ImageDerivatives;
 }
 
 /**
@@ -75,7 +88,8 @@ export function hashPixels(
 
 /**
  * Decodes and hashes an image in the calling thread: PDQ (plus dihedral variants if asked) and
- * the cryptographic digests of the original bytes. Use a hashing pool to keep decoding off a
+ * the cryptographic digests of the original bytes; with `derivatives`, also the re-encoded
+ * thumbnail and preview made from the same decoded pixels. Use a hashing pool to keep decoding off a
  * server's event loop and to survive a stuck decoder.
  * @throws {MediaDecodeError} for refused or broken inputs
  */
@@ -83,10 +97,19 @@ export async function hashImageBytes(
   bytes: Uint8Array,
   options: InProcessHashOptions = {},
 ): Promise<ImageHashes> {
-  const image = await decodeImage(bytes, options.decode);
+  const { image, orientation } = await decodeOrientedImage(bytes, options.decode);
   const perceptual = hashPixels(image, options);
   const digests = options.crypto === false ? {} : digestBytes(bytes);
-  return { ...perceptual, ...digests, width: image.width, height: image.height, format: image.format };
+  const hashes = {
+    ...perceptual,
+    ...digests,
+    width: image.width,
+    height: image.height,
+    format: image.format,
+  };
+  if (options.derivatives !== true) return hashes;
+  const timeoutMs = options.decode?.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
+  return { ...hashes, derivatives: await renderImageDerivatives(image, orientation, timeoutMs) };
 }
 
 /**

@@ -30,6 +30,13 @@ export {
   type ImageHashes,
 } from './image-hasher.js';
 export {
+  PREVIEW_MAX_SIDE,
+  THUMBNAIL_BLUR_SIGMA,
+  THUMBNAIL_MAX_SIDE,
+  type ImageDerivatives,
+} from './image-derivative-renderer.js';
+export { createCapturedMediaHasher, type CapturedMediaHasherOptions } from './captured-media-hasher.js';
+export {
   createHashingPool,
   DEFAULT_POOL_TIMEOUT_MS,
   type HashingPool,

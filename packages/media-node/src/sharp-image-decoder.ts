@@ -185,6 +185,29 @@ function cmykToRgb(samples: Buffer, bands: number): Uint8Array {
  * @throws {MediaDecodeError} with a stable code for every refused or broken input
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+  return (await decodeOrientedImage(bytes, options)).image;
+}
+
+/** A decoded image and the EXIF orientation still to apply to show it upright. */
+export interface OrientedDecodedImage {
+  readonly image: DecodedImage;
+  /**
+   * EXIF orientation (1–8) of the stored pixels: 1 when the file has none, or when `autoOrient`
+   * already applied it. Internal: the derivatives need it, the hashes must not see it.
+   */
+  readonly orientation: number;
+}
+
+/**
+ * {@link decodeImage}, plus the orientation read from the same header, so that upright
+ * derivatives can be made from the very pixels that were hashed without a second decode.
+ * Internal: not exported from the package.
+ * @throws {MediaDecodeError} as {@link decodeImage}
+ */
+export async function decodeOrientedImage(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<OrientedDecodedImage> {
   const maxBytes = positiveOption(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes');
   const maxPixels = positiveOption(options.maxPixels, DEFAULT_MAX_PIXELS, 'maxPixels');
   const timeoutMs = positiveOption(options.timeoutMs, DEFAULT_DECODE_TIMEOUT_MS, 'timeoutMs');
@@ -241,6 +264,16 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     );
   }
 
+  const rawOrientation = metadata.orientation ?? 1;
+  const orientation =
+    options.autoOrient === true ||
+    !Number.isInteger(rawOrientation) ||
+    rawOrientation < 1 ||
+    rawOrientation > 8
+      ? 1
+      : rawOrientation;
+  const oriented = (image: DecodedImage): OrientedDecodedImage => ({ image, orientation });
+
   const pipeline = sharp(input, base).timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
   try {
     if (metadata.space === 'cmyk') {
@@ -250,7 +283,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
         .toColourspace('cmyk')
         .raw({ depth: 'uchar' })
         .toBuffer({ resolveWithObject: true });
-      return finish(cmykToRgb(data, info.channels), info.width, info.height, 3, format);
+      return oriented(finish(cmykToRgb(data, info.channels), info.width, info.height, 3, format));
     }
     if (metadata.depth === 'ushort') {
       const grey = metadata.space === 'grey16' || metadata.space === 'b-w';
@@ -259,7 +292,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
         .raw({ depth: 'ushort' })
         .toBuffer({ resolveWithObject: true });
       const keep = grey ? 1 : 3;
-      return finish(reduce16(data, info.channels, keep), info.width, info.height, keep, format);
+      return oriented(finish(reduce16(data, info.channels, keep), info.width, info.height, keep, format));
     }
     const grey = metadata.space === 'b-w';
     const { data, info } = await pipeline
@@ -273,7 +306,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
         `Unexpected ${info.channels}-band output for a ${format} image.`,
       );
     }
-    return finish(data, info.width, info.height, info.channels, format);
+    return oriented(finish(data, info.width, info.height, info.channels, format));
   } catch (error) {
     if (error instanceof MediaDecodeError) throw error;
     throw mapSharpError(error, format);

@@ -1,0 +1,68 @@
+import type { CapturedMedia, CapturedMediaHasher } from '@hashline/domain';
+import { digestBytes } from './file-digests.js';
+import type { HashingPool } from './hashing-pool.js';
+import { isMediaDecodeError, type MediaErrorCode } from './media-decode-error.js';
+
+/** Options of {@link createCapturedMediaHasher}. */
+export interface CapturedMediaHasherOptions {
+  /**
+   * Called when captured bytes gave no image (a video, a damaged or hostile file, a crashed or
+   * timed-out worker), with the error code only: codes are safe to log and count, while the
+   * bytes and the URL they came from are not.
+   */
+  readonly onUndecodable?: (code: MediaErrorCode) => void;
+}
+
+/**
+ * Implements the domain's {@link CapturedMediaHasher} with a hashing pool (use
+ * `isolation: 'process'`, so a codec crash ends one child process, not the capture worker).
+ *
+ * Every capture gets MD5 and SHA-256 of the original bytes, computed here. Decodable images also
+ * get PDQ, quality, size, and the re-encoded thumbnail and preview, all from one decode in a pool
+ * worker. Bytes the pool cannot turn into an image keep their exact hashes with the rest null, so
+ * a video, a damaged file or a hostile one never stops a capture: every pool error counts as
+ * "not an image" (`MEDIA_UNSUPPORTED_FORMAT`, `MEDIA_CORRUPT`, `MEDIA_EMPTY`,
+ * `MEDIA_TOO_LARGE`, `MEDIA_TOO_MANY_PIXELS`, `MEDIA_TIMEOUT`, `MEDIA_WORKER_CRASHED`, and
+ * `MEDIA_INTERNAL`, reported through `onUndecodable` so a decoder bug still shows in logs) except
+ * `MEDIA_POOL_CLOSED`, which means the service is shutting down and the capture must be retried.
+ * Errors that are not a `MediaDecodeError` (a non-`Uint8Array` argument) are rethrown too.
+ * `width` and `height` are those of the stored pixels (before EXIF orientation), like PDQ.
+ * The caller's bytes are copied to the worker, never detached: it still has to store them.
+ */
+export function createCapturedMediaHasher(
+  pool: HashingPool,
+  options: CapturedMediaHasherOptions = {},
+): CapturedMediaHasher {
+  return {
+    async hashCaptured(bytes: Uint8Array): Promise<CapturedMedia> {
+      const { md5, sha256 } = digestBytes(bytes);
+      const exactOnly: CapturedMedia = {
+        md5,
+        sha256,
+        pdq: null,
+        pdqQuality: null,
+        width: null,
+        height: null,
+        thumbnail: null,
+        preview: null,
+      };
+      try {
+        const hashes = await pool.hashBytes(bytes, { derivatives: true, crypto: false });
+        return {
+          md5,
+          sha256,
+          pdq: hashes.pdq,
+          pdqQuality: hashes.quality,
+          width: hashes.width,
+          height: hashes.height,
+          thumbnail: hashes.derivatives?.thumbnail ?? null,
+          preview: hashes.derivatives?.preview ?? null,
+        };
+      } catch (error) {
+        if (!isMediaDecodeError(error) || error.code === 'MEDIA_POOL_CLOSED') throw error;
+        options.onUndecodable?.(error.code);
+        return exactOnly;
+      }
+    },
+  };
+}
