@@ -18,3 +18,4 @@ export * from './matching/match-engine.js';
 export * from './matching/match.service.js';
 export * from './formats/index.js';
 export * from './self-submission/index.js';
+export * from './hotline/index.js';

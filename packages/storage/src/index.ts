@@ -1,6 +1,7 @@
 /**
- * `@hashline/storage`: the domain's {@link HashlineStore} on SQLite (embedded default) and
- * PostgreSQL (production), with Kysely. Node only. Schemas are migrated on open.
+ * `@hashline/storage`: the domain's {@link HashlineStore}, with the hotline's store as
+ * `store.hotline`, on SQLite (embedded default) and PostgreSQL (production), with Kysely. Node
+ * only. Schemas are migrated on open.
  * @packageDocumentation
  */
 export {
@@ -12,4 +13,17 @@ export {
   type PostgresStoreOptions,
 } from './open-store.js';
 export { migrationsFor } from './migrations/index.js';
+export { hasHotlineStore, type HashlineStoreWithHotline } from './hotline-store-guard.js';
+export { nodeSha256Hex } from './kysely-hotline-store.js';
 export type { Engine } from './store-dialect.js';
+export {
+  KyselyStatisticsStore,
+  openStatisticsStore,
+  type OpenedStatisticsStore,
+} from './kysely-statistics-store.js';
+// Hotline-to-hotline exchange (issue 5 part 2): the lead wires it on the store's database as `store.exchange`.
+export { KyselyExchangeStore } from './kysely-exchange-store.js';
+// Notice and takedown (issue 5 part 3): the lead wires it on the store's database as `store.takedowns`.
+export { KyselyTakedownStore } from './kysely-takedown-store.js';
+// Referral records (issue 5 part 1): the lead wires it on the store's database as `store.referrals`.
+export { KyselyReferralStore } from './kysely-referral-store.js';

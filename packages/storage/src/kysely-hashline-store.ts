@@ -14,6 +14,11 @@ import {
   type EntryPatch,
   type EntryQuery,
   type HashlineStore,
+  type HotlineStore,
+  type ReferralStore,
+  type ExchangeStore,
+  type StatisticsStore,
+  type TakedownStore,
   type MatchRecord,
   type MatchRecordQuery,
   type NewBank,
@@ -51,6 +56,11 @@ import type {
   Database,
   SelfSubmissionCasesTable,
 } from './schema.js';
+import { KyselyHotlineStore } from './kysely-hotline-store.js';
+import { KyselyReferralStore } from './kysely-referral-store.js';
+import { KyselyTakedownStore } from './kysely-takedown-store.js';
+import { KyselyExchangeStore } from './kysely-exchange-store.js';
+import { KyselyStatisticsStore } from './kysely-statistics-store.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
@@ -80,6 +90,16 @@ type ChangeRow = Insertable<BankChangesTable>;
  */
 export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly engine: StoreDialect['engine'];
+  /** The hotline's store on the same database (closed with this store). */
+  readonly hotline: HotlineStore;
+  /** Referral records of the hotline (issue 5), on the same database. */
+  readonly referrals: ReferralStore;
+  /** Notice-and-takedown records (issue 5), on the same database. */
+  readonly takedowns: TakedownStore;
+  /** Hotline-to-hotline exchange records (issue 5), on the same database. */
+  readonly exchange: ExchangeStore;
+  /** The hotline's figures, counted with SQL aggregates (issue 5). */
+  readonly statistics: StatisticsStore;
   readonly #db: Db;
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
@@ -90,6 +110,11 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     this.#db = db;
     this.#dialect = dialect;
     this.#clock = clock;
+    this.hotline = new KyselyHotlineStore({ db, dialect }, clock);
+    this.referrals = new KyselyReferralStore({ db, dialect });
+    this.takedowns = new KyselyTakedownStore({ db, dialect });
+    this.exchange = new KyselyExchangeStore({ db, dialect });
+    this.statistics = new KyselyStatisticsStore({ db, dialect });
   }
 
   // ---- banks ----

@@ -1,5 +1,6 @@
-import type { Clock, HashlineStore } from '@hashline/domain';
+import type { Clock } from '@hashline/domain';
 import type { Kysely } from 'kysely';
+import type { HashlineStoreWithHotline } from './hotline-store-guard.js';
 import { KyselyHashlineStore } from './kysely-hashline-store.js';
 import { migrateToLatest } from './migrations/index.js';
 import { openPostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
@@ -7,7 +8,7 @@ import { openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-
 
 /** Options every store takes. */
 export interface StoreOptions {
-  /** Supplies every timestamp the store sets (default: the system clock). */
+  /** Supplies every timestamp the store sets, the hotline's included (default: the system clock). */
   readonly clock?: Clock;
 }
 
@@ -18,7 +19,8 @@ export type SqliteStoreOptions = SqliteDatabaseOptions & StoreOptions;
 export type PostgresStoreOptions = PostgresDatabaseOptions & StoreOptions;
 
 /**
- * Opens (creating if needed) a SQLite store and migrates it to the latest schema.
+ * Opens (creating if needed) a SQLite store and migrates it to the latest schema. The hotline's
+ * store on the same database is `store.hotline`.
  *
  * Open one store per file per process: better-sqlite3 is synchronous, so a second connection in
  * the same process waiting for the write lock would block the very event loop the first needs
@@ -27,7 +29,7 @@ export type PostgresStoreOptions = PostgresDatabaseOptions & StoreOptions;
  * @example
  * const store = await openSqliteStore({ file: 'data/hashline.db' });
  */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<HashlineStore> {
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<HashlineStoreWithHotline> {
   const database = openSqliteDatabase(options);
   await migrateOrClose(database.db, () => migrateToLatest(database.db as Kysely<unknown>, 'sqlite'));
   return new KyselyHashlineStore(database, options.clock);
@@ -40,7 +42,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Hash
  * @example
  * const store = await openPostgresStore({ connectionString: 'postgres://hashline@db/hashline' });
  */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<HashlineStore> {
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<HashlineStoreWithHotline> {
   const database = await openPostgresDatabase(options);
   await migrateOrClose(database.db, () =>
     migrateToLatest(database.db as Kysely<unknown>, 'postgres', database.schema),
@@ -56,7 +58,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
  *
  * @throws an Error for any other scheme.
  */
-export async function openStore(url: string, options: StoreOptions = {}): Promise<HashlineStore> {
+export async function openStore(url: string, options: StoreOptions = {}): Promise<HashlineStoreWithHotline> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file === '') throw new Error('A sqlite: store URL needs a file path, e.g. sqlite:data/hashline.db.');

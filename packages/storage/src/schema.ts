@@ -126,6 +126,216 @@ export interface SelfSubmissionCaseEntriesTable {
   entry_id: number;
 }
 
+// ---- the hotline (migration 0003) ----
+
+/** `bytea` (PostgreSQL) or `blob` (SQLite); both drivers return a Buffer. Written as a Buffer. */
+export type DbBytes = ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+/** An integer identity column the database assigns (`integer`, so both drivers return numbers). */
+export type DbIntSerial = ColumnType<number, never, never>;
+
+/** Reports: one per submission. The reporter's contact lives apart, in `reporter_contacts`. */
+export interface ReportsTable {
+  id: string;
+  received_at: DbDate;
+  channel: string;
+  reporter_type: string;
+  anonymous: DbBool;
+  contact_id: string | null;
+  consent_to_contact: DbBool;
+  language: string;
+  concerns: DbJson;
+  description: string | null;
+  seen_where: string | null;
+  imminent_danger: DbBool;
+  status: string;
+  priority: number;
+  duplicate_of_report_id: string | null;
+  assigned_analyst_id: string | null;
+  closed_at: DbDate | null;
+  receipt_hash: string;
+  partner_reference: string | null;
+  updated_at: DbDate;
+}
+
+/** The idempotency record of each accepted report request, keyed by the key's SHA-256. */
+export interface ReportIdempotencyTable {
+  key_hash: string;
+  report_id: string;
+  body_hash: string;
+  receipt_sealed: string;
+  created_at: DbDate;
+}
+
+/** Sealed reporter contacts; no link from here to a report. */
+export interface ReporterContactsTable {
+  id: string;
+  sealed: string;
+  created_at: DbDate;
+}
+
+/** The URLs of a report and what their capture found. */
+export interface ReportedUrlsTable {
+  id: DbIntSerial;
+  report_id: string;
+  url: string;
+  normalized_url: string;
+  site_type: string | null;
+  accessibility: string | null;
+  captured_at: DbDate | null;
+  capture_error: string | null;
+  /** {@link HostTrace} as JSON, `tracedAt` as ISO-8601 text. */
+  trace: DbJson | null;
+}
+
+/** The capture outbox: one job per reported URL, written with the report. */
+export interface CaptureJobsTable {
+  id: DbIntSerial;
+  report_id: string;
+  url_id: number;
+  status: string;
+  attempts: number;
+  run_after: DbDate;
+  lease_until: DbDate | null;
+  last_error: string | null;
+  created_at: DbDate;
+}
+
+/** Media items found by captures; `(capture_job_id, sha256)` is unique. */
+export interface MediaItemsTable {
+  id: DbIntSerial;
+  report_id: string;
+  url_id: number;
+  capture_job_id: number;
+  source_url: string;
+  media_type: string;
+  md5: string;
+  sha256: string;
+  pdq: string | null;
+  pdq_quality: number | null;
+  width: number | null;
+  height: number | null;
+  byte_length: number;
+  known_match: DbJson | null;
+  previously_assessed: DbBool;
+  stored_content: DbBool;
+  status: string;
+  bank_entry_ids: DbJson;
+  captured_at: DbDate;
+}
+
+/** The derived images of a media item, apart so that listing media never reads them. */
+export interface MediaBlobsTable {
+  media_id: number;
+  thumbnail: DbBytes;
+  preview_sealed: DbBytes | null;
+}
+
+/** Assessments; `(media_id, analyst_id)` is unique. */
+export interface AssessmentsTable {
+  id: DbIntSerial;
+  media_id: number;
+  analyst_id: string;
+  assessed_at: DbDate;
+  international_status: string;
+  national_status: string;
+  jurisdiction: string;
+  legal_basis: string | null;
+  severity_uk: string | null;
+  industry_classification: string | null;
+  age_band: string;
+  sex: string;
+  victim_count: number | null;
+  self_generated: string;
+  content_origin: string;
+  flags: DbJson;
+  confidence: string;
+  notes: string | null;
+}
+
+/** Hotline staff. */
+export interface AnalystsTable {
+  id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  password_hash: string;
+  totp_secret_sealed: string | null;
+  disabled: DbBool;
+  created_at: DbDate;
+  updated_at: DbDate;
+}
+
+/** Signed-in sessions, keyed by the SHA-256 of the cookie's id. */
+export interface AnalystSessionsTable {
+  id_hash: string;
+  analyst_id: string;
+  csrf_token: string;
+  created_at: DbDate;
+  expires_at: DbDate;
+}
+
+/** The hash-chained audit log; `seq` is assigned by the appender (head + 1), not by the database. */
+export interface AuditEventsTable {
+  seq: number;
+  at: DbDate;
+  actor: string | null;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  details: DbJson;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (`id = 1`): the last audit row's seq and hash, updated with every append. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+// ---- notice and takedown, retention (migration 0005; issue 5 parts 3 and 6) ----
+
+/** Notice-and-takedown records, one per notice about one reported URL. */
+export interface TakedownsTable {
+  id: string;
+  report_id: string;
+  url_id: number;
+  url: string;
+  recipient: string;
+  language: string;
+  via: string;
+  status: string;
+  sent_by: string | null;
+  sent_to: string | null;
+  referral_reference: string | null;
+  notice_sent_at: DbDate | null;
+  message_id: string;
+  send_attempts: number;
+  last_error: string | null;
+  removed_confirmed_at: DbDate | null;
+  next_check_at: DbDate | null;
+  lease_until: DbDate | null;
+  created_at: DbDate;
+  created_by: string;
+}
+
+/** The re-checks of a takedown's URL; `(takedown_id, seq)` is the key, seq counting from 1. */
+export interface TakedownChecksTable {
+  takedown_id: string;
+  seq: number;
+  checked_at: DbDate;
+  result: string;
+  detail: string | null;
+}
+
+/** Reports whose personal data the retention job deleted, with the kinds and counts deleted. */
+export interface ReportPurgesTable {
+  report_id: string;
+  purged_at: DbDate;
+  deleted: DbJson;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
   self_submission_cases: SelfSubmissionCasesTable;
@@ -137,4 +347,101 @@ export interface Database {
   match_record_banks: MatchRecordBanksTable;
   api_keys: ApiKeysTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  reports: ReportsTable;
+  report_idempotency: ReportIdempotencyTable;
+  reporter_contacts: ReporterContactsTable;
+  reported_urls: ReportedUrlsTable;
+  capture_jobs: CaptureJobsTable;
+  media_items: MediaItemsTable;
+  media_blobs: MediaBlobsTable;
+  assessments: AssessmentsTable;
+  analysts: AnalystsTable;
+  analyst_sessions: AnalystSessionsTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+  takedowns: TakedownsTable;
+  takedown_checks: TakedownChecksTable;
+  report_purges: ReportPurgesTable;
+}
+
+// ---- Hotline-to-hotline exchange (issue 5 part 2, migration 0006) ----
+// Declared as a merge into Database so this block stays apart from the other helpers' tables.
+
+/** A case sent to a partner hotline: one row per (report, partner country). */
+export interface ExchangeOutgoingTable {
+  id: string;
+  report_id: string;
+  partner_country: string;
+  partner_name: string;
+  status: string;
+  attempts: number;
+  receipt_reference: string | null;
+  last_error: string | null;
+  url_count: number;
+  media_count: number;
+  created_at: DbDate;
+  created_by: string;
+  delivered_at: DbDate | null;
+  updated_at: DbDate;
+}
+
+/** What a partner hotline sent with the report it became. */
+export interface ExchangeIncomingTable {
+  report_id: string;
+  sender_name: string;
+  sender_country: string;
+  reference: string;
+  sent_at: DbDate;
+  received_at: DbDate;
+  api_key_id: string;
+  urls: DbJson;
+}
+
+/** One item of a received case: hashes, classification and the partner's assessment summary. */
+export interface PartnerAssessmentsTable {
+  report_id: string;
+  item_index: number;
+  url_index: number;
+  media_type: string;
+  md5: string;
+  sha256: string;
+  pdq: string | null;
+  pdq_quality: number | null;
+  classification: DbJson;
+  known_material: DbBool;
+  summary: DbJson | null;
+}
+
+// Declaration merging: adds the exchange tables to the Database interface above.
+export interface Database {
+  exchange_outgoing: ExchangeOutgoingTable;
+  exchange_incoming: ExchangeIncomingTable;
+  partner_assessments: PartnerAssessmentsTable;
+}
+
+// ---- Referrals (issue 5 part 1, migration 0004) ----
+// Declared as a merge into Database so this block stays apart from the other helpers' tables.
+
+/** Referral records (DOMAIN.md §8.5); `(report_id, target, target_country)` is unique. */
+export interface ReferralsTable {
+  id: string;
+  report_id: string;
+  target: string;
+  target_name: string;
+  target_country: string;
+  basis: string;
+  actionable: string;
+  status: string;
+  external_ref: string | null;
+  created_at: DbDate;
+  created_by: string;
+  sent_at: DbDate | null;
+  updated_at: DbDate;
+  /** JSON array of the report's URL ids, ascending. */
+  url_ids: DbJson;
+}
+
+// Declaration merging: adds the referrals table to the Database interface above.
+export interface Database {
+  referrals: ReferralsTable;
 }

@@ -22,6 +22,18 @@ export interface StoreDialect {
    * transactions that append commit in the order of the seqs they take (see the engines).
    */
   lockChangeLog(trx: Transaction<Database>): Promise<void>;
+  /**
+   * Called first in every transaction that appends to the hotline's audit log: appends must run
+   * one at a time, each reading the head its predecessor committed, so the chain never forks.
+   */
+  lockAuditLog(trx: Transaction<Database>): Promise<void>;
+  /**
+   * Locks the selected rows until the transaction ends, so a concurrent transaction doing the same
+   * waits and then reads what this one committed (a no-op where transactions are serial anyway).
+   */
+  lockForUpdate<DB, TB extends keyof DB, O>(
+    query: SelectQueryBuilder<DB, TB, O>,
+  ): SelectQueryBuilder<DB, TB, O>;
   /** Locks the selected rows for a claim so that concurrent claimers skip them. */
   lockForClaim<DB, TB extends keyof DB, O>(
     query: SelectQueryBuilder<DB, TB, O>,

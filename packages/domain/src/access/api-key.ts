@@ -6,8 +6,16 @@
  * - `match`: match hashes or media with full results (entries, distances, banks).
  * - `match:verdict`: match, but learn only whether something matched: no distances, no entries,
  *   so a less trusted caller cannot probe the bank (SECURITY.md §2).
+ * - `exchange:submit`: a partner hotline forwarding a case (`POST /v1/exchange/reports`); nothing else.
  */
-export const API_SCOPES = ['admin', 'banks:write', 'banks:read', 'match', 'match:verdict'] as const;
+export const API_SCOPES = [
+  'admin',
+  'banks:write',
+  'banks:read',
+  'match',
+  'match:verdict',
+  'exchange:submit',
+] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** An API key as stored: never the secret itself, only its SHA-256. */

@@ -2,6 +2,10 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { Engine } from '../store-dialect.js';
 import { initialSchema } from './0001-initial.js';
 import { selfSubmissionSchema } from './0002-self-submission.js';
+import { hotlineSchema } from './0003-hotline.js';
+import { forwardingSchema } from './0004-forwarding.js';
+import { takedownSchema } from './0005-takedown.js';
+import { exchangeSchema } from './0006-exchange.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -12,6 +16,10 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
   return {
     '0001_initial': initialSchema(engine),
     '0002_self_submission': selfSubmissionSchema(engine),
+    '0003_hotline': hotlineSchema(engine),
+    '0004_forwarding': forwardingSchema(engine),
+    '0005_takedown': takedownSchema(engine),
+    '0006_exchange': exchangeSchema(engine),
   };
 }
 

@@ -36,6 +36,16 @@ export const postgresStoreDialect: StoreDialect = {
       trx,
     );
   },
+  // The same scheme for the hotline's audit chain, under its own key (audit-chain.ts in the domain):
+  // the appender reads the head, computes seq + 1 and the hash, inserts and moves the head, and no
+  // other appender may read the head in between. The primary key on seq backs this up: a second
+  // row with the same seq could never commit.
+  lockAuditLog: async (trx) => {
+    await sql`select pg_advisory_xact_lock(${sql.lit(AUDIT_LOG_LOCK_CLASS)}::bigint << 32 | 'audit_events'::regclass::oid::bigint)`.execute(
+      trx,
+    );
+  },
+  lockForUpdate: (query) => query.forUpdate(),
   // Concurrent workers each take different due rows instead of waiting on each other's.
   lockForClaim: (query) => query.forUpdate().skipLocked(),
   isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === '23505',
@@ -43,3 +53,6 @@ export const postgresStoreDialect: StoreDialect = {
 
 /** High 32 bits of the advisory-lock key: "HSHL", so the key is recognisable in `pg_locks`. */
 export const CHANGE_LOG_LOCK_CLASS = 0x4853484c;
+
+/** High 32 bits of the audit log's advisory-lock key: "HSAU" (a class of its own). */
+export const AUDIT_LOG_LOCK_CLASS = 0x48534155;

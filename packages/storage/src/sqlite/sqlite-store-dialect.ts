@@ -7,7 +7,7 @@ import type { StoreDialect } from '../store-dialect.js';
  * The change log needs no extra lock here: every transaction this package opens on SQLite
  * begins IMMEDIATE (sqlite-database.ts), taking the database's single write lock up front, so
  * log appends, and their commits, happen one transaction at a time, in seq order. For the same
- * reason a claim needs no row locks.
+ * reason a claim needs no row locks, and audit appends are serial without another lock.
  */
 export const sqliteStoreDialect: StoreDialect = {
   engine: 'sqlite',
@@ -15,6 +15,8 @@ export const sqliteStoreDialect: StoreDialect = {
   date: (value) => value.toISOString(),
   dateExpression: (value) => sql<string>`${value.toISOString()}`,
   lockChangeLog: async () => {},
+  lockAuditLog: async () => {},
+  lockForUpdate: (query) => query,
   lockForClaim: (query) => query,
   isUniqueViolation: (error) => {
     const code = (error as { code?: unknown } | null)?.code;

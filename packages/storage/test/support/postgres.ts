@@ -53,6 +53,26 @@ export const STORE_TABLES = [
   'self_submission_cases',
 ] as const;
 
+/** Every table migration 0003 (the hotline) creates; `audit_head` holds one row, re-seeded by {@link HOTLINE_RESET_SQL}. */
+export const HOTLINE_TABLES = [
+  'reports',
+  'report_idempotency',
+  'reporter_contacts',
+  'reported_urls',
+  'capture_jobs',
+  'media_items',
+  'media_blobs',
+  'assessments',
+  'analysts',
+  'analyst_sessions',
+  'audit_events',
+  'audit_head',
+] as const;
+
+/** Empties the hotline's tables (ids restart at 1) and puts the audit head back at genesis. */
+export const HOTLINE_RESET_SQL = `truncate ${HOTLINE_TABLES.map((t) => `"${t}"`).join(', ')} restart identity cascade;
+  insert into audit_head (id, seq, hash) values (1, 0, '${'0'.repeat(64)}');`;
+
 /** Runs SQL on its own connection with `schema` first on the search_path. */
 export async function runSql(schema: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });

@@ -1,0 +1,63 @@
+import type { HostTrace } from './hotline-records.js';
+
+/** Bytes fetched from a reported URL by the capture worker (never by an analyst's browser). */
+export interface FetchedResource {
+  /** The URL the bytes came from, after redirects. */
+  readonly finalUrl: string;
+  readonly status: number;
+  /** The media type of the response, lower case, without parameters. */
+  readonly contentType: string;
+  readonly bytes: Uint8Array;
+  /** Every URL followed, in order, starting with the requested one. */
+  readonly redirects: readonly string[];
+  /** The vetted address the connection was pinned to. */
+  readonly remoteAddress: string;
+}
+
+/** What a fetch is for: it decides the content types allowed. */
+export type FetchPurpose = 'page' | 'media';
+
+/**
+ * Fetches a reported URL behind SSRF protection: refuses loopback, private, link-local, CGNAT,
+ * metadata and IPv4-mapped addresses in every encoding, re-checks every redirect, pins the
+ * resolved address, caps bytes and time, allow-lists content types. Throws a `DomainError` with
+ * a `CAPTURE_*` code.
+ */
+export interface SafeFetcher {
+  fetch(url: string, purpose: FetchPurpose): Promise<FetchedResource>;
+}
+
+/** A media reference found in an HTML page. */
+export interface PageMediaReference {
+  /** Absolute http(s) URL. */
+  readonly url: string;
+  readonly foundIn: 'img' | 'srcset' | 'og_image' | 'video_poster' | 'video_source' | 'link';
+}
+
+/** Finds the media an HTML page shows or links to (img, srcset, og:image, video poster, direct links). */
+export type MediaReferenceExtractor = (html: string, baseUrl: string) => PageMediaReference[];
+
+/** Traces where a URL is hosted: host → IP → country and network from an offline dataset. */
+export interface HostTracer {
+  trace(url: string): Promise<HostTrace>;
+}
+
+/** Hashes and derived images of captured media bytes. */
+export interface CapturedMedia {
+  readonly md5: string;
+  readonly sha256: string;
+  /** Null when the bytes are not a decodable image (e.g. a video file: hashed exactly only). */
+  readonly pdq: string | null;
+  readonly pdqQuality: number | null;
+  readonly width: number | null;
+  readonly height: number | null;
+  /** A small greyscale, blurred JPEG (≤ 256 px); null when the bytes did not decode. */
+  readonly thumbnail: Uint8Array | null;
+  /** A size-capped (≤ 1024 px) re-encoded JPEG for a deliberate reveal; null when the bytes did not decode. */
+  readonly preview: Uint8Array | null;
+}
+
+/** Decodes captured media behind limits (in a process that may die) and hashes it. */
+export interface CapturedMediaHasher {
+  hashCaptured(bytes: Uint8Array): Promise<CapturedMedia>;
+}

@@ -1,0 +1,58 @@
+// NCMEC CyberTipline vocabularies (DOMAIN.md §3.2). Hashline's own identifiers follow the
+// Luxembourg Terminology Guidelines; NCMEC's incident-type strings are reproduced exactly only in
+// the value map below, because NCMEC's schema requires those literal strings (the first one uses
+// the US statutory term) and rejects any other spelling.
+
+/** Incident types by Hashline key, with the exact string NCMEC's XSD enumerates. */
+export const CYBERTIPLINE_INCIDENT_TYPES = {
+  csam: 'Child Pornography (possession, manufacture, and distribution)',
+  child_sex_trafficking: 'Child Sex Trafficking',
+  child_sex_tourism: 'Child Sex Tourism',
+  child_sexual_molestation: 'Child Sexual Molestation',
+  misleading_domain_name: 'Misleading Domain Name',
+  misleading_words_or_images: 'Misleading Words or Digital Images on the Internet',
+  online_enticement: 'Online Enticement of Children for Sexual Acts',
+  unsolicited_obscene_material: 'Unsolicited Obscene Material Sent to a Child',
+} as const;
+/** A Hashline key of an incident type. */
+export type CyberTiplineIncidentKey = keyof typeof CYBERTIPLINE_INCIDENT_TYPES;
+/** The keys, for validation messages. */
+export const CYBERTIPLINE_INCIDENT_KEYS = Object.keys(
+  CYBERTIPLINE_INCIDENT_TYPES,
+) as CyberTiplineIncidentKey[];
+
+/** `<fileAnnotations>` flags, in schema order. */
+export const CYBERTIPLINE_FILE_ANNOTATIONS = [
+  'animeDrawingVirtualHentai',
+  'potentialMeme',
+  'viral',
+  'possibleSelfProduction',
+  'physicalHarm',
+  'violenceGore',
+  'bestiality',
+  'liveStreaming',
+  'infant',
+  'generativeAi',
+] as const;
+export type CyberTiplineFileAnnotation = (typeof CYBERTIPLINE_FILE_ANNOTATIONS)[number];
+
+/** `ipCaptureEvent/eventName` values. */
+export const CYBERTIPLINE_IP_EVENTS = [
+  'Login',
+  'Registration',
+  'Purchase',
+  'Upload',
+  'Other',
+  'Unknown',
+] as const;
+export type CyberTiplineIpEvent = (typeof CYBERTIPLINE_IP_EVENTS)[number];
+
+/** `originalFileHash/@hashType` values Hashline writes. */
+export const CYBERTIPLINE_HASH_TYPES = ['MD5', 'SHA1', 'SHA256', 'PDQ'] as const;
+export type CyberTiplineHashType = (typeof CYBERTIPLINE_HASH_TYPES)[number];
+
+/** `fileRelevance` values. */
+export const CYBERTIPLINE_FILE_RELEVANCE = ['Reported', 'Supplemental Reported'] as const;
+
+/** Longest `escalateToHighPriority` reason NCMEC accepts. */
+export const MAX_ESCALATION_REASON = 3000;

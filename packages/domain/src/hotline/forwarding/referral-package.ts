@@ -1,0 +1,432 @@
+import type { Classification } from '../../vocabulary.js';
+import type { Assessment, HostTrace, MediaItem, Report, ReportedUrl } from '../hotline-records.js';
+import {
+  AGE_BANDS,
+  ageGroupOf,
+  type AgeBand,
+  type AgeGroup,
+  type AssessmentFlag,
+  type ContentOrigin,
+  type InternationalStatus,
+  type SelfGenerated,
+  type VictimSex,
+} from '../hotline-vocabulary.js';
+import { combinedClassification, REQUIRED_ILLEGAL_ASSESSMENTS } from '../workbench.service.js';
+import type { Referral } from './referral-records.js';
+import type { ReferralPlan } from './referral-rules.js';
+
+/** The format name written into every package, so a recipient knows how to parse it. */
+export const REFERRAL_PACKAGE_FORMAT = 'hashline.referral-package';
+/** The package format's version; raised when a field changes meaning or goes away. */
+export const REFERRAL_PACKAGE_VERSION = 1;
+
+/**
+ * What the assessments of one item say, rolled up (DOMAIN.md §8.4) from the assessments that
+ * found it illegal: the youngest age band, "self-generated" and origin when the assessors agree
+ * (else `unknown`), every flag any of them set, the largest victim count. Never the analysts'
+ * notes or names.
+ */
+export interface AssessmentSummary {
+  /** `four_eyes`: two or more analysts assessed it illegal; `known_material`: it matched a bank entry. */
+  readonly basis: 'four_eyes' | 'known_material';
+  readonly assessorCount: number;
+  readonly illegalCount: number;
+  readonly internationalStatus: InternationalStatus | null;
+  readonly classification: Classification;
+  readonly jurisdictions: readonly string[];
+  readonly legalBases: readonly string[];
+  readonly ageBand: AgeBand | null;
+  readonly ageGroup: AgeGroup | null;
+  readonly sex: VictimSex | null;
+  readonly victimCount: number | null;
+  readonly selfGenerated: SelfGenerated | null;
+  readonly contentOrigin: ContentOrigin | null;
+  readonly flags: readonly AssessmentFlag[];
+  /** For known material: where the match came from. */
+  readonly knownMatch: {
+    readonly source: string;
+    readonly bankName: string;
+    readonly distance: number;
+  } | null;
+}
+
+/** A referral package (issue 5 part 1): JSON-ready, without media bytes, thumbnails or reporter identity. */
+export interface ReferralPackage {
+  readonly format: typeof REFERRAL_PACKAGE_FORMAT;
+  readonly version: typeof REFERRAL_PACKAGE_VERSION;
+  readonly generatedAt: string;
+  readonly generatedBy: { readonly id: string; readonly name: string };
+  readonly hotline: { readonly name: string; readonly country: string };
+  readonly report: {
+    readonly id: string;
+    readonly receivedAt: string;
+    readonly channel: string;
+    readonly reporterType: string;
+    readonly concerns: readonly string[];
+    readonly imminentDanger: boolean;
+    readonly status: string;
+    readonly partnerReference: string | null;
+    /** Present only when the deployment includes descriptions (default: left out). */
+    readonly description?: string | null;
+  };
+  readonly urls: readonly {
+    readonly id: number;
+    readonly url: string;
+    readonly siteType: string | null;
+    readonly accessibility: string | null;
+    readonly capturedAt: string | null;
+    readonly trace: (Omit<HostTrace, 'tracedAt'> & { readonly tracedAt: string }) | null;
+  }[];
+  /** Media assessed illegal (two analysts, or known material), with hashes and the rolled-up assessment. */
+  readonly media: readonly {
+    readonly id: number;
+    readonly urlId: number;
+    readonly sourceUrl: string;
+    readonly mediaType: string;
+    readonly width: number | null;
+    readonly height: number | null;
+    readonly byteLength: number;
+    readonly capturedAt: string;
+    readonly hashes: {
+      readonly md5: string;
+      readonly sha256: string;
+      readonly pdq: string | null;
+      readonly pdqQuality: number | null;
+    };
+    readonly assessment: AssessmentSummary;
+  }[];
+  /** Items found but not included (not assessed illegal, or still awaiting a second analyst). */
+  readonly mediaNotIncluded: number;
+  readonly referrals: readonly {
+    readonly id: string;
+    readonly target: string;
+    readonly targetName: string;
+    readonly targetCountry: string;
+    readonly basis: string;
+    readonly actionable: string;
+    readonly status: string;
+    readonly externalRef: string | null;
+    readonly createdAt: string;
+    readonly sentAt: string | null;
+    readonly urlIds: readonly number[];
+  }[];
+  /** What the routing rules propose now (takedowns, URLs that need a manual trace). */
+  readonly plan: readonly ReferralPlan[];
+}
+
+/** What {@link buildReferralPackage} is made from. */
+export interface ReferralPackageSource {
+  readonly report: Report;
+  readonly urls: readonly ReportedUrl[];
+  readonly media: readonly { readonly item: MediaItem; readonly assessments: readonly Assessment[] }[];
+  readonly referrals: readonly Referral[];
+  readonly plan: readonly ReferralPlan[];
+  readonly hotline: { readonly name: string; readonly country: string };
+  readonly generatedAt: Date;
+  readonly generatedBy: { readonly id: string; readonly name: string };
+  readonly includeDescription: boolean;
+}
+
+/**
+ * The analysts who assessed an item illegal, one per analyst (the four-eyes rule counts people,
+ * not rows).
+ */
+function illegalAssessors(assessments: readonly Assessment[]): Assessment[] {
+  const seen = new Set<string>();
+  return assessments.filter(
+    (a) => a.nationalStatus === 'illegal' && !seen.has(a.analystId) && seen.add(a.analystId),
+  );
+}
+
+/**
+ * Whether an item counts as assessed illegal for forwarding: two different analysts assessed it
+ * illegal (the same four-eyes rule that publishes hashes), or it matched known material in a
+ * bank (previously assessed, so nobody views it again).
+ */
+export function isAssessedIllegal(item: MediaItem, assessments: readonly Assessment[]): boolean {
+  if (item.previouslyAssessed && item.knownMatch !== null) return true;
+  return illegalAssessors(assessments).length >= REQUIRED_ILLEGAL_ASSESSMENTS;
+}
+
+/**
+ * The rolled-up assessment of an item assessed illegal (see {@link AssessmentSummary}), or null
+ * when it is not.
+ */
+export function summarizeAssessments(
+  item: MediaItem,
+  assessments: readonly Assessment[],
+): AssessmentSummary | null {
+  if (!isAssessedIllegal(item, assessments)) return null;
+  const illegal = illegalAssessors(assessments);
+  const known = item.knownMatch
+    ? {
+        source: item.knownMatch.source,
+        bankName: item.knownMatch.bankName,
+        distance: item.knownMatch.distance,
+      }
+    : null;
+  if (illegal.length < REQUIRED_ILLEGAL_ASSESSMENTS) {
+    return {
+      basis: 'known_material',
+      assessorCount: new Set(assessments.map((a) => a.analystId)).size,
+      illegalCount: illegal.length,
+      internationalStatus:
+        item.knownMatch?.classification.baseline === undefined
+          ? null
+          : item.knownMatch.classification.baseline
+            ? 'baseline'
+            : 'not_baseline',
+      classification: item.knownMatch?.classification ?? {},
+      jurisdictions: [],
+      legalBases: [],
+      ageBand: null,
+      ageGroup: null,
+      sex: null,
+      victimCount: null,
+      selfGenerated: null,
+      contentOrigin: null,
+      flags: [],
+      knownMatch: known,
+    };
+  }
+  const ageBand =
+    AGE_BANDS.find((band) => band !== 'unknown' && illegal.some((a) => a.ageBand === band)) ?? 'unknown';
+  const sexes = new Set(illegal.map((a) => a.sex).filter((s) => s !== 'unidentified'));
+  const victimCounts = illegal.map((a) => a.victimCount).filter((n): n is number => n !== null);
+  const classification = combinedClassification(illegal);
+  return {
+    basis: 'four_eyes',
+    assessorCount: new Set(assessments.map((a) => a.analystId)).size,
+    illegalCount: illegal.length,
+    internationalStatus: classification.baseline ? 'baseline' : 'not_baseline',
+    classification,
+    jurisdictions: distinct(illegal.map((a) => a.jurisdiction)),
+    legalBases: distinct(illegal.map((a) => a.legalBasis).filter((b): b is string => b !== null)),
+    ageBand,
+    ageGroup: ageGroupOf(ageBand),
+    sex: sexes.size === 0 ? 'unidentified' : sexes.size === 1 ? [...sexes][0]! : 'both',
+    victimCount: victimCounts.length > 0 ? Math.max(...victimCounts) : null,
+    selfGenerated: agreed(
+      illegal.map((a) => a.selfGenerated),
+      'unknown',
+    ),
+    contentOrigin: agreed(
+      illegal.map((a) => a.contentOrigin),
+      'unknown',
+    ),
+    flags: distinct(illegal.flatMap((a) => a.flags)),
+    knownMatch: known,
+  };
+}
+
+/**
+ * Builds the referral package of a case. Only what a recipient needs to act and nothing that
+ * identifies the reporter: URLs with their trace, the hashes (MD5, SHA-256, PDQ with quality) and
+ * rolled-up assessments of the illegal items, the referrals. Never media bytes, thumbnails,
+ * previews, the contact, the analysts' notes; the description only when configured.
+ */
+export function buildReferralPackage(source: ReferralPackageSource): ReferralPackage {
+  const { report } = source;
+  const media = source.media.flatMap(({ item, assessments }) => {
+    const assessment = summarizeAssessments(item, assessments);
+    return assessment
+      ? [
+          {
+            id: item.id,
+            urlId: item.urlId,
+            sourceUrl: item.sourceUrl,
+            mediaType: item.mediaType,
+            width: item.width,
+            height: item.height,
+            byteLength: item.byteLength,
+            capturedAt: item.capturedAt.toISOString(),
+            hashes: { md5: item.md5, sha256: item.sha256, pdq: item.pdq, pdqQuality: item.pdqQuality },
+            assessment,
+          },
+        ]
+      : [];
+  });
+  return {
+    format: REFERRAL_PACKAGE_FORMAT,
+    version: REFERRAL_PACKAGE_VERSION,
+    generatedAt: source.generatedAt.toISOString(),
+    generatedBy: source.generatedBy,
+    hotline: source.hotline,
+    report: {
+      id: report.id,
+      receivedAt: report.receivedAt.toISOString(),
+      channel: report.channel,
+      reporterType: report.reporterType,
+      concerns: [...report.concerns],
+      imminentDanger: report.imminentDanger,
+      status: report.status,
+      partnerReference: report.partnerReference,
+      ...(source.includeDescription ? { description: report.description } : {}),
+    },
+    urls: source.urls.map((u) => ({
+      id: u.id,
+      url: u.url,
+      siteType: u.siteType,
+      accessibility: u.accessibility,
+      capturedAt: u.capturedAt?.toISOString() ?? null,
+      trace: u.trace ? { ...u.trace, tracedAt: u.trace.tracedAt.toISOString() } : null,
+    })),
+    media,
+    mediaNotIncluded: source.media.length - media.length,
+    referrals: source.referrals.map((r) => ({
+      id: r.id,
+      target: r.target,
+      targetName: r.targetName,
+      targetCountry: r.targetCountry,
+      basis: r.basis,
+      actionable: r.actionable,
+      status: r.status,
+      externalRef: r.externalRef,
+      createdAt: r.createdAt.toISOString(),
+      sentAt: r.sentAt?.toISOString() ?? null,
+      urlIds: [...r.urlIds],
+    })),
+    plan: source.plan,
+  };
+}
+
+/** A text-only document for printing: a title, sections of label/value rows, a footer. */
+export interface PrintableDocument {
+  readonly title: string;
+  readonly subtitle: string;
+  readonly sections: readonly {
+    readonly heading: string;
+    readonly rows: readonly { readonly label: string; readonly value: string; readonly mono?: boolean }[];
+  }[];
+  readonly footer: string;
+}
+
+/**
+ * The printable summary of a package (the PDF's content): the same facts as the JSON, as labelled
+ * rows; hashes in a monospaced face so they can be compared character by character.
+ */
+export function referralPackageDocument(pkg: ReferralPackage): PrintableDocument {
+  const r = pkg.report;
+  const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+  const sections: PrintableDocument['sections'][number][] = [
+    {
+      heading: 'Case',
+      rows: [
+        { label: 'Report', value: r.id, mono: true },
+        { label: 'Received', value: r.receivedAt },
+        { label: 'Channel', value: `${r.channel} (reporter: ${r.reporterType})` },
+        { label: 'Concerns', value: r.concerns.join(', ') },
+        { label: 'Child in imminent danger', value: yesNo(r.imminentDanger) },
+        { label: 'Status', value: r.status },
+        ...(r.partnerReference ? [{ label: 'Partner reference', value: r.partnerReference }] : []),
+        ...(r.description !== undefined && r.description !== null
+          ? [{ label: 'Description', value: r.description }]
+          : []),
+      ],
+    },
+    ...pkg.urls.map((u) => ({
+      heading: `URL ${u.id}`,
+      rows: [
+        { label: 'URL', value: u.url, mono: true },
+        { label: 'Site type', value: u.siteType ?? 'unknown' },
+        {
+          label: 'At capture',
+          value: `${u.accessibility ?? 'not captured'}${u.capturedAt ? ` (${u.capturedAt})` : ''}`,
+        },
+        ...(u.trace
+          ? [
+              { label: 'Host', value: u.trace.host, mono: true },
+              { label: 'IP address', value: u.trace.ipAddress ?? 'did not resolve', mono: true },
+              { label: 'Hosting country', value: u.trace.country ?? 'unknown' },
+              {
+                label: 'Network (ASN)',
+                value: `${u.trace.network ?? 'unknown'}${u.trace.asn !== null ? ` (AS${u.trace.asn})` : ''}`,
+              },
+              {
+                label: 'Trace dataset',
+                value: `${u.trace.dataset}, ${u.trace.datasetDate}; traced ${u.trace.tracedAt}`,
+              },
+            ]
+          : [{ label: 'Trace', value: 'none: the host must be traced by hand' }]),
+      ],
+    })),
+    ...pkg.media.map((m) => {
+      const a = m.assessment;
+      const c = a.classification;
+      const classification = [
+        c.industry ? `industry ${c.industry}` : null,
+        c.uk ? `UK category ${c.uk}` : null,
+        c.baseline === undefined ? null : c.baseline ? 'INTERPOL baseline' : 'not baseline',
+      ].filter((x) => x !== null);
+      return {
+        heading: `Media item ${m.id} (URL ${m.urlId})`,
+        rows: [
+          { label: 'Source', value: m.sourceUrl, mono: true },
+          {
+            label: 'Type',
+            value: `${m.mediaType}${m.width !== null && m.height !== null ? `, ${m.width} x ${m.height}` : ''}, ${m.byteLength} bytes`,
+          },
+          { label: 'MD5', value: m.hashes.md5, mono: true },
+          { label: 'SHA-256', value: m.hashes.sha256, mono: true },
+          { label: 'PDQ', value: m.hashes.pdq ?? 'none', mono: true },
+          ...(m.hashes.pdqQuality !== null
+            ? [{ label: 'PDQ quality', value: String(m.hashes.pdqQuality) }]
+            : []),
+          {
+            label: 'Assessed',
+            value:
+              a.basis === 'four_eyes'
+                ? `illegal by ${a.illegalCount} analysts (${a.jurisdictions.join(', ')})`
+                : `known material (${a.knownMatch?.source ?? 'bank'}: ${a.knownMatch?.bankName ?? ''}, distance ${a.knownMatch?.distance ?? 0})`,
+          },
+          {
+            label: 'Classification',
+            value: classification.length > 0 ? classification.join('; ') : 'not given',
+          },
+          ...(a.basis === 'four_eyes'
+            ? [
+                { label: 'Age band (youngest)', value: `${a.ageBand} (${a.ageGroup})` },
+                { label: 'Sex', value: a.sex ?? 'unidentified' },
+                ...(a.victimCount !== null
+                  ? [{ label: 'Children visible', value: String(a.victimCount) }]
+                  : []),
+                { label: '"Self-generated"', value: a.selfGenerated ?? 'unknown' },
+                { label: 'Origin', value: a.contentOrigin ?? 'unknown' },
+                { label: 'Flags', value: a.flags.length > 0 ? a.flags.join(', ') : 'none' },
+                ...(a.legalBases.length > 0
+                  ? [{ label: 'Legal basis', value: a.legalBases.join('; ') }]
+                  : []),
+              ]
+            : []),
+        ],
+      };
+    }),
+    {
+      heading: 'Referrals',
+      rows:
+        pkg.referrals.length === 0
+          ? [{ label: 'Recorded', value: 'none yet' }]
+          : pkg.referrals.map((f) => ({
+              label: `${f.targetName} (${f.targetCountry})`,
+              value: `${f.target}; ${f.basis}; ${f.actionable}; ${f.status}${f.externalRef ? `; ref ${f.externalRef}` : ''}; URLs ${f.urlIds.join(', ')}`,
+            })),
+    },
+  ];
+  return {
+    title: `Referral package: report ${r.id}`,
+    subtitle: `${pkg.hotline.name} (${pkg.hotline.country}), generated ${pkg.generatedAt} by ${pkg.generatedBy.name}`,
+    sections,
+    footer:
+      `${pkg.media.length} media item(s) assessed illegal included; ${pkg.mediaNotIncluded} not included. ` +
+      'This summary holds hashes and trace data only: no images, no reporter identity.',
+  };
+}
+
+function distinct<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function agreed<T extends string>(values: readonly T[], unknown: T): T {
+  const known = distinct(values.filter((v) => v !== unknown));
+  return known.length === 1 ? known[0]! : unknown;
+}

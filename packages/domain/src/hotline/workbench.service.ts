@@ -1,0 +1,573 @@
+import type { BankService } from '../banks/bank.service.js';
+import type { Bank } from '../banks/bank.js';
+import { DomainError } from '../domain-error.js';
+import type { Clock } from '../ports/clock.js';
+import { Problems, isRecord } from '../validation.js';
+import type { Classification, UkCategory } from '../vocabulary.js';
+import { verifyAuditChain, type AuditVerification, type Sha256Hex } from './audit-chain.js';
+import type {
+  Analyst,
+  Assessment,
+  AssessmentInput,
+  AuditEvent,
+  MediaItem,
+  Report,
+  ReportedUrl,
+} from './hotline-records.js';
+import type { AuditQuery, HotlineStore } from './hotline-store.js';
+import {
+  AGE_BANDS,
+  ASSESSMENT_CONFIDENCE,
+  ASSESSMENT_FLAGS,
+  AUDIT_ACTIONS,
+  CONTENT_ORIGINS,
+  INTERNATIONAL_STATUSES,
+  NATIONAL_STATUSES,
+  REPORT_STATUSES,
+  SELF_GENERATED_VALUES,
+  VICTIM_SEXES,
+  CLOSED_REPORT_STATUSES,
+  type AnalystRole,
+  type AuditAction,
+  type ReportStatus,
+} from './hotline-vocabulary.js';
+import type { SecretBox } from './secret-box.js';
+
+/** The source recorded on bank entries published by two analysts' assessments. */
+export const HOTLINE_ASSESSMENT_SOURCE = 'hotline-assessment';
+/** Distinct analysts who must assess an item illegal before its hashes are published. */
+export const REQUIRED_ILLEGAL_ASSESSMENTS = 2;
+
+/** A per-analyst exposure budget (SECURITY.md §4.3). */
+export interface ExposurePolicy {
+  /** Reveals per analyst per UTC day; the next is refused. */
+  readonly dailyLimit: number;
+  /** From this many reveals the workbench warns and suggests a break. */
+  readonly warnAt: number;
+}
+
+/** Today's exposure of an analyst. */
+export interface Exposure {
+  readonly today: number;
+  readonly dailyLimit: number;
+  readonly warnAt: number;
+}
+
+/** What the workbench needs. */
+export interface WorkbenchDependencies {
+  readonly store: HotlineStore;
+  readonly banks: BankService;
+  readonly clock: Clock;
+  readonly secrets: SecretBox;
+  readonly sha256Hex: Sha256Hex;
+  readonly exposure: ExposurePolicy;
+  /** The bank confirmed hashes go to (created on first use, kind `known_csam`). */
+  readonly hotlineBank: string;
+  /** The hotline's name, recorded as the member in provenance. */
+  readonly hotlineName: string;
+}
+
+/** A duplicate folded under an earlier report. */
+export interface DuplicateRef {
+  readonly reportId: string;
+  readonly receivedAt: Date;
+  readonly reason: 'same_url' | 'same_media';
+}
+
+/** A queue row with its folded duplicates. */
+export interface WorkbenchQueueItem {
+  readonly report: Report;
+  readonly urls: readonly ReportedUrl[];
+  readonly mediaCount: number;
+  readonly pendingMediaCount: number;
+  readonly previouslyAssessedCount: number;
+  readonly duplicates: readonly DuplicateRef[];
+}
+
+/** A media item as the workbench shows it. */
+export interface MediaWithAssessments {
+  readonly media: MediaItem;
+  readonly assessments: readonly (Assessment & { readonly analystName: string })[];
+  readonly myAssessment: boolean;
+}
+
+/** A report with everything the analyst works on. */
+export interface ReportDetail {
+  readonly report: Report;
+  readonly urls: readonly ReportedUrl[];
+  readonly media: readonly MediaWithAssessments[];
+  readonly duplicates: readonly DuplicateRef[];
+}
+
+/** What recording an assessment did. */
+export interface AssessmentResult {
+  readonly media: MediaWithAssessments;
+  readonly published: boolean;
+  readonly bankEntryIds: readonly number[];
+  readonly awaitingSecondAssessment: boolean;
+}
+
+const ROLE_RANK: Record<AnalystRole, number> = { analyst: 1, senior_analyst: 2, admin: 3 };
+const UK_SEVERITY: readonly UkCategory[] = ['A', 'B', 'C'];
+
+/**
+ * The analyst workbench's use cases (issue 4 parts 5–7): the queue (urgent first, duplicates
+ * folded), a report with its captured media, audited views and reveals under a daily exposure
+ * budget, assessments (DOMAIN.md §8.4), the four-eyes rule that publishes an item's hashes to the
+ * hotline bank once two different analysts assessed it illegal, and the audit browser.
+ */
+export class WorkbenchService {
+  constructor(private readonly deps: WorkbenchDependencies) {}
+
+  /** Open reports, most urgent first; a report whose URLs or media all repeat an earlier one is folded under it. */
+  async queue(limit = 200): Promise<WorkbenchQueueItem[]> {
+    const items = await this.deps.store.listQueue({ limit });
+    const byUrl = new Map<string, string>();
+    const byMedia = new Map<string, string>();
+    const rows = new Map<string, WorkbenchQueueItem & { duplicates: DuplicateRef[] }>();
+    // Fold in order of arrival, so the earliest report is the one kept.
+    const byAge = [...items].sort(
+      (a, b) =>
+        a.report.receivedAt.getTime() - b.report.receivedAt.getTime() ||
+        a.report.id.localeCompare(b.report.id),
+    );
+    for (const item of byAge) {
+      const media = item.mediaCount > 0 ? await this.deps.store.listMedia(item.report.id) : [];
+      const urlOwners = item.urls.map((u) => byUrl.get(u.normalizedUrl));
+      const mediaOwners = media.map((m) => byMedia.get(m.sha256));
+      const owner =
+        urlOwners.length > 0 && urlOwners.every((o) => o !== undefined && o === urlOwners[0])
+          ? { id: urlOwners[0]!, reason: 'same_url' as const }
+          : media.length > 0 && mediaOwners.every((o) => o !== undefined && o === mediaOwners[0])
+            ? { id: mediaOwners[0]!, reason: 'same_media' as const }
+            : undefined;
+      const keeper = owner ? rows.get(owner.id) : undefined;
+      if (owner && keeper && !item.report.imminentDanger) {
+        keeper.duplicates.push({
+          reportId: item.report.id,
+          receivedAt: item.report.receivedAt,
+          reason: owner.reason,
+        });
+        continue;
+      }
+      rows.set(item.report.id, { ...item, duplicates: [] });
+      for (const u of item.urls) if (!byUrl.has(u.normalizedUrl)) byUrl.set(u.normalizedUrl, item.report.id);
+      for (const m of media) if (!byMedia.has(m.sha256)) byMedia.set(m.sha256, item.report.id);
+    }
+    // Back to the store's order: priority, then age.
+    return items.flatMap((item) => rows.get(item.report.id) ?? []);
+  }
+
+  /** A report with URLs, traces, media and assessments; the view is audited. */
+  async report(analyst: Analyst, reportId: string): Promise<ReportDetail> {
+    const { store } = this.deps;
+    const report = await this.requireReport(reportId);
+    const [urls, media] = await Promise.all([store.listUrls(report.id), store.listMedia(report.id)]);
+    const names = new Map((await store.listAnalysts()).map((a) => [a.id, a.displayName]));
+    const withAssessments = await Promise.all(media.map((m) => this.withAssessments(m, analyst, names)));
+    await this.audit(analyst, 'report_viewed', 'report', report.id, { media: media.length });
+    return { report, urls, media: withAssessments, duplicates: await this.duplicatesOf(report, urls, media) };
+  }
+
+  /** The blurred greyscale thumbnail of an item; each view is audited. Known material has none to show. */
+  async thumbnail(analyst: Analyst, mediaId: number): Promise<Uint8Array> {
+    const media = await this.requireMedia(mediaId);
+    const bytes = media.previouslyAssessed ? undefined : await this.deps.store.getThumbnail(media.id);
+    if (!bytes || bytes.byteLength === 0)
+      throw new DomainError('NOT_FOUND', 'This item has no thumbnail to show.');
+    await this.audit(analyst, 'media_viewed', 'media', String(media.id), { kind: 'thumbnail' });
+    return bytes;
+  }
+
+  /** Today's reveals of an analyst against the budget. */
+  async exposure(analyst: Analyst): Promise<Exposure> {
+    const today = await this.deps.store.countAudit(
+      analyst.id,
+      'media_revealed',
+      startOfUtcDay(this.deps.clock.now()),
+    );
+    return { today, dailyLimit: this.deps.exposure.dailyLimit, warnAt: this.deps.exposure.warnAt };
+  }
+
+  /**
+   * Reveals an item (unblurred in the workbench): counted against the daily budget and audited.
+   * @throws {DomainError} EXPOSURE_LIMIT_REACHED, MEDIA_ITEM_NOT_FOUND
+   */
+  async reveal(
+    analyst: Analyst,
+    mediaId: number,
+  ): Promise<{ exposure: Exposure; previewAvailable: boolean }> {
+    const media = await this.requireMedia(mediaId);
+    const before = await this.exposure(analyst);
+    if (before.today >= before.dailyLimit) throw new DomainError('EXPOSURE_LIMIT_REACHED');
+    await this.audit(analyst, 'media_revealed', 'media', String(media.id), { count: before.today + 1 });
+    return { exposure: { ...before, today: before.today + 1 }, previewAvailable: media.storedContent };
+  }
+
+  /**
+   * The kept preview of an item, decrypted, for an analyst who revealed it today.
+   * @throws {DomainError} REVEAL_REQUIRED, PREVIEW_NOT_KEPT, MEDIA_ITEM_NOT_FOUND
+   */
+  async preview(analyst: Analyst, mediaId: number): Promise<Uint8Array> {
+    const media = await this.requireMedia(mediaId);
+    const since = startOfUtcDay(this.deps.clock.now());
+    const reveals = await this.deps.store.listAudit({
+      actor: analyst.id,
+      action: 'media_revealed',
+      subjectId: String(media.id),
+      limit: 1000,
+    });
+    if (!reveals.some((e) => e.subjectId === String(media.id) && e.at.getTime() >= since.getTime())) {
+      throw new DomainError('REVEAL_REQUIRED');
+    }
+    const sealed = media.storedContent ? await this.deps.store.getSealedPreview(media.id) : undefined;
+    if (!sealed) throw new DomainError('PREVIEW_NOT_KEPT');
+    await this.audit(analyst, 'media_preview_viewed', 'media', String(media.id), {});
+    return this.deps.secrets.openBytes('media', sealed);
+  }
+
+  /**
+   * Records an analyst's assessment of an item. When two different analysts have assessed it
+   * illegal, its hashes go to the hotline bank with the combined classification; one analyst
+   * alone can never publish.
+   * @throws {DomainError} VALIDATION_FAILED, ALREADY_ASSESSED, MEDIA_ITEM_NOT_FOUND
+   */
+  async assess(analyst: Analyst, mediaId: number, body: unknown): Promise<AssessmentResult> {
+    const input = parseAssessment(body);
+    const { store, clock } = this.deps;
+    const media = await this.requireMedia(mediaId);
+    const assessment = await store.addAssessment(media.id, analyst.id, input, clock.now());
+    await this.audit(analyst, 'assessment_recorded', 'media', String(media.id), {
+      assessmentId: assessment.id,
+      nationalStatus: input.nationalStatus,
+      internationalStatus: input.internationalStatus,
+    });
+    const all = await store.listAssessments(media.id);
+    const illegal = distinctByAnalyst(all.filter((a) => a.nationalStatus === 'illegal'));
+    let current = media;
+    let published = media.status === 'published';
+    if (!published && illegal.length >= REQUIRED_ILLEGAL_ASSESSMENTS) {
+      current = await this.publish(media, illegal, analyst);
+      published = true;
+    } else if (!published && distinctByAnalyst(all).length >= REQUIRED_ILLEGAL_ASSESSMENTS) {
+      current = await store.setMediaStatus(media.id, 'assessed');
+    }
+    const report = await this.requireReport(media.reportId);
+    if (report.status === 'received' || report.status === 'triage') {
+      await this.setStatus(analyst, report.id, 'in_assessment');
+    }
+    const names = new Map((await store.listAnalysts()).map((a) => [a.id, a.displayName]));
+    return {
+      media: await this.withAssessments(current, analyst, names),
+      published,
+      bankEntryIds: current.bankEntryIds,
+      awaitingSecondAssessment: !published && illegal.length === 1,
+    };
+  }
+
+  /**
+   * Changes a report's status (closing statuses set `closedAt` and delete the reporter's contact).
+   * @throws {DomainError} VALIDATION_FAILED, REPORT_NOT_FOUND
+   */
+  async setStatus(analyst: Analyst, reportId: string, status: unknown): Promise<Report> {
+    if (!(REPORT_STATUSES as readonly unknown[]).includes(status)) {
+      throw new DomainError('VALIDATION_FAILED', `status: one of ${REPORT_STATUSES.join(', ')}`);
+    }
+    const next = status as ReportStatus;
+    const report = await this.requireReport(reportId);
+    const closing = CLOSED_REPORT_STATUSES.includes(next);
+    const updated = await this.deps.store.updateReport(report.id, {
+      status: next,
+      closedAt: closing ? (report.closedAt ?? this.deps.clock.now()) : null,
+    });
+    await this.audit(analyst, 'report_status_changed', 'report', report.id, {
+      from: report.status,
+      to: next,
+    });
+    if (closing && report.contactId !== null) {
+      // Storage limitation: the reporter's contact is kept only while the report is open.
+      await this.deps.store.deleteContact(report.contactId);
+      await this.deps.store.updateReport(report.id, { contactId: null });
+      await this.audit(analyst, 'contact_deleted', 'report', report.id, { reason: 'report_closed' });
+      return { ...updated, contactId: null };
+    }
+    return updated;
+  }
+
+  /**
+   * A page of the audit log and the verification of the whole chain (admins only).
+   * @throws {DomainError} ROLE_REQUIRED
+   */
+  async auditLog(
+    analyst: Analyst,
+    query: Partial<AuditQuery>,
+  ): Promise<{ items: AuditEvent[]; verified: AuditVerification }> {
+    requireRole(analyst, 'admin');
+    if (query.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(query.action)) {
+      throw new DomainError('VALIDATION_FAILED', 'Unknown audit action.');
+    }
+    const items = await this.deps.store.listAudit({
+      ...query,
+      limit: Math.min(Math.max(query.limit ?? 100, 1), 500),
+    });
+    const verified = await this.verifyAudit();
+    await this.audit(analyst, 'audit_viewed', 'audit', 'log', { rows: items.length });
+    return { items, verified };
+  }
+
+  /** Verifies the whole audit chain (pages through it). */
+  async verifyAudit(): Promise<AuditVerification> {
+    const store = this.deps.store;
+    const head = await store.auditHead();
+    async function* rows(): AsyncGenerator<AuditEvent> {
+      let after = 0;
+      for (;;) {
+        const page = await store.listAudit({ afterSeq: after, limit: 1000 });
+        if (page.length === 0) return;
+        yield* page;
+        after = page[page.length - 1]!.seq;
+      }
+    }
+    return verifyAuditChain(rows(), head, this.deps.sha256Hex);
+  }
+
+  /** Staff with today's exposure (admins only: supervisors watch the counters). */
+  async analysts(analyst: Analyst): Promise<{ analyst: Analyst; exposureToday: number }[]> {
+    requireRole(analyst, 'admin');
+    const since = startOfUtcDay(this.deps.clock.now());
+    return Promise.all(
+      (await this.deps.store.listAnalysts()).map(async (a) => ({
+        analyst: a,
+        exposureToday: await this.deps.store.countAudit(a.id, 'media_revealed', since),
+      })),
+    );
+  }
+
+  private async publish(
+    media: MediaItem,
+    illegal: readonly Assessment[],
+    actor: Analyst,
+  ): Promise<MediaItem> {
+    const bank = await this.hotlineBank();
+    const classification = combinedClassification(illegal);
+    const provenance = {
+      source: HOTLINE_ASSESSMENT_SOURCE,
+      externalId: `media:${media.id}`,
+      member: this.deps.hotlineName,
+    };
+    const common = { classification, provenance, reviewerCount: illegal.length };
+    const entries = [
+      ...(media.pdq !== null && media.pdqQuality !== null && media.pdqQuality >= 50
+        ? [{ signalType: 'pdq', value: media.pdq, quality: media.pdqQuality, ...common }]
+        : []),
+      { signalType: 'md5', value: media.md5, ...common },
+      { signalType: 'sha256', value: media.sha256, ...common },
+    ];
+    const added = await this.deps.banks.addEntries(
+      bank.name,
+      entries,
+      `hotline:${illegal.map((a) => a.analystId).join('+')}`,
+    );
+    const ids = [...added.created, ...added.existing].map((e) => e.id);
+    const updated = await this.deps.store.setMediaStatus(media.id, 'published', ids);
+    await this.audit(actor, 'bank_entry_added', 'media', String(media.id), {
+      bank: bank.name,
+      entries: ids.length,
+      reviewers: illegal.length,
+    });
+    return updated;
+  }
+
+  private async hotlineBank(): Promise<Bank> {
+    const name = this.deps.hotlineBank;
+    try {
+      return await this.deps.banks.getBank(name);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'BANK_NOT_FOUND')) throw error;
+      try {
+        return await this.deps.banks.createBank({
+          name,
+          kind: 'known_csam',
+          description: `Hashes confirmed by two analysts of ${this.deps.hotlineName}.`,
+          defaultActions: ['block', 'review'],
+        });
+      } catch (raced) {
+        if (raced instanceof DomainError && raced.code === 'BANK_NAME_TAKEN')
+          return this.deps.banks.getBank(name);
+        throw raced;
+      }
+    }
+  }
+
+  private async withAssessments(
+    media: MediaItem,
+    analyst: Analyst,
+    names: ReadonlyMap<string, string>,
+  ): Promise<MediaWithAssessments> {
+    const assessments = await this.deps.store.listAssessments(media.id);
+    return {
+      media,
+      assessments: assessments.map((a) => ({ ...a, analystName: names.get(a.analystId) ?? a.analystId })),
+      myAssessment: assessments.some((a) => a.analystId === analyst.id),
+    };
+  }
+
+  private async duplicatesOf(
+    report: Report,
+    urls: readonly ReportedUrl[],
+    media: readonly MediaItem[],
+  ): Promise<DuplicateRef[]> {
+    const found = new Map<string, DuplicateRef>();
+    const reports = new Map<string, Report | undefined>();
+    const note = async (reportId: string, reason: DuplicateRef['reason']): Promise<void> => {
+      if (reportId === report.id || found.has(reportId)) return;
+      if (!reports.has(reportId)) reports.set(reportId, await this.deps.store.getReport(reportId));
+      const other = reports.get(reportId);
+      if (other) found.set(reportId, { reportId, receivedAt: other.receivedAt, reason });
+    };
+    for (const url of urls) {
+      for (const other of await this.deps.store.findUrlsByNormalized(url.normalizedUrl))
+        await note(other.reportId, 'same_url');
+    }
+    for (const item of media) {
+      for (const other of await this.deps.store.findMediaBySha256(item.sha256))
+        await note(other.reportId, 'same_media');
+    }
+    return [...found.values()].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
+  }
+
+  private async requireReport(id: string): Promise<Report> {
+    const report = await this.deps.store.getReport(id);
+    if (!report) throw new DomainError('REPORT_NOT_FOUND', 'No report has that id.');
+    return report;
+  }
+
+  private async requireMedia(id: number): Promise<MediaItem> {
+    const media = Number.isSafeInteger(id) ? await this.deps.store.getMedia(id) : undefined;
+    if (!media) throw new DomainError('MEDIA_ITEM_NOT_FOUND');
+    return media;
+  }
+
+  private async audit(
+    analyst: Analyst,
+    action: AuditAction,
+    subjectType: string,
+    subjectId: string,
+    details: Record<string, string | number | boolean | null>,
+  ): Promise<void> {
+    await this.deps.store.appendAudit(
+      { actor: analyst.id, action, subjectType, subjectId, details },
+      this.deps.clock.now(),
+    );
+  }
+}
+
+/** Throws ROLE_REQUIRED unless the analyst has at least `role`. */
+export function requireRole(analyst: Analyst, role: AnalystRole): void {
+  if (ROLE_RANK[analyst.role] < ROLE_RANK[role]) {
+    throw new DomainError('ROLE_REQUIRED', `This needs the ${role.replace('_', ' ')} role.`);
+  }
+}
+
+/** Midnight UTC of the day of `at`. */
+export function startOfUtcDay(at: Date): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+}
+
+function distinctByAnalyst(assessments: readonly Assessment[]): Assessment[] {
+  const seen = new Set<string>();
+  return assessments.filter((a) => !seen.has(a.analystId) && seen.add(a.analystId));
+}
+
+/**
+ * The classification published with the hashes: baseline only if every assessor said so, the
+ * most severe UK category and the industry category any assessor gave (the first, in order).
+ */
+export function combinedClassification(assessments: readonly Assessment[]): Classification {
+  const uk = UK_SEVERITY.find((c) => assessments.some((a) => a.severityUk === c));
+  const industry =
+    assessments.find((a) => a.industryClassification !== null)?.industryClassification ?? undefined;
+  return {
+    ...(industry ? { industry } : {}),
+    ...(uk ? { uk } : {}),
+    baseline: assessments.every((a) => a.internationalStatus === 'baseline'),
+  };
+}
+
+/**
+ * Validates an assessment body strictly against DOMAIN.md §8.4.
+ * @throws {DomainError} VALIDATION_FAILED listing every bad field
+ */
+export function parseAssessment(body: unknown): AssessmentInput {
+  if (!isRecord(body)) throw new DomainError('VALIDATION_FAILED', 'The assessment must be a JSON object.');
+  const problems = new Problems();
+  const known = [
+    'internationalStatus',
+    'nationalStatus',
+    'jurisdiction',
+    'legalBasis',
+    'severityUk',
+    'industryClassification',
+    'ageBand',
+    'sex',
+    'victimCount',
+    'selfGenerated',
+    'contentOrigin',
+    'flags',
+    'confidence',
+    'notes',
+  ];
+  for (const key of Object.keys(body)) if (!known.includes(key)) problems.add(`/${key}`, 'unknown field');
+  const oneOf = <T extends string>(key: string, values: readonly T[], nullable = false): T | null => {
+    const value = body[key];
+    if (nullable && (value === null || value === undefined)) return null;
+    if (!(values as readonly unknown[]).includes(value)) {
+      problems.add(`/${key}`, `one of ${values.join(', ')}${nullable ? ', or null' : ''}`);
+      return null;
+    }
+    return value as T;
+  };
+  const text = (key: string, max: number): string | null => {
+    const value = body[key];
+    if (value === null || value === undefined || value === '') return null;
+    if (typeof value !== 'string' || value.length > max) {
+      problems.add(`/${key}`, `text of at most ${max} characters`);
+      return null;
+    }
+    return value.trim() || null;
+  };
+  const jurisdiction = body.jurisdiction;
+  if (typeof jurisdiction !== 'string' || !/^[A-Z]{2}$/.test(jurisdiction)) {
+    problems.add('/jurisdiction', 'an ISO 3166-1 alpha-2 country code, e.g. BE');
+  }
+  const victimCount = body.victimCount;
+  if (
+    victimCount !== null &&
+    victimCount !== undefined &&
+    (!Number.isInteger(victimCount) || (victimCount as number) < 1 || (victimCount as number) > 1000)
+  ) {
+    problems.add('/victimCount', 'a whole number from 1, or null');
+  }
+  const flags = body.flags ?? [];
+  if (!Array.isArray(flags) || flags.some((f) => !(ASSESSMENT_FLAGS as readonly unknown[]).includes(f))) {
+    problems.add('/flags', `a list of ${ASSESSMENT_FLAGS.join(', ')}`);
+  }
+  const input: AssessmentInput = {
+    internationalStatus: oneOf('internationalStatus', INTERNATIONAL_STATUSES)!,
+    nationalStatus: oneOf('nationalStatus', NATIONAL_STATUSES)!,
+    jurisdiction: jurisdiction as string,
+    legalBasis: text('legalBasis', 300),
+    severityUk: oneOf('severityUk', ['A', 'B', 'C'] as const, true),
+    industryClassification: oneOf('industryClassification', ['A1', 'A2', 'B1', 'B2'] as const, true),
+    ageBand: oneOf('ageBand', AGE_BANDS)!,
+    sex: oneOf('sex', VICTIM_SEXES)!,
+    victimCount: (victimCount as number | null | undefined) ?? null,
+    selfGenerated: oneOf('selfGenerated', SELF_GENERATED_VALUES)!,
+    contentOrigin: oneOf('contentOrigin', CONTENT_ORIGINS)!,
+    flags: Array.isArray(flags) ? [...new Set(flags as AssessmentInput['flags'])] : [],
+    confidence: oneOf('confidence', ASSESSMENT_CONFIDENCE)!,
+    notes: text('notes', 2000),
+  };
+  problems.throwIfAny('The assessment has problems');
+  return input;
+}

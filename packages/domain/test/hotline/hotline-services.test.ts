@@ -1,0 +1,244 @@
+// The capture and workbench services on memory stores with fake adapters: retries and final
+// outcomes of captures, known material, duplicate folding in the queue, exposure budget.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  BankService,
+  CaptureService,
+  DomainError,
+  MatchEngine,
+  ReportIntakeService,
+  WorkbenchService,
+  type Analyst,
+  type CapturedMediaHasher,
+  type FetchedResource,
+  type HostTracer,
+  type SafeFetcher,
+  type SecretBox,
+} from '../../src/index.js';
+import { createManualClock, createMemoryHotlineStore, createMemoryStore } from '../../src/testing/index.js';
+
+const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const random = (n: number) => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(Math.random() * 256);
+  return out;
+};
+// Reversible, not secret: these tests are about flow, the AES box has its own tests.
+const plainBox: SecretBox = {
+  sealText: (p, t) => `${p}:${t}`,
+  openText: (p, s) => s.slice(p.length + 1),
+  sealBytes: (_p, b) => b,
+  openBytes: (_p, b) => b,
+};
+const tracer: HostTracer = {
+  trace: async (url) => ({
+    host: new URL(url).hostname,
+    ipAddress: '192.0.2.10',
+    country: 'NL',
+    asn: 64500,
+    network: 'Example Hosting',
+    dataset: 'test',
+    datasetDate: '2026-11-01',
+    tracedAt: new Date(),
+  }),
+};
+const hasher: CapturedMediaHasher = {
+  hashCaptured: async (bytes) => {
+    const hex = createHash('sha256').update(bytes).digest('hex');
+    return {
+      md5: hex.slice(0, 32),
+      sha256: hex,
+      pdq: null,
+      pdqQuality: null,
+      width: 10,
+      height: 10,
+      thumbnail: new Uint8Array([0xff, 0xd8]),
+      preview: null,
+    };
+  },
+};
+
+function setup(fetcher: SafeFetcher) {
+  const clock = createManualClock(Date.UTC(2026, 10, 26, 9));
+  const bankStore = createMemoryStore();
+  const engine = new MatchEngine(bankStore);
+  const banks = new BankService(bankStore, engine);
+  const store = createMemoryHotlineStore({ clock, sha256Hex });
+  const intake = new ReportIntakeService({ store, clock, random, secrets: plainBox, sha256Hex });
+  const capture = new CaptureService({
+    store,
+    fetcher,
+    extractMedia: (page) =>
+      [...new TextDecoder().decode(page).matchAll(/src="([^"]+)"/g)].map((m) => ({
+        url: m[1]!,
+        foundIn: 'img' as const,
+      })),
+    tracer,
+    hasher,
+    lookupKnown: async () => null,
+    secrets: plainBox,
+    clock,
+    keepMedia: false,
+  });
+  const workbench = new WorkbenchService({
+    store,
+    banks,
+    clock,
+    secrets: plainBox,
+    sha256Hex,
+    exposure: { dailyLimit: 2, warnAt: 1 },
+    hotlineBank: 'hotline',
+    hotlineName: 'Test hotline',
+  });
+  return { clock, store, intake, capture, workbench, banks };
+}
+
+const resource = (url: string, contentType: string, text: string): FetchedResource => ({
+  finalUrl: url,
+  status: 200,
+  contentType,
+  bytes: new TextEncoder().encode(text),
+  redirects: [url],
+  remoteAddress: '192.0.2.10',
+});
+
+let keys = 0;
+const submit = (intake: ReportIntakeService, urls: string[], extra: Record<string, unknown> = {}) =>
+  intake.submit({ urls, concerns: ['csam'], language: 'en', ...extra }, `test-key-${keys++}`);
+
+describe('CaptureService', () => {
+  it('records a refused address at once, without retrying', async () => {
+    const t = setup({
+      fetch: async () => {
+        throw new DomainError('CAPTURE_BLOCKED_ADDRESS');
+      },
+    });
+    await submit(t.intake, ['http://10.0.0.1/x']);
+    expect(await t.capture.runOnce()).toBe(1);
+    const [item] = await t.store.listQueue({ limit: 10 });
+    expect(item!.urls[0]).toMatchObject({ accessibility: 'error', captureError: 'CAPTURE_BLOCKED_ADDRESS' });
+    expect(await t.store.countCaptureJobs()).toMatchObject({ pending: 0, done: 1 });
+  });
+
+  it('retries a timeout with back-off, then records the error after the last attempt', async () => {
+    let calls = 0;
+    const t = setup({
+      fetch: async () => {
+        calls++;
+        throw new DomainError('CAPTURE_TIMEOUT');
+      },
+    });
+    await submit(t.intake, ['https://slow.example/']);
+    for (let round = 0; round < 10; round++) {
+      await t.capture.runOnce();
+      t.clock.advance(10 * 60_000);
+    }
+    expect(calls).toBe(5);
+    const [item] = await t.store.listQueue({ limit: 10 });
+    expect(item!.urls[0]).toMatchObject({ accessibility: 'error', captureError: 'CAPTURE_TIMEOUT' });
+  });
+
+  it('captures the media of a page, skipping one that fails, and traces the host', async () => {
+    const t = setup({
+      fetch: async (url) => {
+        if (url.endsWith('/page'))
+          return resource(
+            url,
+            'text/html',
+            '<img src="https://cdn.example/a.jpg"><img src="https://cdn.example/broken.jpg"><img src="https://cdn.example/a.jpg">',
+          );
+        if (url.endsWith('broken.jpg')) throw new DomainError('CAPTURE_HTTP_STATUS');
+        return resource(url, 'image/jpeg', 'image-bytes');
+      },
+    });
+    await submit(t.intake, ['https://host.example/page']);
+    await t.capture.runOnce();
+    const [item] = await t.store.listQueue({ limit: 10 });
+    expect(item!.urls[0]).toMatchObject({ accessibility: 'online', trace: { country: 'NL', asn: 64500 } });
+    expect(item!.report.status).toBe('triage');
+    expect(await t.store.listMedia(item!.report.id)).toHaveLength(1);
+  });
+});
+
+describe('WorkbenchService', () => {
+  const analyst = (id: string): Analyst => ({
+    id,
+    username: id,
+    displayName: id,
+    role: 'analyst',
+    passwordHash: 'x',
+    totpSecretSealed: null,
+    disabled: false,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  });
+
+  it('folds a report whose URLs repeat an earlier one, but never a child in danger', async () => {
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'same-bytes') });
+    await submit(t.intake, ['https://a.example/1']);
+    t.clock.advance(1000);
+    await submit(t.intake, ['HTTPS://A.EXAMPLE/1#again']);
+    t.clock.advance(1000);
+    await submit(t.intake, ['https://a.example/1'], { imminentDanger: true });
+    t.clock.advance(1000);
+    await submit(t.intake, ['https://b.example/other-url-same-image']);
+    while ((await t.capture.runOnce()) > 0);
+    const queue = await t.workbench.queue();
+    expect(queue).toHaveLength(2);
+    expect(queue[0]!.report.imminentDanger).toBe(true);
+    expect(queue[1]!.duplicates.map((d) => d.reason)).toEqual(['same_url', 'same_media']);
+  });
+
+  it('refuses reveals beyond the daily budget and counts again the next day', async () => {
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes') });
+    await submit(t.intake, ['https://a.example/img.jpg']);
+    await t.capture.runOnce();
+    const [item] = await t.store.listQueue({ limit: 10 });
+    const [media] = await t.store.listMedia(item!.report.id);
+    const ana = analyst('ana');
+    expect((await t.workbench.reveal(ana, media!.id)).exposure.today).toBe(1);
+    await t.workbench.reveal(ana, media!.id);
+    await expect(t.workbench.reveal(ana, media!.id)).rejects.toMatchObject({
+      code: 'EXPOSURE_LIMIT_REACHED',
+    });
+    t.clock.advance(24 * 3600_000);
+    expect((await t.workbench.reveal(ana, media!.id)).exposure.today).toBe(1);
+  });
+
+  it('does not publish when two analysts disagree', async () => {
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes-2') });
+    await submit(t.intake, ['https://a.example/img2.jpg']);
+    await t.capture.runOnce();
+    const [item] = await t.store.listQueue({ limit: 10 });
+    const [media] = await t.store.listMedia(item!.report.id);
+    for (const id of ['a', 'b']) await t.store.createAnalyst(analyst(id));
+    const body = {
+      internationalStatus: 'not_baseline',
+      nationalStatus: 'illegal',
+      jurisdiction: 'BE',
+      legalBasis: null,
+      severityUk: null,
+      industryClassification: null,
+      ageBand: 'unknown',
+      sex: 'unidentified',
+      victimCount: null,
+      selfGenerated: 'unknown',
+      contentOrigin: 'unknown',
+      flags: [],
+      confidence: 'uncertain',
+      notes: null,
+    };
+    expect((await t.workbench.assess(analyst('a'), media!.id, body)).awaitingSecondAssessment).toBe(true);
+    const second = await t.workbench.assess(analyst('b'), media!.id, {
+      ...body,
+      nationalStatus: 'not_illegal',
+    });
+    expect(second).toMatchObject({
+      published: false,
+      awaitingSecondAssessment: true,
+      media: { media: { status: 'assessed' } },
+    });
+    expect(await t.banks.listBanks()).toEqual([]);
+  });
+});
