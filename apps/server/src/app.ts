@@ -22,6 +22,19 @@ import { createMetrics, type ServerMetrics } from './metrics.js';
 import { accessOf, type RouteAccess } from './route-scopes.js';
 import { apiKeyRoutes } from './routes/api-keys.routes.js';
 import { bankRoutes } from './routes/banks.routes.js';
+import { createHotline, type Hotline, type HotlineOverrides } from './hotline/hotline-wiring.js';
+import { publicReportRoutes } from './hotline/public-report.routes.js';
+import { createForwarding, referralRoutes, type Forwarding } from './hotline/referral.routes.js';
+import { createExchange } from './hotline/exchange-wiring.js';
+import { exchangeRoutes } from './hotline/exchange.routes.js';
+import { statisticsRoutes } from './hotline/statistics.routes.js';
+import {
+  createTakedownModule,
+  type TakedownModule,
+  type TakedownOverrides,
+} from './hotline/takedown-wiring.js';
+import { takedownRoutes } from './hotline/takedown.routes.js';
+import { workbenchRoutes } from './hotline/workbench.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
@@ -40,6 +53,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered on the app (method and URL pattern), for the access-table test. */
     hashlineRoutes(): readonly { readonly method: string; readonly url: string }[];
+    /** The hotline's services (the server runs its capture worker). */
+    hashlineHotline: Hotline;
+    /** Subscribes to new reports (the capture worker wakes at once instead of at its next poll). */
+    onHashlineReport(listener: (reportId: string) => void): void;
+    /** Notice and takedown, and retention (the server runs their scheduler). */
+    hashlineTakedown: TakedownModule;
+    /** Referrals and the CyberTipline export. */
+    hashlineForwarding: Forwarding;
   }
   interface FastifySchema {
     /**
@@ -66,6 +87,10 @@ export interface AppDependencies {
   readonly metrics?: ServerMetrics;
   /** Self-submission and the web app (default: read from the environment, cases kept in memory). */
   readonly selfSubmission?: SelfSubmissionOptions;
+  /** Hotline adapters to use instead of the configured ones (tests). */
+  readonly hotline?: HotlineOverrides;
+  /** Notice-and-takedown adapters to use instead of the configured ones (tests). */
+  readonly takedown?: TakedownOverrides;
 }
 
 /** Everything the route modules share. */
@@ -79,6 +104,8 @@ export interface AppContext {
   readonly matcher: MatchService;
   readonly metrics: ServerMetrics;
   readonly authenticator: ApiKeyAuthenticator;
+  /** The hotline: public reports, capture, workbench, audit. */
+  readonly hotline: Hotline;
 }
 
 /** Largest JSON body of any route but the bulk entry add (which allows `config.maxJsonBytes`). */
@@ -116,13 +143,23 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   const metrics = deps.metrics ?? createMetrics({ engine, store, hashingPool });
+  const banks = new BankService(store, engine);
   const context: AppContext = {
     config,
     store,
     engine,
     hashingPool,
     clock,
-    banks: new BankService(store, engine),
+    banks,
+    hotline: createHotline({
+      config,
+      store,
+      engine,
+      banks,
+      hashingPool,
+      clock,
+      ...(deps.hotline ? { overrides: deps.hotline } : {}),
+    }),
     matcher: new MatchService(engine, store, clock),
     metrics,
     authenticator: new ApiKeyAuthenticator(store, config.apiKeyCacheMs),
@@ -152,7 +189,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('onRequest', async (request, reply) => {
     if (request.is404) return;
     const access = accessOf(request.method, request.routeOptions.url ?? '');
-    if (access === 'public') return;
+    // Public routes need nothing; workbench routes check their session in their own hook.
+    if (access === 'public' || access === 'session') return;
     if (access === undefined) {
       // Fail closed: a route without a row in the access table is refused to everyone.
       throw new DomainError('FORBIDDEN', 'This route has no access rule; nobody may call it.');
@@ -213,6 +251,19 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           name: 'self-submission',
           description: 'Public, no key: people submit hashes of their own images, computed on their device.',
         },
+        {
+          name: 'hotline (public)',
+          description: 'Public, no key: anonymous reports of URLs and the receipt lookup.',
+        },
+        {
+          name: 'hotline exchange',
+          description:
+            'Partner hotlines (API key with exchange:submit): cases forwarded between hotlines, never media.',
+        },
+        {
+          name: 'hotline workbench',
+          description: 'Hotline staff, signed in: the queue, assessments (four eyes), audit log.',
+        },
       ],
       components: {
         securitySchemes: {
@@ -222,6 +273,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
             description: 'An API key token `hl_<id>_<secret>`.',
           },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'hl_session',
+            description: 'A workbench session from POST /v1/workbench/session.',
+          },
         },
       },
     },
@@ -238,7 +295,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       const access = accessOf(method, url);
       const out: Record<string, unknown> =
         documentedBody === undefined ? rest : { ...rest, body: documentedBody };
-      if (access !== undefined && access !== 'public') {
+      if (access === 'session') {
+        out.security = [{ sessionCookie: [] }];
+        const note =
+          '**Access:** a signed-in workbench session (cookie `hl_session`); non-GET requests also send `X-CSRF-Token`.';
+        out.description = out.description ? `${String(out.description)}\n\n${note}` : note;
+      } else if (access !== undefined && access !== 'public') {
         out.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
         const note = `**Access:** ${access === 'authenticated' ? 'any valid API key' : `scope ${describeAccess(access)}`}.`;
         out.description = out.description ? `${String(out.description)}\n\n${note}` : note;
@@ -271,12 +333,56 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) => mediaRoutes(scope, context));
   const selfSubmission = deps.selfSubmission ?? selfSubmissionOptionsFrom(deps.config);
   await app.register(async (scope) => selfSubmissionRoutes(scope, context, selfSubmission));
+  const reportListeners: ((reportId: string) => void)[] = [];
+  app.decorate('hashlineHotline', context.hotline);
+  app.decorate(
+    'onHashlineReport',
+    (listener: (reportId: string) => void) => void reportListeners.push(listener),
+  );
+  await app.register(async (scope) =>
+    publicReportRoutes(scope, context, context.hotline, (id) => reportListeners.forEach((l) => l(id))),
+  );
+  const takedown = createTakedownModule({
+    config,
+    store,
+    hotline: context.hotline,
+    clock,
+    ...(deps.takedown ? { overrides: deps.takedown } : {}),
+  });
+  app.decorate('hashlineTakedown', takedown);
+  app.addHook('onClose', async () => takedown.close());
+  // The workbench scope: its hook signs analysts in (cookie + CSRF) for every route registered here.
+  await app.register(async (scope) => {
+    await workbenchRoutes(scope, context, context.hotline);
+    await takedownRoutes(scope, context, context.hotline, takedown);
+  });
+  const forwarding = createForwarding({ context, hotline: context.hotline });
+  app.decorate('hashlineForwarding', forwarding);
+  await app.register(async (scope) => referralRoutes(scope, context, context.hotline, forwarding));
+  await app.register(async (scope) =>
+    statisticsRoutes(scope, context, context.hotline, context.hotline.statistics),
+  );
+  const exchange = createExchange({
+    config,
+    store,
+    hotline: context.hotline,
+    clock,
+    referrals: forwarding.store,
+  });
+  await app.register(async (scope) =>
+    exchangeRoutes(scope, context, context.hotline, {
+      exchange,
+      onReport: (id) => reportListeners.forEach((l) => l(id)),
+    }),
+  );
   return app;
 }
 
 /** Whether `key` may call a route with `access`. */
 export function allows(key: Pick<ApiKey, 'scopes'>, access: RouteAccess): boolean {
   if (access === 'public' || access === 'authenticated') return true;
+  // Workbench routes take no API key at all.
+  if (access === 'session') return false;
   return hasScope(key.scopes, access);
 }
 

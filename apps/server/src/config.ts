@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { buildReferralConfig, type ReferralConfig } from '@hashline/domain';
 import { fileURLToPath } from 'node:url';
 
 /** Pino log levels the server accepts. */
@@ -85,6 +87,137 @@ export interface ServerConfig {
      */
     readonly testLeakyPage: boolean;
   };
+  /** The hotline: public reports, capture, workbench (issue 4). */
+  readonly hotline: HotlineConfig;
+}
+
+/** How the public yearly figures are published (statistics, issue 5 part 5). */
+export interface FiguresConfig {
+  /** Counts below k are shown as "< k", never published (`HASHLINE_FIGURES_K`, default 10, at least 10). */
+  readonly k: number;
+  /**
+   * Publish the unfinished current year too (`HASHLINE_FIGURES_CURRENT_YEAR`, default false: day-to-day
+   * changes of a running year could tell what a single new report was).
+   */
+  readonly publishCurrentYear: boolean;
+  /** The first year with published figures (`HASHLINE_FIGURES_FIRST_YEAR`, default 2000). */
+  readonly firstYear: number;
+  /** Seconds a year's public figures are reused before they are computed again (`HASHLINE_FIGURES_CACHE_SECONDS`, default 600). */
+  readonly cacheSeconds: number;
+}
+
+/** Settings of the hotline side. */
+export interface HotlineConfig {
+  /** Shown on the report form and recorded as the member on published hashes (`HASHLINE_HOTLINE_NAME`). */
+  readonly name: string;
+  /** The bank hashes go to once two analysts assessed them illegal (`HASHLINE_HOTLINE_BANK`). */
+  readonly bank: string;
+  /** The law analysts assess against by default, ISO alpha-2 (`HASHLINE_JURISDICTION`, default BE). */
+  readonly jurisdiction: string;
+  /**
+   * The master key for encryption at rest (reporter contacts, TOTP secrets, kept media, receipts):
+   * 32 bytes, base64 (`HASHLINE_SECRET_KEY`). When unset, a key is generated once into
+   * `<dataDir>/secret.key` (mode 0600); keep that file out of database backups.
+   */
+  readonly secretKey: string | null;
+  /** Keep a sealed preview of captured images (`HASHLINE_KEEP_MEDIA`, default false: hashes and a blurred thumbnail only). */
+  readonly keepMedia: boolean;
+  /** Run the capture worker in this process (`HASHLINE_CAPTURE_WORKER`, default true). */
+  readonly captureWorker: boolean;
+  /** How often the capture worker looks for jobs when idle (`HASHLINE_CAPTURE_POLL_MS`). */
+  readonly capturePollMs: number;
+  /** Time limit of one fetch (`HASHLINE_CAPTURE_TIMEOUT_MS`, default 10 s). */
+  readonly captureTimeoutMs: number;
+  /** Byte limit of one fetch (`HASHLINE_CAPTURE_MAX_BYTES`, default 20 MiB). */
+  readonly captureMaxBytes: number;
+  /**
+   * TESTS ONLY (`HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS`): lets the capture fetch 127.0.0.0/8 and
+   * ::1 so end-to-end tests can serve a test site on loopback. Every other blocked range stays blocked.
+   */
+  readonly captureAllowLoopbackForTests: boolean;
+  /** Reveals per analyst per UTC day (`HASHLINE_EXPOSURE_DAILY_LIMIT`, default 100). */
+  readonly exposureDailyLimit: number;
+  /** Reveals after which the workbench warns (`HASHLINE_EXPOSURE_WARN_AT`, default 80 % of the limit). */
+  readonly exposureWarnAt: number;
+  /** Reports per minute per client address (`HASHLINE_REPORTS_PER_MINUTE`, default 10; counted in memory, never stored). */
+  readonly reportsPerMinute: number;
+  /** Hours a workbench session lasts (`HASHLINE_SESSION_HOURS`, default 8). */
+  readonly sessionHours: number;
+  /** Mark the session cookie Secure (`HASHLINE_COOKIE_SECURE`; set it behind TLS). */
+  readonly cookieSecure: boolean;
+  /**
+   * Referral rules (issue 5 part 1): own country (`HASHLINE_REFERRAL_COUNTRY`, default the
+   * jurisdiction), police unit (`HASHLINE_POLICE_UNIT_NAME`, `HASHLINE_POLICE_UNIT_EMAIL`; Belgium:
+   * Federal Police – Child Abuse team), who sends takedowns for domestic hosting
+   * (`HASHLINE_TAKEDOWN_VIA` hotline|police; Belgium: police), partner hotlines by country
+   * (`HASHLINE_PARTNER_HOTLINES` JSON array, or `HASHLINE_PARTNER_HOTLINES_FILE` naming a JSON file),
+   * the route without a partner (`HASHLINE_NO_PARTNER_ROUTE` national_police|interpol), and whether
+   * packages carry the reporter's description (`HASHLINE_PACKAGE_INCLUDE_DESCRIPTION`, default false).
+   */
+  readonly referrals: ReferralConfig;
+  /** The public yearly figures page and its small-count suppression (issue 5 part 5). */
+  readonly figures: FiguresConfig;
+  /** Hotline-to-hotline exchange (issue 5 part 2); partners are in the referral settings. */
+  readonly exchange: ExchangeConfig;
+  /**
+   * Notice and takedown, and the retention job (issue 5 parts 3 and 6). Who sends notices for
+   * domestic hosting and the police unit's address are in the referral settings.
+   */
+  readonly takedown: TakedownConfig;
+}
+
+/** Notice and takedown (SMTP, templates, re-checks) and retention settings. */
+export interface TakedownConfig {
+  /**
+   * The SMTP server notices go through (`HASHLINE_SMTP_URL`, `smtp://host:port`, or `smtps://` for
+   * implicit TLS; credentials in the URL). Null: notices are recorded as pending and retried once
+   * it is set. (A plain `smtp://` upgrades with STARTTLS when the server offers it.)
+   */
+  readonly smtpUrl: string | null;
+  /** The From address of notices (`HASHLINE_NOTICE_FROM`, default `hotline@localhost`). */
+  readonly noticeFrom: string;
+  /** Where replies go: named in the notice and sent as Reply-To (`HASHLINE_NOTICE_CONTACT`, default the From address). */
+  readonly noticeContact: string;
+  /** The legal-basis line of notices (`HASHLINE_NOTICE_LEGAL_BASIS`; default per language: Directive 2011/93/EU and the DSA). */
+  readonly legalBasis: string | null;
+  /** The notice language when the analyst names none (`HASHLINE_NOTICE_LANGUAGE`: nl, fr, de or en; default en). */
+  readonly defaultLanguage: 'nl' | 'fr' | 'de' | 'en';
+  /** A folder of template overrides, `host_notice.<lang>.txt` / `police_handover.<lang>.txt` (`HASHLINE_NOTICE_TEMPLATE_DIR`). */
+  readonly templateDir: string | null;
+  /** Re-checks this many hours after the notice (`HASHLINE_TAKEDOWN_CHECK_HOURS`, default `1,6,24`). */
+  readonly checkHours: readonly number[];
+  /** Then daily re-checks until this many days after the notice (`HASHLINE_TAKEDOWN_CHECK_DAYS`, default 14). */
+  readonly checkDays: number;
+  /** Offline re-checks in a row that confirm a removal (`HASHLINE_TAKEDOWN_CONFIRM_CHECKS`, 1 or 2; default 1). */
+  readonly confirmChecks: 1 | 2;
+  /** Run the takedown scheduler (send retries, re-checks, retention) in this process (`HASHLINE_TAKEDOWN_SCHEDULER`, default true; one process is enough). */
+  readonly scheduler: boolean;
+  /** How often the scheduler looks for due sends and re-checks (`HASHLINE_TAKEDOWN_POLL_MS`, default 60 s). */
+  readonly pollMs: number;
+  /**
+   * Days after a report closes before its personal data (contact, description, previews,
+   * thumbnails, analysts' notes) is deleted (`HASHLINE_RETENTION_DAYS`, default 365 as
+   * SECURITY.md's retention control suggests; 0 turns the job off).
+   */
+  readonly retentionDays: number;
+  /** How often the retention job runs (`HASHLINE_RETENTION_INTERVAL_MS`, default 1 h). */
+  readonly retentionIntervalMs: number;
+}
+
+/** How cases are sent to partner hotlines' exchange APIs. */
+export interface ExchangeConfig {
+  /** Time limit of one POST to a partner (`HASHLINE_EXCHANGE_TIMEOUT_MS`, default 10 s). */
+  readonly timeoutMs: number;
+  /** Attempts per send, transient failures retried with the same idempotency key (`HASHLINE_EXCHANGE_ATTEMPTS`, default 3). */
+  readonly attempts: number;
+  /** First retry delay, doubled per attempt (`HASHLINE_EXCHANGE_RETRY_DELAY_MS`, default 1 s). */
+  readonly retryDelayMs: number;
+  /**
+   * Let the exchange reach loopback and private addresses over plain http
+   * (`HASHLINE_EXCHANGE_ALLOW_PRIVATE`, default false: partners are https on public addresses).
+   * For tests on loopback, or partners reached over a private link.
+   */
+  readonly allowPrivate: boolean;
 }
 
 /** A configuration problem, naming the variable and what it accepts. */
@@ -147,6 +280,161 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     problems.push('HASHLINE_ADMIN_TOKEN must look like hl_<id>_<secret> (see `hashline api-key create`).');
   }
 
+  // The referral rules (issue 5 part 1): partners from inline JSON or a JSON file, validated in the domain.
+  const referralConfig = (jurisdiction: string): ReferralConfig => {
+    const inline = text('HASHLINE_PARTNER_HOTLINES');
+    const file = text('HASHLINE_PARTNER_HOTLINES_FILE');
+    let partners: unknown;
+    let partnersSource = 'HASHLINE_PARTNER_HOTLINES';
+    if (inline !== undefined && file !== undefined) {
+      problems.push('Set HASHLINE_PARTNER_HOTLINES or HASHLINE_PARTNER_HOTLINES_FILE, not both.');
+    } else if (inline !== undefined || file !== undefined) {
+      let json = inline;
+      if (file !== undefined) {
+        partnersSource = `HASHLINE_PARTNER_HOTLINES_FILE (${file})`;
+        try {
+          json = readFileSync(resolve(file), 'utf8');
+        } catch (error) {
+          problems.push(
+            `${partnersSource} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+          );
+        }
+      }
+      if (json !== undefined) {
+        try {
+          partners = JSON.parse(json) as unknown;
+        } catch {
+          problems.push(
+            `${partnersSource} is not valid JSON (expected an array of { "country", "name", ... }).`,
+          );
+        }
+      }
+    }
+    const built = buildReferralConfig({
+      ownCountry: text('HASHLINE_REFERRAL_COUNTRY') ?? jurisdiction,
+      ...(text('HASHLINE_POLICE_UNIT_NAME') !== undefined
+        ? { policeUnitName: text('HASHLINE_POLICE_UNIT_NAME')! }
+        : {}),
+      ...(text('HASHLINE_POLICE_UNIT_EMAIL') !== undefined
+        ? { policeUnitEmail: text('HASHLINE_POLICE_UNIT_EMAIL')! }
+        : {}),
+      ...(text('HASHLINE_TAKEDOWN_VIA') !== undefined ? { takedownVia: text('HASHLINE_TAKEDOWN_VIA')! } : {}),
+      ...(text('HASHLINE_NO_PARTNER_ROUTE') !== undefined
+        ? { noPartnerRoute: text('HASHLINE_NO_PARTNER_ROUTE')! }
+        : {}),
+      ...(partners !== undefined ? { partners, partnersSource } : {}),
+      packageIncludesDescription: bool('HASHLINE_PACKAGE_INCLUDE_DESCRIPTION', false),
+      labels: {
+        ownCountry:
+          text('HASHLINE_REFERRAL_COUNTRY') !== undefined
+            ? 'HASHLINE_REFERRAL_COUNTRY'
+            : 'HASHLINE_JURISDICTION',
+        policeUnitName: 'HASHLINE_POLICE_UNIT_NAME',
+        policeUnitEmail: 'HASHLINE_POLICE_UNIT_EMAIL',
+        takedownVia: 'HASHLINE_TAKEDOWN_VIA',
+        noPartnerRoute: 'HASHLINE_NO_PARTNER_ROUTE',
+      },
+    });
+    problems.push(...built.problems);
+    return built.config;
+  };
+
+  // Notice and takedown, retention (issue 5 parts 3 and 6).
+  const takedownConfig = (): TakedownConfig => {
+    const address = /^[^\s@<>()",;]+@[^\s@<>()",;]+$/;
+    const smtpUrl = text('HASHLINE_SMTP_URL') ?? null;
+    if (smtpUrl !== null && !/^smtps?:\/\/[^\s/]+\/?$/.test(smtpUrl)) {
+      problems.push(
+        'HASHLINE_SMTP_URL must be smtp://host:port or smtps://host:port (credentials as user:password@).',
+      );
+    }
+    const noticeFrom = text('HASHLINE_NOTICE_FROM') ?? 'hotline@localhost';
+    if (!address.test(noticeFrom)) problems.push('HASHLINE_NOTICE_FROM must be an e-mail address.');
+    const noticeContact = text('HASHLINE_NOTICE_CONTACT') ?? noticeFrom;
+    if (!address.test(noticeContact)) problems.push('HASHLINE_NOTICE_CONTACT must be an e-mail address.');
+    const language = (text('HASHLINE_NOTICE_LANGUAGE') ?? 'en').toLowerCase();
+    if (!['nl', 'fr', 'de', 'en'].includes(language))
+      problems.push('HASHLINE_NOTICE_LANGUAGE must be nl, fr, de or en.');
+    const checkDays = int('HASHLINE_TAKEDOWN_CHECK_DAYS', 14, 1, 365);
+    const rawHours = text('HASHLINE_TAKEDOWN_CHECK_HOURS') ?? '1,6,24';
+    const checkHours = rawHours.split(',').map((h) => Number(h.trim()));
+    if (
+      checkHours.some((h) => !Number.isFinite(h) || h <= 0 || h > checkDays * 24) ||
+      checkHours.some((h, i) => i > 0 && h <= checkHours[i - 1]!)
+    ) {
+      problems.push(
+        'HASHLINE_TAKEDOWN_CHECK_HOURS must be ascending hours after the notice, within HASHLINE_TAKEDOWN_CHECK_DAYS, e.g. 1,6,24.',
+      );
+    }
+    const confirmChecks = int('HASHLINE_TAKEDOWN_CONFIRM_CHECKS', 1, 1, 2) as 1 | 2;
+    return {
+      smtpUrl,
+      noticeFrom,
+      noticeContact,
+      legalBasis: text('HASHLINE_NOTICE_LEGAL_BASIS') ?? null,
+      defaultLanguage: language as TakedownConfig['defaultLanguage'],
+      templateDir: text('HASHLINE_NOTICE_TEMPLATE_DIR') ?? null,
+      checkHours,
+      checkDays,
+      confirmChecks,
+      scheduler: bool('HASHLINE_TAKEDOWN_SCHEDULER', true),
+      pollMs: int('HASHLINE_TAKEDOWN_POLL_MS', 60_000, 10, 3_600_000),
+      retentionDays: int('HASHLINE_RETENTION_DAYS', 365, 0, 36_500),
+      retentionIntervalMs: int('HASHLINE_RETENTION_INTERVAL_MS', 3_600_000, 1_000, 7 * 86_400_000),
+    };
+  };
+
+  const hotlineConfig = (): HotlineConfig => {
+    const secretKey = text('HASHLINE_SECRET_KEY') ?? null;
+    if (secretKey !== null && Buffer.from(secretKey, 'base64').length !== 32) {
+      problems.push('HASHLINE_SECRET_KEY must be 32 bytes in base64 (e.g. `openssl rand -base64 32`).');
+    }
+    const jurisdiction = (text('HASHLINE_JURISDICTION') ?? 'BE').toUpperCase();
+    if (!/^[A-Z]{2}$/.test(jurisdiction))
+      problems.push('HASHLINE_JURISDICTION must be an ISO 3166-1 alpha-2 code, e.g. BE.');
+    const bank = text('HASHLINE_HOTLINE_BANK') ?? 'hotline-known-csam';
+    if (!/^[a-z0-9_-]{1,64}$/.test(bank))
+      problems.push('HASHLINE_HOTLINE_BANK must be a bank name: a–z, 0–9, - and _.');
+    const exposureDailyLimit = int('HASHLINE_EXPOSURE_DAILY_LIMIT', 100, 1, 100_000);
+    const referrals = referralConfig(jurisdiction);
+    return {
+      name: text('HASHLINE_HOTLINE_NAME') ?? 'Hashline hotline',
+      bank,
+      jurisdiction,
+      secretKey,
+      keepMedia: bool('HASHLINE_KEEP_MEDIA', false),
+      captureWorker: bool('HASHLINE_CAPTURE_WORKER', true),
+      capturePollMs: int('HASHLINE_CAPTURE_POLL_MS', 1_000, 10, 600_000),
+      captureTimeoutMs: int('HASHLINE_CAPTURE_TIMEOUT_MS', 10_000, 100, 600_000),
+      captureMaxBytes: int('HASHLINE_CAPTURE_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      captureAllowLoopbackForTests: bool('HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS', false),
+      exposureDailyLimit,
+      exposureWarnAt: int(
+        'HASHLINE_EXPOSURE_WARN_AT',
+        Math.max(1, Math.floor(exposureDailyLimit * 0.8)),
+        1,
+        100_000,
+      ),
+      reportsPerMinute: int('HASHLINE_REPORTS_PER_MINUTE', 10, 1, 100_000),
+      sessionHours: int('HASHLINE_SESSION_HOURS', 8, 1, 24 * 30),
+      cookieSecure: bool('HASHLINE_COOKIE_SECURE', false),
+      referrals,
+      figures: {
+        k: int('HASHLINE_FIGURES_K', 10, 10, 1_000_000),
+        publishCurrentYear: bool('HASHLINE_FIGURES_CURRENT_YEAR', false),
+        firstYear: int('HASHLINE_FIGURES_FIRST_YEAR', 2000, 1970, 9999),
+        cacheSeconds: int('HASHLINE_FIGURES_CACHE_SECONDS', 600, 0, 86_400),
+      },
+      exchange: {
+        timeoutMs: int('HASHLINE_EXCHANGE_TIMEOUT_MS', 10_000, 100, 600_000),
+        attempts: int('HASHLINE_EXCHANGE_ATTEMPTS', 3, 1, 10),
+        retryDelayMs: int('HASHLINE_EXCHANGE_RETRY_DELAY_MS', 1_000, 0, 60_000),
+        allowPrivate: bool('HASHLINE_EXCHANGE_ALLOW_PRIVATE', false),
+      },
+      takedown: takedownConfig(),
+    };
+  };
+
   const config: ServerConfig = {
     dataDir,
     databaseUrl,
@@ -189,6 +477,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       },
       testLeakyPage: bool('HASHLINE_TEST_LEAKY_PAGE', false),
     },
+    hotline: hotlineConfig(),
     ...overrides,
   };
   if (problems.length > 0) {

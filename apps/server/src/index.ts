@@ -42,3 +42,18 @@ export {
 } from './webhooks/webhook-http.js';
 export { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 export { createMetrics, type ServerMetrics } from './metrics.js';
+export {
+  createHotline,
+  hotlineStoreOf,
+  sha256Hex,
+  type Hotline,
+  type HotlineOverrides,
+} from './hotline/hotline-wiring.js';
+export { createAesSecretBox, loadOrCreateMasterKey } from './hotline/aes-secret-box.js';
+export { rfc6238Totp, currentTotp, base32Encode, base32Decode } from './hotline/totp.js';
+export { SESSION_COOKIE } from './hotline/workbench.routes.js';
+/** Staff passwords and self-submission PINs use the same scrypt hasher (the CLI creates staff accounts). */
+export { scryptPinHasher } from './routes/self-submission.routes.js';
+export type { HotlineConfig } from './config.js';
+/** The statistics routes (dashboard figures, CSV export, public yearly figures); see statistics.routes.ts. */
+export { statisticsRoutes, createStatisticsService, statisticsStoreOf } from './hotline/statistics.routes.js';

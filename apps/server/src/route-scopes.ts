@@ -4,10 +4,12 @@ import type { ApiScope } from '@hashline/domain';
  * Who may call a route:
  * - `public`: anyone, no key (health, metrics, the API description);
  * - `authenticated`: any valid key, whatever its scopes;
+ * - `session`: hotline staff signed in to the workbench (cookie + CSRF token, roles checked in
+ *   the service); API keys are not accepted there;
  * - a list of scopes: a key holding any of them (`admin` holds every scope, `banks:write`
  *   implies `banks:read`; see `hasScope`).
  */
-export type RouteAccess = 'public' | 'authenticated' | readonly ApiScope[];
+export type RouteAccess = 'public' | 'authenticated' | 'session' | readonly ApiScope[];
 
 /** One row of the access table. */
 export interface RouteScope {
@@ -35,6 +37,60 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/public/self-submissions', access: 'public' },
   { method: 'POST', url: '/v1/public/self-submissions/status', access: 'public' },
   { method: 'POST', url: '/v1/public/self-submissions/withdraw', access: 'public' },
+
+  // The hotline's public side: the report form, its API and the receipt lookup.
+  { method: 'GET', url: '/report', access: 'public' },
+  { method: 'GET', url: '/workbench', access: 'public' },
+  { method: 'GET', url: '/v1/public/hotline/config', access: 'public' },
+  { method: 'POST', url: '/v1/public/reports', access: 'public' },
+  { method: 'POST', url: '/v1/public/reports/status', access: 'public' },
+  // The public yearly figures (aggregates only, small counts withheld) and their page.
+  { method: 'GET', url: '/figures', access: 'public' },
+  { method: 'GET', url: '/v1/public/figures', access: 'public' },
+
+  // The analyst workbench: a signed-in session, never an API key.
+  { method: 'POST', url: '/v1/workbench/session', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/session', access: 'session' },
+  { method: 'DELETE', url: '/v1/workbench/session', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/session/totp', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/session/totp/confirm', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/queue', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/reports/:id', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/reports/:id/status', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/media/:id/thumbnail', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/media/:id/reveal', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/media/:id/preview', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/media/:id/assessments', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/audit', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/analysts', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/analysts', access: 'session' },
+  // Statistics (issue 5): the dashboard's figures and their audited CSV export.
+  { method: 'GET', url: '/v1/workbench/statistics', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/statistics.csv', access: 'session' },
+
+  // Hotline-to-hotline exchange (issue 5): forwarding from the workbench, and a partner
+  // hotline's key forwarding a case here (scope exchange:submit, nothing else).
+  { method: 'GET', url: '/v1/workbench/exchange/partners', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/reports/:id/exchange', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/reports/:id/exchanges', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/reports/:id/partner-assessments', access: 'session' },
+  { method: 'POST', url: '/v1/exchange/reports', access: ['exchange:submit'] },
+
+  // Referrals (issue 5 part 1): the plan, referral records and the referral package.
+  { method: 'GET', url: '/v1/workbench/reports/:id/referrals/plan', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/reports/:id/referrals', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/reports/:id/referrals', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/referrals/:id', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/reports/:id/package.json', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/reports/:id/package.pdf', access: 'session' },
+  // The CyberTipline export for platforms (issue 5 part 4): a match key's own records only.
+  { method: 'POST', url: '/v1/cybertipline/reports', access: ['match'] },
+  { method: 'POST', url: '/v1/cybertipline/match-records/:id/file-views', access: ['match'] },
+
+  // Notice and takedown (issue 5 part 3): notices, their re-checks, a re-check on request.
+  { method: 'POST', url: '/v1/workbench/reports/:id/takedowns', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/reports/:id/takedowns', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/takedowns/:id/check', access: 'session' },
 
   { method: 'GET', url: '/v1/me', access: 'authenticated' },
 

@@ -9,6 +9,9 @@ import { buildApp } from './app.js';
 import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth/api-key-tokens.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
+import { startCaptureWorker } from './hotline/capture-worker.js';
+import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
+import type { HotlineOverrides } from './hotline/hotline-wiring.js';
 import { createMetrics } from './metrics.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
@@ -26,6 +29,12 @@ export interface StartServerOptions {
   readonly indexWorkers?: boolean;
   /** Deliver webhooks from this process (default true). */
   readonly webhooks?: boolean;
+  /** Run the hotline's capture worker in this process (default: `config.hotline.captureWorker`). */
+  readonly captureWorker?: boolean;
+  /** Run the takedown re-checks and the retention job in this process (default: `config.hotline.takedown.scheduler`). */
+  readonly takedownScheduler?: boolean;
+  /** Hotline adapters to use instead of the configured ones (tests). */
+  readonly hotline?: HotlineOverrides;
 }
 
 /** A listening server. */
@@ -98,6 +107,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       clock,
       metrics,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.hotline ? { hotline: options.hotline } : {}),
     });
     cleanups.push(() => app.close());
     const log = app.log;
@@ -168,6 +178,30 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       });
       dispatcher.start();
       cleanups.push(() => dispatcher.stop());
+    }
+
+    if (config.hotline.captureWorker && options.captureWorker !== false) {
+      const worker = startCaptureWorker({
+        capture: app.hashlineHotline.capture,
+        logger: log,
+        pollMs: config.hotline.capturePollMs,
+      });
+      app.onHashlineReport(() => worker.wake());
+      // Stopped before the app and the hashing pool close (cleanups run in reverse).
+      cleanups.push(() => worker.stop());
+    }
+    if (config.hotline.takedown.scheduler && options.takedownScheduler !== false) {
+      const scheduler = startTakedownScheduler({
+        takedowns: app.hashlineTakedown.takedowns,
+        retention: app.hashlineTakedown.retention,
+        logger: log,
+        pollMs: config.hotline.takedown.pollMs,
+        retentionIntervalMs: config.hotline.takedown.retentionIntervalMs,
+      });
+      cleanups.push(() => scheduler.stop());
+    }
+    if (app.hashlineHotline.volatile) {
+      log.warn('this store keeps no hotline tables: reports are kept in memory and lost at restart');
     }
 
     let closing: Promise<void> | undefined;

@@ -35,6 +35,8 @@ describe('OpenAPI', () => {
       const operation = spec.paths[path]?.[row.method.toLowerCase()];
       expect(operation, `${row.method} ${path}`).toBeDefined();
       if (row.access === 'public') expect(operation!.security).toBeUndefined();
+      else if (row.access === 'session')
+        expect(operation!.security, `${row.method} ${path}`).toEqual([{ sessionCookie: [] }]);
       else
         expect(operation!.security, `${row.method} ${path}`).toEqual([
           { bearerAuth: [] },

@@ -12,10 +12,12 @@ const GRANTS: Record<ApiScope, readonly ApiScope[]> = {
   'banks:read': ['banks:read'],
   match: ['match'],
   'match:verdict': ['match:verdict'],
+  'exchange:submit': ['exchange:submit'],
 };
 
 function expectedAllowed(scope: ApiScope, access: RouteAccess): boolean {
   if (access === 'public' || access === 'authenticated') return true;
+  if (access === 'session') return false;
   return access.some((needed) => GRANTS[scope].includes(needed));
 }
 
@@ -26,7 +28,10 @@ function concrete(url: string): string {
     .replace(':id', url.startsWith('/v1/api-keys') ? 'ffffffffffffffff' : '999999');
 }
 
-const guarded = ROUTE_SCOPES.filter((row) => row.access !== 'public');
+const guarded = ROUTE_SCOPES.filter((row) => row.access !== 'public' && row.access !== 'session');
+const workbench = ROUTE_SCOPES.filter(
+  (row) => row.access === 'session' && !(row.method === 'POST' && row.url === '/v1/workbench/session'),
+);
 
 let t: TestApp;
 const tokens = new Map<ApiScope, string>();
@@ -90,6 +95,16 @@ describe.each(guarded.map((row) => [`${row.method} ${row.url}`, row] as const))(
     } else {
       expect(response.statusCode, response.body).toBe(403);
       expect(problemBody(response).code).toBe('FORBIDDEN');
+    }
+  });
+});
+
+describe.each(workbench.map((row) => [`${row.method} ${row.url}`, row] as const))('%s', (_name, row) => {
+  test('without a session: 401 SESSION_REQUIRED, even with an admin API key', async () => {
+    for (const token of [null, tokens.get('admin')!]) {
+      const response = await t.call(token, { method: row.method, url: concrete(row.url), payload: {} });
+      expect(response.statusCode).toBe(401);
+      expect(problemBody(response).code).toBe('SESSION_REQUIRED');
     }
   });
 });

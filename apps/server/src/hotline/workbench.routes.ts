@@ -1,0 +1,526 @@
+import { timingSafeEqual } from 'node:crypto';
+import {
+  DomainError,
+  requireRole,
+  type Analyst,
+  type AnalystSession,
+  type AuditAction,
+  type AuditEvent,
+  type DuplicateRef,
+  type MediaWithAssessments,
+  type ReportDetail,
+  type WorkbenchQueueItem,
+} from '@hashline/domain';
+import { HOST_TRACE_ATTRIBUTION } from '@hashline/capture-node';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app.js';
+import { problems } from '../http/schemas.js';
+import type { Hotline } from './hotline-wiring.js';
+
+/** The session cookie: HttpOnly, SameSite=Strict, scoped to the workbench API. */
+export const SESSION_COOKIE = 'hl_session';
+const COOKIE_PATH = '/v1/workbench';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in analyst on workbench routes. */
+    analyst: {
+      readonly analyst: Analyst;
+      readonly session: AnalystSession;
+      readonly sessionId: string;
+    } | null;
+  }
+}
+
+const tags = ['hotline workbench'];
+
+/** The value of one cookie from the Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+/**
+ * The onRequest hook of every workbench scope: the session cookie must name a live session of an
+ * enabled analyst, and every non-GET request must echo the session's CSRF token; the analyst is
+ * then on `request.analyst`. Routes listed in `open` (`METHOD /url`) skip it (sign-in). The scope
+ * must `decorateRequest('analyst', null)` first.
+ */
+export function workbenchSessionHook(
+  auth: Hotline['auth'],
+  open: readonly string[] = [],
+): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    if (request.is404) return;
+    if (open.includes(`${request.method} ${request.routeOptions.url ?? ''}`)) return;
+    const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    const found = await auth.authenticate(sessionId);
+    if (!found || sessionId === undefined) throw new DomainError('SESSION_REQUIRED');
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const sent = request.headers['x-csrf-token'];
+      const expected = Buffer.from(found.session.csrfToken);
+      if (
+        typeof sent !== 'string' ||
+        sent.length !== expected.length ||
+        !timingSafeEqual(Buffer.from(sent), expected)
+      ) {
+        throw new DomainError('CSRF_FAILED');
+      }
+    }
+    request.analyst = { ...found, sessionId };
+  };
+}
+
+/**
+ * The analyst workbench API: sign-in with sessions and CSRF tokens, the queue, reports, audited
+ * media views and reveals under the exposure budget, assessments with the four-eyes rule, report
+ * statuses, the audit browser and staff accounts. Never reachable with an API key; the cookie is
+ * the only credential, and every state-changing request must echo the session's CSRF token.
+ */
+export async function workbenchRoutes(
+  app: FastifyInstance,
+  context: AppContext,
+  hotline: Hotline,
+): Promise<void> {
+  const { auth, workbench } = hotline;
+  const settings = context.config.hotline;
+  // Failed sign-ins per address (in memory, never stored): slows password guessing.
+  const failures = new FailedSignIns();
+  // TOTP secrets being enrolled, per session, until confirmed (never stored unconfirmed).
+  const pendingTotp = new Map<string, { secret: string; until: number }>();
+
+  app.decorateRequest('analyst', null);
+  app.addHook('onRequest', workbenchSessionHook(auth, ['POST /v1/workbench/session']));
+  const me = (request: FastifyRequest): Analyst => request.analyst!.analyst;
+  const noStore = (reply: FastifyReply): void => {
+    reply.header('cache-control', 'no-store');
+  };
+
+  const sessionView = async (analyst: Analyst, session: AnalystSession) => ({
+    analyst: analystView(analyst),
+    csrfToken: session.csrfToken,
+    exposure: await workbench.exposure(analyst),
+    jurisdiction: settings.jurisdiction,
+    hotlineName: settings.name,
+  });
+
+  app.post(
+    '/v1/workbench/session',
+    {
+      bodyLimit: 4096,
+      schema: {
+        tags,
+        summary: 'Sign in (user name, password, and the one-time code when TOTP is enrolled)',
+        documentedBody: {
+          type: 'object',
+          required: ['username', 'password'],
+          properties: {
+            username: { type: 'string' },
+            password: { type: 'string' },
+            totp: { type: 'string' },
+          },
+        },
+        response: problems(400, 401, 429),
+      },
+    },
+    async (request, reply) => {
+      const blockedFor = failures.blockedSeconds(request.ip);
+      if (blockedFor > 0) {
+        void reply.header('retry-after', String(blockedFor));
+        throw new DomainError('RATE_LIMITED', `Too many failed sign-ins; retry in ${blockedFor} s.`);
+      }
+      const signedIn = await auth.signIn(request.body).catch((error: unknown) => {
+        if (error instanceof DomainError && error.code !== 'TOTP_REQUIRED') failures.record(request.ip);
+        throw error;
+      });
+      const secure = settings.cookieSecure ? '; Secure' : '';
+      const maxAge = Math.round(
+        (signedIn.session.expiresAt.getTime() - signedIn.session.createdAt.getTime()) / 1000,
+      );
+      void reply.header(
+        'set-cookie',
+        `${SESSION_COOKIE}=${signedIn.sessionId}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`,
+      );
+      noStore(reply);
+      return sessionView(signedIn.analyst, signedIn.session);
+    },
+  );
+
+  app.get(
+    '/v1/workbench/session',
+    { schema: { tags, summary: 'The signed-in analyst, CSRF token and exposure' } },
+    async (request, reply) => {
+      noStore(reply);
+      return sessionView(me(request), request.analyst!.session);
+    },
+  );
+
+  app.delete('/v1/workbench/session', { schema: { tags, summary: 'Sign out' } }, async (request, reply) => {
+    await auth.signOut(request.analyst!.sessionId, me(request));
+    void reply.header(
+      'set-cookie',
+      `${SESSION_COOKIE}=; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=0`,
+    );
+    return reply.code(204).send();
+  });
+
+  app.post(
+    '/v1/workbench/session/totp',
+    { schema: { tags, summary: 'Start TOTP enrolment' } },
+    async (request, reply) => {
+      const started = auth.startTotp(me(request));
+      pendingTotp.set(request.analyst!.session.idHash, {
+        secret: started.secret,
+        until: Date.now() + 10 * 60_000,
+      });
+      noStore(reply);
+      return started;
+    },
+  );
+
+  app.post(
+    '/v1/workbench/session/totp/confirm',
+    {
+      bodyLimit: 1024,
+      schema: {
+        tags,
+        summary: 'Confirm TOTP enrolment with a code from the app',
+        response: problems(400, 401),
+      },
+    },
+    async (request, reply) => {
+      const pending = pendingTotp.get(request.analyst!.session.idHash);
+      if (!pending || pending.until < Date.now()) {
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          'Start the enrolment first (it expires after 10 minutes).',
+        );
+      }
+      await auth.confirmTotp(me(request), pending.secret, (request.body as { code?: unknown } | null)?.code);
+      pendingTotp.delete(request.analyst!.session.idHash);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/workbench/queue',
+    { schema: { tags, summary: 'Open reports, most urgent first, duplicates folded' } },
+    async (_request, reply) => {
+      noStore(reply);
+      return { items: (await workbench.queue()).map(queueView) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/workbench/reports/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A report with URLs, trace, captured media and assessments',
+        response: problems(404),
+      },
+    },
+    async (request, reply) => {
+      noStore(reply);
+      return reportView(await workbench.report(me(request), request.params.id), me(request));
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/workbench/reports/:id/status',
+    {
+      bodyLimit: 1024,
+      schema: {
+        tags,
+        summary: 'Change the status of a report (closing deletes the reporter contact)',
+        response: problems(400, 404),
+      },
+    },
+    async (request) => {
+      await workbench.setStatus(
+        me(request),
+        request.params.id,
+        (request.body as { status?: unknown } | null)?.status,
+      );
+      return reportView(await workbench.report(me(request), request.params.id), me(request));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/workbench/media/:id/thumbnail',
+    {
+      schema: {
+        tags,
+        summary: 'The blurred greyscale thumbnail of an item (audited)',
+        produces: ['image/jpeg'],
+      },
+    },
+    async (request, reply) => {
+      const bytes = await workbench.thumbnail(me(request), Number(request.params.id));
+      void reply.header('cache-control', 'no-store').type('image/jpeg');
+      return Buffer.from(bytes);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/workbench/media/:id/reveal',
+    {
+      schema: {
+        tags,
+        summary: 'Reveal an item (counted against the daily exposure limit, audited)',
+        response: problems(404, 429),
+      },
+    },
+    async (request) => {
+      const id = Number(request.params.id);
+      const revealed = await workbench.reveal(me(request), id);
+      return {
+        exposure: revealed.exposure,
+        previewUrl: revealed.previewAvailable ? `/v1/workbench/media/${id}/preview` : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/workbench/media/:id/preview',
+    {
+      schema: {
+        tags,
+        summary: 'The server-re-encoded preview of a revealed item (when media is kept)',
+        produces: ['image/jpeg'],
+      },
+    },
+    async (request, reply) => {
+      const bytes = await workbench.preview(me(request), Number(request.params.id));
+      void reply.header('cache-control', 'no-store').type('image/jpeg');
+      return Buffer.from(bytes);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/workbench/media/:id/assessments',
+    {
+      bodyLimit: 16 * 1024,
+      schema: {
+        tags,
+        summary: 'Record your assessment (DOMAIN.md §8.4); two analysts assessing illegal publish the hashes',
+        response: problems(400, 404, 409),
+      },
+    },
+    async (request, reply) => {
+      const result = await workbench.assess(me(request), Number(request.params.id), request.body);
+      return reply.code(201).send({
+        media: mediaView(result.media),
+        published: result.published,
+        bankEntryIds: result.bankEntryIds,
+        awaitingSecondAssessment: result.awaitingSecondAssessment,
+      });
+    },
+  );
+
+  app.get<{
+    Querystring: { afterSeq?: string; beforeSeq?: string; limit?: string; actor?: string; action?: string };
+  }>(
+    '/v1/workbench/audit',
+    {
+      schema: {
+        tags,
+        summary: 'The audit log and the verification of its hash chain (admins)',
+        response: problems(403),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+      const result = await workbench.auditLog(me(request), {
+        ...(num(q.afterSeq) !== undefined ? { afterSeq: num(q.afterSeq)! } : {}),
+        ...(num(q.beforeSeq) !== undefined ? { beforeSeq: num(q.beforeSeq)! } : {}),
+        ...(num(q.limit) !== undefined ? { limit: num(q.limit)! } : {}),
+        ...(q.actor ? { actor: q.actor } : {}),
+        ...(q.action ? { action: q.action as AuditAction } : {}),
+      });
+      noStore(reply);
+      return { items: result.items.map(auditView), verified: result.verified };
+    },
+  );
+
+  app.get(
+    '/v1/workbench/analysts',
+    { schema: { tags, summary: "Staff accounts with today's exposure (admins)", response: problems(403) } },
+    async (request) => ({
+      items: (await workbench.analysts(me(request))).map(({ analyst, exposureToday }) => ({
+        ...analystView(analyst),
+        disabled: analyst.disabled,
+        exposureToday,
+      })),
+    }),
+  );
+
+  app.post(
+    '/v1/workbench/analysts',
+    {
+      bodyLimit: 4096,
+      schema: { tags, summary: 'Create a staff account (admins)', response: problems(400, 403, 409) },
+    },
+    async (request, reply) => {
+      requireRole(me(request), 'admin');
+      const created = await auth.createAnalyst(request.body, me(request));
+      return reply.code(201).send(analystView(created));
+    },
+  );
+}
+
+/**
+ * Failed sign-ins per client address: after {@link FailedSignIns.MAX} failures within the window
+ * the address waits until the window ends. Successful sign-ins are never slowed.
+ */
+class FailedSignIns {
+  static readonly MAX = 10;
+  static readonly WINDOW_MS = 15 * 60_000;
+  readonly #byAddress = new Map<string, { count: number; since: number }>();
+
+  blockedSeconds(address: string): number {
+    const entry = this.#byAddress.get(address);
+    if (!entry) return 0;
+    const left = entry.since + FailedSignIns.WINDOW_MS - Date.now();
+    if (left <= 0) {
+      this.#byAddress.delete(address);
+      return 0;
+    }
+    return entry.count >= FailedSignIns.MAX ? Math.ceil(left / 1000) : 0;
+  }
+
+  record(address: string): void {
+    const entry = this.#byAddress.get(address);
+    if (!entry || entry.since + FailedSignIns.WINDOW_MS < Date.now()) {
+      this.#byAddress.set(address, { count: 1, since: Date.now() });
+    } else entry.count++;
+    // Bounded memory under a spray of addresses.
+    if (this.#byAddress.size > 100_000) this.#byAddress.clear();
+  }
+}
+
+function analystView(analyst: Analyst) {
+  return {
+    id: analyst.id,
+    username: analyst.username,
+    displayName: analyst.displayName,
+    role: analyst.role,
+    totpEnabled: analyst.totpSecretSealed !== null,
+  };
+}
+
+function duplicateView(d: DuplicateRef) {
+  return { reportId: d.reportId, receivedAt: d.receivedAt.toISOString(), reason: d.reason };
+}
+
+function queueView(item: WorkbenchQueueItem) {
+  const r = item.report;
+  return {
+    reportId: r.id,
+    receivedAt: r.receivedAt.toISOString(),
+    channel: r.channel,
+    concerns: r.concerns,
+    imminentDanger: r.imminentDanger,
+    status: r.status,
+    priority: r.priority,
+    urls: item.urls.map((u) => ({
+      id: u.id,
+      url: u.url,
+      normalizedUrl: u.normalizedUrl,
+      accessibility: u.accessibility,
+      hostingCountry: u.trace?.country ?? null,
+    })),
+    mediaCount: item.mediaCount,
+    pendingMediaCount: item.pendingMediaCount,
+    previouslyAssessedCount: item.previouslyAssessedCount,
+    duplicates: item.duplicates.map(duplicateView),
+  };
+}
+
+function mediaView(item: MediaWithAssessments) {
+  const m = item.media;
+  return {
+    id: m.id,
+    urlId: m.urlId,
+    sourceUrl: m.sourceUrl,
+    mediaType: m.mediaType,
+    width: m.width,
+    height: m.height,
+    byteLength: m.byteLength,
+    md5: m.md5,
+    sha256: m.sha256,
+    pdq: m.pdq,
+    pdqQuality: m.pdqQuality,
+    status: m.status,
+    previouslyAssessed: m.previouslyAssessed,
+    knownMatch: m.knownMatch
+      ? {
+          source: m.knownMatch.source,
+          bankName: m.knownMatch.bankName,
+          distance: m.knownMatch.distance,
+          classification: m.knownMatch.classification,
+        }
+      : null,
+    // Known material is never shown: nobody has to see it again.
+    thumbnailUrl: m.previouslyAssessed ? null : `/v1/workbench/media/${m.id}/thumbnail`,
+    previewAvailable: m.storedContent,
+    assessments: item.assessments.map((a) => ({
+      analystId: a.analystId,
+      analystName: a.analystName,
+      assessedAt: a.assessedAt.toISOString(),
+      nationalStatus: a.nationalStatus,
+      internationalStatus: a.internationalStatus,
+    })),
+    myAssessment: item.myAssessment,
+    bankEntryIds: m.bankEntryIds,
+  };
+}
+
+function reportView(detail: ReportDetail, _viewer: Analyst) {
+  const r = detail.report;
+  return {
+    reportId: r.id,
+    receivedAt: r.receivedAt.toISOString(),
+    channel: r.channel,
+    reporterType: r.reporterType,
+    concerns: r.concerns,
+    description: r.description,
+    seenWhere: r.seenWhere,
+    imminentDanger: r.imminentDanger,
+    language: r.language,
+    status: r.status,
+    hasContact: r.contactId !== null,
+    duplicates: detail.duplicates.map(duplicateView),
+    urls: detail.urls.map((u) => ({
+      id: u.id,
+      url: u.url,
+      normalizedUrl: u.normalizedUrl,
+      siteType: u.siteType,
+      accessibility: u.accessibility,
+      capturedAt: u.capturedAt?.toISOString() ?? null,
+      captureError: u.captureError,
+      trace: u.trace ? { ...u.trace, tracedAt: u.trace.tracedAt.toISOString() } : null,
+    })),
+    media: detail.media.map(mediaView),
+    // The IP data's licence asks for this credit wherever its results are shown.
+    traceAttribution: HOST_TRACE_ATTRIBUTION,
+  };
+}
+
+function auditView(e: AuditEvent) {
+  return {
+    seq: e.seq,
+    at: e.at.toISOString(),
+    actor: e.actor,
+    action: e.action,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    details: e.details,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
