@@ -35,6 +35,7 @@ Exit codes (all commands):
   2  usage error (unknown command or option, bad value), a failure (API error, server
      unreachable, no such bank), or nothing could be done
   3  hashline match --fail-on-match: something matched
+  4  hashline audit verify: the audit log is broken (a row was changed or deleted)
 
 Examples:
   hashline serve --demo                       # start a server with a demo bank (npm start)

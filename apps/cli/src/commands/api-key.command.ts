@@ -6,7 +6,7 @@ import { UsageError } from '../usage-error.js';
 import { openLocalStore, resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target/target.js';
 
 // As the domain's API_SCOPES (a test checks they agree); listed here so --help loads nothing.
-const SCOPES = ['admin', 'banks:write', 'banks:read', 'match', 'match:verdict'] as const;
+const SCOPES = ['admin', 'banks:write', 'banks:read', 'match', 'match:verdict', 'exchange:submit'] as const;
 
 const OPTIONS = {
   ...TARGET_OPTIONS,
@@ -29,7 +29,8 @@ once on stdout; only its SHA-256 is stored, so a lost token cannot be recovered.
 Options:
       --name <name>       what the key is for (create)
       --scopes <list>     comma-separated: ${SCOPES.join(', ')} (create; admin holds them all,
-                          match:verdict learns only matched yes/no)
+                          match:verdict learns only matched yes/no, exchange:submit is for a
+                          partner hotline forwarding cases)
       --rate <n>          requests per second allowed (create; default: the server's)
   -f, --format <fmt>      table (default) or json (list)
 ${TARGET_HELP}

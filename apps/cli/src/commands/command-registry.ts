@@ -1,5 +1,7 @@
 import type { Command } from './command.js';
+import { analystCommand } from './analyst.command.js';
 import { apiKeyCommand } from './api-key.command.js';
+import { auditCommand } from './audit.command.js';
 import { bankCommand } from './bank.command.js';
 import { hashCommand } from './hash.command.js';
 import { matchCommand } from './match.command.js';
@@ -16,6 +18,8 @@ export const COMMANDS: readonly Command[] = [
   bankCommand,
   serveCommand,
   apiKeyCommand,
+  analystCommand,
+  auditCommand,
 ];
 
 /** Looks a command up by name. */

@@ -17,13 +17,15 @@ export interface CommandContext {
 /**
  * Exit codes shared by every command (documented in `hashline --help` and apps/cli/README.md).
  * 0: everything succeeded; 1: partial success (some inputs skipped); 2: usage error or nothing done;
- * 3: `hashline match --fail-on-match` found a match (like a gate in a pipeline).
+ * 3: `hashline match --fail-on-match` found a match (like a gate in a pipeline);
+ * 4: `hashline audit verify` found the audit log broken (edited, deleted or reordered rows).
  */
 export const ExitCode = {
   Ok: 0,
   Partial: 1,
   Failure: 2,
   Matched: 3,
+  AuditBroken: 4,
 } as const;
 
 /** One of {@link ExitCode}'s values. */

@@ -41,6 +41,14 @@ export function serveBanner(facts: BannerFacts): string {
   lines.push(`  API docs:  ${facts.url}/docs`);
   lines.push(`  Data:      ${facts.dataDir}  (${facts.database})`);
   lines.push('');
+  lines.push(`  Report form (public):       ${facts.url}/report`);
+  lines.push(`  Self-submission (public):   ${facts.url}/`);
+  lines.push(`  Analyst workbench (staff):  ${facts.url}/workbench`);
+  lines.push('  Create the first staff account (asks for a password):');
+  lines.push(
+    `    npx hashline analyst create --username <you> --name "<Your Name>" --role admin${facts.dataDirFlag}`,
+  );
+  lines.push('');
 
   // How the example commands pass the key: `hashline match` flags and the curl header.
   let key: string;
