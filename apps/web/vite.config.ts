@@ -1,6 +1,8 @@
 import { defineConfig } from 'vite';
 
-// The self-submission page: one origin, no CDN, no inline scripts or styles (the server's CSP
+// Four pages, each its own entry: the self-submission page (index.html, at /), the public report
+// form (report.html, at /report), the analyst workbench (workbench.html, at /workbench) and the
+// public yearly figures (figures.html, at /figures). One origin, no CDN, no inline scripts or styles (the server's CSP
 // allows 'self' only). Workspace packages are bundled from their TypeScript sources.
 export default defineConfig({
   root: import.meta.dirname,
@@ -17,5 +19,13 @@ export default defineConfig({
     assetsInlineLimit: 0,
     sourcemap: false,
     reportCompressedSize: false,
+    rollupOptions: {
+      input: {
+        index: `${import.meta.dirname}/index.html`,
+        report: `${import.meta.dirname}/report.html`,
+        workbench: `${import.meta.dirname}/workbench.html`,
+        figures: `${import.meta.dirname}/figures.html`,
+      },
+    },
   },
 });

@@ -2,9 +2,10 @@
 // sentences, no blame, what happens next, where to get help. Terms follow the Luxembourg
 // Terminology Guidelines (no wording that blames the young person or implies consent).
 
-/** The languages of the page. */
-export const LANGUAGES = ['nl', 'fr', 'de', 'en'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import type { Language } from '../shared/language.js';
+
+// Language negotiation is shared with the other pages (the report form).
+export { LANGUAGES, fill, preferredLanguage, type Language } from '../shared/language.js';
 
 /** Every text of the page; `{x}` marks a value filled in at run time. */
 export interface Messages {
@@ -311,17 +312,3 @@ const de: Messages = {
 
 /** The texts of each language. */
 export const MESSAGES: Readonly<Record<Language, Messages>> = { nl, fr, de, en };
-
-/** Fills `{name}` placeholders. */
-export function fill(text: string, values: Readonly<Record<string, string | number>>): string {
-  return text.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
-}
-
-/** The best language for the browser's preferences (English when none of ours is listed). */
-export function preferredLanguage(preferences: readonly string[]): Language {
-  for (const tag of preferences) {
-    const base = tag.toLowerCase().split('-')[0];
-    if ((LANGUAGES as readonly string[]).includes(base ?? '')) return base as Language;
-  }
-  return 'en';
-}

@@ -1,0 +1,386 @@
+import { useId, useState, type FormEvent } from 'react';
+import { errorMessage } from './sign-in-view.js';
+import type { AssessmentInput, AssessmentOutcome } from './workbench-api.js';
+import { useWorkbench } from './workbench-context.js';
+import {
+  AGE_BAND_LABELS,
+  CONFIDENCE_LABELS,
+  FLAG_LABELS,
+  INTERNATIONAL_LABELS,
+  NATIONAL_LABELS,
+  ORIGIN_LABELS,
+  SELF_GENERATED_LABELS,
+  SEX_LABELS,
+  WB,
+  fill,
+} from './workbench-messages.js';
+import {
+  AGE_BANDS,
+  ASSESSMENT_CONFIDENCE,
+  ASSESSMENT_FLAGS,
+  CONTENT_ORIGINS,
+  DEFAULT_JURISDICTION,
+  INDUSTRY_CLASSIFICATIONS,
+  INTERNATIONAL_STATUSES,
+  NATIONAL_STATUSES,
+  SELF_GENERATED_VALUES,
+  UK_CATEGORIES,
+  VICTIM_SEXES,
+  type AgeBand,
+  type AssessmentConfidence,
+  type AssessmentFlag,
+  type ContentOrigin,
+  type IndustryClassification,
+  type InternationalStatus,
+  type NationalStatus,
+  type SelfGenerated,
+  type UkCategory,
+  type VictimSex,
+} from './workbench-vocabulary.js';
+
+/** The form's state: '' where the analyst has not chosen yet. */
+interface Draft {
+  internationalStatus: InternationalStatus | '';
+  nationalStatus: NationalStatus | '';
+  jurisdiction: string;
+  legalBasis: string;
+  severityUk: UkCategory | '';
+  industryClassification: IndustryClassification | '';
+  ageBand: AgeBand | '';
+  sex: VictimSex | '';
+  victimCount: string;
+  selfGenerated: SelfGenerated;
+  contentOrigin: ContentOrigin;
+  flags: AssessmentFlag[];
+  confidence: AssessmentConfidence | '';
+  notes: string;
+}
+
+const EMPTY: Omit<Draft, 'jurisdiction'> = {
+  internationalStatus: '',
+  nationalStatus: '',
+  legalBasis: '',
+  severityUk: '',
+  industryClassification: '',
+  ageBand: '',
+  sex: '',
+  victimCount: '',
+  selfGenerated: 'unknown',
+  contentOrigin: 'unknown',
+  flags: [],
+  confidence: '',
+  notes: '',
+};
+
+/** The draft as the API wants it, or the label of the first field still to choose. */
+export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: string } {
+  if (!draft.internationalStatus) return { missing: WB.internationalStatus };
+  if (!draft.nationalStatus) return { missing: WB.nationalStatus };
+  if (!/^[A-Z]{2}$/.test(draft.jurisdiction.trim().toUpperCase())) return { missing: WB.jurisdiction };
+  if (!draft.ageBand) return { missing: WB.ageBand };
+  if (!draft.sex) return { missing: WB.sex };
+  if (!draft.confidence) return { missing: WB.confidence };
+  const count = draft.victimCount.trim() === '' ? null : Number(draft.victimCount);
+  if (count != null && (!Number.isInteger(count) || count < 0)) return { missing: WB.victimCount };
+  return {
+    internationalStatus: draft.internationalStatus,
+    nationalStatus: draft.nationalStatus,
+    jurisdiction: draft.jurisdiction.trim().toUpperCase(),
+    legalBasis: draft.legalBasis.trim() || null,
+    severityUk: draft.severityUk || null,
+    industryClassification: draft.industryClassification || null,
+    ageBand: draft.ageBand,
+    sex: draft.sex,
+    victimCount: count,
+    selfGenerated: draft.selfGenerated,
+    contentOrigin: draft.contentOrigin,
+    flags: ASSESSMENT_FLAGS.filter((f) => draft.flags.includes(f)),
+    confidence: draft.confidence,
+    notes: draft.notes.trim() || null,
+  };
+}
+
+/** A group of radio buttons with a legend. */
+function Radios<T extends string>({
+  name,
+  legend,
+  values,
+  labels,
+  value,
+  onChange,
+  required,
+}: {
+  name: string;
+  legend: string;
+  values: readonly T[];
+  labels: Readonly<Record<T, string>>;
+  value: T | '';
+  onChange: (value: T) => void;
+  required?: boolean;
+}) {
+  return (
+    <fieldset className="wb-radios">
+      <legend>{legend}</legend>
+      {values.map((v) => (
+        <label key={v}>
+          <input
+            type="radio"
+            name={name}
+            value={v}
+            checked={value === v}
+            required={required}
+            onChange={() => onChange(v)}
+          />
+          <span>{labels[v]}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** A labelled select. */
+function Select<T extends string>({
+  label,
+  values,
+  labels,
+  value,
+  onChange,
+  empty,
+  required,
+}: {
+  label: string;
+  values: readonly T[];
+  labels?: Readonly<Record<T, string>>;
+  value: T | '';
+  onChange: (value: T | '') => void;
+  /** The text of the "nothing chosen" option, if there is one. */
+  empty?: string;
+  required?: boolean;
+}) {
+  return (
+    <label className="wb-field">
+      <span>{label}</span>
+      <select value={value} required={required} onChange={(e) => onChange(e.target.value as T | '')}>
+        {empty !== undefined && <option value="">{empty}</option>}
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {labels ? labels[v] : v}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/**
+ * The assessment of one media item with exactly the fields of DOMAIN.md §8.4. The statuses, age
+ * band, sex and confidence have no default: an analyst chooses them; "self-generated" and origin
+ * default to "unknown".
+ */
+export function AssessmentForm({
+  mediaId,
+  onAssessed,
+  onCancel,
+}: {
+  mediaId: number;
+  onAssessed: (outcome: AssessmentOutcome) => void;
+  onCancel: () => void;
+}) {
+  const { api, session } = useWorkbench();
+  const id = useId();
+  const [draft, setDraft] = useState<Draft>(() => ({
+    ...EMPTY,
+    jurisdiction: session.jurisdiction ?? DEFAULT_JURISDICTION,
+  }));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const input = toAssessmentInput(draft);
+    if ('missing' in input) {
+      setError(fill(WB.required, { field: input.missing }));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onAssessed(await api.assess(mediaId, input));
+    } catch (caught) {
+      setError(errorMessage(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="wb-assess"
+      onSubmit={submit}
+      aria-labelledby={`${id}-title`}
+      data-testid="assessment-form"
+      noValidate
+    >
+      <h4 id={`${id}-title`}>{fill(WB.assessTitle, { id: mediaId })}</h4>
+      <p className="wb-muted">{WB.twoPersonRule}</p>
+      <Radios
+        name={`${id}-international`}
+        legend={WB.internationalStatus}
+        values={INTERNATIONAL_STATUSES}
+        labels={INTERNATIONAL_LABELS}
+        value={draft.internationalStatus}
+        onChange={(v) => set('internationalStatus', v)}
+        required
+      />
+      <Radios
+        name={`${id}-national`}
+        legend={WB.nationalStatus}
+        values={NATIONAL_STATUSES}
+        labels={NATIONAL_LABELS}
+        value={draft.nationalStatus}
+        onChange={(v) => set('nationalStatus', v)}
+        required
+      />
+      <div className="wb-row">
+        <label className="wb-field wb-field--short">
+          <span>{WB.jurisdiction}</span>
+          <input
+            value={draft.jurisdiction}
+            maxLength={2}
+            required
+            pattern="[A-Za-z]{2}"
+            autoComplete="off"
+            onChange={(e) => set('jurisdiction', e.target.value.toUpperCase())}
+          />
+        </label>
+        <label className="wb-field">
+          <span>{WB.legalBasis}</span>
+          <input
+            value={draft.legalBasis}
+            maxLength={200}
+            autoComplete="off"
+            placeholder={WB.legalBasisHint}
+            onChange={(e) => set('legalBasis', e.target.value)}
+          />
+        </label>
+      </div>
+      <div className="wb-row">
+        <Select
+          label={WB.severityUk}
+          values={UK_CATEGORIES}
+          value={draft.severityUk}
+          onChange={(v) => set('severityUk', v)}
+          empty={WB.notApplicable}
+        />
+        <Select
+          label={WB.industryClassification}
+          values={INDUSTRY_CLASSIFICATIONS}
+          value={draft.industryClassification}
+          onChange={(v) => set('industryClassification', v)}
+          empty={WB.notApplicable}
+        />
+      </div>
+      <div className="wb-row">
+        <Select
+          label={WB.ageBand}
+          values={AGE_BANDS}
+          labels={AGE_BAND_LABELS}
+          value={draft.ageBand}
+          onChange={(v) => set('ageBand', v)}
+          empty="—"
+          required
+        />
+        <Select
+          label={WB.sex}
+          values={VICTIM_SEXES}
+          labels={SEX_LABELS}
+          value={draft.sex}
+          onChange={(v) => set('sex', v)}
+          empty="—"
+          required
+        />
+        <label className="wb-field wb-field--short">
+          <span>{WB.victimCount}</span>
+          <input
+            type="number"
+            min={0}
+            max={999}
+            step={1}
+            inputMode="numeric"
+            value={draft.victimCount}
+            onChange={(e) => set('victimCount', e.target.value)}
+          />
+        </label>
+      </div>
+      <Radios
+        name={`${id}-self-generated`}
+        legend={WB.selfGenerated}
+        values={SELF_GENERATED_VALUES}
+        labels={SELF_GENERATED_LABELS}
+        value={draft.selfGenerated}
+        onChange={(v) => set('selfGenerated', v)}
+      />
+      <Select
+        label={WB.contentOrigin}
+        values={CONTENT_ORIGINS}
+        labels={ORIGIN_LABELS}
+        value={draft.contentOrigin}
+        onChange={(v) => set('contentOrigin', v === '' ? 'unknown' : v)}
+      />
+      <fieldset className="wb-checks">
+        <legend>{WB.flags}</legend>
+        {ASSESSMENT_FLAGS.map((flag) => (
+          <label key={flag}>
+            <input
+              type="checkbox"
+              checked={draft.flags.includes(flag)}
+              onChange={(e) =>
+                set(
+                  'flags',
+                  e.target.checked ? [...draft.flags, flag] : draft.flags.filter((f) => f !== flag),
+                )
+              }
+            />
+            <span>{FLAG_LABELS[flag]}</span>
+          </label>
+        ))}
+      </fieldset>
+      <Radios
+        name={`${id}-confidence`}
+        legend={WB.confidence}
+        values={ASSESSMENT_CONFIDENCE}
+        labels={CONFIDENCE_LABELS}
+        value={draft.confidence}
+        onChange={(v) => set('confidence', v)}
+        required
+      />
+      <label className="wb-field">
+        <span>{WB.notes}</span>
+        <textarea
+          value={draft.notes}
+          rows={3}
+          maxLength={2000}
+          aria-describedby={`${id}-notes-hint`}
+          onChange={(e) => set('notes', e.target.value)}
+        />
+        <small id={`${id}-notes-hint`} className="wb-muted">
+          {WB.notesHint}
+        </small>
+      </label>
+      {error && (
+        <p className="wb-error" role="alert" data-testid="assessment-error">
+          {error}
+        </p>
+      )}
+      <div className="wb-actions">
+        <button type="submit" className="wb-primary" disabled={busy}>
+          {busy ? WB.submitting : WB.submitAssessment}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          {WB.assessCancel}
+        </button>
+      </div>
+    </form>
+  );
+}

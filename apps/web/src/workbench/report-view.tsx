@@ -1,0 +1,300 @@
+import { useEffect, useRef, useState } from 'react';
+import { ForwardingPanel } from './forwarding-panel.js';
+import { hrefOf } from './hash-route.js';
+import { MediaCard } from './media-card.js';
+import { errorMessage } from './sign-in-view.js';
+import { useLoad } from './use-load.js';
+import type { MediaView, ReportDetail, ReportUrl, SettableReportStatus } from './workbench-api.js';
+import { useWorkbench } from './workbench-context.js';
+import {
+  CLOSING_LABELS,
+  CONCERN_LABELS,
+  DUPLICATE_REASON_LABELS,
+  REPORT_STATUS_LABELS,
+  WB,
+  fill,
+  formatUtc,
+  labelOf,
+} from './workbench-messages.js';
+import { CLOSING_STATUSES } from './workbench-vocabulary.js';
+import { TakedownPanel } from './takedown-panel.js';
+
+/** One report: facts, URLs with capture and trace, media with reveal and assessment, status. */
+export function ReportView({ reportId }: { reportId: string }) {
+  const { api } = useWorkbench();
+  const report = useLoad(() => api.report(reportId), reportId);
+  const detail = report.data;
+  // The referral plan (issue #5): read by the forwarding and the takedown sections. Reading it is
+  // not audited (a report view is), so after a change the plan is reloaded, not the report, and
+  // the report's status is taken from it.
+  const plan = useLoad(() => api.referralPlan(reportId), reportId);
+  const { replace: replaceReport } = report;
+  const planData = plan.data;
+  const detailRef = useRef(detail);
+  useEffect(() => {
+    detailRef.current = detail;
+  }, [detail]);
+  // Only a newly loaded plan moves the status (a plan still loading must not undo a status the
+  // analyst just set).
+  useEffect(() => {
+    const current = detailRef.current;
+    if (current && planData && planData.reportStatus !== current.status)
+      replaceReport({ ...current, status: planData.reportStatus });
+  }, [planData, replaceReport]);
+
+  const onMediaChanged = (media: MediaView) => {
+    if (!detail) return;
+    report.replace({ ...detail, media: detail.media.map((m) => (m.id === media.id ? media : m)) });
+    // An assessment can make a URL referable (two analysts agree): the plan follows.
+    plan.reload();
+  };
+
+  return (
+    <article aria-labelledby="report-title" data-testid="report" data-report-id={reportId}>
+      <p>
+        <a href={hrefOf({ page: 'queue' })}>{WB.back}</a>
+      </p>
+      <div className="wb-titlebar">
+        <h1 id="report-title" tabIndex={-1}>
+          {fill(WB.reportTitle, { id: reportId })}
+        </h1>
+        {detail?.imminentDanger && <span className="wb-badge wb-badge--danger">{WB.imminentDanger}</span>}
+        <button
+          type="button"
+          className="wb-small"
+          onClick={() => {
+            report.reload();
+            plan.reload();
+          }}
+          disabled={report.loading}
+        >
+          {WB.refresh}
+        </button>
+      </div>
+      {report.error != null && (
+        <p className="wb-error" role="alert">
+          {errorMessage(report.error)}
+        </p>
+      )}
+      {!detail && report.loading && <p>{WB.loading}</p>}
+      {detail && (
+        <>
+          <Facts detail={detail} />
+          <StatusActions
+            detail={detail}
+            onChanged={(updated) => {
+              report.replace(updated);
+              plan.reload();
+            }}
+          />
+          <section aria-labelledby="urls-title" className="wb-card">
+            <h2 id="urls-title">{WB.urlsTitle}</h2>
+            <ul className="wb-urls">
+              {detail.urls.map((url) => (
+                <UrlRow key={url.id} url={url} />
+              ))}
+            </ul>
+            {detail.traceAttribution && detail.urls.some((u) => u.trace) && (
+              <p className="wb-muted wb-attribution" data-testid="trace-attribution">
+                {detail.traceAttribution.text}{' '}
+                {detail.traceAttribution.links.map((link, i) => (
+                  <span key={link.href}>
+                    {i > 0 && ' · '}
+                    <a href={link.href} rel="noreferrer noopener" target="_blank">
+                      {link.label}
+                    </a>
+                  </span>
+                ))}
+              </p>
+            )}
+          </section>
+          <section aria-labelledby="media-title" className="wb-card">
+            <h2 id="media-title">{WB.mediaTitle}</h2>
+            <p className="wb-muted">{WB.mediaIntro}</p>
+            {detail.media.length === 0 ? (
+              <p>{WB.noMedia}</p>
+            ) : (
+              <ul className="wb-media-grid" data-testid="media-grid">
+                {detail.media.map((media) => (
+                  <MediaCard key={media.id} media={media} onChanged={onMediaChanged} />
+                ))}
+              </ul>
+            )}
+          </section>
+          <ForwardingPanel reportId={reportId} urls={detail.urls} plan={plan} onChanged={plan.reload} />
+          <TakedownPanel detail={detail} plan={plan} onChanged={plan.reload} />
+        </>
+      )}
+    </article>
+  );
+}
+
+function Facts({ detail }: { detail: ReportDetail }) {
+  return (
+    <section aria-labelledby="facts-title" className="wb-card">
+      <h2 id="facts-title">{WB.reportFacts}</h2>
+      <dl className="wb-facts">
+        <dt>{WB.status}</dt>
+        <dd data-testid="report-status" data-status={detail.status}>
+          {labelOf(REPORT_STATUS_LABELS, detail.status)}
+        </dd>
+        <dt>{WB.receivedLabel}</dt>
+        <dd>{formatUtc(detail.receivedAt)}</dd>
+        <dt>{WB.channel}</dt>
+        <dd>{labelOf({}, detail.channel)}</dd>
+        <dt>{WB.reporterType}</dt>
+        <dd>{labelOf({}, detail.reporterType)}</dd>
+        <dt>{WB.language}</dt>
+        <dd>{detail.language}</dd>
+        <dt>{WB.concerns}</dt>
+        <dd>{detail.concerns.map((c) => labelOf(CONCERN_LABELS, c)).join(', ')}</dd>
+        {detail.seenWhere && (
+          <>
+            <dt>{WB.seenWhere}</dt>
+            <dd>{labelOf({}, detail.seenWhere)}</dd>
+          </>
+        )}
+        <dt>{WB.contact}</dt>
+        <dd>{detail.hasContact ? WB.contactYes : WB.contactNo}</dd>
+      </dl>
+      <h3>{WB.description}</h3>
+      {detail.description ? (
+        <p className="wb-description" data-testid="report-description">
+          {detail.description}
+        </p>
+      ) : (
+        <p className="wb-muted">{WB.noDescription}</p>
+      )}
+      {detail.duplicates.length > 0 && (
+        <>
+          <h3>{WB.duplicatesTitle}</h3>
+          <ul>
+            {detail.duplicates.map((dup) => (
+              <li key={dup.reportId}>
+                <a href={hrefOf({ page: 'report', reportId: dup.reportId })}>
+                  {fill(WB.duplicateOf, {
+                    id: dup.reportId,
+                    when: formatUtc(dup.receivedAt),
+                    reason: labelOf(DUPLICATE_REASON_LABELS, dup.reason),
+                  })}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+/**
+ * A reported URL as text, never a link: reported URLs are never fetched from an analyst's browser
+ * (SECURITY.md §4.2); the capture worker fetched it and traced the host.
+ */
+function UrlRow({ url }: { url: ReportUrl }) {
+  const { trace } = url;
+  return (
+    <li className="wb-url" data-testid="report-url">
+      <code className="wb-url-text">{url.url}</code>
+      <p className="wb-url-capture">
+        {url.captureError ? (
+          <span className="wb-error-text">{fill(WB.captureError, { code: url.captureError })}</span>
+        ) : url.capturedAt ? (
+          <span>{fill(WB.captured, { when: formatUtc(url.capturedAt) })}</span>
+        ) : (
+          <span className="wb-muted">{WB.notCaptured}</span>
+        )}
+        {url.accessibility && (
+          <span className="wb-badge">
+            {WB.accessibility}: {labelOf({}, url.accessibility)}
+          </span>
+        )}
+        {url.siteType && <span className="wb-badge">{labelOf({}, url.siteType)}</span>}
+      </p>
+      {trace ? (
+        <dl className="wb-facts wb-facts--inline" aria-label={WB.trace} data-testid="trace">
+          <dt>{WB.host}</dt>
+          <dd>{trace.host}</dd>
+          <dt>{WB.ipAddress}</dt>
+          <dd>{trace.ipAddress ?? '–'}</dd>
+          <dt>{WB.country}</dt>
+          <dd>{trace.country ?? WB.unknownCountry}</dd>
+          <dt>{WB.network}</dt>
+          <dd>
+            {[trace.asn != null ? `AS${trace.asn}` : null, trace.network].filter(Boolean).join(' ') || '–'}
+          </dd>
+          <dt>{WB.dataset}</dt>
+          <dd>
+            {trace.dataset} ({trace.datasetDate})
+          </dd>
+        </dl>
+      ) : (
+        <p className="wb-muted">{WB.noTrace}</p>
+      )}
+    </li>
+  );
+}
+
+function StatusActions({
+  detail,
+  onChanged,
+}: {
+  detail: ReportDetail;
+  onChanged: (d: ReportDetail) => void;
+}) {
+  const { api } = useWorkbench();
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const set = async (status: SettableReportStatus) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const updated = await api.setReportStatus(detail.reportId, status);
+      onChanged(updated);
+      setMessage({
+        text: fill(WB.statusChanged, { status: labelOf(REPORT_STATUS_LABELS, updated.status) }),
+        error: false,
+      });
+    } catch (error) {
+      setMessage({ text: errorMessage(error), error: true });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="status-title" className="wb-card">
+      <h2 id="status-title">{WB.statusActions}</h2>
+      <div className="wb-actions">
+        {CLOSING_STATUSES.map((status) => (
+          <button
+            key={status}
+            type="button"
+            disabled={busy || detail.status === status}
+            onClick={() => void set(status)}
+          >
+            {fill(WB.closeAs, { status: CLOSING_LABELS[status] })}
+          </button>
+        ))}
+        <button
+          type="button"
+          disabled={busy || detail.status === 'assessed'}
+          onClick={() => void set('assessed')}
+        >
+          {WB.markAssessed}
+        </button>
+        <button
+          type="button"
+          disabled={busy || detail.status === 'in_assessment'}
+          onClick={() => void set('in_assessment')}
+        >
+          {WB.markInAssessment}
+        </button>
+      </div>
+      {message && (
+        <p className={message.error ? 'wb-error' : 'wb-ok'} role={message.error ? 'alert' : 'status'}>
+          {message.text}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,236 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { StatisticsDashboard } from '../statistics/index.js';
+import { AnalystsView } from './analysts-view.js';
+import { AuditView } from './audit-view.js';
+import { hrefOf, useRoute, type Route } from './hash-route.js';
+import { QueueView } from './queue-view.js';
+import { ReportView } from './report-view.js';
+import { SecurityView } from './security-view.js';
+import { SignInView, errorMessage } from './sign-in-view.js';
+import { WorkbenchApi, type Exposure, type Session } from './workbench-api.js';
+import { WorkbenchContext, atLimit, atWarning, type WorkbenchContextValue } from './workbench-context.js';
+import { ROLE_LABELS, WB, fill } from './workbench-messages.js';
+
+/** Minutes of work after which the page reminds the analyst to take a break (IWF: hourly breaks). */
+const BREAK_AFTER_MINUTES = 60;
+
+/** The workbench: sign-in, then the signed-in shell. */
+export function WorkbenchApp() {
+  const api = useMemo(() => new WorkbenchApi(), []);
+  const [session, setSession] = useState<Session | null>(null);
+  const [checked, setChecked] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => {
+    document.title = WB.appTitle;
+    api.onSessionLost = () => {
+      setSession(null);
+      setNotice(WB.errSessionLost);
+    };
+    api.currentSession().then(
+      (current) => {
+        setSession(current);
+        setChecked(true);
+      },
+      (error: unknown) => {
+        setLoadError(errorMessage(error));
+        setChecked(true);
+      },
+    );
+  }, [api]);
+
+  if (!checked) return <p className="wb-loading">{WB.loading}</p>;
+  if (loadError && !session)
+    return (
+      <main className="wb-signin">
+        <p className="wb-error" role="alert">
+          {loadError}
+        </p>
+      </main>
+    );
+  if (!session)
+    return (
+      <SignInView
+        api={api}
+        notice={notice}
+        onSignedIn={(signedIn) => {
+          setNotice(null);
+          setSession(signedIn);
+        }}
+      />
+    );
+  return (
+    <Shell
+      api={api}
+      session={session}
+      onSignedOut={() => {
+        setSession(null);
+        setNotice(null);
+      }}
+    />
+  );
+}
+
+function Shell({
+  api,
+  session,
+  onSignedOut,
+}: {
+  api: WorkbenchApi;
+  session: Session;
+  onSignedOut: () => void;
+}) {
+  const route = useRoute();
+  const [exposure, setExposure] = useState<Exposure>(session.exposure);
+  const context = useMemo<WorkbenchContextValue>(
+    () => ({ api, session, exposure, setExposure }),
+    [api, session, exposure],
+  );
+  const isAdmin = session.analyst.role === 'admin';
+
+  // Move focus to the new page's heading, so keyboard and screen-reader users start there.
+  useEffect(() => {
+    document.querySelector<HTMLElement>('#main h1')?.focus();
+  }, [route]);
+
+  const signOut = async () => {
+    await api.signOut().catch(() => undefined);
+    location.hash = '';
+    onSignedOut();
+  };
+
+  return (
+    <WorkbenchContext.Provider value={context}>
+      <a
+        className="wb-skip"
+        href="#main"
+        onClick={(event) => {
+          // The fragment is the router's: move focus without changing it.
+          event.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        {WB.skipToContent}
+      </a>
+      <header className="wb-header">
+        <span className="wb-brand">{session.hotlineName ?? WB.brand}</span>
+        <nav aria-label={WB.nav} className="wb-nav">
+          <NavLink route={{ page: 'queue' }} current={route} label={WB.navQueue} />
+          <NavLink route={{ page: 'statistics' }} current={route} label={WB.navStatistics} />
+          <NavLink route={{ page: 'security' }} current={route} label={WB.navSecurity} />
+          {isAdmin && <NavLink route={{ page: 'audit' }} current={route} label={WB.navAudit} />}
+          {isAdmin && <NavLink route={{ page: 'analysts' }} current={route} label={WB.navAnalysts} />}
+        </nav>
+        <ExposureMeter exposure={exposure} />
+        <span className="wb-who">
+          {fill(WB.signedInAs, {
+            name: session.analyst.displayName,
+            role: ROLE_LABELS[session.analyst.role] ?? session.analyst.role,
+          })}
+        </span>
+        <button type="button" className="wb-small" onClick={() => void signOut()}>
+          {WB.signOut}
+        </button>
+      </header>
+      <ExposureBanner exposure={exposure} />
+      <BreakReminder />
+      <main id="main" className="wb-main" tabIndex={-1}>
+        <Page route={route} isAdmin={isAdmin} csrfToken={session.csrfToken} />
+      </main>
+    </WorkbenchContext.Provider>
+  );
+}
+
+function Page({ route, isAdmin, csrfToken }: { route: Route; isAdmin: boolean; csrfToken: string }) {
+  switch (route.page) {
+    case 'statistics':
+      return (
+        <div data-testid="statistics-page">
+          {/* The dashboard titles itself (h2); the page's h1 takes the focus on navigation. */}
+          <h1 id="statistics-title" className="visually-hidden" tabIndex={-1}>
+            {WB.statisticsTitle}
+          </h1>
+          <StatisticsDashboard csrfToken={csrfToken} />
+        </div>
+      );
+    case 'report':
+      return <ReportView key={route.reportId} reportId={route.reportId} />;
+    case 'security':
+      return <SecurityView />;
+    case 'audit':
+      return isAdmin ? <AuditView /> : <p className="wb-error">{WB.errForbidden}</p>;
+    case 'analysts':
+      return isAdmin ? <AnalystsView /> : <p className="wb-error">{WB.errForbidden}</p>;
+    default:
+      return <QueueView />;
+  }
+}
+
+function NavLink({ route, current, label }: { route: Route; current: Route; label: string }) {
+  const active = route.page === current.page || (route.page === 'queue' && current.page === 'report');
+  return (
+    <a href={hrefOf(route)} aria-current={active ? 'page' : undefined} className="wb-navlink">
+      {label}
+    </a>
+  );
+}
+
+/** "Revealed today: n / limit", always visible in the header. */
+function ExposureMeter({ exposure }: { exposure: Exposure }) {
+  const state = atLimit(exposure) ? 'limit' : atWarning(exposure) ? 'warn' : 'ok';
+  return (
+    <span
+      className={`wb-exposure wb-exposure--${state}`}
+      data-testid="exposure"
+      data-state={state}
+      aria-live="polite"
+    >
+      {fill(WB.exposure, { today: exposure.today, limit: exposure.dailyLimit })}
+    </span>
+  );
+}
+
+/** The break suggestion at warnAt, and the limit message once revealing is disabled. */
+function ExposureBanner({ exposure }: { exposure: Exposure }) {
+  if (atLimit(exposure))
+    return (
+      <p className="wb-banner wb-banner--limit" role="alert" data-testid="exposure-limit">
+        {fill(WB.exposureLimit, { limit: exposure.dailyLimit })}
+      </p>
+    );
+  if (atWarning(exposure))
+    return (
+      <p className="wb-banner wb-banner--warn" role="status" data-testid="exposure-warning">
+        {fill(WB.exposureWarn, { today: exposure.today })}
+      </p>
+    );
+  return null;
+}
+
+/** An hourly reminder to step away, dismissed by the analyst (never blocking their work). */
+function BreakReminder() {
+  const [since, setSince] = useState(() => Date.now());
+  const [due, setDue] = useState(false);
+  const check = useCallback(() => setDue(Date.now() - since >= BREAK_AFTER_MINUTES * 60_000), [since]);
+  useEffect(() => {
+    const timer = setInterval(check, 60_000);
+    return () => clearInterval(timer);
+  }, [check]);
+  if (!due) return null;
+  return (
+    <div className="wb-banner wb-banner--warn" role="status">
+      <span>{WB.breakReminder}</span>
+      <button
+        type="button"
+        className="wb-small"
+        onClick={() => {
+          setSince(Date.now());
+          setDue(false);
+        }}
+      >
+        {WB.breakTaken}
+      </button>
+    </div>
+  );
+}
