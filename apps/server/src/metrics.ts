@@ -17,6 +17,8 @@ export interface MetricSources {
   readonly engine: MatchEngine;
   readonly store: Pick<HashlineStore, 'latestSeq'>;
   readonly hashingPool?: HashingPool;
+  /** The hotline's capture outbox, when the store keeps one. */
+  readonly captureJobs?: () => Promise<Record<'pending' | 'done' | 'failed', number>>;
 }
 
 /** Creates the metrics; gauges of the index, change log and hashing pool are read at scrape time. */
@@ -100,6 +102,19 @@ export function createMetrics(
       this.set(Math.max(0, (await sources.store.latestSeq()) - sources.engine.seq));
     },
   });
+  const captureJobs = sources.captureJobs;
+  if (captureJobs) {
+    new Gauge({
+      name: 'hashline_capture_jobs',
+      help: 'Capture jobs of reported URLs by status: pending (the outbox backlog), done, failed.',
+      labelNames: ['status'] as const,
+      registers,
+      async collect() {
+        const counts = await captureJobs();
+        for (const status of ['pending', 'done', 'failed'] as const) this.set({ status }, counts[status]);
+      },
+    });
+  }
   const pool = sources.hashingPool;
   if (pool) {
     new Gauge({

@@ -11,7 +11,7 @@ import { loadConfig, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
-import type { HotlineOverrides } from './hotline/hotline-wiring.js';
+import { hotlineStoreOf, type HotlineOverrides } from './hotline/hotline-wiring.js';
 import { createMetrics } from './metrics.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
@@ -98,7 +98,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       decode: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
     });
     cleanups.push(() => hashingPool.close());
-    const metrics = createMetrics({ engine, store, hashingPool });
+    const hotlineStore = hotlineStoreOf(store);
+    const metrics = createMetrics({
+      engine,
+      store,
+      hashingPool,
+      ...(hotlineStore ? { captureJobs: () => hotlineStore.countCaptureJobs() } : {}),
+    });
     const app = await buildApp({
       config,
       store,

@@ -67,6 +67,12 @@ describe('startServer over a real port, on SQLite', () => {
     expect(await ready.json()).toMatchObject({ ready: true, store: 'sqlite', lag: 0 });
   });
 
+  test('reports the capture outbox in /metrics', async () => {
+    const metrics = await (await get('/metrics')).text();
+    expect(metrics).toMatch(/hashline_capture_jobs\{status="pending"\} \d+/);
+    expect(metrics).toMatch(/hashline_capture_jobs\{status="failed"\} \d+/);
+  });
+
   test('a change committed by another process becomes matchable (change-log polling)', async () => {
     const bank = (await (await post('/v1/banks', admin, { name: 'shared', kind: 'test' })).json()) as {
       id: number;

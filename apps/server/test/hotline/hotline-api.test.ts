@@ -25,6 +25,7 @@ let pool: HashingPool;
 let adminToken: string;
 let known: Buffer;
 let fresh: Buffer;
+const logs: string[] = [];
 
 beforeAll(async () => {
   const images = await renderDemoImages();
@@ -52,8 +53,10 @@ beforeAll(async () => {
   pool = createHashingPool({ threads: 1, isolation: 'thread' });
   const base = testConfig();
   app = await buildApp({
+    logStream: { write: (line: string) => void logs.push(line) },
     config: {
       ...base,
+      logLevel: 'info',
       hotline: {
         ...base.hotline,
         reportsPerMinute: 10_000,
@@ -465,5 +468,22 @@ describe('capture and the workbench', () => {
     expect(closed.statusCode, closed.body).toBe(200);
     expect(closed.json()).toMatchObject({ status: 'closed_not_illegal', hasContact: false });
     expect(await app.hashlineHotline.store.getContact(withContact.contactId!)).toBeUndefined();
+  });
+});
+
+describe('least exposure in logs', () => {
+  it('never logs report text, reported URLs, contacts, receipts or passwords', () => {
+    const text = logs.join('\n');
+    expect(logs.length).toBeGreaterThan(20);
+    for (const secret of [
+      'seen on a forum',
+      'parent@example.org',
+      'example.org/a',
+      'page.html',
+      'correct horse',
+      'HL-',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
   });
 });
