@@ -1,5 +1,6 @@
 import type { CaptureService } from '@hashline/domain';
 import type { FastifyBaseLogger } from 'fastify';
+import { startPollingLoop, throttledFailureLog, type PollingLoop } from './polling-loop.js';
 
 /** Options of {@link startCaptureWorker}. */
 export interface CaptureWorkerOptions {
@@ -11,13 +12,8 @@ export interface CaptureWorkerOptions {
   readonly batch?: number;
 }
 
-/** A running capture worker. */
-export interface CaptureWorker {
-  /** Runs a round now instead of at the next poll (a report just arrived). */
-  wake(): void;
-  /** Stops after the job in progress; resolves when it has stopped. */
-  stop(): Promise<void>;
-}
+/** A running capture worker: `wake()` when a report arrives, `stop()` after the job in progress. */
+export type CaptureWorker = PollingLoop;
 
 /**
  * The in-process capture worker (the embedded default): claims due capture jobs from the outbox
@@ -26,40 +22,10 @@ export interface CaptureWorker {
  * lease expires for another to take. Logs carry job counts and error codes, never URLs or media.
  */
 export function startCaptureWorker(options: CaptureWorkerOptions): CaptureWorker {
-  let running = true;
-  let timer: NodeJS.Timeout | undefined;
-  let wakeUp: (() => void) | undefined;
-  let lastError = 0;
-  const sleep = (): Promise<void> =>
-    new Promise((resolve) => {
-      wakeUp = resolve;
-      timer = setTimeout(resolve, options.pollMs);
-      timer.unref();
-    });
-  const loop = (async () => {
-    while (running) {
-      try {
-        const ran = await options.capture.runOnce(options.batch ?? 2);
-        if (ran > 0) continue;
-      } catch (error) {
-        if (Date.now() - lastError > 60_000) {
-          lastError = Date.now();
-          options.logger.error({ err: error }, 'capture round failed; retrying');
-        }
-      }
-      if (running) await sleep();
-    }
-  })();
-  return {
-    wake() {
-      clearTimeout(timer);
-      wakeUp?.();
-    },
-    async stop() {
-      running = false;
-      clearTimeout(timer);
-      wakeUp?.();
-      await loop;
-    },
-  };
+  const logFailure = throttledFailureLog(options.logger);
+  return startPollingLoop({
+    pollMs: options.pollMs,
+    round: async () => (await options.capture.runOnce(options.batch ?? 2)) > 0,
+    onError: (error) => logFailure(error, 'capture round'),
+  });
 }

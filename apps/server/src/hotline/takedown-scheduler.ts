@@ -1,5 +1,6 @@
 import type { RetentionService, TakedownService } from '@hashline/domain';
 import type { FastifyBaseLogger } from 'fastify';
+import { startPollingLoop, throttledFailureLog, type PollingLoop } from './polling-loop.js';
 
 /** Options of {@link startTakedownScheduler}. */
 export interface TakedownSchedulerOptions {
@@ -14,13 +15,8 @@ export interface TakedownSchedulerOptions {
   readonly batch?: number;
 }
 
-/** A running scheduler. */
-export interface TakedownScheduler {
-  /** Runs a round now instead of at the next poll. */
-  wake(): void;
-  /** Stops after the work in progress; resolves when it has stopped. */
-  stop(): Promise<void>;
-}
+/** A running scheduler: `wake()` runs a round now, `stop()` after the work in progress. */
+export type TakedownScheduler = PollingLoop;
 
 /**
  * The in-process scheduler of notice and takedown and retention (like the capture worker): runs
@@ -30,30 +26,11 @@ export interface TakedownScheduler {
  * see RetentionService). Logs carry counts and error codes, never URLs, addresses or report text.
  */
 export function startTakedownScheduler(options: TakedownSchedulerOptions): TakedownScheduler {
-  let running = true;
-  let timer: NodeJS.Timeout | undefined;
-  let wakeUp: (() => void) | undefined;
-  let lastError = 0;
+  const logFailure = throttledFailureLog(options.logger);
   let nextRetention = 0;
-  const logFailure = (error: unknown, what: string): void => {
-    // At most once a minute: a database or mail outage must not flood the log.
-    if (Date.now() - lastError > 60_000) {
-      lastError = Date.now();
-      const code = (error as { code?: unknown } | null)?.code;
-      options.logger.error(
-        { code: typeof code === 'string' ? code : undefined, err: error },
-        `${what} failed; retrying`,
-      );
-    }
-  };
-  const sleep = (): Promise<void> =>
-    new Promise((resolve) => {
-      wakeUp = resolve;
-      timer = setTimeout(resolve, options.pollMs);
-      timer.unref();
-    });
-  const loop = (async () => {
-    while (running) {
+  return startPollingLoop({
+    pollMs: options.pollMs,
+    round: async () => {
       if (options.retention.enabled && Date.now() >= nextRetention) {
         nextRetention = Date.now() + options.retentionIntervalMs;
         try {
@@ -64,25 +41,8 @@ export function startTakedownScheduler(options: TakedownSchedulerOptions): Taked
           logFailure(error, 'retention job');
         }
       }
-      try {
-        const ran = await options.takedowns.runDue(options.batch ?? 2);
-        if (ran > 0) continue;
-      } catch (error) {
-        logFailure(error, 'takedown round');
-      }
-      if (running) await sleep();
-    }
-  })();
-  return {
-    wake() {
-      clearTimeout(timer);
-      wakeUp?.();
+      return (await options.takedowns.runDue(options.batch ?? 2)) > 0;
     },
-    async stop() {
-      running = false;
-      clearTimeout(timer);
-      wakeUp?.();
-      await loop;
-    },
-  };
+    onError: (error) => logFailure(error, 'takedown round'),
+  });
 }

@@ -14,3 +14,4 @@ export * from './statistics/index.js';
 export * from './forwarding/index.js';
 export * from './takedown/index.js';
 export * from './exchange/index.js';
+export * from './hotline-lookups.js';

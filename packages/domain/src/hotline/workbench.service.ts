@@ -14,6 +14,7 @@ import type {
   Report,
   ReportedUrl,
 } from './hotline-records.js';
+import { requireReport } from './hotline-lookups.js';
 import type { AuditQuery, HotlineStore } from './hotline-store.js';
 import {
   AGE_BANDS,
@@ -436,10 +437,8 @@ export class WorkbenchService {
     return [...found.values()].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
   }
 
-  private async requireReport(id: string): Promise<Report> {
-    const report = await this.deps.store.getReport(id);
-    if (!report) throw new DomainError('REPORT_NOT_FOUND', 'No report has that id.');
-    return report;
+  private requireReport(id: string): Promise<Report> {
+    return requireReport(this.deps.store, id);
   }
 
   private async requireMedia(id: number): Promise<MediaItem> {

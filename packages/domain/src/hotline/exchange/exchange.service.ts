@@ -9,8 +9,9 @@ import type { Referral, ReferralStore } from '../forwarding/referral-records.js'
 import { actionabilityOf } from '../forwarding/referral-rules.js';
 import { newOpaqueId, newReceiptCode, newReportId } from '../hotline-ids.js';
 import type { Analyst, MediaItem, Report } from '../hotline-records.js';
+import { auditRecorder, requireReport, type AuditRecorder } from '../hotline-lookups.js';
 import type { HotlineStore } from '../hotline-store.js';
-import type { AuditAction, ReportStatus } from '../hotline-vocabulary.js';
+import type { ReportStatus } from '../hotline-vocabulary.js';
 import { canonicalJson, priorityOf } from '../report-intake.service.js';
 import type { SecretBox } from '../secret-box.js';
 import { normalizeReportedUrl } from '../url-normalization.js';
@@ -412,23 +413,12 @@ export class ExchangeService {
     });
   }
 
-  private async requireReport(id: string): Promise<Report> {
-    const report = await this.deps.store.getReport(id);
-    if (!report) throw new DomainError('REPORT_NOT_FOUND', 'No report has that id.');
-    return report;
+  private requireReport(id: string): Promise<Report> {
+    return requireReport(this.deps.store, id);
   }
 
-  private async audit(
-    actor: string,
-    action: AuditAction,
-    subjectType: string,
-    subjectId: string,
-    details: Record<string, string | number | boolean | null>,
-  ): Promise<void> {
-    await this.deps.store.appendAudit(
-      { actor, action, subjectType, subjectId, details },
-      this.deps.clock.now(),
-    );
+  private get audit(): AuditRecorder {
+    return auditRecorder(this.deps.store, this.deps.clock);
   }
 }
 

@@ -4,8 +4,9 @@ import type { RandomBytes } from '../../self-submission/self-submission-case.js'
 import { Problems, isRecord } from '../../validation.js';
 import { newReportId } from '../hotline-ids.js';
 import type { Analyst, Report } from '../hotline-records.js';
+import { auditRecorder, requireReport, type AuditRecorder } from '../hotline-lookups.js';
 import type { HotlineStore } from '../hotline-store.js';
-import { CLOSED_REPORT_STATUSES, type AuditAction, type ReportStatus } from '../hotline-vocabulary.js';
+import { CLOSED_REPORT_STATUSES, type ReportStatus } from '../hotline-vocabulary.js';
 import type { ReferralConfig } from './referral-config.js';
 import { buildReferralPackage, isAssessedIllegal, type ReferralPackage } from './referral-package.js';
 import type { Referral, ReferralPatch, ReferralStore } from './referral-records.js';
@@ -259,23 +260,12 @@ export class ReferralService {
     };
   }
 
-  private async requireReport(id: string): Promise<Report> {
-    const report = await this.deps.hotline.getReport(id);
-    if (!report) throw new DomainError('REPORT_NOT_FOUND', 'No report has that id.');
-    return report;
+  private requireReport(id: string): Promise<Report> {
+    return requireReport(this.deps.hotline, id);
   }
 
-  private async audit(
-    actor: string,
-    action: AuditAction,
-    subjectType: string,
-    subjectId: string,
-    details: Record<string, string | number | boolean | null>,
-  ): Promise<void> {
-    await this.deps.hotline.appendAudit(
-      { actor, action, subjectType, subjectId, details },
-      this.deps.clock.now(),
-    );
+  private get audit(): AuditRecorder {
+    return auditRecorder(this.deps.hotline, this.deps.clock);
   }
 }
 

@@ -4,6 +4,7 @@ import type { RandomBytes } from '../../self-submission/self-submission-case.js'
 import { Problems, isRecord } from '../../validation.js';
 import { newReportId } from '../hotline-ids.js';
 import { REPORT_LANGUAGES, type Analyst, type ReportLanguage } from '../hotline-records.js';
+import { requireReport } from '../hotline-lookups.js';
 import type { HotlineStore } from '../hotline-store.js';
 import { CLOSED_REPORT_STATUSES, type AuditAction, type ReportStatus } from '../hotline-vocabulary.js';
 import type { NoticeMailer } from './notice-mailer.js';
@@ -120,8 +121,7 @@ export class TakedownService {
   async create(analyst: Analyst, reportId: string, body: unknown): Promise<Takedown> {
     this.parseRequest(body);
     const { hotline, store, clock } = this.deps;
-    const report = await hotline.getReport(reportId);
-    if (!report) throw new DomainError('REPORT_NOT_FOUND', 'No report has that id.');
+    const report = await requireReport(hotline, reportId);
     if (CLOSED_REPORT_STATUSES.includes(report.status)) {
       throw new DomainError('CONFLICT', 'The report is closed; reopen it before sending a notice.');
     }
@@ -161,8 +161,7 @@ export class TakedownService {
    * @throws {DomainError} REPORT_NOT_FOUND
    */
   async list(_analyst: Analyst, reportId: string): Promise<Takedown[]> {
-    if (!(await this.deps.hotline.getReport(reportId)))
-      throw new DomainError('REPORT_NOT_FOUND', 'No report has that id.');
+    await requireReport(this.deps.hotline, reportId);
     return this.deps.store.listTakedowns(reportId);
   }
 
