@@ -206,6 +206,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       });
       cleanups.push(() => scheduler.stop());
     }
+    if (config.hotline.secretKey === null && config.databaseUrl.startsWith('postgres')) {
+      log.warn(
+        "HASHLINE_SECRET_KEY is not set: this process generated its own key file; every process on this database must share one key (set HASHLINE_SECRET_KEY), or they cannot read each other's sealed contacts, TOTP secrets and media",
+      );
+    }
     if (app.hashlineHotline.volatile) {
       log.warn('this store keeps no hotline tables: reports are kept in memory and lost at restart');
     }
