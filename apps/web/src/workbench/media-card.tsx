@@ -6,7 +6,7 @@ import { atLimit, useWorkbench } from './workbench-context.js';
 import { INTERNATIONAL_LABELS, NATIONAL_LABELS, WB, fill, labelOf } from './workbench-messages.js';
 
 /** "A1, UK category A, baseline" for a known match's classification. */
-export function classificationText(match: KnownMatch): string {
+export function classificationText(match: Pick<KnownMatch, 'classification'>): string {
   const { industry, uk, baseline } = match.classification;
   const parts = [industry, uk ? `UK category ${uk}` : undefined, baseline ? WB.baseline : undefined];
   const text = parts.filter(Boolean).join(', ');

@@ -79,6 +79,11 @@ function QueueRow({ item }: { item: QueueItem }) {
             {WB.imminentDanger}
           </span>
         )}
+        {item.channel === 'iccam_incoming' && (
+          <span className="wb-badge" data-testid="partner-report">
+            {WB.partnerReport}
+          </span>
+        )}
         <span className="wb-badge">{labelOf(REPORT_STATUS_LABELS, item.status)}</span>
         <span className="wb-muted">{fill(WB.priority, { n: item.priority })}</span>
         <span className="wb-muted">{fill(WB.received, { when: formatUtc(item.receivedAt) })}</span>

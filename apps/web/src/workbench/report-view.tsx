@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { PartnerAssessmentPanel } from './partner-assessment-panel.js';
 import { ForwardingPanel } from './forwarding-panel.js';
 import { hrefOf } from './hash-route.js';
 import { MediaCard } from './media-card.js';
@@ -121,6 +122,7 @@ export function ReportView({ reportId }: { reportId: string }) {
               </ul>
             )}
           </section>
+          {detail.channel === 'iccam_incoming' && <PartnerAssessmentPanel reportId={reportId} />}
           <ForwardingPanel reportId={reportId} urls={detail.urls} plan={plan} onChanged={plan.reload} />
           <TakedownPanel detail={detail} plan={plan} onChanged={plan.reload} />
         </>

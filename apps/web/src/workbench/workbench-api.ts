@@ -170,6 +170,36 @@ export interface ReportDetail {
   };
 }
 
+/** A case forwarded by a partner hotline: its items with classification and assessment summary. */
+export interface PartnerAssessments {
+  readonly sender: { readonly name: string; readonly country: string };
+  readonly reference: string;
+  readonly sentAt: string;
+  readonly receivedAt: string;
+  readonly items: readonly {
+    readonly url: string | null;
+    readonly mediaType: string;
+    readonly md5: string;
+    readonly sha256: string;
+    readonly pdq: string | null;
+    readonly pdqQuality: number | null;
+    readonly classification: KnownMatch['classification'];
+    readonly knownMaterial: boolean;
+    readonly assessment: {
+      readonly internationalStatus: InternationalStatus;
+      readonly nationalStatus: NationalStatus;
+      readonly jurisdiction: string;
+      readonly ageBand: AgeBand;
+      readonly sex: VictimSex;
+      readonly selfGenerated: SelfGenerated;
+      readonly contentOrigin: ContentOrigin;
+      readonly flags: readonly AssessmentFlag[];
+      readonly assessedBy: number;
+    } | null;
+    readonly matches: readonly { readonly mediaId: number; readonly by: string; readonly distance: number }[];
+  }[];
+}
+
 /** What an analyst records about one media item (DOMAIN.md §8.4, exactly). */
 export interface AssessmentInput {
   readonly internationalStatus: InternationalStatus;
@@ -620,6 +650,11 @@ export class WorkbenchApi {
   /** The partner hotlines a case can be forwarded to. */
   exchangePartners(): Promise<{ items: PartnerChoice[] }> {
     return this.#call('GET', '/v1/workbench/exchange/partners');
+  }
+
+  /** What the partner hotline said about a case it forwarded (404 for other reports). */
+  partnerAssessments(reportId: string): Promise<PartnerAssessments> {
+    return this.#call('GET', `/v1/workbench/reports/${encodeURIComponent(reportId)}/partner-assessments`);
   }
 
   /** The report's exchanges with partner hotlines. */

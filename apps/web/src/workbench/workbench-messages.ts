@@ -21,6 +21,19 @@ export function fill(text: string, values: Readonly<Record<string, string | numb
 
 /** The workbench's words (English). */
 export const WB = {
+  partnerReport: 'Partner report',
+  partnerTitle: 'From a partner hotline',
+  partnerIntro:
+    'A partner hotline forwarded this case with its own assessment under its own law. Re-assess it under yours; the items below are the partner’s, matched to what the capture found here.',
+  partnerSender: 'Sent by',
+  partnerReference: 'Their reference',
+  partnerSentAt: 'Sent',
+  partnerItem: 'Partner item {n}',
+  partnerKnown: 'Known material at the partner',
+  partnerAssessedBy: 'assessed by {n} analyst(s), under {law} law',
+  partnerMatches: 'Same material as media item {ids} captured here',
+  partnerNoMatch: 'Not found among the media captured here (yet).',
+  partnerHashes: 'Hashes',
   appTitle: 'Hotline workbench',
   brand: 'Hashline hotline',
   loading: 'Loading…',
