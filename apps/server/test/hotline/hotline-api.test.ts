@@ -196,7 +196,12 @@ describe('public intake', () => {
 
   it('refuses bad input with every field named, a missing key, and adults-only concerns', async () => {
     const bad = await report(
-      { urls: ['javascript:alert(1)', 'https://ok.example/'], concerns: ['porn'], language: 'xx', extra: 1 },
+      {
+        urls: ['javascript:alert(1)', 'https://ok.example/'],
+        concerns: ['not_a_concern'],
+        language: 'xx',
+        extra: 1,
+      },
       'key-0002-aaaa',
     );
     expect(bad.statusCode).toBe(400);

@@ -336,7 +336,7 @@ describe('parseExchangeMessage', () => {
     expect(problemsOf({ ...body, reference: 'a b' }).at).toEqual(['/reference']);
     expect(problemsOf({ ...body, reference: 'x'.repeat(129) }).at).toEqual(['/reference']);
     expect(problemsOf({ ...body, concerns: ['ncii_adult'] }).at).toEqual(['/concerns']);
-    expect(problemsOf({ ...body, concerns: ['porn'] }).at).toEqual(['/concerns/0']);
+    expect(problemsOf({ ...body, concerns: ['not_a_concern'] }).at).toEqual(['/concerns/0']);
     expect(problemsOf({ ...body, sender: { name: 'a\u0000b', country: 'nl' } }).at).toEqual([
       '/sender/country',
       '/sender/name',

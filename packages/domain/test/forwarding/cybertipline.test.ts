@@ -545,7 +545,7 @@ describe('CyberTiplineService (match records of a platform)', () => {
     const error = await service
       .export(platform, {
         matchRecordId: 'x',
-        incidentType: 'porn',
+        incidentType: 'not_an_incident',
         incidentDateTime: '2026-06-01 08:30',
         escalateToHighPriority: 'x'.repeat(3001),
         incidentUrls: ['javascript:alert(1)'],

@@ -1,11 +1,12 @@
-// NCMEC CyberTipline vocabularies (DOMAIN.md §3.2). Hashline's own identifiers follow the
-// Luxembourg Terminology Guidelines; NCMEC's incident-type strings are reproduced exactly only in
-// the value map below, because NCMEC's schema requires those literal strings (the first one uses
-// the US statutory term) and rejects any other spelling.
+// NCMEC CyberTipline vocabularies (DOMAIN.md §3.2). Every word here follows the Luxembourg
+// Terminology Guidelines, the first incident type included: Hashline writes "Child Sexual Abuse
+// Material" where NCMEC's published XSD (2014/15 copy) still spells the US statutory term. The
+// exported file is Hashline's document; a live submission adapter (not built: nothing is sent to
+// NCMEC) must map this key to the enumeration NCMEC publishes at the time of submission.
 
-/** Incident types by Hashline key, with the exact string NCMEC's XSD enumerates. */
+/** Incident types by Hashline key, with the text written into `<incidentType>`. */
 export const CYBERTIPLINE_INCIDENT_TYPES = {
-  csam: 'Child Pornography (possession, manufacture, and distribution)',
+  csam: 'Child Sexual Abuse Material (possession, manufacture, and distribution)',
   child_sex_trafficking: 'Child Sex Trafficking',
   child_sex_tourism: 'Child Sex Tourism',
   child_sexual_molestation: 'Child Sexual Molestation',
