@@ -167,7 +167,10 @@ async function fetchFollowingRedirects(
         continue;
       }
       if (status < 200 || status > 299) {
-        throw new DomainError('CAPTURE_HTTP_STATUS', `The host answered with status ${status}.`);
+        throw Object.assign(
+          new DomainError('CAPTURE_HTTP_STATUS', `The host answered with status ${status}.`),
+          { httpStatus: status },
+        );
       }
       const contentType = mediaTypeOf(response.headers['content-type']);
       if (!settings.types[purpose].has(contentType)) {

@@ -14,11 +14,21 @@ export interface FetchedResource {
   readonly remoteAddress: string;
 }
 
+/**
+ * The HTTP status a `CAPTURE_HTTP_STATUS` error carries (fetchers attach it as `httpStatus`), or
+ * null for any other error: re-checks tell "gone" (404, 410) from "failing" (5xx) by it.
+ */
+export function capturedHttpStatus(error: unknown): number | null {
+  const status = (error as { httpStatus?: unknown } | null)?.httpStatus;
+  return typeof status === 'number' && Number.isInteger(status) ? status : null;
+}
+
 /** What a fetch is for: it decides the content types allowed. */
 export type FetchPurpose = 'page' | 'media';
 
 /**
- * Fetches a reported URL behind SSRF protection: refuses loopback, private, link-local, CGNAT,
+ * Fetches a reported URL behind SSRF protection (a non-2xx answer throws `CAPTURE_HTTP_STATUS`
+ * with the status as `httpStatus`, see {@link capturedHttpStatus}): refuses loopback, private, link-local, CGNAT,
  * metadata and IPv4-mapped addresses in every encoding, re-checks every redirect, pins the
  * resolved address, caps bytes and time, allow-lists content types. Throws a `DomainError` with
  * a `CAPTURE_*` code.

@@ -59,14 +59,21 @@ class FakeSite implements SafeFetcher {
   }
 
   fail(url: string, status: number): void {
-    this.pages.set(url, new DomainError('CAPTURE_HTTP_STATUS', `The host answered with status ${status}.`));
+    this.pages.set(
+      url,
+      Object.assign(new DomainError('CAPTURE_HTTP_STATUS', `The host answered with status ${status}.`), {
+        httpStatus: status,
+      }),
+    );
   }
 
   async fetch(url: string): Promise<FetchedResource> {
     this.fetches++;
     const page = this.pages.get(url);
     if (page === undefined)
-      throw new DomainError('CAPTURE_HTTP_STATUS', 'The host answered with status 404.');
+      throw Object.assign(new DomainError('CAPTURE_HTTP_STATUS', 'The host answered with status 404.'), {
+        httpStatus: 404,
+      });
     if (page instanceof DomainError) throw page;
     return page;
   }

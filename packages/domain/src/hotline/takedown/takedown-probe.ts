@@ -1,5 +1,10 @@
 import { isDomainError } from '../../domain-error.js';
-import type { FetchedResource, PageMediaReference, SafeFetcher } from '../capture-ports.js';
+import {
+  capturedHttpStatus,
+  type FetchedResource,
+  type PageMediaReference,
+  type SafeFetcher,
+} from '../capture-ports.js';
 import type { TakedownCheckResult } from './takedown-records.js';
 
 /** The media a notice was about: what a re-check looks for at the URL. */
@@ -87,17 +92,11 @@ export function createFetchingProbe(deps: FetchingProbeDependencies): TakedownPr
   };
 }
 
-/** The status in the capture's `CAPTURE_HTTP_STATUS` message ("… answered with status 404."). */
-function httpStatusOf(message: string): number | null {
-  const match = /status (\d{3})\b/.exec(message);
-  return match ? Number(match[1]) : null;
-}
-
 function classifyFetchError(error: unknown, what: 'page' | 'media'): ProbeOutcome {
   if (!isDomainError(error)) throw error;
   switch (error.code) {
     case 'CAPTURE_HTTP_STATUS': {
-      const status = httpStatusOf(error.message);
+      const status = capturedHttpStatus(error);
       return status !== null && GONE_STATUSES.has(status)
         ? { result: 'offline', detail: `http_${status}` }
         : { result: 'error', detail: status === null ? 'http_error' : `http_${status}` };
