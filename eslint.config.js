@@ -12,7 +12,14 @@ const isomorphicRestrictions = {
         'pdq, matcher and domain run in browsers and workers too: take what you need through a port (packages/domain/src/ports) and implement it in an adapter package.',
     },
     {
-      group: ['sharp', '@hashline/storage', '@hashline/media-node', '@hashline/server', '@hashline/cli'],
+      group: [
+        'sharp',
+        '@hashline/storage',
+        '@hashline/media-node',
+        '@hashline/capture-node',
+        '@hashline/server',
+        '@hashline/cli',
+      ],
       message:
         'Dependencies point inward (pdq ← matcher ← domain ← adapters ← apps): depend on a port instead.',
     },
