@@ -1,60 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { auditDigestInput, type HotlineStore } from '@hashline/domain';
 import { createMemoryHotlineStore, createMemoryStore } from '@hashline/domain/testing';
-import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   hasHotlineStore,
   openPostgresStore,
-  openSqliteStore,
   openStore,
   type HashlineStoreWithHotline,
 } from '../src/index.js';
 import { reportRecord, sha256Hex, verifyStoreAudit } from './contract/hotline-store.contract.js';
-import {
-  dropSchema,
-  freshSchemaName,
-  POSTGRES_TEST_URL,
-  requirePostgres,
-  runSql,
-} from './support/postgres.js';
-
-/** One SQL engine under test: open (or reopen) a store, and run raw SQL beside it. */
-interface Engine {
-  open(): Promise<HashlineStoreWithHotline>;
-  /** Runs SQL on a separate connection to the same database (as an intruder with database access would). */
-  exec(sql: string): Promise<void>;
-  dispose(): Promise<void>;
-}
-
-function sqliteEngine(): Engine {
-  const dir = mkdtempSync(join(tmpdir(), 'hashline-hotline-sql-'));
-  const file = join(dir, 'store.db');
-  return {
-    open: () => openSqliteStore({ file }),
-    exec: async (text) => {
-      const db = new BetterSqlite3(file);
-      try {
-        db.exec(text);
-      } finally {
-        db.close();
-      }
-    },
-    dispose: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-function postgresEngine(): Engine {
-  const schema = freshSchemaName();
-  return {
-    open: () => openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema }),
-    exec: (text) => runSql(schema, text),
-    dispose: () => dropSchema(schema),
-  };
-}
+import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, requirePostgres } from './support/postgres.js';
+import { postgresEngine, sqliteEngine, type SqlEngine } from './support/sql-engines.js';
 
 const T0 = new Date(Date.UTC(2026, 2, 1, 9));
 
@@ -77,7 +33,7 @@ describe.each([
   ['sqlite', sqliteEngine],
   ['postgres', postgresEngine],
 ] as const)('hotline store on %s', (engineName, makeEngine) => {
-  let engine: Engine | undefined;
+  let engine: SqlEngine | undefined;
   let stores: HashlineStoreWithHotline[] = [];
 
   beforeEach(async () => {

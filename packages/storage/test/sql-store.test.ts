@@ -1,52 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { HashlineStore, NewEntry } from '@hashline/domain';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openPostgresStore, openSqliteStore } from '../src/index.js';
 import { hexValue } from './contract/hashline-store.contract.js';
-import {
-  dropSchema,
-  freshSchemaName,
-  POSTGRES_TEST_URL,
-  requirePostgres,
-  runSql,
-} from './support/postgres.js';
-
-/** One SQL engine under test: open (or reopen) a store, and run raw SQL beside it. */
-interface Engine {
-  open(): Promise<HashlineStore>;
-  /** Runs DDL/SQL on a separate connection to the same database. */
-  exec(sql: string): Promise<void>;
-  dispose(): Promise<void>;
-}
-
-function sqliteEngine(): Engine {
-  const dir = mkdtempSync(join(tmpdir(), 'hashline-sql-'));
-  const file = join(dir, 'store.db');
-  return {
-    open: () => openSqliteStore({ file }),
-    exec: async (text) => {
-      const db = new BetterSqlite3(file);
-      try {
-        db.exec(text);
-      } finally {
-        db.close();
-      }
-    },
-    dispose: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-function postgresEngine(): Engine {
-  const schema = freshSchemaName();
-  return {
-    open: () => openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema }),
-    exec: (text) => runSql(schema, text),
-    dispose: () => dropSchema(schema),
-  };
-}
+import { requirePostgres } from './support/postgres.js';
+import { postgresEngine, sqliteEngine, type SqlEngine } from './support/sql-engines.js';
 
 // A trigger that fails the change-log insert of one poisoned value: the failure then comes
 // after the entries and the first change-log chunks were written in the same transaction.
@@ -64,7 +20,7 @@ describe.each([
   ['sqlite', sqliteEngine],
   ['postgres', postgresEngine],
 ] as const)('SQL store on %s', (engineName, makeEngine) => {
-  let engine: Engine | undefined;
+  let engine: SqlEngine | undefined;
   let stores: HashlineStore[] = [];
 
   beforeEach(async () => {
