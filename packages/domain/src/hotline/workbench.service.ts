@@ -218,7 +218,7 @@ export class WorkbenchService {
       subjectId: String(media.id),
       limit: 1000,
     });
-    if (!reveals.some((e) => e.subjectId === String(media.id) && e.at.getTime() >= since.getTime())) {
+    if (!reveals.some((e) => e.at.getTime() >= since.getTime())) {
       throw new DomainError('REVEAL_REQUIRED');
     }
     const sealed = media.storedContent ? await this.deps.store.getSealedPreview(media.id) : undefined;

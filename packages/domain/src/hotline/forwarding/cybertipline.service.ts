@@ -218,6 +218,7 @@ export class CyberTiplineService {
     for (;;) {
       const page = await this.deps.hotline.listAudit({
         action: 'match_record_file_viewed',
+        subjectId,
         afterSeq: after,
         limit: 500,
       });
