@@ -1,6 +1,7 @@
 import { collapseGrey, type ImagePixels } from '@hashline/pdq';
 import sharp, { type Metadata } from 'sharp';
 import { sniffImageFormat, IMAGE_FORMATS, type ImageFormat } from './image-format-sniffer.js';
+import { JPEG_MAX_SIDE, readDeclaredSize } from './image-header-size.js';
 import { MediaDecodeError } from './media-decode-error.js';
 
 /** Default byte limit: 64 MiB. */
@@ -99,7 +100,8 @@ function describe(error: unknown): string {
 /** Maps a sharp/libvips failure to a typed error. Exported for tests. */
 export function mapSharpError(error: unknown, format: ImageFormat): MediaDecodeError {
   const detail = describe(error);
-  // Our limit, or a codec's own ceiling (libjpeg refuses sides over 65500 from the header).
+  // Our limit, or a codec's own ceiling. A fallback only: libvips messages are per process, not per
+  // decode, so the size gates read the header themselves (checkDeclaredSize) rather than rely on it.
   if (/pixel limit|maximum supported image dimension/i.test(detail)) {
     return new MediaDecodeError(
       'MEDIA_TOO_MANY_PIXELS',
@@ -136,6 +138,28 @@ export function mapSharpError(error: unknown, format: ImageFormat): MediaDecodeE
   return new MediaDecodeError('MEDIA_CORRUPT', `The ${format} image is damaged or truncated: ${detail}`, {
     cause: error,
   });
+}
+
+/**
+ * The pixel gate on the size the header declares, read from the bytes (not from a libvips error
+ * message, which concurrent failures can swap: see {@link readDeclaredSize}).
+ */
+function checkDeclaredSize(bytes: Uint8Array, format: ImageFormat, maxPixels: number): void {
+  const declared = readDeclaredSize(bytes, format);
+  if (declared === undefined) return;
+  const { width, height } = declared;
+  if (width * height > maxPixels) {
+    throw new MediaDecodeError(
+      'MEDIA_TOO_MANY_PIXELS',
+      `The ${format} header declares ${width}×${height} = ${width * height} pixels, over the limit of ${maxPixels}.`,
+    );
+  }
+  if (format === 'jpeg' && (width > JPEG_MAX_SIDE || height > JPEG_MAX_SIDE)) {
+    throw new MediaDecodeError(
+      'MEDIA_TOO_MANY_PIXELS',
+      `The jpeg header declares ${width}×${height}; JPEG decoders accept at most ${JPEG_MAX_SIDE} pixels a side.`,
+    );
+  }
 }
 
 /** ImageMagick's 16→8-bit scaling, round(v / 257) (not the low byte, and not v >> 8). */
@@ -180,8 +204,9 @@ function cmykToRgb(samples: Buffer, bands: number): Uint8Array {
  * 16-bit samples reduced as round(v / 257); only the first frame of GIF, WebP, TIFF and HEIF;
  * grey images, and colour images whose every pixel has R = G = B, returned as one channel.
  *
- * Order of the gates: size, magic bytes (allow-list), header (pixel limit), then decoding under
- * a time limit with truncation treated as an error.
+ * Order of the gates: size, magic bytes (allow-list), the size the header declares read from the
+ * bytes (pixel limit; JPEG, PNG, GIF, WebP), the decoder's header (pixel limit, every format), then
+ * decoding under a time limit with truncation treated as an error.
  * @throws {MediaDecodeError} with a stable code for every refused or broken input
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
@@ -233,6 +258,7 @@ export async function decodeOrientedImage(
         : `The ${format} format is not accepted here (expected ${formats.join(', ')}).`,
     );
   }
+  checkDeclaredSize(bytes, format, maxPixels);
   applySharpPolicy();
 
   // A Buffer view of the caller's bytes, without copying.
