@@ -113,7 +113,9 @@ export function startProcessWorker(
   });
   let exited = false;
   const gone = new Promise<void>((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' may come before the last of stderr has been read, and then the
+    // error line that says why the child died would be missing from the reason (load-dependent).
+    child.on('close', (code, signal) => {
       exited = true;
       const errorLine = /^\w*Error\b.*$/m.exec(stderrTail)?.[0]?.slice(0, 300);
       const status = signal ? `signal ${signal}` : `exit code ${code}`;
