@@ -144,14 +144,15 @@ describe('an incoming partner report in the workbench', () => {
     await expect.poll(() => item.getByTestId('partner-report').textContent()).toBe('Partner report');
     await item.getByRole('link').click();
     const panel = page.getByTestId('partner-assessments');
-    await panel.waitFor();
+    // The panel's frame renders before its data: wait for an item, which comes with the data.
+    await panel.getByTestId('partner-item').first().waitFor();
     const text = (await panel.textContent()) ?? '';
     expect(text).toContain('Meldpunt Test NL (NL)');
     expect(text).toContain('nl-exchange-0001');
     expect(text).toContain('B2, UK category B');
     expect(text).toContain('under NL law');
     expect(text).toContain('"self-generated": yes');
-    expect(await panel.getByTestId('partner-item-match').textContent()).toContain('Not found');
+    await expect.poll(() => panel.getByTestId('partner-item-match').textContent()).toContain('Not found');
     expect(mediaRequests).toEqual([]);
     await context.close();
   });
