@@ -135,8 +135,11 @@ export function startServe(
   });
 }
 
-/** Retries `attempt` until it returns a value (not undefined) or `ms` have passed. */
-export async function eventually<T>(attempt: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+/**
+ * Retries `attempt` until it returns a value (not undefined) or `ms` have passed. The deadline is
+ * generous because a busy machine may need many seconds per attempt; a passing test never waits it out.
+ */
+export async function eventually<T>(attempt: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await attempt();

@@ -26,9 +26,9 @@ describe('/docs in Chromium', () => {
       page.on('pageerror', (error) => problems.push(error.message));
       await page.goto(`${origin}/docs`);
       await page.waitForSelector('.swagger-ui .info .title', { timeout: 20_000 });
-      expect(await page.textContent('.swagger-ui .info .title')).toContain('Hashline API');
+      await expect.poll(() => page.textContent('.swagger-ui .info .title')).toContain('Hashline API');
       await page.waitForSelector('.opblock', { timeout: 20_000 });
-      expect(await page.locator('.opblock').count()).toBeGreaterThanOrEqual(25);
+      await expect.poll(() => page.locator('.opblock').count()).toBeGreaterThanOrEqual(25);
       if (process.env.HASHLINE_DOCS_SCREENSHOT)
         await page.screenshot({ path: process.env.HASHLINE_DOCS_SCREENSHOT, fullPage: false });
       expect(requests.length).toBeGreaterThan(3);

@@ -203,12 +203,12 @@ describe('reporting in each language', () => {
       const known = KNOWN[lang];
       const c = await open(server, `/report?lang=${lang}`);
       const { page } = c;
-      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+      await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
       await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(known.title);
-      expect(await page.getByRole('note').textContent()).toContain(known.dontDownload);
-      expect(await page.locator(`.report-language[lang="${lang}"]`).getAttribute('aria-pressed')).toBe(
-        'true',
-      );
+      await expect.poll(() => page.getByRole('note').textContent()).toContain(known.dontDownload);
+      await expect
+        .poll(() => page.locator(`.report-language[lang="${lang}"]`).getAttribute('aria-pressed'))
+        .toBe('true');
 
       const urls = [
         `https://images.example.test/${lang}/a?id=1`,
@@ -220,9 +220,9 @@ describe('reporting in each language', () => {
       await page.getByRole('button', { name: known.send }).click();
       const code = await receiptOf(page);
       // Focus moved to the receipt code.
-      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
-        'receipt-code',
-      );
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid')))
+        .toBe('receipt-code');
 
       // One POST, with a v4 UUID idempotency key and exactly the fields of the contract.
       const posts = c.reportPosts();
@@ -236,8 +236,8 @@ describe('reporting in each language', () => {
       await page.getByRole('button', { name: known.check, exact: true }).click();
       const status = page.getByTestId('report-status');
       await expect.poll(() => status.getAttribute('data-status')).toBe('received');
-      expect(await status.locator('strong').textContent()).toBe(known.received);
-      expect(await status.textContent()).toContain('2');
+      await expect.poll(() => status.locator('strong').textContent()).toBe(known.received);
+      await expect.poll(() => status.textContent()).toContain('2');
 
       // Stored as sent, anonymous, no contact.
       const stored = await storedByReceipt(server, code);
@@ -263,17 +263,19 @@ describe('reporting in each language', () => {
     await expect
       .poll(() => french.page.getByRole('heading', { level: 1 }).textContent())
       .toBe(KNOWN.fr.title);
-    expect(await french.page.evaluate(() => document.documentElement.lang)).toBe('fr');
+    await expect.poll(() => french.page.evaluate(() => document.documentElement.lang)).toBe('fr');
     // Switch to Dutch with the language buttons (each button is labelled in its own language).
     await french.page.locator('.report-language[lang="nl"]').click();
-    expect(await french.page.getByRole('heading', { level: 1 }).textContent()).toBe(KNOWN.nl.title);
-    expect(await french.page.evaluate(() => document.documentElement.lang)).toBe('nl');
+    await expect
+      .poll(() => french.page.getByRole('heading', { level: 1 }).textContent())
+      .toBe(KNOWN.nl.title);
+    await expect.poll(() => french.page.evaluate(() => document.documentElement.lang)).toBe('nl');
     expect(new URL(french.page.url()).searchParams.get('lang')).toBe('nl');
     await french.context.close();
 
     const other = await open(server, '/report', { locale: 'ja-JP' });
-    expect(await other.page.getByRole('heading', { level: 1 }).textContent()).toBe(KNOWN.en.title);
-    expect(await other.page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await expect.poll(() => other.page.getByRole('heading', { level: 1 }).textContent()).toBe(KNOWN.en.title);
+    await expect.poll(() => other.page.evaluate(() => document.documentElement.lang)).toBe('en');
     await other.context.close();
   });
 });
@@ -296,22 +298,22 @@ describe('checking a report', () => {
     await store.updateReport(report.id, { status: 'in_assessment' });
     await lookUp(code);
     await expect.poll(() => status.getAttribute('data-status')).toBe('in_progress');
-    expect(await status.locator('strong').textContent()).toBe('Being handled');
-    expect(await status.textContent()).toContain('1 web address');
+    await expect.poll(() => status.locator('strong').textContent()).toBe('Being handled');
+    await expect.poll(() => status.textContent()).toContain('1 web address');
 
     await store.updateReport(report.id, { status: 'closed_not_illegal', closedAt: new Date() });
     await lookUp(code);
     await expect.poll(() => status.getAttribute('data-status')).toBe('closed');
-    expect(await status.locator('strong').textContent()).toBe('Closed');
+    await expect.poll(() => status.locator('strong').textContent()).toBe('Closed');
     // The outcome of the assessment is not shown to the public.
-    expect(await status.textContent()).not.toMatch(/illegal/i);
+    await expect.poll(() => status.textContent()).not.toMatch(/illegal/i);
 
     await lookUp('HL-ZZZZ-ZZZZ-ZZZZ-ZZZZ');
     const error = page.getByTestId('status-error');
     await error.waitFor();
-    expect(await error.getAttribute('role')).toBe('alert');
-    expect(await error.textContent()).toContain('We cannot find a report with this code');
-    expect(await status.count()).toBe(0);
+    await expect.poll(() => error.getAttribute('role')).toBe('alert');
+    await expect.poll(() => error.textContent()).toContain('We cannot find a report with this code');
+    await expect.poll(() => status.count()).toBe(0);
     // The code travels in a POST body, never in a URL.
     for (const request of c.requests) expect(request.url()).not.toContain(code);
     await c.context.close();
@@ -327,9 +329,9 @@ describe('guidance instead of a report', () => {
     await page.locator('#report-concern-ncii_adult').check();
     const guidance = page.getByTestId('adult-guidance');
     await guidance.waitFor();
-    expect(await guidance.textContent()).toContain('StopNCII.org');
-    expect(await guidance.textContent()).toContain('116 000');
-    expect(await page.getByRole('button', { name: KNOWN.en.send }).count()).toBe(0);
+    await expect.poll(() => guidance.textContent()).toContain('StopNCII.org');
+    await expect.poll(() => guidance.textContent()).toContain('116 000');
+    await expect.poll(() => page.getByRole('button', { name: KNOWN.en.send }).count()).toBe(0);
     // Enter in the URL field (implicit submission) sends nothing either.
     await page.locator('#report-url-0').press('Enter');
     await settle(page);
@@ -338,10 +340,12 @@ describe('guidance instead of a report', () => {
 
     // Adding a concern the hotline handles brings the form back.
     await page.locator('#report-concern-ncii_minor').check();
-    expect(await guidance.count()).toBe(0);
+    await expect.poll(() => guidance.count()).toBe(0);
     await page.getByRole('button', { name: KNOWN.en.send }).waitFor();
     // A child's own images: the self-submission page (Take It Down pattern), in the same language.
-    expect(await page.getByTestId('own-images').getByRole('link').getAttribute('href')).toBe('/?lang=en');
+    await expect
+      .poll(() => page.getByTestId('own-images').getByRole('link').getAttribute('href'))
+      .toBe('/?lang=en');
     expectSameOrigin(c);
     await c.context.close();
   });
@@ -351,13 +355,13 @@ describe('guidance instead of a report', () => {
     const { page } = c;
     await page.locator('#report-concern-sexual_extortion').check();
     const advice = page.getByTestId('extortion-advice');
-    expect(await advice.textContent()).toContain('Do not pay');
-    expect(await advice.textContent()).toContain('116 000');
+    await expect.poll(() => advice.textContent()).toContain('Do not pay');
+    await expect.poll(() => advice.textContent()).toContain('116 000');
     await page.locator('#report-imminent-danger').check();
     const danger = page.getByTestId('danger-now');
-    expect(await danger.getAttribute('role')).toBe('alert');
-    expect(await danger.textContent()).toContain('112');
-    expect(await danger.getByRole('link').getAttribute('href')).toBe('tel:112');
+    await expect.poll(() => danger.getAttribute('role')).toBe('alert');
+    await expect.poll(() => danger.textContent()).toContain('112');
+    await expect.poll(() => danger.getByRole('link').getAttribute('href')).toBe('tel:112');
     await c.context.close();
   });
 });
@@ -434,10 +438,12 @@ describe('one report per attempt', () => {
     await c.page.getByRole('button', { name: KNOWN.en.send }).click();
     const error = c.page.getByTestId('send-error');
     await error.waitFor();
-    expect(await error.getAttribute('role')).toBe('alert');
-    expect(await error.textContent()).toContain('Your report is still here');
+    await expect.poll(() => error.getAttribute('role')).toBe('alert');
+    await expect.poll(() => error.textContent()).toContain('Your report is still here');
     // The form kept what was typed.
-    expect(await c.page.locator('#report-url-0').inputValue()).toBe('https://offline.example.test/page');
+    await expect
+      .poll(() => c.page.locator('#report-url-0').inputValue())
+      .toBe('https://offline.example.test/page');
     await c.page.unroute(`**${REPORTS}`);
     await c.page.getByRole('button', { name: 'Try again' }).click();
     await receiptOf(c.page);
@@ -458,21 +464,21 @@ describe('errors', () => {
     await page.getByRole('button', { name: KNOWN.en.send }).click();
     const summary = page.getByTestId('error-summary');
     await summary.getByRole('listitem').first().waitFor();
-    expect(await summary.getAttribute('role')).toBe('alert');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('report-error-summary');
+    await expect.poll(() => summary.getAttribute('role')).toBe('alert');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('report-error-summary');
     for (const i of [0, 1]) {
       const input = page.locator(`#report-url-${i}`);
-      expect(await input.getAttribute('aria-invalid')).toBe('true');
+      await expect.poll(() => input.getAttribute('aria-invalid')).toBe('true');
       const describedBy = (await input.getAttribute('aria-describedby'))!.split(' ');
       expect(describedBy).toContain(`report-url-${i}-error`);
-      expect(await page.locator(`#report-url-${i}-error`).textContent()).toContain(
-        'This is not a web address',
-      );
+      await expect
+        .poll(() => page.locator(`#report-url-${i}-error`).textContent())
+        .toContain('This is not a web address');
     }
-    expect(await summary.getByRole('listitem').count()).toBe(2);
+    await expect.poll(() => summary.getByRole('listitem').count()).toBe(2);
     // A summary link moves focus to its field.
     await summary.getByRole('link').nth(1).click();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('report-url-1');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('report-url-1');
     await settle(page);
     expect(c.reportPosts()).toHaveLength(0);
     expect(await storedReportCount(server)).toBe(before);
@@ -484,8 +490,10 @@ describe('errors', () => {
     await page.locator('#report-contactEmail').fill('parent@example.test');
     await page.getByRole('button', { name: KNOWN.en.send }).click();
     await expect.poll(() => summary.getByRole('listitem').count()).toBe(2);
-    expect(await page.locator('#report-concerns-error').textContent()).toContain('Choose at least one');
-    expect(await page.locator('#report-consent-error').textContent()).toContain('Tick this box');
+    await expect
+      .poll(() => page.locator('#report-concerns-error').textContent())
+      .toContain('Choose at least one');
+    await expect.poll(() => page.locator('#report-consent-error').textContent()).toContain('Tick this box');
 
     // Fixed: the report goes, with the contact and the consent, and the scheme-less URL completed.
     await page.locator('#report-concerns').check();
@@ -515,9 +523,11 @@ describe('errors', () => {
     await fillReport(page, ['https://a.example.test/1', 'https://b.example.test/2']);
     await page.getByRole('button', { name: KNOWN.en.send }).click();
     await page.locator('#report-url-1-error').waitFor();
-    expect(await page.locator('#report-url-1').getAttribute('aria-invalid')).toBe('true');
-    expect(await page.locator('#report-url-0').getAttribute('aria-invalid')).toBeNull();
-    expect(await page.getByTestId('error-summary').textContent()).toContain('This is not a web address');
+    await expect.poll(() => page.locator('#report-url-1').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => page.locator('#report-url-0').getAttribute('aria-invalid')).toBeNull();
+    await expect
+      .poll(() => page.getByTestId('error-summary').textContent())
+      .toContain('This is not a web address');
     expect(await storedReportCount(server)).toBe(before);
     await c.context.close();
   });
@@ -534,8 +544,10 @@ describe('errors', () => {
       await c.page.getByRole('button', { name: KNOWN.en.send }).click();
       const error = c.page.getByTestId('send-error');
       await error.waitFor();
-      expect(await error.textContent()).toMatch(/Please wait \d+ minutes and try again/);
-      expect(await c.page.locator('#report-url-0').inputValue()).toBe('https://limit.example.test/2');
+      await expect.poll(() => error.textContent()).toMatch(/Please wait \d+ minutes and try again/);
+      await expect
+        .poll(() => c.page.locator('#report-url-0').inputValue())
+        .toBe('https://limit.example.test/2');
       expect(c.reportPosts().at(-1)!.url()).toBe(`${limited.url}${REPORTS}`);
       expectSameOrigin(c, limited);
       await c.context.close();
@@ -611,13 +623,13 @@ describe('accessibility', () => {
     const activeId = () => page.evaluate(() => document.activeElement?.id ?? '');
     await tabUntil(async () => (await activeId()) === 'report-url-0', 'the first URL');
     // The focus is visible (an outline, not the browser default suppressed).
-    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe(
-      'none',
-    );
+    await expect
+      .poll(() => page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle))
+      .not.toBe('none');
     await page.keyboard.type('https://keyboard.example.test/page');
     await tabUntil(async () => (await activeId()) === 'report-concerns', 'the first concern');
     await page.keyboard.press('Space');
-    expect(await page.locator('#report-concerns').isChecked()).toBe(true);
+    await expect.poll(() => page.locator('#report-concerns').isChecked()).toBe(true);
     await tabUntil(
       async () => (await page.evaluate(() => document.activeElement?.textContent)) === KNOWN.en.send,
       'the send button',
@@ -625,19 +637,21 @@ describe('accessibility', () => {
     expect(focused).not.toContain('report-website');
     await page.keyboard.press('Enter');
     const code = await receiptOf(page);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
-      'receipt-code',
-    );
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid')))
+      .toBe('receipt-code');
     await page.screenshot({ path: join(SCREENSHOTS, 'report-form-receipt.png'), fullPage: true });
     // The next Tab reaches the copy button; it copies the code.
     await c.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Copy the code');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Copy the code');
     await page.keyboard.press('Enter');
     await page.getByText('Copied', { exact: true }).waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(code);
     // Nothing overflows the phone's width.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
+      .toBeLessThanOrEqual(390);
     expectSameOrigin(c);
     await c.context.close();
   });
@@ -670,7 +684,7 @@ describe('accessibility', () => {
     });
     await page.getByRole('button', { name: KNOWN.en.send }).click();
     await page.getByRole('button', { name: 'Sending…' }).waitFor();
-    expect(await page.getByRole('button', { name: 'Sending…' }).isDisabled()).toBe(true);
+    await expect.poll(() => page.getByRole('button', { name: 'Sending…' }).isDisabled()).toBe(true);
     await check('sending');
     release();
     const code = await receiptOf(page);

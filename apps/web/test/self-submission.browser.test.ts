@@ -186,7 +186,7 @@ describe('privacy', () => {
     c.markSelection();
     await pick(c.page, files);
     await waitHashed(c.page, 2);
-    expect(await c.page.locator('li[data-state="ready"]').count()).toBe(2);
+    await expect.poll(() => c.page.locator('li[data-state="ready"]').count()).toBe(2);
     await submit(c.page);
     const sent = await c.sent();
     for (const file of files) expect(findCanary(file, sent), file.name).toEqual([]);
@@ -246,8 +246,8 @@ describe('privacy', () => {
     await c.context.setOffline(true);
     await pick(c.page, [await canaryPng()]);
     await waitHashed(c.page, 1);
-    expect(await c.page.locator('li[data-state="ready"]').count()).toBe(1);
-    expect(await c.page.getByTestId('pdq').textContent()).toMatch(/^[0-9a-f]{64}$/);
+    await expect.poll(() => c.page.locator('li[data-state="ready"]').count()).toBe(1);
+    await expect.poll(() => c.page.getByTestId('pdq').textContent()).toMatch(/^[0-9a-f]{64}$/);
     await c.context.close();
   });
 });
@@ -332,7 +332,7 @@ describe('videos', () => {
     await c.page.locator('li.item progress').waitFor();
     await waitHashed(c.page, 1);
     const wall = Date.now() - start;
-    expect(await c.page.locator('li.item').getAttribute('data-state')).toBe('ready');
+    await expect.poll(() => c.page.locator('li.item').getAttribute('data-state')).toBe('ready');
     const lines = (await c.page.getByTestId('vpdq').textContent())!.trim().split('\n');
     const frames = lines
       .map((line) => line.split(','))
@@ -418,7 +418,9 @@ describe('phone size and keyboard only', () => {
     await page.getByTestId('case-number').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'self-submission-receipt.png') });
     // Nothing overflows the phone's width.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
+      .toBeLessThanOrEqual(390);
     await c.context.close();
   }, 60_000);
 });

@@ -230,11 +230,11 @@ describe('the statistics dashboard', () => {
     const received = one(`select count(*) as n from reports r where ${IN_YEAR}`);
     const tile = page.getByTestId('tile-reports_received');
     await expect.poll(() => tile.getAttribute('data-count')).toBe(String(received));
-    expect(await tile.locator('.st-tile-value').textContent()).toBe(String(received));
+    await expect.poll(() => tile.locator('.st-tile-value').textContent()).toBe(String(received));
 
     // Every chart is an accessible image with a title and a description.
     const svgs = page.locator('svg[role="img"]');
-    expect(await svgs.count()).toBeGreaterThanOrEqual(8);
+    await expect.poll(() => svgs.count()).toBeGreaterThanOrEqual(8);
     for (const svg of await svgs.all()) {
       expect((await svg.locator('title').first().textContent())?.length).toBeGreaterThan(0);
       expect((await svg.locator('desc').textContent())?.length).toBeGreaterThan(0);
@@ -242,7 +242,7 @@ describe('the statistics dashboard', () => {
 
     // Reports by month and channel: 12 columns, one segment per month and channel with reports.
     const months = page.getByTestId('chart-reports_by_month_channel');
-    expect(await months.locator('g[data-category]').count()).toBe(12);
+    await expect.poll(() => months.locator('g[data-category]').count()).toBe(12);
     const expectedSegments = monthChannelCounts();
     const segments = await months.locator('rect[data-series]').evaluateAll((rects) =>
       rects.map((rect) => ({
@@ -266,29 +266,33 @@ describe('the statistics dashboard', () => {
     // The same numbers as a data table, on request.
     await countries.getByRole('button', { name: 'Show data table' }).click();
     const tableRows = countries.locator('table tbody tr');
-    expect(await tableRows.count()).toBe(countryCounts().size);
+    await expect.poll(() => tableRows.count()).toBe(countryCounts().size);
     await expect.poll(() => countries.locator('table').textContent()).toContain('Netherlands');
 
     // Outcome of reports: six bars; the illegal and duplicate counts as in the database.
     const outcome = page.getByTestId('chart-report_outcome');
-    expect(await outcome.locator('rect.st-bar').count()).toBe(6);
+    await expect.poll(() => outcome.locator('rect.st-bar').count()).toBe(6);
     const illegalReports = one(`select count(distinct report_id) as n from (${ILLEGAL_MEDIA})`);
-    expect(await outcome.locator('rect[data-key="illegal"]').getAttribute('data-count')).toBe(
-      String(illegalReports),
-    );
-    expect(await outcome.locator('rect[data-key="duplicate"]').getAttribute('data-count')).toBe(
-      String(one(`select count(*) as n from reports r where ${IN_YEAR} and r.status = 'closed_duplicate'`)),
-    );
+    await expect
+      .poll(() => outcome.locator('rect[data-key="illegal"]').getAttribute('data-count'))
+      .toBe(String(illegalReports));
+    await expect
+      .poll(() => outcome.locator('rect[data-key="duplicate"]').getAttribute('data-count'))
+      .toBe(
+        String(one(`select count(*) as n from reports r where ${IN_YEAR} and r.status = 'closed_duplicate'`)),
+      );
 
     // New vs previously known media items.
     const known = page.getByTestId('chart-media_known');
-    expect(await known.locator('rect[data-key="previously_known"]').getAttribute('data-count')).toBe(
-      String(
-        one(
-          `select count(*) as n from media_items m join reports r on r.id = m.report_id where ${IN_YEAR} and m.previously_assessed = 1`,
+    await expect
+      .poll(() => known.locator('rect[data-key="previously_known"]').getAttribute('data-count'))
+      .toBe(
+        String(
+          one(
+            `select count(*) as n from media_items m join reports r on r.id = m.report_id where ${IN_YEAR} and m.previously_assessed = 1`,
+          ),
         ),
-      ),
-    );
+      );
 
     // "Self-generated" and AI-generated items among those assessed illegal.
     const assessedIllegal = `select m.id from media_items m join reports r on r.id = m.report_id where ${IN_YEAR} and m.previously_assessed = 0

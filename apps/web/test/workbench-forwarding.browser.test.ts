@@ -406,10 +406,10 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
     page = await signInPage('ana', `/workbench#/reports/${reportId}`);
     const forwarding = page.getByTestId('forwarding');
     await forwarding.getByTestId('plan-empty').waitFor();
-    expect(await forwarding.getByTestId('create-referrals').isDisabled()).toBe(true);
+    await expect.poll(() => forwarding.getByTestId('create-referrals').isDisabled()).toBe(true);
     const notEligible = page.getByTestId('takedowns').getByTestId('takedown-not-eligible');
     await poll(() => notEligible.count()).toBe(3);
-    expect(await page.getByTestId('notice-form').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('notice-form').count()).toBe(0);
   });
 
   it('after two analysts assess every item illegal, the plan routes each URL and explains why', async () => {
@@ -429,48 +429,47 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
     const items = page.getByTestId('referral-plan').getByTestId('plan-item');
     await poll(() => items.count()).toBe(4);
     // Police for BE, the partner hotline for NL, the takedown of the BE URL, the untraced URL last.
-    expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))).toEqual([
-      'refer',
-      'refer',
-      'takedown',
-      'needs_manual_trace',
-    ]);
+    await expect
+      .poll(() => items.evaluateAll((els) => els.map((e) => e.getAttribute('data-action'))))
+      .toEqual(['refer', 'refer', 'takedown', 'needs_manual_trace']);
     const police = items.nth(0);
-    expect(await police.getAttribute('data-target')).toBe('federal_police_child_abuse');
-    expect(await police.getAttribute('data-country')).toBe('BE');
-    expect(await plainText(police.getByTestId('plan-basis'))).toBe(
-      'hosted in our own country → national police',
-    );
-    expect(await police.getByTestId('actionable').textContent()).toBe('referral');
+    await expect.poll(() => police.getAttribute('data-target')).toBe('federal_police_child_abuse');
+    await expect.poll(() => police.getAttribute('data-country')).toBe('BE');
+    await expect
+      .poll(() => plainText(police.getByTestId('plan-basis')))
+      .toBe('hosted in our own country → national police');
+    await expect.poll(() => police.getByTestId('actionable').textContent()).toBe('referral');
     const nl = items.nth(1);
-    expect(await nl.getAttribute('data-target')).toBe('inhope_hotline_via_iccam');
-    expect(await plainText(nl)).toContain(`${PARTNER_NAME} (NL)`);
-    expect(await plainText(nl.getByTestId('plan-basis'))).toBe(
-      'hosted in a country with an INHOPE partner hotline → that hotline',
-    );
-    expect(await plainText(nl)).toContain('partner’s exchange API');
+    await expect.poll(() => nl.getAttribute('data-target')).toBe('inhope_hotline_via_iccam');
+    await expect.poll(() => plainText(nl)).toContain(`${PARTNER_NAME} (NL)`);
+    await expect
+      .poll(() => plainText(nl.getByTestId('plan-basis')))
+      .toBe('hosted in a country with an INHOPE partner hotline → that hotline');
+    await expect.poll(() => plainText(nl)).toContain('partner’s exchange API');
     const takedown = items.nth(2);
-    expect(await takedown.getAttribute('data-via')).toBe('police');
-    expect(await plainText(takedown)).toContain(
-      `Notice and takedown of URL #${urlIds.get('be')}: hosted in BE`,
-    );
+    await expect.poll(() => takedown.getAttribute('data-via')).toBe('police');
+    await expect
+      .poll(() => plainText(takedown))
+      .toContain(`Notice and takedown of URL #${urlIds.get('be')}: hosted in BE`);
     const trace = items.nth(3);
-    expect(await plainText(trace)).toContain('Trace needed');
-    expect(await plainText(trace)).toContain(`#${urlIds.get('unknown')} (`);
-    expect(await plainText(trace)).not.toContain(`#${urlIds.get('be')} (`);
+    await expect.poll(() => plainText(trace)).toContain('Trace needed');
+    await expect.poll(() => plainText(trace)).toContain(`#${urlIds.get('unknown')} (`);
+    await expect.poll(() => plainText(trace)).not.toContain(`#${urlIds.get('be')} (`);
     await page.screenshot({ path: join(SCREENSHOTS, 'workbench-forwarding-plan.png'), fullPage: true });
   });
 
   it('creates the referrals, records an external reference, and the report becomes forwarded', async () => {
     await page.getByRole('button', { name: 'Create referrals' }).click();
-    expect(await page.getByTestId('referrals-outcome').textContent()).toBe('2 referral(s) recorded.');
+    await expect
+      .poll(() => page.getByTestId('referrals-outcome').textContent())
+      .toBe('2 referral(s) recorded.');
     // The button is disabled now (all recorded): the focus moves to what happened.
     await poll(() => focusedTestId(page)).toBe('referrals-outcome');
     const rows = page.getByTestId('referrals').getByTestId('referral');
     await poll(() => rows.count()).toBe(2);
     await poll(() => page.getByTestId('report-status').getAttribute('data-status')).toBe('forwarded');
     // Every referral of the plan is recorded: nothing more to create.
-    expect(await page.getByTestId('create-referrals').isDisabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('create-referrals').isDisabled()).toBe(true);
 
     const police = page.locator('[data-testid="referral"][data-target="federal_police_child_abuse"]');
     await police
@@ -480,13 +479,13 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
       .getByRole('textbox', { name: `External reference of the referral to ${POLICE_NAME} (BE)` })
       .fill('PV-2026-0042');
     await police.getByRole('button', { name: 'Save' }).click();
-    expect(await police.getByTestId('referral-outcome').textContent()).toBe(
-      `Referral to ${POLICE_NAME} (BE) saved.`,
-    );
+    await expect
+      .poll(() => police.getByTestId('referral-outcome').textContent())
+      .toBe(`Referral to ${POLICE_NAME} (BE) saved.`);
     await poll(() => police.getAttribute('data-status')).toBe('sent');
-    expect(await police.getByTestId('referral-sent-at').textContent()).toMatch(
-      /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/,
-    );
+    await expect
+      .poll(() => police.getByTestId('referral-sent-at').textContent())
+      .toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
 
     const ana = await apiSignIn('ana');
     const stored = (await (await ana.call('GET', `/v1/workbench/reports/${reportId}/referrals`)).json()) as {
@@ -509,22 +508,24 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
     // The partner is down: the refusal is shown in words, and recorded.
     await exchange.getByRole('button', { name: `Send to ${PARTNER_NAME}` }).click();
     const refused = page.getByTestId('exchange-outcome');
-    expect(await refused.getAttribute('role')).toBe('alert');
-    expect(await refused.textContent()).toMatch(
-      /^The partner hotline did not accept the case\. Nothing was lost: send it again\. \(.*http_503.*\)$/,
-    );
+    await expect.poll(() => refused.getAttribute('role')).toBe('alert');
+    await expect
+      .poll(() => refused.textContent())
+      .toMatch(
+        /^The partner hotline did not accept the case\. Nothing was lost: send it again\. \(.*http_503.*\)$/,
+      );
     await poll(() => sent.getAttribute('data-status')).toBe('failed');
-    expect(await plainText(sent)).toContain('last error: http_503');
+    await expect.poll(() => plainText(sent)).toContain('last error: http_503');
 
     // Sent again: delivered, with the partner's receipt.
     await exchange.getByRole('button', { name: `Send to ${PARTNER_NAME}` }).click();
     await poll(() => page.getByTestId('exchange-outcome').textContent()).toBe(
       `Delivered to ${PARTNER_NAME}: their reference ${PARTNER_RECEIPT}.`,
     );
-    expect(await page.getByTestId('exchange-outcome').getAttribute('role')).toBe('status');
+    await expect.poll(() => page.getByTestId('exchange-outcome').getAttribute('role')).toBe('status');
     await poll(() => sent.getAttribute('data-status')).toBe('delivered');
-    expect(await exchange.getByTestId('exchange').count()).toBe(1);
-    expect(await plainText(sent)).toContain(`reference ${PARTNER_RECEIPT}`);
+    await expect.poll(() => exchange.getByTestId('exchange').count()).toBe(1);
+    await expect.poll(() => plainText(sent)).toContain(`reference ${PARTNER_RECEIPT}`);
     // The referral to the partner follows the receipt (the row shows the record's new reference).
     const nl = page.locator('[data-testid="referral"][data-target="inhope_hotline_via_iccam"]');
     await poll(() =>
@@ -597,14 +598,18 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
     const takedown = row.getByTestId('takedown');
     await takedown.waitFor();
     // The form is gone (one notice open per URL); the confirmation takes the focus.
-    expect(await row.getByTestId('notice-outcome').textContent()).toBe('Notice sent (the police).');
+    await expect
+      .poll(() => row.getByTestId('notice-outcome').textContent())
+      .toBe('Notice sent (the police).');
     await poll(() => focusedTestId(page)).toBe('notice-outcome');
-    expect(await takedown.getAttribute('data-status')).toBe('notice_sent');
-    expect(await row.getByTestId('takedown-status').textContent()).toBe('notice sent, re-checking');
-    expect(await row.getByTestId('takedown-sent-at').textContent()).toMatch(/UTC$/);
-    expect(await row.getByTestId('takedown-bucket').textContent()).toBe('not removed');
+    await expect.poll(() => takedown.getAttribute('data-status')).toBe('notice_sent');
+    await expect
+      .poll(() => row.getByTestId('takedown-status').textContent())
+      .toBe('notice sent, re-checking');
+    await expect.poll(() => row.getByTestId('takedown-sent-at').textContent()).toMatch(/UTC$/);
+    await expect.poll(() => row.getByTestId('takedown-bucket').textContent()).toBe('not removed');
     // One notice open for the URL: no second form.
-    expect(await row.getByTestId('notice-form').count()).toBe(0);
+    await expect.poll(() => row.getByTestId('notice-form').count()).toBe(0);
     await poll(() => page.getByTestId('report-status').getAttribute('data-status')).toBe('ntd_sent');
 
     // The SMTP sink got the hand-over, in Dutch, to the police unit, about the BE URL only.
@@ -621,27 +626,33 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
     // Check now: the page and its image are still there.
     await takedown.getByRole('button', { name: 'Check now' }).click();
     await poll(() => takedown.getByTestId('takedown-check').count()).toBe(1);
-    expect(await takedown.getByTestId('takedown-check').getAttribute('data-result')).toBe('online');
-    expect(await takedown.getByTestId('check-outcome').textContent()).toBe('Checked: online.');
-    expect(await takedown.getAttribute('data-status')).toBe('notice_sent');
+    await expect
+      .poll(() => takedown.getByTestId('takedown-check').getAttribute('data-result'))
+      .toBe('online');
+    await expect.poll(() => takedown.getByTestId('check-outcome').textContent()).toBe('Checked: online.');
+    await expect.poll(() => takedown.getAttribute('data-status')).toBe('notice_sent');
 
     // The host removes the page: the next check confirms the removal, the same day.
     dropped.add('/be/page.html');
     dropped.add('/be/img.png');
     await takedown.getByRole('button', { name: 'Check now' }).click();
     await poll(() => takedown.getAttribute('data-status')).toBe('removed');
-    expect(await takedown.getByTestId('takedown-check').nth(1).getAttribute('data-result')).toBe('offline');
-    expect(await takedown.getByTestId('takedown-bucket').textContent()).toBe('same day');
-    expect(await takedown.getAttribute('data-bucket')).toBe('same_day');
-    expect(await takedown.getByTestId('takedown-removal-time').textContent()).toMatch(/^\d+(\.\d)? h$/);
-    expect(await takedown.getByTestId('takedown-removed-at').textContent()).toMatch(/UTC$/);
-    expect(await takedown.getByRole('button', { name: 'Check now' }).count()).toBe(0);
+    await expect
+      .poll(() => takedown.getByTestId('takedown-check').nth(1).getAttribute('data-result'))
+      .toBe('offline');
+    await expect.poll(() => takedown.getByTestId('takedown-bucket').textContent()).toBe('same day');
+    await expect.poll(() => takedown.getAttribute('data-bucket')).toBe('same_day');
+    await expect
+      .poll(() => takedown.getByTestId('takedown-removal-time').textContent())
+      .toMatch(/^\d+(\.\d)? h$/);
+    await expect.poll(() => takedown.getByTestId('takedown-removed-at').textContent()).toMatch(/UTC$/);
+    await expect.poll(() => takedown.getByRole('button', { name: 'Check now' }).count()).toBe(0);
     // Every takedown of the report is removed: the case closes as removal confirmed.
     await poll(() => page.getByTestId('report-status').getAttribute('data-status')).toBe('removed_confirmed');
-    expect(await page.getByTestId('report-status').textContent()).toBe('removal confirmed');
+    await expect.poll(() => page.getByTestId('report-status').textContent()).toBe('removal confirmed');
     // A closed report takes no new notice: the forms are gone, the section says why.
     await page.getByTestId('takedown-closed').waitFor();
-    expect(await page.getByTestId('notice-form').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('notice-form').count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'workbench-takedown-removed.png'), fullPage: true });
 
     const ana = await apiSignIn('ana');
@@ -667,17 +678,23 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
   it('opens the statistics tab from the navigation', async () => {
     await page.getByRole('link', { name: 'Statistics' }).click();
     await page.getByTestId('statistics-page').waitFor();
-    expect(await page.getByRole('link', { name: 'Statistics' }).getAttribute('aria-current')).toBe('page');
+    await expect
+      .poll(() => page.getByRole('link', { name: 'Statistics' }).getAttribute('aria-current'))
+      .toBe('page');
     await page.getByRole('heading', { level: 2, name: 'Statistics' }).waitFor();
     // This year's figures: the one report received today, its referrals and its removal.
     const tile = page.getByTestId('tile-reports_received');
     await tile.waitFor();
-    expect(await tile.getAttribute('data-count')).toBe('1');
+    await expect.poll(() => tile.getAttribute('data-count')).toBe('1');
     const bar = (chart: string, key: string) =>
       page.getByTestId(`chart-${chart}`).locator(`[data-key="${key}"][data-count]`);
-    expect(await bar('referral_targets', 'federal_police_child_abuse').getAttribute('data-count')).toBe('1');
-    expect(await bar('referral_targets', 'inhope_hotline_via_iccam').getAttribute('data-count')).toBe('1');
-    expect(await bar('removal_times', 'same_day').getAttribute('data-count')).toBe('1');
+    await expect
+      .poll(() => bar('referral_targets', 'federal_police_child_abuse').getAttribute('data-count'))
+      .toBe('1');
+    await expect
+      .poll(() => bar('referral_targets', 'inhope_hotline_via_iccam').getAttribute('data-count'))
+      .toBe('1');
+    await expect.poll(() => bar('removal_times', 'same_day').getAttribute('data-count')).toBe('1');
     await page.screenshot({ path: join(SCREENSHOTS, 'workbench-statistics-tab.png'), fullPage: true });
   });
 

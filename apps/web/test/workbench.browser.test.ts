@@ -373,31 +373,31 @@ describe('the analyst workbench (issue #4)', () => {
     const row = page.locator(`[data-testid="queue-item"][data-report-id="${reportId}"]`);
     await row.waitFor();
     await expect.poll(() => row.getByTestId('imminent-danger').isVisible()).toBe(true);
-    expect(await row.getByTestId('queue-hosts').textContent()).toBe(new URL(pageUrl).host);
-    expect(await row.textContent()).not.toContain('/page.html');
-    expect(await row.getByTestId('queue-counts').textContent()).toBe(
-      '1 new media to assess / 1 previously assessed',
-    );
-    expect(await page.getByTestId('exposure').textContent()).toBe('Revealed today: 0 / 2');
+    await expect.poll(() => row.getByTestId('queue-hosts').textContent()).toBe(new URL(pageUrl).host);
+    await expect.poll(() => row.textContent()).not.toContain('/page.html');
+    await expect
+      .poll(() => row.getByTestId('queue-counts').textContent())
+      .toBe('1 new media to assess / 1 previously assessed');
+    await expect.poll(() => page.getByTestId('exposure').textContent()).toBe('Revealed today: 0 / 2');
     await page.screenshot({ path: join(SCREENSHOTS, 'workbench-queue.png'), fullPage: true });
 
     await row.getByRole('link', { name: `Open report ${reportId}` }).click();
     await page.getByTestId('media-grid').waitFor();
     // Focus moves to the new page's heading (keyboard and screen-reader users start there).
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('report-title');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('report-title');
 
     // Image A: a label, and no image element of any kind.
     const cardA = mediaCard(page, mediaA);
-    expect(await cardA.getByTestId('previously-assessed').textContent()).toBe(
-      `Previously assessed: A1, UK category A (${KNOWN_BANK}, distance 0)`,
-    );
-    expect(await cardA.locator('img, video, picture, canvas').count()).toBe(0);
+    await expect
+      .poll(() => cardA.getByTestId('previously-assessed').textContent())
+      .toBe(`Previously assessed: A1, UK category A (${KNOWN_BANK}, distance 0)`);
+    await expect.poll(() => cardA.locator('img, video, picture, canvas').count()).toBe(0);
 
     // Image B: the thumbnail loads (same origin, under the CSP) blurred and greyscale.
     const cardB = mediaCard(page, mediaB);
     const imgB = cardB.locator('img');
     await loadedWidth(imgB);
-    expect(await imgB.getAttribute('class')).toContain('media--protected');
+    await expect.poll(() => imgB.getAttribute('class')).toContain('media--protected');
     const before = await filterOf(imgB);
     expect(before).toContain('blur(');
     expect(before).toContain('grayscale(');
@@ -408,19 +408,19 @@ describe('the analyst workbench (issue #4)', () => {
     await page
       .locator(`[data-testid="media-item"][data-media-id="${mediaB}"][data-revealed="true"]`)
       .waitFor();
-    expect(await filterOf(imgB)).toBe('none');
-    expect(await imgB.getAttribute('src')).toBe(`/v1/workbench/media/${mediaB}/preview`);
+    await expect.poll(() => filterOf(imgB)).toBe('none');
+    await expect.poll(() => imgB.getAttribute('src')).toBe(`/v1/workbench/media/${mediaB}/preview`);
     await loadedWidth(imgB);
-    expect(await page.getByTestId('exposure').textContent()).toBe('Revealed today: 1 / 2');
+    await expect.poll(() => page.getByTestId('exposure').textContent()).toBe('Revealed today: 1 / 2');
     // warnAt defaults to 80 % of the limit (1 of 2): the page suggests a break.
     await page.getByTestId('exposure-warning').waitFor();
 
     // Assess B as illegal: recorded, awaiting a second analyst, nothing published yet.
     await assess(cardB, { international: 'not baseline', uk: 'B' });
     const state = cardB.getByTestId('assessment-state');
-    expect(await state.getAttribute('data-state')).toBe('awaiting_second');
-    expect(await state.textContent()).toBe('Awaiting a second analyst');
-    expect(await cardB.getByRole('button', { name: 'Assess' }).count()).toBe(0);
+    await expect.poll(() => state.getAttribute('data-state')).toBe('awaiting_second');
+    await expect.poll(() => state.textContent()).toBe('Awaiting a second analyst');
+    await expect.poll(() => cardB.getByRole('button', { name: 'Assess' }).count()).toBe(0);
     expect(await hotlineBankEntries()).toEqual([]);
     // The page sent exactly the fields of DOMAIN.md §8.4.
     expect(assessmentBodies).toHaveLength(1);
@@ -469,15 +469,17 @@ describe('the analyst workbench (issue #4)', () => {
     const page = await signInPage('bert', `/workbench#/reports/${reportId}`);
     const cardB = mediaCard(page, mediaB);
     await cardB.getByTestId('assessment').first().waitFor();
-    expect(await cardB.getByTestId('assessment').allTextContents()).toEqual([
-      'Ana Analyst: illegal (not baseline)',
-    ]);
-    expect(await filterOf(cardB.locator('img'))).toContain('blur(');
+    await expect
+      .poll(() => cardB.getByTestId('assessment').allTextContents())
+      .toEqual(['Ana Analyst: illegal (not baseline)']);
+    await expect.poll(() => filterOf(cardB.locator('img'))).toContain('blur(');
     await assess(cardB, { international: 'baseline (INTERPOL)', uk: 'A' });
     const state = cardB.getByTestId('assessment-state');
-    expect(await state.getAttribute('data-state')).toBe('published');
-    expect(await state.textContent()).toMatch(/^Published to the hotline bank \(entries #\d+(, #\d+)*\)$/);
-    expect(await page.getByTestId('exposure').textContent()).toBe('Revealed today: 0 / 2');
+    await expect.poll(() => state.getAttribute('data-state')).toBe('published');
+    await expect
+      .poll(() => state.textContent())
+      .toMatch(/^Published to the hotline bank \(entries #\d+(, #\d+)*\)$/);
+    await expect.poll(() => page.getByTestId('exposure').textContent()).toBe('Revealed today: 0 / 2');
 
     // The hotline bank now holds B's hashes, with their provenance and both reviewers.
     const entries = await hotlineBankEntries();
@@ -497,9 +499,9 @@ describe('the analyst workbench (issue #4)', () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     const chain = page.getByTestId('audit-chain');
     await chain.waitFor();
-    expect(await chain.getAttribute('data-ok')).toBe('true');
-    expect(await chain.textContent()).toMatch(/^Chain verified ✓ \d+ rows$/);
-    expect(await page.locator('[data-testid="audit-table"] tbody tr').count()).toBeGreaterThan(5);
+    await expect.poll(() => chain.getAttribute('data-ok')).toBe('true');
+    await expect.poll(() => chain.textContent()).toMatch(/^Chain verified ✓ \d+ rows$/);
+    await expect.poll(() => page.locator('[data-testid="audit-table"] tbody tr').count()).toBeGreaterThan(5);
     await page.screenshot({ path: join(SCREENSHOTS, 'workbench-audit-verified.png'), fullPage: true });
     const cliBefore = auditVerifyCli();
     expect(cliBefore.status, cliBefore.output).toBe(0);
@@ -525,10 +527,10 @@ describe('the analyst workbench (issue #4)', () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.getByTestId('audit-chain').waitFor();
     const broken = page.getByTestId('audit-chain');
-    expect(await broken.getAttribute('data-ok')).toBe('false');
-    expect(await broken.getAttribute('data-first-bad-seq')).toBe(String(tampered));
-    expect(await broken.textContent()).toContain(`Chain BROKEN at row ${tampered}:`);
-    expect(await broken.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(158, 31, 31)');
+    await expect.poll(() => broken.getAttribute('data-ok')).toBe('false');
+    await expect.poll(() => broken.getAttribute('data-first-bad-seq')).toBe(String(tampered));
+    await expect.poll(() => broken.textContent()).toContain(`Chain BROKEN at row ${tampered}:`);
+    await expect.poll(() => broken.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(158, 31, 31)');
     expect(
       await page.locator(`[data-testid="audit-table"] tr[data-seq="${tampered}"]`).getAttribute('class'),
     ).toBe('wb-row--bad');
@@ -543,16 +545,18 @@ describe('the analyst workbench (issue #4)', () => {
     const cardB = mediaCard(page, mediaB);
     // A new page view starts protected again, even for an item revealed before.
     await loadedWidth(cardB.locator('img'));
-    expect(await filterOf(cardB.locator('img'))).toContain('blur(');
+    await expect.poll(() => filterOf(cardB.locator('img'))).toContain('blur(');
     await cardB.getByRole('button', { name: 'Reveal' }).click();
     await page.getByTestId('exposure-limit').waitFor();
-    expect(await page.getByTestId('exposure').textContent()).toBe('Revealed today: 2 / 2');
+    await expect.poll(() => page.getByTestId('exposure').textContent()).toBe('Revealed today: 2 / 2');
 
     await page.reload();
     const reveal = mediaCard(page, mediaB).getByRole('button', { name: 'Reveal' });
     await reveal.waitFor();
-    expect(await reveal.isDisabled()).toBe(true);
-    expect(await page.getByTestId('exposure-limit').textContent()).toContain('reached today’s limit of 2');
+    await expect.poll(() => reveal.isDisabled()).toBe(true);
+    await expect
+      .poll(() => page.getByTestId('exposure-limit').textContent())
+      .toContain('reached today’s limit of 2');
     await page.screenshot({ path: join(SCREENSHOTS, 'workbench-exposure-limit.png'), fullPage: true });
 
     const ana = await apiSignIn('ana');
@@ -566,7 +570,7 @@ describe('the analyst workbench (issue #4)', () => {
     await page.getByRole('link', { name: 'Security' }).click();
     await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
     const secret = (await page.getByTestId('totp-secret').textContent())!.replace(/\s/g, '');
-    expect(await page.getByTestId('totp-url').textContent()).toMatch(/^otpauth:\/\/totp\//);
+    await expect.poll(() => page.getByTestId('totp-url').textContent()).toMatch(/^otpauth:\/\/totp\//);
     await page.getByLabel('One-time code').fill(currentTotp(secret));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByText('Two-step sign-in is now on.').waitFor();
@@ -576,7 +580,9 @@ describe('the analyst workbench (issue #4)', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('One-time code').waitFor();
-    expect(await page.getByTestId('signin-error').textContent()).toContain('needs a one-time code');
+    await expect
+      .poll(() => page.getByTestId('signin-error').textContent())
+      .toContain('needs a one-time code');
     await page.getByLabel('One-time code').fill(currentTotp(secret));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
