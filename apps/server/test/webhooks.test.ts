@@ -137,7 +137,7 @@ describe('webhook delivery', () => {
       ...loadConfig({}).webhooks,
       baseDelayMs: 1000,
       maxDelayMs: 10_000,
-      timeoutMs: 5000,
+      timeoutMs: 30_000, // a deadline for a busy machine; the slow-receiver test sets its own
       allowPrivate: true, // the receiver is on 127.0.0.1
       ...overrides,
     };

@@ -114,7 +114,7 @@ const fetcherWith = (extra: Parameters<typeof createSafeFetcher>[0] = {}) =>
   createSafeFetcher({
     resolver: tableResolver(names),
     allowLoopbackForTests: true,
-    timeoutMs: 5_000,
+    timeoutMs: 30_000, // a deadline for a busy machine; the time-limit tests set their own
     ...extra,
   });
 const url = (path: string): string => `http://public.test:${port}${path}`;

@@ -54,7 +54,7 @@ const target = () => ({ baseUrl: `${base}/partner/`, token: 'secret-token-012345
 const sleeps: number[] = [];
 const client = (overrides: Partial<Parameters<typeof createHttpExchangeClient>[0]> = {}) =>
   createHttpExchangeClient({
-    timeoutMs: 2_000,
+    timeoutMs: 30_000, // a deadline for a busy machine; the time-limit test sets its own
     attempts: 3,
     retryDelayMs: 100,
     allowPrivate: true,

@@ -119,9 +119,9 @@ async function startServerProcess(entry: string, env: Record<string, string>): P
     },
     async stop() {
       child.kill('SIGTERM');
-      const code = await Promise.race([exited, sleep(30_000).then(() => 'timeout' as const)]);
+      const code = await Promise.race([exited, sleep(120_000).then(() => 'timeout' as const)]);
       killGroup(child); // whatever it left behind (it should be nothing)
-      if (code === 'timeout') throw new Error(`the server did not stop within 30 s:\n${output}`);
+      if (code === 'timeout') throw new Error(`the server did not stop within 2 minutes:\n${output}`);
       if (code !== 0) throw new Error(`the server stopped with code ${code}:\n${output}`);
       return code;
     },
