@@ -5,7 +5,7 @@ import { KyselyHashlineStore } from './kysely-hashline-store.js';
 import { migrateToLatest } from './migrations/index.js';
 import { openPostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
 import { openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
-import { StoreOpenError, driverMessage } from './store-unavailable.js';
+import { StoreOpenError, driverMessage, type StoreGate } from './store-unavailable.js';
 
 /** Options every store takes. */
 export interface StoreOptions {
@@ -16,6 +16,11 @@ export interface StoreOptions {
    * {@link openStore} passes each engine the ones it has.
    */
   readonly connection?: StoreConnectionOptions;
+  /**
+   * While this returns false (an app's health check found the database away), new store calls
+   * fail at once with STORE_UNAVAILABLE; the check itself runs through `bypassStoreGate`.
+   */
+  readonly gate?: StoreGate;
 }
 
 /** Timeouts of the store's connections; each engine takes the ones that apply to it. */

@@ -4,6 +4,7 @@ import {
   PostgresDialect,
   sql,
   type Driver,
+  type PostgresDialectConfig,
   type PostgresPool,
   type PostgresPoolClient,
 } from 'kysely';
@@ -13,6 +14,7 @@ import type { StoreDatabase } from '../store-dialect.js';
 import {
   StoreOpenError,
   UnavailabilityMappingDriver,
+  type StoreGate,
   driverMessage,
   isStoreUnavailableError,
 } from '../store-unavailable.js';
@@ -47,6 +49,8 @@ export interface PostgresDatabaseOptions {
    * a connection to a vanished host is noticed instead of waiting on a dead socket.
    */
   readonly keepAliveMs?: number;
+  /** While this returns false, new store calls fail at once with STORE_UNAVAILABLE (see {@link StoreGate}). */
+  readonly gate?: StoreGate;
 }
 
 /** Defaults of {@link PostgresDatabaseOptions}' timeouts. */
@@ -107,7 +111,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     client.on('error', () => {});
   });
   const db = new Kysely<Database>({
-    dialect: new UnavailabilityMappingPostgresDialect({
+    dialect: new UnavailabilityMappingPostgresDialect(options.gate, {
       pool: new DiscardingPool(pool),
       ...(schema === undefined
         ? {}
@@ -135,8 +139,15 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
 
 /** Kysely's PostgreSQL dialect whose driver reports a lost or hung server as STORE_UNAVAILABLE. */
 class UnavailabilityMappingPostgresDialect extends PostgresDialect {
+  readonly #gate: StoreGate | undefined;
+
+  constructor(gate: StoreGate | undefined, config: PostgresDialectConfig) {
+    super(config);
+    this.#gate = gate;
+  }
+
   override createDriver(): Driver {
-    return new UnavailabilityMappingDriver(super.createDriver());
+    return new UnavailabilityMappingDriver(super.createDriver(), this.#gate);
   }
 }
 
