@@ -94,9 +94,10 @@ export interface ServerConfig {
 }
 
 /**
- * Timeouts of the store. A request that needs a database that is down or hangs fails with 503
- * STORE_UNAVAILABLE after at most about `max(connectTimeoutMs, queryTimeoutMs)`; matching answers
- * from memory meanwhile, and `/readyz` reports the outage within `healthTimeoutMs`.
+ * Timeouts of the store. The health check reports a database that is down or hangs within about
+ * `healthTimeoutMs` (on `/readyz`); from then on requests that need the store fail at once with 503
+ * STORE_UNAVAILABLE, and matching answers from memory. A call already waiting when the database
+ * went away fails after at most about `max(connectTimeoutMs, queryTimeoutMs + 1 s)`.
  */
 export interface StoreConfig {
   /**
