@@ -79,7 +79,7 @@ describe('loadConfig', () => {
   test('store timeouts: defaults, overrides, and bounds', () => {
     expect(loadConfig({}).store).toEqual({
       connectTimeoutMs: 5_000,
-      queryTimeoutMs: 10_000,
+      queryTimeoutMs: 60_000,
       idleTimeoutMs: 30_000,
       keepAliveMs: 10_000,
       sqliteBusyTimeoutMs: 5_000,

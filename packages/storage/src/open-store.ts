@@ -68,11 +68,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Hash
  * const store = await openPostgresStore({ connectionString: 'postgres://hashline@db/hashline' });
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<HashlineStoreWithHotline> {
-  const database = await openPostgresDatabase(options);
-  await migrateOrClose(database.db, () =>
-    migrateToLatest(database.db as Kysely<unknown>, 'postgres', database.schema),
+  // Migrations run on a connection of their own without the statement timeout: building an index
+  // over a large table may rightly take longer than any request should.
+  const migrations = await openPostgresDatabase({ ...options, maxConnections: 1, queryTimeoutMs: 0 });
+  await migrateOrClose(migrations.db, () =>
+    migrateToLatest(migrations.db as Kysely<unknown>, 'postgres', migrations.schema),
   );
-  return new KyselyHashlineStore(database, options.clock);
+  await migrations.db.destroy();
+  return new KyselyHashlineStore(await openPostgresDatabase(options), options.clock);
 }
 
 /**

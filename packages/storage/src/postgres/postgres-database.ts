@@ -37,7 +37,7 @@ export interface PostgresDatabaseOptions {
    */
   readonly connectTimeoutMs?: number;
   /**
-   * Longest one statement may run (default 10000 ms): PostgreSQL's `statement_timeout`, and a
+   * Longest one statement may run (default 60000 ms): PostgreSQL's `statement_timeout`, and a
    * client-side bound a little later for a server that stopped answering altogether (hung host,
    * network partition), after which the connection is discarded. 0 turns both off.
    */
@@ -56,7 +56,9 @@ export interface PostgresDatabaseOptions {
 /** Defaults of {@link PostgresDatabaseOptions}' timeouts. */
 export const POSTGRES_DEFAULTS = {
   connectTimeoutMs: 5_000,
-  queryTimeoutMs: 10_000,
+  // Long enough for the largest single statements (deleting a bank of millions of entries is
+  // one); requests fail fast during an outage through the app's health gate, not this bound.
+  queryTimeoutMs: 60_000,
   idleTimeoutMs: 30_000,
   keepAliveMs: 10_000,
 } as const;
