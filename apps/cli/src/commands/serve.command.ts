@@ -136,7 +136,18 @@ async function runServe(
   const file = sqliteFile(databaseUrl);
   if (file !== undefined) await mkdir(dirname(file), { recursive: true });
   const { openStore } = await import('@hashline/storage');
-  const store = await openStore(databaseUrl);
+  // The server's health check, once it runs: store calls fail at once while it finds the database away.
+  let health: { readonly available: boolean } | undefined;
+  const store = await openStore(databaseUrl, {
+    gate: () => health?.available ?? true,
+    connection: {
+      connectTimeoutMs: config.store.connectTimeoutMs,
+      queryTimeoutMs: config.store.queryTimeoutMs,
+      idleTimeoutMs: config.store.idleTimeoutMs,
+      keepAliveMs: config.store.keepAliveMs,
+      busyTimeoutMs: config.store.sqliteBusyTimeoutMs,
+    },
+  });
   let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
   try {
     // A new data folder has neither banks nor keys: only then is the demo seeded, so a later
@@ -151,6 +162,7 @@ async function runServe(
         : undefined;
     try {
       running = await server.startServer({ config, store, ...(logger ? { logger } : {}) });
+      health = running.storeHealth;
     } catch (error) {
       throw listenError(error, host, port);
     }
