@@ -3,10 +3,11 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MatchEngine, systemClock, type Clock, type HashlineStore } from '@hashline/domain';
 import { createHashingPool, type HashingPool } from '@hashline/media-node';
-import { openStore } from '@hashline/storage';
+import { listenForChanges, openPostgresRateBuckets, openStore } from '@hashline/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth/api-key-tokens.js';
+import { SharedRateLimiter } from './auth/shared-rate-limiter.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
@@ -60,8 +61,9 @@ export interface RunningServer {
 
 /**
  * Opens the store, starts listening, loads the match index in the background (`/readyz` answers
- * 503 until it is loaded), follows the change log every `pollIntervalMs` so commits of other
- * processes become matchable within about a second, and delivers webhooks. Installs no signal
+ * 503 until it is loaded), follows the change log (woken by PostgreSQL notifications, and every
+ * `pollIntervalMs` as the fallback) so commits of other processes become matchable within
+ * milliseconds (about a second on SQLite), and delivers webhooks. Installs no signal
  * handlers: {@link runServer} (run-server.ts) does, for `main.ts` and the CLI's `hashline serve`.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
@@ -105,6 +107,24 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       hashingPool,
       ...(hotlineStore ? { captureJobs: () => hotlineStore.countCaptureJobs() } : {}),
     });
+    // On PostgreSQL, API keys' buckets live in the database so the limit holds across replicas.
+    const postgres = ownsStore && /^postgres(ql)?:/.test(config.databaseUrl);
+    let rateFallbackLoggedAt = 0;
+    const rateLimiter =
+      postgres && config.rateLimit.shared
+        ? new SharedRateLimiter({
+            buckets: openPostgresRateBuckets({ connectionString: config.databaseUrl }),
+            burstSeconds: config.rateLimit.burstSeconds,
+            onFallback: (error) => {
+              if (Date.now() - rateFallbackLoggedAt < 60_000) return;
+              rateFallbackLoggedAt = Date.now();
+              app.log.warn(
+                { err: error },
+                'rate limits: the database did not answer; counting in this process for 5 s (fail open)',
+              );
+            },
+          })
+        : undefined;
     const app = await buildApp({
       config,
       store,
@@ -112,6 +132,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       hashingPool,
       clock,
       metrics,
+      ...(rateLimiter ? { rateLimiter } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.hotline ? { hotline: options.hotline } : {}),
     });
@@ -160,6 +181,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         }
       }
     };
+    // On PostgreSQL, other processes' commits wake the index at once (NOTIFY, sent on commit);
+    // the poll above stays as the fallback for a lost notification connection.
+    const notified = (): void => {
+      engine.catchUp().catch((error: unknown) => {
+        if (Date.now() - lastPollError > 60_000) {
+          lastPollError = Date.now();
+          log.error({ err: error }, 'following the change log failed; retrying');
+        }
+      });
+    };
     const indexLoaded = load().then(() => {
       const status = engine.status();
       log.info(
@@ -167,6 +198,27 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         'match index loaded',
       );
       if (polling) poll();
+      if (polling && config.changeNotifications && postgres) {
+        let lostAt = 0;
+        const listener = listenForChanges({
+          connectionString: config.databaseUrl,
+          onChange: notified,
+          onStatus: (state) => {
+            if (state.listening) {
+              if (state.attempt > 1) log.info('listening for change-log notifications again');
+              lostAt = 0;
+            } else if (lostAt === 0 || Date.now() - lostAt > 60_000) {
+              // Once per outage (at most once a minute): polling carries on meanwhile.
+              lostAt = Date.now();
+              log.warn(
+                { err: state.error, retryInMs: state.retryInMs },
+                'change-log notifications lost; polling every HASHLINE_POLL_MS until they are back',
+              );
+            }
+          },
+        });
+        cleanups.push(() => listener.close());
+      }
     });
     indexLoaded.catch(() => undefined);
     cleanups.push(async () => {

@@ -38,7 +38,7 @@ describe('per-key rate limits over HTTP', () => {
   let t: TestApp;
   beforeAll(async () => {
     // Default 20/s with a 5 s burst (100 requests), as in SECURITY.md G10.
-    t = await createTestApp({ config: testConfig({ rateLimit: { perSecond: 20, burstSeconds: 5 } }) });
+    t = await createTestApp({ config: testConfig({ rateLimit: { perSecond: 20, burstSeconds: 5, shared: true } }) });
   });
   afterAll(() => t.close());
 

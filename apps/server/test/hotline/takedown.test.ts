@@ -23,6 +23,8 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppContext } from '../../src/app.js';
 import { ApiKeyAuthenticator } from '../../src/auth/authenticator.js';
+import { ApiKeyRateLimit } from '../../src/auth/api-key-rate-limit.js';
+import { LocalKeyRateLimiter } from '../../src/auth/shared-rate-limiter.js';
 import type { ServerConfig } from '../../src/config.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../src/http-errors.js';
 import { SHARED_SCHEMAS } from '../../src/http/schemas.js';
@@ -182,6 +184,7 @@ beforeAll(async () => {
     metrics: createMetrics({ engine, store, hashingPool: pool }),
     authenticator: new ApiKeyAuthenticator(store, 0),
     hotline,
+    rateLimit: new ApiKeyRateLimit(new LocalKeyRateLimiter(5), 100_000),
   };
   // The app's error handling and shared schemas, and the workbench scope as the server mounts it.
   app = Fastify({ logger: false });
