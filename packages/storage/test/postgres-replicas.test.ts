@@ -58,27 +58,27 @@ describe('PostgreSQL shared by replicas', () => {
       buckets.push(openPostgresRateBuckets({ connectionString, timeoutMs: 30_000 }));
     const rate = 1e-7;
     const capacity = 40;
-    const takes = Array.from({ length: 360 }, (_, i) => buckets[i % 3]!.take('key-a', 1, rate, capacity));
+    const takes = Array.from({ length: 360 }, (_, i) => buckets[i % 3]!.take('key-a', 1, rate, capacity, 1));
     const results = await Promise.all(takes);
     expect(results.filter((r) => r.granted)).toHaveLength(capacity);
     // Another key has its own bucket.
-    expect((await buckets[0]!.take('key-b', 1, rate, capacity)).granted).toBe(true);
+    expect((await buckets[0]!.take('key-b', 1, rate, capacity, 1)).granted).toBe(true);
   });
 
   it('charges the cost, refuses what the bucket cannot cover, and lets a take larger than the bucket run into debt', async () => {
     const [b] = buckets;
     const rate = 1e-7;
-    expect(await b!.take('key-c', 7, rate, 10)).toMatchObject({ granted: true });
-    const refused = await b!.take('key-c', 4, rate, 10);
+    expect(await b!.take('key-c', 7, rate, 10, 7)).toMatchObject({ granted: true });
+    const refused = await b!.take('key-c', 4, rate, 10, 4);
     expect(refused.granted).toBe(false);
     expect(refused.tokens).toBeCloseTo(3, 3);
-    expect(await b!.take('key-c', 3, rate, 10)).toMatchObject({ granted: true });
+    expect(await b!.take('key-c', 3, rate, 10, 3)).toMatchObject({ granted: true });
     // A fresh bucket of 10 grants a take of 25 once (it could never be granted otherwise) …
-    const debt = await b!.take('key-d', 25, rate, 10);
+    const debt = await b!.take('key-d', 25, rate, 10, 10);
     expect(debt.granted).toBe(true);
     expect(debt.tokens).toBeCloseTo(-15, 3);
     // … and then refuses until the debt is refilled.
-    expect((await b!.take('key-d', 1, rate, 10)).granted).toBe(false);
+    expect((await b!.take('key-d', 1, rate, 10, 1)).granted).toBe(false);
   });
 
   it('refills from the database clock at the rate, and never above the capacity', async () => {
@@ -86,19 +86,19 @@ describe('PostgreSQL shared by replicas', () => {
     // 100 tokens a second into a bucket of 1,000, emptied first. The database's elapsed time
     // between the two takes lies between what the client measured inside and around them.
     const aroundStart = performance.now();
-    expect((await b!.take('key-e', 1000, 100, 1000)).granted).toBe(true);
+    expect((await b!.take('key-e', 1000, 100, 1000, 1000)).granted).toBe(true);
     const insideStart = performance.now();
     await until(() => performance.now() - insideStart >= 100, 'some time to pass');
     const insideEnd = performance.now();
-    const next = await b!.take('key-e', 1, 100, 1000);
+    const next = await b!.take('key-e', 1, 100, 1000, 1);
     const aroundEnd = performance.now();
     expect(next.granted).toBe(true);
     expect(next.tokens).toBeGreaterThanOrEqual((100 * (insideEnd - insideStart)) / 1000 - 1 - 1e-6);
     expect(next.tokens).toBeLessThanOrEqual((100 * (aroundEnd - aroundStart)) / 1000 - 1 + 1e-6);
     // A bucket idle far longer than it takes to fill holds its capacity, not more.
-    expect((await b!.take('key-f', 2, 1e6, 3)).granted).toBe(true);
+    expect((await b!.take('key-f', 2, 1e6, 3, 2)).granted).toBe(true);
     await until(() => performance.now() - aroundEnd >= 20, 'the bucket to refill');
-    expect((await b!.take('key-f', 1, 1e6, 3)).tokens).toBeCloseTo(2, 6);
+    expect((await b!.take('key-f', 1, 1e6, 3, 1)).tokens).toBeCloseTo(2, 6);
   });
 
   it('wakes a listener after each committed bank change (not a rolled-back one), and again after its connection is killed', async () => {

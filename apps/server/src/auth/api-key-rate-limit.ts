@@ -20,16 +20,19 @@ export class ApiKeyRateLimit {
   }
 
   /**
-   * Takes `cost` tokens from the key's bucket.
+   * Takes `cost` tokens from the key's bucket; `paid`: what this request already took (the
+   * token on arrival), so a batch larger than the bucket passes from a full bucket, in debt.
    * @throws {DomainError} RATE_LIMITED (429) with `Retry-After` set on `reply`
    */
   async charge(
     key: Pick<ApiKey, 'id' | 'rateLimitPerSecond'>,
     reply: FastifyReply,
     cost: number,
+    paid = 0,
   ): Promise<void> {
     if (cost <= 0) return;
-    const decision = await this.#limiter.take(key.id, key.rateLimitPerSecond ?? this.#defaultPerSecond, cost);
+    const rate = key.rateLimitPerSecond ?? this.#defaultPerSecond;
+    const decision = await this.#limiter.take(key.id, rate, cost, paid);
     if (decision.allowed) return;
     this.#onLimited();
     void reply.header('retry-after', String(decision.retryAfterSeconds));

@@ -35,8 +35,10 @@ export class RateLimiter {
    * Takes `cost` tokens (default 1) from `key`'s bucket, refilled at `rate` per second. Granted
    * when the bucket holds `min(cost, capacity)`: a cost above the whole bucket is granted from a
    * full bucket and leaves it in debt (so it is possible at all, and the long-run rate holds).
+   * `paid`: tokens this request already took (a request charged in two steps is granted exactly
+   * when one take of the whole cost would have been).
    */
-  take(key: string, rate: number, cost = 1): RateDecision {
+  take(key: string, rate: number, cost = 1, paid = 0): RateDecision {
     const now = this.#now();
     const capacity = Math.max(1, rate * this.#burstSeconds);
     let bucket = this.#buckets.get(key);
@@ -49,7 +51,7 @@ export class RateLimiter {
       bucket.updatedMs = now;
       bucket.rate = rate;
     }
-    return decide(bucket.tokens, cost, rate, capacity, (left) => (bucket.tokens = left));
+    return decide(bucket.tokens, cost, rate, needed(cost, capacity, paid), (left) => (bucket.tokens = left));
   }
 
   /** Buckets tracked now (for tests and metrics). */
@@ -70,17 +72,24 @@ export class RateLimiter {
 }
 
 /**
- * The token-bucket rule both limiters share: `tokens` is the refilled level; `spend` is called
- * with the level after a granted take.
+ * What a bucket must hold to grant `cost`: all of it, or the whole bucket when the cost is larger
+ * (less what the request already `paid` from it).
+ */
+export function needed(cost: number, capacity: number, paid = 0): number {
+  return Math.min(cost, Math.max(0, capacity - paid));
+}
+
+/**
+ * The token-bucket rule: `tokens` is the refilled level, `need` what it must hold ({@link needed});
+ * `spend` is called with the level after a granted take.
  */
 export function decide(
   tokens: number,
   cost: number,
   rate: number,
-  capacity: number,
+  need: number,
   spend?: (left: number) => void,
 ): RateDecision {
-  const need = Math.min(cost, capacity);
   if (tokens >= need) {
     const left = tokens - cost;
     spend?.(left);

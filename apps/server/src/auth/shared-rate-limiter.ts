@@ -1,9 +1,12 @@
-import { RateLimiter, retryAfter, type RateDecision } from './rate-limiter.js';
+import { needed, RateLimiter, retryAfter, type RateDecision } from './rate-limiter.js';
 
 /** Rate limits of API keys: where their buckets live is the implementation's business. */
 export interface KeyRateLimiter {
-  /** Takes `cost` tokens from `key`'s bucket, refilled at `rate` per second. */
-  take(key: string, rate: number, cost: number): Promise<RateDecision>;
+  /**
+   * Takes `cost` tokens from `key`'s bucket, refilled at `rate` per second; `paid` is what the
+   * same request took already (see {@link RateLimiter.take}).
+   */
+  take(key: string, rate: number, cost: number, paid?: number): Promise<RateDecision>;
   /** Releases what the limiter holds (connections). */
   close(): Promise<void>;
 }
@@ -15,6 +18,7 @@ export interface SharedBuckets {
     cost: number,
     rate: number,
     capacity: number,
+    need: number,
   ): Promise<{ readonly granted: boolean; readonly tokens: number }>;
   close(): Promise<void>;
 }
@@ -40,8 +44,8 @@ export class LocalKeyRateLimiter implements KeyRateLimiter {
     this.#limiter = new RateLimiter(burstSeconds, now);
   }
 
-  async take(key: string, rate: number, cost: number): Promise<RateDecision> {
-    return this.#limiter.take(key, rate, cost);
+  async take(key: string, rate: number, cost: number, paid = 0): Promise<RateDecision> {
+    return this.#limiter.take(key, rate, cost, paid);
   }
 
   async close(): Promise<void> {}
@@ -83,22 +87,23 @@ export class SharedRateLimiter implements KeyRateLimiter {
     return this.#now() < this.#sharedAgainAt;
   }
 
-  async take(key: string, rate: number, cost: number): Promise<RateDecision> {
-    if (this.fallingBack) return this.#fallback.take(key, rate, cost);
+  async take(key: string, rate: number, cost: number, paid = 0): Promise<RateDecision> {
+    if (this.fallingBack) return this.#fallback.take(key, rate, cost, paid);
     const capacity = Math.max(1, rate * this.#burstSeconds);
+    const need = needed(cost, capacity, paid);
     try {
-      const { granted, tokens } = await this.#buckets.take(key, cost, rate, capacity);
+      const { granted, tokens } = await this.#buckets.take(key, cost, rate, capacity, need);
       return granted
         ? { allowed: true, remaining: Math.max(0, Math.floor(tokens)), retryAfterSeconds: 0 }
         : {
             allowed: false,
             remaining: 0,
-            retryAfterSeconds: retryAfter(Math.min(cost, capacity) - tokens, rate),
+            retryAfterSeconds: retryAfter(need - tokens, rate),
           };
     } catch (error) {
       this.#sharedAgainAt = this.#now() + this.#fallbackMs;
       this.#onFallback(error);
-      return this.#fallback.take(key, rate, cost);
+      return this.#fallback.take(key, rate, cost, paid);
     }
   }
 

@@ -122,7 +122,7 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const items = ctx.matcher.parseItems(body.hashes);
       const banks = parseBankFilter(body.banks, 'banks');
       // Limits count hashes: the request paid one token on arrival, each further hash pays one.
-      await ctx.rateLimit.charge(request.apiKey!, reply, items.length - 1);
+      await ctx.rateLimit.charge(request.apiKey!, reply, items.length - 1, 1);
       const results = await ctx.matcher.match(callerOf(request.apiKey!), items, {
         source: 'hash',
         ...(banks ? { banks } : {}),

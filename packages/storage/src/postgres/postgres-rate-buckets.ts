@@ -25,11 +25,12 @@ export interface PostgresRateBuckets {
   /**
    * Takes `cost` tokens from bucket `key` (created full on first use), refilled at `rate` tokens
    * per second up to `capacity`, in one atomic statement. Granted when the bucket holds at least
-   * `min(cost, capacity)`: a take larger than the whole bucket is granted from a full bucket and
-   * leaves it in debt, so it is possible at all, and the key's long-run rate still holds.
+   * `need` (capped at `capacity`). Callers pass `min(cost, capacity)`, so a take larger than the
+   * whole bucket is granted from a full bucket and leaves it in debt: possible at all, and the
+   * key's long-run rate still holds.
    * @throws when the database does not answer within the timeout
    */
-  take(key: string, cost: number, rate: number, capacity: number): Promise<BucketTake>;
+  take(key: string, cost: number, rate: number, capacity: number, need: number): Promise<BucketTake>;
   close(): Promise<void>;
 }
 
@@ -38,7 +39,7 @@ export interface PostgresRateBuckets {
 // "after" its own now(), so the elapsed time is clamped at 0 and updated_at never moves back;
 // otherwise the time between would be refilled twice.
 const REFILLED = `least($4::float8, b.tokens + greatest(0, extract(epoch from (now() - b.updated_at))::float8) * $3::float8)`;
-const NEED = `least($2::float8, $4::float8)`;
+const NEED = `least($5::float8, $4::float8)`;
 
 /**
  * One statement per take: INSERT … ON CONFLICT DO UPDATE locks the bucket's row, and a concurrent
@@ -75,12 +76,13 @@ export function openPostgresRateBuckets(options: PostgresRateBucketsOptions): Po
   pool.on('connect', (client) => client.on('error', () => {}));
   let closed: Promise<void> | undefined;
   return {
-    async take(key, cost, rate, capacity) {
+    async take(key, cost, rate, capacity, need) {
       const { rows } = await pool.query<{ tokens: number; granted: boolean }>(TAKE_SQL, [
         key,
         cost,
         rate,
         capacity,
+        need,
       ]);
       const row = rows[0]!;
       return { granted: row.granted, tokens: Number(row.tokens) };
