@@ -5,6 +5,7 @@ import { MatchEngine, systemClock, type Clock, type HashlineStore } from '@hashl
 import { createHashingPool, type HashingPool } from '@hashline/media-node';
 import { listenForChanges, openPostgresRateBuckets, openStore } from '@hashline/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { Counter, Gauge } from 'prom-client';
 import { buildApp } from './app.js';
 import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth/api-key-tokens.js';
 import { SharedRateLimiter } from './auth/shared-rate-limiter.js';
@@ -107,6 +108,23 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       hashingPool,
       ...(hotlineStore ? { captureJobs: () => hotlineStore.countCaptureJobs() } : {}),
     });
+    // Replica metrics live here, beside what they count (registered on the app's registry).
+    const registers = [metrics.registry];
+    const notificationsReceived = new Counter({
+      name: 'hashline_change_notifications_total',
+      help: 'Change-log notifications received from PostgreSQL (each wakes the index at once).',
+      registers,
+    });
+    const listenerUp = new Gauge({
+      name: 'hashline_change_listener_up',
+      help: '1 while this process listens for change-log notifications; 0 while it relies on polling.',
+      registers,
+    });
+    const rateFallbacks = new Counter({
+      name: 'hashline_rate_limit_fallbacks_total',
+      help: 'Times the shared rate-limit buckets did not answer and this process counted in memory for 5 s.',
+      registers,
+    });
     // On PostgreSQL, API keys' buckets live in the database so the limit holds across replicas.
     const postgres = ownsStore && /^postgres(ql)?:/.test(config.databaseUrl);
     let rateFallbackLoggedAt = 0;
@@ -116,6 +134,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
             buckets: openPostgresRateBuckets({ connectionString: config.databaseUrl }),
             burstSeconds: config.rateLimit.burstSeconds,
             onFallback: (error) => {
+              rateFallbacks.inc();
               if (Date.now() - rateFallbackLoggedAt < 60_000) return;
               rateFallbackLoggedAt = Date.now();
               app.log.warn(
@@ -202,8 +221,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         let lostAt = 0;
         const listener = listenForChanges({
           connectionString: config.databaseUrl,
-          onChange: notified,
+          onChange: (reason) => {
+            if (reason === 'notification') notificationsReceived.inc();
+            notified();
+          },
           onStatus: (state) => {
+            listenerUp.set(state.listening ? 1 : 0);
             if (state.listening) {
               if (state.attempt > 1) log.info('listening for change-log notifications again');
               lostAt = 0;

@@ -6,11 +6,12 @@ export interface ChangeListenerOptions {
   /** The store's connection string (its search_path option, if any, names the store's schema). */
   readonly connectionString: string;
   /**
-   * Called when another transaction committed a change-log append, and after every (re)connect,
-   * since changes committed while not listening sent their notification to nobody. It must not
-   * throw; it is called again for later notifications whether or not the previous call finished.
+   * Called with `notification` when a transaction committed a change-log append, and with
+   * `connected` after every (re)connect, since changes committed while not listening sent their
+   * notification to nobody. Errors it throws are ignored; it is called again for later
+   * notifications whether or not the previous call finished.
    */
-  readonly onChange: () => void;
+  readonly onChange: (reason: 'notification' | 'connected') => void;
   /** Told when listening starts, and when the connection is lost (with why); for logs. */
   readonly onStatus?: (status: ChangeListenerStatus) => void;
   /** First reconnect delay (default 100 ms); doubles per failed attempt, with jitter. */
@@ -69,9 +70,9 @@ export function listenForChanges(options: ChangeListenerOptions): ChangeListener
     }
   };
 
-  const wake = (): void => {
+  const wake = (reason: 'notification' | 'connected'): void => {
     try {
-      options.onChange();
+      options.onChange(reason);
     } catch {
       // Same: the caller's errors are its own.
     }
@@ -113,7 +114,7 @@ export function listenForChanges(options: ChangeListenerOptions): ChangeListener
       const { rows } = await current.query<{ channel: string }>(`select ${CHANGE_CHANNEL_SQL} as channel`);
       const channel = rows[0]!.channel;
       current.on('notification', (message) => {
-        if (message.channel === channel) wake();
+        if (message.channel === channel) wake('notification');
       });
       // The channel is `hashline_changes_<digits>`: a safe identifier, quoted anyway.
       await current.query(`listen "${channel}"`);
@@ -122,7 +123,7 @@ export function listenForChanges(options: ChangeListenerOptions): ChangeListener
       failures = 0;
       report({ listening: true, channel, attempt });
       // Whatever committed while this process was not listening is found now.
-      wake();
+      wake('connected');
       pingTimer = setInterval(() => {
         const timer = setTimeout(
           () => lost(current, new Error(`the connection did not answer a check within ${timeoutMs} ms`)),
