@@ -120,6 +120,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       help: '1 while this process listens for change-log notifications; 0 while it relies on polling.',
       registers,
     });
+    const listenerLosses = new Counter({
+      name: 'hashline_change_listener_losses_total',
+      help: 'Times the change-notification connection was lost (it reconnects with backoff; polling covers the gap).',
+      registers,
+    });
     const rateFallbacks = new Counter({
       name: 'hashline_rate_limit_fallbacks_total',
       help: 'Times the shared rate-limit buckets did not answer and this process counted in memory for 5 s.',
@@ -227,6 +232,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           },
           onStatus: (state) => {
             listenerUp.set(state.listening ? 1 : 0);
+            if (!state.listening) listenerLosses.inc();
             if (state.listening) {
               if (state.attempt > 1) log.info('listening for change-log notifications again');
               lostAt = 0;

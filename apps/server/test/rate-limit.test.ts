@@ -1,3 +1,5 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { openPostgresRateBuckets } from '@hashline/storage';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RateLimiter } from '../src/auth/rate-limiter.js';
 import { SharedRateLimiter, type SharedBuckets } from '../src/auth/shared-rate-limiter.js';
@@ -155,6 +157,40 @@ describe('SharedRateLimiter', () => {
     expect(await limiter.take('k', 2, 1)).toMatchObject({ allowed: true });
     expect(limiter.fallingBack).toBe(false);
     expect(buckets.calls).toBe(2);
+  });
+});
+
+describe('SharedRateLimiter on PostgreSQL buckets that cannot answer', () => {
+  test('a database that accepts connections but never answers: fails open after the timeout', async () => {
+    // A TCP server that accepts and then says nothing, as a hung database or a paused network does.
+    const sockets = new Set<Socket>();
+    const silent: Server = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const failures: unknown[] = [];
+    const limiter = new SharedRateLimiter({
+      buckets: openPostgresRateBuckets({
+        connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
+        timeoutMs: 200,
+      }),
+      burstSeconds: 5,
+      onFallback: (error) => failures.push(error),
+    });
+    try {
+      const first = await limiter.take('k', 1, 1);
+      expect(first.allowed).toBe(true);
+      expect(failures).toHaveLength(1);
+      expect(limiter.fallingBack).toBe(true);
+      // In process meanwhile: the bucket of 5 still holds.
+      let allowed = 1;
+      for (let i = 0; i < 9; i++) if ((await limiter.take('k', 1, 1)).allowed) allowed++;
+      expect(allowed).toBe(5);
+      expect(failures).toHaveLength(1);
+    } finally {
+      await limiter.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

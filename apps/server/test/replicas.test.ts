@@ -6,6 +6,7 @@
 //   write's acknowledgement to "matchable" is printed, not asserted (see bench/freshness.bench.mjs).
 // Nothing here depends on timing: bounds are computed from the elapsed time measured by the test.
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, metricValue, startReplicas, type ReplicaSet } from './support/replica-processes.js';
 
@@ -189,4 +190,58 @@ describe('three server processes on one PostgreSQL database', () => {
         `max ${latencies.at(-1)!.toFixed(1)} ms`,
     );
   }, 600_000);
+
+  it('survive the loss of their LISTEN connections: they reconnect and are woken again', async () => {
+    const { servers, adminToken, databaseUrl } = replicas!;
+    const pageOf = (base: string): Promise<string> => fetch(`${base}/metrics`).then((r) => r.text());
+    const lossesBefore = await Promise.all(
+      servers.map(async (s) => metricValue(await pageOf(s.url), 'hashline_change_listener_losses_total')),
+    );
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      // This schema's channel only: other schemas (other tests) on the server keep theirs.
+      const { rows } = await admin.query<{ terminated: boolean }>(
+        `select pg_terminate_backend(pid) as terminated from pg_stat_activity
+          where application_name = 'hashline listen hashline_changes_' || 'bank_changes'::regclass::oid::bigint`,
+      );
+      expect(rows.filter((r) => r.terminated)).toHaveLength(PROCESSES);
+    } finally {
+      await admin.end();
+    }
+    // Each process notices, reconnects (backoff from 100 ms) and listens again; none exits.
+    const deadline = Date.now() + 120_000;
+    for (const [i, server] of servers.entries()) {
+      for (;;) {
+        const page = await pageOf(server.url);
+        const lost = metricValue(page, 'hashline_change_listener_losses_total') > lossesBefore[i]!;
+        if (lost && metricValue(page, 'hashline_change_listener_up') === 1) break;
+        if (Date.now() > deadline) throw new Error(`${server.url} did not listen again:\n${server.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    }
+    // With polling at 60 s, a change through one process still reaches the others at once.
+    const bank = `after-loss-${randomBytes(3).toString('hex')}`;
+    expect(
+      (await call(servers[0]!.url, adminToken, 'POST', '/v1/banks', { name: bank, kind: 'test' })).status,
+    ).toBe(201);
+    const value = randomBytes(16).toString('hex');
+    expect(
+      (
+        await call(servers[0]!.url, adminToken, 'POST', `/v1/banks/${bank}/entries`, {
+          entries: [{ signalType: 'md5', value }],
+        })
+      ).status,
+    ).toBe(201);
+    for (const follower of servers.slice(1)) {
+      for (;;) {
+        const answer = await call(follower.url, adminToken, 'POST', '/v1/match', {
+          hashes: [{ signalType: 'md5', value }],
+        });
+        if ((answer.body as { results: { matched: boolean }[] }).results[0]!.matched) break;
+        if (Date.now() > deadline) throw new Error(`the change never reached ${follower.url}`);
+      }
+    }
+  }, 300_000);
 });

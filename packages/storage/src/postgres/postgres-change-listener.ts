@@ -116,7 +116,9 @@ export function listenForChanges(options: ChangeListenerOptions): ChangeListener
       current.on('notification', (message) => {
         if (message.channel === channel) wake('notification');
       });
+      // Named in pg_stat_activity, so operators (and tests) can tell this connection apart.
       // The channel is `hashline_changes_<digits>`: a safe identifier, quoted anyway.
+      await current.query(`set application_name to 'hashline listen ${channel}'`);
       await current.query(`listen "${channel}"`);
       if (client !== current) return;
       listening = true;
