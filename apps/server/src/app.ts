@@ -15,7 +15,8 @@ import type { HashingPool } from '@hashline/media-node';
 import { bypassStoreGate } from '@hashline/storage';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from './auth/authenticator.js';
-import { RateLimiter } from './auth/rate-limiter.js';
+import { ApiKeyRateLimit } from './auth/api-key-rate-limit.js';
+import { LocalKeyRateLimiter, type KeyRateLimiter } from './auth/shared-rate-limiter.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, routeNotFound, toProblem } from './http-errors.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
@@ -95,6 +96,11 @@ export interface AppDependencies {
   readonly takedown?: TakedownOverrides;
   /** The store's health check (default: a new one on `store`, started here and stopped on close). */
   readonly storeHealth?: StoreHealth;
+  /**
+   * Where API keys' token buckets live (default: in this process). The server passes the
+   * PostgreSQL-backed limiter so the limit holds across replicas; the app closes it.
+   */
+  readonly rateLimiter?: KeyRateLimiter;
 }
 
 /** Everything the route modules share. */
@@ -112,6 +118,8 @@ export interface AppContext {
   readonly hotline: Hotline;
   /** Whether the store answers (bounded checks): `/readyz`, and matching without the store. */
   readonly storeHealth: StoreHealth;
+  /** API keys' rate limits: routes whose cost depends on the body charge the rest once it is parsed. */
+  readonly rateLimit: ApiKeyRateLimit;
 }
 
 /** `Retry-After` of a 503 STORE_UNAVAILABLE: about when the health check will have looked again. */
@@ -191,8 +199,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     metrics,
     authenticator: new ApiKeyAuthenticator(store, config.apiKeyCacheMs, Date.now, () => health.available),
     storeHealth: health,
+    rateLimit: new ApiKeyRateLimit(
+      deps.rateLimiter ?? new LocalKeyRateLimiter(config.rateLimit.burstSeconds),
+      config.rateLimit.perSecond,
+      () => metrics.rateLimited.inc(),
+    ),
   };
-  const limiter = new RateLimiter(config.rateLimit.burstSeconds);
+  app.addHook('onClose', async () => context.rateLimit.close());
 
   const registered: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
@@ -236,15 +249,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     if (!allows(key, access)) {
       throw new DomainError('FORBIDDEN', `This operation needs the ${describeAccess(access)} scope.`);
     }
-    const decision = limiter.take(key.id, key.rateLimitPerSecond ?? config.rateLimit.perSecond);
-    if (!decision.allowed) {
-      metrics.rateLimited.inc();
-      void reply.header('retry-after', String(decision.retryAfterSeconds));
-      throw new DomainError(
-        'RATE_LIMITED',
-        `Rate limit of this API key exceeded; retry in ${decision.retryAfterSeconds} s.`,
-      );
-    }
+    await context.rateLimit.charge(key, reply, 1);
   });
 
   // Graceful shutdown: once close() starts, responses to requests still in flight say
@@ -468,7 +473,8 @@ SHA-1, SHA-256), keeps a record of every match, and notifies bank owners by sign
 **Authentication.** Every \`/v1\` route needs an API key: \`Authorization: Bearer hl_<id>_<secret>\`
 (or \`X-API-Key\`). Keys have scopes: \`admin\` (everything), \`banks:write\` (implies \`banks:read\`),
 \`banks:read\`, \`match\` (full results) and \`match:verdict\` (matched yes/no only: no banks, entries or
-distances, so the banks cannot be probed). Each key has a token-bucket rate limit; over it, 429 with
+distances, so the banks cannot be probed). Each key has a token-bucket rate limit, shared by every
+server process: a request takes one token, and \`POST /v1/match\` one per hash; over it, 429 with
 \`Retry-After\`.
 
 **Errors.** Every error is \`application/problem+json\` with a stable \`code\` (e.g. \`INVALID_HASH\`,
@@ -478,7 +484,8 @@ while the database is down or does not answer in time; matching keeps answering 
 \`"recorded": false\` and no \`recordId\`.
 
 **Freshness.** An entry added through this API matches on the very next request; changes committed by
-other processes match within about a second. \`GET /readyz\` reports how far the index has applied the
+other processes match within milliseconds on PostgreSQL (notifications) and within about a second on
+SQLite. \`GET /readyz\` reports how far the index has applied the
 change log.
 
 **Webhooks.** Bodies are signed: \`Hashline-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>\`;

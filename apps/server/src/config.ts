@@ -26,6 +26,11 @@ export interface ServerConfig {
     readonly perSecond: number;
     /** Bucket size as seconds of the key's rate (`HASHLINE_RATE_LIMIT_BURST_SECONDS`, default 5). */
     readonly burstSeconds: number;
+    /**
+     * On PostgreSQL, keep the buckets in the database so a key's limit holds across every
+     * process (`HASHLINE_RATE_LIMIT_SHARED`, default true; false: per process, N× with N replicas).
+     */
+    readonly shared: boolean;
   };
   /** Largest uploaded media file (`HASHLINE_MAX_UPLOAD_BYTES`, default 32 MiB). */
   readonly maxUploadBytes: number;
@@ -43,8 +48,16 @@ export interface ServerConfig {
   readonly hashingIsolation: 'process' | 'thread';
   /** Time limit of one decode + hash (`HASHLINE_HASHING_TIMEOUT_MS`, default 10 s). */
   readonly hashingTimeoutMs: number;
-  /** How often the index polls the change log for other processes' commits (`HASHLINE_POLL_MS`, 250). */
+  /**
+   * How often the index polls the change log for other processes' commits (`HASHLINE_POLL_MS`,
+   * 250). On PostgreSQL, notifications wake the index at once and polling is the fallback.
+   */
   readonly pollIntervalMs: number;
+  /**
+   * On PostgreSQL, listen for change-log notifications (LISTEN/NOTIFY on one dedicated connection)
+   * and catch up as soon as another process commits (`HASHLINE_CHANGE_NOTIFY`, default true).
+   */
+  readonly changeNotifications: boolean;
   /** How long a verified API key is trusted before it is re-read (`HASHLINE_API_KEY_CACHE_MS`, 5000). */
   readonly apiKeyCacheMs: number;
   /** The database's connections and health check: what keeps a lost or hung database from hanging requests. */
@@ -479,6 +492,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     rateLimit: {
       perSecond: int('HASHLINE_RATE_LIMIT_PER_SECOND', 20, 1, 1_000_000),
       burstSeconds: int('HASHLINE_RATE_LIMIT_BURST_SECONDS', 5, 1, 3_600),
+      shared: bool('HASHLINE_RATE_LIMIT_SHARED', true),
     },
     maxUploadBytes: int('HASHLINE_MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxJsonBytes: int('HASHLINE_MAX_JSON_BYTES', 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
@@ -487,6 +501,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     hashingIsolation: isolation as 'process' | 'thread',
     hashingTimeoutMs: int('HASHLINE_HASHING_TIMEOUT_MS', 10_000, 100, 600_000),
     pollIntervalMs: int('HASHLINE_POLL_MS', 250, 10, 60_000),
+    changeNotifications: bool('HASHLINE_CHANGE_NOTIFY', true),
     apiKeyCacheMs: int('HASHLINE_API_KEY_CACHE_MS', 5_000, 0, 600_000),
     store: {
       connectTimeoutMs: int('HASHLINE_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),

@@ -3,10 +3,12 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MatchEngine, systemClock, type Clock, type HashlineStore } from '@hashline/domain';
 import { createHashingPool, type HashingPool } from '@hashline/media-node';
-import { bypassStoreGate, openStore } from '@hashline/storage';
+import { bypassStoreGate, listenForChanges, openPostgresRateBuckets, openStore } from '@hashline/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { Counter, Gauge } from 'prom-client';
 import { buildApp } from './app.js';
 import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth/api-key-tokens.js';
+import { SharedRateLimiter } from './auth/shared-rate-limiter.js';
 import { loadConfig, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
@@ -66,8 +68,9 @@ export interface RunningServer {
 
 /**
  * Opens the store, starts listening, loads the match index in the background (`/readyz` answers
- * 503 until it is loaded), follows the change log every `pollIntervalMs` so commits of other
- * processes become matchable within about a second, and delivers webhooks. Installs no signal
+ * 503 until it is loaded), follows the change log (woken by PostgreSQL notifications, and every
+ * `pollIntervalMs` as the fallback) so commits of other processes become matchable within
+ * milliseconds (about a second on SQLite), and delivers webhooks. Installs no signal
  * handlers: {@link runServer} (run-server.ts) does, for `main.ts` and the CLI's `hashline serve`.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
@@ -142,6 +145,47 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       hashingPool,
       ...(hotlineStore ? { captureJobs: () => hotlineStore.countCaptureJobs() } : {}),
     });
+    // Replica metrics live here, beside what they count (registered on the app's registry).
+    const registers = [metrics.registry];
+    const notificationsReceived = new Counter({
+      name: 'hashline_change_notifications_total',
+      help: 'Change-log notifications received from PostgreSQL (each wakes the index at once).',
+      registers,
+    });
+    const listenerUp = new Gauge({
+      name: 'hashline_change_listener_up',
+      help: '1 while this process listens for change-log notifications; 0 while it relies on polling.',
+      registers,
+    });
+    const listenerLosses = new Counter({
+      name: 'hashline_change_listener_losses_total',
+      help: 'Times the change-notification connection was lost (it reconnects with backoff; polling covers the gap).',
+      registers,
+    });
+    const rateFallbacks = new Counter({
+      name: 'hashline_rate_limit_fallbacks_total',
+      help: 'Times the shared rate-limit buckets did not answer and this process counted in memory for 5 s.',
+      registers,
+    });
+    // On PostgreSQL, API keys' buckets live in the database so the limit holds across replicas.
+    const postgres = ownsStore && /^postgres(ql)?:/.test(config.databaseUrl);
+    let rateFallbackLoggedAt = 0;
+    const rateLimiter =
+      postgres && config.rateLimit.shared
+        ? new SharedRateLimiter({
+            buckets: openPostgresRateBuckets({ connectionString: config.databaseUrl }),
+            burstSeconds: config.rateLimit.burstSeconds,
+            onFallback: (error) => {
+              rateFallbacks.inc();
+              if (Date.now() - rateFallbackLoggedAt < 60_000) return;
+              rateFallbackLoggedAt = Date.now();
+              app.log.warn(
+                { err: error },
+                'rate limits: the database did not answer; counting in this process for 5 s (fail open)',
+              );
+            },
+          })
+        : undefined;
     const app = await buildApp({
       config,
       store,
@@ -150,6 +194,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       clock,
       metrics,
       storeHealth,
+      ...(rateLimiter ? { rateLimiter } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.hotline ? { hotline: options.hotline } : {}),
     });
@@ -207,6 +252,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         }
       }
     };
+    // On PostgreSQL, other processes' commits wake the index at once (NOTIFY, sent on commit);
+    // the poll above stays as the fallback for a lost notification connection.
+    const notified = (): void => {
+      engine.catchUp().catch((error: unknown) => {
+        if (Date.now() - lastPollError > 60_000) {
+          lastPollError = Date.now();
+          log.error({ err: error }, 'following the change log failed; retrying');
+        }
+      });
+    };
     const indexLoaded = load().then(() => {
       const status = engine.status();
       log.info(
@@ -214,6 +269,32 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         'match index loaded',
       );
       if (polling) poll();
+      if (polling && config.changeNotifications && postgres) {
+        let lostAt = 0;
+        const listener = listenForChanges({
+          connectionString: config.databaseUrl,
+          onChange: (reason) => {
+            if (reason === 'notification') notificationsReceived.inc();
+            notified();
+          },
+          onStatus: (state) => {
+            listenerUp.set(state.listening ? 1 : 0);
+            if (!state.listening) listenerLosses.inc();
+            if (state.listening) {
+              if (state.attempt > 1) log.info('listening for change-log notifications again');
+              lostAt = 0;
+            } else if (lostAt === 0 || Date.now() - lostAt > 60_000) {
+              // Once per outage (at most once a minute): polling carries on meanwhile.
+              lostAt = Date.now();
+              log.warn(
+                { err: state.error, retryInMs: state.retryInMs },
+                'change-log notifications lost; polling every HASHLINE_POLL_MS until they are back',
+              );
+            }
+          },
+        });
+        background.push(() => listener.close());
+      }
     });
     indexLoaded.catch(() => undefined);
     background.push(async () => {

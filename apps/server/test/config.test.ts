@@ -11,9 +11,10 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8080,
       logLevel: 'info',
-      rateLimit: { perSecond: 20, burstSeconds: 5 },
+      rateLimit: { perSecond: 20, burstSeconds: 5, shared: true },
       hashingIsolation: 'process',
       pollIntervalMs: 250,
+      changeNotifications: true,
       adminToken: null,
       trustProxy: false,
     });
@@ -30,6 +31,8 @@ describe('loadConfig', () => {
       HASHLINE_RATE_LIMIT_PER_SECOND: '200',
       HASHLINE_HASHING_ISOLATION: 'thread',
       HASHLINE_TRUST_PROXY: 'yes',
+      HASHLINE_RATE_LIMIT_SHARED: 'false',
+      HASHLINE_CHANGE_NOTIFY: 'off',
       HASHLINE_ADMIN_TOKEN: 'hl_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZ',
     });
     expect(config).toMatchObject({
@@ -38,7 +41,8 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       port: 9000,
       logLevel: 'warn',
-      rateLimit: { perSecond: 200 },
+      rateLimit: { perSecond: 200, shared: false },
+      changeNotifications: false,
       hashingIsolation: 'thread',
       trustProxy: true,
     });

@@ -37,3 +37,17 @@ export { KyselyExchangeStore } from './kysely-exchange-store.js';
 export { KyselyTakedownStore } from './kysely-takedown-store.js';
 // Referral records (issue 5 part 1): the lead wires it on the store's database as `store.referrals`.
 export { KyselyReferralStore } from './kysely-referral-store.js';
+// Freshness across processes (issue 11): followers of the change log wake on PostgreSQL NOTIFY.
+export {
+  listenForChanges,
+  type ChangeListener,
+  type ChangeListenerOptions,
+  type ChangeListenerStatus,
+} from './postgres/postgres-change-listener.js';
+// One rate limit across replicas (issue 11): API keys' token buckets in PostgreSQL.
+export {
+  openPostgresRateBuckets,
+  type BucketTake,
+  type PostgresRateBuckets,
+  type PostgresRateBucketsOptions,
+} from './postgres/postgres-rate-buckets.js';

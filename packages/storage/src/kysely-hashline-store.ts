@@ -757,11 +757,16 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
 
   // ---- helpers ----
 
-  /** Runs a bank or entry mutation: one transaction, change-log lock taken first. */
+  /**
+   * Runs a bank or entry mutation: one transaction, change-log lock taken first, other processes
+   * notified last (the notification leaves only once the transaction commits).
+   */
   #mutate<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.#db.transaction().execute(async (trx) => {
       await this.#dialect.lockChangeLog(trx);
-      return work(trx);
+      const result = await work(trx);
+      await this.#dialect.notifyChangeLog(trx);
+      return result;
     });
   }
 

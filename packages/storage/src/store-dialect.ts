@@ -23,6 +23,12 @@ export interface StoreDialect {
    */
   lockChangeLog(trx: Transaction<Database>): Promise<void>;
   /**
+   * Called last in every transaction that appends to the change log: tells other processes that
+   * a change is coming, delivered only if and when the transaction commits (a no-op where no
+   * engine-level notification exists; followers then find the change by polling).
+   */
+  notifyChangeLog(trx: Transaction<Database>): Promise<void>;
+  /**
    * Called first in every transaction that appends to the hotline's audit log: appends must run
    * one at a time, each reading the head its predecessor committed, so the chain never forks.
    */

@@ -80,6 +80,7 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
         tags: ['match'],
         summary: `Match hashes (1–${MAX_MATCH_BATCH} per request)`,
         description:
+          'Takes one rate-limit token per hash. ' +
           "Each hash is matched against every enabled bank (or those in `banks`) with each bank's own PDQ threshold; " +
           'an allow-list match holds back the rest. Answers are in request order. A hash that matched is stored as a ' +
           "match record and notifies the banks' webhooks. PDQ hashes with quality below 50, and all-zero or all-one " +
@@ -107,7 +108,7 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
       if (!isRecord(body))
         throw new DomainError('VALIDATION_FAILED', 'The body must be an object { hashes: [...] }.');
@@ -120,6 +121,8 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
       }
       const items = ctx.matcher.parseItems(body.hashes);
       const banks = parseBankFilter(body.banks, 'banks');
+      // Limits count hashes: the request paid one token on arrival, each further hash pays one.
+      await ctx.rateLimit.charge(request.apiKey!, reply, items.length - 1, 1);
       const results = await ctx.matcher.match(callerOf(request.apiKey!), items, {
         source: 'hash',
         ...(banks ? { banks } : {}),

@@ -24,6 +24,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppContext } from '../../src/app.js';
 import { ApiKeyAuthenticator } from '../../src/auth/authenticator.js';
 import { StoreHealth } from '../../src/store-health.js';
+import { ApiKeyRateLimit } from '../../src/auth/api-key-rate-limit.js';
+import { LocalKeyRateLimiter } from '../../src/auth/shared-rate-limiter.js';
 import type { ServerConfig } from '../../src/config.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../src/http-errors.js';
 import { SHARED_SCHEMAS } from '../../src/http/schemas.js';
@@ -185,6 +187,7 @@ beforeAll(async () => {
     hotline,
     // Never started: these routes do not read it.
     storeHealth: new StoreHealth({ probe: () => store.latestSeq(), timeoutMs: 1_000, intervalMs: 1_000 }),
+    rateLimit: new ApiKeyRateLimit(new LocalKeyRateLimiter(5), 100_000),
   };
   // The app's error handling and shared schemas, and the workbench scope as the server mounts it.
   app = Fastify({ logger: false });

@@ -36,6 +36,11 @@ export const postgresStoreDialect: StoreDialect = {
       trx,
     );
   },
+  // PostgreSQL queues a NOTIFY with the transaction and delivers it only after the commit, so a
+  // listener that wakes and reads the log always finds the change (see postgres-change-listener.ts).
+  notifyChangeLog: async (trx) => {
+    await sql`select pg_notify(${sql.raw(CHANGE_CHANNEL_SQL)}, '')`.execute(trx);
+  },
   // The same scheme for the hotline's audit chain, under its own key (audit-chain.ts in the domain):
   // the appender reads the head, computes seq + 1 and the hash, inserts and moves the head, and no
   // other appender may read the head in between. The primary key on seq backs this up: a second
@@ -50,6 +55,13 @@ export const postgresStoreDialect: StoreDialect = {
   lockForClaim: (query) => query.forUpdate().skipLocked(),
   isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === '23505',
 };
+
+/**
+ * The NOTIFY channel of this store's change log, as SQL: `hashline_changes_<oid of bank_changes>`,
+ * so stores in different schemas of one database (tests, several deployments) do not wake each
+ * other, as with the advisory-lock key. Evaluated with the store's search_path.
+ */
+export const CHANGE_CHANNEL_SQL = `'hashline_changes_' || 'bank_changes'::regclass::oid::bigint`;
 
 /** High 32 bits of the advisory-lock key: "HSHL", so the key is recognisable in `pg_locks`. */
 export const CHANGE_LOG_LOCK_CLASS = 0x4853484c;

@@ -15,6 +15,8 @@ export const sqliteStoreDialect: StoreDialect = {
   date: (value) => value.toISOString(),
   dateExpression: (value) => sql<string>`${value.toISOString()}`,
   lockChangeLog: async () => {},
+  // Processes on one SQLite file have no notification channel: they poll the log.
+  notifyChangeLog: async () => {},
   lockAuditLog: async () => {},
   lockForUpdate: (query) => query,
   lockForClaim: (query) => query,
