@@ -7,6 +7,7 @@ import type { BankStore, MatchRecordStore, WebhookOutbox } from '../ports/hashli
 import { Problems, isRecord } from '../validation.js';
 import type { BankAction, BankKind, Classification, SignalType } from '../vocabulary.js';
 import type { EngineMatch, MatchEngine } from './match-engine.js';
+import type { NewWebhookDelivery } from './webhook-delivery.js';
 
 /** Most hashes one match request may carry. */
 export const MAX_MATCH_BATCH = 1_000;
@@ -137,6 +138,8 @@ export class MatchService {
     const answers: MatchAnswer[] = [];
     for (const item of items) {
       const value = normalizeSignal(item.signalType, item.value, item.quality);
+      // The query is synchronous: this is the change-log position its answer reflects.
+      const changeSeq = this.engine.seq;
       const result = this.engine.query({
         signalType: item.signalType,
         value,
@@ -169,7 +172,7 @@ export class MatchService {
         matches: result.matches,
         contentRef: item.contentRef ?? null,
       });
-      await this.queueWebhooks(record.id, caller.id, item, hits, record.createdAt);
+      await this.queueWebhooks(record.id, caller.id, item, hits, record.createdAt, changeSeq);
       answers.push(
         caller.verdictOnly
           ? { matched }
@@ -218,19 +221,23 @@ export class MatchService {
     item: MatchRequestItem,
     hits: readonly MatchHit[],
     at: Date,
+    changeSeq: number,
   ): Promise<void> {
     const byBank = new Map<string, MatchHit[]>();
     for (const hit of hits) byBank.set(hit.bank, [...(byBank.get(hit.bank) ?? []), hit]);
-    const deliveries = [];
+    const deliveries: NewWebhookDelivery[] = [];
     for (const [bankName, bankHits] of byBank) {
       const bank = this.engine.findBank(bankName);
       if (!bank?.webhookUrl) continue;
       const idempotencyKey = `match-${recordId}-${bank.id}`;
-      // The queried hash itself is not sent: the record id lets the bank owner look it up.
-      const body = JSON.stringify({
+      // The queried hash itself is not sent: the record id lets the bank owner look it up. The
+      // store adds `seq`, the bank's notification number, when it commits the delivery.
+      const payload = {
         type: 'match',
         id: idempotencyKey,
         createdAt: at.toISOString(),
+        // The bank change-log position the answer was computed at (GET /v1/banks/:bank/changes).
+        changeSeq,
         recordId,
         bank: { id: bank.id, name: bank.name, kind: bank.kind },
         caller,
@@ -242,8 +249,8 @@ export class MatchService {
           classification: h.classification,
         })),
         actions: bank.defaultActions,
-      });
-      deliveries.push({ bankId: bank.id, url: bank.webhookUrl, body, idempotencyKey });
+      };
+      deliveries.push({ bankId: bank.id, url: bank.webhookUrl, payload, idempotencyKey });
     }
     if (deliveries.length > 0) await this.store.enqueueDeliveries(deliveries);
   }

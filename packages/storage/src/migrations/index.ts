@@ -6,6 +6,7 @@ import { hotlineSchema } from './0003-hotline.js';
 import { forwardingSchema } from './0004-forwarding.js';
 import { takedownSchema } from './0005-takedown.js';
 import { exchangeSchema } from './0006-exchange.js';
+import { webhookOrderSchema } from './0007-webhook-order.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -20,6 +21,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0004_forwarding': forwardingSchema(engine),
     '0005_takedown': takedownSchema(engine),
     '0006_exchange': exchangeSchema(engine),
+    '0007_webhook_order': webhookOrderSchema(engine),
   };
 }
 
