@@ -1,4 +1,10 @@
-import type { HashlineStore, MatchEngine } from '@hashline/domain';
+import {
+  systemClock,
+  type Clock,
+  type HashlineStore,
+  type MatchEngine,
+  type WebhookDeliveryStats,
+} from '@hashline/domain';
 import type { HashingPool } from '@hashline/media-node';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -15,7 +21,9 @@ export interface ServerMetrics {
 /** Sources the gauges read at scrape time. */
 export interface MetricSources {
   readonly engine: MatchEngine;
-  readonly store: Pick<HashlineStore, 'latestSeq'>;
+  readonly store: Pick<HashlineStore, 'latestSeq' | 'webhookDeliveryStats'>;
+  /** For the age of the oldest pending webhook delivery (default: the system clock). */
+  readonly clock?: Clock;
   readonly hashingPool?: HashingPool;
   /** The hotline's capture outbox, when the store keeps one. */
   readonly captureJobs?: () => Promise<Record<'pending' | 'done' | 'failed', number>>;
@@ -100,6 +108,33 @@ export function createMetrics(
     registers,
     async collect() {
       this.set(Math.max(0, (await sources.store.latestSeq()) - sources.engine.seq));
+    },
+  });
+  // Both outbox gauges read one query per scrape (prom-client collects them one after the other).
+  let outbox: { at: number; stats: Promise<WebhookDeliveryStats> } | undefined;
+  const outboxStats = (): Promise<WebhookDeliveryStats> => {
+    const now = Date.now();
+    if (!outbox || now - outbox.at > 1_000) outbox = { at: now, stats: sources.store.webhookDeliveryStats() };
+    return outbox.stats;
+  };
+  new Gauge({
+    name: 'hashline_webhook_outbox_deliveries',
+    help: 'Webhook deliveries in the outbox by status: pending (not attempted yet), retrying, failed (gave up; redeliverable).',
+    labelNames: ['status'] as const,
+    registers,
+    async collect() {
+      const stats = await outboxStats();
+      for (const status of ['pending', 'retrying', 'failed'] as const) this.set({ status }, stats[status]);
+    },
+  });
+  new Gauge({
+    name: 'hashline_webhook_outbox_oldest_pending_seconds',
+    help: 'Age of the oldest webhook delivery not yet delivered (pending or retrying), since it was queued; 0 when none.',
+    registers,
+    async collect() {
+      const { oldestQueuedAt } = await outboxStats();
+      const now = (sources.clock ?? systemClock).now().getTime();
+      this.set(oldestQueuedAt ? Math.max(0, (now - oldestQueuedAt.getTime()) / 1000) : 0);
     },
   });
   const captureJobs = sources.captureJobs;

@@ -102,6 +102,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const metrics = createMetrics({
       engine,
       store,
+      clock,
       hashingPool,
       ...(hotlineStore ? { captureJobs: () => hotlineStore.countCaptureJobs() } : {}),
     });
