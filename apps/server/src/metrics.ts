@@ -110,13 +110,12 @@ export function createMetrics(
       this.set(Math.max(0, (await sources.store.latestSeq()) - sources.engine.seq));
     },
   });
-  // Both outbox gauges read one query per scrape (prom-client collects them one after the other).
-  let outbox: { at: number; stats: Promise<WebhookDeliveryStats> } | undefined;
-  const outboxStats = (): Promise<WebhookDeliveryStats> => {
-    const now = Date.now();
-    if (!outbox || now - outbox.at > 1_000) outbox = { at: now, stats: sources.store.webhookDeliveryStats() };
-    return outbox.stats;
-  };
+  // prom-client collects every metric of a scrape at once: the two outbox gauges share one query.
+  let outbox: Promise<WebhookDeliveryStats> | undefined;
+  const outboxStats = (): Promise<WebhookDeliveryStats> =>
+    (outbox ??= sources.store.webhookDeliveryStats().finally(() => {
+      outbox = undefined;
+    }));
   new Gauge({
     name: 'hashline_webhook_outbox_deliveries',
     help: 'Webhook deliveries in the outbox by status: pending (not attempted yet), retrying, failed (gave up; redeliverable).',
