@@ -39,6 +39,7 @@ import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
+import { WEBHOOKS_OPENAPI } from './webhooks/webhook-openapi.js';
 import {
   SELF_SUBMISSION_SCHEMAS,
   selfSubmissionOptionsFrom,
@@ -271,6 +272,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           description: 'Hotline staff, signed in: the queue, assessments (four eyes), audit log.',
         },
       ],
+      // Plain OpenAPI 3.1; the plugin types path items with its own object model.
+      webhooks: WEBHOOKS_OPENAPI as never,
       components: {
         securitySchemes: {
           bearerAuth: {
