@@ -747,31 +747,20 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const at = d.date(now);
     const ordered = options.ordered ?? true;
     return this.#db.transaction().execute(async (trx) => {
-      let query = trx
-        .selectFrom('webhook_deliveries as d')
-        .select('d.id')
-        .where('d.status', 'in', ACTIVE_STATUSES)
-        .where('d.next_attempt_at', '<=', at);
-      if (ordered) {
-        // The claim itself enforces the order: a row is claimable only while no older undelivered
-        // row of its URL exists and none of its URL is in flight. A claimer in another process
-        // sees the head leased (committed) or locked (skipped), and a row behind it is never the
-        // oldest: at most one delivery per endpoint is ever in flight.
-        query = query.where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('webhook_deliveries as e')
-                .select('e.id')
-                .whereRef('e.url', '=', 'd.url')
-                .where('e.status', 'in', ACTIVE_STATUSES)
-                .where((eb) => eb.or([eb('e.id', '<', eb.ref('d.id')), eb('e.leased_until', '>', at)])),
-            ),
-          ),
-        );
-      }
-      const due = await d
-        .lockForClaim(query.orderBy('d.next_attempt_at').orderBy('d.id').limit(clampLimit(limit)))
-        .execute();
+      const due = ordered
+        ? (await this.#orderedHeads(at, clampLimit(limit)).execute(trx)).rows
+        : await d
+            .lockForClaim(
+              trx
+                .selectFrom('webhook_deliveries')
+                .select('id')
+                .where('status', 'in', ACTIVE_STATUSES)
+                .where('next_attempt_at', '<=', at)
+                .orderBy('next_attempt_at')
+                .orderBy('id')
+                .limit(clampLimit(limit)),
+            )
+            .execute();
       if (due.length === 0) return [];
       const ids = due.map((row) => readId(row.id));
       const leaseUntil = d.date(new Date(now.getTime() + leaseMs));
@@ -914,6 +903,51 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       failed: count('failed'),
       oldestQueuedAt: oldest?.at == null ? null : readDate(oldest.at),
     };
+  }
+
+  /**
+   * The ordered claim's candidates: the head (oldest undelivered row) of each endpoint, when it is
+   * due and no row of its endpoint is in flight; due first, at most `limit`, locked for the claim.
+   *
+   * The claim itself enforces the order: a row behind a head is never a candidate, and a head being
+   * claimed elsewhere is locked (skipped here) or already leased (not due), so at most one delivery
+   * per endpoint is ever in flight, whatever the number of dispatchers.
+   *
+   * The endpoints are walked with a recursive CTE over the partial index on (url, id) of the
+   * undelivered rows, one index probe per endpoint: a long backlog behind one dead endpoint costs
+   * nothing per poll. The statuses are literals so both engines can match that partial index.
+   */
+  #orderedHeads(at: DbDate, limit: number) {
+    const active = sql.raw(`('pending', 'retrying')`);
+    // PostgreSQL only: concurrent claimers skip each other's locked heads instead of waiting
+    // (SQLite transactions are serial, see sqlite-store-dialect.ts).
+    const postgres = this.#dialect.engine === 'postgres';
+    const lock = postgres ? sql`for update of d skip locked` : sql``;
+    // SQLite, without statistics, would walk the endpoints through the due index (every
+    // undelivered row per step); named, the partial index gives one probe per endpoint.
+    const byEndpoint = postgres ? sql`` : sql.raw('indexed by webhook_deliveries_active_url_idx');
+    return sql<{ id: number | string }>`
+      with recursive endpoints(url) as (
+        select min(url) from webhook_deliveries ${byEndpoint} where status in ${active}
+        union all
+        select (
+          select min(w.url) from webhook_deliveries w ${byEndpoint}
+          where w.status in ${active} and w.url > endpoints.url
+        )
+        from endpoints where endpoints.url is not null
+      )
+      select d.id from endpoints
+      join webhook_deliveries d on d.id = (
+        select min(h.id) from webhook_deliveries h where h.url = endpoints.url and h.status in ${active}
+      )
+      where d.next_attempt_at <= ${at}
+        and not exists (
+          select 1 from webhook_deliveries l
+          where l.url = d.url and l.status in ${active} and l.leased_until > ${at}
+        )
+      order by d.next_attempt_at, d.id
+      limit ${limit}
+      ${lock}`;
   }
 
   /** The columns a redelivery sets: queued again now, from a clean slate, to `url` when given. */
