@@ -339,6 +339,24 @@ describe.each<StoreKind>(['memory', 'sqlite'])('webhook order and outages (%s)',
   });
 });
 
+describe('unordered delivery (HASHLINE_WEBHOOK_ORDERED=false)', () => {
+  test('sends due deliveries to one endpoint side by side', async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 5));
+    const s = await setup(createMemoryStore(clock), clock);
+    await s.notify(3);
+    s.receiver.hold = true;
+    const round = s.dispatcher(undefined, { ordered: false }).runOnce();
+    for (let i = 0; s.receiver.heldCount < 3; i++) {
+      if (i > 2_000) throw new Error(`the receiver got ${s.receiver.heldCount} of 3 at once`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    s.receiver.release();
+    expect(await round).toBe(3);
+    expect(s.receiver.maxInFlight).toBe(3);
+    expect(s.receiver.delivered().sort()).toEqual([1, 2, 3]);
+  });
+});
+
 describe('redelivery routes', () => {
   test('problem+json with stable codes: unknown id, in flight, bad body, unknown bank, wrong scope', async () => {
     const clock = createManualClock(Date.UTC(2026, 0, 5));
