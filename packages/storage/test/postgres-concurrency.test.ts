@@ -199,4 +199,66 @@ describe('PostgreSQL store under concurrency', () => {
     expect(overlaps).toBe(0);
     for (const url of urls) expect(sent.get(url)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
+
+  it('a redelivery waits for a claim in progress on its endpoint, so it never lands beside it', async () => {
+    const url = 'https://race.example.org/in';
+    const now = new Date(Date.now() + 7_200_000);
+    await store.enqueueDeliveries(
+      [1, 2].map((n) => ({
+        bankId: 80,
+        url,
+        payload: { type: 'test', id: `race-${n}` },
+        idempotencyKey: `race-${n}`,
+      })),
+    );
+    const mine = async () => (await store.listDeliveries({ bankId: 80, limit: 10 })).reverse();
+    const [d1, d2] = await mine();
+    await store.claimDueDeliveries(now, 100, 1_000); // clears earlier tests' heads out of the way too
+    const inFlight = (await store.listDeliveries({ limit: 1000 })).filter(
+      (d) => d.url !== url && (d.status === 'pending' || d.status === 'retrying'),
+    );
+    for (const d of inFlight) await store.markDelivered(d.id, now);
+    await store.markDelivered(d1!.id, now);
+    expect((await mine()).map((d) => d.status)).toEqual(['delivered', 'pending']);
+
+    // Another process is claiming d2: its transaction holds d2's row lock, lease not committed yet.
+    const claimer = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await claimer.connect();
+    try {
+      await claimer.query(`set search_path to "${schema}"`);
+      await claimer.query('begin');
+      await claimer.query('select id from webhook_deliveries where id = $1 for update', [d2!.id]);
+
+      let settled = false;
+      const redelivering = store.redeliver(d1!.id, now).finally(() => {
+        settled = true;
+      });
+      for (let tries = 0; ; tries++) {
+        const { rows } = await claimer.query(
+          `select count(*)::int as n from pg_stat_activity
+           where wait_event_type = 'Lock' and datname = current_database() and query ilike '%webhook_deliveries%for update%'`,
+        );
+        if (rows[0].n > 0 || settled) break;
+        if (tries > 500) throw new Error('the redelivery neither waited nor finished');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // It waits: a claim now sees d1 still delivered and d2 locked, so it takes nothing.
+      expect(settled).toBe(false);
+      expect(await store.claimDueDeliveries(now, 10, 60_000)).toEqual([]);
+
+      const lease = new Date(now.getTime() + 60_000);
+      await claimer.query(
+        'update webhook_deliveries set leased_until = $2, next_attempt_at = $2, attempts = attempts + 1 where id = $1',
+        [d2!.id, lease],
+      );
+      await claimer.query('commit');
+      expect(await redelivering).toMatchObject({ id: d1!.id, status: 'pending' });
+    } finally {
+      await claimer.end();
+    }
+    // d1 is queued again but waits: d2 is in flight on the same endpoint.
+    expect(await store.claimDueDeliveries(now, 10, 60_000)).toEqual([]);
+    await store.markDelivered(d2!.id, now);
+    expect((await store.claimDueDeliveries(now, 10, 60_000)).map((d) => d.id)).toEqual([d1!.id]);
+  });
 });
