@@ -357,6 +357,23 @@ describe('unordered delivery (HASHLINE_WEBHOOK_ORDERED=false)', () => {
   });
 });
 
+describe('a deleted bank', () => {
+  test('its queued notifications are marked failed instead of stalling every round', async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 5));
+    const s = await setup(createMemoryStore(clock), clock);
+    await s.notify(2);
+    expect((await s.t.call(s.writer, { method: 'DELETE', url: '/v1/banks/hooked' })).statusCode).toBe(204);
+    expect(await s.dispatcher().runOnce()).toBe(1);
+    await drive(s.t.store, clock, [s.dispatcher()]);
+    const rows = await s.t.store.listDeliveries({ limit: 10 });
+    expect(rows.map((d) => [d.seq, d.status, d.lastError])).toEqual([
+      [2, 'failed', 'The bank was deleted.'],
+      [1, 'failed', 'The bank was deleted.'],
+    ]);
+    expect(s.receiver.attempts).toEqual([]);
+  });
+});
+
 describe('redelivery routes', () => {
   test('problem+json with stable codes: unknown id, in flight, bad body, unknown bank, wrong scope', async () => {
     const clock = createManualClock(Date.UTC(2026, 0, 5));
