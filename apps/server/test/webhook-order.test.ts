@@ -347,7 +347,7 @@ describe('unordered delivery (HASHLINE_WEBHOOK_ORDERED=false)', () => {
     s.receiver.hold = true;
     const round = s.dispatcher(undefined, { ordered: false }).runOnce();
     for (let i = 0; s.receiver.heldCount < 3; i++) {
-      if (i > 2_000) throw new Error(`the receiver got ${s.receiver.heldCount} of 3 at once`);
+      if (i > 6_000) throw new Error(`the receiver got ${s.receiver.heldCount} of 3 at once`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     s.receiver.release();
@@ -465,7 +465,7 @@ describe('two dispatchers on PostgreSQL (two stores, as two server processes)', 
     s.receiver.hold = true;
     const roundA = dA.runOnce();
     for (let i = 0; s.receiver.heldCount === 0; i++) {
-      if (i > 2_000) throw new Error('the receiver never got the first attempt');
+      if (i > 6_000) throw new Error('the receiver never got the first attempt');
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect(await dB.runOnce()).toBe(0);

@@ -223,7 +223,9 @@ describe('PostgreSQL store under concurrency', () => {
 
     // Another process is claiming d2: its transaction holds d2's row lock, lease not committed yet.
     const claimer = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    const observer = new pg.Client({ connectionString: POSTGRES_TEST_URL });
     await claimer.connect();
+    await observer.connect();
     try {
       await claimer.query(`set search_path to "${schema}"`);
       await claimer.query('begin');
@@ -234,12 +236,13 @@ describe('PostgreSQL store under concurrency', () => {
         settled = true;
       });
       for (let tries = 0; ; tries++) {
-        const { rows } = await claimer.query(
+        // Not on the claimer's connection: inside its transaction the activity view is a snapshot.
+        const { rows } = await observer.query(
           `select count(*)::int as n from pg_stat_activity
            where wait_event_type = 'Lock' and datname = current_database() and query ilike '%webhook_deliveries%for update%'`,
         );
         if (rows[0].n > 0 || settled) break;
-        if (tries > 500) throw new Error('the redelivery neither waited nor finished');
+        if (tries > 3_000) throw new Error('the redelivery neither waited nor finished');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       // It waits: a claim now sees d1 still delivered and d2 locked, so it takes nothing.
@@ -255,6 +258,7 @@ describe('PostgreSQL store under concurrency', () => {
       expect(await redelivering).toMatchObject({ id: d1!.id, status: 'pending' });
     } finally {
       await claimer.end();
+      await observer.end();
     }
     // d1 is queued again but waits: d2 is in flight on the same endpoint.
     expect(await store.claimDueDeliveries(now, 10, 60_000)).toEqual([]);
