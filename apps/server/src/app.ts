@@ -41,6 +41,8 @@ import { workbenchRoutes } from './hotline/workbench.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
+import { webhookRoutes } from './routes/webhooks.routes.js';
+import { WEBHOOKS_OPENAPI } from './webhooks/webhook-openapi.js';
 import {
   SELF_SUBMISSION_SCHEMAS,
   selfSubmissionOptionsFrom,
@@ -171,7 +173,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     storeHealth = own;
   }
   const health = storeHealth;
-  const metrics = deps.metrics ?? createMetrics({ engine, store, hashingPool, storeHealth: health });
+  const metrics = deps.metrics ?? createMetrics({ engine, store, clock, hashingPool, storeHealth: health });
   const banks = new BankService(store, engine);
   const context: AppContext = {
     config,
@@ -295,6 +297,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         { name: 'match', description: 'Match hashes or media against the banks.' },
         { name: 'banks', description: 'Hash banks, their entries and their change feed.' },
         { name: 'match-records', description: 'Stored records of queries that matched.' },
+        {
+          name: 'webhooks',
+          description:
+            'The webhook outbox: deliveries by status, and redelivery (one, or a bank from a seq on).',
+        },
         { name: 'api-keys', description: 'API keys and their scopes (admin).' },
         { name: 'operations', description: 'Health, readiness and metrics.' },
         {
@@ -315,6 +322,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           description: 'Hotline staff, signed in: the queue, assessments (four eyes), audit log.',
         },
       ],
+      // Plain OpenAPI 3.1; the plugin types path items with its own object model.
+      webhooks: WEBHOOKS_OPENAPI as never,
       components: {
         securitySchemes: {
           bearerAuth: {
@@ -379,6 +388,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) => operationsRoutes(scope, context));
   await app.register(async (scope) => apiKeyRoutes(scope, context));
   await app.register(async (scope) => bankRoutes(scope, context));
+  await app.register(async (scope) => webhookRoutes(scope, context));
   await app.register(async (scope) => matchRoutes(scope, context));
   await app.register(async (scope) => mediaRoutes(scope, context));
   const selfSubmission = deps.selfSubmission ?? selfSubmissionOptionsFrom(deps.config);
@@ -489,4 +499,8 @@ SQLite. \`GET /readyz\` reports how far the index has applied the
 change log.
 
 **Webhooks.** Bodies are signed: \`Hashline-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>\`;
-\`Idempotency-Key\` is stable across retries.`;
+\`Idempotency-Key\` is stable across retries and redeliveries. Every body carries \`seq\`, the bank's
+notification number (1, 2, 3… without gaps, in commit order; also in the \`Hashline-Seq\` header): order
+and deduplicate by it, and ask for a redelivery from the first seq you miss. Deliveries to one endpoint go
+out one at a time in seq order; failures are retried with exponential back-off and jitter for
+\`HASHLINE_WEBHOOK_RETRY_HOURS\` (72 by default), then marked failed, listed and redeliverable.`;

@@ -64,8 +64,18 @@ export interface ServerConfig {
   readonly store: StoreConfig;
   /** Webhook delivery. */
   readonly webhooks: {
-    /** Attempts before a delivery is marked failed (`HASHLINE_WEBHOOK_MAX_ATTEMPTS`, default 10). */
-    readonly maxAttempts: number;
+    /**
+     * How long a delivery is retried before it is marked failed, counted from when it was queued
+     * (`HASHLINE_WEBHOOK_RETRY_HOURS`, default 72: a receiver down over a weekend loses nothing).
+     * Failed deliveries stay listed and can be redelivered.
+     */
+    readonly retryHours: number;
+    /**
+     * Deliveries to one endpoint go out one at a time in the bank's seq order, a later one waiting
+     * while an earlier one is retried (`HASHLINE_WEBHOOK_ORDERED`, default true); false sends
+     * due deliveries in parallel, in no promised order.
+     */
+    readonly ordered: boolean;
     /** First retry delay; doubles per attempt, with jitter (`HASHLINE_WEBHOOK_BASE_DELAY_MS`, 10 s). */
     readonly baseDelayMs: number;
     /** Longest retry delay (`HASHLINE_WEBHOOK_MAX_DELAY_MS`, default 1 h). */
@@ -513,7 +523,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       healthIntervalMs: int('HASHLINE_STORE_CHECK_MS', 1_000, 50, 60_000),
     },
     webhooks: {
-      maxAttempts: int('HASHLINE_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
+      retryHours: int('HASHLINE_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30),
+      ordered: bool('HASHLINE_WEBHOOK_ORDERED', true),
       baseDelayMs: int('HASHLINE_WEBHOOK_BASE_DELAY_MS', 10_000, 1, 86_400_000),
       maxDelayMs: int('HASHLINE_WEBHOOK_MAX_DELAY_MS', 3_600_000, 1, 7 * 86_400_000),
       timeoutMs: int('HASHLINE_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -539,6 +550,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     hotline: hotlineConfig(),
     ...overrides,
   };
+  if (text('HASHLINE_WEBHOOK_MAX_ATTEMPTS') !== undefined) {
+    // Said out loud rather than ignored: the setting used to shorten retries, and now would not.
+    problems.push(
+      'HASHLINE_WEBHOOK_MAX_ATTEMPTS is gone: webhooks are retried for HASHLINE_WEBHOOK_RETRY_HOURS (default 72).',
+    );
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }

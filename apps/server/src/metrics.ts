@@ -1,4 +1,10 @@
-import type { HashlineStore, MatchEngine } from '@hashline/domain';
+import {
+  systemClock,
+  type Clock,
+  type HashlineStore,
+  type MatchEngine,
+  type WebhookDeliveryStats,
+} from '@hashline/domain';
 import type { HashingPool } from '@hashline/media-node';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StoreHealth } from './store-health.js';
@@ -24,12 +30,14 @@ export interface ServerMetrics {
 /** Sources the gauges read at scrape time. */
 export interface MetricSources {
   readonly engine: MatchEngine;
-  readonly store: Pick<HashlineStore, 'latestSeq'>;
+  readonly store: Pick<HashlineStore, 'latestSeq' | 'webhookDeliveryStats'>;
   /**
    * The store's health check: when given, the change-log lag is read from its last check and the
    * availability is exported, so a scrape never waits on a store that hangs.
    */
   readonly storeHealth?: Pick<StoreHealth, 'current'>;
+  /** For the age of the oldest pending webhook delivery (default: the system clock). */
+  readonly clock?: Clock;
   readonly hashingPool?: HashingPool;
   /** The hotline's capture outbox, when the store keeps one. */
   readonly captureJobs?: () => Promise<Record<'pending' | 'done' | 'failed', number>>;
@@ -132,6 +140,32 @@ export function createMetrics(
     async collect() {
       const latest = health ? health.current().latestSeq : await bounded(sources.store.latestSeq());
       if (latest !== null) this.set(Math.max(0, latest - sources.engine.seq));
+    },
+  });
+  // prom-client collects every metric of a scrape at once: the two outbox gauges share one query.
+  let outbox: Promise<WebhookDeliveryStats> | undefined;
+  const outboxStats = (): Promise<WebhookDeliveryStats> =>
+    (outbox ??= sources.store.webhookDeliveryStats().finally(() => {
+      outbox = undefined;
+    }));
+  new Gauge({
+    name: 'hashline_webhook_outbox_deliveries',
+    help: 'Webhook deliveries in the outbox by status: pending (not attempted yet), retrying, failed (gave up; redeliverable).',
+    labelNames: ['status'] as const,
+    registers,
+    async collect() {
+      const stats = await outboxStats();
+      for (const status of ['pending', 'retrying', 'failed'] as const) this.set({ status }, stats[status]);
+    },
+  });
+  new Gauge({
+    name: 'hashline_webhook_outbox_oldest_pending_seconds',
+    help: 'Age of the oldest webhook delivery not yet delivered (pending or retrying), since it was queued; 0 when none.',
+    registers,
+    async collect() {
+      const { oldestQueuedAt } = await outboxStats();
+      const now = (sources.clock ?? systemClock).now().getTime();
+      this.set(oldestQueuedAt ? Math.max(0, (now - oldestQueuedAt.getTime()) / 1000) : 0);
     },
   });
   const captureJobs = sources.captureJobs;

@@ -102,7 +102,12 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/banks/:bank/entries', access: ['banks:read'] },
   { method: 'POST', url: '/v1/banks/:bank/entries', access: ['banks:write'] },
   { method: 'GET', url: '/v1/banks/:bank/changes', access: ['banks:read'] },
+  // The webhook outbox (issue 11): who owns and changes a bank sees and redelivers its deliveries.
   { method: 'GET', url: '/v1/banks/:bank/webhook-deliveries', access: ['banks:write'] },
+  { method: 'POST', url: '/v1/banks/:bank/webhook-deliveries/redeliver', access: ['banks:write'] },
+  { method: 'GET', url: '/v1/webhook-deliveries', access: ['banks:write'] },
+  { method: 'GET', url: '/v1/webhook-deliveries/:id', access: ['banks:write'] },
+  { method: 'POST', url: '/v1/webhook-deliveries/:id/redeliver', access: ['banks:write'] },
   { method: 'GET', url: '/v1/entries/:id', access: ['banks:read'] },
   { method: 'PATCH', url: '/v1/entries/:id', access: ['banks:write'] },
   { method: 'DELETE', url: '/v1/entries/:id', access: ['banks:write'] },

@@ -142,6 +142,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       engine,
       store,
       storeHealth,
+      clock,
       hashingPool,
       ...(hotlineStore ? { captureJobs: () => hotlineStore.countCaptureJobs() } : {}),
     });

@@ -18,7 +18,23 @@ describe('loadConfig', () => {
       adminToken: null,
       trustProxy: false,
     });
-    expect(config.webhooks.maxAttempts).toBe(10);
+    // Webhooks: retried for three days (at least 24 hours), in order per endpoint.
+    expect(config.webhooks).toMatchObject({
+      retryHours: 72,
+      ordered: true,
+      baseDelayMs: 10_000,
+      maxDelayMs: 3_600_000,
+    });
+  });
+
+  test('webhook retry horizon and ordering; the attempt count is gone, said out loud', () => {
+    expect(
+      loadConfig({ HASHLINE_WEBHOOK_RETRY_HOURS: '24', HASHLINE_WEBHOOK_ORDERED: 'false' }).webhooks,
+    ).toMatchObject({ retryHours: 24, ordered: false });
+    expect(() => loadConfig({ HASHLINE_WEBHOOK_RETRY_HOURS: '0' })).toThrow(/HASHLINE_WEBHOOK_RETRY_HOURS/);
+    expect(() => loadConfig({ HASHLINE_WEBHOOK_MAX_ATTEMPTS: '10' })).toThrow(
+      /HASHLINE_WEBHOOK_MAX_ATTEMPTS is gone.*HASHLINE_WEBHOOK_RETRY_HOURS/,
+    );
   });
 
   test('reads and converts every variable', () => {

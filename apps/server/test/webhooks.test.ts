@@ -151,7 +151,7 @@ describe('webhook delivery', () => {
     expect(await d.runOnce()).toBe(1);
     expect(received).toHaveLength(1);
     let [delivery] = await t.store.listDeliveries({ limit: 10 });
-    expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 500' });
+    expect(delivery).toMatchObject({ status: 'retrying', attempts: 1, lastError: 'HTTP 500' });
     // Not due yet: the back-off is 1 s after the first failure.
     expect(await d.runOnce()).toBe(0);
     clock.advance(1000);
@@ -164,6 +164,7 @@ describe('webhook delivery', () => {
       expect(request.headers['content-type']).toBe('application/json');
       expect(request.headers['idempotency-key']).toBe(`match-${recordId}-1`);
       expect(request.headers['hashline-attempt']).toBe(String(i + 1));
+      expect(request.headers['hashline-seq']).toBe('1');
       const signature = request.headers['hashline-signature'] as string;
       expect(verifyWebhookSignature(secret, signature, request.body, 300, clock.now().getTime() / 1000)).toBe(
         true,
@@ -181,6 +182,8 @@ describe('webhook delivery', () => {
     const body = JSON.parse(received[1]!.body);
     expect(body).toMatchObject({
       type: 'match',
+      // The bank's first notification; the same seq on every attempt.
+      seq: 1,
       recordId,
       bank: { name: 'hooked', kind: 'known_csam' },
       contentRef: 'upload-42',
@@ -191,18 +194,28 @@ describe('webhook delivery', () => {
     expect(received[1]!.body).not.toMatch(/[0-9a-f]{64}/);
   });
 
-  test('gives up after maxAttempts', async () => {
+  test('retries until the horizon, the last retry on the horizon itself, then gives up', async () => {
     await matchOnce();
-    statuses.push(500, 503, 500, 500);
-    const d = dispatcher({ maxAttempts: 3 });
-    for (let i = 0; i < 3; i++) {
+    const queued = clock.now().getTime();
+    const hour = 3_600_000;
+    statuses.push(...Array.from({ length: 100 }, () => 500));
+    // Back-off 1 s doubling to at most 10 min; give up 2 h after queueing.
+    const d = dispatcher({ retryHours: 2, maxDelayMs: 600_000 });
+    const attemptsAt: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const [delivery] = await t.store.listDeliveries({ limit: 1 });
+      if (delivery!.status === 'failed') break;
+      clock.set(delivery!.nextAttemptAt);
+      attemptsAt.push(clock.now().getTime() - queued);
       expect(await d.runOnce()).toBe(1);
-      clock.advance(60_000);
     }
-    expect(await d.runOnce()).toBe(0);
     const [delivery] = await t.store.listDeliveries({ limit: 10 });
-    expect(delivery).toMatchObject({ status: 'failed', attempts: 3, lastError: 'HTTP 500' });
-    expect(received).toHaveLength(3);
+    expect(delivery).toMatchObject({ status: 'failed', lastError: 'HTTP 500' });
+    expect(attemptsAt.at(-1)).toBe(2 * hour);
+    expect(attemptsAt.at(-2)).toBeLessThan(2 * hour);
+    // 1 + 2 + … + 512 s, then every 10 min up to 2 h: 11 attempts, 10 more, and the one on the horizon.
+    expect(received).toHaveLength(attemptsAt.length);
+    expect(attemptsAt.length).toBe(22);
   });
 
   test('an unreachable receiver is retried, not fatal', async () => {
@@ -211,7 +224,7 @@ describe('webhook delivery', () => {
     const d = dispatcher();
     expect(await d.runOnce()).toBe(1);
     const [delivery] = await t.store.listDeliveries({ limit: 10 });
-    expect(delivery!.status).toBe('pending');
+    expect(delivery!.status).toBe('retrying');
     expect(delivery!.lastError).toMatch(/ECONNREFUSED/);
     receiver.listen(0); // so afterEach can close it
   });
@@ -233,7 +246,7 @@ describe('webhook delivery', () => {
     const d = dispatcher({ timeoutMs: 200 });
     expect(await d.runOnce()).toBe(1);
     const [delivery] = await t.store.listDeliveries({ limit: 10 });
-    expect(delivery).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(delivery).toMatchObject({ status: 'retrying', attempts: 1 });
     expect(delivery!.lastError).toMatch(/abort|timeout/i);
     receiver.closeAllConnections();
   });

@@ -14,6 +14,8 @@ export const ERROR_CATALOGUE = {
   BANK_NAME_TAKEN: 'A bank with that name exists already.',
   ENTRY_NOT_FOUND: 'No bank entry has that id.',
   MATCH_RECORD_NOT_FOUND: 'No match record has that id.',
+  WEBHOOK_DELIVERY_NOT_FOUND: 'No webhook delivery has that id.',
+  WEBHOOK_DELIVERY_IN_FLIGHT: 'An attempt of this webhook delivery is under way; redeliver it once it ends.',
   API_KEY_NOT_FOUND: 'No API key has that id.',
   UNAUTHENTICATED: 'A valid API key is required.',
   FORBIDDEN: 'The API key lacks the scope this operation needs.',

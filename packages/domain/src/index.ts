@@ -9,6 +9,7 @@ export * from './banks/bank.js';
 export * from './banks/signal-validation.js';
 export * from './matching/match-record.js';
 export * from './matching/webhook-delivery.js';
+export * from './matching/webhook-delivery.service.js';
 export * from './access/api-key.js';
 export * from './ports/hashline-store.js';
 export * from './ports/clock.js';

@@ -83,6 +83,9 @@ describe('MatchService', () => {
     const body = JSON.parse(deliveries[0]!.body);
     expect(body).toMatchObject({
       type: 'match',
+      // The bank's first notification, answered at the change-log position of its entry.
+      seq: 1,
+      changeSeq: await store.latestSeq(),
       bank: { name: 'hooked' },
       caller: 'key-platform',
       matches: [{ distance: 0 }],

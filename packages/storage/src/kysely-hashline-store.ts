@@ -24,11 +24,16 @@ import {
   type NewBank,
   type NewEntry,
   type NewMatchRecord,
+  renderWebhookBody,
+  type ClaimOptions,
   type NewWebhookDelivery,
   type Provenance,
   type SelfSubmissionCase,
   type SelfSubmissionStore,
   type WebhookDelivery,
+  type WebhookDeliveryQuery,
+  type WebhookDeliveryStats,
+  type WebhookDeliveryStatus,
 } from '@hashline/domain';
 import {
   sql,
@@ -40,6 +45,7 @@ import {
 } from 'kysely';
 import {
   readBool,
+  readDate,
   readId,
   toApiKey,
   toBank,
@@ -54,7 +60,9 @@ import type {
   BankEntriesTable,
   BanksTable,
   Database,
+  DbDate,
   SelfSubmissionCasesTable,
+  WebhookDeliveriesTable,
 } from './schema.js';
 import { KyselyHotlineStore } from './kysely-hotline-store.js';
 import { KyselyReferralStore } from './kysely-referral-store.js';
@@ -655,52 +663,112 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   async enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
     const d = this.#dialect;
     const now = d.date(this.#clock.now());
+    // One bank's deliveries in the order given; the first of a repeated key is the one kept.
+    const byBank = new Map<number, Map<string, NewWebhookDelivery>>();
+    for (const delivery of deliveries) {
+      const bank = byBank.get(delivery.bankId) ?? new Map<string, NewWebhookDelivery>();
+      if (!bank.has(delivery.idempotencyKey)) bank.set(delivery.idempotencyKey, delivery);
+      byBank.set(delivery.bankId, bank);
+    }
+    if (byBank.size === 0) return;
     await this.#db.transaction().execute(async (trx) => {
-      for (const part of chunks(deliveries, INSERT_CHUNK)) {
-        await trx
-          .insertInto('webhook_deliveries')
-          .values(
-            part.map((delivery) => ({
-              bank_id: delivery.bankId,
-              url: delivery.url,
-              body: delivery.body,
-              idempotency_key: delivery.idempotencyKey,
-              attempts: 0,
-              next_attempt_at: now,
-              status: 'pending',
-              last_error: null,
-              created_at: now,
-              delivered_at: null,
-            })),
+      // Banks in id order, so two enqueues touching the same banks never wait on each other in a cycle.
+      for (const bankId of [...byBank.keys()].sort((a, b) => a - b)) {
+        // Takes the bank's counter row first and holds its lock until commit: enqueues of one bank
+        // run one at a time and commit in seq order, so a seq is never committed after a higher one
+        // (an ordered claim could otherwise send the higher one first).
+        const counter = await trx
+          .insertInto('webhook_sequences')
+          .values({ bank_id: bankId, last_seq: 0 })
+          .onConflict((oc) =>
+            oc.column('bank_id').doUpdateSet((eb) => ({ last_seq: eb.ref('webhook_sequences.last_seq') })),
           )
-          // Enqueueing is idempotent: a retried job re-enqueues the same keys harmlessly.
-          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .returning('last_seq')
+          .executeTakeFirstOrThrow();
+        const wanted = [...byBank.get(bankId)!.values()];
+        const known = new Set<string>();
+        for (const part of chunks(wanted, LOOKUP_CHUNK)) {
+          const rows = await trx
+            .selectFrom('webhook_deliveries')
+            .select('idempotency_key')
+            .where(
+              'idempotency_key',
+              'in',
+              part.map((delivery) => delivery.idempotencyKey),
+            )
+            .execute();
+          for (const row of rows) known.add(row.idempotency_key);
+        }
+        // Known keys take no number: a retried enqueue leaves no gap in the bank's sequence.
+        const fresh = wanted.filter((delivery) => !known.has(delivery.idempotencyKey));
+        if (fresh.length === 0) continue;
+        let seq = readId(counter.last_seq);
+        for (const part of chunks(fresh, INSERT_CHUNK)) {
+          await trx
+            .insertInto('webhook_deliveries')
+            .values(
+              part.map((delivery) => {
+                seq += 1;
+                return {
+                  bank_id: delivery.bankId,
+                  seq,
+                  url: delivery.url,
+                  body: renderWebhookBody(delivery.payload, seq),
+                  idempotency_key: delivery.idempotencyKey,
+                  attempts: 0,
+                  next_attempt_at: now,
+                  status: 'pending',
+                  last_error: null,
+                  created_at: now,
+                  queued_at: now,
+                  delivered_at: null,
+                  leased_until: null,
+                };
+              }),
+            )
+            .execute();
+        }
+        await trx
+          .updateTable('webhook_sequences')
+          .set({ last_seq: seq })
+          .where('bank_id', '=', bankId)
           .execute();
       }
     });
   }
 
-  async claimDueDeliveries(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+  async claimDueDeliveries(
+    now: Date,
+    limit: number,
+    leaseMs: number,
+    options: ClaimOptions = {},
+  ): Promise<WebhookDelivery[]> {
     const d = this.#dialect;
+    const at = d.date(now);
+    const ordered = options.ordered ?? true;
     return this.#db.transaction().execute(async (trx) => {
-      const due = await d
-        .lockForClaim(
-          trx
-            .selectFrom('webhook_deliveries')
-            .select('id')
-            .where('status', '=', 'pending')
-            .where('next_attempt_at', '<=', d.date(now))
-            .orderBy('next_attempt_at')
-            .orderBy('id')
-            .limit(clampLimit(limit)),
-        )
-        .execute();
+      const due = ordered
+        ? (await this.#orderedHeads(at, clampLimit(limit)).execute(trx)).rows
+        : await d
+            .lockForClaim(
+              trx
+                .selectFrom('webhook_deliveries')
+                .select('id')
+                .where('status', 'in', ACTIVE_STATUSES)
+                .where('next_attempt_at', '<=', at)
+                .orderBy('next_attempt_at')
+                .orderBy('id')
+                .limit(clampLimit(limit)),
+            )
+            .execute();
       if (due.length === 0) return [];
       const ids = due.map((row) => readId(row.id));
+      const leaseUntil = d.date(new Date(now.getTime() + leaseMs));
       const rows = await trx
         .updateTable('webhook_deliveries')
         .set((eb) => ({
-          next_attempt_at: d.date(new Date(now.getTime() + leaseMs)),
+          next_attempt_at: leaseUntil,
+          leased_until: leaseUntil,
           attempts: eb('attempts', '+', 1),
         }))
         .where('id', 'in', ids)
@@ -715,7 +783,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   async markDelivered(id: number, at: Date): Promise<void> {
     const result = await this.#db
       .updateTable('webhook_deliveries')
-      .set({ status: 'delivered', delivered_at: this.#dialect.date(at) })
+      .set({ status: 'delivered', delivered_at: this.#dialect.date(at), leased_until: null })
       .where('id', '=', id)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
@@ -726,19 +794,29 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       .updateTable('webhook_deliveries')
       .set(
         retryAt
-          ? { status: 'pending', last_error: error, next_attempt_at: this.#dialect.date(retryAt) }
-          : { status: 'failed', last_error: error },
+          ? {
+              status: 'retrying',
+              last_error: error,
+              next_attempt_at: this.#dialect.date(retryAt),
+              leased_until: null,
+            }
+          : { status: 'failed', last_error: error, leased_until: null },
       )
       .where('id', '=', id)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
   }
 
-  async listDeliveries(query: {
-    bankId?: number;
-    status?: WebhookDelivery['status'];
-    limit: number;
-  }): Promise<WebhookDelivery[]> {
+  async getDelivery(id: number): Promise<WebhookDelivery | undefined> {
+    const row = await this.#db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toDelivery(row);
+  }
+
+  async listDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]> {
     let q = this.#db
       .selectFrom('webhook_deliveries')
       .selectAll()
@@ -746,7 +824,175 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       .limit(clampLimit(query.limit));
     if (query.bankId !== undefined) q = q.where('bank_id', '=', query.bankId);
     if (query.status !== undefined) q = q.where('status', '=', query.status);
+    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
     return (await q.execute()).map(toDelivery);
+  }
+
+  async redeliver(id: number, now: Date): Promise<WebhookDelivery> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#dialect
+        .lockForUpdate(trx.selectFrom('webhook_deliveries').selectAll().where('id', '=', id))
+        .executeTakeFirst();
+      if (!row) throw deliveryNotFound(id);
+      const delivery = toDelivery(row);
+      if (ACTIVE_STATUSES.includes(delivery.status) && isLeased(row.leased_until, now)) {
+        throw new DomainError(
+          'WEBHOOK_DELIVERY_IN_FLIGHT',
+          `Webhook delivery ${id} is being attempted; redeliver it once the attempt ends.`,
+        );
+      }
+      const url = (await this.#bankWebhookUrl(trx, delivery.bankId)) ?? delivery.url;
+      await this.#lockEndpoints(trx, [url, delivery.url]);
+      const updated = await trx
+        .updateTable('webhook_deliveries')
+        .set(this.#requeue(url, now))
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toDelivery(updated);
+    });
+  }
+
+  async redeliverSince(bankId: number, sinceSeq: number, now: Date): Promise<number> {
+    const at = this.#dialect.date(now);
+    return this.#db.transaction().execute(async (trx) => {
+      const bankUrl = await this.#bankWebhookUrl(trx, bankId);
+      const urls = await trx
+        .selectFrom('webhook_deliveries')
+        .select('url')
+        .distinct()
+        .where('bank_id', '=', bankId)
+        .where('seq', '>=', sinceSeq)
+        .execute();
+      await this.#lockEndpoints(trx, [...urls.map((row) => row.url), ...(bankUrl ? [bankUrl] : [])]);
+      const set = this.#requeue(bankUrl, now);
+      const result = await trx
+        .updateTable('webhook_deliveries')
+        .set(set)
+        .where('bank_id', '=', bankId)
+        .where('seq', '>=', sinceSeq)
+        // Those in flight are being sent anyway; requeueing them would send them twice at once.
+        .where((eb) =>
+          eb.or([
+            eb('status', 'not in', ACTIVE_STATUSES),
+            eb('leased_until', 'is', null),
+            eb('leased_until', '<=', at),
+          ]),
+        )
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
+  async webhookDeliveryStats(): Promise<WebhookDeliveryStats> {
+    const counts = await this.#db
+      .selectFrom('webhook_deliveries')
+      .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('status', 'in', ['pending', 'retrying', 'failed'])
+      .groupBy('status')
+      .execute();
+    const oldest = await this.#db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.min('queued_at').as('at'))
+      .where('status', 'in', ACTIVE_STATUSES)
+      .executeTakeFirst();
+    const count = (status: string) => Number(counts.find((row) => row.status === status)?.n ?? 0);
+    return {
+      pending: count('pending'),
+      retrying: count('retrying'),
+      failed: count('failed'),
+      oldestQueuedAt: oldest?.at == null ? null : readDate(oldest.at),
+    };
+  }
+
+  /**
+   * The ordered claim's candidates: the head (oldest undelivered row) of each endpoint, when it is
+   * due and no row of its endpoint is in flight; due first, at most `limit`, locked for the claim.
+   *
+   * The claim itself enforces the order: a row behind a head is never a candidate, and a head being
+   * claimed elsewhere is locked (skipped here) or already leased (not due), so at most one delivery
+   * per endpoint is ever in flight, whatever the number of dispatchers.
+   *
+   * The endpoints are walked with a recursive CTE over the partial index on (url, id) of the
+   * undelivered rows, one index probe per endpoint: a long backlog behind one dead endpoint costs
+   * nothing per poll. The statuses are literals so both engines can match that partial index.
+   */
+  #orderedHeads(at: DbDate, limit: number) {
+    const active = sql.raw(`('pending', 'retrying')`);
+    // PostgreSQL only: concurrent claimers skip each other's locked heads instead of waiting
+    // (SQLite transactions are serial, see sqlite-store-dialect.ts).
+    const postgres = this.#dialect.engine === 'postgres';
+    const lock = postgres ? sql`for update of d skip locked` : sql``;
+    // SQLite, without statistics, would walk the endpoints through the due index (every
+    // undelivered row per step); named, the partial index gives one probe per endpoint.
+    const byEndpoint = postgres ? sql`` : sql.raw('indexed by webhook_deliveries_active_url_idx');
+    return sql<{ id: number | string }>`
+      with recursive endpoints(url) as (
+        select min(url) from webhook_deliveries ${byEndpoint} where status in ${active}
+        union all
+        select (
+          select min(w.url) from webhook_deliveries w ${byEndpoint}
+          where w.status in ${active} and w.url > endpoints.url
+        )
+        from endpoints where endpoints.url is not null
+      )
+      select d.id from endpoints
+      join webhook_deliveries d on d.id = (
+        select min(h.id) from webhook_deliveries h where h.url = endpoints.url and h.status in ${active}
+      )
+      where d.next_attempt_at <= ${at}
+        and not exists (
+          select 1 from webhook_deliveries l
+          where l.url = d.url and l.status in ${active} and l.leased_until > ${at}
+        )
+      order by d.next_attempt_at, d.id
+      limit ${limit}
+      ${lock}`;
+  }
+
+  /** The columns a redelivery sets: queued again now, from a clean slate, to `url` when given. */
+  #requeue(url: string | null, now: Date): Updateable<WebhookDeliveriesTable> {
+    const at = this.#dialect.date(now);
+    return {
+      ...(url !== null ? { url } : {}),
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: at,
+      queued_at: at,
+      last_error: null,
+      delivered_at: null,
+      leased_until: null,
+    };
+  }
+
+  /** The bank's current webhook URL; null when it has none or the bank is gone. */
+  async #bankWebhookUrl(trx: Transaction<Database>, bankId: number): Promise<string | null> {
+    const bank = await trx
+      .selectFrom('banks')
+      .select('webhook_url')
+      .where('id', '=', bankId)
+      .executeTakeFirst();
+    return bank?.webhook_url ?? null;
+  }
+
+  /**
+   * Locks the undelivered rows of these endpoints until commit. A claim in flight holds its head's
+   * row lock until it commits, so a redelivery waits for it and commits after the lease is visible:
+   * the requeued rows then wait behind it instead of being claimed beside it.
+   */
+  async #lockEndpoints(trx: Transaction<Database>, urls: readonly string[]): Promise<void> {
+    const unique = [...new Set(urls)];
+    for (const part of chunks(unique, LOOKUP_CHUNK)) {
+      await this.#dialect
+        .lockForUpdate(
+          trx
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('url', 'in', part)
+            .where('status', 'in', ACTIVE_STATUSES),
+        )
+        .execute();
+    }
   }
 
   async close(): Promise<void> {
@@ -843,5 +1089,12 @@ function entryNotFound(id: number): DomainError {
 }
 
 function deliveryNotFound(id: number): DomainError {
-  return new DomainError('NOT_FOUND', `No webhook delivery has id ${id}.`);
+  return new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `No webhook delivery has id ${id}.`);
+}
+
+/** Deliveries not yet delivered nor given up. */
+const ACTIVE_STATUSES: readonly WebhookDeliveryStatus[] = ['pending', 'retrying'];
+
+function isLeased(leasedUntil: DbDate | null, now: Date): boolean {
+  return leasedUntil !== null && readDate(leasedUntil).getTime() > now.getTime();
 }

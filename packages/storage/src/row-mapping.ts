@@ -154,6 +154,7 @@ export function toDelivery(row: Selectable<WebhookDeliveriesTable>): WebhookDeli
   return {
     id: readId(row.id),
     bankId: row.bank_id,
+    seq: readId(row.seq),
     url: row.url,
     body: row.body,
     idempotencyKey: row.idempotency_key,
@@ -162,6 +163,8 @@ export function toDelivery(row: Selectable<WebhookDeliveriesTable>): WebhookDeli
     status: row.status as WebhookDelivery['status'],
     lastError: row.last_error,
     createdAt: readDate(row.created_at),
+    queuedAt: readDate(row.queued_at ?? row.created_at),
+    deliveredAt: row.delivered_at === null ? null : readDate(row.delivered_at),
   };
 }
 

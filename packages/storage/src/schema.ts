@@ -104,8 +104,19 @@ export interface WebhookDeliveriesTable {
   status: string;
   last_error: string | null;
   created_at: DbDate;
-  /** When it was delivered (audit only; not part of the domain entity). */
   delivered_at: DbDate | null;
+  /** The bank's notification number (migration 0007); `pg` returns bigint as a string. */
+  seq: number | string;
+  /** When queued or requeued; null only for rows written before 0007 ran (then created_at). */
+  queued_at: DbDate | null;
+  /** Set while an attempt is under way. */
+  leased_until: DbDate | null;
+}
+
+/** The last notification seq each bank took (migration 0007); its row lock orders enqueues. */
+export interface WebhookSequencesTable {
+  bank_id: number;
+  last_seq: number | string;
 }
 
 /** Self-submission cases (see migration 0002): no file metadata, day granularity. */
@@ -347,6 +358,7 @@ export interface Database {
   match_record_banks: MatchRecordBanksTable;
   api_keys: ApiKeysTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_sequences: WebhookSequencesTable;
   reports: ReportsTable;
   report_idempotency: ReportIdempotencyTable;
   reporter_contacts: ReporterContactsTable;

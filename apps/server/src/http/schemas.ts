@@ -10,6 +10,7 @@ import {
   MAX_MATCH_BATCH,
   MAX_PDQ_THRESHOLD,
   SIGNAL_TYPES,
+  WEBHOOK_DELIVERY_STATUSES,
   UK_CATEGORIES,
 } from '@hashline/domain';
 
@@ -363,6 +364,52 @@ export const SHARED_SCHEMAS = [
           },
         },
       },
+    },
+  },
+  {
+    $id: 'WebhookDelivery',
+    type: 'object',
+    description:
+      "One notification in the webhook outbox. Its body (sent to the bank's webhook URL, not shown here) carries the same `seq`.",
+    required: [
+      'id',
+      'bankId',
+      'seq',
+      'idempotencyKey',
+      'status',
+      'attempts',
+      'nextAttemptAt',
+      'lastError',
+      'createdAt',
+      'queuedAt',
+      'deliveredAt',
+    ],
+    properties: {
+      id: { type: 'integer' },
+      bankId: { type: 'integer' },
+      seq: {
+        type: 'integer',
+        description: "The bank's notification number: 1, 2, 3… without gaps, in commit order.",
+      },
+      idempotencyKey: {
+        type: 'string',
+        description: 'Sent as `Idempotency-Key`; the same on every attempt.',
+      },
+      status: {
+        type: 'string',
+        enum: [...WEBHOOK_DELIVERY_STATUSES],
+        description:
+          'pending: not attempted since queued; retrying: an attempt failed, another is scheduled; delivered: 2xx; failed: given up (redeliverable).',
+      },
+      attempts: { type: 'integer', description: 'Attempts since it was (re)queued.' },
+      nextAttemptAt: dateTime,
+      lastError: { type: ['string', 'null'] },
+      createdAt: dateTime,
+      queuedAt: {
+        ...dateTime,
+        description: 'Queued or requeued; retries stop this long after it (the retry horizon).',
+      },
+      deliveredAt: { type: ['string', 'null'], format: 'date-time' },
     },
   },
   {

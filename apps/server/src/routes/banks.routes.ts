@@ -277,61 +277,6 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
     async (request) => readChanges(ctx, request.query.after, request.query.limit),
   );
 
-  app.get<{
-    Params: { bank: string };
-    Querystring: { status?: 'pending' | 'delivered' | 'failed'; limit: number };
-  }>(
-    '/v1/banks/:bank/webhook-deliveries',
-    {
-      schema: {
-        tags: ['banks'],
-        summary: 'Recent webhook deliveries of a bank, newest first',
-        params: bankParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-          },
-        },
-        response: {
-          200: {
-            type: 'object',
-            required: ['deliveries'],
-            properties: {
-              deliveries: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    id: { type: 'integer' },
-                    idempotencyKey: { type: 'string' },
-                    status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
-                    attempts: { type: 'integer' },
-                    nextAttemptAt: { type: 'string', format: 'date-time' },
-                    lastError: { type: ['string', 'null'] },
-                    createdAt: { type: 'string', format: 'date-time' },
-                  },
-                },
-              },
-            },
-          },
-          ...problems(400, 401, 403, 404, 429),
-        },
-      },
-    },
-    async (request) => {
-      const bank = await ctx.banks.getBank(request.params.bank);
-      const deliveries = await ctx.store.listDeliveries({
-        bankId: bank.id,
-        limit: request.query.limit,
-        ...(request.query.status ? { status: request.query.status } : {}),
-      });
-      return { deliveries };
-    },
-  );
-
   app.get<{ Params: { id: number } }>(
     '/v1/entries/:id',
     {

@@ -21,7 +21,8 @@ export function signWebhookBody(secret: string, body: string, unixSeconds: numbe
  * import { verifyWebhookSignature } from '@hashline/server';
  * // raw body exactly as received (do not re-serialise parsed JSON)
  * if (!verifyWebhookSignature(secret, req.headers['hashline-signature'], rawBody, 300)) reply 401;
- * // then drop duplicates by the Idempotency-Key header: retries repeat it.
+ * // then drop duplicates by the body's `seq` (or the Idempotency-Key header): retries and
+ * // redeliveries repeat both; a gap in `seq` is a notification still to come or to redeliver.
  * ```
  *
  * True when one of the header's `v1` signatures is the HMAC-SHA256 of `"<t>.<body>"` under

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MatchEngine, type ApiScope, type HashlineStore } from '@hashline/domain';
+import { MatchEngine, type ApiScope, type Clock, type HashlineStore } from '@hashline/domain';
 import { createMemoryStore } from '@hashline/domain/testing';
 import { MediaDecodeError, type HashingPool, type HashingPoolStats } from '@hashline/media-node';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -58,6 +58,8 @@ export async function createTestApp(
     config?: ServerConfig;
     hashingPool?: HashingPool;
     captureLogs?: boolean;
+    /** The app's clock (metrics ages, redelivery times); default the system clock. */
+    clock?: Clock;
   } = {},
 ): Promise<TestApp> {
   const store = options.store ?? createMemoryStore();
@@ -71,6 +73,7 @@ export async function createTestApp(
     store,
     engine,
     hashingPool: options.hashingPool ?? NO_HASHING,
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(options.captureLogs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
   });
   await app.ready();

@@ -8,6 +8,7 @@ import { Problems, isRecord } from '../validation.js';
 import type { BankAction, BankKind, Classification, SignalType } from '../vocabulary.js';
 import type { EngineMatch, MatchEngine } from './match-engine.js';
 import type { MatchRecord } from './match-record.js';
+import type { NewWebhookDelivery } from './webhook-delivery.js';
 
 /** Most hashes one match request may carry. */
 export const MAX_MATCH_BATCH = 1_000;
@@ -171,6 +172,8 @@ export class MatchService {
     const answers: MatchAnswer[] = [];
     for (const item of items) {
       const value = normalizeSignal(item.signalType, item.value, item.quality);
+      // The query is synchronous: this is the change-log position its answer reflects.
+      const changeSeq = this.engine.seq;
       const result = this.engine.query({
         signalType: item.signalType,
         value,
@@ -194,7 +197,7 @@ export class MatchService {
         );
         continue;
       }
-      const stored = await this.describeAndRecord(caller, item, value, result.matches, options);
+      const stored = await this.describeAndRecord(caller, item, value, result.matches, options, changeSeq);
       answers.push(
         caller.verdictOnly
           ? { matched }
@@ -224,6 +227,7 @@ export class MatchService {
     value: string,
     matches: readonly EngineMatch[],
     options: MatchOptions,
+    changeSeq: number,
   ): Promise<{ hits: MatchHit[]; recordId: number | null }> {
     if (!this.#storeAvailable()) {
       this.#onStoreUnavailable('record', new DomainError('STORE_UNAVAILABLE'));
@@ -250,7 +254,7 @@ export class MatchService {
     // The record is committed from here on, so the answer names it even if queueing fails (a
     // 503 would make the caller retry and record the match twice).
     try {
-      await this.queueWebhooks(record.id, caller.id, item, hits, record.createdAt);
+      await this.queueWebhooks(record.id, caller.id, item, hits, record.createdAt, changeSeq);
     } catch (error) {
       if (!isStoreUnavailable(error)) throw error;
       this.#onStoreUnavailable('webhooks', error);
@@ -306,19 +310,23 @@ export class MatchService {
     item: MatchRequestItem,
     hits: readonly MatchHit[],
     at: Date,
+    changeSeq: number,
   ): Promise<void> {
     const byBank = new Map<string, MatchHit[]>();
     for (const hit of hits) byBank.set(hit.bank, [...(byBank.get(hit.bank) ?? []), hit]);
-    const deliveries = [];
+    const deliveries: NewWebhookDelivery[] = [];
     for (const [bankName, bankHits] of byBank) {
       const bank = this.engine.findBank(bankName);
       if (!bank?.webhookUrl) continue;
       const idempotencyKey = `match-${recordId}-${bank.id}`;
-      // The queried hash itself is not sent: the record id lets the bank owner look it up.
-      const body = JSON.stringify({
+      // The queried hash itself is not sent: the record id lets the bank owner look it up. The
+      // store adds `seq`, the bank's notification number, when it commits the delivery.
+      const payload = {
         type: 'match',
         id: idempotencyKey,
         createdAt: at.toISOString(),
+        // The bank change-log position the answer was computed at (GET /v1/banks/:bank/changes).
+        changeSeq,
         recordId,
         bank: { id: bank.id, name: bank.name, kind: bank.kind },
         caller,
@@ -330,8 +338,8 @@ export class MatchService {
           classification: h.classification,
         })),
         actions: bank.defaultActions,
-      });
-      deliveries.push({ bankId: bank.id, url: bank.webhookUrl, body, idempotencyKey });
+      };
+      deliveries.push({ bankId: bank.id, url: bank.webhookUrl, payload, idempotencyKey });
     }
     if (deliveries.length > 0) await this.store.enqueueDeliveries(deliveries);
   }

@@ -1,23 +1,79 @@
+/**
+ * Where a delivery stands:
+ * - `pending`: queued, not attempted yet (or requeued by a redelivery);
+ * - `retrying`: at least one attempt failed, another is scheduled (`nextAttemptAt`);
+ * - `delivered`: the receiver answered 2xx;
+ * - `failed`: given up (the retry horizon passed, or the target can never be reached); listed
+ *   and redeliverable.
+ */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'retrying', 'delivered', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
 /** A webhook notification waiting to be delivered, or delivered (an outbox row). */
 export interface WebhookDelivery {
   readonly id: number;
   readonly bankId: number;
+  /**
+   * The bank's notification sequence: 1, 2, 3… per bank, without gaps, in the order the
+   * notifications were committed. Carried in the body (`seq`) so receivers can order and
+   * deduplicate; deliveries to one endpoint go out in this order.
+   */
+  readonly seq: number;
   readonly url: string;
-  /** The exact JSON body to POST; signed as sent. */
+  /** The exact JSON body to POST (its `seq` included); signed as sent. */
   readonly body: string;
-  /** Stable across retries, sent as `Idempotency-Key` so receivers can drop duplicates. */
+  /** Stable across retries and redeliveries, sent as `Idempotency-Key` so receivers can drop duplicates. */
   readonly idempotencyKey: string;
+  /** Attempts since it was queued (or requeued by a redelivery). */
   readonly attempts: number;
   readonly nextAttemptAt: Date;
-  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly status: WebhookDeliveryStatus;
   readonly lastError: string | null;
   readonly createdAt: Date;
+  /** When it was queued, or requeued by a redelivery: the retry horizon counts from here. */
+  readonly queuedAt: Date;
+  readonly deliveredAt: Date | null;
 }
 
-/** A delivery before storage assigns its id. */
+/** What a notification says, before the store numbers it (`seq` is added to the body). */
+export interface WebhookPayload {
+  readonly type: string;
+  /** The notification's id, equal to its idempotency key. */
+  readonly id: string;
+  readonly [field: string]: unknown;
+}
+
+/** A delivery before storage assigns its id and its bank sequence number. */
 export interface NewWebhookDelivery {
   readonly bankId: number;
   readonly url: string;
-  readonly body: string;
+  readonly payload: WebhookPayload;
   readonly idempotencyKey: string;
+}
+
+/** Filters for listing deliveries, newest first (keyset pagination on the id). */
+export interface WebhookDeliveryQuery {
+  readonly bankId?: number;
+  readonly status?: WebhookDeliveryStatus;
+  /** Deliveries with id below this (the previous page's last id). */
+  readonly beforeId?: number;
+  readonly limit: number;
+}
+
+/** Outbox figures for monitoring. */
+export interface WebhookDeliveryStats {
+  readonly pending: number;
+  readonly retrying: number;
+  readonly failed: number;
+  /** When the oldest pending or retrying delivery was queued; null when there is none. */
+  readonly oldestQueuedAt: Date | null;
+}
+
+/**
+ * The body of a notification as sent: `type`, `id`, then `seq`, then the rest of the payload.
+ * Every store renders bodies with this function, so all engines send the same bytes.
+ */
+export function renderWebhookBody(payload: WebhookPayload, seq: number): string {
+  const { type, id, ...rest } = payload;
+  return JSON.stringify({ type, id, seq, ...rest });
 }

@@ -10,7 +10,12 @@ import type {
   NewEntry,
 } from '../banks/bank.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
-import type { NewWebhookDelivery, WebhookDelivery } from '../matching/webhook-delivery.js';
+import type {
+  NewWebhookDelivery,
+  WebhookDelivery,
+  WebhookDeliveryQuery,
+  WebhookDeliveryStats,
+} from '../matching/webhook-delivery.js';
 import type { SignalType } from '../vocabulary.js';
 
 /** The outcome of adding entries: what was created, and what was already in the bank. */
@@ -105,32 +110,65 @@ export interface ApiKeyStore {
   revokeApiKey(id: string): Promise<ApiKey>;
 }
 
+/** How {@link WebhookOutbox.claimDueDeliveries} picks deliveries. */
+export interface ClaimOptions {
+  /**
+   * Only the oldest undelivered (pending or retrying) delivery of each endpoint (URL), and none
+   * for an endpoint with a delivery in flight: deliveries to one endpoint go out one at a time,
+   * in order, and a later one waits while an earlier one is retried. Default true; false claims
+   * any due deliveries (parallel, unordered).
+   */
+  readonly ordered?: boolean;
+}
+
 /**
  * The webhook outbox. Deliveries are claimed with a lease so that several workers never send the
- * same delivery at once, and a crashed worker's claims expire and are retried.
+ * same delivery at once, and a crashed worker's claims expire and are retried. Each bank numbers
+ * its notifications (`seq`: 1, 2, 3…, no gaps, in commit order).
  */
 export interface WebhookOutbox {
-  /** Idempotent: a delivery whose idempotency key is already in the outbox is ignored. */
+  /**
+   * Queues notifications, numbering each bank's in the order given (after the ones already
+   * committed) and rendering each body with its `seq` (`renderWebhookBody`). Idempotent: a
+   * delivery whose idempotency key is already in the outbox is ignored and takes no number.
+   */
   enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void>;
   /**
-   * Pending deliveries due at `now` (oldest due first), leased until `now + leaseMs` (their
-   * nextAttemptAt moves there). Claiming counts the attempt (`attempts` + 1), so a delivery that
-   * crashes its worker still runs out of retries.
+   * Pending or retrying deliveries due at `now` (oldest due first), leased until `now + leaseMs`
+   * (their nextAttemptAt moves there). Claiming counts the attempt (`attempts` + 1), so a delivery
+   * that crashes its worker still counts its attempts. Ordered by default (see {@link ClaimOptions}).
    */
-  claimDueDeliveries(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
-  /** Throws `NOT_FOUND` for an unknown id. */
+  claimDueDeliveries(
+    now: Date,
+    limit: number,
+    leaseMs: number,
+    options?: ClaimOptions,
+  ): Promise<WebhookDelivery[]>;
+  /** Ends the lease. Throws `WEBHOOK_DELIVERY_NOT_FOUND` for an unknown id. */
   markDelivered(id: number, at: Date): Promise<void>;
   /**
-   * Records a failed attempt; `retryAt` null marks the delivery failed for good.
-   * Throws `NOT_FOUND` for an unknown id.
+   * Records a failed attempt and ends the lease: `retrying` until `retryAt`, or, with `retryAt`
+   * null, failed for good. Throws `WEBHOOK_DELIVERY_NOT_FOUND` for an unknown id.
    */
   markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
-  /** Newest first. */
-  listDeliveries(query: {
-    bankId?: number;
-    status?: WebhookDelivery['status'];
-    limit: number;
-  }): Promise<WebhookDelivery[]>;
+  getDelivery(id: number): Promise<WebhookDelivery | undefined>;
+  /** Newest first (id descending). */
+  listDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]>;
+  /**
+   * Queues a delivery again at `now`, whatever its status (failed, delivered, or waiting for a
+   * retry): attempts back to 0, the retry horizon restarting at `now`, addressed to its bank's
+   * current webhook URL when the bank still has one. Same id, seq, body and idempotency key.
+   * Throws `WEBHOOK_DELIVERY_NOT_FOUND`, or `WEBHOOK_DELIVERY_IN_FLIGHT` while an attempt is
+   * under way (its lease has not ended).
+   */
+  redeliver(id: number, now: Date): Promise<WebhookDelivery>;
+  /**
+   * {@link redeliver} for every delivery of the bank with `seq >= sinceSeq` that is not in flight
+   * (those in flight are being sent anyway). Returns how many were queued again.
+   */
+  redeliverSince(bankId: number, sinceSeq: number, now: Date): Promise<number>;
+  /** Counts by status and the oldest queued time, for `/metrics`. */
+  webhookDeliveryStats(): Promise<WebhookDeliveryStats>;
 }
 
 /** Everything Hashline persists, behind one object an app wires to SQLite or PostgreSQL. */

@@ -12,9 +12,21 @@ import {
 } from '../banks/bank.js';
 import { DomainError } from '../domain-error.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
-import type { NewWebhookDelivery, WebhookDelivery } from '../matching/webhook-delivery.js';
+import {
+  renderWebhookBody,
+  type NewWebhookDelivery,
+  type WebhookDelivery,
+  type WebhookDeliveryQuery,
+  type WebhookDeliveryStats,
+} from '../matching/webhook-delivery.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import type { AddEntriesResult, EntryLookup, EntryQuery, HashlineStore } from '../ports/hashline-store.js';
+import type {
+  AddEntriesResult,
+  ClaimOptions,
+  EntryLookup,
+  EntryQuery,
+  HashlineStore,
+} from '../ports/hashline-store.js';
 
 interface StoredBank extends Bank {
   readonly webhookSecret: string | null;
@@ -44,7 +56,9 @@ class MemoryHashlineStore implements HashlineStore {
   readonly #changes: BankChange[] = [];
   readonly #matchRecords = new Map<number, MatchRecord>();
   readonly #apiKeys = new Map<string, ApiKey>();
-  readonly #deliveries = new Map<number, WebhookDelivery>();
+  readonly #deliveries = new Map<number, StoredDelivery>();
+  /** The last notification seq taken by each bank. */
+  readonly #webhookSeqs = new Map<number, number>();
   readonly #nextId = { bank: 1, entry: 1, seq: 1, matchRecord: 1, delivery: 1 };
 
   constructor(clock: Clock) {
@@ -343,42 +357,69 @@ class MemoryHashlineStore implements HashlineStore {
     for (const delivery of deliveries) {
       if (keys.has(delivery.idempotencyKey)) continue;
       keys.add(delivery.idempotencyKey);
-      const stored: WebhookDelivery = {
+      const seq = (this.#webhookSeqs.get(delivery.bankId) ?? 0) + 1;
+      this.#webhookSeqs.set(delivery.bankId, seq);
+      const stored: StoredDelivery = {
         id: this.#nextId.delivery++,
         bankId: delivery.bankId,
+        seq,
         url: delivery.url,
-        body: delivery.body,
+        body: renderWebhookBody(delivery.payload, seq),
         idempotencyKey: delivery.idempotencyKey,
         attempts: 0,
         nextAttemptAt: now,
         status: 'pending',
         lastError: null,
         createdAt: now,
+        queuedAt: now,
+        deliveredAt: null,
+        leasedUntil: null,
       };
       this.#deliveries.set(stored.id, stored);
     }
   }
 
-  async claimDueDeliveries(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+  async claimDueDeliveries(
+    now: Date,
+    limit: number,
+    leaseMs: number,
+    options: ClaimOptions = {},
+  ): Promise<WebhookDelivery[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
-    const due = [...this.#deliveries.values()]
-      .filter((d) => d.status === 'pending' && d.nextAttemptAt.getTime() <= now.getTime())
+    const active = [...this.#deliveries.values()].filter(isActive);
+    // Per endpoint: the oldest active delivery (ids ascend in map order), and whether one is in flight.
+    const head = new Map<string, number>();
+    const busy = new Set<string>();
+    for (const d of active) {
+      if (!head.has(d.url)) head.set(d.url, d.id);
+      if (d.leasedUntil && d.leasedUntil.getTime() > now.getTime()) busy.add(d.url);
+    }
+    const ordered = options.ordered ?? true;
+    const due = active
+      .filter((d) => d.nextAttemptAt.getTime() <= now.getTime())
+      .filter((d) => !ordered || (head.get(d.url) === d.id && !busy.has(d.url)))
       .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.id - b.id)
       .slice(0, clampLimit(limit));
     return due.map((delivery) => {
-      const claimed: WebhookDelivery = {
+      const claimed: StoredDelivery = {
         ...delivery,
         attempts: delivery.attempts + 1,
         nextAttemptAt: leaseUntil,
+        leasedUntil: leaseUntil,
       };
       this.#deliveries.set(claimed.id, claimed);
       return copyDelivery(claimed);
     });
   }
 
-  async markDelivered(id: number, _at: Date): Promise<void> {
+  async markDelivered(id: number, at: Date): Promise<void> {
     const delivery = this.#delivery(id);
-    this.#deliveries.set(id, { ...delivery, status: 'delivered' });
+    this.#deliveries.set(id, {
+      ...delivery,
+      status: 'delivered',
+      deliveredAt: new Date(at),
+      leasedUntil: null,
+    });
   }
 
   async markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
@@ -386,25 +427,81 @@ class MemoryHashlineStore implements HashlineStore {
     this.#deliveries.set(id, {
       ...delivery,
       lastError: error,
-      status: retryAt ? 'pending' : 'failed',
+      status: retryAt ? 'retrying' : 'failed',
       nextAttemptAt: retryAt ? new Date(retryAt) : delivery.nextAttemptAt,
+      leasedUntil: null,
     });
   }
 
-  async listDeliveries(query: {
-    bankId?: number;
-    status?: WebhookDelivery['status'];
-    limit: number;
-  }): Promise<WebhookDelivery[]> {
+  async getDelivery(id: number): Promise<WebhookDelivery | undefined> {
+    const delivery = this.#deliveries.get(id);
+    return delivery && copyDelivery(delivery);
+  }
+
+  async listDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]> {
     return [...this.#deliveries.values()]
       .filter(
         (d) =>
           (query.bankId === undefined || d.bankId === query.bankId) &&
-          (query.status === undefined || d.status === query.status),
+          (query.status === undefined || d.status === query.status) &&
+          (query.beforeId === undefined || d.id < query.beforeId),
       )
       .sort((a, b) => b.id - a.id)
       .slice(0, clampLimit(query.limit))
       .map(copyDelivery);
+  }
+
+  async redeliver(id: number, now: Date): Promise<WebhookDelivery> {
+    const delivery = this.#delivery(id);
+    if (inFlight(delivery, now)) {
+      throw new DomainError(
+        'WEBHOOK_DELIVERY_IN_FLIGHT',
+        `Webhook delivery ${id} is being attempted; redeliver it once the attempt ends.`,
+      );
+    }
+    const requeued = this.#requeue(delivery, now);
+    return copyDelivery(requeued);
+  }
+
+  async redeliverSince(bankId: number, sinceSeq: number, now: Date): Promise<number> {
+    let count = 0;
+    for (const delivery of [...this.#deliveries.values()]) {
+      if (delivery.bankId !== bankId || delivery.seq < sinceSeq || inFlight(delivery, now)) continue;
+      this.#requeue(delivery, now);
+      count++;
+    }
+    return count;
+  }
+
+  async webhookDeliveryStats(): Promise<WebhookDeliveryStats> {
+    let pending = 0;
+    let retrying = 0;
+    let failed = 0;
+    let oldest: number | null = null;
+    for (const d of this.#deliveries.values()) {
+      if (d.status === 'pending') pending++;
+      else if (d.status === 'retrying') retrying++;
+      else if (d.status === 'failed') failed++;
+      if (isActive(d)) oldest = Math.min(oldest ?? Infinity, d.queuedAt.getTime());
+    }
+    return { pending, retrying, failed, oldestQueuedAt: oldest === null ? null : new Date(oldest) };
+  }
+
+  #requeue(delivery: StoredDelivery, now: Date): StoredDelivery {
+    const requeued: StoredDelivery = {
+      ...delivery,
+      // A redelivery goes to where the bank wants its notifications now.
+      url: this.#banks.get(delivery.bankId)?.webhookUrl ?? delivery.url,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: new Date(now),
+      queuedAt: new Date(now),
+      lastError: null,
+      deliveredAt: null,
+      leasedUntil: null,
+    };
+    this.#deliveries.set(delivery.id, requeued);
+    return requeued;
   }
 
   async close(): Promise<void> {}
@@ -423,9 +520,9 @@ class MemoryHashlineStore implements HashlineStore {
     return entry;
   }
 
-  #delivery(id: number): WebhookDelivery {
+  #delivery(id: number): StoredDelivery {
     const delivery = this.#deliveries.get(id);
-    if (!delivery) throw new DomainError('NOT_FOUND', `No webhook delivery has id ${id}.`);
+    if (!delivery) throw new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `No webhook delivery has id ${id}.`);
     return delivery;
   }
 
@@ -532,10 +629,28 @@ function copyApiKey(key: ApiKey): ApiKey {
   };
 }
 
-function copyDelivery(delivery: WebhookDelivery): WebhookDelivery {
+function copyDelivery(delivery: StoredDelivery): WebhookDelivery {
+  const { leasedUntil: _lease, ...visible } = delivery;
   return {
-    ...delivery,
+    ...visible,
     nextAttemptAt: new Date(delivery.nextAttemptAt),
     createdAt: new Date(delivery.createdAt),
+    queuedAt: new Date(delivery.queuedAt),
+    deliveredAt: delivery.deliveredAt && new Date(delivery.deliveredAt),
   };
+}
+
+/** A delivery with its lease: set while an attempt is under way (claimed, not yet marked). */
+interface StoredDelivery extends WebhookDelivery {
+  readonly leasedUntil: Date | null;
+}
+
+function isActive(delivery: WebhookDelivery): boolean {
+  return delivery.status === 'pending' || delivery.status === 'retrying';
+}
+
+function inFlight(delivery: StoredDelivery, now: Date): boolean {
+  return (
+    isActive(delivery) && delivery.leasedUntil !== null && delivery.leasedUntil.getTime() > now.getTime()
+  );
 }

@@ -6,6 +6,7 @@ import { hotlineSchema } from './0003-hotline.js';
 import { forwardingSchema } from './0004-forwarding.js';
 import { takedownSchema } from './0005-takedown.js';
 import { exchangeSchema } from './0006-exchange.js';
+import { webhookOrderSchema } from './0007-webhook-order.js';
 import { rateBucketsSchema } from './0008-rate-buckets.js';
 
 /**
@@ -21,7 +22,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0004_forwarding': forwardingSchema(engine),
     '0005_takedown': takedownSchema(engine),
     '0006_exchange': exchangeSchema(engine),
-    // 0007 is taken by another part of issue 11 (merged separately).
+    '0007_webhook_order': webhookOrderSchema(engine),
     '0008_rate_buckets': rateBucketsSchema(engine),
   };
 }

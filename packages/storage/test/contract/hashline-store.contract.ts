@@ -728,73 +728,140 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
     });
 
     describe('webhook outbox', () => {
-      const delivery = (n: number, bankId = 1) => ({
+      const URL_A = 'https://hooks.example.org/a';
+      const URL_B = 'https://hooks.example.org/b';
+      const delivery = (n: number, bankId = 1, url = URL_A) => ({
         bankId,
-        url: 'https://hooks.example.org/in',
-        body: JSON.stringify({ n }),
+        url,
+        payload: { type: 'test', id: `key-${n}`, n },
         idempotencyKey: `key-${n}`,
       });
       const at = (ms: number) => new Date(t0.getTime() + ms);
+      const keys = (deliveries: readonly { idempotencyKey: string }[]) =>
+        deliveries.map((d) => d.idempotencyKey);
+      const unordered = { ordered: false } as const;
 
-      it('enqueues pending deliveries, ignoring repeated idempotency keys', async () => {
+      it('numbers each bank’s deliveries 1, 2, 3… into the body; repeated keys take no number', async () => {
         await store.enqueueDeliveries([delivery(1), delivery(2, 2), delivery(1)]);
         clock.advance(50);
-        await store.enqueueDeliveries([delivery(2, 2), delivery(3)]);
+        await store.enqueueDeliveries([delivery(2, 2), delivery(3), delivery(4, 2)]);
         await store.enqueueDeliveries([]);
         const all = await store.listDeliveries({ limit: 10 });
-        expect(all.map((d) => d.idempotencyKey)).toEqual(['key-3', 'key-2', 'key-1']);
-        expect(all[2]).toEqual({
+        expect(keys(all).sort()).toEqual(['key-1', 'key-2', 'key-3', 'key-4']);
+        const byKey = new Map(all.map((d) => [d.idempotencyKey, d]));
+        expect(byKey.get('key-1')).toEqual({
           id: expect.any(Number),
-          ...delivery(1),
+          bankId: 1,
+          seq: 1,
+          url: URL_A,
+          body: '{"type":"test","id":"key-1","seq":1,"n":1}',
+          idempotencyKey: 'key-1',
           attempts: 0,
           nextAttemptAt: t0,
           status: 'pending',
           lastError: null,
           createdAt: t0,
+          queuedAt: t0,
+          deliveredAt: null,
         });
-        expect(all[0]!.createdAt).toEqual(at(50));
-        expect((await store.listDeliveries({ limit: 10, bankId: 2 })).map((d) => d.idempotencyKey)).toEqual([
-          'key-2',
-        ]);
+        expect(byKey.get('key-3')).toMatchObject({ bankId: 1, seq: 2, createdAt: at(50) });
+        expect(JSON.parse(byKey.get('key-3')!.body)).toEqual({ type: 'test', id: 'key-3', seq: 2, n: 3 });
+        expect([byKey.get('key-2')!.seq, byKey.get('key-4')!.seq]).toEqual([1, 2]);
+        // Newest first, by bank and by status.
+        expect(keys(await store.listDeliveries({ limit: 10, bankId: 2 }))).toEqual(['key-4', 'key-2']);
         expect(await store.listDeliveries({ limit: 1 })).toHaveLength(1);
+        expect(await store.getDelivery(byKey.get('key-1')!.id)).toEqual(byKey.get('key-1'));
+        expect(await store.getDelivery(999_999)).toBeUndefined();
       });
 
-      it('claims due deliveries in due order under a lease, and again once the lease expires', async () => {
+      it('pages the list by id (keyset) and filters by status', async () => {
+        await store.enqueueDeliveries([1, 2, 3, 4, 5].map((n) => delivery(n, 1, `${URL_A}/${n}`)));
+        const first = await store.listDeliveries({ limit: 2 });
+        expect(keys(first)).toEqual(['key-5', 'key-4']);
+        const second = await store.listDeliveries({ limit: 2, beforeId: first[1]!.id });
+        expect(keys(second)).toEqual(['key-3', 'key-2']);
+        const third = await store.listDeliveries({ limit: 2, beforeId: second[1]!.id });
+        expect(keys(third)).toEqual(['key-1']);
+        const [d1] = await store.claimDueDeliveries(t0, 1, 1_000);
+        await store.markAttemptFailed(d1!.id, 'HTTP 500', null);
+        expect(keys(await store.listDeliveries({ limit: 10, status: 'failed' }))).toEqual([
+          d1!.idempotencyKey,
+        ]);
+        expect(await store.listDeliveries({ limit: 10, status: 'pending', beforeId: 1 })).toEqual([]);
+      });
+
+      it('unordered: claims due deliveries in due order under a lease, and again once the lease expires', async () => {
         await store.enqueueDeliveries([delivery(1), delivery(2)]);
         clock.advance(100);
         await store.enqueueDeliveries([delivery(3)]);
 
         // Not due yet at t0 - 1.
-        expect(await store.claimDueDeliveries(at(-1), 10, 30_000)).toEqual([]);
+        expect(await store.claimDueDeliveries(at(-1), 10, 30_000, unordered)).toEqual([]);
 
-        const first = await store.claimDueDeliveries(at(10), 10, 30_000);
-        expect(first.map((d) => d.idempotencyKey)).toEqual(['key-1', 'key-2']);
+        const first = await store.claimDueDeliveries(at(10), 10, 30_000, unordered);
+        expect(keys(first)).toEqual(['key-1', 'key-2']);
         expect(first.every((d) => d.attempts === 1 && d.status === 'pending')).toBe(true);
         expect(first.map((d) => d.nextAttemptAt)).toEqual([at(30_010), at(30_010)]);
 
         // Leased: another worker gets only what is left.
-        const second = await store.claimDueDeliveries(at(200), 10, 30_000);
-        expect(second.map((d) => d.idempotencyKey)).toEqual(['key-3']);
-        expect(await store.claimDueDeliveries(at(30_000), 10, 30_000)).toEqual([]);
+        const second = await store.claimDueDeliveries(at(200), 10, 30_000, unordered);
+        expect(keys(second)).toEqual(['key-3']);
+        expect(await store.claimDueDeliveries(at(30_000), 10, 30_000, unordered)).toEqual([]);
 
         // The first worker died: its lease expires and the deliveries come back.
-        const retried = await store.claimDueDeliveries(at(30_010), 1, 5_000);
+        const retried = await store.claimDueDeliveries(at(30_010), 1, 5_000, unordered);
         expect(retried).toEqual([{ ...first[0], attempts: 2, nextAttemptAt: at(35_010) }]);
-        expect(await store.claimDueDeliveries(at(30_010), 0, 5_000)).toEqual([]);
+        expect(await store.claimDueDeliveries(at(30_010), 0, 5_000, unordered)).toEqual([]);
+      });
+
+      it('ordered (the default): only the oldest undelivered delivery of each endpoint, one in flight', async () => {
+        await store.enqueueDeliveries([delivery(1), delivery(2), delivery(3, 2, URL_B), delivery(4)]);
+        await store.enqueueDeliveries([delivery(5, 2, URL_B)]);
+
+        const first = await store.claimDueDeliveries(t0, 10, 30_000);
+        expect(keys(first)).toEqual(['key-1', 'key-3']);
+        // Both endpoints have a delivery in flight: another worker gets nothing.
+        expect(await store.claimDueDeliveries(at(10), 10, 30_000)).toEqual([]);
+
+        // key-1 fails and waits for its retry: key-2 and key-4 wait behind it (head of line).
+        await store.markAttemptFailed(first[0]!.id, 'HTTP 500', at(60_000));
+        expect(await store.claimDueDeliveries(at(20), 10, 30_000)).toEqual([]);
+        // key-3 is delivered: key-5 of the other endpoint goes next.
+        await store.markDelivered(first[1]!.id, at(30));
+        const [d5] = await store.claimDueDeliveries(at(40), 10, 30_000);
+        expect(d5!.idempotencyKey).toBe('key-5');
+        await store.markDelivered(d5!.id, at(50));
+
+        const retry = await store.claimDueDeliveries(at(60_000), 10, 30_000);
+        expect(retry.map((d) => [d.idempotencyKey, d.attempts, d.status])).toEqual([
+          ['key-1', 2, 'retrying'],
+        ]);
+        await store.markDelivered(retry[0]!.id, at(60_001));
+        const next = await store.claimDueDeliveries(at(60_002), 10, 30_000);
+        expect(keys(next)).toEqual(['key-2']);
+
+        // A crashed worker: once the lease ends the same head comes back, and nothing behind it.
+        expect(await store.claimDueDeliveries(at(90_001), 10, 30_000)).toEqual([]);
+        const again = await store.claimDueDeliveries(at(90_002), 10, 30_000);
+        expect(again.map((d) => [d.idempotencyKey, d.attempts])).toEqual([['key-2', 2]]);
+
+        // Given up for good, a delivery no longer holds back the ones behind it.
+        await store.markAttemptFailed(again[0]!.id, 'HTTP 410', null);
+        expect(keys(await store.claimDueDeliveries(at(90_003), 10, 30_000))).toEqual(['key-4']);
       });
 
       it('records success and failures; failed for good and delivered ones are never claimed', async () => {
         await store.enqueueDeliveries([delivery(1), delivery(2), delivery(3)]);
-        const [d1, d2, d3] = await store.claimDueDeliveries(t0, 10, 1_000);
+        const [d1, d2, d3] = await store.claimDueDeliveries(t0, 10, 1_000, unordered);
 
         await store.markDelivered(d1!.id, at(5));
         await store.markAttemptFailed(d2!.id, 'HTTP 503', at(60_000));
         await store.markAttemptFailed(d3!.id, 'HTTP 410 Gone', null);
 
         const byId = new Map((await store.listDeliveries({ limit: 10 })).map((d) => [d.id, d]));
-        expect(byId.get(d1!.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+        expect(byId.get(d1!.id)).toMatchObject({ status: 'delivered', attempts: 1, deliveredAt: at(5) });
         expect(byId.get(d2!.id)).toMatchObject({
-          status: 'pending',
+          status: 'retrying',
           attempts: 1,
           lastError: 'HTTP 503',
           nextAttemptAt: at(60_000),
@@ -804,12 +871,125 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
           d3!.id,
         ]);
 
-        expect(await store.claimDueDeliveries(at(59_999), 10, 1_000)).toEqual([]);
-        const retry = await store.claimDueDeliveries(at(120_000), 10, 1_000);
+        expect(await store.claimDueDeliveries(at(59_999), 10, 1_000, unordered)).toEqual([]);
+        const retry = await store.claimDueDeliveries(at(120_000), 10, 1_000, unordered);
         expect(retry.map((d) => [d.id, d.attempts])).toEqual([[d2!.id, 2]]);
 
-        await expectDomainError(store.markDelivered(999_999, t0), 'NOT_FOUND');
-        await expectDomainError(store.markAttemptFailed(999_999, 'x', null), 'NOT_FOUND');
+        await expectDomainError(store.markDelivered(999_999, t0), 'WEBHOOK_DELIVERY_NOT_FOUND');
+        await expectDomainError(store.markAttemptFailed(999_999, 'x', null), 'WEBHOOK_DELIVERY_NOT_FOUND');
+      });
+
+      it('redelivers one delivery: queued again from a clean slate, to the bank’s current URL', async () => {
+        const bank = await store.createBank({ name: 'hooked', kind: 'known_csam', webhookUrl: URL_A });
+        await store.enqueueDeliveries([delivery(1, bank.id), delivery(2, bank.id)]);
+        const [d1] = await store.claimDueDeliveries(t0, 10, 1_000);
+        await store.markAttemptFailed(d1!.id, 'HTTP 500', null);
+        const [d2] = await store.claimDueDeliveries(at(1), 10, 1_000);
+        await store.markDelivered(d2!.id, at(2));
+
+        await store.updateBank(bank.id, { webhookUrl: URL_B });
+        clock.advance(5_000);
+        const again = await store.redeliver(d1!.id, at(5_000));
+        expect(again).toEqual({
+          id: d1!.id,
+          bankId: bank.id,
+          seq: 1,
+          url: URL_B,
+          body: d1!.body,
+          idempotencyKey: 'key-1',
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: at(5_000),
+          queuedAt: at(5_000),
+          lastError: null,
+          deliveredAt: null,
+          createdAt: t0,
+        });
+        // A delivered one can be sent again too (the receiver lost it); same seq and key.
+        const resent = await store.redeliver(d2!.id, at(5_000));
+        expect(resent).toMatchObject({
+          seq: 2,
+          status: 'pending',
+          attempts: 0,
+          url: URL_B,
+          deliveredAt: null,
+        });
+        expect(keys(await store.claimDueDeliveries(at(5_001), 10, 1_000))).toEqual(['key-1']);
+
+        await expectDomainError(store.redeliver(999_999, at(5_001)), 'WEBHOOK_DELIVERY_NOT_FOUND');
+        // In flight (leased): refused, so it is never sent twice at once.
+        await expectDomainError(store.redeliver(d1!.id, at(5_002)), 'WEBHOOK_DELIVERY_IN_FLIGHT');
+        // Once the lease ended (its worker died), it may be redelivered.
+        expect(await store.redeliver(d1!.id, at(6_002))).toMatchObject({ status: 'pending', attempts: 0 });
+        // Without a bank (or a bank URL) the stored URL stays.
+        await store.enqueueDeliveries([delivery(9, 777, URL_A)]);
+        const [orphan] = await store.listDeliveries({ limit: 1, bankId: 777 });
+        expect((await store.redeliver(orphan!.id, at(7_000))).url).toBe(URL_A);
+      });
+
+      it('a redelivered older delivery goes before newer ones, but never beside one in flight', async () => {
+        await store.enqueueDeliveries([delivery(1), delivery(2), delivery(3)]);
+        const [d1] = await store.claimDueDeliveries(t0, 10, 1_000);
+        await store.markDelivered(d1!.id, at(1));
+        const [d2] = await store.claimDueDeliveries(at(2), 10, 1_000);
+        expect(d2!.idempotencyKey).toBe('key-2');
+        await store.redeliver(d1!.id, at(3));
+        // key-2 is in flight: key-1 waits although it is older.
+        expect(await store.claimDueDeliveries(at(4), 10, 1_000)).toEqual([]);
+        await store.markDelivered(d2!.id, at(5));
+        expect(keys(await store.claimDueDeliveries(at(6), 10, 1_000))).toEqual(['key-1']);
+      });
+
+      it('redelivers all of a bank since a seq, except those in flight', async () => {
+        await store.enqueueDeliveries([1, 2, 3, 4, 5].map((n) => delivery(n, 1, `${URL_A}/${n}`)));
+        await store.enqueueDeliveries([delivery(6, 2, URL_B)]);
+        const claimed = await store.claimDueDeliveries(t0, 10, 1_000);
+        expect(claimed).toHaveLength(6);
+        const byKey = new Map(claimed.map((d) => [d.idempotencyKey, d]));
+        await store.markAttemptFailed(byKey.get('key-1')!.id, 'HTTP 500', null);
+        await store.markAttemptFailed(byKey.get('key-2')!.id, 'HTTP 500', null);
+        await store.markDelivered(byKey.get('key-3')!.id, at(1));
+        await store.markAttemptFailed(byKey.get('key-4')!.id, 'HTTP 500', null);
+        // key-5 stays in flight; key-6 is another bank's.
+        await store.markAttemptFailed(byKey.get('key-6')!.id, 'HTTP 500', null);
+
+        expect(await store.redeliverSince(1, 2, at(10))).toBe(3);
+        const after = new Map((await store.listDeliveries({ limit: 10 })).map((d) => [d.idempotencyKey, d]));
+        expect(after.get('key-1')).toMatchObject({ status: 'failed', attempts: 1 });
+        for (const key of ['key-2', 'key-3', 'key-4']) {
+          expect(after.get(key)).toMatchObject({ status: 'pending', attempts: 0, queuedAt: at(10) });
+        }
+        expect(after.get('key-5')).toMatchObject({
+          status: 'pending',
+          attempts: 1,
+          nextAttemptAt: at(1_000),
+        });
+        expect(after.get('key-6')).toMatchObject({ status: 'failed' });
+        expect(await store.redeliverSince(1, 99, at(11))).toBe(0);
+        expect(await store.redeliverSince(3, 0, at(11))).toBe(0);
+      });
+
+      it('counts deliveries by status and knows the oldest queued one', async () => {
+        expect(await store.webhookDeliveryStats()).toEqual({
+          pending: 0,
+          retrying: 0,
+          failed: 0,
+          oldestQueuedAt: null,
+        });
+        await store.enqueueDeliveries([1, 2, 3].map((n) => delivery(n, 1, `${URL_A}/${n}`)));
+        clock.advance(1_000);
+        await store.enqueueDeliveries([4, 5].map((n) => delivery(n, 1, `${URL_A}/${n}`)));
+        const claimed = await store.claimDueDeliveries(at(1_000), 3, 60_000);
+        expect(keys(claimed)).toEqual(['key-1', 'key-2', 'key-3']);
+        await store.markAttemptFailed(claimed[0]!.id, 'HTTP 500', null);
+        await store.markAttemptFailed(claimed[1]!.id, 'HTTP 500', at(5_000));
+        await store.markDelivered(claimed[2]!.id, at(1_001));
+        expect(await store.webhookDeliveryStats()).toEqual({
+          pending: 2,
+          retrying: 1,
+          failed: 1,
+          oldestQueuedAt: t0,
+        });
       });
     });
   });

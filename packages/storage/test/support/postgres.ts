@@ -50,6 +50,7 @@ export const STORE_TABLES = [
   'match_record_banks',
   'api_keys',
   'webhook_deliveries',
+  'webhook_sequences',
   'self_submission_cases',
 ] as const;
 
