@@ -151,6 +151,19 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
               keys().every((prefix) => [...receiver!.received.keys()].some((key) => key.startsWith(prefix))),
             { timeoutMs: 240_000, intervalMs: 250 },
           );
+          // ...and the outbox knows: nothing left pending (the dead process's claims were sent again).
+          await waitFor(
+            'the outbox to have delivered everything',
+            async () =>
+              Number(
+                (
+                  await c.db.query<{ n: number | string }>(
+                    `select count(*) as n from webhook_deliveries where status <> 'delivered'`,
+                  )
+                )[0]!.n,
+              ) === 0,
+            { timeoutMs: 240_000, intervalMs: 500 },
+          );
           const repeats = [...receiver!.received.values()].filter((n) => n > 1).length;
           c.result.notes.push(
             `2 kills; ${receiver!.total()} POSTs received for ${receiver!.received.size} keys ` +

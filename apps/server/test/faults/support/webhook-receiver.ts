@@ -1,5 +1,7 @@
-// A loopback webhook receiver: answers 200 after a short delay (so deliveries are in flight when
-// a server is killed) and counts what arrived per Idempotency-Key.
+// A loopback webhook receiver: answers 200 after a random delay (so deliveries are in flight, and
+// finish at different moments, when a server is killed) and counts what arrived per
+// Idempotency-Key.
+import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -10,22 +12,30 @@ export interface WebhookReceiver {
   readonly received: Map<string, number>;
   /** Requests received in all (repeats included). */
   total(): number;
+  /** Requests received and not answered yet. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
-/** Starts a receiver on 127.0.0.1 that answers each POST after `delayMs`. */
+/** Starts a receiver on 127.0.0.1 that answers each POST after `delayMs` to twice that. */
 export async function startWebhookReceiver(delayMs = 200): Promise<WebhookReceiver> {
   const received = new Map<string, number>();
   let total = 0;
+  let inFlight = 0;
   const server: Server = createServer((request, response) => {
     request.resume();
+    inFlight++;
     request.on('end', () => {
       const key = String(request.headers['idempotency-key'] ?? '');
-      setTimeout(() => {
-        total++;
-        received.set(key, (received.get(key) ?? 0) + 1);
-        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      }, delayMs);
+      setTimeout(
+        () => {
+          inFlight--;
+          total++;
+          received.set(key, (received.get(key) ?? 0) + 1);
+          response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        },
+        delayMs + randomInt(delayMs + 1),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -33,6 +43,7 @@ export async function startWebhookReceiver(delayMs = 200): Promise<WebhookReceiv
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     received,
     total: () => total,
+    inFlight: () => inFlight,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
