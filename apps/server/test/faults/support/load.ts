@@ -230,3 +230,51 @@ export function matchLoad(
     },
   });
 }
+
+/** One sample of a {@link SteadyProbe}. */
+export interface ProbeSample {
+  readonly sentAt: number;
+  readonly at: number;
+  readonly outcome: string;
+}
+
+/**
+ * Sends one request every `intervalMs` until stopped or `maxMs` passed (it stops by itself),
+ * recording each outcome: e.g. matching while the database is away, to count what was answered
+ * from memory.
+ */
+export class SteadyProbe {
+  readonly samples: ProbeSample[] = [];
+  #running = true;
+  readonly #done: Promise<void>;
+
+  constructor(
+    request: () => Promise<string>,
+    options: { readonly intervalMs?: number; readonly maxMs?: number } = {},
+  ) {
+    const { intervalMs = 250, maxMs = 600_000 } = options;
+    const stopAt = Date.now() + maxMs;
+    this.#done = (async () => {
+      while (this.#running && Date.now() < stopAt) {
+        const sentAt = Date.now();
+        const outcome = await request().catch((error: unknown) => describeFailure(error));
+        this.samples.push({ sentAt, at: Date.now(), outcome });
+        await sleep(intervalMs);
+      }
+    })();
+  }
+
+  /** Outcomes of requests sent in [from, to), e.g. `200×40 HTTP 503×3`. */
+  summary(from: number, to: number): string {
+    const counts = new Map<string, number>();
+    for (const s of this.samples) {
+      if (s.sentAt >= from && s.sentAt < to) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
+    }
+    return [...counts].map(([outcome, n]) => `${outcome}×${n}`).join(' ') || 'none';
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#done;
+  }
+}

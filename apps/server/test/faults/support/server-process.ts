@@ -156,6 +156,16 @@ export function crashes(servers: readonly ServerProcess[]): string[] {
     .filter((server) => server.exit() !== undefined && !server.exit()!.expected)
     .map((server) => {
       const { code, signal } = server.exit()!;
-      return `${server.name} exited by itself (${code ?? signal}); its last output:\n${server.output().slice(-3000)}`;
+      const output = server.output();
+      // The first line that names an error, for the one-line summary in the fault table.
+      const cause = output
+        .split('\n')
+        .find((line) => /error|ECONN|57P0/i.test(line))
+        ?.trim()
+        .slice(0, 160);
+      return (
+        `${server.name} exited by itself (${code ?? signal})${cause ? `: ${cause}` : ''}\n` +
+        `its last output:\n${output.slice(-3000)}`
+      );
     });
 }
