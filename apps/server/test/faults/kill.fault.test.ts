@@ -19,7 +19,7 @@ import {
 } from './support/load.js';
 import { killAllServers } from './support/server-process.js';
 import { waitFor } from './support/wait.js';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 afterEach(() => killAllServers());
 afterAll(() => killAllServers());
@@ -45,7 +45,7 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
       const count = SMOKE ? 120 : 400;
       const kills = SMOKE ? 1 : 2;
       const items = reportItems(count);
-      const load = reportLoad(items, { concurrency: 6, budgetMs: 300_000, servers: () => c.urls() });
+      const load = c.track(reportLoad(items, { concurrency: 6, budgetMs: 300_000, servers: () => c.urls() }));
       c.result.secondsToReady = await killWhen(
         c,
         kills,
@@ -75,11 +75,13 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
       await c.createBank('faults-import');
       const batches = entryBatches(SMOKE ? 16 : 48, 250);
       const kills = SMOKE ? 1 : 2;
-      const load = entryLoad('faults-import', c.token, batches, {
-        concurrency: 2,
-        budgetMs: 300_000,
-        servers: () => c.urls(),
-      });
+      const load = c.track(
+        entryLoad('faults-import', c.token, batches, {
+          concurrency: 2,
+          budgetMs: 300_000,
+          servers: () => c.urls(),
+        }),
+      );
       c.result.secondsToReady = await killWhen(
         c,
         kills,
@@ -108,8 +110,7 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
   it.skipIf(SMOKE)(
     'during webhook delivery: every acknowledged match record reaches the receiver',
     async () => {
-      let receiver: WebhookReceiver | undefined;
-      receiver = await startWebhookReceiver(200);
+      const receiver = await startWebhookReceiver(200);
       const c = await FaultCase.open({
         fault: 'kill -9 during webhook delivery',
         engine,
@@ -125,7 +126,7 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
       });
       try {
         await c.run(async () => {
-          await c.createBank('faults-hooks', { webhookUrl: receiver!.url });
+          await c.createBank('faults-hooks', { webhookUrl: receiver.url });
           const values = Array.from({ length: 120 }, () => randomHex());
           const add = await postJson(
             `${c.servers[0]!.url}/v1/banks/faults-hooks/entries`,
@@ -140,7 +141,7 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
             servers: () => c.urls(),
           });
           // Killed while the receiver holds deliveries (it answers after 200 ms).
-          c.result.secondsToReady = await killWhen(c, 2, (k) => receiver!.total() >= (k + 1) * 30);
+          c.result.secondsToReady = await killWhen(c, 2, (k) => receiver.total() >= (k + 1) * 30);
           await load.done;
           expect(load.acknowledged).toBe(items.length);
           const keys = (): string[] => items.flatMap((item) => item.recordIds.map((id) => `match-${id}-`));
@@ -148,7 +149,7 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
           await waitFor(
             'every acknowledged match record to reach the receiver',
             () =>
-              keys().every((prefix) => [...receiver!.received.keys()].some((key) => key.startsWith(prefix))),
+              keys().every((prefix) => [...receiver.received.keys()].some((key) => key.startsWith(prefix))),
             { timeoutMs: 240_000, intervalMs: 250 },
           );
           // ...and the outbox knows: nothing left pending (the dead process's claims were sent again).
@@ -164,13 +165,13 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
               ) === 0,
             { timeoutMs: 240_000, intervalMs: 500 },
           );
-          const repeats = [...receiver!.received.values()].filter((n) => n > 1).length;
+          const repeats = [...receiver.received.values()].filter((n) => n > 1).length;
           c.result.notes.push(
-            `2 kills; ${receiver!.total()} POSTs received for ${receiver!.received.size} keys ` +
+            `2 kills; ${receiver.total()} POSTs received for ${receiver.received.size} keys ` +
               `(${repeats} received again with the same key: at least once); failed match attempts: ${load.failureSummary()}`,
           );
           expect(c.crashes()).toEqual([]);
-          const tally = await checkMatchDeliveries(c.db, items, receiver!.received);
+          const tally = await checkMatchDeliveries(c.db, items, receiver.received);
           c.add(tally);
           expect(tally.problems).toEqual([]);
           expect(tally.acknowledged).toBeGreaterThanOrEqual(items.length);

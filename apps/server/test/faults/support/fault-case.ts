@@ -66,6 +66,7 @@ export class FaultCase {
   readonly token = `hl_faults${randomBytes(4).toString('hex')}_${randomBytes(24).toString('base64url')}`;
   #env: Record<string, string> = {};
   #route: DatabaseRoute | undefined;
+  readonly #loads: { stop(): Promise<void> }[] = [];
 
   private constructor(
     readonly db: FaultDatabase,
@@ -163,6 +164,12 @@ export class FaultCase {
       throw new Error(`creating bank ${name}: HTTP ${answer.status} ${JSON.stringify(answer.json)}`);
   }
 
+  /** Stops `load` when the case ends, so a failed case leaves no client loop running. */
+  track<Load extends { stop(): Promise<void> }>(load: Load): Load {
+    this.#loads.push(load);
+    return load;
+  }
+
   /** Adds a tally's counts to the row. */
   add(tally: Tally): void {
     this.result.acknowledged += tally.acknowledged;
@@ -196,7 +203,7 @@ export class FaultCase {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.probes.map((p) => p.stop()));
+    await Promise.all([...this.#loads, ...this.probes].map((p) => p.stop()));
     for (const server of this.servers) {
       if (server.exit() === undefined) await server.kill9();
     }

@@ -33,16 +33,18 @@ export class BoundedLoad<Item> {
   attempts = 0;
   readonly done: Promise<void>;
   readonly startedAt = Date.now();
+  #stopped = false;
 
   constructor(readonly options: LoadOptions<Item>) {
     this.ackedAt = options.items.map(() => undefined);
     const giveUpAt = this.startedAt + options.budgetMs;
+    const going = (): boolean => !this.#stopped && Date.now() < giveUpAt;
     let next = 0;
     const worker = async (w: number): Promise<void> => {
       for (;;) {
         const i = next++;
         if (i >= options.items.length) return;
-        for (let failures = 0; Date.now() < giveUpAt; failures++) {
+        for (let failures = 0; going(); failures++) {
           const servers = options.servers();
           const server = servers[(i + w + failures) % servers.length]!;
           this.attempts++;
@@ -60,12 +62,18 @@ export class BoundedLoad<Item> {
           this.failures.set(outcome.why, (this.failures.get(outcome.why) ?? 0) + 1);
           await sleep(50 + randomInt(Math.min(failures + 1, 10) * 50));
         }
-        if (Date.now() >= giveUpAt) return;
+        if (!going()) return;
       }
     };
     this.done = Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w))).then(
       () => undefined,
     );
+  }
+
+  /** Ends the loop early (a case that failed): no new attempts; resolves when the last one ends. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.done;
   }
 
   /** Acknowledgements of items acknowledged at or after `since`. */

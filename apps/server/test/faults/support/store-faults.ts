@@ -3,8 +3,8 @@
 // readiness flipped where it should and came back, every acknowledged write stored once.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { checkEntries, checkReports } from './checks.js';
-import { FaultCase } from './fault-case.js';
+import { checkEntries, checkReports, type Tally } from './checks.js';
+import type { FaultCase } from './fault-case.js';
 import {
   entryBatches,
   entryLoad,
@@ -62,6 +62,15 @@ export async function runStoreFaults(
     );
     return `HTTP ${answer.status}`;
   });
+  const tallies = async (): Promise<[Tally, Tally]> => {
+    const found: [Tally, Tally] = [
+      await checkReports(c.db, items),
+      await checkEntries(c.db, bank, batches, entries.ackedAt),
+    ];
+    for (const tally of found) c.add(tally);
+    return found;
+  };
+  let checked = false;
   try {
     let worstReady = 0;
     let worst503: number | null = null;
@@ -102,13 +111,13 @@ export async function runStoreFaults(
     expect(c.crashes()).toEqual([]);
     expect(reports.acknowledged).toBe(items.length);
     expect(entries.acknowledged).toBe(batches.length);
-    const reportTally = await checkReports(c.db, items);
-    const entryTally = await checkEntries(c.db, bank, batches, entries.ackedAt);
-    c.add(reportTally);
-    c.add(entryTally);
+    checked = true;
+    const [reportTally, entryTally] = await tallies();
     expect(reportTally.problems).toEqual([]);
     expect(entryTally.problems).toEqual([]);
   } finally {
-    await matching.stop();
+    await Promise.all([matching.stop(), reports.stop(), entries.stop()]);
+    // A case that failed early still reports what was acknowledged so far and whether it is there.
+    if (!checked) await tallies().catch(() => undefined);
   }
 }
