@@ -55,6 +55,8 @@ export function describeExpectedError(
     };
   }
   if (error.name === 'ConfigError') return { lines: [error.message], exitCode: ExitCode.Failure };
+  // The database is unreachable or refused us at start: the message names the server, one line.
+  if (error.name === 'StoreOpenError') return { lines: [error.message], exitCode: ExitCode.Failure };
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
     return { lines: [error.message], exitCode: ExitCode.Failure };
   }

@@ -20,6 +20,7 @@ import { PROBLEM_CONTENT_TYPE, routeNotFound, toProblem } from './http-errors.js
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { accessOf, type RouteAccess } from './route-scopes.js';
+import { StoreHealth } from './store-health.js';
 import { apiKeyRoutes } from './routes/api-keys.routes.js';
 import { bankRoutes } from './routes/banks.routes.js';
 import { createHotline, type Hotline, type HotlineOverrides } from './hotline/hotline-wiring.js';
@@ -91,6 +92,8 @@ export interface AppDependencies {
   readonly hotline?: HotlineOverrides;
   /** Notice-and-takedown adapters to use instead of the configured ones (tests). */
   readonly takedown?: TakedownOverrides;
+  /** The store's health check (default: a new one on `store`, started here and stopped on close). */
+  readonly storeHealth?: StoreHealth;
 }
 
 /** Everything the route modules share. */
@@ -106,7 +109,12 @@ export interface AppContext {
   readonly authenticator: ApiKeyAuthenticator;
   /** The hotline: public reports, capture, workbench, audit. */
   readonly hotline: Hotline;
+  /** Whether the store answers (bounded checks): `/readyz`, and matching without the store. */
+  readonly storeHealth: StoreHealth;
 }
+
+/** `Retry-After` of a 503 STORE_UNAVAILABLE: about when the health check will have looked again. */
+export const STORE_RETRY_AFTER_SECONDS = 2;
 
 /** Largest JSON body of any route but the bulk entry add (which allows `config.maxJsonBytes`). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -142,7 +150,19 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   });
 
-  const metrics = deps.metrics ?? createMetrics({ engine, store, hashingPool });
+  let storeHealth = deps.storeHealth;
+  if (!storeHealth) {
+    const own = new StoreHealth({
+      probe: () => store.latestSeq(),
+      timeoutMs: config.store.healthTimeoutMs,
+      intervalMs: config.store.healthIntervalMs,
+    });
+    own.start();
+    app.addHook('onClose', async () => own.stop());
+    storeHealth = own;
+  }
+  const health = storeHealth;
+  const metrics = deps.metrics ?? createMetrics({ engine, store, hashingPool, storeHealth: health });
   const banks = new BankService(store, engine);
   const context: AppContext = {
     config,
@@ -160,9 +180,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       clock,
       ...(deps.hotline ? { overrides: deps.hotline } : {}),
     }),
-    matcher: new MatchService(engine, store, clock),
+    matcher: new MatchService(engine, store, clock, {
+      storeAvailable: () => health.available,
+      onStoreUnavailable: (lost, error) => {
+        metrics.storeUnavailableMatches.inc({ lost });
+        health.reportUnavailable(error);
+      },
+    }),
     metrics,
-    authenticator: new ApiKeyAuthenticator(store, config.apiKeyCacheMs),
+    authenticator: new ApiKeyAuthenticator(store, config.apiKeyCacheMs, Date.now, () => health.available),
+    storeHealth: health,
   };
   const limiter = new RateLimiter(config.rateLimit.burstSeconds);
 
@@ -177,6 +204,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.setErrorHandler((error, request, reply) => {
     const { problem, internal } = toProblem(error);
     if (internal) request.log.error({ err: error }, 'unexpected error');
+    if (problem.code === 'STORE_UNAVAILABLE') {
+      void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
+      // Matching and API keys stop waiting on the store at once; the health check sees its return.
+      health.reportUnavailable(error);
+    }
     void reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -428,7 +460,9 @@ distances, so the banks cannot be probed). Each key has a token-bucket rate limi
 
 **Errors.** Every error is \`application/problem+json\` with a stable \`code\` (e.g. \`INVALID_HASH\`,
 \`LOW_QUALITY_HASH\`, \`BATCH_TOO_LARGE\`) and, for batches, \`errors[]\` naming each bad item
-(\`/hashes/3/value\`).
+(\`/hashes/3/value\`). Any route that needs the database answers 503 \`STORE_UNAVAILABLE\` with \`Retry-After\`
+while the database is down or does not answer in time; matching keeps answering from memory then, with
+\`"recorded": false\` and no \`recordId\`.
 
 **Freshness.** An entry added through this API matches on the very next request; changes committed by
 other processes match within about a second. \`GET /readyz\` reports how far the index has applied the

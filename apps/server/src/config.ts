@@ -47,6 +47,8 @@ export interface ServerConfig {
   readonly pollIntervalMs: number;
   /** How long a verified API key is trusted before it is re-read (`HASHLINE_API_KEY_CACHE_MS`, 5000). */
   readonly apiKeyCacheMs: number;
+  /** The database's connections and health check: what keeps a lost or hung database from hanging requests. */
+  readonly store: StoreConfig;
   /** Webhook delivery. */
   readonly webhooks: {
     /** Attempts before a delivery is marked failed (`HASHLINE_WEBHOOK_MAX_ATTEMPTS`, default 10). */
@@ -89,6 +91,38 @@ export interface ServerConfig {
   };
   /** The hotline: public reports, capture, workbench (issue 4). */
   readonly hotline: HotlineConfig;
+}
+
+/**
+ * Timeouts of the store. A request that needs a database that is down or hangs fails with 503
+ * STORE_UNAVAILABLE after at most about `max(connectTimeoutMs, queryTimeoutMs)`; matching answers
+ * from memory meanwhile, and `/readyz` reports the outage within `healthTimeoutMs`.
+ */
+export interface StoreConfig {
+  /**
+   * PostgreSQL: longest wait to open a connection, or for a free pooled one when all are busy
+   * (`HASHLINE_DB_CONNECT_TIMEOUT_MS`, default 5000).
+   */
+  readonly connectTimeoutMs: number;
+  /**
+   * PostgreSQL: longest one statement may run (`HASHLINE_DB_QUERY_TIMEOUT_MS`, default 10000; 0
+   * turns it off): the server's statement_timeout, and a client-side bound 1 s later for a server
+   * that stopped answering altogether.
+   */
+  readonly queryTimeoutMs: number;
+  /** PostgreSQL: an idle pooled connection is closed after this long (`HASHLINE_DB_IDLE_TIMEOUT_MS`, default 30000). */
+  readonly idleTimeoutMs: number;
+  /**
+   * PostgreSQL: TCP keepalive, idle time before the first probe (`HASHLINE_DB_KEEPALIVE_MS`,
+   * default 10000; 0 turns keepalive off).
+   */
+  readonly keepAliveMs: number;
+  /** SQLite: how long a writer waits for another process's write lock (`HASHLINE_SQLITE_BUSY_TIMEOUT_MS`, default 5000). */
+  readonly sqliteBusyTimeoutMs: number;
+  /** How long `/readyz` and the background health check wait for the store (`HASHLINE_STORE_CHECK_TIMEOUT_MS`, default 1000). */
+  readonly healthTimeoutMs: number;
+  /** How often the store's health is checked in the background (`HASHLINE_STORE_CHECK_MS`, default 1000). */
+  readonly healthIntervalMs: number;
 }
 
 /** How the public yearly figures are published (statistics, issue 5 part 5). */
@@ -453,6 +487,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     hashingTimeoutMs: int('HASHLINE_HASHING_TIMEOUT_MS', 10_000, 100, 600_000),
     pollIntervalMs: int('HASHLINE_POLL_MS', 250, 10, 60_000),
     apiKeyCacheMs: int('HASHLINE_API_KEY_CACHE_MS', 5_000, 0, 600_000),
+    store: {
+      connectTimeoutMs: int('HASHLINE_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+      queryTimeoutMs: int('HASHLINE_DB_QUERY_TIMEOUT_MS', 10_000, 0, 3_600_000),
+      idleTimeoutMs: int('HASHLINE_DB_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+      keepAliveMs: int('HASHLINE_DB_KEEPALIVE_MS', 10_000, 0, 3_600_000),
+      sqliteBusyTimeoutMs: int('HASHLINE_SQLITE_BUSY_TIMEOUT_MS', 5_000, 0, 600_000),
+      healthTimeoutMs: int('HASHLINE_STORE_CHECK_TIMEOUT_MS', 1_000, 50, 60_000),
+      healthIntervalMs: int('HASHLINE_STORE_CHECK_MS', 1_000, 50, 60_000),
+    },
     webhooks: {
       maxAttempts: int('HASHLINE_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
       baseDelayMs: int('HASHLINE_WEBHOOK_BASE_DELAY_MS', 10_000, 1, 86_400_000),

@@ -36,6 +36,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   INDEX_NOT_READY: 503,
+  // The database is away (down, hung, or refusing connections): the caller may retry, see Retry-After.
+  STORE_UNAVAILABLE: 503,
   IMPORT_FORMAT_ERROR: 400,
   MEDIA_EMPTY: 400,
   MEDIA_TOO_LARGE: 413,

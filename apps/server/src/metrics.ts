@@ -1,6 +1,10 @@
 import type { HashlineStore, MatchEngine } from '@hashline/domain';
 import type { HashingPool } from '@hashline/media-node';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreHealth } from './store-health.js';
+
+/** Longest a scrape waits for a store-backed gauge; past it the gauge keeps its last value. */
+const STORE_GAUGE_TIMEOUT_MS = 1_000;
 
 /** The server's Prometheus metrics, on a registry of its own (one per app, so tests do not clash). */
 export interface ServerMetrics {
@@ -10,12 +14,22 @@ export interface ServerMetrics {
   readonly matchQueries: Counter<'source' | 'signal_type' | 'result'>;
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly rateLimited: Counter<never>;
+  /**
+   * Matched hashes the store could not take while it was unavailable: `record` (answered from
+   * memory without a match record), `webhooks` (recorded, but the notifications were not queued).
+   */
+  readonly storeUnavailableMatches: Counter<'lost'>;
 }
 
 /** Sources the gauges read at scrape time. */
 export interface MetricSources {
   readonly engine: MatchEngine;
   readonly store: Pick<HashlineStore, 'latestSeq'>;
+  /**
+   * The store's health check: when given, the change-log lag is read from its last check and the
+   * availability is exported, so a scrape never waits on a store that hangs.
+   */
+  readonly storeHealth?: Pick<StoreHealth, 'current'>;
   readonly hashingPool?: HashingPool;
   /** The hotline's capture outbox, when the store keeps one. */
   readonly captureJobs?: () => Promise<Record<'pending' | 'done' | 'failed', number>>;
@@ -94,12 +108,30 @@ export function createMetrics(
       this.set(sources.engine.seq);
     },
   });
+  const storeUnavailableMatches = new Counter({
+    name: 'hashline_match_store_unavailable_total',
+    help: 'Matched hashes answered while the store was unavailable, by what was not stored: record (answered from memory, no match record) or webhooks (recorded, notifications not queued).',
+    labelNames: ['lost'] as const,
+    registers,
+  });
+  const health = sources.storeHealth;
+  if (health) {
+    new Gauge({
+      name: 'hashline_store_available',
+      help: '1 while the last store health check answered in time, else 0.',
+      registers,
+      collect() {
+        this.set(health.current().available ? 1 : 0);
+      },
+    });
+  }
   new Gauge({
     name: 'hashline_change_log_lag',
     help: 'Committed bank changes not yet applied by this process (latest seq − applied seq).',
     registers,
     async collect() {
-      this.set(Math.max(0, (await sources.store.latestSeq()) - sources.engine.seq));
+      const latest = health ? health.current().latestSeq : await bounded(sources.store.latestSeq());
+      if (latest !== null) this.set(Math.max(0, latest - sources.engine.seq));
     },
   });
   const captureJobs = sources.captureJobs;
@@ -110,7 +142,9 @@ export function createMetrics(
       labelNames: ['status'] as const,
       registers,
       async collect() {
-        const counts = await captureJobs();
+        // While the store is away the gauge keeps its last value: /metrics must still answer.
+        const counts = await bounded(captureJobs());
+        if (counts === null) return;
         for (const status of ['pending', 'done', 'failed'] as const) this.set({ status }, counts[status]);
       },
     });
@@ -141,5 +175,26 @@ export function createMetrics(
       },
     });
   }
-  return { registry, httpRequests, httpDuration, matchQueries, webhookDeliveries, rateLimited };
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    matchQueries,
+    webhookDeliveries,
+    rateLimited,
+    storeUnavailableMatches,
+  };
+}
+
+/** The value of a store read, or null when it fails or takes longer than a scrape should wait. */
+async function bounded<T>(read: Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), STORE_GAUGE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([read.catch(() => null), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

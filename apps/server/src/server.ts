@@ -13,6 +13,7 @@ import { startCaptureWorker } from './hotline/capture-worker.js';
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
 import { hotlineStoreOf, type HotlineOverrides } from './hotline/hotline-wiring.js';
 import { createMetrics } from './metrics.js';
+import { StoreHealth } from './store-health.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 /** Options of {@link startServer}; everything defaults to what the environment configures. */
@@ -72,7 +73,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const file = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
     await mkdir(dirname(file), { recursive: true });
   }
-  const store = options.store ?? (await openStore(config.databaseUrl, { clock }));
+  const store =
+    options.store ??
+    (await openStore(config.databaseUrl, {
+      clock,
+      connection: {
+        connectTimeoutMs: config.store.connectTimeoutMs,
+        queryTimeoutMs: config.store.queryTimeoutMs,
+        idleTimeoutMs: config.store.idleTimeoutMs,
+        keepAliveMs: config.store.keepAliveMs,
+        busyTimeoutMs: config.store.sqliteBusyTimeoutMs,
+      },
+    }));
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async (): Promise<void> => {
     for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
@@ -99,9 +111,24 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
     cleanups.push(() => hashingPool.close());
     const hotlineStore = hotlineStoreOf(store);
+    // The app (and its logger) is built after the health check, which the app needs.
+    const healthLog: { current?: FastifyBaseLogger } = {};
+    const storeHealth = new StoreHealth({
+      probe: () => store.latestSeq(),
+      timeoutMs: config.store.healthTimeoutMs,
+      intervalMs: config.store.healthIntervalMs,
+      // One line per change, never per check: an outage must not flood the log.
+      onChange: (state) =>
+        state.available
+          ? healthLog.current?.info('the store answers again')
+          : healthLog.current?.error({ reason: state.reason }, 'the store is unavailable'),
+    });
+    storeHealth.start();
+    cleanups.push(async () => storeHealth.stop());
     const metrics = createMetrics({
       engine,
       store,
+      storeHealth,
       hashingPool,
       ...(hotlineStore ? { captureJobs: () => hotlineStore.countCaptureJobs() } : {}),
     });
@@ -112,11 +139,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       hashingPool,
       clock,
       metrics,
+      storeHealth,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.hotline ? { hotline: options.hotline } : {}),
     });
     cleanups.push(() => app.close());
     const log = app.log;
+    healthLog.current = log;
+    // Background work stops inside app.close(), after the server has stopped listening and its
+    // requests in flight have finished (Fastify runs onClose hooks last-registered first, its own
+    // server close before all) and before the hooks that close what the work uses (the mailer): a
+    // webhook delivery, capture or re-check in flight finishes, and nothing new starts.
+    const background: (() => Promise<void>)[] = [];
+    app.addHook('onClose', async () => {
+      await Promise.all(background.splice(0).map((stop) => stop().catch(() => undefined)));
+    });
 
     const bootstrap = await bootstrapAdminKey(store, config, options.bootstrapAdmin !== false);
     if (bootstrap.message) log.warn(bootstrap.message);
@@ -169,7 +206,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       if (polling) poll();
     });
     indexLoaded.catch(() => undefined);
-    cleanups.push(async () => {
+    background.push(async () => {
       polling = false;
       clearTimeout(pollTimer);
     });
@@ -183,7 +220,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
       });
       dispatcher.start();
-      cleanups.push(() => dispatcher.stop());
+      background.push(() => dispatcher.stop());
     }
 
     if (config.hotline.captureWorker && options.captureWorker !== false) {
@@ -193,8 +230,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         pollMs: config.hotline.capturePollMs,
       });
       app.onHashlineReport(() => worker.wake());
-      // Stopped before the app and the hashing pool close (cleanups run in reverse).
-      cleanups.push(() => worker.stop());
+      // Stopped before the hashing pool closes (cleanups run in reverse, app.close() first).
+      background.push(() => worker.stop());
     }
     if (config.hotline.takedown.scheduler && options.takedownScheduler !== false) {
       const scheduler = startTakedownScheduler({
@@ -204,7 +241,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         pollMs: config.hotline.takedown.pollMs,
         retentionIntervalMs: config.hotline.takedown.retentionIntervalMs,
       });
-      cleanups.push(() => scheduler.stop());
+      background.push(() => scheduler.stop());
     }
     if (config.hotline.secretKey === null && config.databaseUrl.startsWith('postgres')) {
       log.warn(

@@ -19,6 +19,8 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: 'The API key lacks the scope this operation needs.',
   RATE_LIMITED: 'Too many requests for this API key; retry later.',
   INDEX_NOT_READY: 'The match index is still loading.',
+  STORE_UNAVAILABLE:
+    'The database is unreachable or did not answer in time; retry shortly (a write in flight may or may not have been committed: retry it with the same Idempotency-Key where the route takes one).',
   IMPORT_FORMAT_ERROR: 'An import file could not be parsed.',
   MEDIA_EMPTY: 'The uploaded file is empty.',
   MEDIA_TOO_LARGE: 'The uploaded file is larger than allowed.',
@@ -97,8 +99,10 @@ export class DomainError extends Error {
     code: ErrorCode,
     message: string = ERROR_CATALOGUE[code],
     details: readonly ErrorDetail[] = [],
+    options?: { readonly cause?: unknown },
   ) {
-    super(message);
+    // The cause (e.g. a driver error) is for logs; only the message reaches the caller.
+    super(message, options);
     this.name = 'DomainError';
     this.code = code;
     this.details = details;

@@ -9,6 +9,7 @@ export {
   openSqliteStore,
   openPostgresStore,
   type StoreOptions,
+  type StoreConnectionOptions,
   type SqliteStoreOptions,
   type PostgresStoreOptions,
 } from './open-store.js';
@@ -16,6 +17,13 @@ export { migrationsFor } from './migrations/index.js';
 export { hasHotlineStore, type HashlineStoreWithHotline } from './hotline-store-guard.js';
 export { nodeSha256Hex } from './kysely-hotline-store.js';
 export type { Engine } from './store-dialect.js';
+export {
+  StoreOpenError,
+  isStoreUnavailableError,
+  unavailableReason,
+  type UnavailableReason,
+} from './store-unavailable.js';
+export { POSTGRES_DEFAULTS } from './postgres/postgres-database.js';
 export {
   KyselyStatisticsStore,
   openStatisticsStore,

@@ -1,15 +1,35 @@
-import type { Clock } from '@hashline/domain';
+import { isDomainError, type Clock } from '@hashline/domain';
 import type { Kysely } from 'kysely';
 import type { HashlineStoreWithHotline } from './hotline-store-guard.js';
 import { KyselyHashlineStore } from './kysely-hashline-store.js';
 import { migrateToLatest } from './migrations/index.js';
 import { openPostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
 import { openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
+import { StoreOpenError, driverMessage } from './store-unavailable.js';
 
 /** Options every store takes. */
 export interface StoreOptions {
   /** Supplies every timestamp the store sets, the hotline's included (default: the system clock). */
   readonly clock?: Clock;
+  /**
+   * Connection limits (see {@link PostgresDatabaseOptions} and {@link SqliteDatabaseOptions});
+   * {@link openStore} passes each engine the ones it has.
+   */
+  readonly connection?: StoreConnectionOptions;
+}
+
+/** Timeouts of the store's connections; each engine takes the ones that apply to it. */
+export interface StoreConnectionOptions {
+  /** PostgreSQL: opening a connection, or waiting for a free pooled one. */
+  readonly connectTimeoutMs?: number;
+  /** PostgreSQL: one statement (server-side statement_timeout and a client-side bound). */
+  readonly queryTimeoutMs?: number;
+  /** PostgreSQL: an idle pooled connection is closed after this long. */
+  readonly idleTimeoutMs?: number;
+  /** PostgreSQL: TCP keepalive idle time (0: off). */
+  readonly keepAliveMs?: number;
+  /** SQLite: how long a writer waits for another process's write lock. */
+  readonly busyTimeoutMs?: number;
 }
 
 /** Options of {@link openSqliteStore}. */
@@ -59,13 +79,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
  * @throws an Error for any other scheme.
  */
 export async function openStore(url: string, options: StoreOptions = {}): Promise<HashlineStoreWithHotline> {
+  const { connection = {}, ...rest } = options;
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file === '') throw new Error('A sqlite: store URL needs a file path, e.g. sqlite:data/hashline.db.');
-    return openSqliteStore({ ...options, file: file.startsWith('//') ? file.slice(2) : file });
+    return openSqliteStore({
+      ...rest,
+      file: file.startsWith('//') ? file.slice(2) : file,
+      ...(connection.busyTimeoutMs !== undefined ? { busyTimeoutMs: connection.busyTimeoutMs } : {}),
+    });
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    return openPostgresStore({ ...options, connectionString: url });
+    const { busyTimeoutMs: _sqliteOnly, ...postgres } = connection;
+    return openPostgresStore({ ...rest, ...postgres, connectionString: url });
   }
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';
   throw new Error(
@@ -78,6 +104,10 @@ async function migrateOrClose(db: { destroy(): Promise<void> }, migrate: () => P
     await migrate();
   } catch (error) {
     await db.destroy();
+    // The database went away during the migration: as clear as failing to connect at all.
+    if (isDomainError(error) && error.code === 'STORE_UNAVAILABLE') {
+      throw new StoreOpenError(`Cannot migrate the store: ${driverMessage(error)}`, { cause: error });
+    }
     throw error;
   }
 }

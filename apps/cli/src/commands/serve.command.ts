@@ -136,7 +136,15 @@ async function runServe(
   const file = sqliteFile(databaseUrl);
   if (file !== undefined) await mkdir(dirname(file), { recursive: true });
   const { openStore } = await import('@hashline/storage');
-  const store = await openStore(databaseUrl);
+  const store = await openStore(databaseUrl, {
+    connection: {
+      connectTimeoutMs: config.store.connectTimeoutMs,
+      queryTimeoutMs: config.store.queryTimeoutMs,
+      idleTimeoutMs: config.store.idleTimeoutMs,
+      keepAliveMs: config.store.keepAliveMs,
+      busyTimeoutMs: config.store.sqliteBusyTimeoutMs,
+    },
+  });
   let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
   try {
     // A new data folder has neither banks nor keys: only then is the demo seeded, so a later

@@ -1,4 +1,4 @@
-import { DomainError, type ApiKey, type ApiKeyStore } from '@hashline/domain';
+import { DomainError, isDomainError, type ApiKey, type ApiKeyStore } from '@hashline/domain';
 import { parseToken, secretMatches } from './api-key-tokens.js';
 
 interface CachedKey {
@@ -18,10 +18,23 @@ export class ApiKeyAuthenticator {
   readonly #now: () => number;
   readonly #cache = new Map<string, CachedKey>();
 
-  constructor(store: ApiKeyStore, cacheMs: number, now: () => number = Date.now) {
+  readonly #storeAvailable: () => boolean;
+
+  /**
+   * @param storeAvailable whether the store answers now (the server's health check): while it
+   *   does not, a key verified before is trusted without asking the store, so matching keeps
+   *   answering from memory during an outage.
+   */
+  constructor(
+    store: ApiKeyStore,
+    cacheMs: number,
+    now: () => number = Date.now,
+    storeAvailable: () => boolean = () => true,
+  ) {
     this.#store = store;
     this.#cacheMs = cacheMs;
     this.#now = now;
+    this.#storeAvailable = storeAvailable;
   }
 
   /**
@@ -51,7 +64,17 @@ export class ApiKeyAuthenticator {
     const now = this.#now();
     const cached = this.#cache.get(id);
     if (cached && cached.until > now) return cached.key;
-    const key = await this.#store.getApiKey(id);
+    // While the store is away, a key verified before keeps working until the store is back: it
+    // cannot have been revoked meanwhile (revoking needs the store), and a key never seen is
+    // still refused (with the store's 503).
+    if (cached && !this.#storeAvailable()) return cached.key;
+    let key: ApiKey | undefined;
+    try {
+      key = await this.#store.getApiKey(id);
+    } catch (error) {
+      if (cached && isDomainError(error) && error.code === 'STORE_UNAVAILABLE') return cached.key;
+      throw error;
+    }
     // Only found keys are cached: caching misses would let random ids fill the map.
     if (key && this.#cacheMs > 0) {
       if (this.#cache.size > 10_000) this.#cache.clear();

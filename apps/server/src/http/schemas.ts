@@ -305,7 +305,13 @@ export const SHARED_SCHEMAS = [
       },
       recordId: {
         type: ['integer', 'null'],
-        description: 'The stored match record, when something matched.',
+        description:
+          'The stored match record, when something matched and its record was committed; null when nothing matched or `recorded` is false.',
+      },
+      recorded: {
+        type: 'boolean',
+        description:
+          'False when something matched while the store was unavailable: the verdict and hits come from the in-memory index, no match record was stored (`recordId` null), no webhook was queued, and the hits carry an empty `classification`. True otherwise.',
       },
       contentRef: { type: ['string', 'null'] },
     },
@@ -386,9 +392,17 @@ export const SHARED_SCHEMAS = [
   {
     $id: 'Readiness',
     type: 'object',
-    required: ['ready', 'loaded', 'appliedSeq', 'latestSeq', 'lag'],
+    required: ['ready', 'reason', 'storeAvailable', 'loaded', 'appliedSeq', 'latestSeq', 'lag'],
     properties: {
       ready: { type: 'boolean' },
+      reason: {
+        type: ['string', 'null'],
+        description: 'Why the process is not ready (store unavailable, index loading, lag); null when ready.',
+      },
+      storeAvailable: {
+        type: 'boolean',
+        description: 'The store answered the bounded health check (`HASHLINE_STORE_CHECK_TIMEOUT_MS`).',
+      },
       loaded: { type: 'boolean', description: 'The index has loaded every active entry.' },
       appliedSeq: { type: 'integer', description: 'Last change-log seq this process has applied.' },
       latestSeq: { type: 'integer', description: 'Latest committed seq in the store.' },
@@ -443,7 +457,7 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'Not an image format Hashline decodes (MEDIA_UNSUPPORTED_FORMAT)',
   422: 'Refused content (LOW_QUALITY_HASH, DEGENERATE_HASH, MEDIA_CORRUPT, …)',
   429: 'Rate limited (RATE_LIMITED); see Retry-After',
-  503: 'The match index is loading (INDEX_NOT_READY)',
+  503: 'The match index is loading (INDEX_NOT_READY) or the database is unavailable (STORE_UNAVAILABLE); see Retry-After',
 };
 
 /** The bulk limits, for descriptions. */

@@ -29,10 +29,12 @@ export async function operationsRoutes(app: FastifyInstance, ctx: AppContext): P
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: the index is loaded and has applied the change log',
+        summary: 'Readiness: the store answers, the index is loaded and has applied the change log',
         description:
-          `503 until the match index is loaded and within ${READY_MAX_LAG} changes of the store's change log. ` +
-          '`lag` is the number of committed changes this process has not applied yet.',
+          `503 until the match index is loaded and within ${READY_MAX_LAG} changes of the store's change log, ` +
+          'and while the store does not answer its health check in time (`storeAvailable: false`, with the ' +
+          '`reason`; the check is bounded, so the answer never waits on a hung database). ' +
+          '`lag` is the number of committed changes this process has not applied yet (from the last successful check).',
         response: {
           '2xx': { $ref: 'Readiness#' },
           503: { $ref: 'Readiness#' },
@@ -40,13 +42,23 @@ export async function operationsRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (_request, reply) => {
+      const health = await ctx.storeHealth.check();
       const status = ctx.engine.status();
-      const latestSeq = await ctx.store.latestSeq();
+      const latestSeq = health.latestSeq ?? status.appliedSeq;
       const lag = Math.max(0, latestSeq - status.appliedSeq);
-      const ready = status.loaded && lag <= READY_MAX_LAG;
+      const ready = health.available && status.loaded && lag <= READY_MAX_LAG;
+      const reason = !health.available
+        ? `store unavailable: ${health.reason ?? 'no answer'}`
+        : !status.loaded
+          ? 'the match index is loading'
+          : lag > READY_MAX_LAG
+            ? `the match index trails the change log by ${lag} changes`
+            : null;
       void reply.code(ready ? 200 : 503);
       return {
         ready,
+        reason,
+        storeAvailable: health.available,
         loaded: status.loaded,
         appliedSeq: status.appliedSeq,
         latestSeq,

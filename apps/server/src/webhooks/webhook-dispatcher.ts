@@ -50,6 +50,7 @@ export class WebhookDispatcher {
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<number> | undefined;
   #running = false;
+  #lastRoundError = 0;
 
   constructor(options: WebhookDispatcherOptions) {
     this.#options = options;
@@ -86,7 +87,12 @@ export class WebhookDispatcher {
       this.runOnce().then(
         (count) => this.#schedule(count >= this.#batchSize ? 0 : this.#options.settings.pollIntervalMs),
         (error: unknown) => {
-          this.#options.logger.error({ err: error }, 'webhook dispatcher round failed');
+          // At most once a minute: a database outage fails every round and must not flood the log.
+          const now = Date.now();
+          if (now - this.#lastRoundError > 60_000) {
+            this.#lastRoundError = now;
+            this.#options.logger.error({ err: error }, 'webhook dispatcher round failed; retrying');
+          }
           this.#schedule(this.#options.settings.pollIntervalMs);
         },
       );

@@ -23,6 +23,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppContext } from '../../src/app.js';
 import { ApiKeyAuthenticator } from '../../src/auth/authenticator.js';
+import { StoreHealth } from '../../src/store-health.js';
 import type { ServerConfig } from '../../src/config.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../src/http-errors.js';
 import { SHARED_SCHEMAS } from '../../src/http/schemas.js';
@@ -182,6 +183,8 @@ beforeAll(async () => {
     metrics: createMetrics({ engine, store, hashingPool: pool }),
     authenticator: new ApiKeyAuthenticator(store, 0),
     hotline,
+    // Never started: these routes do not read it.
+    storeHealth: new StoreHealth({ probe: () => store.latestSeq(), timeoutMs: 1_000, intervalMs: 1_000 }),
   };
   // The app's error handling and shared schemas, and the workbench scope as the server mounts it.
   app = Fastify({ logger: false });

@@ -1,12 +1,13 @@
 import type { Bank, BankEntry } from '../banks/bank.js';
 import { isSignalType, normalizeSignal } from '../banks/signal-validation.js';
-import { DomainError } from '../domain-error.js';
+import { DomainError, isDomainError } from '../domain-error.js';
 import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../ports/clock.js';
 import type { BankStore, MatchRecordStore, WebhookOutbox } from '../ports/hashline-store.js';
 import { Problems, isRecord } from '../validation.js';
 import type { BankAction, BankKind, Classification, SignalType } from '../vocabulary.js';
 import type { EngineMatch, MatchEngine } from './match-engine.js';
+import type { MatchRecord } from './match-record.js';
 
 /** Most hashes one match request may carry. */
 export const MAX_MATCH_BATCH = 1_000;
@@ -50,10 +51,32 @@ export type MatchAnswer =
       readonly matches: readonly MatchHit[];
       /** True when an allow-listed (known false positive) entry matched and held back the rest. */
       readonly allowListed: boolean;
-      /** The stored match record, when something matched. */
+      /** The stored match record, when something matched and the record was committed. */
       readonly recordId: number | null;
+      /**
+       * False when something matched but the store was unavailable: the verdict comes from the
+       * in-memory index, no match record was written (`recordId` is null) and no webhook was
+       * queued. True otherwise (also when nothing matched: there was nothing to record).
+       */
+      readonly recorded: boolean;
       readonly contentRef: string | null;
     };
+
+/** Options of {@link MatchService}. */
+export interface MatchServiceOptions {
+  /**
+   * Whether the store answers now (e.g. from a health check). While false, matches are answered
+   * from the in-memory index at once, without trying to write their records. Default: always true.
+   */
+  readonly storeAvailable?: () => boolean;
+  /**
+   * Called when the store was unavailable for a matched hash: `record` when the answer went out
+   * without a match record, `webhooks` when the record was committed but its webhook
+   * notifications could not be queued. The server counts both in /metrics and tells its health
+   * check.
+   */
+  readonly onStoreUnavailable?: (lost: 'record' | 'webhooks', error: unknown) => void;
+}
 
 /** Options of one match call. */
 export interface MatchOptions {
@@ -67,13 +90,24 @@ export interface MatchOptions {
  * Matching use case: validates the hashes (the same quality and degeneracy rules as at insert),
  * queries the in-memory engine, stores a match record for every hash that matched, and queues
  * webhook notifications for the banks that ask for them. Hashes that match nothing leave no trace.
+ *
+ * While the store is unavailable (STORE_UNAVAILABLE), matching still answers from the in-memory
+ * index: the answer says `recorded: false`, carries no record id, and its hits carry no
+ * classification (that lives in the store). An answer never names a record that was not committed.
  */
 export class MatchService {
+  readonly #storeAvailable: () => boolean;
+  readonly #onStoreUnavailable: (lost: 'record' | 'webhooks', error: unknown) => void;
+
   constructor(
     private readonly engine: MatchEngine,
     private readonly store: BankStore & MatchRecordStore & WebhookOutbox,
     private readonly clock: Clock = systemClock,
-  ) {}
+    options: MatchServiceOptions = {},
+  ) {
+    this.#storeAvailable = options.storeAvailable ?? (() => true);
+    this.#onStoreUnavailable = options.onStoreUnavailable ?? (() => undefined);
+  }
 
   /** Parses and validates a batch from an API body, listing every bad item. */
   parseItems(input: unknown): MatchRequestItem[] {
@@ -154,36 +188,90 @@ export class MatchService {
                 matches: [],
                 allowListed: result.allowListed.length > 0,
                 recordId: null,
+                recorded: true,
                 contentRef: item.contentRef ?? null,
               },
         );
         continue;
       }
-      const hits = await this.describe(result.matches);
-      const record = await this.store.recordMatch({
-        createdAt: this.clock.now(),
-        caller: caller.id,
-        source: options.source,
-        signalType: item.signalType,
-        value,
-        matches: result.matches,
-        contentRef: item.contentRef ?? null,
-      });
-      await this.queueWebhooks(record.id, caller.id, item, hits, record.createdAt);
+      const stored = await this.describeAndRecord(caller, item, value, result.matches, options);
       answers.push(
         caller.verdictOnly
           ? { matched }
           : {
               matched,
               signalType: item.signalType,
-              matches: hits,
+              matches: stored.hits,
               allowListed: false,
-              recordId: record.id,
+              recordId: stored.recordId,
+              recorded: stored.recordId !== null,
               contentRef: item.contentRef ?? null,
             },
       );
     }
     return answers;
+  }
+
+  /**
+   * Describes the hits and records the match (then queues its webhooks). When the store is
+   * unavailable before or during the record's transaction, the hits are described from memory and
+   * recordId is null: the answer refers only to a record whose commit was acknowledged (if the
+   * connection died during COMMIT itself, a record may exist that no answer names).
+   */
+  private async describeAndRecord(
+    caller: MatchCaller,
+    item: MatchRequestItem,
+    value: string,
+    matches: readonly EngineMatch[],
+    options: MatchOptions,
+  ): Promise<{ hits: MatchHit[]; recordId: number | null }> {
+    if (!this.#storeAvailable()) {
+      this.#onStoreUnavailable('record', new DomainError('STORE_UNAVAILABLE'));
+      return { hits: this.describeFromMemory(matches), recordId: null };
+    }
+    let hits: MatchHit[];
+    let record: MatchRecord;
+    try {
+      hits = await this.describe(matches);
+      record = await this.store.recordMatch({
+        createdAt: this.clock.now(),
+        caller: caller.id,
+        source: options.source,
+        signalType: item.signalType,
+        value,
+        matches,
+        contentRef: item.contentRef ?? null,
+      });
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      this.#onStoreUnavailable('record', error);
+      return { hits: this.describeFromMemory(matches), recordId: null };
+    }
+    // The record is committed from here on, so the answer names it even if queueing fails (a
+    // 503 would make the caller retry and record the match twice).
+    try {
+      await this.queueWebhooks(record.id, caller.id, item, hits, record.createdAt);
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      this.#onStoreUnavailable('webhooks', error);
+    }
+    return { hits, recordId: record.id };
+  }
+
+  /** Hits as the in-memory index knows them: banks and actions, but no classification. */
+  private describeFromMemory(matches: readonly EngineMatch[]): MatchHit[] {
+    return matches.map((m) => {
+      const bank = this.engine.bank(m.bankId) as Bank;
+      return {
+        bank: bank.name,
+        bankKind: bank.kind,
+        entryId: m.entryId,
+        distance: m.distance,
+        ...(m.variant !== undefined ? { variant: m.variant } : {}),
+        classification: {},
+        actions: bank.defaultActions,
+      };
+    });
   }
 
   private resolveBanks(refs: readonly (string | number)[]): number[] {
@@ -247,6 +335,10 @@ export class MatchService {
     }
     if (deliveries.length > 0) await this.store.enqueueDeliveries(deliveries);
   }
+}
+
+function isStoreUnavailable(error: unknown): boolean {
+  return isDomainError(error) && error.code === 'STORE_UNAVAILABLE';
 }
 
 /** Names a caller may give PDQ variants: the seven rotations and mirror images besides `orig`. */

@@ -1,7 +1,21 @@
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  sql,
+  type Driver,
+  type PostgresPool,
+  type PostgresPoolClient,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import type { StoreDatabase } from '../store-dialect.js';
+import {
+  StoreOpenError,
+  UnavailabilityMappingDriver,
+  driverMessage,
+  isStoreUnavailableError,
+} from '../store-unavailable.js';
 import { postgresStoreDialect } from './postgres-store-dialect.js';
 
 /** How to connect to PostgreSQL. */
@@ -15,7 +29,40 @@ export interface PostgresDatabaseOptions {
   readonly schema?: string;
   /** Pool size (default 10). */
   readonly maxConnections?: number;
+  /**
+   * Longest wait to open a connection, and for a free pooled one when all are busy (default
+   * 5000 ms); then the query fails with STORE_UNAVAILABLE instead of waiting for ever.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Longest one statement may run (default 10000 ms): PostgreSQL's `statement_timeout`, and a
+   * client-side bound a little later for a server that stopped answering altogether (hung host,
+   * network partition), after which the connection is discarded. 0 turns both off.
+   */
+  readonly queryTimeoutMs?: number;
+  /** An idle pooled connection is closed after this long (default 30000 ms). */
+  readonly idleTimeoutMs?: number;
+  /**
+   * TCP keepalive: idle time before the first probe (default 10000 ms; 0 turns keepalive off), so
+   * a connection to a vanished host is noticed instead of waiting on a dead socket.
+   */
+  readonly keepAliveMs?: number;
 }
+
+/** Defaults of {@link PostgresDatabaseOptions}' timeouts. */
+export const POSTGRES_DEFAULTS = {
+  connectTimeoutMs: 5_000,
+  queryTimeoutMs: 10_000,
+  idleTimeoutMs: 30_000,
+  keepAliveMs: 10_000,
+} as const;
+
+/**
+ * Slack between the server's statement_timeout and the client's own bound: a slow statement is
+ * cancelled by the server (a clean error, the connection stays usable) before the client gives
+ * up on the connection.
+ */
+const CLIENT_TIMEOUT_SLACK_MS = 1_000;
 
 /** A connected database with the schema its tables live in. */
 export interface PostgresStoreDatabase extends StoreDatabase {
@@ -27,7 +74,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /**
  * Connects a pool to PostgreSQL and checks that it answers.
  *
- * @throws an Error naming the server (never the password) when it cannot connect.
+ * @throws {StoreOpenError} naming the server (never the password) when it cannot connect.
  */
 export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<PostgresStoreDatabase> {
   const { schema } = options;
@@ -36,16 +83,32 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
       `PostgreSQL schema name ${JSON.stringify(schema)} must be lower-case letters, digits and _.`,
     );
   }
+  const queryTimeoutMs = options.queryTimeoutMs ?? POSTGRES_DEFAULTS.queryTimeoutMs;
+  const keepAliveMs = options.keepAliveMs ?? POSTGRES_DEFAULTS.keepAliveMs;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
+    idleTimeoutMillis: options.idleTimeoutMs ?? POSTGRES_DEFAULTS.idleTimeoutMs,
+    keepAlive: keepAliveMs > 0,
+    ...(keepAliveMs > 0 ? { keepAliveInitialDelayMillis: keepAliveMs } : {}),
+    ...(queryTimeoutMs > 0
+      ? { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + CLIENT_TIMEOUT_SLACK_MS }
+      : {}),
   });
   // An idle client that loses its connection (server restart) is dropped by the pool and the next
   // query opens a new one; without a listener, the 'error' event would crash the process.
   pool.on('error', () => {});
+  // A client emits 'error' also while checked out (pg_terminate_backend, a reset socket, between
+  // two statements of a transaction): pg-pool listens only while the client is idle, so every
+  // client gets its own listener for its whole life. The error also reaches the query in flight,
+  // if any, and the pool discards the client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool,
+    dialect: new UnavailabilityMappingPostgresDialect({
+      pool: new DiscardingPool(pool),
       ...(schema === undefined
         ? {}
         : {
@@ -63,13 +126,70 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     return { db, dialect: postgresStoreDialect, schema: current };
   } catch (error) {
     await db.destroy();
-    throw new Error(
-      `Cannot open PostgreSQL at ${describeServer(options.connectionString)}: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+    throw new StoreOpenError(
+      `Cannot open PostgreSQL at ${describeServer(options.connectionString)}: ${driverMessage(error)}`,
       { cause: error },
     );
   }
+}
+
+/** Kysely's PostgreSQL dialect whose driver reports a lost or hung server as STORE_UNAVAILABLE. */
+class UnavailabilityMappingPostgresDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    return new UnavailabilityMappingDriver(super.createDriver());
+  }
+}
+
+/**
+ * The pool as Kysely sees it, handing out one wrapper per pg client that remembers whether the
+ * client's connection failed or timed out. Such a client is released with an error, which makes
+ * pg-pool destroy it: after a client-side query timeout the server may still answer the abandoned
+ * query later, and a reused client would read that answer as the next query's.
+ */
+class DiscardingPool implements PostgresPool {
+  readonly #pool: pg.Pool;
+  readonly #wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    const client = await this.#pool.connect();
+    let wrapper = this.#wrappers.get(client);
+    if (!wrapper) {
+      wrapper = discardingClient(client);
+      this.#wrappers.set(client, wrapper);
+    }
+    return wrapper;
+  }
+
+  end(): Promise<void> {
+    return this.#pool.end();
+  }
+}
+
+function discardingClient(client: pg.PoolClient): PostgresPoolClient {
+  let broken: Error | undefined;
+  // One function for both overloads (text + parameters, or a cursor), as pg's own query is.
+  const query = ((sqlOrCursor: unknown, parameters?: readonly unknown[]): unknown => {
+    if (typeof sqlOrCursor !== 'string') {
+      // A cursor (streamed query) is returned as is; its errors end the stream.
+      return client.query(sqlOrCursor as never);
+    }
+    return client.query(sqlOrCursor, parameters as unknown[]).catch((error: unknown) => {
+      if (isStoreUnavailableError(error)) broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    });
+  }) as PostgresPoolClient['query'];
+  return {
+    query,
+    release: () => {
+      const error = broken;
+      broken = undefined;
+      client.release(error);
+    },
+  };
 }
 
 /** `host:port/database` of a connection string, without credentials. */

@@ -14,6 +14,7 @@ import {
 } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreDatabase } from '../store-dialect.js';
+import { UnavailabilityMappingDriver } from '../store-unavailable.js';
 import { sqliteStoreDialect } from './sqlite-store-dialect.js';
 
 /** How to open a SQLite database file. */
@@ -50,7 +51,8 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabas
 }
 
 /**
- * Kysely's SQLite dialect with two changes:
+ * Kysely's SQLite dialect with three changes:
+ * - driver errors that mean the database is away become STORE_UNAVAILABLE (store-unavailable.ts);
  * - transactions begin IMMEDIATE: the write lock is taken at BEGIN, so a transaction that
  *   reads then writes cannot fail half-way with SQLITE_BUSY when another process writes, and
  *   log appends are serialised (see sqlite-store-dialect.ts);
@@ -66,7 +68,9 @@ class HashlineSqliteDialect extends SqliteDialect {
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    // SQLITE_BUSY (another process held the write lock past the busy timeout) and I/O errors
+    // (disk full, file gone) become STORE_UNAVAILABLE; constraint violations stay as they are.
+    return new UnavailabilityMappingDriver(new ImmediateSqliteDriver(this.#config));
   }
 
   override createAdapter(): DialectAdapter {
