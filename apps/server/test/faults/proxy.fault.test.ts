@@ -69,8 +69,11 @@ describe('database faults through the proxy (postgres)', () => {
     await proxyCase('proxy: reset + refuse new connections 15 s', (proxy) => [
       {
         apply: async () => {
-          await proxy.refuse();
+          // refuse() stops listening at once but resolves only when the open connections have
+          // closed, which the reset does: start it, reset, then wait for it.
+          const refused = proxy.refuse();
           proxy.reset();
+          await refused;
         },
         heal: () => proxy.accept(),
         holdMs: 15_000,

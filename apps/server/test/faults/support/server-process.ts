@@ -36,6 +36,8 @@ export interface ServerProcess {
 }
 
 const running = new Set<ChildProcess>();
+/** Processes {@link killAllServers} ended (after a timeout, say): not crashes. */
+const killedOnPurpose = new WeakSet<ChildProcess>();
 
 /** A port nothing listens on right now. */
 export async function freePort(): Promise<number> {
@@ -66,7 +68,10 @@ function killGroup(child: ChildProcess): void {
 
 /** Kills every server process the suite started and has not stopped (afterEach/afterAll). */
 export function killAllServers(): void {
-  for (const child of running) killGroup(child);
+  for (const child of running) {
+    killedOnPurpose.add(child);
+    killGroup(child);
+  }
 }
 
 /**
@@ -99,7 +104,7 @@ export async function startServerProcess(
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
       running.delete(child);
-      exit = { code, signal, expected };
+      exit = { code, signal, expected: expected || killedOnPurpose.has(child) };
       resolve();
     }),
   );

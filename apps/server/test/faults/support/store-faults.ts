@@ -16,6 +16,19 @@ import {
 } from './load.js';
 import { waitFor } from './wait.js';
 
+/** `work`, or an error naming `what` after a minute (a fault tool that hangs fails the case). */
+async function bounded<T>(what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within 60 s`)), 60_000);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What a store fault case does between "load is flowing" and "check everything". */
 export interface StoreFault {
   /** Starts the fault; returns notes for the table. */
@@ -85,15 +98,16 @@ export async function runStoreFaults(
         { timeoutMs: 180_000 },
       );
       const start = Date.now();
-      await fault.apply();
+      await bounded('starting the fault', fault.apply());
       await new Promise((resolve) => setTimeout(resolve, fault.holdMs));
-      await fault.heal();
+      await bounded('ending the fault', fault.heal());
       const healed = Date.now();
       worstReady = Math.max(worstReady, await c.waitAllReady(healed));
       const flips = c.probes.map((probe) => probe.secondsTo503(start, healed));
+      const ready = Date.now();
       c.result.notes.push(
-        `fault ${n + 1}: /readyz ${c.probes.map((p) => p.summary(start, healed)).join(' / ')}; ` +
-          `matching during it ${matching.summary(start, healed)}`,
+        `fault ${n + 1}: /readyz until ready again ${c.probes.map((p) => p.summary(start, ready)).join(' / ')}; ` +
+          `matching meanwhile ${matching.summary(start, ready)}`,
       );
       if (fault.mustFlip) {
         for (const [i, seconds] of flips.entries()) {
