@@ -37,6 +37,8 @@ interface Link {
   readonly client: net.Socket;
   upstream: net.Socket | null;
   closed: boolean;
+  /** Held by {@link TcpFaultProxy.stall}: no bytes flow until {@link TcpFaultProxy.resume}. */
+  stalled: boolean;
 }
 
 /**
@@ -120,10 +122,27 @@ export class TcpFaultProxy {
     }
   }
 
-  /** Forwards again: paused connections carry on, held ones are connected upstream. */
+  /**
+   * Stops forwarding on the connections open now, while new ones are forwarded as usual: a path
+   * that went dead under established connections (a failover, a NAT or firewall that lost its
+   * state) while the database itself is fine. Returns how many connections were stalled.
+   */
+  stall(): number {
+    let count = 0;
+    for (const link of this.#links) {
+      link.stalled = true;
+      link.client.pause();
+      link.upstream?.pause();
+      count += 1;
+    }
+    return count;
+  }
+
+  /** Forwards again: paused and stalled connections carry on, held ones are connected upstream. */
   resume(): void {
     this.#paused = false;
     for (const link of [...this.#links]) {
+      link.stalled = false;
       if (link.upstream === null) this.#connectUpstream(link);
       else {
         link.client.resume();
@@ -223,7 +242,7 @@ export class TcpFaultProxy {
       client.resetAndDestroy();
       return;
     }
-    const link: Link = { client, upstream: null, closed: false };
+    const link: Link = { client, upstream: null, closed: false, stalled: false };
     this.#links.add(link);
     client.on('close', () => this.#closeLink(link));
     // Held connections stay paused (pauseOnConnect): the client's bytes wait in the kernel.
@@ -238,7 +257,7 @@ export class TcpFaultProxy {
     let connected = false;
     upstream.on('connect', () => {
       connected = true;
-      if (!this.#paused) client.resume();
+      if (!this.#paused && !link.stalled) client.resume();
     });
     upstream.on('error', () => {
       if (!connected) this.#upstreamFailures += 1;
@@ -248,19 +267,19 @@ export class TcpFaultProxy {
       if (!link.closed) this.#resetLink(link);
     });
     upstream.on('close', () => this.#closeLink(link));
-    this.#pipe(client, upstream, (n) => (this.#bytesUp += n));
-    this.#pipe(upstream, client, (n) => (this.#bytesDown += n));
+    this.#pipe(link, client, upstream, (n) => (this.#bytesUp += n));
+    this.#pipe(link, upstream, client, (n) => (this.#bytesDown += n));
     if (this.#paused) upstream.pause();
   }
 
   /** Forwards with backpressure, never resuming a side the proxy has paused. */
-  #pipe(from: net.Socket, to: net.Socket, count: (bytes: number) => void): void {
+  #pipe(link: Link, from: net.Socket, to: net.Socket, count: (bytes: number) => void): void {
     from.on('data', (chunk: Buffer) => {
       count(chunk.length);
       if (!to.write(chunk)) from.pause();
     });
     to.on('drain', () => {
-      if (!this.#paused) from.resume();
+      if (!this.#paused && !link.stalled) from.resume();
     });
     from.on('end', () => to.end());
   }

@@ -96,9 +96,13 @@ export class StoreHealth {
     clearTimeout(this.#timer);
   }
 
-  /** Tells the monitor a store call failed as unavailable, so matching stops waiting on the store at once. */
-  reportUnavailable(error: unknown): void {
-    this.#set(false, describe(error), this.#state.latestSeq);
+  /**
+   * Tells the monitor a store call failed as unavailable: it checks at once rather than at the
+   * next interval, so matching stops waiting on a store that is gone within one bounded check,
+   * while one failed call on a store that is fine (a connection reset once) changes nothing.
+   */
+  reportUnavailable(_error: unknown): void {
+    void this.check();
   }
 
   async #checkOnce(): Promise<StoreHealthState> {

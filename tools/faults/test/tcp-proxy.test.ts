@@ -123,6 +123,25 @@ describe('TcpFaultProxy', () => {
     expect(proxy.stats()).toMatchObject({ held: 0, active: 2 });
   });
 
+  it('stall() stops the open connections only; new ones forward; resume() delivers what waited', async () => {
+    const proxy = await setup();
+    const open = connect(proxy.port);
+    cleanups.push(async () => void open.socket.destroy());
+    open.socket.write('1');
+    await until(() => open.received() === '1', 'first echo');
+
+    expect(proxy.stall()).toBe(1);
+    open.socket.write('2');
+    const fresh = connect(proxy.port);
+    cleanups.push(async () => void fresh.socket.destroy());
+    fresh.socket.write('f');
+    await until(() => fresh.received() === 'f', 'a new connection forwards');
+    expect(open.received()).toBe('1');
+
+    proxy.resume();
+    await until(() => open.received() === '12', 'the stalled connection after resume');
+  });
+
   it('reset() also resets connections held while paused', async () => {
     const proxy = await setup();
     proxy.pause();

@@ -143,8 +143,10 @@ class UnavailabilityMappingPostgresDialect extends PostgresDialect {
 /**
  * The pool as Kysely sees it, handing out one wrapper per pg client that remembers whether the
  * client's connection failed or timed out. Such a client is released with an error, which makes
- * pg-pool destroy it: after a client-side query timeout the server may still answer the abandoned
- * query later, and a reused client would read that answer as the next query's.
+ * pg-pool destroy it: after a client-side query timeout the abandoned query is still the
+ * client's active one, and a reused client would queue every later query behind it on a
+ * connection that may never answer again (a dead path after a failover), while a new connection
+ * would work.
  */
 class DiscardingPool implements PostgresPool {
   readonly #pool: pg.Pool;
