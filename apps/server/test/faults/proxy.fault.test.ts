@@ -1,7 +1,7 @@
 // Faults between the servers and PostgreSQL, made by the loopback fault proxy
 // (tools/faults/tcp-proxy.ts): every connection reset; the database hung for 25 s (connections
-// open, nothing answers); the database gone (connections reset, new ones refused, or accepted and
-// reset at once). Two servers go through the proxy under load; the cases assert no crash,
+// open, nothing answers); the open connections dead for 20 s while new ones work; the database
+// gone (connections reset, new ones refused, or accepted and reset at once). Two servers go through the proxy under load; the cases assert no crash,
 // /readyz 503 while the database is unreachable and 200 again after, every acknowledged write
 // stored once.
 import { afterAll, afterEach, describe, it } from 'vitest';
@@ -62,6 +62,19 @@ describe('database faults through the proxy (postgres)', () => {
   it.skipIf(SMOKE)('database hung for 25 s (connections open, nothing answers)', async () => {
     await proxyCase('proxy: pause 25 s (hung database)', (proxy) => [
       { apply: async () => proxy.pause(), heal: async () => proxy.resume(), holdMs: 25_000, mustFlip: true },
+    ]);
+  });
+
+  it.skipIf(SMOKE)('open connections go dead for 20 s (new ones work)', async () => {
+    // A path that died under established connections (failover, lost NAT state): the pool must
+    // give up on them after its timeouts and open new ones; the database itself is fine.
+    await proxyCase('proxy: stall open connections 20 s', (proxy) => [
+      {
+        apply: async () => void proxy.stall(),
+        heal: async () => proxy.resume(),
+        holdMs: 20_000,
+        mustFlip: false,
+      },
     ]);
   });
 
