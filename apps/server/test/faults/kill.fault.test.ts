@@ -130,7 +130,6 @@ describe.each(ENGINES)('kill -9 (%s)', (engine) => {
           HASHLINE_WEBHOOK_TIMEOUT_MS: '2000',
           HASHLINE_WEBHOOK_BASE_DELAY_MS: '200',
           HASHLINE_WEBHOOK_MAX_DELAY_MS: '2000',
-          HASHLINE_WEBHOOK_MAX_ATTEMPTS: '100',
         },
       });
       try {
