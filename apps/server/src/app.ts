@@ -12,6 +12,7 @@ import {
   type MatchEngine,
 } from '@hashline/domain';
 import type { HashingPool } from '@hashline/media-node';
+import { bypassStoreGate } from '@hashline/storage';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { RateLimiter } from './auth/rate-limiter.js';
@@ -153,7 +154,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   let storeHealth = deps.storeHealth;
   if (!storeHealth) {
     const own = new StoreHealth({
-      probe: () => store.latestSeq(),
+      probe: () => bypassStoreGate(() => store.latestSeq()),
       timeoutMs: config.store.healthTimeoutMs,
       intervalMs: config.store.healthIntervalMs,
     });

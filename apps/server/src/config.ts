@@ -94,9 +94,10 @@ export interface ServerConfig {
 }
 
 /**
- * Timeouts of the store. A request that needs a database that is down or hangs fails with 503
- * STORE_UNAVAILABLE after at most about `max(connectTimeoutMs, queryTimeoutMs)`; matching answers
- * from memory meanwhile, and `/readyz` reports the outage within `healthTimeoutMs`.
+ * Timeouts of the store. The health check reports a database that is down or hangs within about
+ * `healthTimeoutMs` (on `/readyz`); from then on requests that need the store fail at once with 503
+ * STORE_UNAVAILABLE, and matching answers from memory. A call already waiting when the database
+ * went away fails after at most about `max(connectTimeoutMs, queryTimeoutMs + 1 s)`.
  */
 export interface StoreConfig {
   /**
@@ -105,7 +106,7 @@ export interface StoreConfig {
    */
   readonly connectTimeoutMs: number;
   /**
-   * PostgreSQL: longest one statement may run (`HASHLINE_DB_QUERY_TIMEOUT_MS`, default 10000; 0
+   * PostgreSQL: longest one statement may run (`HASHLINE_DB_QUERY_TIMEOUT_MS`, default 60000; 0
    * turns it off): the server's statement_timeout, and a client-side bound 1 s later for a server
    * that stopped answering altogether.
    */
@@ -489,7 +490,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     apiKeyCacheMs: int('HASHLINE_API_KEY_CACHE_MS', 5_000, 0, 600_000),
     store: {
       connectTimeoutMs: int('HASHLINE_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
-      queryTimeoutMs: int('HASHLINE_DB_QUERY_TIMEOUT_MS', 10_000, 0, 3_600_000),
+      queryTimeoutMs: int('HASHLINE_DB_QUERY_TIMEOUT_MS', 60_000, 0, 3_600_000),
       idleTimeoutMs: int('HASHLINE_DB_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
       keepAliveMs: int('HASHLINE_DB_KEEPALIVE_MS', 10_000, 0, 3_600_000),
       sqliteBusyTimeoutMs: int('HASHLINE_SQLITE_BUSY_TIMEOUT_MS', 5_000, 0, 600_000),

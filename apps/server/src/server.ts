@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MatchEngine, systemClock, type Clock, type HashlineStore } from '@hashline/domain';
 import { createHashingPool, type HashingPool } from '@hashline/media-node';
-import { openStore } from '@hashline/storage';
+import { bypassStoreGate, openStore } from '@hashline/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth/api-key-tokens.js';
@@ -46,6 +46,11 @@ export interface RunningServer {
   readonly config: ServerConfig;
   readonly store: HashlineStore;
   readonly engine: MatchEngine;
+  /**
+   * The store's health check. A caller that opened the store itself (`options.store`) can gate it
+   * with `gate: () => storeHealth.available` so its calls fail fast during an outage too.
+   */
+  readonly storeHealth: StoreHealth;
   /** Resolves when the index has loaded (failed loads are retried; rejects only if closed first). */
   readonly indexLoaded: Promise<void>;
   /**
@@ -73,10 +78,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const file = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
     await mkdir(dirname(file), { recursive: true });
   }
+  // Set once the health check exists: from then on, store calls fail at once while it finds the
+  // database away, instead of each waiting for its own timeout.
+  let gate: StoreHealth | undefined;
   const store =
     options.store ??
     (await openStore(config.databaseUrl, {
       clock,
+      gate: () => gate?.available ?? true,
       connection: {
         connectTimeoutMs: config.store.connectTimeoutMs,
         queryTimeoutMs: config.store.queryTimeoutMs,
@@ -114,7 +123,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     // The app (and its logger) is built after the health check, which the app needs.
     const healthLog: { current?: FastifyBaseLogger } = {};
     const storeHealth = new StoreHealth({
-      probe: () => store.latestSeq(),
+      probe: () => bypassStoreGate(() => store.latestSeq()),
       timeoutMs: config.store.healthTimeoutMs,
       intervalMs: config.store.healthIntervalMs,
       // One line per change, never per check: an outage must not flood the log.
@@ -124,6 +133,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           : healthLog.current?.error({ reason: state.reason }, 'the store is unavailable'),
     });
     storeHealth.start();
+    gate = storeHealth;
     cleanups.push(async () => storeHealth.stop());
     const metrics = createMetrics({
       engine,
@@ -259,6 +269,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       config,
       store,
       engine,
+      storeHealth,
       indexLoaded,
       initialAdminToken: bootstrap.token,
       initialAdminTokenFile: bootstrap.file,

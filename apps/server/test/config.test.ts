@@ -76,6 +76,40 @@ describe('loadConfig', () => {
     expect(message).not.toContain('"secret"');
   });
 
+  test('store timeouts: defaults, overrides, and bounds', () => {
+    expect(loadConfig({}).store).toEqual({
+      connectTimeoutMs: 5_000,
+      queryTimeoutMs: 60_000,
+      idleTimeoutMs: 30_000,
+      keepAliveMs: 10_000,
+      sqliteBusyTimeoutMs: 5_000,
+      healthTimeoutMs: 1_000,
+      healthIntervalMs: 1_000,
+    });
+    expect(
+      loadConfig({
+        HASHLINE_DB_CONNECT_TIMEOUT_MS: '2000',
+        HASHLINE_DB_QUERY_TIMEOUT_MS: '0',
+        HASHLINE_DB_IDLE_TIMEOUT_MS: '60000',
+        HASHLINE_DB_KEEPALIVE_MS: '0',
+        HASHLINE_SQLITE_BUSY_TIMEOUT_MS: '250',
+        HASHLINE_STORE_CHECK_TIMEOUT_MS: '400',
+        HASHLINE_STORE_CHECK_MS: '300',
+      }).store,
+    ).toEqual({
+      connectTimeoutMs: 2_000,
+      queryTimeoutMs: 0,
+      idleTimeoutMs: 60_000,
+      keepAliveMs: 0,
+      sqliteBusyTimeoutMs: 250,
+      healthTimeoutMs: 400,
+      healthIntervalMs: 300,
+    });
+    expect(() =>
+      loadConfig({ HASHLINE_DB_CONNECT_TIMEOUT_MS: '0', HASHLINE_STORE_CHECK_TIMEOUT_MS: 'soon' }),
+    ).toThrow(/HASHLINE_DB_CONNECT_TIMEOUT_MS[\s\S]*HASHLINE_STORE_CHECK_TIMEOUT_MS/);
+  });
+
   test('the result is deeply frozen', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

@@ -19,7 +19,9 @@ export { nodeSha256Hex } from './kysely-hotline-store.js';
 export type { Engine } from './store-dialect.js';
 export {
   StoreOpenError,
+  bypassStoreGate,
   isStoreUnavailableError,
+  type StoreGate,
   unavailableReason,
   type UnavailableReason,
 } from './store-unavailable.js';

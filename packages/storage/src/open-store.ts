@@ -5,7 +5,7 @@ import { KyselyHashlineStore } from './kysely-hashline-store.js';
 import { migrateToLatest } from './migrations/index.js';
 import { openPostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
 import { openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
-import { StoreOpenError, driverMessage } from './store-unavailable.js';
+import { StoreOpenError, driverMessage, type StoreGate } from './store-unavailable.js';
 
 /** Options every store takes. */
 export interface StoreOptions {
@@ -16,6 +16,11 @@ export interface StoreOptions {
    * {@link openStore} passes each engine the ones it has.
    */
   readonly connection?: StoreConnectionOptions;
+  /**
+   * While this returns false (an app's health check found the database away), new store calls
+   * fail at once with STORE_UNAVAILABLE; the check itself runs through `bypassStoreGate`.
+   */
+  readonly gate?: StoreGate;
 }
 
 /** Timeouts of the store's connections; each engine takes the ones that apply to it. */
@@ -63,11 +68,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Hash
  * const store = await openPostgresStore({ connectionString: 'postgres://hashline@db/hashline' });
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<HashlineStoreWithHotline> {
-  const database = await openPostgresDatabase(options);
-  await migrateOrClose(database.db, () =>
-    migrateToLatest(database.db as Kysely<unknown>, 'postgres', database.schema),
+  // Migrations run on a connection of their own without the statement timeout: building an index
+  // over a large table may rightly take longer than any request should.
+  const migrations = await openPostgresDatabase({ ...options, maxConnections: 1, queryTimeoutMs: 0 });
+  await migrateOrClose(migrations.db, () =>
+    migrateToLatest(migrations.db as Kysely<unknown>, 'postgres', migrations.schema),
   );
-  return new KyselyHashlineStore(database, options.clock);
+  await migrations.db.destroy();
+  return new KyselyHashlineStore(await openPostgresDatabase(options), options.clock);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DomainError } from '@hashline/domain';
 import type {
   CompiledQuery,
@@ -131,6 +132,21 @@ async function mapped<T>(work: Promise<T>): Promise<T> {
 }
 
 /**
+ * Whether new store calls may start (an app's health check of the store). While it returns false,
+ * a call that needs a connection fails at once with STORE_UNAVAILABLE instead of waiting for the
+ * connection or statement timeout, so requests fail fast during an outage the check has seen;
+ * only calls run through {@link bypassStoreGate} (the check itself) still reach the database.
+ */
+export type StoreGate = () => boolean;
+
+const bypassing = new AsyncLocalStorage<true>();
+
+/** Runs `work` with the store gate open: for the health check that decides when to close it. */
+export function bypassStoreGate<T>(work: () => Promise<T>): Promise<T> {
+  return bypassing.run(true, work);
+}
+
+/**
  * A Kysely driver that turns the engine's "database away" errors into STORE_UNAVAILABLE
  * DomainErrors at the one place every store's queries pass (so the HTTP edge answers 503 with
  * Retry-After, and callers such as matching can carry on without the store). Everything else
@@ -139,11 +155,13 @@ async function mapped<T>(work: Promise<T>): Promise<T> {
  */
 export class UnavailabilityMappingDriver implements Driver {
   readonly #inner: Driver;
+  readonly #gate: StoreGate | undefined;
   readonly #wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
   readonly #unwrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
 
-  constructor(inner: Driver) {
+  constructor(inner: Driver, gate?: StoreGate) {
     this.#inner = inner;
+    this.#gate = gate;
   }
 
   init(): Promise<void> {
@@ -151,6 +169,12 @@ export class UnavailabilityMappingDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.#gate && bypassing.getStore() !== true && !this.#gate()) {
+      throw storeUnavailableError(
+        'connection',
+        new Error('the store health check has found the database unavailable'),
+      );
+    }
     const connection = await mapped(this.#inner.acquireConnection());
     let wrapper = this.#wrapped.get(connection);
     if (!wrapper) {

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TcpFaultProxy } from '../../../tools/faults/tcp-proxy.js';
 import { openSqliteStore } from '../src/open-store.js';
 import { openPostgresDatabase } from '../src/postgres/postgres-database.js';
-import { StoreOpenError, unavailableReason } from '../src/store-unavailable.js';
+import { StoreOpenError, bypassStoreGate, unavailableReason } from '../src/store-unavailable.js';
 import { POSTGRES_TEST_URL, requirePostgres } from './support/postgres.js';
 
 const withCode = (code: string, message = 'x'): Error => Object.assign(new Error(message), { code });
@@ -198,6 +198,32 @@ describe('SQLite with the write lock held by another connection', () => {
         (error: unknown) => error,
       );
       expect(duplicate).toMatchObject({ code: 'BANK_NAME_TAKEN' });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('the store gate', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hashline-gate-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('while closed, calls fail at once as STORE_UNAVAILABLE, except those run through bypassStoreGate', async () => {
+    let open = true;
+    const store = await openSqliteStore({ file: join(dir, 'store.db'), gate: () => open });
+    try {
+      await store.createBank({ name: 'first', kind: 'known_csam' });
+      open = false;
+      await expect(store.listBanks()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await expect(store.createBank({ name: 'second', kind: 'known_csam' })).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      });
+      expect((await bypassStoreGate(() => store.listBanks())).map((b) => b.name)).toEqual(['first']);
+      open = true;
+      expect((await store.listBanks()).map((b) => b.name)).toEqual(['first']);
     } finally {
       await store.close();
     }

@@ -136,7 +136,10 @@ async function runServe(
   const file = sqliteFile(databaseUrl);
   if (file !== undefined) await mkdir(dirname(file), { recursive: true });
   const { openStore } = await import('@hashline/storage');
+  // The server's health check, once it runs: store calls fail at once while it finds the database away.
+  let health: { readonly available: boolean } | undefined;
   const store = await openStore(databaseUrl, {
+    gate: () => health?.available ?? true,
     connection: {
       connectTimeoutMs: config.store.connectTimeoutMs,
       queryTimeoutMs: config.store.queryTimeoutMs,
@@ -159,6 +162,7 @@ async function runServe(
         : undefined;
     try {
       running = await server.startServer({ config, store, ...(logger ? { logger } : {}) });
+      health = running.storeHealth;
     } catch (error) {
       throw listenError(error, host, port);
     }

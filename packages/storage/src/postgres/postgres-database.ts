@@ -4,6 +4,7 @@ import {
   PostgresDialect,
   sql,
   type Driver,
+  type PostgresDialectConfig,
   type PostgresPool,
   type PostgresPoolClient,
 } from 'kysely';
@@ -13,6 +14,7 @@ import type { StoreDatabase } from '../store-dialect.js';
 import {
   StoreOpenError,
   UnavailabilityMappingDriver,
+  type StoreGate,
   driverMessage,
   isStoreUnavailableError,
 } from '../store-unavailable.js';
@@ -35,7 +37,7 @@ export interface PostgresDatabaseOptions {
    */
   readonly connectTimeoutMs?: number;
   /**
-   * Longest one statement may run (default 10000 ms): PostgreSQL's `statement_timeout`, and a
+   * Longest one statement may run (default 60000 ms): PostgreSQL's `statement_timeout`, and a
    * client-side bound a little later for a server that stopped answering altogether (hung host,
    * network partition), after which the connection is discarded. 0 turns both off.
    */
@@ -47,12 +49,16 @@ export interface PostgresDatabaseOptions {
    * a connection to a vanished host is noticed instead of waiting on a dead socket.
    */
   readonly keepAliveMs?: number;
+  /** While this returns false, new store calls fail at once with STORE_UNAVAILABLE (see {@link StoreGate}). */
+  readonly gate?: StoreGate;
 }
 
 /** Defaults of {@link PostgresDatabaseOptions}' timeouts. */
 export const POSTGRES_DEFAULTS = {
   connectTimeoutMs: 5_000,
-  queryTimeoutMs: 10_000,
+  // Long enough for the largest single statements (deleting a bank of millions of entries is
+  // one); requests fail fast during an outage through the app's health gate, not this bound.
+  queryTimeoutMs: 60_000,
   idleTimeoutMs: 30_000,
   keepAliveMs: 10_000,
 } as const;
@@ -107,7 +113,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     client.on('error', () => {});
   });
   const db = new Kysely<Database>({
-    dialect: new UnavailabilityMappingPostgresDialect({
+    dialect: new UnavailabilityMappingPostgresDialect(options.gate, {
       pool: new DiscardingPool(pool),
       ...(schema === undefined
         ? {}
@@ -135,8 +141,15 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
 
 /** Kysely's PostgreSQL dialect whose driver reports a lost or hung server as STORE_UNAVAILABLE. */
 class UnavailabilityMappingPostgresDialect extends PostgresDialect {
+  readonly #gate: StoreGate | undefined;
+
+  constructor(gate: StoreGate | undefined, config: PostgresDialectConfig) {
+    super(config);
+    this.#gate = gate;
+  }
+
   override createDriver(): Driver {
-    return new UnavailabilityMappingDriver(super.createDriver());
+    return new UnavailabilityMappingDriver(super.createDriver(), this.#gate);
   }
 }
 

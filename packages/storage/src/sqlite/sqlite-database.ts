@@ -14,7 +14,7 @@ import {
 } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreDatabase } from '../store-dialect.js';
-import { UnavailabilityMappingDriver } from '../store-unavailable.js';
+import { UnavailabilityMappingDriver, type StoreGate } from '../store-unavailable.js';
 import { sqliteStoreDialect } from './sqlite-store-dialect.js';
 
 /** How to open a SQLite database file. */
@@ -23,6 +23,8 @@ export interface SqliteDatabaseOptions {
   readonly file: string;
   /** How long a writer waits for another process's write lock before failing (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /** While this returns false, new store calls fail at once with STORE_UNAVAILABLE (see {@link StoreGate}). */
+  readonly gate?: StoreGate;
 }
 
 /**
@@ -46,7 +48,7 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabas
     database.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new HashlineSqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new HashlineSqliteDialect({ database }, options.gate) });
   return { db, dialect: sqliteStoreDialect };
 }
 
@@ -61,16 +63,18 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabas
  */
 class HashlineSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
+  readonly #gate: StoreGate | undefined;
 
-  constructor(config: SqliteDialectConfig) {
+  constructor(config: SqliteDialectConfig, gate?: StoreGate) {
     super(config);
     this.#config = config;
+    this.#gate = gate;
   }
 
   override createDriver(): Driver {
     // SQLITE_BUSY (another process held the write lock past the busy timeout) and I/O errors
     // (disk full, file gone) become STORE_UNAVAILABLE; constraint violations stay as they are.
-    return new UnavailabilityMappingDriver(new ImmediateSqliteDriver(this.#config));
+    return new UnavailabilityMappingDriver(new ImmediateSqliteDriver(this.#config), this.#gate);
   }
 
   override createAdapter(): DialectAdapter {
