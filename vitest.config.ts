@@ -1,5 +1,5 @@
 import { defaultServerConditions } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under the `@hashline/source` condition, so
 // tests run against src/ without a build; Node at run time (CLI, workers, server) uses dist/.
@@ -10,6 +10,8 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: ['@hashline/source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tools/**/test/**/*.test.ts'],
+    // The fault suite has its own command and config (npm run test:faults, vitest.faults.config.ts).
+    exclude: [...configDefaults.exclude, '**/*.fault.test.ts'],
     reporters: ['default', './tools/summary-reporter.ts'],
     // Deadlines, not speed targets: CI may share the machine with other work, so a test that
     // waits on a condition gets room to wait (a passing test never uses it up).
