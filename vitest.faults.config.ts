@@ -13,7 +13,7 @@ export default defineConfig({
   test: {
     include: ['apps/server/test/faults/**/*.fault.test.ts'],
     globalSetup: ['apps/server/test/faults/support/global-setup.ts'],
-    reporters: ['default'],
+    reporters: ['default', './tools/summary-reporter.ts'],
     // Cases start several servers each and time their recovery: one file at a time.
     fileParallelism: false,
     testTimeout: 600_000,

@@ -168,8 +168,10 @@ export class TcpFaultProxy {
     this.#admission = 'refuse';
     if (!this.#listening) return;
     this.#listening = false;
-    const server = this.#server;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // close() stops listening at once; its callback would wait until every open connection ends,
+    // which open connections that "keep working" never do. Let the listening socket go, no more.
+    this.#server.close();
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Back to forwarding new connections (after {@link drop} or {@link refuse}). */

@@ -175,13 +175,19 @@ describe('TcpFaultProxy', () => {
     await until(() => again.received() === 'z', 'echo after accept');
   });
 
-  it('refuse() closes the port (ECONNREFUSED) and accept() reopens the same port', async () => {
+  it('refuse() closes the port (ECONNREFUSED) and accept() reopens the same port; open connections keep working', async () => {
     const proxy = await setup();
     const port = proxy.port;
-    await proxy.refuse();
+    const open = connect(port);
+    cleanups.push(async () => void open.socket.destroy());
+    open.socket.write('1');
+    await until(() => open.received() === '1', 'echo before refuse');
+    await proxy.refuse(); // returns although a connection is still open
     const refused = connect(port);
     await until(() => refused.closed(), 'refused');
     expect(refused.error()?.code).toBe('ECONNREFUSED');
+    open.socket.write('2');
+    await until(() => open.received() === '12', 'the open connection still forwards');
 
     await proxy.accept();
     expect(proxy.port).toBe(port);
