@@ -118,7 +118,7 @@ export function createMetrics(
   });
   const storeUnavailableMatches = new Counter({
     name: 'hashline_match_store_unavailable_total',
-    help: 'Matched hashes answered while the store was unavailable, by what was not stored: record (answered from memory, no match record) or webhooks (recorded, notifications not queued).',
+    help: 'Matched hashes answered from memory while the store was unavailable, with no match record (lost="record"; a record and its webhook notifications commit together).',
     labelNames: ['lost'] as const,
     registers,
   });

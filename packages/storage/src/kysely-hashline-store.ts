@@ -447,7 +447,10 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
 
   // ---- match records ----
 
-  async recordMatch(record: NewMatchRecord): Promise<MatchRecord> {
+  async recordMatch(
+    record: NewMatchRecord,
+    notifications?: (record: MatchRecord) => readonly NewWebhookDelivery[],
+  ): Promise<MatchRecord> {
     const d = this.#dialect;
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx
@@ -470,7 +473,9 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
           .values(bankIds.map((bankId) => ({ match_record_id: row.id, bank_id: bankId })))
           .execute();
       }
-      return toMatchRecord(row);
+      const stored = toMatchRecord(row);
+      if (notifications) await this.#enqueueIn(trx, notifications(stored));
+      return stored;
     });
   }
 
@@ -661,6 +666,12 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   // ---- webhook outbox ----
 
   async enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.#db.transaction().execute((trx) => this.#enqueueIn(trx, deliveries));
+  }
+
+  /** {@link enqueueDeliveries} inside a transaction of the caller's (a match record's). */
+  async #enqueueIn(trx: Transaction<Database>, deliveries: readonly NewWebhookDelivery[]): Promise<void> {
     const d = this.#dialect;
     const now = d.date(this.#clock.now());
     // One bank's deliveries in the order given; the first of a repeated key is the one kept.
@@ -671,70 +682,68 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       byBank.set(delivery.bankId, bank);
     }
     if (byBank.size === 0) return;
-    await this.#db.transaction().execute(async (trx) => {
-      // Banks in id order, so two enqueues touching the same banks never wait on each other in a cycle.
-      for (const bankId of [...byBank.keys()].sort((a, b) => a - b)) {
-        // Takes the bank's counter row first and holds its lock until commit: enqueues of one bank
-        // run one at a time and commit in seq order, so a seq is never committed after a higher one
-        // (an ordered claim could otherwise send the higher one first).
-        const counter = await trx
-          .insertInto('webhook_sequences')
-          .values({ bank_id: bankId, last_seq: 0 })
-          .onConflict((oc) =>
-            oc.column('bank_id').doUpdateSet((eb) => ({ last_seq: eb.ref('webhook_sequences.last_seq') })),
+    // Banks in id order, so two enqueues touching the same banks never wait on each other in a cycle.
+    for (const bankId of [...byBank.keys()].sort((a, b) => a - b)) {
+      // Takes the bank's counter row first and holds its lock until commit: enqueues of one bank
+      // run one at a time and commit in seq order, so a seq is never committed after a higher one
+      // (an ordered claim could otherwise send the higher one first).
+      const counter = await trx
+        .insertInto('webhook_sequences')
+        .values({ bank_id: bankId, last_seq: 0 })
+        .onConflict((oc) =>
+          oc.column('bank_id').doUpdateSet((eb) => ({ last_seq: eb.ref('webhook_sequences.last_seq') })),
+        )
+        .returning('last_seq')
+        .executeTakeFirstOrThrow();
+      const wanted = [...byBank.get(bankId)!.values()];
+      const known = new Set<string>();
+      for (const part of chunks(wanted, LOOKUP_CHUNK)) {
+        const rows = await trx
+          .selectFrom('webhook_deliveries')
+          .select('idempotency_key')
+          .where(
+            'idempotency_key',
+            'in',
+            part.map((delivery) => delivery.idempotencyKey),
           )
-          .returning('last_seq')
-          .executeTakeFirstOrThrow();
-        const wanted = [...byBank.get(bankId)!.values()];
-        const known = new Set<string>();
-        for (const part of chunks(wanted, LOOKUP_CHUNK)) {
-          const rows = await trx
-            .selectFrom('webhook_deliveries')
-            .select('idempotency_key')
-            .where(
-              'idempotency_key',
-              'in',
-              part.map((delivery) => delivery.idempotencyKey),
-            )
-            .execute();
-          for (const row of rows) known.add(row.idempotency_key);
-        }
-        // Known keys take no number: a retried enqueue leaves no gap in the bank's sequence.
-        const fresh = wanted.filter((delivery) => !known.has(delivery.idempotencyKey));
-        if (fresh.length === 0) continue;
-        let seq = readId(counter.last_seq);
-        for (const part of chunks(fresh, INSERT_CHUNK)) {
-          await trx
-            .insertInto('webhook_deliveries')
-            .values(
-              part.map((delivery) => {
-                seq += 1;
-                return {
-                  bank_id: delivery.bankId,
-                  seq,
-                  url: delivery.url,
-                  body: renderWebhookBody(delivery.payload, seq),
-                  idempotency_key: delivery.idempotencyKey,
-                  attempts: 0,
-                  next_attempt_at: now,
-                  status: 'pending',
-                  last_error: null,
-                  created_at: now,
-                  queued_at: now,
-                  delivered_at: null,
-                  leased_until: null,
-                };
-              }),
-            )
-            .execute();
-        }
+          .execute();
+        for (const row of rows) known.add(row.idempotency_key);
+      }
+      // Known keys take no number: a retried enqueue leaves no gap in the bank's sequence.
+      const fresh = wanted.filter((delivery) => !known.has(delivery.idempotencyKey));
+      if (fresh.length === 0) continue;
+      let seq = readId(counter.last_seq);
+      for (const part of chunks(fresh, INSERT_CHUNK)) {
         await trx
-          .updateTable('webhook_sequences')
-          .set({ last_seq: seq })
-          .where('bank_id', '=', bankId)
+          .insertInto('webhook_deliveries')
+          .values(
+            part.map((delivery) => {
+              seq += 1;
+              return {
+                bank_id: delivery.bankId,
+                seq,
+                url: delivery.url,
+                body: renderWebhookBody(delivery.payload, seq),
+                idempotency_key: delivery.idempotencyKey,
+                attempts: 0,
+                next_attempt_at: now,
+                status: 'pending',
+                last_error: null,
+                created_at: now,
+                queued_at: now,
+                delivered_at: null,
+                leased_until: null,
+              };
+            }),
+          )
           .execute();
       }
-    });
+      await trx
+        .updateTable('webhook_sequences')
+        .set({ last_seq: seq })
+        .where('bank_id', '=', bankId)
+        .execute();
+    }
   }
 
   async claimDueDeliveries(

@@ -71,12 +71,12 @@ export interface MatchServiceOptions {
    */
   readonly storeAvailable?: () => boolean;
   /**
-   * Called when the store was unavailable for a matched hash: `record` when the answer went out
-   * without a match record, `webhooks` when the record was committed but its webhook
-   * notifications could not be queued. The server counts both in /metrics and tells its health
-   * check.
+   * Called when the store was unavailable for a matched hash and the answer went out without a
+   * match record (`lost` is always `record`: the record and its webhook notifications commit in
+   * one transaction, so notifications are never lost on their own). The server counts it in
+   * /metrics and tells its health check.
    */
-  readonly onStoreUnavailable?: (lost: 'record' | 'webhooks', error: unknown) => void;
+  readonly onStoreUnavailable?: (lost: 'record', error: unknown) => void;
 }
 
 /** Options of one match call. */
@@ -98,7 +98,7 @@ export interface MatchOptions {
  */
 export class MatchService {
   readonly #storeAvailable: () => boolean;
-  readonly #onStoreUnavailable: (lost: 'record' | 'webhooks', error: unknown) => void;
+  readonly #onStoreUnavailable: (lost: 'record', error: unknown) => void;
 
   constructor(
     private readonly engine: MatchEngine,
@@ -216,10 +216,11 @@ export class MatchService {
   }
 
   /**
-   * Describes the hits and records the match (then queues its webhooks). When the store is
-   * unavailable before or during the record's transaction, the hits are described from memory and
-   * recordId is null: the answer refers only to a record whose commit was acknowledged (if the
-   * connection died during COMMIT itself, a record may exist that no answer names).
+   * Describes the hits and records the match with its webhook notifications, in one transaction.
+   * When the store is unavailable before or during that transaction, the hits are described from
+   * memory and recordId is null: the answer refers only to a record whose commit was acknowledged,
+   * and a committed record always has its notifications (if the connection died during COMMIT
+   * itself, a record may exist that no answer names).
    */
   private async describeAndRecord(
     caller: MatchCaller,
@@ -233,33 +234,26 @@ export class MatchService {
       this.#onStoreUnavailable('record', new DomainError('STORE_UNAVAILABLE'));
       return { hits: this.describeFromMemory(matches), recordId: null };
     }
-    let hits: MatchHit[];
-    let record: MatchRecord;
     try {
-      hits = await this.describe(matches);
-      record = await this.store.recordMatch({
-        createdAt: this.clock.now(),
-        caller: caller.id,
-        source: options.source,
-        signalType: item.signalType,
-        value,
-        matches,
-        contentRef: item.contentRef ?? null,
-      });
+      const hits = await this.describe(matches);
+      const record = await this.store.recordMatch(
+        {
+          createdAt: this.clock.now(),
+          caller: caller.id,
+          source: options.source,
+          signalType: item.signalType,
+          value,
+          matches,
+          contentRef: item.contentRef ?? null,
+        },
+        (stored) => this.notifications(stored, item, hits, changeSeq),
+      );
+      return { hits, recordId: record.id };
     } catch (error) {
       if (!isStoreUnavailable(error)) throw error;
       this.#onStoreUnavailable('record', error);
       return { hits: this.describeFromMemory(matches), recordId: null };
     }
-    // The record is committed from here on, so the answer names it even if queueing fails (a
-    // 503 would make the caller retry and record the match twice).
-    try {
-      await this.queueWebhooks(record.id, caller.id, item, hits, record.createdAt, changeSeq);
-    } catch (error) {
-      if (!isStoreUnavailable(error)) throw error;
-      this.#onStoreUnavailable('webhooks', error);
-    }
-    return { hits, recordId: record.id };
   }
 
   /** Hits as the in-memory index knows them: banks and actions, but no classification. */
@@ -304,14 +298,14 @@ export class MatchService {
     });
   }
 
-  private async queueWebhooks(
-    recordId: number,
-    caller: string,
+  /** The webhook notifications of a match record: one per bank with a webhook among its hits. */
+  private notifications(
+    record: MatchRecord,
     item: MatchRequestItem,
     hits: readonly MatchHit[],
-    at: Date,
     changeSeq: number,
-  ): Promise<void> {
+  ): NewWebhookDelivery[] {
+    const { id: recordId, caller, createdAt: at } = record;
     const byBank = new Map<string, MatchHit[]>();
     for (const hit of hits) byBank.set(hit.bank, [...(byBank.get(hit.bank) ?? []), hit]);
     const deliveries: NewWebhookDelivery[] = [];
@@ -341,7 +335,7 @@ export class MatchService {
       };
       deliveries.push({ bankId: bank.id, url: bank.webhookUrl, payload, idempotencyKey });
     }
-    if (deliveries.length > 0) await this.store.enqueueDeliveries(deliveries);
+    return deliveries;
   }
 }
 

@@ -93,7 +93,16 @@ export interface BankStore {
 
 /** Stored match records. */
 export interface MatchRecordStore {
-  recordMatch(record: NewMatchRecord): Promise<MatchRecord>;
+  /**
+   * Stores a match record and, in the same transaction, the webhook notifications that
+   * `notifications` makes for it (they name the record's id, known only inside the transaction):
+   * the record and its notifications commit together or not at all, so an answer that names a
+   * record never has notifications that were lost.
+   */
+  recordMatch(
+    record: NewMatchRecord,
+    notifications?: (record: MatchRecord) => readonly NewWebhookDelivery[],
+  ): Promise<MatchRecord>;
   getMatchRecord(id: number): Promise<MatchRecord | undefined>;
   /** Newest first; `since` is inclusive, `until` exclusive. */
   listMatchRecords(query: MatchRecordQuery): Promise<MatchRecord[]>;

@@ -279,14 +279,20 @@ class MemoryHashlineStore implements HashlineStore {
 
   // ---- match records ----
 
-  async recordMatch(record: NewMatchRecord): Promise<MatchRecord> {
+  async recordMatch(
+    record: NewMatchRecord,
+    notifications?: (record: MatchRecord) => readonly NewWebhookDelivery[],
+  ): Promise<MatchRecord> {
     const stored: MatchRecord = {
       ...record,
       id: this.#nextId.matchRecord++,
       createdAt: new Date(record.createdAt),
       matches: cloneJson(record.matches),
     };
+    // Built before anything is stored, so a throwing builder leaves neither (one transaction).
+    const deliveries = notifications?.(copyMatchRecord(stored)) ?? [];
     this.#matchRecords.set(stored.id, stored);
+    this.#enqueue(deliveries);
     return copyMatchRecord(stored);
   }
 
@@ -352,6 +358,10 @@ class MemoryHashlineStore implements HashlineStore {
   // ---- webhook outbox ----
 
   async enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
+    this.#enqueue(deliveries);
+  }
+
+  #enqueue(deliveries: readonly NewWebhookDelivery[]): void {
     const now = this.#clock.now();
     const keys = new Set([...this.#deliveries.values()].map((d) => d.idempotencyKey));
     for (const delivery of deliveries) {

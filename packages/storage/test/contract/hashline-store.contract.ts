@@ -647,6 +647,33 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.getMatchRecord(saved.id + 100)).toBeUndefined();
       });
 
+      it('stores a record with its webhook notifications in one transaction; if they fail, neither is stored', async () => {
+        const notify = (stored: { id: number }) => [
+          {
+            bankId: 1,
+            url: 'https://hooks.example.org/m',
+            payload: { type: 'match', id: `match-${stored.id}-1`, recordId: stored.id },
+            idempotencyKey: `match-${stored.id}-1`,
+          },
+        ];
+        const saved = await store.recordMatch(record(), notify);
+        const queued = await store.listDeliveries({ limit: 10 });
+        expect(queued.map((d) => d.idempotencyKey)).toEqual([`match-${saved.id}-1`]);
+        expect(JSON.parse(queued[0]!.body)).toEqual({
+          type: 'match',
+          id: `match-${saved.id}-1`,
+          seq: 1,
+          recordId: saved.id,
+        });
+        await expect(
+          store.recordMatch(record({ caller: 'key_b' }), () => {
+            throw new Error('the notifications could not be built');
+          }),
+        ).rejects.toThrow('the notifications could not be built');
+        expect((await store.listMatchRecords({ limit: 10 })).map((r) => r.id)).toEqual([saved.id]);
+        expect(await store.listDeliveries({ limit: 10 })).toHaveLength(1);
+      });
+
       it('lists newest first with bank, caller, time and keyset filters', async () => {
         const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
         const r1 = await store.recordMatch(record({ createdAt: at(0), caller: 'a' }));
