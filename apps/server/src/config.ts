@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildReferralConfig, type ReferralConfig } from '@hashline/domain';
+import type { StoreConnectionOptions } from '@hashline/storage';
 import { fileURLToPath } from 'node:url';
 
 /** Pino log levels the server accepts. */
@@ -287,6 +288,17 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The store's connection bounds as `openStore` takes them (server and `hashline serve` alike). */
+export function storeConnectionOptions(config: ServerConfig): StoreConnectionOptions {
+  return {
+    connectTimeoutMs: config.store.connectTimeoutMs,
+    queryTimeoutMs: config.store.queryTimeoutMs,
+    idleTimeoutMs: config.store.idleTimeoutMs,
+    keepAliveMs: config.store.keepAliveMs,
+    busyTimeoutMs: config.store.sqliteBusyTimeoutMs,
+  };
+}
 
 /**
  * Reads the configuration from `env` (default `process.env`) and validates every value; all

@@ -7,7 +7,14 @@
 export { buildApp, allows, DEFAULT_BODY_LIMIT, type AppDependencies, type AppContext } from './app.js';
 export { startServer, type StartServerOptions, type RunningServer } from './server.js';
 export { runServer, SHUTDOWN_TIMEOUT_MS, type RunServerOptions } from './run-server.js';
-export { loadConfig, ConfigError, LOG_LEVELS, type LogLevel, type ServerConfig } from './config.js';
+export {
+  loadConfig,
+  storeConnectionOptions,
+  ConfigError,
+  LOG_LEVELS,
+  type LogLevel,
+  type ServerConfig,
+} from './config.js';
 export {
   ROUTE_SCOPES,
   PUBLIC_PREFIXES,

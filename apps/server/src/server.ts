@@ -9,7 +9,7 @@ import { Counter, Gauge } from 'prom-client';
 import { buildApp } from './app.js';
 import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth/api-key-tokens.js';
 import { SharedRateLimiter } from './auth/shared-rate-limiter.js';
-import { loadConfig, type ServerConfig } from './config.js';
+import { loadConfig, storeConnectionOptions, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
@@ -89,13 +89,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     (await openStore(config.databaseUrl, {
       clock,
       gate: () => gate?.available ?? true,
-      connection: {
-        connectTimeoutMs: config.store.connectTimeoutMs,
-        queryTimeoutMs: config.store.queryTimeoutMs,
-        idleTimeoutMs: config.store.idleTimeoutMs,
-        keepAliveMs: config.store.keepAliveMs,
-        busyTimeoutMs: config.store.sqliteBusyTimeoutMs,
-      },
+      connection: storeConnectionOptions(config),
     }));
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async (): Promise<void> => {

@@ -140,13 +140,7 @@ async function runServe(
   let health: { readonly available: boolean } | undefined;
   const store = await openStore(databaseUrl, {
     gate: () => health?.available ?? true,
-    connection: {
-      connectTimeoutMs: config.store.connectTimeoutMs,
-      queryTimeoutMs: config.store.queryTimeoutMs,
-      idleTimeoutMs: config.store.idleTimeoutMs,
-      keepAliveMs: config.store.keepAliveMs,
-      busyTimeoutMs: config.store.sqliteBusyTimeoutMs,
-    },
+    connection: server.storeConnectionOptions(config),
   });
   let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
   try {

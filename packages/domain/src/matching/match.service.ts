@@ -258,18 +258,7 @@ export class MatchService {
 
   /** Hits as the in-memory index knows them: banks and actions, but no classification. */
   private describeFromMemory(matches: readonly EngineMatch[]): MatchHit[] {
-    return matches.map((m) => {
-      const bank = this.engine.bank(m.bankId) as Bank;
-      return {
-        bank: bank.name,
-        bankKind: bank.kind,
-        entryId: m.entryId,
-        distance: m.distance,
-        ...(m.variant !== undefined ? { variant: m.variant } : {}),
-        classification: {},
-        actions: bank.defaultActions,
-      };
-    });
+    return matches.map((m) => this.hit(m, {}));
   }
 
   private resolveBanks(refs: readonly (string | number)[]): number[] {
@@ -284,18 +273,20 @@ export class MatchService {
     const entries = new Map<number, BankEntry>(
       (await this.store.getEntries(matches.map((m) => m.entryId))).map((e) => [e.id, e]),
     );
-    return matches.map((m) => {
-      const bank = this.engine.bank(m.bankId) as Bank;
-      return {
-        bank: bank.name,
-        bankKind: bank.kind,
-        entryId: m.entryId,
-        distance: m.distance,
-        ...(m.variant !== undefined ? { variant: m.variant } : {}),
-        classification: entries.get(m.entryId)?.classification ?? {},
-        actions: bank.defaultActions,
-      };
-    });
+    return matches.map((m) => this.hit(m, entries.get(m.entryId)?.classification ?? {}));
+  }
+
+  private hit(m: EngineMatch, classification: MatchHit['classification']): MatchHit {
+    const bank = this.engine.bank(m.bankId) as Bank;
+    return {
+      bank: bank.name,
+      bankKind: bank.kind,
+      entryId: m.entryId,
+      distance: m.distance,
+      ...(m.variant !== undefined ? { variant: m.variant } : {}),
+      classification,
+      actions: bank.defaultActions,
+    };
   }
 
   /** The webhook notifications of a match record: one per bank with a webhook among its hits. */
