@@ -143,9 +143,11 @@ export function createMetrics(
     },
   });
   // prom-client collects every metric of a scrape at once: the two outbox gauges share one query.
-  let outbox: Promise<WebhookDeliveryStats> | undefined;
-  const outboxStats = (): Promise<WebhookDeliveryStats> =>
-    (outbox ??= sources.store.webhookDeliveryStats().finally(() => {
+  // Bounded like the other store gauges: while the store is away they keep their last values and
+  // /metrics still answers.
+  let outbox: Promise<WebhookDeliveryStats | null> | undefined;
+  const outboxStats = (): Promise<WebhookDeliveryStats | null> =>
+    (outbox ??= bounded(sources.store.webhookDeliveryStats()).finally(() => {
       outbox = undefined;
     }));
   new Gauge({
@@ -155,6 +157,7 @@ export function createMetrics(
     registers,
     async collect() {
       const stats = await outboxStats();
+      if (stats === null) return;
       for (const status of ['pending', 'retrying', 'failed'] as const) this.set({ status }, stats[status]);
     },
   });
@@ -163,7 +166,9 @@ export function createMetrics(
     help: 'Age of the oldest webhook delivery not yet delivered (pending or retrying), since it was queued; 0 when none.',
     registers,
     async collect() {
-      const { oldestQueuedAt } = await outboxStats();
+      const stats = await outboxStats();
+      if (stats === null) return;
+      const { oldestQueuedAt } = stats;
       const now = (sources.clock ?? systemClock).now().getTime();
       this.set(oldestQueuedAt ? Math.max(0, (now - oldestQueuedAt.getTime()) / 1000) : 0);
     },
