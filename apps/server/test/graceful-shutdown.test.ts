@@ -42,6 +42,18 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
+/** A server on SQLite in `dataDir`, configured by the environment only. */
+function sqliteServerEnv(dataDir: string): Record<string, string> {
+  return {
+    HASHLINE_DATA_DIR: dataDir,
+    HASHLINE_DATABASE_URL: `sqlite:${join(dataDir, 'hashline.db')}`,
+    HASHLINE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    HASHLINE_LOG_LEVEL: 'warn',
+    HASHLINE_HASHING_THREADS: '1',
+    HASHLINE_SECRET_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
 describe('graceful shutdown of a server process', () => {
   let dataDir: string;
   afterEach(() => {
@@ -61,12 +73,7 @@ describe('graceful shutdown of a server process', () => {
     const receiverPort = (receiver.address() as AddressInfo).port;
     try {
       const server = await startServerChild({
-        HASHLINE_DATA_DIR: dataDir,
-        HASHLINE_DATABASE_URL: `sqlite:${join(dataDir, 'hashline.db')}`,
-        HASHLINE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        HASHLINE_LOG_LEVEL: 'warn',
-        HASHLINE_HASHING_THREADS: '1',
-        HASHLINE_SECRET_KEY: randomBytes(32).toString('base64'),
+        ...sqliteServerEnv(dataDir),
         HASHLINE_WEBHOOK_ALLOW_PRIVATE: 'true',
         HASHLINE_WEBHOOK_POLL_MS: '50',
       });
@@ -118,14 +125,7 @@ describe('graceful shutdown of a server process', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal}: the request in flight completes (201), new connections are refused, exit code 0`, async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'hashline-shutdown-'));
-      const server = await startServerChild({
-        HASHLINE_DATA_DIR: dataDir,
-        HASHLINE_DATABASE_URL: `sqlite:${join(dataDir, 'hashline.db')}`,
-        HASHLINE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        HASHLINE_LOG_LEVEL: 'warn',
-        HASHLINE_HASHING_THREADS: '1',
-        HASHLINE_SECRET_KEY: randomBytes(32).toString('base64'),
-      });
+      const server = await startServerChild(sqliteServerEnv(dataDir));
       await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 200, 'the index to load');
 
       const body = JSON.stringify({ name: 'created-during-shutdown', kind: 'known_csam' });

@@ -25,11 +25,8 @@ import {
   POSTGRES_TEST_URL,
   requirePostgres,
 } from '../../../../packages/storage/test/support/postgres.js';
+import { childEnv, freePort, SERVER_MAIN as MAIN, SOURCE_HOOKS as HOOKS } from '../support/server-process.js';
 
-const HOOKS = fileURLToPath(
-  new URL('../../../../packages/node-worker/src/register-source-hooks.mjs', import.meta.url),
-);
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const CLOCK_OFFSET_SERVER = fileURLToPath(new URL('./support/clock-offset-server.ts', import.meta.url));
 
 const REPORTS = 1_000;
@@ -51,25 +48,6 @@ interface ServerProcess {
   kill9(): Promise<void>;
   /** SIGTERM (graceful shutdown); resolves with the exit code. */
   stop(): Promise<number | null>;
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** This environment without any Hashline setting, so the child is configured by `env` only. */
-function childEnv(env: Record<string, string>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith('HASHLINE_') && name !== 'PORT' && name !== 'HOST')
-      clean[name] = value;
-  }
-  return { ...clean, ...env };
 }
 
 const running = new Set<ChildProcess>();

@@ -1,11 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import {
   dropSchema,
@@ -13,11 +10,7 @@ import {
   POSTGRES_TEST_URL,
   requirePostgres,
 } from '../../../../packages/storage/test/support/postgres.js';
-
-const HOOKS = fileURLToPath(
-  new URL('../../../../packages/node-worker/src/register-source-hooks.mjs', import.meta.url),
-);
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+import { childEnv, freePort, SERVER_MAIN as MAIN, SOURCE_HOOKS as HOOKS } from './server-process.js';
 
 /** One server process of a replica set. */
 export interface ReplicaProcess {
@@ -36,24 +29,6 @@ export interface ReplicaSet {
   /** The schema's connection string (search_path set), for direct checks. */
   readonly databaseUrl: string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** This environment without any Hashline setting, so a child is configured by `env` only. */
-function childEnv(env: Record<string, string>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith('HASHLINE_') && name !== 'PORT' && name !== 'HOST')
-      clean[name] = value;
-  }
-  return { ...clean, ...env };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

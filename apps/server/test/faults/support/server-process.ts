@@ -4,9 +4,8 @@
 // owns the process fails with the last lines the process wrote.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { childEnv, freePort } from '../../support/server-process.js';
 import { sleep, waitFor } from './wait.js';
 
 /** The compiled server entry: the suite runs what operators run (`npm run build` first). */
@@ -39,24 +38,7 @@ const running = new Set<ChildProcess>();
 /** Processes {@link killAllServers} ended (after a timeout, say): not crashes. */
 const killedOnPurpose = new WeakSet<ChildProcess>();
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** This environment without any Hashline setting, so a child is configured by `env` only. */
-function childEnv(env: Readonly<Record<string, string>>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith('HASHLINE_') && name !== 'PORT' && name !== 'HOST')
-      clean[name] = value;
-  }
-  return { ...clean, ...env };
-}
+export { freePort };
 
 function killGroup(child: ChildProcess): void {
   try {
