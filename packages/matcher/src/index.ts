@@ -15,7 +15,7 @@ export {
   wordsToPdqHash,
 } from './hash-words.js';
 export { type PdqMatch, type PdqVariantMatch } from './match-results.js';
-export { type MihLayout, COST_NS, chooseLayout } from './mih-layout.js';
+export { type MihLayout, COST_NS, chooseLayout, evenLayout } from './mih-layout.js';
 export {
   type IndexStrategy,
   type PdqIndexOptions,

@@ -55,8 +55,9 @@ interface Change {
 }
 
 /**
- * The entries of a rebuild source as flat arrays: base entries not removed, then the delta.
- * Pure; run it (through {@link rebuildIndex}) in a worker thread for large banks.
+ * The entries of a rebuild source as flat arrays: base entries not removed, and the delta. When
+ * the base ids ascend, so do the result's (the delta is merged in by id); otherwise the delta
+ * follows the base. Pure; run it (through {@link rebuildIndex}) in a worker thread for large banks.
  */
 export function materializeRebuild(
   source: RebuildSource,
@@ -65,10 +66,37 @@ export function materializeRebuild(
   const { baseIds, baseHashes, deltaIds, deltaHashes } = source;
   const removed = new Set(source.removedIds);
   let kept = 0;
-  for (let i = 0; i < baseIds.length; i++) if (!removed.has(baseIds[i]!)) kept++;
+  let baseAscending = true;
+  for (let i = 0; i < baseIds.length; i++) {
+    if (!removed.has(baseIds[i]!)) kept++;
+    if (i > 0 && baseIds[i - 1]! > baseIds[i]!) baseAscending = false;
+  }
   const n = kept + deltaIds.length;
   const ids = allocUint32(n, options.shared ?? false);
   const hashes = allocUint32(n * PDQ_HASH_WORDS, options.shared ?? false);
+  if (baseAscending && deltaIds.length > 0) {
+    // Keep the ids ascending (a bank is loaded in id order), so the new index needs no sorted
+    // copy of them for hasId: merge the kept base entries with the delta sorted by id.
+    const order = Array.from(deltaIds.keys()).sort((x, y) => deltaIds[x]! - deltaIds[y]!);
+    let o = 0;
+    let d = 0;
+    const takeDelta = (): void => {
+      const slot = order[d++]!;
+      ids[o] = deltaIds[slot]!;
+      hashes.set(deltaHashes.subarray(slot * PDQ_HASH_WORDS, (slot + 1) * PDQ_HASH_WORDS), o * PDQ_HASH_WORDS);
+      o++;
+    };
+    for (let i = 0; i < baseIds.length; i++) {
+      const id = baseIds[i]!;
+      if (removed.has(id)) continue;
+      while (d < order.length && deltaIds[order[d]!]! < id) takeDelta();
+      ids[o] = id;
+      hashes.set(baseHashes.subarray(i * PDQ_HASH_WORDS, (i + 1) * PDQ_HASH_WORDS), o * PDQ_HASH_WORDS);
+      o++;
+    }
+    while (d < order.length) takeDelta();
+    return { ids, hashes };
+  }
   let o = 0;
   if (removed.size === 0) {
     ids.set(baseIds);

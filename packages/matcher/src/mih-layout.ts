@@ -6,10 +6,16 @@
  * table with all keys within r_j finds a superset of the answer, which is then verified exactly.
  */
 
-/** Bit layout of the substrings: substring j covers bits `starts[j] .. starts[j] + widths[j]`. */
+/**
+ * Bit layout of the substrings: substring j covers bits `starts[j] .. starts[j] + widths[j]`.
+ * Its table is indexed by the top `widths[j] − suffixBits[j]` bits of the substring (the bucket
+ * key); the low `suffixBits[j]` bits are kept in each table entry, next to the entry's position,
+ * and compared while a bucket is read. A wide substring thus costs a small offset table.
+ */
 export interface MihLayout {
   readonly widths: readonly number[];
   readonly starts: readonly number[];
+  readonly suffixBits: readonly number[];
 }
 
 /** What a query at one radius will do: scan everything, or probe these tables at these radii. */
@@ -17,21 +23,40 @@ export interface QueryPlan {
   readonly scan: boolean;
   /** Per table: its search radius (−1 = not probed). */
   readonly radii: readonly number[];
-  /** Expected probes and candidates (uniform hashes); used to pick between probing and scanning. */
+  /**
+   * Expected buckets probed, bucket entries read and candidates verified (uniform hashes); used
+   * to pick the layout and to pick between probing and scanning.
+   */
   readonly probes: number;
+  readonly entries: number;
   readonly candidates: number;
 }
 
 /**
- * Relative costs in nanoseconds, measured on the development machine (see bench/match.bench.mjs
- * and docs/SCALE.md): a probe costs one or two cache misses (offset table, position list), a
- * candidate one miss into the hash array plus the popcount, a scanned hash a sequential read.
- * Only their ratios matter: they choose m and choose between probing and scanning.
+ * Relative costs in nanoseconds, fitted to layouts measured at 10M and 100M entries on the
+ * development machine (docs/adr/0009): a probe costs a miss in an offset table (small with
+ * suffix bits, so often cached) and the start of its bucket, a bucket entry a sequential read and
+ * a suffix compare (buckets span cache lines), a candidate a miss into the hash array (the
+ * largest array: at 100M every candidate is also a TLB miss), a scanned hash a sequential read.
+ * Only their ratios matter: they choose the layout and choose between probing and scanning.
  */
-export const COST_NS = { probe: 30, candidate: 90, scanned: 8 } as const;
+export const COST_NS = { probe: 50, entry: 15, candidate: 150, scanned: 8 } as const;
 
-/** Widest substring: a direct offset table of 2^28 slots is already 1 GiB. */
+/** Widest bucket key: a direct offset table of 2^28 slots is already 1 GiB. */
 export const MAX_SUBSTRING_BITS = 28;
+
+/** Most substring bits kept in a table entry (compared through a 256-entry popcount table). */
+export const MAX_SUFFIX_BITS = 8;
+
+/** Bits needed to store the positions 0 .. entries − 1. */
+export function positionBits(entries: number): number {
+  return entries <= 1 ? 0 : 32 - Math.clz32(entries - 1);
+}
+
+/** Most suffix bits that fit beside a position in a 32-bit table entry for `entries` entries. */
+export function maxSuffixBits(entries: number): number {
+  return Math.max(0, Math.min(MAX_SUFFIX_BITS, 32 - positionBits(entries)));
+}
 
 const BINOMIAL: number[][] = [];
 for (let n = 0; n <= 64; n++) {
@@ -48,20 +73,33 @@ export function ballSize(bits: number, r: number): number {
   return total;
 }
 
-/** Splits 256 bits into `m` contiguous substrings whose widths differ by at most one. */
-export function evenLayout(m: number): MihLayout {
+/**
+ * Splits 256 bits into `m` contiguous substrings whose widths differ by at most one, each keeping
+ * `suffixBits` of its bits in the table entries. A substring whose bucket key would exceed
+ * {@link MAX_SUBSTRING_BITS} indexes only its first bits: still exact (a substring's distance
+ * bounds that of any part of it), only less selective.
+ */
+export function evenLayout(m: number, suffixBits = 0): MihLayout {
   const base = Math.floor(256 / m);
   const extra = 256 - base * m;
   const widths: number[] = [];
   const starts: number[] = [];
+  const suffixes: number[] = [];
   let start = 0;
   for (let j = 0; j < m; j++) {
-    const w = Math.min(base + (j < extra ? 1 : 0), MAX_SUBSTRING_BITS);
-    widths.push(w);
+    const full = base + (j < extra ? 1 : 0);
+    const k = Math.min(suffixBits, full);
+    widths.push(Math.min(full, MAX_SUBSTRING_BITS + k, 32));
     starts.push(start);
-    start += base + (j < extra ? 1 : 0);
+    suffixes.push(k);
+    start += full;
   }
-  return { widths, starts };
+  return { widths, starts, suffixBits: suffixes };
+}
+
+/** Bucket-key bits of table j (the offset table has 2^bits + 1 slots). */
+export function bucketBits(layout: MihLayout, j: number): number {
+  return layout.widths[j]! - layout.suffixBits[j]!;
 }
 
 /**
@@ -77,53 +115,73 @@ export function planQuery(layout: MihLayout, entries: number, radius: number): Q
   const radii = new Array<number>(m).fill(s - 1);
   for (let i = 0; i <= a; i++) radii[order[i]!] = s;
   let probes = 0;
+  let read = 0;
   let candidates = 0;
   for (let j = 0; j < m; j++) {
     const rj = radii[j]!;
     if (rj < 0) continue;
-    const n = ballSize(layout.widths[j]!, rj);
+    const b = bucketBits(layout, j);
+    const n = ballSize(b, rj);
     probes += n;
-    candidates += (n * entries) / 2 ** layout.widths[j]!;
+    read += (n * entries) / 2 ** b;
+    candidates += (ballSize(layout.widths[j]!, rj) * entries) / 2 ** layout.widths[j]!;
   }
-  const mihCost = probes * COST_NS.probe + candidates * COST_NS.candidate;
-  return { scan: mihCost >= entries * COST_NS.scanned, radii, probes, candidates };
+  const plan = { scan: false, radii, probes, entries: read, candidates };
+  return { ...plan, scan: mihCost(plan) >= entries * COST_NS.scanned };
+}
+
+function mihCost(plan: QueryPlan): number {
+  return plan.probes * COST_NS.probe + plan.entries * COST_NS.entry + plan.candidates * COST_NS.candidate;
 }
 
 /** Expected nanoseconds of a query under `plan` over `entries` hashes. */
 export function planCost(plan: QueryPlan, entries: number): number {
-  return plan.scan
-    ? entries * COST_NS.scanned
-    : plan.probes * COST_NS.probe + plan.candidates * COST_NS.candidate;
+  return plan.scan ? entries * COST_NS.scanned : mihCost(plan);
 }
 
-/** Offset-table slots of a layout (Σ 2^w_j + 1). */
+/** Offset-table slots of a layout (Σ 2^b_j + 1 over the bucket-key bits b_j). */
 export function layoutSlots(layout: MihLayout): number {
   let slots = 0;
-  for (const w of layout.widths) slots += 2 ** w + 1;
+  for (let j = 0; j < layout.widths.length; j++) slots += 2 ** bucketBits(layout, j) + 1;
   return slots;
 }
 
 /**
- * Chooses m for `entries` hashes: the cheapest expected query at `designRadius` among layouts
- * whose offset tables hold at most `slotsPerEntry` slots per indexed entry (Σ 2^w ≤ k·m·N), which
- * keeps the tables no bigger than the position lists. With uniform hashes this lands on
- * substrings of about log2 N bits (m = 13 at 1M, 11 at 10M), as the MIH paper predicts.
- * Returns null when no layout beats a linear scan.
+ * Chooses the substring count m and the suffix bits for `entries` hashes: the cheapest expected
+ * query at `designRadius` among layouts whose offset tables hold at most `slotsPerEntry` slots
+ * per indexed entry in all (Σ 2^b ≤ k·N, i.e. ≤ 4k bytes per hash), and no more tables than
+ * `maxSubstrings` (each costs 4 bytes per hash of positions). With uniform hashes this lands on
+ * substrings of about log2 N bits, as the MIH paper predicts, with buckets of a few entries.
+ * Returns null when no layout beats a linear scan. `onlySubstrings` fixes m (then a layout is
+ * returned even if a scan would be cheaper, and the slot bound is relaxed if nothing meets it).
  */
-export function chooseLayout(entries: number, designRadius: number, slotsPerEntry: number): MihLayout | null {
+export function chooseLayout(
+  entries: number,
+  designRadius: number,
+  slotsPerEntry: number,
+  options: { readonly maxSubstrings?: number; readonly onlySubstrings?: number } = {},
+): MihLayout | null {
+  const n = Math.max(entries, 1);
+  const kMax = maxSuffixBits(n);
+  const fixed = options.onlySubstrings;
   let best: MihLayout | null = null;
-  let bestCost = entries * COST_NS.scanned;
-  for (let m = 10; m <= 32; m++) {
-    const layout = evenLayout(m);
-    if (layoutSlots(layout) > slotsPerEntry * m * Math.max(entries, 1)) continue;
-    const plan = planQuery(layout, entries, designRadius);
-    const cost = planCost(plan, entries);
-    if (cost < bestCost) {
-      best = layout;
-      bestCost = cost;
+  let bestCost = fixed === undefined ? entries * COST_NS.scanned : Infinity;
+  let smallest: MihLayout | null = null;
+  const from = fixed ?? 8;
+  const to = fixed ?? Math.min(32, options.maxSubstrings ?? 32);
+  for (let m = from; m <= to; m++) {
+    for (let k = 0; k <= kMax; k++) {
+      const layout = evenLayout(m, k);
+      if (smallest === null || layoutSlots(layout) < layoutSlots(smallest)) smallest = layout;
+      if (layoutSlots(layout) > slotsPerEntry * n) continue;
+      const cost = planCost(planQuery(layout, entries, designRadius), entries);
+      if (cost < bestCost) {
+        best = layout;
+        bestCost = cost;
+      }
     }
   }
-  return best;
+  return best ?? (fixed === undefined ? null : smallest);
 }
 
 const masksCache = new Map<number, Uint32Array>();

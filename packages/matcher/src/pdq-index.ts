@@ -12,9 +12,12 @@ import { MatcherError } from './matcher-error.js';
 import {
   type MihLayout,
   type QueryPlan,
+  MAX_SUBSTRING_BITS,
+  ballSize,
+  bucketBits,
   chooseLayout,
-  evenLayout,
   flipMasks,
+  maxSuffixBits,
   planQuery,
   substringKey,
 } from './mih-layout.js';
@@ -31,12 +34,23 @@ export interface PdqIndexOptions {
   /** The radius the substring count is tuned for (default 31, PDQ's match threshold). */
   readonly designRadius?: number;
   /**
-   * Force the number of substrings m (10..32) instead of choosing it from the size. The offset
-   * tables take 4·2^(256/m) bytes each whatever the size: m = 11 allocates ~450 MB.
+   * Force the number of substrings m (8..32) instead of choosing it from the size (the suffix
+   * bits are still chosen by the cost model within the `slotsPerEntry` bound).
    */
   readonly substrings?: number;
-  /** Memory bound of the offset tables, in slots per indexed entry (default 2). */
+  /**
+   * Memory bound of the offset tables, in slots per indexed entry over all tables (default 3,
+   * i.e. at most 12 bytes per hash; each table's positions take 4 bytes per hash).
+   */
   readonly slotsPerEntry?: number;
+  /** Most substrings (tables) the automatic choice may use (default 32). */
+  readonly maxSubstrings?: number;
+  /**
+   * Use exactly this layout (for tests and tuning; overrides `substrings`). Its substrings must
+   * not overlap; bucket keys take at most 28 bits and suffixes at most what fits beside a
+   * position (8 bits up to 2^24 entries, 5 at 100M).
+   */
+  readonly layout?: MihLayout;
   /**
    * Allocate the tables on `SharedArrayBuffer` (default false), so a serialized index can be
    * posted to other threads without a copy. Pass shared input arrays too for a zero-copy index.
@@ -57,14 +71,16 @@ export interface QueryOptions {
  */
 export interface SerializedPdqIndex {
   readonly format: 'hashline.pdq-index';
-  readonly version: 1;
+  /** 2: suffix bits in the layout and table entries, `sortedIds` null when `ids` ascend. */
+  readonly version: 2;
   readonly ids: Uint32Array;
   readonly hashes: Uint32Array;
   readonly layout: MihLayout | null;
   readonly tableOffsets: readonly Uint32Array[];
+  /** Per table: `position << suffixBits | low suffixBits of the substring`, grouped by bucket. */
   readonly tablePositions: readonly Uint32Array[];
-  /** The ids in ascending order, for {@link PdqIndex.hasId}. */
-  readonly sortedIds: Uint32Array;
+  /** The ids in ascending order for {@link PdqIndex.hasId}; null when `ids` already ascend. */
+  readonly sortedIds: Uint32Array | null;
 }
 
 /** Allocates a Uint32Array on a SharedArrayBuffer or a plain ArrayBuffer. */
@@ -88,7 +104,7 @@ export function transferListOf(serialized: SerializedPdqIndex): ArrayBuffer[] {
   for (const a of [
     serialized.ids,
     serialized.hashes,
-    serialized.sortedIds,
+    ...(serialized.sortedIds === null ? [] : [serialized.sortedIds]),
     ...serialized.tableOffsets,
     ...serialized.tablePositions,
   ]) {
@@ -100,10 +116,57 @@ export function transferListOf(serialized: SerializedPdqIndex): ArrayBuffer[] {
 interface Table {
   readonly start: number;
   readonly width: number;
-  /** `offsets[k] .. offsets[k + 1]` is the range of `positions` holding the entries with key k. */
+  /** Low substring bits kept in the entries; the bucket key is the other `width − suffixBits`. */
+  readonly suffixBits: number;
+  /** `offsets[k] .. offsets[k + 1]` is the range of `positions` holding the entries of bucket k. */
   readonly offsets: Uint32Array;
-  /** Entry positions (indexes into `ids`), grouped by key, ascending within a key. */
+  /**
+   * Entries `position << suffixBits | suffix` (position: index into `ids`), grouped by bucket,
+   * ascending within a bucket.
+   */
   readonly positions: Uint32Array;
+}
+
+/** Bits set in each byte value: compares the suffix bits of a bucket entry with the query's. */
+const POPCOUNT8 = /* @__PURE__ */ (() => {
+  const t = new Uint8Array(256);
+  for (let i = 1; i < 256; i++) t[i] = (i & 1) + t[i >>> 1]!;
+  return t;
+})();
+
+/** Throws `MATCHER_INVALID_INPUT` unless `layout` is usable for an index of `n` entries. */
+function checkLayout(layout: MihLayout, n: number): void {
+  const { widths, starts, suffixBits } = layout;
+  const m = widths.length;
+  const ok =
+    m >= 1 &&
+    starts.length === m &&
+    suffixBits.length === m &&
+    widths.every((w, j) => {
+      const k = suffixBits[j]!;
+      const start = starts[j]!;
+      return (
+        Number.isInteger(w) &&
+        Number.isInteger(k) &&
+        Number.isInteger(start) &&
+        k >= 0 &&
+        k <= maxSuffixBits(n) &&
+        w - k >= 1 &&
+        w - k <= MAX_SUBSTRING_BITS &&
+        w <= 32 &&
+        start >= 0 &&
+        start + w <= 256
+      );
+    });
+  const order = widths.map((_, j) => j).sort((a, b) => starts[a]! - starts[b]!);
+  const disjoint = order.every((j, i) => i === 0 || starts[order[i - 1]!]! + widths[order[i - 1]!]! <= starts[j]!);
+  if (!ok || !disjoint) throw new MatcherError('MATCHER_INVALID_INPUT', 'invalid MIH layout');
+}
+
+/** True when `a` is non-decreasing (then it doubles as the sorted ids). */
+function ascending(a: Uint32Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i - 1]! > a[i]!) return false;
+  return true;
 }
 
 /**
@@ -128,8 +191,9 @@ export class PdqIndex {
   /** Substring layout when the strategy is MIH, else null. */
   readonly layout: MihLayout | null;
   private readonly tables: readonly Table[];
-  // Ascending copy of the ids (made at build time, in the builder's thread) for membership tests.
-  private readonly sortedIds: Uint32Array;
+  // Ascending copy of the ids (made at build time, in the builder's thread) for membership tests,
+  // or null when the ids ascend already (a bank loaded in id order, or a rebuild of one).
+  private readonly sortedIds: Uint32Array | null;
   private readonly plans: (QueryPlan | undefined)[] = [];
   // Per-query scratch: an index object belongs to one thread and queries do not re-enter.
   private bounds = new Uint32Array(0);
@@ -141,9 +205,9 @@ export class PdqIndex {
     hashes: Uint32Array,
     layout: MihLayout | null,
     tables: Table[],
-    sortedIds: Uint32Array,
+    sortedIds: Uint32Array | null,
   ) {
-    if (hashes.length !== ids.length * PDQ_HASH_WORDS || sortedIds.length !== ids.length) {
+    if (hashes.length !== ids.length * PDQ_HASH_WORDS || (sortedIds !== null && sortedIds.length !== ids.length)) {
       throw new MatcherError('MATCHER_INVALID_INPUT', 'an index needs 8 hash words and one sorted id per id');
     }
     this.sortedIds = sortedIds;
@@ -156,13 +220,14 @@ export class PdqIndex {
 
   /** An index with no entries. */
   static empty(): PdqIndex {
-    return new PdqIndex(new Uint32Array(0), new Uint32Array(0), null, [], new Uint32Array(0));
+    return new PdqIndex(new Uint32Array(0), new Uint32Array(0), null, [], null);
   }
 
   /**
    * Builds an index over `ids` and the packed `hashes` (8 words per id). The arrays are kept as
    * they are (not copied): do not modify them afterwards. Takes about 0.5 s per million entries
-   * with MIH; the tables take about 4·(m + 2)·N bytes on top of the hashes (≈ 0.9 GB at 10M).
+   * with MIH; the tables take about 4·m + 6 bytes per hash on top of the hashes and ids (m = 11
+   * at 10M: ≈ 86 bytes per hash in all), plus 4 bytes per hash unless the ids ascend.
    */
   static build(ids: Uint32Array, hashes: Uint32Array, options: PdqIndexOptions = {}): PdqIndex {
     if (!(ids instanceof Uint32Array) || !(hashes instanceof Uint32Array)) {
@@ -175,21 +240,30 @@ export class PdqIndex {
     const strategy = options.strategy ?? 'auto';
     const designRadius = options.designRadius ?? 31;
     checkRadius(designRadius);
+    const slotsPerEntry = options.slotsPerEntry ?? 3;
     let layout: MihLayout | null = null;
-    if (options.substrings !== undefined) {
+    if (options.layout !== undefined) {
+      checkLayout(options.layout, n);
+      if (strategy !== 'scan') layout = options.layout;
+    } else if (options.substrings !== undefined) {
       const m = options.substrings;
-      if (!Number.isInteger(m) || m < 10 || m > 32) {
-        throw new MatcherError('MATCHER_INVALID_INPUT', 'substrings must be an integer from 10 to 32');
+      if (!Number.isInteger(m) || m < 8 || m > 32) {
+        throw new MatcherError('MATCHER_INVALID_INPUT', 'substrings must be an integer from 8 to 32');
       }
-      if (strategy !== 'scan') layout = evenLayout(m);
+      if (strategy !== 'scan') layout = chooseLayout(n, designRadius, slotsPerEntry, { onlySubstrings: m });
     } else if (strategy === 'mih' || (strategy === 'auto' && n >= (options.scanBelow ?? 4096))) {
-      layout = chooseLayout(n, designRadius, options.slotsPerEntry ?? 2);
-      if (layout === null && strategy === 'mih') layout = evenLayout(16);
+      const choice = { maxSubstrings: options.maxSubstrings };
+      layout = chooseLayout(n, designRadius, slotsPerEntry, choice);
+      if (layout === null && strategy === 'mih')
+        layout = chooseLayout(n, designRadius, slotsPerEntry, { onlySubstrings: 16 });
     }
     const shared = options.shared ?? false;
-    const sortedIds = allocUint32(n, shared);
-    sortedIds.set(ids);
-    sortedIds.sort();
+    let sortedIds: Uint32Array | null = null;
+    if (!ascending(ids)) {
+      sortedIds = allocUint32(n, shared);
+      sortedIds.set(ids);
+      sortedIds.sort();
+    }
     if (layout === null) return new PdqIndex(ids, hashes, null, [], sortedIds);
     const tables: Table[] = [];
     const scratch = {
@@ -198,34 +272,44 @@ export class PdqIndex {
       partPositions: new Uint32Array(n),
     };
     for (let j = 0; j < layout.widths.length; j++) {
-      tables.push(buildTable(hashes, n, layout.starts[j]!, layout.widths[j]!, shared, scratch));
+      tables.push(
+        buildTable(hashes, n, layout.starts[j]!, layout.widths[j]!, layout.suffixBits[j]!, shared, scratch),
+      );
     }
     return new PdqIndex(ids, hashes, layout, tables, sortedIds);
   }
 
   /** Rebuilds an index object around the arrays of {@link PdqIndex.serialize} (no copy). */
   static fromSerialized(s: SerializedPdqIndex): PdqIndex {
-    if (s?.format !== 'hashline.pdq-index' || s.version !== 1) {
-      throw new MatcherError('MATCHER_INVALID_INPUT', 'not a serialized PdqIndex (format 1)');
+    if (s?.format !== 'hashline.pdq-index' || s.version !== 2) {
+      throw new MatcherError('MATCHER_INVALID_INPUT', 'not a serialized PdqIndex (format 2)');
     }
     const tables: Table[] = [];
     if (s.layout !== null) {
       const m = s.layout.widths.length;
-      if (s.layout.starts.length !== m || s.tableOffsets.length !== m || s.tablePositions.length !== m) {
+      if (
+        s.layout.starts.length !== m ||
+        s.layout.suffixBits?.length !== m ||
+        s.tableOffsets.length !== m ||
+        s.tablePositions.length !== m
+      ) {
         throw new MatcherError('MATCHER_INVALID_INPUT', 'serialized PdqIndex has inconsistent tables');
       }
       for (let j = 0; j < m; j++) {
         const width = s.layout.widths[j]!;
+        const suffixBits = s.layout.suffixBits[j]!;
+        const slots = 2 ** bucketBits(s.layout, j);
         const offsets = s.tableOffsets[j]!;
         const positions = s.tablePositions[j]!;
         if (
-          offsets.length !== 2 ** width + 1 ||
+          !(suffixBits >= 0 && suffixBits <= maxSuffixBits(s.ids.length)) ||
+          offsets.length !== slots + 1 ||
           positions.length !== s.ids.length ||
-          offsets[2 ** width] !== s.ids.length
+          offsets[slots] !== s.ids.length
         ) {
           throw new MatcherError('MATCHER_INVALID_INPUT', 'serialized PdqIndex has inconsistent tables');
         }
-        tables.push({ start: s.layout.starts[j]!, width, offsets, positions });
+        tables.push({ start: s.layout.starts[j]!, width, suffixBits, offsets, positions });
       }
     }
     return new PdqIndex(s.ids, s.hashes, s.layout, tables, s.sortedIds);
@@ -235,7 +319,7 @@ export class PdqIndex {
   serialize(): SerializedPdqIndex {
     return {
       format: 'hashline.pdq-index',
-      version: 1,
+      version: 2,
       ids: this.ids,
       hashes: this.hashes,
       layout: this.layout,
@@ -247,7 +331,7 @@ export class PdqIndex {
 
   /** Whether some entry has this id (binary search, O(log N)). */
   hasId(id: number): boolean {
-    const a = this.sortedIds;
+    const a = this.sortedIds ?? this.ids;
     let lo = 0;
     let hi = a.length;
     while (lo < hi) {
@@ -263,9 +347,9 @@ export class PdqIndex {
     return this.layout === null ? 'scan' : 'mih';
   }
 
-  /** Bytes held by the index's typed arrays (ids, hashes and tables). */
+  /** Bytes held by the index's typed arrays (ids, hashes, sorted ids if any, and tables). */
   get byteLength(): number {
-    let bytes = this.ids.byteLength + this.hashes.byteLength + this.sortedIds.byteLength;
+    let bytes = this.ids.byteLength + this.hashes.byteLength + (this.sortedIds?.byteLength ?? 0);
     for (const t of this.tables) bytes += t.offsets.byteLength + t.positions.byteLength;
     return bytes;
   }
@@ -347,26 +431,54 @@ export class PdqIndex {
     for (let j = 0; j < this.tables.length; j++) {
       const rj = plan.radii[j]!;
       if (rj < 0) continue;
-      const { start, width, offsets, positions } = this.tables[j]!;
-      const masks = flipMasks(width, rj);
+      const { start, width, suffixBits, offsets, positions } = this.tables[j]!;
+      const bits = width - suffixBits;
+      const masks = flipMasks(bits, rj);
       const count = masks.length;
       if (this.bounds.length < 2 * count) this.bounds = new Uint32Array(2 * count);
       const bounds = this.bounds;
       const key = substringKey(q, qo, start, width);
+      const bucket = key >>> suffixBits;
+      const suffixMask = (1 << suffixBits) - 1;
+      const suffix = key & suffixMask;
       for (let t = 0; t < count; t++) {
-        const k = key ^ (masks[t] as number);
+        const k = bucket ^ (masks[t] as number);
         bounds[2 * t] = offsets[k] as number;
         bounds[2 * t + 1] = offsets[k + 1] as number;
       }
+      // Touch the first entry of every non-empty bucket before reading them: this tight loop keeps
+      // many cache misses in flight, which the filtering loop below would serialise.
+      let touched = this.touched;
       for (let t = 0; t < count; t++) {
-        let from = bounds[2 * t] as number;
-        const to = bounds[2 * t + 1] as number;
-        if (nc + (to - from) > cands.length) {
-          const grown = new Uint32Array(Math.max(2 * cands.length, nc + (to - from)));
-          grown.set(cands.subarray(0, nc));
-          this.candidates = cands = grown;
+        const from = bounds[2 * t] as number;
+        if (from < (bounds[2 * t + 1] as number)) touched ^= positions[from] as number;
+      }
+      this.touched = touched;
+      // Masks come lowest popcount first: a bucket whose key differs from the query's in `level`
+      // bits leaves `rj − level` for the suffix bits kept in its entries.
+      let t = 0;
+      for (let level = 0; level <= rj && t < count; level++) {
+        const end = Math.min(count, ballSize(bits, level));
+        const slack = rj - level;
+        for (; t < end; t++) {
+          let from = bounds[2 * t] as number;
+          const to = bounds[2 * t + 1] as number;
+          if (nc + (to - from) > cands.length) {
+            const grown = new Uint32Array(Math.max(2 * cands.length, nc + (to - from)));
+            grown.set(cands.subarray(0, nc));
+            this.candidates = cands = grown;
+          }
+          if (slack >= suffixBits) {
+            for (; from < to; from++) cands[nc++] = (positions[from] as number) >>> suffixBits;
+          } else {
+            // Branch-free: the store always happens, the count advances only for a kept entry.
+            for (; from < to; from++) {
+              const e = positions[from] as number;
+              cands[nc] = e >>> suffixBits;
+              nc += ((slack - (POPCOUNT8[(e ^ suffix) & suffixMask] as number)) >>> 31) ^ 1;
+            }
+          }
         }
-        for (; from < to; from++) cands[nc++] = positions[from] as number;
       }
     }
     const h = this.hashes;
@@ -415,24 +527,29 @@ function buildTable(
   n: number,
   start: number,
   width: number,
+  suffixBits: number,
   shared: boolean,
   scratch: { keys: Uint32Array; partKeys: Uint32Array; partPositions: Uint32Array },
 ): Table {
   const { keys, partKeys, partPositions } = scratch;
-  const slots = 2 ** width;
-  const shift = Math.max(0, width - 8);
+  const bits = width - suffixBits;
+  const slots = 2 ** bits;
+  const shift = Math.max(0, bits - 8);
+  const suffixMask = (1 << suffixBits) - 1;
   const cursor = new Uint32Array(257);
   for (let i = 0, w = 0; i < n; i++, w += PDQ_HASH_WORDS) {
     const k = substringKey(hashes, w, start, width);
     keys[i] = k;
-    cursor[(k >>> shift) + 1]!++;
+    cursor[(k >>> suffixBits >>> shift) + 1]!++;
   }
   for (let b = 1; b <= 256; b++) cursor[b]! += cursor[b - 1]!;
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
-    const p = cursor[k >>> shift]!++;
-    partKeys[p] = k;
-    partPositions[p] = i;
+    const bucket = k >>> suffixBits;
+    const p = cursor[bucket >>> shift]!++;
+    partKeys[p] = bucket;
+    // maxSuffixBits guarantees the position fits in the remaining bits.
+    partPositions[p] = (i * (suffixMask + 1) + (k & suffixMask)) >>> 0;
   }
   const offsets = allocUint32(slots + 1, shared);
   for (let x = 0; x < n; x++) offsets[partKeys[x]!]!++;
@@ -443,5 +560,5 @@ function buildTable(
   offsets[slots] = n;
   const positions = allocUint32(n, shared);
   for (let x = n - 1; x >= 0; x--) positions[--offsets[partKeys[x]!]!] = partPositions[x]!;
-  return { start, width, offsets, positions };
+  return { start, width, suffixBits, offsets, positions };
 }

@@ -6,6 +6,7 @@ import {
   PdqIndex,
   type PdqIndexOptions,
   type RebuildSource,
+  evenLayout,
   materializeRebuild,
   rebuildIndex,
 } from '../src/index.js';
@@ -57,6 +58,7 @@ describe('LiveIndex against a model (Map id → hash)', () => {
   for (const [name, options] of [
     ['scan bases', { strategy: 'scan' }],
     ['MIH bases', { substrings: 16 }],
+    ['MIH bases with suffix bits', { layout: evenLayout(16, 8) }],
   ] as [string, PdqIndexOptions][]) {
     it(`add/remove/query/rebuild/swap sequences (${name})`, () => {
       fc.assert(
@@ -132,6 +134,8 @@ describe('LiveIndex against a model (Map id → hash)', () => {
             rebuilt.set(id, toHex(new Uint8Array(flat.hashes.slice(i * 8, i * 8 + 8).buffer))),
           );
           expect(rebuilt.size).toBe(flat.ids.length); // no id twice
+          // The base was built in id order, so every rebuild keeps the ids ascending (no sorted copy).
+          expect(flat.ids.every((id, i) => i === 0 || flat.ids[i - 1]! < id)).toBe(true);
           expect(new Map([...model].map(([id, h]) => [id, toHex(h)]))).toEqual(rebuilt);
         }),
         { numRuns: 60 },

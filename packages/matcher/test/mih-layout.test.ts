@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ballSize, chooseLayout, evenLayout, flipMasks, planQuery, substringKey } from '../src/mih-layout.js';
+import {
+  MAX_SUBSTRING_BITS,
+  ballSize,
+  chooseLayout,
+  evenLayout,
+  flipMasks,
+  layoutSlots,
+  maxSuffixBits,
+  planQuery,
+  substringKey,
+} from '../src/mih-layout.js';
 
 describe('MIH layout', () => {
   it('flip masks list each key of the ball exactly once', () => {
@@ -45,9 +55,33 @@ describe('MIH layout', () => {
     expect(substringKey(words, 0, 0, 23)).toBe(0);
   });
 
-  it('chooses substrings of about log2 N bits, and a scan for tiny banks', () => {
-    expect(chooseLayout(1e6, 31, 2)?.widths.length).toBe(13);
-    expect(chooseLayout(1e7, 31, 2)?.widths.length).toBe(11);
-    expect(chooseLayout(50, 31, 2)).toBeNull();
+  it('chooses substrings of about log2 N bits within the offset-slot bound, and a scan for tiny banks', () => {
+    // The measured layouts (docs/adr/0009): m = 11 with 2 suffix bits at 10M, m = 9 with 4 at 100M.
+    const at10M = chooseLayout(1e7, 31, 3)!;
+    expect([at10M.widths.length, at10M.suffixBits[0]]).toEqual([11, 2]);
+    const at100M = chooseLayout(1e8, 31, 3)!;
+    expect([at100M.widths.length, at100M.suffixBits[0]]).toEqual([9, 4]);
+    for (const n of [5e3, 1e5, 1e6, 1e7, 1e8, 4e8]) {
+      const layout = chooseLayout(n, 31, 3)!;
+      expect(layoutSlots(layout)).toBeLessThanOrEqual(3 * n);
+      layout.suffixBits.forEach((k) => expect(k).toBeLessThanOrEqual(maxSuffixBits(n)));
+      layout.widths.forEach((w, j) => expect(w - layout.suffixBits[j]!).toBeLessThanOrEqual(MAX_SUBSTRING_BITS));
+    }
+    expect(chooseLayout(50, 31, 3)).toBeNull();
+    // A fixed m gets a layout even where a scan is cheaper, and even past the slot bound.
+    expect(chooseLayout(50, 31, 3, { onlySubstrings: 16 })?.widths.length).toBe(16);
+  });
+
+  it('keeps suffixes beside positions in 32 bits', () => {
+    expect(maxSuffixBits(1)).toBe(8);
+    expect(maxSuffixBits(2 ** 24)).toBe(8);
+    expect(maxSuffixBits(2 ** 24 + 1)).toBe(7);
+    expect(maxSuffixBits(1e8)).toBe(5);
+    expect(maxSuffixBits(2 ** 32)).toBe(0);
+    const { widths, suffixBits } = evenLayout(9, 4);
+    expect(widths).toEqual([29, 29, 29, 29, 28, 28, 28, 28, 28]);
+    expect(suffixBits.every((k) => k === 4)).toBe(true);
+    // A bucket key wider than 28 bits is narrowed (the rest of the substring is not indexed).
+    expect(evenLayout(8, 0).widths.every((w) => w === MAX_SUBSTRING_BITS)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MatcherError, PdqIndex, type PdqIndexOptions, transferListOf } from '../src/index.js';
+import { MatcherError, PdqIndex, type PdqIndexOptions, evenLayout, transferListOf } from '../src/index.js';
 import {
   bruteForce,
   bruteForceMany,
@@ -24,6 +24,21 @@ const strategies: [string, PdqIndexOptions, number][] = [
   ['mih m=16', { substrings: 16 }, 12],
   ['mih m=21', { substrings: 21 }, 12],
   ['mih m=32', { substrings: 32 }, 12],
+  // Suffix bits: part of each substring is kept in the table entries and compared per bucket.
+  ['mih m=11, 5 suffix bits (wide substrings, small offset tables)', { layout: evenLayout(11, 5) }, 3],
+  ['mih m=9, 8 suffix bits (the 100M substring widths, 29/28 bits)', { layout: evenLayout(9, 8) }, 2],
+  ['mih m=16, 8 suffix bits (buckets of whole substrings)', { layout: evenLayout(16, 8) }, 12],
+  [
+    'mih uneven substrings with gaps and mixed suffix bits',
+    {
+      layout: {
+        widths: [30, 9, 20, 1, 26, 17, 12, 24, 27, 20, 31],
+        starts: [0, 30, 40, 60, 62, 88, 105, 118, 142, 170, 200],
+        suffixBits: [8, 0, 3, 0, 7, 1, 8, 2, 6, 4, 8],
+      },
+    },
+    6,
+  ],
   ['auto (mih)', { scanBelow: 0 }, 12],
 ];
 
@@ -155,13 +170,21 @@ describe('PdqIndex edge cases', () => {
     }
   });
 
-  it('hasId answers membership', () => {
+  it('hasId answers membership, with ids in any order or ascending (then without a sorted copy)', () => {
     const next = rng(11);
-    const entries: [number, Uint8Array][] = [9, 4, 4_000_000_000, 0, 17].map((id) => [id, randomHash(next)]);
-    const { ids, hashes } = pack(entries);
-    const index = PdqIndex.build(ids, hashes);
-    for (const id of [9, 4, 4_000_000_000, 0, 17]) expect(index.hasId(id)).toBe(true);
-    for (const id of [1, 5, 18, 4_000_000_001]) expect(index.hasId(id)).toBe(false);
+    for (const order of [
+      [9, 4, 4_000_000_000, 0, 17],
+      [0, 4, 9, 17, 4_000_000_000],
+    ]) {
+      const entries: [number, Uint8Array][] = order.map((id) => [id, randomHash(next)]);
+      const { ids, hashes } = pack(entries);
+      const index = PdqIndex.build(ids, hashes);
+      for (const id of order) expect(index.hasId(id)).toBe(true);
+      for (const id of [1, 5, 18, 4_000_000_001]) expect(index.hasId(id)).toBe(false);
+      const sorted = order[0] === 0;
+      expect(index.serialize().sortedIds === null).toBe(sorted);
+      expect(index.byteLength).toBe((sorted ? 0 : 20) + 20 + 5 * 32);
+    }
     expect(PdqIndex.empty().hasId(0)).toBe(false);
   });
 
@@ -198,9 +221,17 @@ describe('PdqIndex edge cases', () => {
     expect(code(() => index.query('zz'.repeat(32), 3))).toBe('MATCHER_INVALID_HASH');
     expect(code(() => index.queryMany([h, new Uint8Array(33)], 3))).toBe('MATCHER_INVALID_HASH');
     expect(code(() => PdqIndex.build(new Uint32Array(2), new Uint32Array(8)))).toBe('MATCHER_INVALID_INPUT');
-    expect(code(() => PdqIndex.build(new Uint32Array(0), new Uint32Array(0), { substrings: 9 }))).toBe(
+    expect(code(() => PdqIndex.build(new Uint32Array(0), new Uint32Array(0), { substrings: 7 }))).toBe(
       'MATCHER_INVALID_INPUT',
     );
+    const bad = (layout: { widths: number[]; starts: number[]; suffixBits: number[] }): string | undefined =>
+      code(() => PdqIndex.build(new Uint32Array(2), new Uint32Array(16), { layout }));
+    expect(bad({ widths: [20, 20], starts: [0, 20], suffixBits: [0, 0] })).toBeUndefined();
+    expect(bad({ widths: [20, 20], starts: [0, 19], suffixBits: [0, 0] })).toBe('MATCHER_INVALID_INPUT'); // overlap
+    expect(bad({ widths: [29, 20], starts: [0, 40], suffixBits: [0, 0] })).toBe('MATCHER_INVALID_INPUT'); // 2^29 slots
+    expect(bad({ widths: [20, 20], starts: [0, 240], suffixBits: [0, 0] })).toBe('MATCHER_INVALID_INPUT'); // past bit 255
+    expect(bad({ widths: [20, 20], starts: [0, 20], suffixBits: [9, 0] })).toBe('MATCHER_INVALID_INPUT'); // > 8 bits
+    expect(bad({ widths: [20], starts: [0, 20], suffixBits: [0] })).toBe('MATCHER_INVALID_INPUT');
   });
 
   it('serialize/fromSerialized round-trips through structured clone, with or without shared memory', () => {
@@ -219,7 +250,7 @@ describe('PdqIndex edge cases', () => {
       expect(copy.byteLength).toBe(index.byteLength);
       for (const c of centres) expect(copy.query(c, 31)).toEqual(bruteForce(entries, c, 31));
     }
-    expect(() => PdqIndex.fromSerialized({ ...PdqIndex.empty().serialize(), version: 2 } as never)).toThrow(
+    expect(() => PdqIndex.fromSerialized({ ...PdqIndex.empty().serialize(), version: 1 } as never)).toThrow(
       MatcherError,
     );
   });
