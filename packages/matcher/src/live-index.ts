@@ -83,7 +83,10 @@ export function materializeRebuild(
     const takeDelta = (): void => {
       const slot = order[d++]!;
       ids[o] = deltaIds[slot]!;
-      hashes.set(deltaHashes.subarray(slot * PDQ_HASH_WORDS, (slot + 1) * PDQ_HASH_WORDS), o * PDQ_HASH_WORDS);
+      hashes.set(
+        deltaHashes.subarray(slot * PDQ_HASH_WORDS, (slot + 1) * PDQ_HASH_WORDS),
+        o * PDQ_HASH_WORDS,
+      );
       o++;
     };
     for (let i = 0; i < baseIds.length; i++) {

@@ -88,7 +88,7 @@ export function evenLayout(m: number, suffixBits = 0): MihLayout {
   let start = 0;
   for (let j = 0; j < m; j++) {
     const full = base + (j < extra ? 1 : 0);
-    const k = Math.min(suffixBits, full);
+    const k = Math.min(suffixBits, full - 1);
     widths.push(Math.min(full, MAX_SUBSTRING_BITS + k, 32));
     starts.push(start);
     suffixes.push(k);

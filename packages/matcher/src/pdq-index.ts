@@ -159,7 +159,9 @@ function checkLayout(layout: MihLayout, n: number): void {
       );
     });
   const order = widths.map((_, j) => j).sort((a, b) => starts[a]! - starts[b]!);
-  const disjoint = order.every((j, i) => i === 0 || starts[order[i - 1]!]! + widths[order[i - 1]!]! <= starts[j]!);
+  const disjoint = order.every(
+    (j, i) => i === 0 || starts[order[i - 1]!]! + widths[order[i - 1]!]! <= starts[j]!,
+  );
   if (!ok || !disjoint) throw new MatcherError('MATCHER_INVALID_INPUT', 'invalid MIH layout');
 }
 
@@ -207,7 +209,10 @@ export class PdqIndex {
     tables: Table[],
     sortedIds: Uint32Array | null,
   ) {
-    if (hashes.length !== ids.length * PDQ_HASH_WORDS || (sortedIds !== null && sortedIds.length !== ids.length)) {
+    if (
+      hashes.length !== ids.length * PDQ_HASH_WORDS ||
+      (sortedIds !== null && sortedIds.length !== ids.length)
+    ) {
       throw new MatcherError('MATCHER_INVALID_INPUT', 'an index needs 8 hash words and one sorted id per id');
     }
     this.sortedIds = sortedIds;
@@ -540,7 +545,7 @@ function buildTable(
   for (let i = 0, w = 0; i < n; i++, w += PDQ_HASH_WORDS) {
     const k = substringKey(hashes, w, start, width);
     keys[i] = k;
-    cursor[(k >>> suffixBits >>> shift) + 1]!++;
+    cursor[((k >>> suffixBits) >>> shift) + 1]!++;
   }
   for (let b = 1; b <= 256; b++) cursor[b]! += cursor[b - 1]!;
   for (let i = 0; i < n; i++) {

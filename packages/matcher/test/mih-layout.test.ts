@@ -65,7 +65,9 @@ describe('MIH layout', () => {
       const layout = chooseLayout(n, 31, 3)!;
       expect(layoutSlots(layout)).toBeLessThanOrEqual(3 * n);
       layout.suffixBits.forEach((k) => expect(k).toBeLessThanOrEqual(maxSuffixBits(n)));
-      layout.widths.forEach((w, j) => expect(w - layout.suffixBits[j]!).toBeLessThanOrEqual(MAX_SUBSTRING_BITS));
+      layout.widths.forEach((w, j) =>
+        expect(w - layout.suffixBits[j]!).toBeLessThanOrEqual(MAX_SUBSTRING_BITS),
+      );
     }
     expect(chooseLayout(50, 31, 3)).toBeNull();
     // A fixed m gets a layout even where a scan is cheaper, and even past the slot bound.
