@@ -8,6 +8,7 @@ import { Problems, isRecord } from '../validation.js';
 import type { BankAction, BankKind, Classification, SignalType } from '../vocabulary.js';
 import type { EngineMatch, MatchEngine } from './match-engine.js';
 import type { MatchRecord } from './match-record.js';
+import { MatchRecorder } from './match-recorder.js';
 import type { NewWebhookDelivery } from './webhook-delivery.js';
 
 /** Most hashes one match request may carry. */
@@ -77,6 +78,11 @@ export interface MatchServiceOptions {
    * /metrics and tells its health check.
    */
   readonly onStoreUnavailable?: (lost: 'record', error: unknown) => void;
+  /**
+   * Writes the match records, in group commits (default: a {@link MatchRecorder} on the store
+   * with its default group size). The owner closes it at shutdown, before closing the store.
+   */
+  readonly recorder?: MatchRecorder;
 }
 
 /** Options of one match call. */
@@ -99,6 +105,8 @@ export interface MatchOptions {
 export class MatchService {
   readonly #storeAvailable: () => boolean;
   readonly #onStoreUnavailable: (lost: 'record', error: unknown) => void;
+  /** Writes the match records, many per commit. */
+  readonly recorder: MatchRecorder;
 
   constructor(
     private readonly engine: MatchEngine,
@@ -108,6 +116,7 @@ export class MatchService {
   ) {
     this.#storeAvailable = options.storeAvailable ?? (() => true);
     this.#onStoreUnavailable = options.onStoreUnavailable ?? (() => undefined);
+    this.recorder = options.recorder ?? new MatchRecorder(store);
   }
 
   /** Parses and validates a batch from an API body, listing every bad item. */
@@ -169,21 +178,22 @@ export class MatchService {
     options: MatchOptions,
   ): Promise<MatchAnswer[]> {
     const bankIds = options.banks ? this.resolveBanks(options.banks) : undefined;
-    const answers: MatchAnswer[] = [];
-    for (const item of items) {
-      const value = normalizeSignal(item.signalType, item.value, item.quality);
-      // The query is synchronous: this is the change-log position its answer reflects.
-      const changeSeq = this.engine.seq;
-      const result = this.engine.query({
-        signalType: item.signalType,
-        value,
-        ...(item.variants ? { variants: item.variants } : {}),
-        ...(bankIds ? { bankIds } : {}),
-      });
-      const matched = result.matches.length > 0;
-      if (!matched) {
-        answers.push(
-          caller.verdictOnly
+    // Every query first (synchronous, in order), then the records of all matched hashes at once:
+    // they join the same group commit instead of waiting for one commit each.
+    return Promise.all(
+      items.map((item): MatchAnswer | Promise<MatchAnswer> => {
+        const value = normalizeSignal(item.signalType, item.value, item.quality);
+        // The query is synchronous: this is the change-log position its answer reflects.
+        const changeSeq = this.engine.seq;
+        const result = this.engine.query({
+          signalType: item.signalType,
+          value,
+          ...(item.variants ? { variants: item.variants } : {}),
+          ...(bankIds ? { bankIds } : {}),
+        });
+        const matched = result.matches.length > 0;
+        if (!matched) {
+          return caller.verdictOnly
             ? { matched }
             : {
                 matched,
@@ -193,26 +203,24 @@ export class MatchService {
                 recordId: null,
                 recorded: true,
                 contentRef: item.contentRef ?? null,
-              },
+              };
+        }
+        return this.describeAndRecord(caller, item, value, result.matches, options, changeSeq).then(
+          (stored): MatchAnswer =>
+            caller.verdictOnly
+              ? { matched }
+              : {
+                  matched,
+                  signalType: item.signalType,
+                  matches: stored.hits,
+                  allowListed: false,
+                  recordId: stored.recordId,
+                  recorded: stored.recordId !== null,
+                  contentRef: item.contentRef ?? null,
+                },
         );
-        continue;
-      }
-      const stored = await this.describeAndRecord(caller, item, value, result.matches, options, changeSeq);
-      answers.push(
-        caller.verdictOnly
-          ? { matched }
-          : {
-              matched,
-              signalType: item.signalType,
-              matches: stored.hits,
-              allowListed: false,
-              recordId: stored.recordId,
-              recorded: stored.recordId !== null,
-              contentRef: item.contentRef ?? null,
-            },
-      );
-    }
-    return answers;
+      }),
+    );
   }
 
   /**
@@ -236,7 +244,7 @@ export class MatchService {
     }
     try {
       const hits = await this.describe(matches);
-      const record = await this.store.recordMatch(
+      const record = await this.recorder.record(
         {
           createdAt: this.clock.now(),
           caller: caller.id,
