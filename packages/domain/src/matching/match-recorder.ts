@@ -15,6 +15,22 @@ export interface MatchRecorderOptions {
   readonly maxGroupSize?: number;
   /** Called after each successful group commit with its number of records (for metrics). */
   readonly onCommit?: (records: number) => void;
+  /**
+   * How a group's commit is started once a record arrives while none is in flight (default:
+   * `setImmediate` where it exists, else a microtask). Not a delay: `setImmediate` runs once the
+   * event loop has taken the I/O that is already there, so the requests that arrived together
+   * join one group. This matters with a synchronous driver (better-sqlite3), whose commit blocks
+   * the event loop: no request can arrive while it runs, so a group can only form from what the
+   * loop collects between commits.
+   */
+  readonly schedule?: (start: () => void) => void;
+}
+
+/** `setImmediate` when the runtime has it (Node), else a microtask. */
+function defaultSchedule(start: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  if (immediate) immediate(start);
+  else void Promise.resolve().then(start);
 }
 
 /** Counts of a {@link MatchRecorder}, for tests and metrics. */
@@ -38,8 +54,9 @@ interface Pending {
  *
  * While a commit is in flight, new records wait in a queue; as soon as it finishes, everything
  * waiting (at most `maxGroupSize`) commits as the next group. There is no timer: a lone record
- * commits at once (on the next microtask, so records made in the same tick share it), and under
- * load groups grow by themselves to what arrived during one commit. Each caller's promise
+ * commits at once (once the event loop has taken the I/O already waiting, see
+ * {@link MatchRecorderOptions.schedule}), and under load groups grow by themselves to what
+ * arrived during one commit. Each caller's promise
  * settles only when the group holding its record has committed (or failed): an answer that names
  * a record id refers to a committed record.
  *
@@ -58,6 +75,7 @@ export class MatchRecorder {
   readonly #store: Pick<MatchRecordStore, 'recordMatches'>;
   readonly #maxGroupSize: number;
   readonly #onCommit: (records: number) => void;
+  readonly #schedule: (start: () => void) => void;
   #pending: Pending[] = [];
   #running = false;
   #closed = false;
@@ -74,6 +92,7 @@ export class MatchRecorder {
     this.#store = store;
     this.#maxGroupSize = size;
     this.#onCommit = options.onCommit ?? (() => undefined);
+    this.#schedule = options.schedule ?? defaultSchedule;
   }
 
   /** Most records per group. */
@@ -110,7 +129,7 @@ export class MatchRecorder {
       this.#pending.push({ item: notifications ? { record, notifications } : { record }, resolve, reject });
       if (!this.#running) {
         this.#running = true;
-        void Promise.resolve().then(() => this.#run());
+        this.#schedule(() => void this.#run());
       }
     });
   }

@@ -11,6 +11,9 @@ import type { MatchRecord } from './match-record.js';
 import { MatchRecorder } from './match-recorder.js';
 import type { NewWebhookDelivery } from './webhook-delivery.js';
 
+/** Most entry classifications {@link MatchService} keeps in memory (beyond it the cache restarts). */
+const MAX_CACHED_CLASSIFICATIONS = 100_000;
+
 /** Most hashes one match request may carry. */
 export const MAX_MATCH_BATCH = 1_000;
 
@@ -107,6 +110,9 @@ export class MatchService {
   readonly #onStoreUnavailable: (lost: 'record', error: unknown) => void;
   /** Writes the match records, many per commit. */
   readonly recorder: MatchRecorder;
+  /** Entry id → classification, valid at change-log position {@link #classificationSeq}. */
+  readonly #classifications = new Map<number, BankEntry['classification']>();
+  #classificationSeq = -1;
 
   constructor(
     private readonly engine: MatchEngine,
@@ -277,11 +283,33 @@ export class MatchService {
     });
   }
 
+  /**
+   * Hits with their entries' classifications. Classifications are cached per entry while the
+   * engine's change-log position stays the same (any bank change, a reclassification included,
+   * moves it and empties the cache): the hot path of a repeated match reads nothing from the
+   * store, which on SQLite's single connection would otherwise queue behind the group commit in
+   * flight and keep groups from forming. A change made by another process shows once this
+   * process has applied it (as the index itself does).
+   */
   private async describe(matches: readonly EngineMatch[]): Promise<MatchHit[]> {
-    const entries = new Map<number, BankEntry>(
-      (await this.store.getEntries(matches.map((m) => m.entryId))).map((e) => [e.id, e]),
+    const seq = this.engine.seq;
+    if (seq !== this.#classificationSeq) {
+      this.#classifications.clear();
+      this.#classificationSeq = seq;
+    }
+    const missing = matches.filter((m) => !this.#classifications.has(m.entryId)).map((m) => m.entryId);
+    const read = new Map<number, BankEntry['classification']>();
+    if (missing.length > 0) {
+      for (const entry of await this.store.getEntries(missing)) read.set(entry.id, entry.classification);
+      // Cached only if no change was applied during the read (it may predate the change).
+      if (this.engine.seq === seq && this.#classificationSeq === seq) {
+        if (this.#classifications.size + read.size > MAX_CACHED_CLASSIFICATIONS) this.#classifications.clear();
+        for (const [id, classification] of read) this.#classifications.set(id, classification);
+      }
+    }
+    return matches.map((m) =>
+      this.hit(m, read.get(m.entryId) ?? this.#classifications.get(m.entryId) ?? {}),
     );
-    return matches.map((m) => this.hit(m, entries.get(m.entryId)?.classification ?? {}));
   }
 
   private hit(m: EngineMatch, classification: MatchHit['classification']): MatchHit {
