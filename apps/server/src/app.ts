@@ -67,6 +67,8 @@ declare module 'fastify' {
     hashlineTakedown: TakedownModule;
     /** Referrals and the CyberTipline export. */
     hashlineForwarding: Forwarding;
+    /** Writes match records in group commits (closed, after a flush, when the app closes). */
+    hashlineMatchRecorder: MatchRecorder;
   }
   interface FastifySchema {
     /**
@@ -219,6 +221,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // After the requests in flight have finished (onClose hooks run once the server has closed):
   // every queued match record commits before the store closes (server.ts closes it after the app).
   app.addHook('onClose', async () => context.matcher.recorder.close());
+  app.decorate('hashlineMatchRecorder', context.matcher.recorder);
 
   const registered: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {

@@ -555,10 +555,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     },
     matchRecords: {
       groupSize: int('HASHLINE_MATCH_RECORD_GROUP_SIZE', 256, 1, 10_000),
-      retentionDays:
-        text('HASHLINE_MATCH_RECORD_RETENTION_DAYS')?.toLowerCase() === 'off'
-          ? 0
-          : int('HASHLINE_MATCH_RECORD_RETENTION_DAYS', 90, 0, 36_500),
+      retentionDays: ((): number => {
+        const raw = text('HASHLINE_MATCH_RECORD_RETENTION_DAYS');
+        if (raw?.toLowerCase() === 'off') return 0;
+        if (raw !== undefined && !/^\d{1,5}$/.test(raw)) {
+          problems.push(
+            `HASHLINE_MATCH_RECORD_RETENTION_DAYS must be days from 0 to 36500, or off (0 and off keep match records forever); got ${JSON.stringify(raw)}.`,
+          );
+          return 90;
+        }
+        return int('HASHLINE_MATCH_RECORD_RETENTION_DAYS', 90, 0, 36_500);
+      })(),
     },
     webhooks: {
       retryHours: int('HASHLINE_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30),

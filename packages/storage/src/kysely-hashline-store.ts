@@ -71,6 +71,7 @@ import { KyselyReferralStore } from './kysely-referral-store.js';
 import { KyselyTakedownStore } from './kysely-takedown-store.js';
 import { KyselyExchangeStore } from './kysely-exchange-store.js';
 import { KyselyStatisticsStore } from './kysely-statistics-store.js';
+import { relaxedCommit } from './relaxed-commit.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
@@ -822,7 +823,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const d = this.#dialect;
     const at = d.date(now);
     const ordered = options.ordered ?? true;
-    return this.#db.transaction().execute(async (trx) => {
+    // A lost claim only means the delivery is claimed (and maybe sent) again: relaxed commit.
+    return this.#relaxedTransaction(async (trx) => {
       const due = ordered
         ? (await this.#orderedHeads(at, clampLimit(limit)).execute(trx)).rows
         : await d
@@ -856,31 +858,51 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     });
   }
 
+  // A lost "delivered" or "attempt failed" only means the delivery is sent again: relaxed commits.
   async markDelivered(id: number, at: Date): Promise<void> {
-    const result = await this.#db
-      .updateTable('webhook_deliveries')
-      .set({ status: 'delivered', delivered_at: this.#dialect.date(at), leased_until: null })
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.#relaxedTransaction((trx) =>
+      trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'delivered', delivered_at: this.#dialect.date(at), leased_until: null })
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
     if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
   }
 
   async markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
-    const result = await this.#db
-      .updateTable('webhook_deliveries')
-      .set(
-        retryAt
-          ? {
-              status: 'retrying',
-              last_error: error,
-              next_attempt_at: this.#dialect.date(retryAt),
-              leased_until: null,
-            }
-          : { status: 'failed', last_error: error, leased_until: null },
-      )
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.#relaxedTransaction((trx) =>
+      trx
+        .updateTable('webhook_deliveries')
+        .set(
+          retryAt
+            ? {
+                status: 'retrying',
+                last_error: error,
+                next_attempt_at: this.#dialect.date(retryAt),
+                leased_until: null,
+              }
+            : { status: 'failed', last_error: error, leased_until: null },
+        )
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
     if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
+  }
+
+  /**
+   * A transaction whose commit does not wait for the disk (relaxed-commit.ts), for outbox
+   * bookkeeping whose loss only repeats a delivery: `synchronous = NORMAL` on SQLite (set by the
+   * driver), `synchronous_commit = off` for this transaction on PostgreSQL.
+   */
+  #relaxedTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const postgres = this.#dialect.engine === 'postgres';
+    return relaxedCommit(() =>
+      this.#db.transaction().execute(async (trx) => {
+        if (postgres) await sql`set local synchronous_commit = off`.execute(trx);
+        return work(trx);
+      }),
+    );
   }
 
   async getDelivery(id: number): Promise<WebhookDelivery | undefined> {

@@ -105,6 +105,11 @@ export class MatchRecorder {
     return { commits: this.#commits, records: this.#records, retriedGroups: this.#retriedGroups };
   }
 
+  /** True once {@link close} was called: new records are refused. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Records waiting for a commit (not counting the group in flight). */
   get pending(): number {
     return this.#pending.length;

@@ -12,6 +12,7 @@ import {
   type Driver,
   type SqliteDialectConfig,
 } from 'kysely';
+import { isRelaxedCommit } from '../relaxed-commit.js';
 import type { Database } from '../schema.js';
 import type { StoreDatabase } from '../store-dialect.js';
 import { UnavailabilityMappingDriver, type StoreGate } from '../store-unavailable.js';
@@ -82,9 +83,48 @@ class HashlineSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Begins transactions IMMEDIATE; inside {@link relaxedCommit} (relaxed-commit.ts) the transaction
+ * commits with `synchronous = NORMAL` (the pragma cannot change inside a transaction, so it is set
+ * just before BEGIN and set back to FULL right after COMMIT or ROLLBACK, while the transaction
+ * still holds the only connection: no other statement ever runs with it relaxed).
+ */
 class ImmediateSqliteDriver extends SqliteDriver {
+  #relaxed = false;
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    if (isRelaxedCommit()) {
+      await connection.executeQuery(CompiledQuery.raw('pragma synchronous = normal'));
+      this.#relaxed = true;
+    }
+    try {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (error) {
+      await this.#durable(connection);
+      throw error;
+    }
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.commitTransaction(connection);
+    } finally {
+      await this.#durable(connection);
+    }
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } finally {
+      await this.#durable(connection);
+    }
+  }
+
+  async #durable(connection: DatabaseConnection): Promise<void> {
+    if (!this.#relaxed) return;
+    await connection.executeQuery(CompiledQuery.raw('pragma synchronous = full'));
+    this.#relaxed = false;
   }
 }
 
