@@ -94,7 +94,10 @@ describe.each(ENGINES)('match records on $name', (engine) => {
 
   test('concurrent matched requests commit in groups; closing commits what is queued; every record id is committed', async () => {
     const opened = await engine.open();
-    cleanups.push(() => opened.drop(), () => opened.store.close());
+    cleanups.push(
+      () => opened.drop(),
+      () => opened.store.close(),
+    );
     const { store } = opened;
     const bank = await store.createBank({
       name: 'known',
@@ -153,7 +156,10 @@ describe.each(ENGINES)('match records on $name', (engine) => {
   test('the retention job deletes match records older than HASHLINE_MATCH_RECORD_RETENTION_DAYS at start', async () => {
     const clock = createManualClock(Date.UTC(2026, 0, 1));
     const opened = await engine.open(clock);
-    cleanups.push(() => opened.drop(), () => opened.store.close());
+    cleanups.push(
+      () => opened.drop(),
+      () => opened.store.close(),
+    );
     const { store } = opened;
     const record = (ageDays: number) => ({
       record: {

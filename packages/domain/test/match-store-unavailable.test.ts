@@ -16,7 +16,10 @@ function failingStore(): { store: HashlineStore; fail: (error: Error | null) => 
   const store = new Proxy(inner, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
-      if ((property === 'recordMatch' || property === 'recordMatches' || property === 'getEntries') && typeof value === 'function') {
+      if (
+        (property === 'recordMatch' || property === 'recordMatches' || property === 'getEntries') &&
+        typeof value === 'function'
+      ) {
         return async (...args: unknown[]) => {
           calls += 1;
           if (failure) throw failure;

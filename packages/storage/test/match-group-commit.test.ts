@@ -93,7 +93,9 @@ describe.each([
 
   const match = (matcher: MatchService, value: string, caller: string, contentRef: string) =>
     matcher
-      .match({ id: caller, verdictOnly: false }, [{ signalType: 'md5', value, contentRef }], { source: 'hash' })
+      .match({ id: caller, verdictOnly: false }, [{ signalType: 'md5', value, contentRef }], {
+        source: 'hash',
+      })
       .then((answers) => answers[0] as FullAnswer);
 
   it('commits many concurrent matches in fewer commits; every named record exists with its notification', async () => {
@@ -124,7 +126,11 @@ describe.each([
       const bank = i % 2 === 0 ? 'alpha' : 'beta';
       const delivery = deliveries.find((d) => JSON.parse(d.body).recordId === answer.recordId);
       expect(delivery?.url).toBe(`https://hooks.example.org/${bank}`);
-      expect(JSON.parse(delivery!.body)).toMatchObject({ type: 'match', caller: `key_${i}`, bank: { name: bank } });
+      expect(JSON.parse(delivery!.body)).toMatchObject({
+        type: 'match',
+        caller: `key_${i}`,
+        bank: { name: bank },
+      });
     }
     // Each bank's seq runs 1..20 without gaps, in the order of the record ids (commit order).
     for (const bankId of new Set(deliveries.map((d) => d.bankId))) {

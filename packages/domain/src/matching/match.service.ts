@@ -303,13 +303,12 @@ export class MatchService {
       for (const entry of await this.store.getEntries(missing)) read.set(entry.id, entry.classification);
       // Cached only if no change was applied during the read (it may predate the change).
       if (this.engine.seq === seq && this.#classificationSeq === seq) {
-        if (this.#classifications.size + read.size > MAX_CACHED_CLASSIFICATIONS) this.#classifications.clear();
+        if (this.#classifications.size + read.size > MAX_CACHED_CLASSIFICATIONS)
+          this.#classifications.clear();
         for (const [id, classification] of read) this.#classifications.set(id, classification);
       }
     }
-    return matches.map((m) =>
-      this.hit(m, read.get(m.entryId) ?? this.#classifications.get(m.entryId) ?? {}),
-    );
+    return matches.map((m) => this.hit(m, read.get(m.entryId) ?? this.#classifications.get(m.entryId) ?? {}));
   }
 
   private hit(m: EngineMatch, classification: MatchHit['classification']): MatchHit {

@@ -674,7 +674,7 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.listDeliveries({ limit: 10 })).toHaveLength(1);
       });
 
-      it('stores many records in one call (group commit): ids and each bank\'s seq follow the order given', async () => {
+      it("stores many records in one call (group commit): ids and each bank's seq follow the order given", async () => {
         // 600 records: more than one multi-row insert's chunk.
         const items = Array.from({ length: 600 }, (_, i) => ({
           record: record({
@@ -703,7 +703,8 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
           expect(r).toEqual({ ...items[i]!.record, id: expect.any(Number) });
           if (i > 0) expect(r.id).toBeGreaterThan(saved[i - 1]!.id);
         });
-        for (const i of [0, 1, 499, 500, 599]) expect(await store.getMatchRecord(saved[i]!.id)).toEqual(saved[i]);
+        for (const i of [0, 1, 499, 500, 599])
+          expect(await store.getMatchRecord(saved[i]!.id)).toEqual(saved[i]);
         expect((await store.listMatchRecords({ limit: 1000, bankId: 2 })).length).toBe(300);
         const deliveries = (await store.listDeliveries({ limit: 1000 })).reverse();
         expect(deliveries).toHaveLength(400);
@@ -717,7 +718,7 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.recordMatches([])).toEqual([]);
       });
 
-      it('stores none of a group when one record\'s notifications fail', async () => {
+      it("stores none of a group when one record's notifications fail", async () => {
         const before = await store.recordMatch(record());
         await expect(
           store.recordMatches([
