@@ -106,10 +106,23 @@ describe('MatchRecorder', () => {
     await Promise.all(all);
     expect(held.sizes).toEqual([1, 4, 4, 2]);
 
+    // 1 is the previous path: each record commits on its own at once, even while another commit
+    // is in flight (no queue); close() still waits for the commits in flight.
     const single = holdingStore();
     const one = new MatchRecorder(single.store, { maxGroupSize: 1 });
-    await Promise.all(Array.from({ length: 5 }, (_, n) => one.record(record(n))));
+    const heldOne = single.hold();
+    const alone = Array.from({ length: 5 }, (_, n) => one.record(record(n)));
+    await heldOne;
     expect(single.sizes).toEqual([1, 1, 1, 1, 1]);
+    expect(one.pending).toBe(0);
+    let closed = false;
+    const closing = one.close().then(() => (closed = true));
+    await Promise.resolve();
+    expect(closed).toBe(false);
+    single.release();
+    await closing;
+    expect((await Promise.all(alone)).map((r) => r.caller)).toEqual([0, 1, 2, 3, 4].map((n) => `key_${n}`));
+    expect(one.stats).toEqual({ commits: 5, records: 5, retriedGroups: 0 });
     expect(() => new MatchRecorder(single.store, { maxGroupSize: 0 })).toThrow(RangeError);
   });
 

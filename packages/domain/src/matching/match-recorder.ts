@@ -9,8 +9,9 @@ export const DEFAULT_MATCH_GROUP_SIZE = 256;
 /** Options of {@link MatchRecorder}. */
 export interface MatchRecorderOptions {
   /**
-   * Most records one commit holds (default {@link DEFAULT_MATCH_GROUP_SIZE}). 1 commits every
-   * record on its own: the path before group commit (benchmarks use it as their baseline).
+   * Most records one commit holds (default {@link DEFAULT_MATCH_GROUP_SIZE}). 1 is the path before
+   * group commit: every record commits in its own transaction at once, concurrently, with no
+   * queue (benchmarks use it as their baseline).
    */
   readonly maxGroupSize?: number;
   /** Called after each successful group commit with its number of records (for metrics). */
@@ -80,6 +81,8 @@ export class MatchRecorder {
   #running = false;
   #closed = false;
   #idle: (() => void)[] = [];
+  /** Commits in flight with maxGroupSize 1 (no queue). */
+  readonly #single = new Set<Promise<MatchRecord>>();
   #commits = 0;
   #records = 0;
   #retriedGroups = 0;
@@ -130,6 +133,7 @@ export class MatchRecorder {
         new DomainError('STORE_UNAVAILABLE', 'The server is shutting down; the match was not recorded.'),
       );
     }
+    if (this.#maxGroupSize === 1) return this.#alone(notifications ? { record, notifications } : { record });
     return new Promise<MatchRecord>((resolve, reject) => {
       this.#pending.push({ item: notifications ? { record, notifications } : { record }, resolve, reject });
       if (!this.#running) {
@@ -140,9 +144,32 @@ export class MatchRecorder {
   }
 
   /** Resolves when every record queued so far has been committed (or has failed). */
-  flush(): Promise<void> {
-    if (!this.#running && this.#pending.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+  async flush(): Promise<void> {
+    await Promise.all([...this.#single].map((commit) => commit.catch(() => undefined)));
+    if (!this.#running && this.#pending.length === 0) return;
+    await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * maxGroupSize 1: the path before group commit, exactly. Each record commits in a transaction of
+   * its own, at once and concurrently with others (on PostgreSQL each on a pooled connection),
+   * with no queue.
+   */
+  #alone(item: MatchRecordItem): Promise<MatchRecord> {
+    const commit = this.#store.recordMatches([item]).then((stored) => {
+      this.#commits++;
+      this.#records++;
+      try {
+        this.#onCommit(1);
+      } catch {
+        // Metrics must never fail a committed record.
+      }
+      return stored[0]!;
+    });
+    this.#single.add(commit);
+    const forget = (): void => void this.#single.delete(commit);
+    commit.then(forget, forget);
+    return commit;
   }
 
   /**
