@@ -49,8 +49,41 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabas
     database.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new HashlineSqliteDialect({ database }, options.gate) });
+  const db = new Kysely<Database>({
+    dialect: new HashlineSqliteDialect({ database: withStatementCache(database) }, options.gate),
+  });
   return { db, dialect: sqliteStoreDialect };
+}
+
+/** Prepared statements kept per connection (least recently used dropped first). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The database as Kysely's driver sees it, with its prepared statements reused: Kysely prepares
+ * every query anew, which took about 5 % of a matched request's time (profiled). A statement is
+ * reused only when it is not in the middle of an iteration (`busy`); SQLite re-prepares a cached
+ * statement by itself when the schema changes.
+ */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => void database.close(),
+    prepare: (sql: string) => {
+      const cached = cache.get(sql);
+      if (cached && !cached.busy) {
+        // Most recently used last.
+        cache.delete(sql);
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = database.prepare(sql);
+      if (!cached) {
+        cache.set(sql, statement);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      return statement;
+    },
+  };
 }
 
 /**
