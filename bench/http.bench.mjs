@@ -13,6 +13,11 @@
 //   - POST /v1/match, 100 random hashes per request (hash lookups per second);
 //   - G9 check: POST /v1/match at a fixed 200 req/s, p99 latency.
 // The load generator and the server share the machine's cores: both CPU shares are printed.
+//
+// Matched mode (`npm run bench:matched`, or BENCH_MATCHED=1): matched requests per second only,
+// group commit of match records against the previous one-commit-per-record path
+// (HASHLINE_MATCH_RECORD_GROUP_SIZE=1) in the same run, on SQLite and PostgreSQL
+// (BENCH_ENGINES=sqlite,postgres); see bench/lib/matched-requests.mjs.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -21,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { issueApiKey } from '@hashline/server';
 import { openStore } from '@hashline/storage';
+import { measureMatchedRequests } from './lib/matched-requests.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
@@ -44,6 +50,36 @@ function flipBits(hex, bits) {
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+if (process.env.BENCH_MATCHED === '1' || process.argv.includes('--matched')) {
+  const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').map((e) => e.trim());
+  for (const engine of engines) {
+    const result = await measureMatchedRequests({
+      engine,
+      entries: Number(process.env.BENCH_ENTRIES ?? 20_000),
+      seconds: Number(process.env.BENCH_SECONDS ?? 10),
+      connections: CONNECTIONS,
+      rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+      webhooks: process.env.BENCH_WEBHOOKS !== '0',
+      log: (line) => console.log(line),
+    });
+    console.log(
+      `\nMatched requests on ${engine} — ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, ` +
+        `Node ${process.version}, load average ${result.loadavg.map((l) => l.toFixed(2)).join(' ')}; ` +
+        `bank of ${result.entries.toLocaleString('en')} PDQ hashes${result.webhooks ? ' with a webhook' : ''}, ` +
+        `${result.connections} connections, one hash per request, every request matches`,
+    );
+    console.table(result.rows);
+    const [single, grouped, unmatched] = result.rows;
+    const rate = (row) => row['matched req/s (median)'];
+    console.log(
+      `group commit: ${(rate(grouped) / rate(single)).toFixed(1)}× the one-commit-per-record path; ` +
+        `matched requests at ${((rate(grouped) / rate(unmatched)) * 100).toFixed(0)}% of unmatched ones; ` +
+        `webhooks delivered to the sink meanwhile: ${result.delivered}`,
+    );
+  }
+  process.exit(0);
 }
 
 const temp = mkdtempSync(join(tmpdir(), 'hashline-http-bench-'));

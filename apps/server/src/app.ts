@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
   BankService,
   DomainError,
+  MatchRecorder,
   MatchService,
   hasScope,
   systemClock,
@@ -66,6 +67,8 @@ declare module 'fastify' {
     hashlineTakedown: TakedownModule;
     /** Referrals and the CyberTipline export. */
     hashlineForwarding: Forwarding;
+    /** Writes match records in group commits (closed, after a flush, when the app closes). */
+    hashlineMatchRecorder: MatchRecorder;
   }
   interface FastifySchema {
     /**
@@ -192,6 +195,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       ...(deps.hotline ? { overrides: deps.hotline } : {}),
     }),
     matcher: new MatchService(engine, store, clock, {
+      recorder: new MatchRecorder(store, {
+        maxGroupSize: config.matchRecords.groupSize,
+        onCommit: (records) => {
+          metrics.matchRecordCommits.inc();
+          metrics.matchRecordsCommitted.inc(records);
+        },
+      }),
       storeAvailable: () => health.available,
       onStoreUnavailable: (lost, error) => {
         metrics.storeUnavailableMatches.inc({ lost });
@@ -208,6 +218,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ),
   };
   app.addHook('onClose', async () => context.rateLimit.close());
+  // After the requests in flight have finished (onClose hooks run once the server has closed):
+  // every queued match record commits before the store closes (server.ts closes it after the app).
+  app.addHook('onClose', async () => context.matcher.recorder.close());
+  app.decorate('hashlineMatchRecorder', context.matcher.recorder);
 
   const registered: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {

@@ -63,6 +63,8 @@ export interface ServerConfig {
   readonly apiKeyCacheMs: number;
   /** The database's connections and health check: what keeps a lost or hung database from hanging requests. */
   readonly store: StoreConfig;
+  /** Match records: how they are written and how long they are kept. */
+  readonly matchRecords: MatchRecordsConfig;
   /** Webhook delivery. */
   readonly webhooks: {
     /**
@@ -223,6 +225,23 @@ export interface HotlineConfig {
    * domestic hosting and the police unit's address are in the referral settings.
    */
   readonly takedown: TakedownConfig;
+}
+
+/** How match records are written and kept. */
+export interface MatchRecordsConfig {
+  /**
+   * Most match records one commit holds (`HASHLINE_MATCH_RECORD_GROUP_SIZE`, default 256): records
+   * arriving while a commit is in flight commit together as the next group (no timer: a lone
+   * request commits at once). 1 commits each record on its own (slower; for comparison).
+   */
+  readonly groupSize: number;
+  /**
+   * Days a match record is kept (`HASHLINE_MATCH_RECORD_RETENTION_DAYS`, default 90): records hold
+   * the queried hash, sensitive data. Older records, and finished (delivered or failed) webhook
+   * deliveries older than that, are deleted at start and every `HASHLINE_RETENTION_INTERVAL_MS`.
+   * 0 (or `off`) keeps them forever.
+   */
+  readonly retentionDays: number;
 }
 
 /** Notice and takedown (SMTP, templates, re-checks) and retention settings. */
@@ -533,6 +552,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       sqliteBusyTimeoutMs: int('HASHLINE_SQLITE_BUSY_TIMEOUT_MS', 5_000, 0, 600_000),
       healthTimeoutMs: int('HASHLINE_STORE_CHECK_TIMEOUT_MS', 1_000, 50, 60_000),
       healthIntervalMs: int('HASHLINE_STORE_CHECK_MS', 1_000, 50, 60_000),
+    },
+    matchRecords: {
+      groupSize: int('HASHLINE_MATCH_RECORD_GROUP_SIZE', 256, 1, 10_000),
+      retentionDays: ((): number => {
+        const raw = text('HASHLINE_MATCH_RECORD_RETENTION_DAYS');
+        if (raw?.toLowerCase() === 'off') return 0;
+        if (raw !== undefined && !/^\d{1,5}$/.test(raw)) {
+          problems.push(
+            `HASHLINE_MATCH_RECORD_RETENTION_DAYS must be days from 0 to 36500, or off (0 and off keep match records forever); got ${JSON.stringify(raw)}.`,
+          );
+          return 90;
+        }
+        return int('HASHLINE_MATCH_RECORD_RETENTION_DAYS', 90, 0, 36_500);
+      })(),
     },
     webhooks: {
       retryHours: int('HASHLINE_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30),

@@ -25,6 +25,12 @@ export interface ServerMetrics {
    * memory without a match record), `webhooks` (recorded, but the notifications were not queued).
    */
   readonly storeUnavailableMatches: Counter<'lost'>;
+  /** Group commits of match records (each one transaction; see MatchRecorder). */
+  readonly matchRecordCommits: Counter<never>;
+  /** Match records committed (divided by the commits: the mean group size). */
+  readonly matchRecordsCommitted: Counter<never>;
+  /** Match records deleted by the retention job. */
+  readonly matchRecordsDeleted: Counter<never>;
 }
 
 /** Sources the gauges read at scrape time. */
@@ -120,6 +126,21 @@ export function createMetrics(
     name: 'hashline_match_store_unavailable_total',
     help: 'Matched hashes answered from memory while the store was unavailable, with no match record (lost="record"; a record and its webhook notifications commit together).',
     labelNames: ['lost'] as const,
+    registers,
+  });
+  const matchRecordCommits = new Counter({
+    name: 'hashline_match_record_commits_total',
+    help: 'Commits of match records: each holds a group of records (with their webhook notifications) in one transaction.',
+    registers,
+  });
+  const matchRecordsCommitted = new Counter({
+    name: 'hashline_match_records_committed_total',
+    help: 'Match records committed (divide by hashline_match_record_commits_total for the mean group size).',
+    registers,
+  });
+  const matchRecordsDeleted = new Counter({
+    name: 'hashline_match_records_deleted_total',
+    help: 'Match records deleted by the retention job (HASHLINE_MATCH_RECORD_RETENTION_DAYS).',
     registers,
   });
   const health = sources.storeHealth;
@@ -222,6 +243,9 @@ export function createMetrics(
     webhookDeliveries,
     rateLimited,
     storeUnavailableMatches,
+    matchRecordCommits,
+    matchRecordsCommitted,
+    matchRecordsDeleted,
   };
 }
 

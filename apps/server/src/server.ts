@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { MatchEngine, systemClock, type Clock, type HashlineStore } from '@hashline/domain';
+import {
+  MatchEngine,
+  MatchRecordRetention,
+  systemClock,
+  type Clock,
+  type HashlineStore,
+} from '@hashline/domain';
 import { createHashingPool, type HashingPool } from '@hashline/media-node';
 import { bypassStoreGate, listenForChanges, openPostgresRateBuckets, openStore } from '@hashline/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -12,6 +18,7 @@ import { SharedRateLimiter } from './auth/shared-rate-limiter.js';
 import { loadConfig, storeConnectionOptions, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
+import { startPollingLoop, throttledFailureLog } from './hotline/polling-loop.js';
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
 import { hotlineStoreOf, type HotlineOverrides } from './hotline/hotline-wiring.js';
 import { createMetrics } from './metrics.js';
@@ -38,6 +45,11 @@ export interface StartServerOptions {
   readonly takedownScheduler?: boolean;
   /** Hotline adapters to use instead of the configured ones (tests). */
   readonly hotline?: HotlineOverrides;
+  /**
+   * Run the match-record retention job in this process (default true when
+   * `config.matchRecords.retentionDays` > 0): at start, then every `HASHLINE_RETENTION_INTERVAL_MS`.
+   */
+  readonly matchRecordRetention?: boolean;
 }
 
 /** A listening server. */
@@ -328,6 +340,32 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         retentionIntervalMs: config.hotline.takedown.retentionIntervalMs,
       });
       background.push(() => scheduler.stop());
+    }
+    const matchRetention = new MatchRecordRetention({
+      store,
+      clock,
+      retentionDays: config.matchRecords.retentionDays,
+    });
+    if (matchRetention.enabled && options.matchRecordRetention !== false) {
+      // Every process may run it: deletions are short bounded statements, and a row deleted by
+      // one process is simply not found by another.
+      const logFailure = throttledFailureLog(log);
+      const loop = startPollingLoop({
+        pollMs: config.hotline.takedown.retentionIntervalMs,
+        round: async () => {
+          const { records, deliveries } = await matchRetention.runOnce();
+          metrics.matchRecordsDeleted.inc(records);
+          if (records > 0 || deliveries > 0) {
+            log.info(
+              { records, deliveries, retentionDays: config.matchRecords.retentionDays },
+              'match-record retention deleted old match records and finished webhook deliveries',
+            );
+          }
+          return false;
+        },
+        onError: (error) => logFailure(error, 'match-record retention'),
+      });
+      background.push(() => loop.stop());
     }
     if (config.hotline.secretKey === null && config.databaseUrl.startsWith('postgres')) {
       log.warn(

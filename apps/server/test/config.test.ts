@@ -37,6 +37,27 @@ describe('loadConfig', () => {
     );
   });
 
+  test('match records: group size and retention days (90 by default; 0 or off keeps them)', () => {
+    expect(loadConfig({}).matchRecords).toEqual({ groupSize: 256, retentionDays: 90 });
+    expect(
+      loadConfig({ HASHLINE_MATCH_RECORD_GROUP_SIZE: '1', HASHLINE_MATCH_RECORD_RETENTION_DAYS: '30' })
+        .matchRecords,
+    ).toEqual({ groupSize: 1, retentionDays: 30 });
+    expect(loadConfig({ HASHLINE_MATCH_RECORD_RETENTION_DAYS: 'off' }).matchRecords.retentionDays).toBe(0);
+    expect(loadConfig({ HASHLINE_MATCH_RECORD_RETENTION_DAYS: 'OFF' }).matchRecords.retentionDays).toBe(0);
+    expect(loadConfig({ HASHLINE_MATCH_RECORD_RETENTION_DAYS: '0' }).matchRecords.retentionDays).toBe(0);
+    for (const bad of ['-1', '1.5', 'never', '36501']) {
+      expect(() => loadConfig({ HASHLINE_MATCH_RECORD_RETENTION_DAYS: bad })).toThrow(
+        /HASHLINE_MATCH_RECORD_RETENTION_DAYS/,
+      );
+    }
+    for (const bad of ['0', '10001', 'many']) {
+      expect(() => loadConfig({ HASHLINE_MATCH_RECORD_GROUP_SIZE: bad })).toThrow(
+        /HASHLINE_MATCH_RECORD_GROUP_SIZE/,
+      );
+    }
+  });
+
   test('reads and converts every variable', () => {
     const config = loadConfig({
       HASHLINE_DATA_DIR: '/srv/hashline',

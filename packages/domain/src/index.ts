@@ -17,6 +17,8 @@ export * from './validation.js';
 export * from './banks/bank.service.js';
 export * from './matching/match-engine.js';
 export * from './matching/match.service.js';
+export * from './matching/match-recorder.js';
+export * from './matching/match-record-retention.js';
 export * from './formats/index.js';
 export * from './self-submission/index.js';
 export * from './hotline/index.js';

@@ -8,7 +8,7 @@ import { randomPdq, seeded, setup } from './support.js';
 
 const full = { id: 'key-platform', verdictOnly: false };
 
-/** The memory store, with `recordMatch` and `getEntries` failing with `failure` while it is set. */
+/** The memory store, with `recordMatch`, `recordMatches` and `getEntries` failing with `failure` while it is set. */
 function failingStore(): { store: HashlineStore; fail: (error: Error | null) => void; calls: () => number } {
   const inner = createMemoryStore();
   let failure: Error | null = null;
@@ -16,7 +16,10 @@ function failingStore(): { store: HashlineStore; fail: (error: Error | null) => 
   const store = new Proxy(inner, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
-      if ((property === 'recordMatch' || property === 'getEntries') && typeof value === 'function') {
+      if (
+        (property === 'recordMatch' || property === 'recordMatches' || property === 'getEntries') &&
+        typeof value === 'function'
+      ) {
         return async (...args: unknown[]) => {
           calls += 1;
           if (failure) throw failure;

@@ -20,6 +20,8 @@ import {
   type StatisticsStore,
   type TakedownStore,
   type MatchRecord,
+  type MatchRecordDeletion,
+  type MatchRecordItem,
   type MatchRecordQuery,
   type NewBank,
   type NewEntry,
@@ -69,6 +71,7 @@ import { KyselyReferralStore } from './kysely-referral-store.js';
 import { KyselyTakedownStore } from './kysely-takedown-store.js';
 import { KyselyExchangeStore } from './kysely-exchange-store.js';
 import { KyselyStatisticsStore } from './kysely-statistics-store.js';
+import { relaxedCommit } from './relaxed-commit.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
@@ -451,32 +454,97 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     record: NewMatchRecord,
     notifications?: (record: MatchRecord) => readonly NewWebhookDelivery[],
   ): Promise<MatchRecord> {
+    const [stored] = await this.recordMatches([notifications ? { record, notifications } : { record }]);
+    return stored!;
+  }
+
+  async recordMatches(items: readonly MatchRecordItem[]): Promise<MatchRecord[]> {
+    if (items.length === 0) return [];
     const d = this.#dialect;
     return this.#db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('match_records')
-        .values({
-          created_at: d.date(record.createdAt),
-          caller: record.caller,
-          source: record.source,
-          signal_type: record.signalType,
-          value: record.value,
-          matches: JSON.stringify(record.matches),
-          content_ref: record.contentRef,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const bankIds = [...new Set(record.matches.map((match) => match.bankId))];
-      if (bankIds.length > 0) {
-        await trx
-          .insertInto('match_record_banks')
-          .values(bankIds.map((bankId) => ({ match_record_id: row.id, bank_id: bankId })))
+      const stored: MatchRecord[] = [];
+      for (const part of chunks(items, INSERT_CHUNK)) {
+        const rows = await trx
+          .insertInto('match_records')
+          .values(
+            part.map(({ record }) => ({
+              created_at: d.date(record.createdAt),
+              caller: record.caller,
+              source: record.source,
+              signal_type: record.signalType,
+              value: record.value,
+              matches: JSON.stringify(record.matches),
+              content_ref: record.contentRef,
+            })),
+          )
+          .returning('id')
           .execute();
+        // Neither engine promises RETURNING's row order, but both assign a multi-row insert's ids
+        // in VALUES order (rising): sorted ids pair with the items in order.
+        const ids = rows.map((row) => readId(row.id)).sort((a, b) => a - b);
+        if (ids.length !== part.length) throw new Error('match record insert returned a wrong row count');
+        part.forEach(({ record }, i) => stored.push(storedMatchRecord(ids[i]!, record)));
       }
-      const stored = toMatchRecord(row);
-      if (notifications) await this.#enqueueIn(trx, notifications(stored));
+      const links = stored.flatMap((record) =>
+        [...new Set(record.matches.map((match) => match.bankId))].map((bankId) => ({
+          match_record_id: record.id,
+          bank_id: bankId,
+        })),
+      );
+      for (const part of chunks(links, INSERT_CHUNK)) {
+        await trx.insertInto('match_record_banks').values(part).execute();
+      }
+      // In record order: each bank's notifications are numbered in the order of the records.
+      const deliveries: NewWebhookDelivery[] = [];
+      items.forEach(({ notifications }, i) => {
+        if (notifications) deliveries.push(...notifications(storedMatchRecord(stored[i]!.id, stored[i]!)));
+      });
+      if (deliveries.length > 0) await this.#enqueueIn(trx, deliveries);
       return stored;
     });
+  }
+
+  async deleteMatchRecordsBefore(before: Date, limit: number): Promise<MatchRecordDeletion> {
+    const max = clampLimit(limit);
+    const cutoff = this.#dialect.date(before);
+    // One short statement each (bounded by `max` rows): never a long lock. The record's bank links
+    // go with it (ON DELETE CASCADE, on SQLite too: foreign_keys is on).
+    const records = await this.#db
+      .deleteFrom('match_records')
+      .where(
+        'id',
+        'in',
+        this.#db
+          .selectFrom('match_records')
+          .select('id')
+          .where('created_at', '<', cutoff)
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(max),
+      )
+      .executeTakeFirst();
+    // Finished deliveries whose last attempt is past the horizon (next_attempt_at is the last
+    // lease's end: the status index's range). Pending and retrying ones stay: their body is all
+    // they need, a deleted record does not break them.
+    const deliveries = await this.#db
+      .deleteFrom('webhook_deliveries')
+      .where(
+        'id',
+        'in',
+        this.#db
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', 'in', ['delivered', 'failed'])
+          .where('next_attempt_at', '<', cutoff)
+          .where('queued_at', '<', cutoff)
+          .orderBy('id')
+          .limit(max),
+      )
+      .executeTakeFirst();
+    return {
+      records: Number(records.numDeletedRows),
+      deliveries: Number(deliveries.numDeletedRows),
+    };
   }
 
   async getMatchRecord(id: number): Promise<MatchRecord | undefined> {
@@ -755,7 +823,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const d = this.#dialect;
     const at = d.date(now);
     const ordered = options.ordered ?? true;
-    return this.#db.transaction().execute(async (trx) => {
+    // A lost claim only means the delivery is claimed (and maybe sent) again: relaxed commit.
+    return this.#relaxedTransaction(async (trx) => {
       const due = ordered
         ? (await this.#orderedHeads(at, clampLimit(limit)).execute(trx)).rows
         : await d
@@ -789,31 +858,51 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     });
   }
 
+  // A lost "delivered" or "attempt failed" only means the delivery is sent again: relaxed commits.
   async markDelivered(id: number, at: Date): Promise<void> {
-    const result = await this.#db
-      .updateTable('webhook_deliveries')
-      .set({ status: 'delivered', delivered_at: this.#dialect.date(at), leased_until: null })
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.#relaxedTransaction((trx) =>
+      trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'delivered', delivered_at: this.#dialect.date(at), leased_until: null })
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
     if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
   }
 
   async markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
-    const result = await this.#db
-      .updateTable('webhook_deliveries')
-      .set(
-        retryAt
-          ? {
-              status: 'retrying',
-              last_error: error,
-              next_attempt_at: this.#dialect.date(retryAt),
-              leased_until: null,
-            }
-          : { status: 'failed', last_error: error, leased_until: null },
-      )
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.#relaxedTransaction((trx) =>
+      trx
+        .updateTable('webhook_deliveries')
+        .set(
+          retryAt
+            ? {
+                status: 'retrying',
+                last_error: error,
+                next_attempt_at: this.#dialect.date(retryAt),
+                leased_until: null,
+              }
+            : { status: 'failed', last_error: error, leased_until: null },
+        )
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
     if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
+  }
+
+  /**
+   * A transaction whose commit does not wait for the disk (relaxed-commit.ts), for outbox
+   * bookkeeping whose loss only repeats a delivery: `synchronous = NORMAL` on SQLite (set by the
+   * driver), `synchronous_commit = off` for this transaction on PostgreSQL.
+   */
+  #relaxedTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const postgres = this.#dialect.engine === 'postgres';
+    return relaxedCommit(() =>
+      this.#db.transaction().execute(async (trx) => {
+        if (postgres) await sql`set local synchronous_commit = off`.execute(trx);
+        return work(trx);
+      }),
+    );
   }
 
   async getDelivery(id: number): Promise<WebhookDelivery | undefined> {
@@ -1078,6 +1167,20 @@ function upsertChange(
 
 function entryKey(signalType: string, value: string): string {
   return `${signalType}/${value}`;
+}
+
+/** A stored match record from what was inserted (a copy: the caller's objects stay theirs). */
+function storedMatchRecord(id: number, record: NewMatchRecord): MatchRecord {
+  return {
+    id,
+    createdAt: new Date(record.createdAt.getTime()),
+    caller: record.caller,
+    source: record.source,
+    signalType: record.signalType,
+    value: record.value,
+    matches: record.matches.map((match) => ({ ...match })),
+    contentRef: record.contentRef,
+  };
 }
 
 function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {

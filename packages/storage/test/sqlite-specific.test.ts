@@ -1,9 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrationsFor, openStore } from '../src/index.js';
+import { relaxedCommit } from '../src/relaxed-commit.js';
+import type { Database } from '../src/schema.js';
 import { openSqliteDatabase } from '../src/sqlite/sqlite-database.js';
 
 describe('SQLite database settings and store URLs', () => {
@@ -26,6 +28,30 @@ describe('SQLite database settings and store URLs', () => {
       expect(await pragma('synchronous')).toBe(2); // FULL
       expect(await pragma('foreign_keys')).toBe(1);
       expect(await pragma('busy_timeout')).toBe(1234);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('a relaxed transaction (outbox bookkeeping) commits with synchronous=NORMAL; every other write stays FULL', async () => {
+    const { db } = openSqliteDatabase({ file: join(dir, 'relaxed.db') });
+    try {
+      const synchronous = async (on: Kysely<Database> | Transaction<Database>) =>
+        Object.values((await sql.raw<Record<string, unknown>>('pragma synchronous').execute(on)).rows[0]!)[0];
+      expect(await relaxedCommit(() => db.transaction().execute((trx) => synchronous(trx)))).toBe(1);
+      expect(await synchronous(db)).toBe(2);
+      expect(await db.transaction().execute((trx) => synchronous(trx))).toBe(2);
+      // Also after a relaxed transaction that fails (rolled back).
+      await expect(
+        relaxedCommit(() =>
+          db.transaction().execute(async () => {
+            throw new Error('rolled back');
+          }),
+        ),
+      ).rejects.toThrow('rolled back');
+      expect(await synchronous(db)).toBe(2);
+      // Queries outside a transaction inside relaxedCommit change nothing.
+      expect(await relaxedCommit(() => synchronous(db))).toBe(2);
     } finally {
       await db.destroy();
     }

@@ -8,7 +8,11 @@ import { Problems, isRecord } from '../validation.js';
 import type { BankAction, BankKind, Classification, SignalType } from '../vocabulary.js';
 import type { EngineMatch, MatchEngine } from './match-engine.js';
 import type { MatchRecord } from './match-record.js';
+import { MatchRecorder } from './match-recorder.js';
 import type { NewWebhookDelivery } from './webhook-delivery.js';
+
+/** Most entry classifications {@link MatchService} keeps in memory (beyond it the cache restarts). */
+const MAX_CACHED_CLASSIFICATIONS = 100_000;
 
 /** Most hashes one match request may carry. */
 export const MAX_MATCH_BATCH = 1_000;
@@ -77,6 +81,11 @@ export interface MatchServiceOptions {
    * /metrics and tells its health check.
    */
   readonly onStoreUnavailable?: (lost: 'record', error: unknown) => void;
+  /**
+   * Writes the match records, in group commits (default: a {@link MatchRecorder} on the store
+   * with its default group size). The owner closes it at shutdown, before closing the store.
+   */
+  readonly recorder?: MatchRecorder;
 }
 
 /** Options of one match call. */
@@ -99,6 +108,11 @@ export interface MatchOptions {
 export class MatchService {
   readonly #storeAvailable: () => boolean;
   readonly #onStoreUnavailable: (lost: 'record', error: unknown) => void;
+  /** Writes the match records, many per commit. */
+  readonly recorder: MatchRecorder;
+  /** Entry id → classification, valid at change-log position {@link #classificationSeq}. */
+  readonly #classifications = new Map<number, BankEntry['classification']>();
+  #classificationSeq = -1;
 
   constructor(
     private readonly engine: MatchEngine,
@@ -108,6 +122,7 @@ export class MatchService {
   ) {
     this.#storeAvailable = options.storeAvailable ?? (() => true);
     this.#onStoreUnavailable = options.onStoreUnavailable ?? (() => undefined);
+    this.recorder = options.recorder ?? new MatchRecorder(store);
   }
 
   /** Parses and validates a batch from an API body, listing every bad item. */
@@ -169,21 +184,22 @@ export class MatchService {
     options: MatchOptions,
   ): Promise<MatchAnswer[]> {
     const bankIds = options.banks ? this.resolveBanks(options.banks) : undefined;
-    const answers: MatchAnswer[] = [];
-    for (const item of items) {
-      const value = normalizeSignal(item.signalType, item.value, item.quality);
-      // The query is synchronous: this is the change-log position its answer reflects.
-      const changeSeq = this.engine.seq;
-      const result = this.engine.query({
-        signalType: item.signalType,
-        value,
-        ...(item.variants ? { variants: item.variants } : {}),
-        ...(bankIds ? { bankIds } : {}),
-      });
-      const matched = result.matches.length > 0;
-      if (!matched) {
-        answers.push(
-          caller.verdictOnly
+    // Every query first (synchronous, in order), then the records of all matched hashes at once:
+    // they join the same group commit instead of waiting for one commit each.
+    return Promise.all(
+      items.map((item): MatchAnswer | Promise<MatchAnswer> => {
+        const value = normalizeSignal(item.signalType, item.value, item.quality);
+        // The query is synchronous: this is the change-log position its answer reflects.
+        const changeSeq = this.engine.seq;
+        const result = this.engine.query({
+          signalType: item.signalType,
+          value,
+          ...(item.variants ? { variants: item.variants } : {}),
+          ...(bankIds ? { bankIds } : {}),
+        });
+        const matched = result.matches.length > 0;
+        if (!matched) {
+          return caller.verdictOnly
             ? { matched }
             : {
                 matched,
@@ -193,26 +209,24 @@ export class MatchService {
                 recordId: null,
                 recorded: true,
                 contentRef: item.contentRef ?? null,
-              },
+              };
+        }
+        return this.describeAndRecord(caller, item, value, result.matches, options, changeSeq).then(
+          (stored): MatchAnswer =>
+            caller.verdictOnly
+              ? { matched }
+              : {
+                  matched,
+                  signalType: item.signalType,
+                  matches: stored.hits,
+                  allowListed: false,
+                  recordId: stored.recordId,
+                  recorded: stored.recordId !== null,
+                  contentRef: item.contentRef ?? null,
+                },
         );
-        continue;
-      }
-      const stored = await this.describeAndRecord(caller, item, value, result.matches, options, changeSeq);
-      answers.push(
-        caller.verdictOnly
-          ? { matched }
-          : {
-              matched,
-              signalType: item.signalType,
-              matches: stored.hits,
-              allowListed: false,
-              recordId: stored.recordId,
-              recorded: stored.recordId !== null,
-              contentRef: item.contentRef ?? null,
-            },
-      );
-    }
-    return answers;
+      }),
+    );
   }
 
   /**
@@ -236,7 +250,7 @@ export class MatchService {
     }
     try {
       const hits = await this.describe(matches);
-      const record = await this.store.recordMatch(
+      const record = await this.recorder.record(
         {
           createdAt: this.clock.now(),
           caller: caller.id,
@@ -269,11 +283,32 @@ export class MatchService {
     });
   }
 
+  /**
+   * Hits with their entries' classifications. Classifications are cached per entry while the
+   * engine's change-log position stays the same (any bank change, a reclassification included,
+   * moves it and empties the cache): the hot path of a repeated match reads nothing from the
+   * store, which on SQLite's single connection would otherwise queue behind the group commit in
+   * flight and keep groups from forming. A change made by another process shows once this
+   * process has applied it (as the index itself does).
+   */
   private async describe(matches: readonly EngineMatch[]): Promise<MatchHit[]> {
-    const entries = new Map<number, BankEntry>(
-      (await this.store.getEntries(matches.map((m) => m.entryId))).map((e) => [e.id, e]),
-    );
-    return matches.map((m) => this.hit(m, entries.get(m.entryId)?.classification ?? {}));
+    const seq = this.engine.seq;
+    if (seq !== this.#classificationSeq) {
+      this.#classifications.clear();
+      this.#classificationSeq = seq;
+    }
+    const missing = matches.filter((m) => !this.#classifications.has(m.entryId)).map((m) => m.entryId);
+    const read = new Map<number, BankEntry['classification']>();
+    if (missing.length > 0) {
+      for (const entry of await this.store.getEntries(missing)) read.set(entry.id, entry.classification);
+      // Cached only if no change was applied during the read (it may predate the change).
+      if (this.engine.seq === seq && this.#classificationSeq === seq) {
+        if (this.#classifications.size + read.size > MAX_CACHED_CLASSIFICATIONS)
+          this.#classifications.clear();
+        for (const [id, classification] of read) this.#classifications.set(id, classification);
+      }
+    }
+    return matches.map((m) => this.hit(m, read.get(m.entryId) ?? this.#classifications.get(m.entryId) ?? {}));
   }
 
   private hit(m: EngineMatch, classification: MatchHit['classification']): MatchHit {

@@ -103,9 +103,39 @@ export interface MatchRecordStore {
     record: NewMatchRecord,
     notifications?: (record: MatchRecord) => readonly NewWebhookDelivery[],
   ): Promise<MatchRecord>;
+  /**
+   * Stores several match records, each with the notifications its factory makes, in ONE
+   * transaction (one durable commit: group commit, see MatchRecorder). Records get ids in the
+   * order given, and each bank's notifications take their `seq` numbers in that order too. All
+   * commit or none does: a throwing factory or a failed insert fails the whole call.
+   * @returns the stored records, in the order of `items`
+   */
+  recordMatches(items: readonly MatchRecordItem[]): Promise<MatchRecord[]>;
   getMatchRecord(id: number): Promise<MatchRecord | undefined>;
   /** Newest first; `since` is inclusive, `until` exclusive. */
   listMatchRecords(query: MatchRecordQuery): Promise<MatchRecord[]>;
+  /**
+   * Retention of match records (they hold queried hashes: sensitive data). Deletes at most
+   * `limit` records created before `before` (oldest first), and at most `limit` webhook
+   * deliveries that are finished (`delivered` or `failed`) and were queued and last scheduled
+   * before `before`. Pending and retrying deliveries are never deleted: they carry their own
+   * body and do not need the record. Short statements, so a caller loops until both counts are
+   * below `limit` without ever holding a long lock.
+   */
+  deleteMatchRecordsBefore(before: Date, limit: number): Promise<MatchRecordDeletion>;
+}
+
+/** One record for {@link MatchRecordStore.recordMatches}. */
+export interface MatchRecordItem {
+  readonly record: NewMatchRecord;
+  /** The webhook notifications of the stored record (they name its id), as for recordMatch. */
+  readonly notifications?: (record: MatchRecord) => readonly NewWebhookDelivery[];
+}
+
+/** What one {@link MatchRecordStore.deleteMatchRecordsBefore} call deleted. */
+export interface MatchRecordDeletion {
+  readonly records: number;
+  readonly deliveries: number;
 }
 
 /** API keys (secrets stored as SHA-256 only). */

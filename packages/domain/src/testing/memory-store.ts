@@ -26,6 +26,8 @@ import type {
   EntryLookup,
   EntryQuery,
   HashlineStore,
+  MatchRecordDeletion,
+  MatchRecordItem,
 } from '../ports/hashline-store.js';
 
 interface StoredBank extends Bank {
@@ -294,6 +296,42 @@ class MemoryHashlineStore implements HashlineStore {
     this.#matchRecords.set(stored.id, stored);
     this.#enqueue(deliveries);
     return copyMatchRecord(stored);
+  }
+
+  async recordMatches(items: readonly MatchRecordItem[]): Promise<MatchRecord[]> {
+    // Everything is built before anything is stored: a throwing factory stores none (one transaction).
+    const built = items.map(({ record, notifications }) => {
+      const stored: MatchRecord = {
+        ...record,
+        id: this.#nextId.matchRecord++,
+        createdAt: new Date(record.createdAt),
+        matches: cloneJson(record.matches),
+      };
+      return { stored, deliveries: notifications?.(copyMatchRecord(stored)) ?? [] };
+    });
+    for (const { stored } of built) this.#matchRecords.set(stored.id, stored);
+    this.#enqueue(built.flatMap((b) => b.deliveries));
+    return built.map((b) => copyMatchRecord(b.stored));
+  }
+
+  async deleteMatchRecordsBefore(before: Date, limit: number): Promise<MatchRecordDeletion> {
+    const max = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+    const cutoff = before.getTime();
+    const records = [...this.#matchRecords.values()]
+      .filter((record) => record.createdAt.getTime() < cutoff)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id)
+      .slice(0, max);
+    for (const record of records) this.#matchRecords.delete(record.id);
+    const deliveries = [...this.#deliveries.values()]
+      .filter(
+        (d) =>
+          (d.status === 'delivered' || d.status === 'failed') &&
+          d.queuedAt.getTime() < cutoff &&
+          d.nextAttemptAt.getTime() < cutoff,
+      )
+      .slice(0, max);
+    for (const delivery of deliveries) this.#deliveries.delete(delivery.id);
+    return { records: records.length, deliveries: deliveries.length };
   }
 
   async getMatchRecord(id: number): Promise<MatchRecord | undefined> {

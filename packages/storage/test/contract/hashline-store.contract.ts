@@ -674,6 +674,121 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.listDeliveries({ limit: 10 })).toHaveLength(1);
       });
 
+      it("stores many records in one call (group commit): ids and each bank's seq follow the order given", async () => {
+        // 600 records: more than one multi-row insert's chunk.
+        const items = Array.from({ length: 600 }, (_, i) => ({
+          record: record({
+            caller: `key_${i}`,
+            value: hexValue('pdq', i + 1),
+            matches: [{ entryId: i + 1, bankId: (i % 2) + 1, distance: i % 32 }],
+            contentRef: i % 3 === 0 ? `upload-${i}` : null,
+          }),
+          // Every third record queues no notification.
+          ...(i % 3 === 2
+            ? {}
+            : {
+                notifications: (stored: { id: number }) => [
+                  {
+                    bankId: (i % 2) + 1,
+                    url: `https://hooks.example.org/${(i % 2) + 1}`,
+                    payload: { type: 'match', id: `match-${stored.id}`, recordId: stored.id },
+                    idempotencyKey: `match-${stored.id}`,
+                  },
+                ],
+              }),
+        }));
+        const saved = await store.recordMatches(items);
+        expect(saved).toHaveLength(600);
+        saved.forEach((r, i) => {
+          expect(r).toEqual({ ...items[i]!.record, id: expect.any(Number) });
+          if (i > 0) expect(r.id).toBeGreaterThan(saved[i - 1]!.id);
+        });
+        for (const i of [0, 1, 499, 500, 599])
+          expect(await store.getMatchRecord(saved[i]!.id)).toEqual(saved[i]);
+        expect((await store.listMatchRecords({ limit: 1000, bankId: 2 })).length).toBe(300);
+        const deliveries = (await store.listDeliveries({ limit: 1000 })).reverse();
+        expect(deliveries).toHaveLength(400);
+        for (const bankId of [1, 2]) {
+          const mine = deliveries.filter((d) => d.bankId === bankId);
+          const recordIds = mine.map((d) => (JSON.parse(d.body) as { recordId: number }).recordId);
+          expect(mine.map((d) => d.seq)).toEqual(mine.map((_, k) => k + 1));
+          expect(recordIds).toEqual([...recordIds].sort((a, b) => a - b));
+          expect(mine.every((d) => JSON.parse(d.body).seq === d.seq)).toBe(true);
+        }
+        expect(await store.recordMatches([])).toEqual([]);
+      });
+
+      it("stores none of a group when one record's notifications fail", async () => {
+        const before = await store.recordMatch(record());
+        await expect(
+          store.recordMatches([
+            { record: record({ caller: 'ok' }) },
+            {
+              record: record({ caller: 'bad' }),
+              notifications: () => {
+                throw new Error('the notifications could not be built');
+              },
+            },
+          ]),
+        ).rejects.toThrow('the notifications could not be built');
+        expect((await store.listMatchRecords({ limit: 10 })).map((r) => r.id)).toEqual([before.id]);
+        expect(await store.listDeliveries({ limit: 10 })).toHaveLength(0);
+      });
+
+      it('retention deletes old records and finished old deliveries in bounded batches, keeps the rest', async () => {
+        const day = 86_400_000;
+        const notify = (url: string) => (stored: { id: number }) => [
+          {
+            bankId: 1,
+            url,
+            payload: { type: 'match', id: `match-${stored.id}-1`, recordId: stored.id },
+            idempotencyKey: `match-${stored.id}-1`,
+          },
+        ];
+        const [old1, old2] = await store.recordMatches([
+          { record: record({ createdAt: t0 }), notifications: notify('https://hooks.example.org/a') },
+          { record: record({ createdAt: t0 }), notifications: notify('https://hooks.example.org/a') },
+        ]);
+        // The first is delivered; the second stays pending behind it... and is left pending.
+        const [first] = await store.claimDueDeliveries(t0, 10, 1_000);
+        await store.markDelivered(first!.id, t0);
+        clock.advance(100 * day);
+        const now = clock.now();
+        const fresh = await store.recordMatch(
+          record({ createdAt: now }),
+          notify('https://hooks.example.org/b'),
+        );
+        const claimed = await store.claimDueDeliveries(now, 10, 1_000);
+        const freshDelivery = claimed.find((d) => d.url.endsWith('/b'))!;
+        await store.markDelivered(freshDelivery.id, now);
+        const pendingOld = claimed.find((d) => d.url.endsWith('/a'))!;
+        await store.markAttemptFailed(pendingOld.id, 'HTTP 503', new Date(now.getTime() + 60_000));
+
+        const cutoff = new Date(now.getTime() - 90 * day);
+        expect(await store.deleteMatchRecordsBefore(cutoff, 1)).toEqual({ records: 1, deliveries: 1 });
+        expect(await store.deleteMatchRecordsBefore(cutoff, 1)).toEqual({ records: 1, deliveries: 0 });
+        expect(await store.deleteMatchRecordsBefore(cutoff, 1)).toEqual({ records: 0, deliveries: 0 });
+
+        expect(await store.getMatchRecord(old1!.id)).toBeUndefined();
+        expect(await store.getMatchRecord(old2!.id)).toBeUndefined();
+        expect(await store.getMatchRecord(fresh.id)).toEqual(fresh);
+        expect((await store.listMatchRecords({ limit: 10, bankId: 1 })).map((r) => r.id)).toEqual([fresh.id]);
+        // The old delivered one is gone; the old one still retrying (its record deleted) and the new
+        // delivered one stay, bodies intact, and the retrying one can still be claimed and delivered.
+        const left = await store.listDeliveries({ limit: 10 });
+        expect(left.map((d) => d.id).sort((a, b) => a - b)).toEqual(
+          [pendingOld.id, freshDelivery.id].sort((a, b) => a - b),
+        );
+        expect(JSON.parse((await store.getDelivery(pendingOld.id))!.body)).toMatchObject({
+          recordId: old2!.id,
+        });
+        clock.advance(120_000);
+        const [retried] = await store.claimDueDeliveries(clock.now(), 10, 1_000);
+        expect(retried?.id).toBe(pendingOld.id);
+        await store.markDelivered(pendingOld.id, clock.now());
+        expect(await store.deleteMatchRecordsBefore(cutoff, 10)).toEqual({ records: 0, deliveries: 0 });
+      });
+
       it('lists newest first with bank, caller, time and keyset filters', async () => {
         const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
         const r1 = await store.recordMatch(record({ createdAt: at(0), caller: 'a' }));

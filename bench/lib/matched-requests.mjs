@@ -1,0 +1,281 @@
+// Matched requests per second over HTTP, the server as users run it (dist/main.js in a child
+// process, logging at info to a file), with group commit of match records on and off in the same
+// run: `groupSize` 1 is the previous path (one transaction and one durable commit per record).
+// Used by bench/http.bench.mjs (BENCH_MATCHED=1) and reusable by other benchmarks (bench:scale).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { issueApiKey } from '@hashline/server';
+import { openStore } from '@hashline/storage';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** A random PDQ hash as hex (never degenerate enough to be refused at 100k). */
+export function randomPdq() {
+  let hex = '';
+  for (let i = 0; i < 64; i++) hex += ((Math.random() * 16) | 0).toString(16);
+  return hex;
+}
+
+/** `hex` with its first `bits` bits flipped: within the default PDQ threshold of the original. */
+export function flipBits(hex, bits) {
+  const digits = [...hex].map((d) => parseInt(d, 16));
+  for (let b = 0; b < bits; b++) digits[b >> 2] ^= 8 >> (b & 3);
+  return digits.map((d) => d.toString(16)).join('');
+}
+
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function metric(text, name) {
+  return Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+/**
+ * Starts the compiled server on `databaseUrl` with `env` on top of the benchmark's settings;
+ * resolves once /readyz answers 200 (index loaded).
+ * @returns {{ url: string, pid: number, stop: () => Promise<void> }}
+ */
+export async function startServerProcess({ databaseUrl, dataDir, env = {}, nodeArgs = [] }) {
+  const logFile = join(dataDir, `server-${randomBytes(4).toString('hex')}.log`);
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      `exec "${process.execPath}" ${nodeArgs.join(' ')} "${join(ROOT, 'apps/server/dist/main.js')}" >"${logFile}" 2>&1`,
+    ],
+    {
+      env: {
+        ...process.env,
+        HASHLINE_DATA_DIR: dataDir,
+        HASHLINE_DATABASE_URL: databaseUrl,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        HASHLINE_LOG_LEVEL: 'info',
+        HASHLINE_HASHING_THREADS: '1',
+        HASHLINE_WEBHOOK_ALLOW_PRIVATE: 'true',
+        ...env,
+      },
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise((r) => child.once('exit', r));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  let url;
+  for (let i = 0; i < 600 && !url; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(readFileSync(logFile, 'utf8'))?.[1];
+  }
+  if (!url) {
+    await stop();
+    throw new Error(`the server did not start:\n${readFileSync(logFile, 'utf8')}`);
+  }
+  for (let i = 0; i < 600; i++) {
+    if ((await fetch(`${url}/readyz`)).status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, pid: child.pid, stop };
+}
+
+/**
+ * Measures matched requests per second (POST /v1/match, one PDQ hash 8 bits from a banked one:
+ * every request matches and writes a match record, plus a webhook notification when `webhooks`)
+ * with each of `modes` (`{ name, groupSize, unmatched? }`, groupSize → HASHLINE_MATCH_RECORD_GROUP_SIZE;
+ * `unmatched` sends random hashes instead, which match nothing: the ceiling without records),
+ * `rounds` times each, alternating modes so drifting machine load hits them alike.
+ *
+ * @param {object} options
+ * @param {'sqlite' | 'postgres'} [options.engine] default sqlite (a file in a temporary folder)
+ * @param {string} [options.postgresUrl] server for `postgres` (a fresh schema is created and dropped)
+ * @param {number} [options.entries] PDQ hashes in the bank (default 20,000)
+ * @param {number} [options.seconds] per measurement (default 10)
+ * @param {number} [options.connections] concurrent HTTP connections (default 32)
+ * @param {number} [options.rounds] measurements per mode (default 3; the median is reported)
+ * @param {boolean} [options.webhooks] the bank has a webhook (to a loopback sink answering 204): each record queues a notification (default true)
+ * @param {{ name: string, groupSize: number }[]} [options.modes]
+ * @param {Record<string, string>} [options.serverEnv] more environment for the server
+ * @param {string[]} [options.nodeArgs] Node options for the server (e.g. `--cpu-prof`)
+ * @param {(line: string) => void} [options.log]
+ * @returns {Promise<{ engine: string, entries: number, connections: number, loadavg: number[], rows: object[] }>}
+ */
+export async function measureMatchedRequests(options = {}) {
+  const {
+    engine = 'sqlite',
+    postgresUrl = process.env.HASHLINE_BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test',
+    entries = 20_000,
+    seconds = 10,
+    connections = 32,
+    rounds = 3,
+    webhooks = true,
+    modes = [
+      { name: 'one commit per record (previous path)', groupSize: 1 },
+      { name: 'group commit', groupSize: 256 },
+      { name: 'reference: unmatched requests (no record)', groupSize: 256, unmatched: true },
+    ],
+    serverEnv = {},
+    nodeArgs = [],
+    log = () => undefined,
+  } = options;
+  const temp = mkdtempSync(join(tmpdir(), 'hashline-matched-bench-'));
+  let databaseUrl = `sqlite:${join(temp, 'hashline.db')}`;
+  let dropSchema = async () => undefined;
+  if (engine === 'postgres') {
+    const schema = `hl_bench_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`create schema "${schema}"`);
+    await admin.end();
+    const url = new URL(postgresUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    databaseUrl = url.toString();
+    dropSchema = async () => {
+      const cleanup = new pg.Client({ connectionString: postgresUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop schema "${schema}" cascade`);
+      await cleanup.end();
+    };
+  }
+  let delivered = 0;
+  const sink = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      delivered++;
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+  try {
+    const store = await openStore(databaseUrl);
+    const bank = await store.createBank({
+      name: 'bench',
+      kind: 'test',
+      ...(webhooks
+        ? {
+            webhookUrl: `http://127.0.0.1:${sink.address().port}/hook`,
+            webhookSecret: randomBytes(24).toString('hex'),
+          }
+        : {}),
+    });
+    const banked = [];
+    for (let done = 0; done < entries; done += 10_000) {
+      const batch = Array.from({ length: Math.min(10_000, entries - done) }, () => {
+        const value = randomPdq();
+        banked.push(value);
+        return { signalType: 'pdq', value, quality: 90 };
+      });
+      await store.addEntries(bank.id, batch, 'bench');
+    }
+    const { key, token } = issueApiKey('bench', ['match'], 1_000_000);
+    await store.createApiKey(key);
+    await store.close();
+
+    const unmatched = Array.from({ length: 5_000 }, () =>
+      JSON.stringify({ hashes: [{ signalType: 'pdq', value: randomPdq() }] }),
+    );
+    const bodies = Array.from({ length: 5_000 }, () =>
+      JSON.stringify({
+        hashes: [{ signalType: 'pdq', value: flipBits(banked[(Math.random() * banked.length) | 0], 8) }],
+      }),
+    );
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const run = async (url, duration, list = bodies) => {
+      let i = 0;
+      return autocannon({
+        url,
+        connections,
+        duration,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/match',
+            headers,
+            setupRequest: (request) => ({ ...request, body: list[i++ % list.length] }),
+          },
+        ],
+      });
+    };
+
+    const samples = new Map(modes.map((mode) => [mode.name, []]));
+    for (let round = 1; round <= rounds; round++) {
+      for (const mode of round % 2 ? modes : [...modes].reverse()) {
+        const server = await startServerProcess({
+          databaseUrl,
+          dataDir: temp,
+          nodeArgs,
+          env: { ...serverEnv, HASHLINE_MATCH_RECORD_GROUP_SIZE: String(mode.groupSize) },
+        });
+        try {
+          const list = mode.unmatched ? unmatched : bodies;
+          await run(server.url, 1, list); // warm-up: JIT, connections, caches
+          const before = await (await fetch(`${server.url}/metrics`)).text();
+          const cpu = cpuSeconds(server.pid);
+          const result = await run(server.url, seconds, list);
+          const serverCpu = (cpuSeconds(server.pid) - cpu) / result.duration;
+          const after = await (await fetch(`${server.url}/metrics`)).text();
+          const commits =
+            metric(after, 'hashline_match_record_commits_total') -
+            metric(before, 'hashline_match_record_commits_total');
+          const records =
+            metric(after, 'hashline_match_records_committed_total') -
+            metric(before, 'hashline_match_records_committed_total');
+          const sample = {
+            reqPerSec: result.requests.average,
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            non2xx: result.non2xx,
+            errors: result.errors + result.timeouts,
+            meanGroup: records / commits,
+            serverCpu,
+          };
+          samples.get(mode.name).push(sample);
+          log(
+            `${engine} round ${round} ${mode.name}: ${Math.round(sample.reqPerSec)} req/s, p99 ${sample.p99} ms, ` +
+              `mean group ${sample.meanGroup.toFixed(1)}, server CPU ${Math.round(serverCpu * 100)}%, ` +
+              `non-2xx ${sample.non2xx}, load ${loadavg()[0].toFixed(2)}`,
+          );
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+    const rows = modes.map((mode) => {
+      const list = samples.get(mode.name);
+      return {
+        mode: mode.name,
+        groupSize: mode.groupSize,
+        'matched req/s (median)': Math.round(median(list.map((s) => s.reqPerSec))),
+        rounds: list.map((s) => Math.round(s.reqPerSec)).join(' / '),
+        'p50 ms': median(list.map((s) => s.p50)),
+        'p99 ms': median(list.map((s) => s.p99)),
+        'mean group': mode.unmatched ? '' : Number(median(list.map((s) => s.meanGroup)).toFixed(1)),
+        'non-2xx': list.reduce((n, s) => n + s.non2xx, 0),
+        errors: list.reduce((n, s) => n + s.errors, 0),
+        'server CPU': `${Math.round(median(list.map((s) => s.serverCpu)) * 100)}%`,
+      };
+    });
+    return { engine, entries, connections, webhooks, delivered, loadavg: loadavg(), rows };
+  } finally {
+    sink.closeAllConnections();
+    await new Promise((r) => sink.close(r));
+    await dropSchema().catch(() => undefined);
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
