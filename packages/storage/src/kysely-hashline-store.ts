@@ -114,12 +114,14 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly #db: Db;
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
+  readonly #syncLog: (() => Promise<void>) | undefined;
   #closed = false;
 
-  constructor({ db, dialect }: StoreDatabase, clock: Clock = systemClock) {
+  constructor({ db, dialect, syncLog }: StoreDatabase, clock: Clock = systemClock) {
     this.engine = dialect.engine;
     this.#db = db;
     this.#dialect = dialect;
+    this.#syncLog = syncLog;
     this.#clock = clock;
     this.hotline = new KyselyHotlineStore({ db, dialect }, clock);
     this.referrals = new KyselyReferralStore({ db, dialect });
@@ -460,6 +462,17 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
 
   async recordMatches(items: readonly MatchRecordItem[]): Promise<MatchRecord[]> {
     if (items.length === 0) return [];
+    const syncLog = this.#syncLog;
+    if (!syncLog) return this.#insertMatchRecords(items);
+    // SQLite: commit without the blocking fsync, then flush the WAL in the thread pool before
+    // answering (sqlite-wal-sync.ts): as durable as a FULL commit once this returns, but the event
+    // loop keeps serving requests (and gathering the next group) while the disk works.
+    const stored = await relaxedCommit(() => this.#insertMatchRecords(items));
+    await syncLog();
+    return stored;
+  }
+
+  #insertMatchRecords(items: readonly MatchRecordItem[]): Promise<MatchRecord[]> {
     const d = this.#dialect;
     return this.#db.transaction().execute(async (trx) => {
       const stored: MatchRecord[] = [];

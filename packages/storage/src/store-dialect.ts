@@ -52,4 +52,11 @@ export interface StoreDialect {
 export interface StoreDatabase {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
+  /**
+   * Where the engine can flush its log off the event loop (SQLite: the WAL, see
+   * sqlite-wal-sync.ts): makes every commit made before the call durable. A store may then commit
+   * a transaction relaxed (relaxed-commit.ts) and call this before acknowledging it. Absent where
+   * a durable commit does not block the event loop anyway (PostgreSQL).
+   */
+  readonly syncLog?: () => Promise<void>;
 }

@@ -7,6 +7,7 @@ import { migrationsFor, openStore } from '../src/index.js';
 import { relaxedCommit } from '../src/relaxed-commit.js';
 import type { Database } from '../src/schema.js';
 import { openSqliteDatabase } from '../src/sqlite/sqlite-database.js';
+import { SqliteWalSync } from '../src/sqlite/sqlite-wal-sync.js';
 
 describe('SQLite database settings and store URLs', () => {
   let dir: string;
@@ -55,6 +56,59 @@ describe('SQLite database settings and store URLs', () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it('match records commit relaxed, then the WAL is flushed off the event loop before the store answers', async () => {
+    const file = join(dir, 'records.db');
+    const store = await openStore(`sqlite:${file}`);
+    try {
+      const bank = await store.createBank({ name: 'wal', kind: 'test' });
+      const record = (i: number) => ({
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+        caller: 'k1',
+        source: 'hash' as const,
+        signalType: 'md5' as const,
+        value: i.toString(16).padStart(32, '0'),
+        matches: [{ bankId: bank.id, entryId: 1, distance: 0 }],
+        contentRef: null,
+      });
+      const stored = await Promise.all(Array.from({ length: 20 }, (_, i) => store.recordMatch(record(i))));
+      // Each answered record is committed and readable, with the writes after it back to FULL.
+      for (const [i, r] of stored.entries())
+        expect((await store.getMatchRecord(r.id))?.value).toBe(record(i).value);
+      const { db } = openSqliteDatabase({ file });
+      try {
+        const rows = await sql<{ n: number }>`select count(*) as n from match_records`.execute(db);
+        expect(rows.rows[0]!.n).toBe(20);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('WAL flushes are shared by the calls waiting at once, and a flush that cannot run is STORE_UNAVAILABLE', async () => {
+    const file = join(dir, 'wal.db');
+    const { db } = openSqliteDatabase({ file });
+    const walSync = new SqliteWalSync(file);
+    try {
+      await sql`create table t (x integer)`.execute(db);
+      await sql`insert into t values (1)`.execute(db);
+      await Promise.all(Array.from({ length: 50 }, () => walSync.sync()));
+      // The first call's flush, then one more covering the 49 calls made while it ran.
+      expect(walSync.flushes).toBe(2);
+      await walSync.sync();
+      expect(walSync.flushes).toBe(3);
+    } finally {
+      await walSync.close();
+      await db.destroy();
+    }
+    // The database closed (its WAL checkpointed and removed): the flush fails and says so.
+    const gone = openSqliteDatabase({ file: join(dir, 'missing', 'gone.db') });
+    await gone.db.destroy();
+    rmSync(join(dir, 'missing'), { recursive: true, force: true });
+    await expect(gone.syncLog!()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 
   it('opens sqlite: URLs (relative, absolute, in memory) and refuses other schemes', async () => {

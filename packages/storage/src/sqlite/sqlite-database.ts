@@ -15,7 +15,8 @@ import {
 import { isRelaxedCommit } from '../relaxed-commit.js';
 import type { Database } from '../schema.js';
 import type { StoreDatabase } from '../store-dialect.js';
-import { UnavailabilityMappingDriver, type StoreGate } from '../store-unavailable.js';
+import { UnavailabilityMappingDriver, storeUnavailableError, type StoreGate } from '../store-unavailable.js';
+import { SqliteWalSync } from './sqlite-wal-sync.js';
 import { sqliteStoreDialect } from './sqlite-store-dialect.js';
 
 /** How to open a SQLite database file. */
@@ -49,10 +50,23 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabas
     database.close();
     throw error;
   }
+  const inMemory = file === ':memory:' || file === '';
+  const walSync = inMemory ? null : new SqliteWalSync(file);
   const db = new Kysely<Database>({
-    dialect: new HashlineSqliteDialect({ database: withStatementCache(database) }, options.gate),
+    dialect: new HashlineSqliteDialect(
+      { database: withStatementCache(database, () => void walSync?.close()) },
+      options.gate,
+    ),
   });
-  return { db, dialect: sqliteStoreDialect };
+  if (!walSync) return { db, dialect: sqliteStoreDialect };
+  return {
+    db,
+    dialect: sqliteStoreDialect,
+    syncLog: () =>
+      walSync.sync().catch((error: unknown) => {
+        throw storeUnavailableError('storage', error);
+      }),
+  };
 }
 
 /** Prepared statements kept per connection (least recently used dropped first). */
@@ -64,10 +78,16 @@ const STATEMENT_CACHE_SIZE = 256;
  * reused only when it is not in the middle of an iteration (`busy`); SQLite re-prepares a cached
  * statement by itself when the schema changes.
  */
-function withStatementCache(database: BetterSqlite3.Database): SqliteDialectConfig['database'] {
+function withStatementCache(
+  database: BetterSqlite3.Database,
+  onClose: () => void,
+): SqliteDialectConfig['database'] {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => void database.close(),
+    close: () => {
+      database.close();
+      onClose();
+    },
     prepare: (sql: string) => {
       const cached = cache.get(sql);
       if (cached && !cached.busy) {
