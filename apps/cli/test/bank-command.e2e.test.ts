@@ -138,6 +138,26 @@ ${body}
     const exported = await run(['bank', 'export', 'hotline']);
     expect(exported.stdout).toContain(`md5,${photoMd5},,A1,,,ncmec,img-1,Example ESP,0,`);
 
+    // An NCMEC update of the same image (reclassified) changes the entries, a re-import nothing.
+    writeFileSync(
+      join(dir, 'update.xml'),
+      entries(`  <images count="1">
+    <image>
+      <member id="42">Example ESP</member>
+      <id>img-1</id>
+      <classification>B1</classification>
+      <fingerprints><md5>${photoMd5}</md5><pdq>${photoPdq}</pdq></fingerprints>
+    </image>
+  </images>`),
+    );
+    const updated = await run(['bank', 'import', 'hotline', 'update.xml']);
+    expect(updated.code).toBe(0);
+    expect(updated.stderr).toContain('0 added, 2 updated (classification changed), 0 already in the bank');
+    const again = await run(['bank', 'import', 'hotline', 'update.xml']);
+    expect(again.stderr).toContain('0 added, 2 already in the bank');
+    const reexported = await run(['bank', 'export', 'hotline']);
+    expect(reexported.stdout).toContain(`md5,${photoMd5},,B1,,,ncmec,img-1,Example ESP,0,`);
+
     writeFileSync(
       join(dir, 'deletions.xml'),
       entries('  <deletedImages><deletedImage><id>img-1</id></deletedImage></deletedImages>'),

@@ -22,6 +22,7 @@ function summary(patch: Partial<ImportSummary> = {}): ImportSummary {
     read: 0,
     added: 0,
     existing: 0,
+    updated: 0,
     withdrawalsApplied: 0,
     withdrawalsUnmatched: 0,
     withdrawalsNotApplied: 0,

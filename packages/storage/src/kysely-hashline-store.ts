@@ -14,6 +14,10 @@ import {
   type EntryPatch,
   type EntryQuery,
   type HashlineStore,
+  type ImportBatchResult,
+  type ImportOperation,
+  importLookups,
+  planImportBatch,
   type HotlineStore,
   type ReferralStore,
   type ExchangeStore,
@@ -69,6 +73,7 @@ import { KyselyReferralStore } from './kysely-referral-store.js';
 import { KyselyTakedownStore } from './kysely-takedown-store.js';
 import { KyselyExchangeStore } from './kysely-exchange-store.js';
 import { KyselyStatisticsStore } from './kysely-statistics-store.js';
+import type { BulkImporter } from './bulk-import.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
@@ -111,11 +116,13 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly #db: Db;
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
+  readonly #bulk: BulkImporter | undefined;
   #closed = false;
 
-  constructor({ db, dialect }: StoreDatabase, clock: Clock = systemClock) {
+  constructor({ db, dialect, bulk }: StoreDatabase, clock: Clock = systemClock) {
     this.engine = dialect.engine;
     this.#db = db;
+    this.#bulk = bulk;
     this.#dialect = dialect;
     this.#clock = clock;
     this.hotline = new KyselyHotlineStore({ db, dialect }, clock);
@@ -319,6 +326,37 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       }
       return { created, existing, seq: await latestSeq(trx) };
     });
+  }
+
+  async applyImport(
+    bankId: number,
+    operations: readonly ImportOperation[],
+    addedBy: string,
+  ): Promise<ImportBatchResult> {
+    const bulk = this.#bulk;
+    if (!bulk) throw new Error('this store was opened without a bulk path (openSqliteDatabase/openPostgresDatabase)');
+    const now = this.#clock.now();
+    return this.#mutate(async (trx) => {
+      const bank = await this.#requireBank(trx, bankId);
+      const existing = await bulk.findExisting(trx, bankId, importLookups(operations));
+      const plan = planImportBatch(operations, existing);
+      const writes = plan.creates.length + plan.updates.length + plan.deletes.length;
+      if (writes > 0) {
+        await bulk.write(trx, plan, { bankId, bankEnabled: readBool(bank.enabled), addedBy, now });
+      }
+      return {
+        created: plan.creates.length,
+        updated: plan.updates.length,
+        unchanged: plan.unchanged,
+        withdrawn: plan.deletes.length,
+        withdrawalsUnmatched: plan.withdrawalsUnmatched,
+        seq: await latestSeq(trx),
+      };
+    });
+  }
+
+  async refreshStatistics(): Promise<void> {
+    await this.#bulk?.refreshStatistics(this.#db);
   }
 
   async getEntry(id: number): Promise<BankEntry | undefined> {

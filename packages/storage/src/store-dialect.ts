@@ -1,4 +1,5 @@
 import type { Kysely, RawBuilder, SelectQueryBuilder, Transaction } from 'kysely';
+import type { BulkImporter } from './bulk-import.js';
 import type { Database, DbBool, DbDate } from './schema.js';
 
 /** The SQL engines Hashline stores data in. */
@@ -52,4 +53,6 @@ export interface StoreDialect {
 export interface StoreDatabase {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
+  /** The engine's bulk path for imports; without it `applyImport` is refused. */
+  readonly bulk?: BulkImporter;
 }

@@ -1,9 +1,18 @@
 import type { NewEntry } from '../banks/bank.js';
 import { parseNewEntry, type BankService } from '../banks/bank.service.js';
+import { normalizeSignal } from '../banks/signal-validation.js';
+import type { ImportOperation } from '../ports/hashline-store.js';
 import { DomainError } from '../domain-error.js';
 import { Problems } from '../validation.js';
 import { delimitedHeader, delimitedLine, parseDelimited } from './delimited-format.js';
-import type { ExportFormat, ImportFormat, ImportRecord, TextSource, Withdrawn } from './import-record.js';
+import type {
+  ExportFormat,
+  ImportFormat,
+  ImportRecord,
+  ImportedHash,
+  TextSource,
+  Withdrawn,
+} from './import-record.js';
 import { parseNcmecXml } from './ncmec-xml-format.js';
 import { parseStopNciiJson } from './stopncii-json-format.js';
 import { parseThreatExchange, threatExchangeLine } from './threatexchange-format.js';
@@ -40,12 +49,26 @@ export function formatFromFileName(name: string): ImportFormat | undefined {
   return undefined;
 }
 
-/** Where an import's entries go: a bank through the service here, or a server through its API. */
+/** What a sink did with one batch (an {@link ImportBatchResult} without the seq). */
+export interface ImportSinkResult {
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly withdrawn: number;
+  readonly withdrawalsUnmatched: number;
+  /** Withdrawals the sink could not apply (a sink without a way to withdraw); 0 when absent. */
+  readonly withdrawalsNotApplied?: number;
+}
+
+/** Where an import's records go: a bank through the service here, or a server through its API. */
 export interface ImportSink {
-  /** Commits a batch of validated entries; says how many were new and how many already there. */
-  addEntries(entries: readonly NewEntry[]): Promise<{ readonly created: number; readonly existing: number }>;
-  /** Applies a withdrawal: the number of entries removed, or null when this sink cannot apply one. */
-  withdraw(withdrawn: Withdrawn): Promise<number | null>;
+  /**
+   * Commits one batch of records, in file order, as one unit (see {@link BankStore.applyImport});
+   * acknowledged only once committed.
+   */
+  apply(operations: readonly ImportOperation[]): Promise<ImportSinkResult>;
+  /** Called once after the last batch of an import that changed anything (e.g. to ANALYZE). */
+  finish?(summary: ImportSummary): Promise<void>;
 }
 
 /** Options of {@link importHashListInto}. */
@@ -55,9 +78,14 @@ export interface ImportIntoOptions {
   readonly onError: 'skip' | 'abort';
   /** The entries' provenance source when the file does not say (e.g. `import:list.csv`). */
   readonly origin: string;
-  /** Entries per batch (default 5,000). */
+  /** Records per batch (default {@link DEFAULT_IMPORT_BATCH}); each batch is one transaction. */
   readonly batchSize?: number;
-  /** Called after each batch and at the end. */
+  /**
+   * Skips the first N records read (a resumed import whose earlier run committed them). They are
+   * counted in `read` (so progress and line numbers stay those of the whole file) and not applied.
+   */
+  readonly resumeAfterRecord?: number;
+  /** Called with the counts so far: every {@link PROGRESS_EVERY} records read, after each batch, and at the end. */
   readonly onProgress?: (progress: ImportSummary) => void;
 }
 
@@ -69,15 +97,17 @@ export interface ImportOptions extends ImportIntoOptions {
 
 /** Counts of an import; problems are listed up to a limit so memory stays bounded. */
 export interface ImportSummary {
-  /** Records read (hashes, withdrawals, skips and errors). */
+  /** Records read (hashes, withdrawals, skips and errors), resumed-over ones included. */
   read: number;
   added: number;
-  /** Already in the bank: not duplicated. */
+  /** Already in the bank with an equal classification, or repeated: nothing written. */
   existing: number;
+  /** Already in the bank, classification changed by the file (logged as `entry_upsert`). */
+  updated: number;
   withdrawalsApplied: number;
   /** Withdrawals naming nothing in the bank. */
   withdrawalsUnmatched: number;
-  /** Withdrawals the sink could not apply (see {@link ImportSink.withdraw}). */
+  /** Withdrawals the sink could not apply (see {@link ImportSinkResult.withdrawalsNotApplied}). */
   withdrawalsNotApplied: number;
   skipped: number;
   errors: number;
@@ -86,14 +116,25 @@ export interface ImportSummary {
   aborted: boolean;
 }
 
+/** Records per batch by default: measured with bench/import.bench.mjs (bigger gains little). */
+export const DEFAULT_IMPORT_BATCH = 50_000;
+
+/** How often (records read) {@link ImportIntoOptions.onProgress} is called between batches. */
+export const PROGRESS_EVERY = 10_000;
+
+/** An import that changed at least this many entries refreshes the planner's statistics. */
+const REFRESH_STATISTICS_AFTER = 10_000;
+
 const MAX_LISTED_PROBLEMS = 200;
 
 /**
  * Streams a hash list into a bank in batches, with constant memory. Each hash is validated like
  * an API entry (PDQ quality ≥ 50, no degenerate hashes, vocabulary). With `onError: 'abort'` the
  * file is read twice (`open` is called twice): a first pass validates every row, so a bad row on
- * line 2,000,000 adds nothing at all. Withdrawals (NCMEC deletions, StopNCII withdrawn hashes)
- * delete the entries they name.
+ * line 2,000,000 adds nothing at all. Records are applied in file order, a batch per transaction
+ * ({@link BankStore.applyImport}): duplicates fold, a changed classification updates the entry,
+ * withdrawals (NCMEC deletions, StopNCII withdrawn hashes) delete what they name at that point of
+ * the file. After a large import the store's planner statistics are refreshed.
  */
 export async function importHashList(
   service: BankService,
@@ -103,11 +144,11 @@ export async function importHashList(
 ): Promise<ImportSummary> {
   const bank = await service.getBank(bankRef);
   const sink: ImportSink = {
-    async addEntries(entries) {
-      const result = await service.addEntries(bank.id, entries, options.addedBy);
-      return { created: result.created.length, existing: result.existing.length };
+    apply: (operations) => service.applyImport(bank.id, operations, options.addedBy),
+    async finish(summary) {
+      const changed = summary.added + summary.updated + summary.withdrawalsApplied;
+      if (changed >= REFRESH_STATISTICS_AFTER) await service.refreshStatistics();
     },
-    withdraw: (withdrawn) => service.withdraw(bank.id, withdrawn),
   };
   return importHashListInto(sink, open, options);
 }
@@ -118,7 +159,7 @@ export async function importHashListInto(
   open: () => TextSource,
   options: ImportIntoOptions,
 ): Promise<ImportSummary> {
-  const batchSize = options.batchSize ?? 5_000;
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_IMPORT_BATCH);
   if (options.onError === 'abort') {
     const check = await readAll(open(), options, null, batchSize);
     if (check.errors > 0) {
@@ -126,13 +167,16 @@ export async function importHashListInto(
         ...check,
         added: 0,
         existing: 0,
+        updated: 0,
         withdrawalsApplied: 0,
         withdrawalsNotApplied: 0,
         aborted: true,
       };
     }
   }
-  return readAll(open(), options, sink, batchSize);
+  const summary = await readAll(open(), options, sink, batchSize);
+  if (summary.added + summary.updated + summary.withdrawalsApplied > 0) await sink.finish?.(summary);
+  return summary;
 }
 
 async function readAll(
@@ -145,6 +189,7 @@ async function readAll(
     read: 0,
     added: 0,
     existing: 0,
+    updated: 0,
     withdrawalsApplied: 0,
     withdrawalsUnmatched: 0,
     withdrawalsNotApplied: 0,
@@ -158,17 +203,26 @@ async function readAll(
     else summary.skipped++;
     if (summary.problems.length < MAX_LISTED_PROBLEMS) summary.problems.push({ line, kind, message });
   };
-  let batch: NewEntry[] = [];
+  const resumeAfter = Math.max(0, options.resumeAfterRecord ?? 0);
+  const onProgress = options.onProgress;
+  let batch: ImportOperation[] = [];
   const flush = async (): Promise<void> => {
     if (batch.length === 0 || !sink) return;
-    const result = await sink.addEntries(batch);
+    const result = await sink.apply(batch);
     summary.added += result.created;
-    summary.existing += result.existing;
+    summary.updated += result.updated;
+    summary.existing += result.unchanged;
+    summary.withdrawalsApplied += result.withdrawn;
+    summary.withdrawalsUnmatched += result.withdrawalsUnmatched;
+    summary.withdrawalsNotApplied += result.withdrawalsNotApplied ?? 0;
     batch = [];
-    options.onProgress?.(summary);
+    onProgress?.(summary);
   };
+  const problems = new Problems();
   for await (const record of parseHashList(source, options.format, options.origin)) {
     summary.read++;
+    if (onProgress && summary.read % PROGRESS_EVERY === 0) onProgress(summary);
+    if (summary.read <= resumeAfter) continue;
     switch (record.kind) {
       case 'error':
         note(record.line, 'error', record.message);
@@ -176,21 +230,22 @@ async function readAll(
       case 'skipped':
         note(record.line, 'skipped', record.reason);
         break;
-      case 'withdrawal':
-        if (sink) {
-          const count = await sink.withdraw(record.withdrawn);
-          if (count === null) summary.withdrawalsNotApplied++;
-          else if (count > 0) summary.withdrawalsApplied += count;
-          else summary.withdrawalsUnmatched++;
+      case 'withdrawal': {
+        const withdrawn = normalizeWithdrawn(record.withdrawn);
+        if (typeof withdrawn === 'string') note(record.line, 'error', withdrawn);
+        else if (sink) {
+          batch.push({ kind: 'withdraw', withdrawn });
+          if (batch.length >= batchSize) await flush();
         }
         break;
+      }
       case 'hash': {
-        const problems = new Problems();
-        const entry = parseNewEntry(record.hash, `line ${record.line}`, problems);
-        if (!entry || problems.list.length > 0) {
+        const entry = parseImportedEntry(record.hash, record.line, problems);
+        if (!entry) {
           for (const p of problems.list) note(record.line, 'error', p.message);
-        } else {
-          batch.push(entry);
+          problems.list.length = 0;
+        } else if (sink) {
+          batch.push({ kind: 'upsert', entry });
           if (batch.length >= batchSize) await flush();
         }
         break;
@@ -205,8 +260,27 @@ async function readAll(
     }
   }
   await flush();
-  options.onProgress?.(summary);
+  onProgress?.(summary);
   return summary;
+}
+
+/** A withdrawal with its hash normalised as stored (lower-case hex), or the problem with it. */
+function normalizeWithdrawn(withdrawn: Withdrawn): Withdrawn | string {
+  if (!('value' in withdrawn)) return withdrawn;
+  try {
+    return { signalType: withdrawn.signalType, value: normalizeSignal(withdrawn.signalType, withdrawn.value) };
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * An imported hash validated as an API entry would be ({@link parseNewEntry}), or undefined with
+ * the problems in `problems`.
+ */
+function parseImportedEntry(hash: ImportedHash, line: number, problems: Problems): NewEntry | undefined {
+  const entry = parseNewEntry(hash, `line ${line}`, problems);
+  return entry && problems.list.length === 0 ? entry : undefined;
 }
 
 /**

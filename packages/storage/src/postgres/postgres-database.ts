@@ -18,6 +18,7 @@ import {
   driverMessage,
   isStoreUnavailableError,
 } from '../store-unavailable.js';
+import { postgresBulkImporter } from './postgres-bulk-import.js';
 import { postgresStoreDialect } from './postgres-store-dialect.js';
 
 /** How to connect to PostgreSQL. */
@@ -129,7 +130,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
     const current = rows[0]?.schema;
     if (!current) throw new Error('no schema on the search_path exists; pass one with `schema`');
-    return { db, dialect: postgresStoreDialect, schema: current };
+    return { db, dialect: postgresStoreDialect, bulk: postgresBulkImporter, schema: current };
   } catch (error) {
     await db.destroy();
     throw new StoreOpenError(

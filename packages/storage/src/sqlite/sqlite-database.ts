@@ -15,6 +15,7 @@ import {
 import type { Database } from '../schema.js';
 import type { StoreDatabase } from '../store-dialect.js';
 import { UnavailabilityMappingDriver, type StoreGate } from '../store-unavailable.js';
+import { sqliteBulkImporter } from './sqlite-bulk-import.js';
 import { sqliteStoreDialect } from './sqlite-store-dialect.js';
 
 /** How to open a SQLite database file. */
@@ -49,7 +50,7 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabas
     throw error;
   }
   const db = new Kysely<Database>({ dialect: new HashlineSqliteDialect({ database }, options.gate) });
-  return { db, dialect: sqliteStoreDialect };
+  return { db, dialect: sqliteStoreDialect, bulk: sqliteBulkImporter(database) };
 }
 
 /**
