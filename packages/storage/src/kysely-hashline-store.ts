@@ -334,7 +334,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     addedBy: string,
   ): Promise<ImportBatchResult> {
     const bulk = this.#bulk;
-    if (!bulk) throw new Error('this store was opened without a bulk path (openSqliteDatabase/openPostgresDatabase)');
+    if (!bulk)
+      throw new Error('this store was opened without a bulk path (openSqliteDatabase/openPostgresDatabase)');
     const now = this.#clock.now();
     return this.#mutate(async (trx) => {
       const bank = await this.#requireBank(trx, bankId);

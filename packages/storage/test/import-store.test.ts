@@ -164,9 +164,10 @@ for (const engine of engines) {
 
     it('logs created entries in id order, with the entry_upsert rows the per-entry methods write', async () => {
       const before = await store.latestSeq();
-      await store.applyImport(bankId, [upsert(5), upsert(4), upsert(6, { disabled: true })], 'cli');
+      await store.applyImport(bankId, [upsert(6, { disabled: true }), upsert(5), upsert(4)], 'cli');
       const entries = await store.listEntries(bankId, { limit: 10, includeDisabled: true });
-      expect(entries.map((e) => e.value)).toEqual([pdq(5), pdq(4), pdq(6)]);
+      // Ids follow the hashes' order within a batch (sorted inserts), not the file's.
+      expect(entries.map((e) => e.value)).toEqual([pdq(4), pdq(5), pdq(6)]);
       expect(entries[0]).toMatchObject({
         addedBy: 'cli',
         quality: 90,
@@ -202,6 +203,30 @@ for (const engine of engines) {
       expect(changes).toEqual([
         expect.objectContaining({ op: 'entry_upsert', entryId: first!.id, active: false, value: pdq(1) }),
       ]);
+    });
+
+    it('a record without a classification never erases one; text with tabs, breaks and backslashes round-trips', async () => {
+      const note = 'tab\there\nline two\\ back\r "quoted" ünïcode';
+      await store.applyImport(
+        bankId,
+        [
+          upsert(1, { classification: { industry: 'A1', baseline: true } }),
+          upsert(2, { note, provenance: { source: 'src\\x\ty', externalId: 'id\n1', member: 'm' } }),
+        ],
+        'cli',
+      );
+      const before = await store.latestSeq();
+      const result = await store.applyImport(bankId, [upsert(1), upsert(2)], 'cli');
+      expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
+      expect(await store.latestSeq()).toBe(before);
+      const [one] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      expect(one!.classification).toEqual({ industry: 'A1', baseline: true });
+      const [two] = await store.findEntries(bankId, { source: 'src\\x\ty', externalId: 'id\n1' });
+      expect(two).toMatchObject({
+        value: pdq(2),
+        note,
+        provenance: { source: 'src\\x\ty', externalId: 'id\n1', member: 'm' },
+      });
     });
 
     it('an add followed by its withdrawal in one batch writes nothing (by hash and by source id)', async () => {

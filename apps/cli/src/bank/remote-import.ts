@@ -41,7 +41,14 @@ export function importOverHttp(
         const entries = operations.flatMap((op) => (op.kind === 'upsert' ? [op.entry] : []));
         const withdrawals = operations.length - entries.length;
         if (entries.length === 0) {
-          return { created: 0, updated: 0, unchanged: 0, withdrawn: 0, withdrawalsUnmatched: 0, withdrawalsNotApplied: withdrawals };
+          return {
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            withdrawn: 0,
+            withdrawalsUnmatched: 0,
+            withdrawalsNotApplied: withdrawals,
+          };
         }
         const result = await client.post<{ created: unknown[]; existing: unknown[] }>(path, { entries });
         return {

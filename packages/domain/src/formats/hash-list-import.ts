@@ -268,7 +268,10 @@ async function readAll(
 function normalizeWithdrawn(withdrawn: Withdrawn): Withdrawn | string {
   if (!('value' in withdrawn)) return withdrawn;
   try {
-    return { signalType: withdrawn.signalType, value: normalizeSignal(withdrawn.signalType, withdrawn.value) };
+    return {
+      signalType: withdrawn.signalType,
+      value: normalizeSignal(withdrawn.signalType, withdrawn.value),
+    };
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }

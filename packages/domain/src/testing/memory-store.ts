@@ -180,22 +180,21 @@ class MemoryHashlineStore implements HashlineStore {
       const wanted = new Set(lookups.provenances.map((p) => `${p.source}\u0000${p.externalId}`));
       for (const entry of this.#entries.values()) {
         if (entry.bankId !== bankId || entry.provenance.externalId == null) continue;
-        if (wanted.has(`${entry.provenance.source}\u0000${entry.provenance.externalId}`)) found.set(entry.id, entry);
+        if (wanted.has(`${entry.provenance.source}\u0000${entry.provenance.externalId}`))
+          found.set(entry.id, entry);
       }
     }
     const plan = planImportBatch(
       operations,
-      [...found.values()].map(
-        (entry): ImportExistingEntry => ({
-          id: entry.id,
-          signalType: entry.signalType,
-          value: entry.value,
-          classification: entry.classification,
-          provenanceSource: entry.provenance.source,
-          provenanceExternalId: entry.provenance.externalId ?? null,
-          disabled: entry.disabled,
-        }),
-      ),
+      [...found.values()].map((entry): ImportExistingEntry => ({
+        id: entry.id,
+        signalType: entry.signalType,
+        value: entry.value,
+        classification: entry.classification,
+        provenanceSource: entry.provenance.source,
+        provenanceExternalId: entry.provenance.externalId ?? null,
+        disabled: entry.disabled,
+      })),
     );
     // Change-log rows in entry-id order, like the SQL stores.
     const changes: { id: number; change: DistributiveOmit<BankChange, 'seq'> }[] = [];

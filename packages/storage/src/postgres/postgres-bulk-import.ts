@@ -1,7 +1,8 @@
-import type { Classification, ImportExistingEntry, SignalType } from '@hashline/domain';
-import { sql, type Transaction } from 'kysely';
+import type { Classification, ImportExistingEntry, NewEntry, SignalType } from '@hashline/domain';
+import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { UNKNOWN_PROVENANCE_SOURCE, type BulkImporter } from '../bulk-import.js';
 import type { Database } from '../schema.js';
+import { COPY_FROM_STDIN } from './postgres-copy.js';
 
 /**
  * Rows per set-based statement. Each statement takes whole columns as array parameters
@@ -30,15 +31,21 @@ export const postgresBulkImporter: BulkImporter = {
   async findExisting(trx, bankId, lookups) {
     const out: ImportExistingEntry[] = [];
     const columns = sql`e.id, e.signal_type, e.value, e.classification, e.provenance_source, e.provenance_external_id, e.disabled`;
-    for (let start = 0; start < lookups.values.length; start += STATEMENT_ROWS) {
-      const part = lookups.values.slice(start, start + STATEMENT_ROWS);
+    if (lookups.values.length > 0) {
+      await stage(trx);
+      await copyRows(
+        trx,
+        'hashline_import_keys',
+        lookups.values.map((k) => `${k.signalType}\t${copyValue(k.value)}\n`),
+      );
       const { rows } = await sql<ExistingRow>`
         select ${columns}
-        from unnest(${part.map((k) => k.signalType)}::text[], ${part.map((k) => k.value)}::text[]) as k(signal_type, value)
+        from hashline_import_keys k
         join bank_entries e on e.bank_id = ${bankId} and e.signal_type = k.signal_type and e.value = k.value`.execute(
         trx,
       );
       for (const row of rows) out.push(existing(row));
+      await sql`truncate hashline_import_keys`.execute(trx);
     }
     for (let start = 0; start < lookups.provenances.length; start += STATEMENT_ROWS) {
       const part = lookups.provenances.slice(start, start + STATEMENT_ROWS);
@@ -58,7 +65,13 @@ export const postgresBulkImporter: BulkImporter = {
     const changes: { id: number; op: string; signalType: string; value: string; active: boolean | null }[] =
       [];
     for (const row of plan.deletes) {
-      changes.push({ id: row.id, op: 'entry_delete', signalType: row.signalType, value: row.value, active: null });
+      changes.push({
+        id: row.id,
+        op: 'entry_delete',
+        signalType: row.signalType,
+        value: row.value,
+        active: null,
+      });
     }
     for (const { entry } of plan.updates) {
       changes.push({
@@ -93,7 +106,14 @@ export const postgresBulkImporter: BulkImporter = {
         order by c.n`.execute(trx);
     }
     for (let start = 0; start < plan.creates.length; start += STATEMENT_ROWS) {
-      await insertCreates(trx, plan.creates.slice(start, start + STATEMENT_ROWS), bankId, bankEnabled, addedBy, now);
+      await insertCreates(
+        trx,
+        plan.creates.slice(start, start + STATEMENT_ROWS),
+        bankId,
+        bankEnabled,
+        addedBy,
+        now,
+      );
     }
   },
 
@@ -101,6 +121,39 @@ export const postgresBulkImporter: BulkImporter = {
     await sql`analyze bank_entries, bank_changes`.execute(db);
   },
 };
+
+/**
+ * The session's staging tables (temporary: private to the connection, emptied at each commit), made
+ * on first use by each pooled connection.
+ */
+async function stage(trx: Transaction<Database>): Promise<void> {
+  await sql`create temp table if not exists hashline_import_entries (
+      signal_type text, value text, quality integer, classification jsonb, provenance jsonb,
+      source text, external_id text, reviewer_count integer, note text, disabled boolean, n integer
+    ) on commit delete rows`.execute(trx);
+  await sql`create temp table if not exists hashline_import_keys (signal_type text, value text)
+    on commit delete rows`.execute(trx);
+}
+
+/** Streams rows into a staging table with `COPY … FROM STDIN` on the transaction's connection. */
+async function copyRows(trx: Transaction<Database>, table: string, lines: string[]): Promise<void> {
+  // Chunks of ~1,000 lines: a few hundred KB each, written as the socket drains.
+  const chunks: string[] = [];
+  for (let i = 0; i < lines.length; i += 1000) chunks.push(lines.slice(i, i + 1000).join(''));
+  await trx.executeQuery(CompiledQuery.raw(COPY_FROM_STDIN, [`copy ${table} from stdin`, chunks]));
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+
+/** A value in COPY's text format (`\N` for null; backslash, tab and line breaks escaped). */
+function copyValue(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value !== 'string') return String(value);
+  if (!COPY_SPECIAL.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
+}
 
 async function insertCreates(
   trx: Transaction<Database>,
@@ -110,46 +163,41 @@ async function insertCreates(
   addedBy: string,
   now: Date,
 ): Promise<void> {
-  const n = entries.length;
-  const signalTypes = new Array<string>(n);
-  const values = new Array<string>(n);
-  const qualities = new Array<number | null>(n);
-  const classifications = new Array<string>(n);
-  const provenances = new Array<string>(n);
-  const sources = new Array<string>(n);
-  const externalIds = new Array<string | null>(n);
-  const reviewerCounts = new Array<number>(n);
-  const notes = new Array<string | null>(n);
-  const disabled = new Array<boolean>(n);
-  for (let i = 0; i < n; i++) {
+  await stage(trx);
+  const lines = new Array<string>(entries.length);
+  let lastProvenance: NewEntry['provenance'] | undefined;
+  let lastProvenanceText = '';
+  for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     const provenance = entry.provenance ?? { source: UNKNOWN_PROVENANCE_SOURCE };
-    signalTypes[i] = entry.signalType;
-    values[i] = entry.value;
-    qualities[i] = entry.quality ?? null;
-    classifications[i] = JSON.stringify(entry.classification ?? {});
-    provenances[i] = JSON.stringify(provenance);
-    sources[i] = provenance.source;
-    externalIds[i] = provenance.externalId ?? null;
-    reviewerCounts[i] = entry.reviewerCount ?? 0;
-    notes[i] = entry.note ?? null;
-    disabled[i] = entry.disabled ?? false;
+    // Entries of one file mostly share a provenance: serialise it once per run of equal ones.
+    if (
+      !lastProvenance ||
+      provenance.source !== lastProvenance.source ||
+      provenance.externalId !== lastProvenance.externalId ||
+      provenance.member !== lastProvenance.member
+    ) {
+      lastProvenance = provenance;
+      lastProvenanceText = copyValue(JSON.stringify(provenance));
+    }
+    lines[i] =
+      `${entry.signalType}\t${copyValue(entry.value)}\t${copyValue(entry.quality)}\t` +
+      `${copyValue(JSON.stringify(entry.classification ?? {}))}\t${lastProvenanceText}\t` +
+      `${copyValue(provenance.source)}\t${copyValue(provenance.externalId)}\t${entry.reviewerCount ?? 0}\t` +
+      `${copyValue(entry.note)}\t${entry.disabled ? 't' : 'f'}\t${i}\n`;
   }
-  // One statement: the rows are inserted in file order (ids ascending) and each one's change is
+  await copyRows(trx, 'hashline_import_entries', lines);
+  // One statement: the rows are inserted in plan order (ids ascending) and each one's change is
   // logged from RETURNING, ordered by id, so seq order and id order agree.
   await sql`
     with inserted as (
       insert into bank_entries (bank_id, signal_type, value, quality, classification, provenance,
         provenance_source, provenance_external_id, reviewer_count, added_by, note, disabled, feedback,
         created_at, updated_at)
-      select ${bankId}::integer, t.signal_type, t.value, t.quality, t.classification::jsonb, t.provenance::jsonb,
+      select ${bankId}::integer, t.signal_type, t.value, t.quality, t.classification, t.provenance,
         t.source, t.external_id, t.reviewer_count, ${addedBy}::text, t.note, t.disabled, null,
         ${now}::timestamptz, ${now}::timestamptz
-      from unnest(${signalTypes}::text[], ${values}::text[], ${qualities}::integer[], ${classifications}::text[],
-        ${provenances}::text[], ${sources}::text[], ${externalIds}::text[], ${reviewerCounts}::integer[],
-        ${notes}::text[], ${disabled}::boolean[])
-        with ordinality as t(signal_type, value, quality, classification, provenance, source, external_id,
-          reviewer_count, note, disabled, n)
+      from hashline_import_entries t
       order by t.n
       returning id, signal_type, value, disabled
     )
@@ -158,6 +206,7 @@ async function insertCreates(
       ${now}::timestamptz
     from inserted i
     order by i.id`.execute(trx);
+  await sql`truncate hashline_import_entries`.execute(trx);
 }
 
 function existing(row: ExistingRow): ImportExistingEntry {
