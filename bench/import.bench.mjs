@@ -45,6 +45,7 @@ try {
       console.log(
         `  ${engine.padEnd(8)} ${mode.padEnd(10)} ${n(r.rows).padStart(11)} rows in ${r.seconds.toFixed(1).padStart(6)} s ` +
           `${n(r.rowsPerSecond).padStart(9)} rows/s  peak RSS ${r.maxRssMb === null ? '   (n/a)' : `${String(r.maxRssMb).padStart(4)} MB`}` +
+          `${r.cpuSeconds == null ? '' : `  client CPU ${r.cpuSeconds.toFixed(1)} s`}` +
           `${r.timedOut ? `  (time-boxed at ${BASELINE_SECONDS} s)` : ''}  load ${before} → ${loadAverage()}`,
       );
       return r;

@@ -124,6 +124,10 @@ try {
   const done = result.rowsDone ?? rows;
   // The ceiling runs in a child tool: its RSS is not this process's (reported as null).
   const maxRssMb = mode === 'ceiling' ? null : Math.round(process.resourceUsage().maxRSS / 1024);
+  // CPU seconds of this process (user + system): less sensitive to a busy machine than the wall
+  // clock (SQLite and the import run here; PostgreSQL's own work runs in its server processes).
+  const usage = process.cpuUsage();
+  const cpuSeconds = mode === 'ceiling' ? null : (usage.user + usage.system) / 1e6;
   process.stdout.write(
     JSON.stringify({
       mode,
@@ -132,6 +136,7 @@ try {
       seconds: result.seconds,
       rowsPerSecond: Math.round(done / result.seconds),
       maxRssMb,
+      cpuSeconds,
       counts: result.counts,
       timedOut: result.timedOut,
     }) + '\n',

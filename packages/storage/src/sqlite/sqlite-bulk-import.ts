@@ -43,6 +43,8 @@ export function sqliteBulkImporter(database: BetterSqlite3.Database): BulkImport
         const params: (string | number)[] = new Array<string | number>(LOOKUP_CHUNK + 2);
         params[0] = bankId;
         for (const [signalType, values] of bySignal) {
+          // In index order: each chunk's probes land next to the previous chunk's pages.
+          values.sort();
           params[1] = signalType;
           for (let start = 0; start < values.length; start += LOOKUP_CHUNK) {
             const end = Math.min(values.length, start + LOOKUP_CHUNK);
