@@ -5,9 +5,8 @@ import type { Database } from '../schema.js';
 import { COPY_FROM_STDIN } from './postgres-copy.js';
 
 /**
- * Rows per set-based statement. Each statement takes whole columns as array parameters
- * (`unnest($1::text[], …)`), so a batch costs a handful of round trips, and 20,000 rows keep each
- * statement to well under a second, far below the 60 s statement timeout.
+ * Rows per set-based statement: 20,000 rows keep each statement to about a second on a busy
+ * machine, far below the 60 s statement timeout, whatever the batch size.
  */
 const STATEMENT_ROWS = 20_000;
 
@@ -22,10 +21,13 @@ interface ExistingRow {
 }
 
 /**
- * PostgreSQL's bulk path: each step of a batch is one set-based statement over column arrays
- * (`unnest`), joined to the table through its unique and provenance indexes: lookups, deletes,
- * updates, and `INSERT … SELECT … ORDER BY` whose `RETURNING` rows feed the change log in the same
- * statement (a data-modifying CTE), so ids and seqs follow file order.
+ * PostgreSQL's bulk path. New entries and lookup keys are streamed with `COPY … FROM STDIN` into
+ * temporary staging tables on the transaction's own connection (postgres-copy.ts), then moved by
+ * set-based statements joined through the unique index: `INSERT … SELECT … ORDER BY` whose
+ * `RETURNING` rows feed the change log in the same statement (a data-modifying CTE), so ids
+ * follow the plan's (hash) order and seqs the ids. The few deletes and updates (withdrawals,
+ * reclassifications) and lookups by provenance pass their columns as arrays (`unnest`). Passing
+ * the new rows as arrays instead cost ~1 s per 50,000 rows in array encoding alone; COPY ~0.1 s.
  */
 export const postgresBulkImporter: BulkImporter = {
   async findExisting(trx, bankId, lookups) {
