@@ -20,6 +20,7 @@ import { join } from 'node:path';
 function summary(patch: Partial<ImportSummary> = {}): ImportSummary {
   return {
     read: 0,
+    committedRecords: 0,
     added: 0,
     existing: 0,
     updated: 0,

@@ -350,13 +350,19 @@ for (const engine of engines) {
       const file = lines.join('\n') + '\n';
       const options = { format: 'csv', onError: 'skip', addedBy: 'cli', origin: 'import:t.csv' } as const;
       const progress: number[] = [];
+      const committed: number[] = [];
       const summary = await importHashList(service, bank!.name, () => [file], {
         ...options,
         batchSize: 4,
-        onProgress: (p) => progress.push(p.read),
+        onProgress: (p) => {
+          progress.push(p.read);
+          committed.push(p.committedRecords);
+        },
       });
-      expect(summary).toMatchObject({ read: 26, added: 25, updated: 0, existing: 1, errors: 0 });
+      expect(summary).toMatchObject({ read: 26, committedRecords: 26, added: 25, updated: 0, existing: 1 });
       expect(progress.at(-1)).toBe(26);
+      // Each commit reported the records it covers: whole batches of 4, in order.
+      expect(committed.filter((n, i) => n !== committed[i - 1])).toEqual([4, 8, 12, 16, 20, 24, 26]);
 
       const update = `${header}\npdq,${pdq(3)},80,B1,ncmec,e3\npdq,${pdq(30)},80,,ncmec,e30\n`;
       const updated = await importHashList(service, bank!.name, () => [update], options);
