@@ -95,7 +95,11 @@ export interface BankStore {
    * updated, first provenance kept, a disabled entry stays disabled, withdrawals in order).
    * Change-log rows of the batch are appended in entry-id order. Throws `BANK_NOT_FOUND`.
    */
-  applyImport(bankId: number, operations: readonly ImportOperation[], addedBy: string): Promise<ImportBatchResult>;
+  applyImport(
+    bankId: number,
+    operations: readonly ImportOperation[],
+    addedBy: string,
+  ): Promise<ImportBatchResult>;
   /** Brings the query planner's statistics up to date after a bulk load (ANALYZE). */
   refreshStatistics(): Promise<void>;
   getEntry(id: number): Promise<BankEntry | undefined>;
