@@ -20,8 +20,10 @@ import { join } from 'node:path';
 function summary(patch: Partial<ImportSummary> = {}): ImportSummary {
   return {
     read: 0,
+    committedRecords: 0,
     added: 0,
     existing: 0,
+    updated: 0,
     withdrawalsApplied: 0,
     withdrawalsUnmatched: 0,
     withdrawalsNotApplied: 0,

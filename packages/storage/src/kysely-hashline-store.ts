@@ -14,6 +14,10 @@ import {
   type EntryPatch,
   type EntryQuery,
   type HashlineStore,
+  type ImportBatchResult,
+  type ImportOperation,
+  importLookups,
+  planImportBatch,
   type HotlineStore,
   type ReferralStore,
   type ExchangeStore,
@@ -72,6 +76,7 @@ import { KyselyTakedownStore } from './kysely-takedown-store.js';
 import { KyselyExchangeStore } from './kysely-exchange-store.js';
 import { KyselyStatisticsStore } from './kysely-statistics-store.js';
 import { relaxedCommit } from './relaxed-commit.js';
+import type { BulkImporter } from './bulk-import.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
@@ -115,11 +120,13 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
   readonly #syncLog: (() => Promise<void>) | undefined;
+  readonly #bulk: BulkImporter | undefined;
   #closed = false;
 
-  constructor({ db, dialect, syncLog }: StoreDatabase, clock: Clock = systemClock) {
+  constructor({ db, dialect, syncLog, bulk }: StoreDatabase, clock: Clock = systemClock) {
     this.engine = dialect.engine;
     this.#db = db;
+    this.#bulk = bulk;
     this.#dialect = dialect;
     this.#syncLog = syncLog;
     this.#clock = clock;
@@ -324,6 +331,38 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       }
       return { created, existing, seq: await latestSeq(trx) };
     });
+  }
+
+  async applyImport(
+    bankId: number,
+    operations: readonly ImportOperation[],
+    addedBy: string,
+  ): Promise<ImportBatchResult> {
+    const bulk = this.#bulk;
+    if (!bulk)
+      throw new Error('this store was opened without a bulk path (openSqliteDatabase/openPostgresDatabase)');
+    const now = this.#clock.now();
+    return this.#mutate(async (trx) => {
+      const bank = await this.#requireBank(trx, bankId);
+      const existing = await bulk.findExisting(trx, bankId, importLookups(operations));
+      const plan = planImportBatch(operations, existing);
+      const writes = plan.creates.length + plan.updates.length + plan.deletes.length;
+      if (writes > 0) {
+        await bulk.write(trx, plan, { bankId, bankEnabled: readBool(bank.enabled), addedBy, now });
+      }
+      return {
+        created: plan.creates.length,
+        updated: plan.updates.length,
+        unchanged: plan.unchanged,
+        withdrawn: plan.deletes.length,
+        withdrawalsUnmatched: plan.withdrawalsUnmatched,
+        seq: await latestSeq(trx),
+      };
+    });
+  }
+
+  async refreshStatistics(): Promise<void> {
+    await this.#bulk?.refreshStatistics(this.#db);
   }
 
   async getEntry(id: number): Promise<BankEntry | undefined> {

@@ -1,4 +1,5 @@
 import type { Kysely, RawBuilder, SelectQueryBuilder, Transaction } from 'kysely';
+import type { BulkImporter } from './bulk-import.js';
 import type { Database, DbBool, DbDate } from './schema.js';
 
 /** The SQL engines Hashline stores data in. */
@@ -59,4 +60,6 @@ export interface StoreDatabase {
    * a durable commit does not block the event loop anyway (PostgreSQL).
    */
   readonly syncLog?: () => Promise<void>;
+  /** The engine's bulk path for imports; without it `applyImport` is refused. */
+  readonly bulk?: BulkImporter;
 }

@@ -118,6 +118,14 @@ export function storeUnavailableError(reason: UnavailableReason, cause: unknown)
   return new DomainError('STORE_UNAVAILABLE', `${REASON_TEXT[reason]}; retry shortly.`, [], { cause });
 }
 
+/**
+ * The error a store call throws for a driver error: STORE_UNAVAILABLE when it means the database
+ * is away, else the error itself (for code that calls a driver directly, such as bulk imports).
+ */
+export function translateStoreError(error: unknown): unknown {
+  return translate(error);
+}
+
 function translate(error: unknown): unknown {
   const reason = unavailableReason(error);
   return reason === null ? error : storeUnavailableError(reason, error);

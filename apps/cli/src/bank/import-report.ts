@@ -25,6 +25,7 @@ export function importExitCode(summary: ImportSummary, withdrawalsNotApplied = 0
   const usable =
     summary.added +
     summary.existing +
+    summary.updated +
     summary.withdrawalsApplied +
     summary.withdrawalsUnmatched +
     withdrawalsNotApplied;
@@ -48,7 +49,9 @@ export function formatImportReport(summary: ImportSummary, context: ImportReport
       `${head}: ${n(summary.read)} ${plural(summary.read, 'record')} read in ${context.seconds.toFixed(1)} s ` +
         `(${n(rate)} records/s)`,
     );
-    const parts = [`${n(summary.added)} added`, `${n(summary.existing)} already in the bank`];
+    const parts = [`${n(summary.added)} added`];
+    if (summary.updated > 0) parts.push(`${n(summary.updated)} updated (classification changed)`);
+    parts.push(`${n(summary.existing)} already in the bank`);
     if (summary.errors > 0) parts.push(`${n(summary.errors)} bad ${plural(summary.errors, 'row')} skipped`);
     if (summary.skipped > 0)
       parts.push(`${n(summary.skipped)} not imported (signal types Hashline does not match on)`);

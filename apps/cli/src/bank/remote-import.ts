@@ -37,11 +37,29 @@ export function importOverHttp(
   const path = `/v1/banks/${encodeURIComponent(bank)}/entries`;
   return importHashListInto(
     {
-      async addEntries(entries) {
+      async apply(operations) {
+        const entries = operations.flatMap((op) => (op.kind === 'upsert' ? [op.entry] : []));
+        const withdrawals = operations.length - entries.length;
+        if (entries.length === 0) {
+          return {
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            withdrawn: 0,
+            withdrawalsUnmatched: 0,
+            withdrawalsNotApplied: withdrawals,
+          };
+        }
         const result = await client.post<{ created: unknown[]; existing: unknown[] }>(path, { entries });
-        return { created: result.created.length, existing: result.existing.length };
+        return {
+          created: result.created.length,
+          updated: 0,
+          unchanged: result.existing.length,
+          withdrawn: 0,
+          withdrawalsUnmatched: 0,
+          withdrawalsNotApplied: withdrawals,
+        };
       },
-      withdraw: async () => null,
     },
     open,
     { ...options, batchSize: Math.min(options.batchSize ?? MAX_ENTRIES_PER_CALL, MAX_ENTRIES_PER_CALL) },

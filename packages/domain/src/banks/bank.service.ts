@@ -1,6 +1,13 @@
 import { DomainError } from '../domain-error.js';
 import type { MatchEngine } from '../matching/match-engine.js';
-import type { AddEntriesResult, BankStore, EntryLookup, EntryQuery } from '../ports/hashline-store.js';
+import type {
+  AddEntriesResult,
+  BankStore,
+  EntryLookup,
+  EntryQuery,
+  ImportBatchResult,
+  ImportOperation,
+} from '../ports/hashline-store.js';
 import { Problems, isHttpUrl, isRecord } from '../validation.js';
 import {
   BANK_ACTIONS,
@@ -95,6 +102,25 @@ export class BankService {
     const result = await this.store.addEntries(bank.id, entries as NewEntry[], addedBy);
     await this.engine?.waitFor(result.seq);
     return result;
+  }
+
+  /**
+   * Applies one batch of an import (already validated entries, normalised withdrawals) in one
+   * transaction, then waits for the local matcher to apply it. See {@link BankStore.applyImport}.
+   */
+  async applyImport(
+    bankId: number,
+    operations: readonly ImportOperation[],
+    addedBy: string,
+  ): Promise<ImportBatchResult> {
+    const result = await this.store.applyImport(bankId, operations, addedBy);
+    await this.engine?.waitFor(result.seq);
+    return result;
+  }
+
+  /** Refreshes the store's planner statistics (after a bulk import). */
+  refreshStatistics(): Promise<void> {
+    return this.store.refreshStatistics();
   }
 
   /**

@@ -32,6 +32,30 @@ export type EntryLookup =
   | { readonly signalType: SignalType; readonly value: string }
   | { readonly source: string; readonly externalId: string };
 
+/** One record of an import, in file order. */
+export type ImportOperation =
+  | { readonly kind: 'upsert'; readonly entry: NewEntry }
+  | { readonly kind: 'withdraw'; readonly withdrawn: EntryLookup };
+
+/**
+ * What one {@link BankStore.applyImport} batch changed. The batch is applied as its net effect
+ * (see import-plan.ts): an entry added and withdrawn in the same batch is never written.
+ */
+export interface ImportBatchResult {
+  /** New entries. */
+  readonly created: number;
+  /** Existing entries whose classification the batch changed (each logged as `entry_upsert`). */
+  readonly updated: number;
+  /** Upserts that wrote nothing: already there and identical, repeated, or withdrawn later in the batch. */
+  readonly unchanged: number;
+  /** Entries deleted by withdrawals (each logged as `entry_delete`). */
+  readonly withdrawn: number;
+  /** Withdrawals that named nothing live when they were read. */
+  readonly withdrawalsUnmatched: number;
+  /** The change-log seq after the commit. */
+  readonly seq: number;
+}
+
 /** Filters for listing the entries of a bank, in id order. */
 export interface EntryQuery {
   readonly signalType?: SignalType;
@@ -65,6 +89,19 @@ export interface BankStore {
 
   /** Adds entries to a bank in one transaction; same signal type and value as an existing entry = existing. */
   addEntries(bankId: number, entries: readonly NewEntry[], addedBy: string): Promise<AddEntriesResult>;
+  /**
+   * Applies a batch of import records in one transaction, with the outcome of applying them one
+   * by one in file order (see `planImportBatch` for the rules: duplicates folded, classification
+   * updated, first provenance kept, a disabled entry stays disabled, withdrawals in order).
+   * Change-log rows of the batch are appended in entry-id order. Throws `BANK_NOT_FOUND`.
+   */
+  applyImport(
+    bankId: number,
+    operations: readonly ImportOperation[],
+    addedBy: string,
+  ): Promise<ImportBatchResult>;
+  /** Brings the query planner's statistics up to date after a bulk load (ANALYZE). */
+  refreshStatistics(): Promise<void>;
   getEntry(id: number): Promise<BankEntry | undefined>;
   getEntries(ids: readonly number[]): Promise<BankEntry[]>;
   /** Empty for an unknown bank (callers check the bank first). */

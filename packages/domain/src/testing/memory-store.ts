@@ -10,6 +10,7 @@ import {
   type NewBank,
   type NewEntry,
 } from '../banks/bank.js';
+import { importLookups, planImportBatch, type ImportExistingEntry } from '../banks/import-plan.js';
 import { DomainError } from '../domain-error.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
 import {
@@ -28,6 +29,8 @@ import type {
   HashlineStore,
   MatchRecordDeletion,
   MatchRecordItem,
+  ImportBatchResult,
+  ImportOperation,
 } from '../ports/hashline-store.js';
 
 interface StoredBank extends Bank {
@@ -155,28 +158,100 @@ class MemoryHashlineStore implements HashlineStore {
         existing.push(copyEntry(this.#entries.get(found)!));
         continue;
       }
-      const stored: BankEntry = {
-        id: this.#nextId.entry++,
-        bankId,
-        signalType: entry.signalType,
-        value: entry.value,
-        quality: entry.quality ?? null,
-        classification: cloneJson(entry.classification ?? {}),
-        provenance: cloneJson(entry.provenance ?? { source: 'unknown' }),
-        reviewerCount: entry.reviewerCount ?? 0,
-        addedBy,
-        note: entry.note ?? null,
-        disabled: entry.disabled ?? false,
-        feedback: null,
-        createdAt: now,
-        updatedAt: now,
-      };
-      this.#entries.set(stored.id, stored);
-      this.#entryKeys.set(key, stored.id);
+      const stored = this.#newEntry(bankId, entry, addedBy, now);
       created.push(copyEntry(stored));
     }
     for (const entry of created) this.#log(entryUpsert(entry, bank.enabled, now));
     return { created, existing, seq: this.#latestSeq() };
+  }
+
+  async applyImport(
+    bankId: number,
+    operations: readonly ImportOperation[],
+    addedBy: string,
+  ): Promise<ImportBatchResult> {
+    const bank = this.#bank(bankId);
+    const now = this.#clock.now();
+    const lookups = importLookups(operations);
+    const found = new Map<number, BankEntry>();
+    for (const { signalType, value } of lookups.values) {
+      const id = this.#entryKeys.get(entryKey(bankId, signalType, value));
+      if (id !== undefined) found.set(id, this.#entries.get(id)!);
+    }
+    if (lookups.provenances.length > 0) {
+      const wanted = new Set(lookups.provenances.map((p) => `${p.source}\u0000${p.externalId}`));
+      for (const entry of this.#entries.values()) {
+        if (entry.bankId !== bankId || entry.provenance.externalId == null) continue;
+        if (wanted.has(`${entry.provenance.source}\u0000${entry.provenance.externalId}`))
+          found.set(entry.id, entry);
+      }
+    }
+    const plan = planImportBatch(
+      operations,
+      [...found.values()].map((entry): ImportExistingEntry => ({
+        id: entry.id,
+        signalType: entry.signalType,
+        value: entry.value,
+        classification: entry.classification,
+        provenanceSource: entry.provenance.source,
+        provenanceExternalId: entry.provenance.externalId ?? null,
+        disabled: entry.disabled,
+      })),
+    );
+    // Change-log rows in entry-id order, like the SQL stores.
+    const changes: { id: number; change: DistributiveOmit<BankChange, 'seq'> }[] = [];
+    for (const row of plan.deletes) {
+      const entry = this.#entries.get(row.id)!;
+      this.#removeEntry(entry);
+      changes.push({ id: entry.id, change: entryDelete(entry, now) });
+    }
+    for (const { entry: row, classification } of plan.updates) {
+      const updated: BankEntry = {
+        ...this.#entries.get(row.id)!,
+        classification: cloneJson(classification),
+        updatedAt: now,
+      };
+      this.#entries.set(updated.id, updated);
+      changes.push({ id: updated.id, change: entryUpsert(updated, bank.enabled, now) });
+    }
+    for (const entry of plan.creates) {
+      const stored = this.#newEntry(bankId, entry, addedBy, now);
+      changes.push({ id: stored.id, change: entryUpsert(stored, bank.enabled, now) });
+    }
+    changes.sort((a, b) => a.id - b.id);
+    for (const { change } of changes) this.#log(change);
+    return {
+      created: plan.creates.length,
+      updated: plan.updates.length,
+      unchanged: plan.unchanged,
+      withdrawn: plan.deletes.length,
+      withdrawalsUnmatched: plan.withdrawalsUnmatched,
+      seq: this.#latestSeq(),
+    };
+  }
+
+  async refreshStatistics(): Promise<void> {}
+
+  #newEntry(bankId: number, entry: NewEntry, addedBy: string, now: Date): BankEntry {
+    const stored: BankEntry = {
+      id: this.#nextId.entry++,
+      bankId,
+      signalType: entry.signalType,
+      value: entry.value,
+      quality: entry.quality ?? null,
+      classification: cloneJson(entry.classification ?? {}),
+      provenance: cloneJson(entry.provenance ?? { source: 'unknown' }),
+      reviewerCount: entry.reviewerCount ?? 0,
+      addedBy,
+      note: entry.note ?? null,
+      disabled: entry.disabled ?? false,
+      feedback: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.#entries.set(stored.id, stored);
+    this.#entryKeys.set(entryKey(bankId, entry.signalType, entry.value), stored.id);
+    return stored;
   }
 
   async getEntry(id: number): Promise<BankEntry | undefined> {

@@ -8,7 +8,10 @@ import {
   type PostgresPool,
   type PostgresPoolClient,
 } from 'kysely';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from '../schema.js';
 import type { StoreDatabase } from '../store-dialect.js';
 import {
@@ -18,6 +21,8 @@ import {
   driverMessage,
   isStoreUnavailableError,
 } from '../store-unavailable.js';
+import { postgresBulkImporter } from './postgres-bulk-import.js';
+import { COPY_FROM_STDIN } from './postgres-copy.js';
 import { postgresStoreDialect } from './postgres-store-dialect.js';
 
 /** How to connect to PostgreSQL. */
@@ -129,7 +134,7 @@ export async function openPostgresDatabase(options: PostgresDatabaseOptions): Pr
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
     const current = rows[0]?.schema;
     if (!current) throw new Error('no schema on the search_path exists; pass one with `schema`');
-    return { db, dialect: postgresStoreDialect, schema: current };
+    return { db, dialect: postgresStoreDialect, bulk: postgresBulkImporter, schema: current };
   } catch (error) {
     await db.destroy();
     throw new StoreOpenError(
@@ -184,6 +189,16 @@ class DiscardingPool implements PostgresPool {
   }
 }
 
+async function copyIn(
+  client: pg.PoolClient,
+  statement: string,
+  chunks: readonly string[],
+): Promise<{ command: string; rowCount: number; rows: never[] }> {
+  const stream = client.query(copyFrom(statement));
+  await pipeline(Readable.from(chunks), stream);
+  return { command: 'COPY', rowCount: stream.rowCount ?? 0, rows: [] };
+}
+
 function discardingClient(client: pg.PoolClient): PostgresPoolClient {
   let broken: Error | undefined;
   // One function for both overloads (text + parameters, or a cursor), as pg's own query is.
@@ -192,7 +207,11 @@ function discardingClient(client: pg.PoolClient): PostgresPoolClient {
       // A cursor (streamed query) is returned as is; its errors end the stream.
       return client.query(sqlOrCursor as never);
     }
-    return client.query(sqlOrCursor, parameters as unknown[]).catch((error: unknown) => {
+    const run =
+      sqlOrCursor === COPY_FROM_STDIN
+        ? copyIn(client, parameters![0] as string, parameters![1] as string[])
+        : client.query(sqlOrCursor, parameters as unknown[]);
+    return run.catch((error: unknown) => {
       if (isStoreUnavailableError(error)) broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     });

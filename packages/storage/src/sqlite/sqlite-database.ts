@@ -16,6 +16,7 @@ import { isRelaxedCommit } from '../relaxed-commit.js';
 import type { Database } from '../schema.js';
 import type { StoreDatabase } from '../store-dialect.js';
 import { UnavailabilityMappingDriver, storeUnavailableError, type StoreGate } from '../store-unavailable.js';
+import { sqliteBulkImporter } from './sqlite-bulk-import.js';
 import { SqliteWalSync } from './sqlite-wal-sync.js';
 import { sqliteStoreDialect } from './sqlite-store-dialect.js';
 
@@ -58,10 +59,12 @@ export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabas
       options.gate,
     ),
   });
-  if (!walSync) return { db, dialect: sqliteStoreDialect };
+  const bulk = sqliteBulkImporter(database);
+  if (!walSync) return { db, dialect: sqliteStoreDialect, bulk };
   return {
     db,
     dialect: sqliteStoreDialect,
+    bulk,
     syncLog: () =>
       walSync.sync().catch((error: unknown) => {
         throw storeUnavailableError('storage', error);

@@ -1,0 +1,385 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BankService,
+  importHashList,
+  type BankChange,
+  type Classification,
+  type HashlineStore,
+  type ImportOperation,
+  type NewEntry,
+} from '@hashline/domain';
+import { createManualClock, createMemoryStore } from '@hashline/domain/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openPostgresStore, openSqliteStore } from '../src/index.js';
+import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, requirePostgres } from './support/postgres.js';
+
+/** A valid, non-degenerate PDQ hash for each n. */
+function pdq(n: number): string {
+  return `a${n.toString(16).padStart(62, '0')}5`;
+}
+
+function upsert(n: number, extra: Partial<NewEntry> = {}): ImportOperation {
+  return {
+    kind: 'upsert',
+    entry: {
+      signalType: 'pdq',
+      value: pdq(n),
+      quality: 90,
+      classification: {},
+      provenance: { source: 'import:test', externalId: null, member: null },
+      reviewerCount: 0,
+      note: null,
+      disabled: false,
+      ...extra,
+    },
+  };
+}
+
+function withdrawHash(n: number): ImportOperation {
+  return { kind: 'withdraw', withdrawn: { signalType: 'pdq', value: pdq(n) } };
+}
+
+function withdrawSource(externalId: string): ImportOperation {
+  return { kind: 'withdraw', withdrawn: { source: 'ncmec', externalId } };
+}
+
+function ncmec(n: number, externalId: string, classification: Classification = {}): ImportOperation {
+  return upsert(n, { classification, provenance: { source: 'ncmec', externalId, member: null } });
+}
+
+interface Engine {
+  readonly name: string;
+  open(): Promise<HashlineStore>;
+  close(): Promise<void>;
+}
+
+const engines: Engine[] = [
+  (() => {
+    return { name: 'memory', open: async () => createMemoryStore(clock), close: async () => {} };
+  })(),
+  (() => {
+    let dir: string | undefined;
+    let store: HashlineStore | undefined;
+    return {
+      name: 'sqlite',
+      async open() {
+        dir ??= mkdtempSync(join(tmpdir(), 'hashline-import-'));
+        return (store ??= await openSqliteStore({ file: join(dir, 'store.db'), clock }));
+      },
+      async close() {
+        await store?.close();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  })(),
+  (() => {
+    const schema = freshSchemaName();
+    let store: HashlineStore | undefined;
+    return {
+      name: 'postgres',
+      async open() {
+        await requirePostgres();
+        return (store ??= await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema, clock }));
+      },
+      async close() {
+        if (!store) return;
+        await store.close();
+        await dropSchema(schema);
+      },
+    };
+  })(),
+];
+
+const clock = createManualClock(new Date(Date.UTC(2025, 0, 1)));
+let bankCounter = 0;
+
+/** The bank's live entries as `value → classification`, read from the store. */
+async function live(store: HashlineStore, bankId: number): Promise<Map<string, Classification>> {
+  const out = new Map<string, Classification>();
+  for (const entry of await store.listEntries(bankId, { limit: 100_000, includeDisabled: true })) {
+    out.set(entry.value, entry.classification);
+  }
+  return out;
+}
+
+/** Replays the bank's change log from `afterSeq`: the set of entry ids it says are present. */
+async function replay(store: HashlineStore, bankId: number, afterSeq = 0): Promise<Set<number>> {
+  const present = new Set<number>();
+  let seq = afterSeq;
+  for (;;) {
+    const page = await store.changesSince(seq, 1000);
+    for (const change of page) {
+      if (change.bankId !== bankId || !('entryId' in change)) continue;
+      if (change.op === 'entry_upsert') present.add(change.entryId);
+      else if (change.op === 'entry_delete') present.delete(change.entryId);
+    }
+    if (page.length < 1000) return present;
+    seq = page[page.length - 1]!.seq;
+  }
+}
+
+async function changesOf(store: HashlineStore, bankId: number, afterSeq: number): Promise<BankChange[]> {
+  return (await store.changesSince(afterSeq, 100_000)).filter((c) => c.bankId === bankId);
+}
+
+for (const engine of engines) {
+  describe(`BankStore.applyImport: ${engine.name}`, () => {
+    let store: HashlineStore;
+    let bankId: number;
+
+    beforeAll(async () => {
+      store = await engine.open();
+    });
+    afterAll(() => engine.close());
+    beforeEach(async () => {
+      store = await engine.open();
+      bankId = (
+        await store.createBank({ name: `import-${engine.name}-${++bankCounter}`, kind: 'known_csam' })
+      ).id;
+    });
+
+    it('folds duplicates within the batch and against the bank; a re-import changes nothing', async () => {
+      const first = await store.applyImport(bankId, [upsert(1), upsert(2), upsert(1)], 'cli');
+      expect(first).toMatchObject({ created: 2, updated: 0, unchanged: 1, withdrawn: 0 });
+      const seq = await store.latestSeq();
+      expect(first.seq).toBe(seq);
+      const second = await store.applyImport(bankId, [upsert(2), upsert(3), upsert(1), upsert(3)], 'cli');
+      expect(second).toMatchObject({ created: 1, updated: 0, unchanged: 3, withdrawn: 0 });
+      expect([...(await live(store, bankId)).keys()].sort()).toEqual([pdq(1), pdq(2), pdq(3)]);
+
+      const before = await store.latestSeq();
+      const again = await store.applyImport(bankId, [upsert(1), upsert(2), upsert(3)], 'cli');
+      expect(again).toEqual({
+        created: 0,
+        updated: 0,
+        unchanged: 3,
+        withdrawn: 0,
+        withdrawalsUnmatched: 0,
+        seq: before,
+      });
+      expect(await store.latestSeq()).toBe(before);
+    });
+
+    it('logs created entries in id order, with the entry_upsert rows the per-entry methods write', async () => {
+      const before = await store.latestSeq();
+      await store.applyImport(bankId, [upsert(6, { disabled: true }), upsert(5), upsert(4)], 'cli');
+      const entries = await store.listEntries(bankId, { limit: 10, includeDisabled: true });
+      // Ids follow the hashes' order within a batch (sorted inserts), not the file's.
+      expect(entries.map((e) => e.value)).toEqual([pdq(4), pdq(5), pdq(6)]);
+      expect(entries[0]).toMatchObject({
+        addedBy: 'cli',
+        quality: 90,
+        provenance: { source: 'import:test' },
+      });
+      const changes = await changesOf(store, bankId, before);
+      expect(changes.map((c) => ('entryId' in c ? c.entryId : -1))).toEqual(entries.map((e) => e.id));
+      expect(changes.map((c) => ('active' in c ? c.active : null))).toEqual([true, true, false]);
+      expect(changes.every((c) => c.op === 'entry_upsert')).toBe(true);
+    });
+
+    it('applies a changed classification as an update (entry_upsert), keeping provenance and disabled', async () => {
+      await store.applyImport(bankId, [ncmec(1, 'img-1', { industry: 'A1' }), ncmec(2, 'img-2')], 'cli');
+      const [first] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      await store.updateEntry(first!.id, { disabled: true, note: 'analyst' });
+      const before = await store.latestSeq();
+      const result = await store.applyImport(
+        bankId,
+        [upsert(1, { classification: { industry: 'B1', uk: 'A' } }), ncmec(2, 'img-2')],
+        'other',
+      );
+      expect(result).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
+      const [updated] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      expect(updated).toMatchObject({
+        id: first!.id,
+        classification: { industry: 'B1', uk: 'A' },
+        provenance: { source: 'ncmec', externalId: 'img-1' },
+        disabled: true,
+        note: 'analyst',
+        addedBy: 'cli',
+      });
+      const changes = await changesOf(store, bankId, before);
+      expect(changes).toEqual([
+        expect.objectContaining({ op: 'entry_upsert', entryId: first!.id, active: false, value: pdq(1) }),
+      ]);
+    });
+
+    it('a record without a classification never erases one; text with tabs, breaks and backslashes round-trips', async () => {
+      const note = 'tab\there\nline two\\ back\r "quoted" ünïcode';
+      await store.applyImport(
+        bankId,
+        [
+          upsert(1, { classification: { industry: 'A1', baseline: true } }),
+          upsert(2, { note, provenance: { source: 'src\\x\ty', externalId: 'id\n1', member: 'm' } }),
+        ],
+        'cli',
+      );
+      const before = await store.latestSeq();
+      const result = await store.applyImport(bankId, [upsert(1), upsert(2)], 'cli');
+      expect(result).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
+      expect(await store.latestSeq()).toBe(before);
+      const [one] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      expect(one!.classification).toEqual({ industry: 'A1', baseline: true });
+      const [two] = await store.findEntries(bankId, { source: 'src\\x\ty', externalId: 'id\n1' });
+      expect(two).toMatchObject({
+        value: pdq(2),
+        note,
+        provenance: { source: 'src\\x\ty', externalId: 'id\n1', member: 'm' },
+      });
+    });
+
+    it('an add followed by its withdrawal in one batch writes nothing (by hash and by source id)', async () => {
+      const before = await store.latestSeq();
+      const result = await store.applyImport(
+        bankId,
+        [upsert(1), ncmec(2, 'img-2'), withdrawHash(1), withdrawSource('img-2'), withdrawSource('img-9')],
+        'cli',
+      );
+      expect(result).toMatchObject({ created: 0, withdrawn: 0, withdrawalsUnmatched: 1, unchanged: 2 });
+      expect(await live(store, bankId)).toEqual(new Map());
+      expect(await store.latestSeq()).toBe(before);
+    });
+
+    it('withdraws existing entries in file order, by hash and by source id, logging entry_delete', async () => {
+      await store.applyImport(
+        bankId,
+        [upsert(1), ncmec(2, 'img-2'), ncmec(3, 'img-2'), ncmec(4, 'img-4')],
+        'cli',
+      );
+      const before = await store.latestSeq();
+      const result = await store.applyImport(bankId, [withdrawHash(1), withdrawSource('img-2')], 'cli');
+      expect(result).toMatchObject({ withdrawn: 3, withdrawalsUnmatched: 0 });
+      expect([...(await live(store, bankId)).keys()]).toEqual([pdq(4)]);
+      const changes = await changesOf(store, bankId, before);
+      expect(changes.map((c) => c.op)).toEqual(['entry_delete', 'entry_delete', 'entry_delete']);
+      const ids = changes.map((c) => ('entryId' in c ? c.entryId : 0));
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    });
+
+    it('a withdrawal followed by a re-add leaves the entry live (new and existing entries)', async () => {
+      await store.applyImport(bankId, [ncmec(1, 'img-1', { industry: 'A1' })], 'cli');
+      const [existing] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      const result = await store.applyImport(
+        bankId,
+        [
+          withdrawSource('img-1'),
+          ncmec(1, 'img-1', { industry: 'A2' }),
+          withdrawHash(2),
+          upsert(2),
+          upsert(3),
+          withdrawHash(3),
+          upsert(3),
+        ],
+        'cli',
+      );
+      expect(result).toMatchObject({ created: 2, updated: 1, withdrawn: 0, withdrawalsUnmatched: 1 });
+      const entries = await live(store, bankId);
+      expect([...entries.keys()].sort()).toEqual([pdq(1), pdq(2), pdq(3)]);
+      expect(entries.get(pdq(1))).toEqual({ industry: 'A2' });
+      const [kept] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      expect(kept!.id).toBe(existing!.id);
+    });
+
+    it('a random file in small batches ends as applying it record by record would, and the log replays to it', async () => {
+      let state = 7;
+      const next = (): number => {
+        state = (state * 1103515245 + 12345) >>> 0;
+        return state / 4294967296;
+      };
+      const classes: Classification[] = [{}, { industry: 'A1' }, { industry: 'B2', uk: 'C' }];
+      const operations: ImportOperation[] = [];
+      for (let i = 0; i < 400; i++) {
+        const n = Math.floor(next() * 40);
+        const r = next();
+        if (r < 0.6) operations.push(ncmec(n, `id-${n % 13}`, classes[Math.floor(next() * 3)]!));
+        else if (r < 0.8) operations.push(withdrawHash(n));
+        else operations.push(withdrawSource(`id-${n % 13}`));
+      }
+      // The reference: each record applied on its own, in order.
+      const model = new Map<string, { classification: Classification; externalId: string }>();
+      for (const op of operations) {
+        if (op.kind === 'upsert') {
+          const found = model.get(op.entry.value);
+          const stated = Object.keys(op.entry.classification!).length > 0;
+          if (found) found.classification = stated ? op.entry.classification! : found.classification;
+          else
+            model.set(op.entry.value, {
+              classification: op.entry.classification!,
+              externalId: op.entry.provenance!.externalId!,
+            });
+        } else if ('value' in op.withdrawn) model.delete(op.withdrawn.value);
+        else {
+          for (const [value, m] of model) if (m.externalId === op.withdrawn.externalId) model.delete(value);
+        }
+      }
+      const before = await store.latestSeq();
+      // Batches of 1..17 records, so boundaries fall everywhere.
+      for (let start = 0; start < operations.length;) {
+        const size = 1 + Math.floor(next() * 17);
+        await store.applyImport(bankId, operations.slice(start, start + size), 'cli');
+        start += size;
+      }
+      const entries = await live(store, bankId);
+      expect(new Map([...entries].sort())).toEqual(
+        new Map([...model].map(([value, m]) => [value, m.classification] as const).sort()),
+      );
+      const ids = (await store.listEntries(bankId, { limit: 1000, includeDisabled: true })).map((e) => e.id);
+      expect([...(await replay(store, bankId, before))].sort((a, b) => a - b)).toEqual(ids);
+      // Re-importing the same file changes nothing... unless it withdraws what it also adds, so
+      // re-import the file's net result instead: every live entry as it is.
+      const seq = await store.latestSeq();
+      await store.applyImport(
+        bankId,
+        [...model].map(([value, m]) => ({
+          kind: 'upsert' as const,
+          entry: { signalType: 'pdq' as const, value, classification: m.classification },
+        })),
+        'cli',
+      );
+      expect(await store.latestSeq()).toBe(seq);
+    });
+
+    it('imports a file through the service across batch boundaries; re-importing it changes nothing', async () => {
+      const service = new BankService(store);
+      const bank = await store.getBank(bankId);
+      const header = 'signal_type,value,quality,industry,source,external_id';
+      const lines = [header];
+      for (let n = 1; n <= 25; n++) lines.push(`pdq,${pdq(n).toUpperCase()},80,A1,ncmec,e${n}`);
+      lines.push(`pdq,${pdq(4)},80,A1,ncmec,e4`); // repeated
+      const file = lines.join('\n') + '\n';
+      const options = { format: 'csv', onError: 'skip', addedBy: 'cli', origin: 'import:t.csv' } as const;
+      const progress: number[] = [];
+      const committed: number[] = [];
+      const summary = await importHashList(service, bank!.name, () => [file], {
+        ...options,
+        batchSize: 4,
+        onProgress: (p) => {
+          progress.push(p.read);
+          committed.push(p.committedRecords);
+        },
+      });
+      expect(summary).toMatchObject({ read: 26, committedRecords: 26, added: 25, updated: 0, existing: 1 });
+      expect(progress.at(-1)).toBe(26);
+      // Each commit reported the records it covers: whole batches of 4, in order.
+      expect(committed.filter((n, i) => n !== committed[i - 1])).toEqual([4, 8, 12, 16, 20, 24, 26]);
+
+      const update = `${header}\npdq,${pdq(3)},80,B1,ncmec,e3\npdq,${pdq(30)},80,,ncmec,e30\n`;
+      const updated = await importHashList(service, bank!.name, () => [update], options);
+      expect(updated).toMatchObject({ read: 2, added: 1, updated: 1, existing: 0 });
+      expect((await live(store, bankId)).get(pdq(3))).toEqual({ industry: 'B1' });
+
+      const seq = await store.latestSeq();
+      const again = await importHashList(service, bank!.name, () => [update], options);
+      expect(again).toMatchObject({ read: 2, added: 0, updated: 0, existing: 2 });
+      const resumed = await importHashList(service, bank!.name, () => [file], {
+        ...options,
+        batchSize: 3,
+        resumeAfterRecord: 20,
+      });
+      expect(resumed).toMatchObject({ read: 26, added: 0, existing: 6 });
+      expect(await store.latestSeq()).toBe(seq);
+      await store.refreshStatistics();
+    });
+  });
+}
