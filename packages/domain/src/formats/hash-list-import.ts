@@ -59,6 +59,12 @@ export interface ImportIntoOptions {
   readonly batchSize?: number;
   /** Called after each batch and at the end. */
   readonly onProgress?: (progress: ImportSummary) => void;
+  /**
+   * Skip the first N records of the file: a resumed job committed them already. They count in
+   * `read` (so `read` stays the position in the file) and in nothing else; the other counts are
+   * this run's. The check pass of `onError: 'abort'` still reads the whole file.
+   */
+  readonly resumeAfterRecord?: number;
 }
 
 /** Options of {@link importHashList}. */
@@ -167,8 +173,10 @@ async function readAll(
     batch = [];
     options.onProgress?.(summary);
   };
+  const resumeAfter = sink ? (options.resumeAfterRecord ?? 0) : 0;
   for await (const record of parseHashList(source, options.format, options.origin)) {
     summary.read++;
+    if (summary.read <= resumeAfter) continue;
     switch (record.kind) {
       case 'error':
         note(record.line, 'error', record.message);
