@@ -220,6 +220,10 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
     const retry = await upload('keys', file, 'text/csv', '?force=true', { 'idempotency-key': key });
     expect(retry.statusCode).toBe(200);
     expect(retry.json()).toMatchObject({ id: first.json().id, reused: true });
+    // Another key with the same file still joins the job made for the file.
+    const sameFile = await upload('keys', file, 'text/csv', '', { 'idempotency-key': `${key}-2` });
+    expect(sameFile.statusCode).toBe(200);
+    expect(sameFile.json()).toMatchObject({ id: first.json().id, reused: true });
     const reused = await upload('keys', csvOf([randomPdq()]), 'text/csv', '', { 'idempotency-key': key });
     expect(reused.statusCode).toBe(422);
     expect(problemBody(reused).code).toBe('IDEMPOTENCY_KEY_REUSED');

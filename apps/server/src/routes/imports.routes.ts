@@ -244,11 +244,12 @@ export async function importRoutes(
       const fingerprint = createHash('sha256')
         .update(JSON.stringify([bank.id, upload.sha256, format, q.onError, origin]))
         .digest('hex');
-      const existing = idempotencyKey
-        ? await jobs.findImportJobByIdempotencyKey(idempotencyKey)
-        : q.force
+      // The key first (a retry of this very upload), then the file (the same import sent again).
+      const existing =
+        (idempotencyKey ? await jobs.findImportJobByIdempotencyKey(idempotencyKey) : undefined) ??
+        (q.force
           ? undefined
-          : await jobs.findImportJobByFingerprint(fingerprint, [...ACTIVE_IMPORT_STATUSES, 'succeeded']);
+          : await jobs.findImportJobByFingerprint(fingerprint, [...ACTIVE_IMPORT_STATUSES, 'succeeded']));
       if (existing) {
         await discardUpload(upload);
         return replay(reply, existing, fingerprint, view);
