@@ -34,7 +34,10 @@ afterAll(async () => {
 describe('hashline bank import --server (built CLI, streamed to an import job)', () => {
   it('imports a file, joins the same job for the same file, and applies withdrawals on the server', async () => {
     const hashes = Array.from({ length: 5_000 }, pdq);
-    writeFileSync(join(dir, 'list.csv'), `signal_type,value,quality\n${hashes.map((h) => `pdq,${h},80`).join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'list.csv'),
+      `signal_type,value,quality\n${hashes.map((h) => `pdq,${h},80`).join('\n')}\n`,
+    );
     const first = await remote(['bank', 'import', 'remote', 'list.csv', '--create-kind', 'test']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('5,000 records read');

@@ -218,7 +218,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
   app.decorate('hashlineRoutes', () => registered);
-  for (const schema of [...SHARED_SCHEMAS, ...SELF_SUBMISSION_SCHEMAS, ...IMPORT_SCHEMAS]) app.addSchema(schema);
+  for (const schema of [...SHARED_SCHEMAS, ...SELF_SUBMISSION_SCHEMAS, ...IMPORT_SCHEMAS])
+    app.addSchema(schema);
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((error, request, reply) => {
@@ -407,7 +408,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   app.addHook('onReady', async () => importRunner.start());
   app.addHook('onClose', async () => importRunner.stop());
-  await app.register(async (scope) => importRoutes(scope, context, { jobs: importJobs, runner: importRunner }));
+  await app.register(async (scope) =>
+    importRoutes(scope, context, { jobs: importJobs, runner: importRunner }),
+  );
   await app.register(async (scope) => matchRoutes(scope, context));
   await app.register(async (scope) => mediaRoutes(scope, context));
   const selfSubmission = deps.selfSubmission ?? selfSubmissionOptionsFrom(deps.config);

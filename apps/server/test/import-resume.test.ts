@@ -37,7 +37,10 @@ function serverEnv(dataDir: string): Record<string, string> {
 
 const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
-async function jobOf(server: ServerChild, id: string): Promise<{
+async function jobOf(
+  server: ServerChild,
+  id: string,
+): Promise<{
   status: string;
   progress: { recordsCommitted: number };
   counts: Record<string, number>;
@@ -114,7 +117,11 @@ describe('an import job across a shutdown and a crash (SQLite server process)', 
 
     // 3. Restart: the dead process's claim is taken over and the job ends.
     server = await startServerChild(env);
-    await waitFor(async () => (await jobOf(server, id)).status === 'succeeded', 'the job to succeed', 240_000);
+    await waitFor(
+      async () => (await jobOf(server, id)).status === 'succeeded',
+      'the job to succeed',
+      240_000,
+    );
     const done = await jobOf(server, id);
     expect(done.progress.recordsCommitted).toBe(ROWS);
     expect(done.counts.read).toBe(ROWS);
@@ -123,7 +130,7 @@ describe('an import job across a shutdown and a crash (SQLite server process)', 
     expect(done.counts.errors).toBe(0);
     expect(existsSync(spool)).toBe(false);
     const entries: string[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = (await (
         await fetch(`${server.url}/v1/banks/resume/entries?limit=10000&after=${after}`, { headers: auth })
       ).json()) as { entries: { value: string; id: number }[]; nextAfter: number | null };

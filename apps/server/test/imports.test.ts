@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { HashlineStore } from '@hashline/domain';
+import type { LightMyRequestResponse } from 'fastify';
 import { createMemoryStore } from '@hashline/domain/testing';
 import { openPostgresStore, openStore } from '@hashline/storage';
 import pg from 'pg';
@@ -81,7 +82,11 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
     });
     writer = await t.key(['banks:write']);
     for (const name of ['imports', 'withdrawals', 'errors', 'keys']) {
-      const created = await t.call(writer, { method: 'POST', url: '/v1/banks', payload: { name, kind: 'test' } });
+      const created = await t.call(writer, {
+        method: 'POST',
+        url: '/v1/banks',
+        payload: { name, kind: 'test' },
+      });
       expect(created.statusCode).toBe(201);
     }
   });
@@ -232,7 +237,7 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
 
   test('refuses an unknown bank, a wrong type or format, an empty or oversized body, and unknown jobs', async () => {
     const file = csvOf([randomPdq()]);
-    const cases: [Promise<import('fastify').LightMyRequestResponse>, number, string][] = [
+    const cases: [Promise<LightMyRequestResponse>, number, string][] = [
       [upload('nope', file), 404, 'BANK_NOT_FOUND'],
       [upload('errors', file, 'application/pdf'), 415, 'IMPORT_UNSUPPORTED_TYPE'],
       [upload('errors', file, 'text/csv', '?format=pdf'), 400, 'VALIDATION_FAILED'],
@@ -241,7 +246,11 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
       [upload('errors', 'x'.repeat(200_001), 'text/csv'), 413, 'IMPORT_TOO_LARGE'],
       // Streamed without a length: refused once the limit is passed.
       [
-        upload('errors', Readable.from([Buffer.alloc(150_000, 0x61), Buffer.alloc(150_000, 0x61)]), 'text/csv'),
+        upload(
+          'errors',
+          Readable.from([Buffer.alloc(150_000, 0x61), Buffer.alloc(150_000, 0x61)]),
+          'text/csv',
+        ),
         413,
         'IMPORT_TOO_LARGE',
       ],

@@ -105,7 +105,11 @@ export class KyselyImportJobStore implements ImportJobStore {
   async listImportJobs(query: { readonly bankId?: number; readonly limit: number }): Promise<ImportJob[]> {
     let select = this.#db.selectFrom('import_jobs').selectAll();
     if (query.bankId !== undefined) select = select.where('bank_id', '=', query.bankId);
-    const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+    const rows = await select
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .execute();
     return rows.map(toImportJob);
   }
 

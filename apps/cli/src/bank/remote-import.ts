@@ -18,7 +18,11 @@ export interface RemoteImportJob {
   readonly id: string;
   readonly status: 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted';
   readonly reused: boolean;
-  readonly progress: { readonly recordsCommitted: number; readonly bytesProcessed: number; readonly totalBytes: number };
+  readonly progress: {
+    readonly recordsCommitted: number;
+    readonly bytesProcessed: number;
+    readonly totalBytes: number;
+  };
   readonly counts: {
     readonly read: number;
     readonly added: number;

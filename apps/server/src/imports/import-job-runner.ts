@@ -173,7 +173,10 @@ export class ImportJobRunner {
     if (!existsSync(path)) {
       await jobs.finishImportJob(job.id, {
         status: 'failed',
-        error: { code: 'INTERNAL', detail: 'The uploaded file is gone from the spool directory; upload it again.' },
+        error: {
+          code: 'INTERNAL',
+          detail: 'The uploaded file is gone from the spool directory; upload it again.',
+        },
         at: this.#clock.now(),
       });
       this.#log.error({ job: job.id }, 'import job: its spool file is missing; marked failed');

@@ -54,7 +54,8 @@ export async function receiveUpload(
       hash.update(chunk);
       await file.write(chunk);
     }
-    if (bytes === 0) throw new DomainError('IMPORT_EMPTY', 'The request body is empty: send the file as the body.');
+    if (bytes === 0)
+      throw new DomainError('IMPORT_EMPTY', 'The request body is empty: send the file as the body.');
     await file.sync();
   } catch (error) {
     await file.close().catch(() => undefined);

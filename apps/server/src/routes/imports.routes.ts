@@ -44,7 +44,18 @@ export const IMPORT_SCHEMAS = [
     description:
       'A bulk import of an uploaded hash list: its status, progress (for a progress bar), counts so far, the first ' +
       'problems with their line numbers, and why it failed. Counts and progress are updated after every committed batch.',
-    required: ['id', 'bank', 'bankId', 'status', 'format', 'onError', 'origin', 'fileSha256', 'progress', 'counts'],
+    required: [
+      'id',
+      'bank',
+      'bankId',
+      'status',
+      'format',
+      'onError',
+      'origin',
+      'fileSha256',
+      'progress',
+      'counts',
+    ],
     properties: {
       id: { type: 'string' },
       bank: { type: ['string', 'null'], description: 'The bank name (null once the bank is deleted).' },
@@ -59,11 +70,15 @@ export const IMPORT_SCHEMAS = [
       },
       format: { type: 'string', enum: [...IMPORT_FORMATS] },
       onError: { type: 'string', enum: ['skip', 'abort'] },
-      origin: { type: 'string', description: "The entries' provenance source when the file does not name one." },
+      origin: {
+        type: 'string',
+        description: "The entries' provenance source when the file does not name one.",
+      },
       fileSha256: { type: 'string', description: 'SHA-256 of the uploaded bytes, hex.' },
       reused: {
         type: 'boolean',
-        description: 'True when this upload joined an existing job for the same file (no second job was made).',
+        description:
+          'True when this upload joined an existing job for the same file (no second job was made).',
       },
       progress: {
         type: 'object',
@@ -90,11 +105,17 @@ export const IMPORT_SCHEMAS = [
         properties: {
           read: { ...count, description: 'Records read: hashes, withdrawals, skipped and bad rows.' },
           added: count,
-          existing: { ...count, description: 'Already in the bank (same signal type and value): not duplicated.' },
+          existing: {
+            ...count,
+            description: 'Already in the bank (same signal type and value): not duplicated.',
+          },
           updated: count,
           withdrawalsApplied: { ...count, description: 'Entries deleted by withdrawals in the file.' },
           withdrawalsUnmatched: { ...count, description: 'Withdrawals that named nothing in the bank.' },
-          skipped: { ...count, description: 'Rows of signal types Hashline does not match on (e.g. PhotoDNA).' },
+          skipped: {
+            ...count,
+            description: 'Rows of signal types Hashline does not match on (e.g. PhotoDNA).',
+          },
           errors: { ...count, description: 'Bad rows (skipped with onError=skip).' },
         },
       },
@@ -125,7 +146,8 @@ export const IMPORT_SCHEMAS = [
       },
       owner: {
         type: 'string',
-        description: 'The host and spool directory holding the file: only a process there runs or resumes the job.',
+        description:
+          'The host and spool directory holding the file: only a process there runs or resumes the job.',
       },
       createdAt: dateTime,
       startedAt: nullableDateTime,
@@ -186,13 +208,15 @@ export async function importRoutes(
               type: 'string',
               enum: ['skip', 'abort'],
               default: 'skip',
-              description: '`skip`: import the good rows and list the bad; `abort`: import nothing if a row is bad.',
+              description:
+                '`skip`: import the good rows and list the bad; `abort`: import nothing if a row is bad.',
             },
             origin: {
               type: 'string',
               minLength: 1,
               maxLength: 200,
-              description: "The entries' provenance source when the file does not say (default `import:api`).",
+              description:
+                "The entries' provenance source when the file does not say (default `import:api`).",
             },
             force: {
               type: 'boolean',
@@ -227,7 +251,10 @@ export async function importRoutes(
       const declared = Number(request.headers['content-length']);
       if (Number.isFinite(declared) && declared > settings.maxBytes) {
         closeAfter(reply);
-        throw new DomainError('IMPORT_TOO_LARGE', `The import file is larger than ${settings.maxBytes} bytes.`);
+        throw new DomainError(
+          'IMPORT_TOO_LARGE',
+          `The import file is larger than ${settings.maxBytes} bytes.`,
+        );
       }
       const origin = q.origin ?? 'import:api';
       const keyHeader = request.headers['idempotency-key'];
@@ -300,7 +327,11 @@ export async function importRoutes(
           properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_IMPORT_JOBS_PAGE, default: 20 } },
         },
         response: {
-          200: { type: 'object', required: ['imports'], properties: { imports: { type: 'array', items: jobRef } } },
+          200: {
+            type: 'object',
+            required: ['imports'],
+            properties: { imports: { type: 'array', items: jobRef } },
+          },
           ...problems(400, 401, 403, 404, 429, 503),
         },
       },
@@ -328,7 +359,8 @@ export async function importRoutes(
     },
     async (request) => {
       const job = await jobs.getImportJob(request.params.id);
-      if (!job) throw new DomainError('IMPORT_JOB_NOT_FOUND', `No import job has the id ${request.params.id}.`);
+      if (!job)
+        throw new DomainError('IMPORT_JOB_NOT_FOUND', `No import job has the id ${request.params.id}.`);
       return view(job);
     },
   );

@@ -24,7 +24,8 @@ class MemoryImportJobStore implements ImportJobStore {
   #order: string[] = [];
 
   async createImportJob(job: NewImportJob): Promise<ImportJob> {
-    if (this.#jobs.has(job.id)) throw new DomainError('CONFLICT', 'An import job with this id exists already.');
+    if (this.#jobs.has(job.id))
+      throw new DomainError('CONFLICT', 'An import job with this id exists already.');
     if (job.idempotencyKey !== null && this.#byKey(job.idempotencyKey)) {
       throw new DomainError('CONFLICT', 'An import job with this idempotency key exists already.');
     }

@@ -97,7 +97,9 @@ export function describeImportJobStoreContract(
       );
       expect((await jobs.findImportJobByFingerprint(fingerprint, ['queued']))?.id).toBe(newer.id);
       await jobs.finishImportJob(newer.id, { status: 'failed', at: T0 });
-      expect((await jobs.findImportJobByFingerprint(fingerprint, ['queued', 'succeeded']))?.id).toBe(older.id);
+      expect((await jobs.findImportJobByFingerprint(fingerprint, ['queued', 'succeeded']))?.id).toBe(
+        older.id,
+      );
       expect(await jobs.findImportJobByFingerprint(fingerprint, ['succeeded'])).toBeUndefined();
       expect(await jobs.findImportJobByFingerprint(fingerprint, [])).toBeUndefined();
     });
@@ -132,7 +134,12 @@ export function describeImportJobStoreContract(
       // Taking over a gone claimant keeps the first start time.
       const later = new Date(at.getTime() + SECOND);
       const taken = await jobs.claimImportJob(job.id, 'proc-b', later, 'proc-a');
-      expect(taken).toMatchObject({ status: 'running', claimedBy: 'proc-b', startedAt: at, updatedAt: later });
+      expect(taken).toMatchObject({
+        status: 'running',
+        claimedBy: 'proc-b',
+        startedAt: at,
+        updatedAt: later,
+      });
       expect(await jobs.claimImportJob('imp_missing', 'proc-b', later, null)).toBeUndefined();
     });
 
@@ -162,7 +169,12 @@ export function describeImportJobStoreContract(
       });
       // A graceful stop puts it back in the queue, with its progress, for this owner to resume.
       const requeued = await jobs.finishImportJob(job.id, { status: 'queued', at });
-      expect(requeued).toMatchObject({ status: 'queued', claimedBy: null, finishedAt: null, recordsCommitted: 20_000 });
+      expect(requeued).toMatchObject({
+        status: 'queued',
+        claimedBy: null,
+        finishedAt: null,
+        recordsCommitted: 20_000,
+      });
       expect((await jobs.listUnfinishedImportJobs(job.owner)).map((j) => j.id)).toEqual([job.id]);
 
       await jobs.claimImportJob(job.id, 'proc-b', at, null);
