@@ -43,7 +43,7 @@ async function jobOf(
 ): Promise<{
   status: string;
   progress: { recordsCommitted: number };
-  counts: Record<string, number>;
+  counts: { read: number; added: number; existing: number; errors: number };
   startedAt: string | null;
 }> {
   const response = await fetch(`${server.url}/v1/imports/${id}`, { headers: auth });
@@ -128,7 +128,7 @@ describe('an import job across a shutdown and a crash (SQLite server process)', 
     // Rows committed after the last recorded batch were read again and found in the bank.
     expect(done.counts.added + done.counts.existing).toBeGreaterThanOrEqual(ROWS);
     expect(done.counts.errors).toBe(0);
-    expect(existsSync(spool)).toBe(false);
+    await waitFor(() => !existsSync(spool), 'the spool file to be deleted');
     const entries: string[] = [];
     for (let after = 0; ;) {
       const page = (await (

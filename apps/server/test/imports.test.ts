@@ -155,8 +155,8 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
       payload: { hashes: [{ signalType: 'pdq', value: hashes[0] }] },
     });
     expect(match.json().results[0].matches[0].bank).toBe('imports');
-    // The file is deleted once its job ended.
-    expect(readdirSync(spoolDir).filter((name) => name.startsWith(accepted.id))).toEqual([]);
+    // The file is deleted once its job ended (just after the end is recorded).
+    await expect.poll(() => readdirSync(spoolDir).filter((name) => name.startsWith(accepted.id))).toEqual([]);
 
     const list = await t.call(writer, { method: 'GET', url: '/v1/banks/imports/imports' });
     expect(list.statusCode).toBe(200);

@@ -21,6 +21,11 @@ import { deleteSpoolFile, readSpool, spoolFile, strayFiles, type SpoolReadProgre
 
 /** Problems a job keeps (the first ones), like the domain's summary. */
 const MAX_JOB_PROBLEMS = 200;
+/**
+ * A spool file is stray only once it is this old: a sibling process on this host (same spool
+ * directory) may be receiving an upload, or may have just committed a job this start did not list.
+ */
+const STRAY_AGE_MS = 10 * 60_000;
 /** Wait before running a job again after the store went away under it. */
 const STORE_RETRY_MS = 5_000;
 
@@ -124,7 +129,8 @@ export class ImportJobRunner {
 
   async #cleanSpool(): Promise<void> {
     const unfinished = await this.#options.jobs.listUnfinishedImportJobs(this.owner);
-    for (const path of await strayFiles(this.#options.spoolDir, new Set(unfinished.map((j) => j.id)))) {
+    const keep = new Set(unfinished.map((j) => j.id));
+    for (const path of await strayFiles(this.#options.spoolDir, keep, Date.now() - STRAY_AGE_MS)) {
       await rm(path, { force: true });
     }
   }
@@ -138,7 +144,11 @@ export class ImportJobRunner {
           if (this.#stopping) return;
           let takeOver: string | null = null;
           if (job.status === 'running') {
-            if (job.claimedBy !== null && claimantAlive(job.claimedBy, this.claimant)) continue;
+            // Claimed by this process, it is not running (one job at a time, and none now): a
+            // run whose ending could not be recorded (the store went away). Else ask the kernel.
+            if (job.claimedBy !== null && job.claimedBy !== this.claimant && claimantAlive(job.claimedBy)) {
+              continue;
+            }
             takeOver = job.claimedBy;
           }
           const claimed = await this.#options.jobs.claimImportJob(
@@ -333,8 +343,7 @@ function addCounts(base: ImportJobCounts, summary: ImportSummary): ImportJobCoun
  * this very pid with another random part is this process's previous life (a container restarts
  * as pid 1), so no; otherwise ask the kernel whether the pid exists.
  */
-export function claimantAlive(claimedBy: string, self: string): boolean {
-  if (claimedBy === self) return true;
+export function claimantAlive(claimedBy: string): boolean {
   const match = /^(\d+)@(.*)#[0-9a-f]+$/.exec(claimedBy);
   if (!match) return false;
   const pid = Number(match[1]);

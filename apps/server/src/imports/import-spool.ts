@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { DomainError } from '@hashline/domain';
@@ -84,9 +84,13 @@ export async function deleteSpoolFile(spoolDir: string, jobId: string): Promise<
 /**
  * The spool directory's files that belong to no unfinished job: part files of uploads cut off by a
  * crash, and files of jobs that ended while their deletion failed. `keep` holds the ids of the
- * jobs that still need their file.
+ * jobs that still need their file; only files last modified before `olderThanMs` (epoch ms) count.
  */
-export async function strayFiles(spoolDir: string, keep: ReadonlySet<string>): Promise<string[]> {
+export async function strayFiles(
+  spoolDir: string,
+  keep: ReadonlySet<string>,
+  olderThanMs: number,
+): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(spoolDir);
@@ -94,12 +98,19 @@ export async function strayFiles(spoolDir: string, keep: ReadonlySet<string>): P
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return names
-    .filter((name) => {
-      if (name.endsWith('.part')) return true;
-      return name.endsWith('.upload') && !keep.has(name.slice(0, -'.upload'.length));
-    })
-    .map((name) => join(spoolDir, name));
+  const stray: string[] = [];
+  for (const name of names) {
+    const candidate =
+      name.endsWith('.part') || (name.endsWith('.upload') && !keep.has(name.slice(0, -'.upload'.length)));
+    if (!candidate) continue;
+    const path = join(spoolDir, name);
+    const modified = await stat(path).then(
+      (s) => s.mtimeMs,
+      () => Number.POSITIVE_INFINITY, // gone meanwhile
+    );
+    if (modified < olderThanMs) stray.push(path);
+  }
+  return stray;
 }
 
 /** Bytes of a spool file handed to the parser so far. */
