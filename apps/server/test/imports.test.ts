@@ -158,6 +158,13 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
     // The file is deleted once its job ended (just after the end is recorded).
     await expect.poll(() => readdirSync(spoolDir).filter((name) => name.startsWith(accepted.id))).toEqual([]);
 
+    const metrics = await t.call(null, { method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/^hashline_import_records_total \d+/m);
+    expect(Number(/^hashline_import_records_total (\d+)/m.exec(metrics.body)![1])).toBeGreaterThanOrEqual(
+      350,
+    );
+    expect(metrics.body).toMatch(/^hashline_imports_running 0$/m);
+
     const list = await t.call(writer, { method: 'GET', url: '/v1/banks/imports/imports' });
     expect(list.statusCode).toBe(200);
     expect((list.json() as { imports: JobBody[] }).imports.map((j) => j.id)).toContain(accepted.id);
