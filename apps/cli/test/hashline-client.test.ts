@@ -105,4 +105,34 @@ describe('HashlineClient', () => {
       message: 'GET /v1/me failed: Bad Gateway: <html>Bad Gateway</html>',
     });
   });
+  it('streams an upload with its headers, and streams it again from the start after a 429', async () => {
+    const bodies: string[] = [];
+    let opened = 0;
+    const sleeps: number[] = [];
+    const { api, calls } = client(async (_url, init) => {
+      bodies.push(await new Response(init.body as ReadableStream).text());
+      return bodies.length === 1
+        ? problem(429, { code: 'RATE_LIMITED', detail: 'slow down' }, { 'retry-after': '1' })
+        : Response.json({ id: 'imp_1' }, { status: 202 });
+    }, sleeps);
+    const answer = await api.upload(
+      '/v1/banks/b/imports',
+      { format: 'csv', origin: undefined },
+      async function* () {
+        opened++;
+        yield new TextEncoder().encode('signal_type,value\n');
+        yield new TextEncoder().encode('pdq,abc\n');
+      },
+      { 'content-type': 'text/csv', 'idempotency-key': 'k1' },
+    );
+    expect(answer).toEqual({ status: 202, body: { id: 'imp_1' } });
+    expect(opened).toBe(2);
+    expect(bodies).toEqual(['signal_type,value\npdq,abc\n', 'signal_type,value\npdq,abc\n']);
+    expect(sleeps).toEqual([1000]);
+    expect(calls[1]!.url).toBe('http://hashline.test/v1/banks/b/imports?format=csv');
+    const headers = calls[1]!.init.headers as Record<string, string>;
+    expect(headers['content-type']).toBe('text/csv');
+    expect(headers['idempotency-key']).toBe('k1');
+    expect(headers.authorization).toBe('Bearer hl_abcd_secretsecretsecret');
+  });
 });

@@ -10,10 +10,12 @@ import {
   type ApiKey,
   type Clock,
   type HashlineStore,
+  type ImportJobStore,
   type MatchEngine,
 } from '@hashline/domain';
 import type { HashingPool } from '@hashline/media-node';
 import { bypassStoreGate } from '@hashline/storage';
+import { createMemoryImportJobStore } from '@hashline/domain/testing';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { ApiKeyRateLimit } from './auth/api-key-rate-limit.js';
@@ -43,6 +45,8 @@ import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
+import { IMPORT_SCHEMAS, importRoutes } from './routes/imports.routes.js';
+import { ImportJobRunner } from './imports/import-job-runner.js';
 import { WEBHOOKS_OPENAPI } from './webhooks/webhook-openapi.js';
 import {
   SELF_SUBMISSION_SCHEMAS,
@@ -228,7 +232,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     for (const method of [route.method].flat()) registered.push({ method: String(method), url: route.url });
   });
   app.decorate('hashlineRoutes', () => registered);
-  for (const schema of [...SHARED_SCHEMAS, ...SELF_SUBMISSION_SCHEMAS]) app.addSchema(schema);
+  for (const schema of [...SHARED_SCHEMAS, ...SELF_SUBMISSION_SCHEMAS, ...IMPORT_SCHEMAS])
+    app.addSchema(schema);
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((error, request, reply) => {
@@ -403,6 +408,23 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) => apiKeyRoutes(scope, context));
   await app.register(async (scope) => bankRoutes(scope, context));
   await app.register(async (scope) => webhookRoutes(scope, context));
+  // Bulk imports (issue 12): jobs run in this process, one at a time; an unfinished job of this
+  // spool directory resumes once the app is ready, and stops between batches on close.
+  const importJobs = importJobStoreOf(store) ?? createMemoryImportJobStore();
+  const importRunner = new ImportJobRunner({
+    jobs: importJobs,
+    banks,
+    spoolDir: config.imports.spoolDir,
+    batchSize: config.imports.batchSize,
+    logger: app.log,
+    clock,
+    registry: metrics.registry,
+  });
+  app.addHook('onReady', async () => importRunner.start());
+  app.addHook('onClose', async () => importRunner.stop());
+  await app.register(async (scope) =>
+    importRoutes(scope, context, { jobs: importJobs, runner: importRunner }),
+  );
   await app.register(async (scope) => matchRoutes(scope, context));
   await app.register(async (scope) => mediaRoutes(scope, context));
   const selfSubmission = deps.selfSubmission ?? selfSubmissionOptionsFrom(deps.config);
@@ -450,6 +472,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }),
   );
   return app;
+}
+
+/** The store's import jobs (`store.importJobs`, a `KyselyImportJobStore`), when it has them. */
+function importJobStoreOf(store: HashlineStore): ImportJobStore | undefined {
+  const candidate = (store as { importJobs?: unknown }).importJobs;
+  return typeof candidate === 'object' && candidate !== null ? (candidate as ImportJobStore) : undefined;
 }
 
 /** Whether `key` may call a route with `access`. */

@@ -37,6 +37,8 @@ export interface ServerConfig {
   readonly maxUploadBytes: number;
   /** Largest JSON body (`HASHLINE_MAX_JSON_BYTES`, default 32 MiB: 10,000 entries with metadata). */
   readonly maxJsonBytes: number;
+  /** Bulk imports over the API (`POST /v1/banks/{bank}/imports`, issue 12). */
+  readonly imports: ImportConfig;
   /** Largest decoded image, width × height (`HASHLINE_MAX_PIXELS`, default 40 MP). */
   readonly maxPixels: number;
   /** Hashing worker threads (`HASHLINE_HASHING_THREADS`, default: one per core, at most 4). */
@@ -150,6 +152,23 @@ export interface StoreConfig {
   readonly healthTimeoutMs: number;
   /** How often the store's health is checked in the background (`HASHLINE_STORE_CHECK_MS`, default 1000). */
   readonly healthIntervalMs: number;
+}
+
+/** Settings of bulk imports over the API. */
+export interface ImportConfig {
+  /**
+   * Where uploaded files wait until their job ends (`HASHLINE_IMPORT_SPOOL_DIR`, default
+   * `<dataDir>/import-spool`). Only the process that wrote a file can run (or resume) its job: on
+   * several hosts, each has its own; processes on one host may share it.
+   */
+  readonly spoolDir: string;
+  /** Largest uploaded hash list (`HASHLINE_MAX_IMPORT_BYTES`, default 4 GiB). */
+  readonly maxBytes: number;
+  /**
+   * Entries per committed batch (`HASHLINE_IMPORT_BATCH_SIZE`, default 10,000, at most 10,000): a
+   * job records its progress after every batch and an interrupted job resumes after the last one.
+   */
+  readonly batchSize: number;
 }
 
 /** How the public yearly figures are published (statistics, issue 5 part 5). */
@@ -537,6 +556,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     },
     maxUploadBytes: int('HASHLINE_MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxJsonBytes: int('HASHLINE_MAX_JSON_BYTES', 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+    imports: {
+      spoolDir: resolve(text('HASHLINE_IMPORT_SPOOL_DIR') ?? resolve(dataDir, 'import-spool')),
+      maxBytes: int('HASHLINE_MAX_IMPORT_BYTES', 4 * 1024 ** 3, 1, 1024 ** 4),
+      batchSize: int('HASHLINE_IMPORT_BATCH_SIZE', 10_000, 1, 10_000),
+    },
     maxPixels: int('HASHLINE_MAX_PIXELS', 40_000_000, 1_000, 1_000_000_000),
     hashingThreads: int('HASHLINE_HASHING_THREADS', 0, 0, 64),
     hashingIsolation: isolation as 'process' | 'thread',

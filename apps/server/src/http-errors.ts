@@ -41,6 +41,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   // The database is away (down, hung, or refusing connections): the caller may retry, see Retry-After.
   STORE_UNAVAILABLE: 503,
   IMPORT_FORMAT_ERROR: 400,
+  IMPORT_JOB_NOT_FOUND: 404,
+  IMPORT_EMPTY: 400,
+  IMPORT_TOO_LARGE: 413,
+  IMPORT_UNSUPPORTED_TYPE: 415,
   MEDIA_EMPTY: 400,
   MEDIA_TOO_LARGE: 413,
   MEDIA_TOO_MANY_PIXELS: 413,

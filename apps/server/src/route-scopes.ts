@@ -102,6 +102,10 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/banks/:bank/entries', access: ['banks:read'] },
   { method: 'POST', url: '/v1/banks/:bank/entries', access: ['banks:write'] },
   { method: 'GET', url: '/v1/banks/:bank/changes', access: ['banks:read'] },
+  // Bulk imports (issue 12): the same right as adding entries; jobs are seen by who may import.
+  { method: 'POST', url: '/v1/banks/:bank/imports', access: ['banks:write'] },
+  { method: 'GET', url: '/v1/banks/:bank/imports', access: ['banks:write'] },
+  { method: 'GET', url: '/v1/imports/:id', access: ['banks:write'] },
   // The webhook outbox (issue 11): who owns and changes a bank sees and redelivers its deliveries.
   { method: 'GET', url: '/v1/banks/:bank/webhook-deliveries', access: ['banks:write'] },
   { method: 'POST', url: '/v1/banks/:bank/webhook-deliveries/redeliver', access: ['banks:write'] },

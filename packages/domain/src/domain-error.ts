@@ -24,6 +24,11 @@ export const ERROR_CATALOGUE = {
   STORE_UNAVAILABLE:
     'The database is unreachable or did not answer in time; retry shortly (a write in flight may or may not have been committed: retry it with the same Idempotency-Key where the route takes one).',
   IMPORT_FORMAT_ERROR: 'An import file could not be parsed.',
+  IMPORT_JOB_NOT_FOUND: 'No import job has that id.',
+  IMPORT_EMPTY: 'The import file is empty.',
+  IMPORT_TOO_LARGE: 'The import file is larger than this server accepts (HASHLINE_MAX_IMPORT_BYTES).',
+  IMPORT_UNSUPPORTED_TYPE:
+    'The import body has a content type that names no hash-list format; send text/csv, text/tab-separated-values, text/plain (ThreatExchange), application/xml (NCMEC) or application/json (StopNCII), or give ?format=.',
   MEDIA_EMPTY: 'The uploaded file is empty.',
   MEDIA_TOO_LARGE: 'The uploaded file is larger than allowed.',
   MEDIA_TOO_MANY_PIXELS: 'The image has more pixels than allowed.',

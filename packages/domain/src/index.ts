@@ -14,6 +14,7 @@ export * from './matching/webhook-delivery.service.js';
 export * from './access/api-key.js';
 export * from './ports/hashline-store.js';
 export * from './ports/clock.js';
+export * from './ports/import-job-store.js';
 export * from './validation.js';
 export * from './banks/bank.service.js';
 export * from './matching/match-engine.js';

@@ -51,3 +51,5 @@ export {
   type PostgresRateBuckets,
   type PostgresRateBucketsOptions,
 } from './postgres/postgres-rate-buckets.js';
+// Bulk import jobs over the API (issue 12): wired on the store's database as `store.importJobs`.
+export { KyselyImportJobStore } from './kysely-import-job-store.js';

@@ -21,6 +21,7 @@ import {
   type HotlineStore,
   type ReferralStore,
   type ExchangeStore,
+  type ImportJobStore,
   type StatisticsStore,
   type TakedownStore,
   type MatchRecord,
@@ -77,6 +78,7 @@ import { KyselyExchangeStore } from './kysely-exchange-store.js';
 import { KyselyStatisticsStore } from './kysely-statistics-store.js';
 import { relaxedCommit } from './relaxed-commit.js';
 import type { BulkImporter } from './bulk-import.js';
+import { KyselyImportJobStore } from './kysely-import-job-store.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
@@ -116,6 +118,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly exchange: ExchangeStore;
   /** The hotline's figures, counted with SQL aggregates (issue 5). */
   readonly statistics: StatisticsStore;
+  /** Bulk import jobs over the API (issue 12), on the same database. */
+  readonly importJobs: ImportJobStore;
   readonly #db: Db;
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
@@ -135,6 +139,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     this.takedowns = new KyselyTakedownStore({ db, dialect });
     this.exchange = new KyselyExchangeStore({ db, dialect });
     this.statistics = new KyselyStatisticsStore({ db, dialect });
+    this.importJobs = new KyselyImportJobStore({ db, dialect });
   }
 
   // ---- banks ----

@@ -457,3 +457,46 @@ export interface ReferralsTable {
 export interface Database {
   referrals: ReferralsTable;
 }
+
+// ---- Import jobs (issue 12, migration 0009) ----
+
+/** Bulk imports over the API: one row per uploaded file, with its progress. */
+export interface ImportJobsTable {
+  id: string;
+  bank_id: number;
+  status: string;
+  format: string;
+  on_error: string;
+  origin: string;
+  file_sha256: string;
+  /** `bigint` columns come back from `pg` as strings. */
+  total_bytes: number | string;
+  fingerprint: string;
+  idempotency_key: string | null;
+  owner: string;
+  claimed_by: string | null;
+  created_by: string;
+  records_committed: ColumnType<number | string, number | undefined, number>;
+  bytes_processed: ColumnType<number | string, number | undefined, number>;
+  read_count: ColumnType<number | string, number | undefined, number>;
+  added_count: ColumnType<number | string, number | undefined, number>;
+  existing_count: ColumnType<number | string, number | undefined, number>;
+  updated_count: ColumnType<number | string, number | undefined, number>;
+  withdrawals_applied: ColumnType<number | string, number | undefined, number>;
+  withdrawals_unmatched: ColumnType<number | string, number | undefined, number>;
+  skipped_count: ColumnType<number | string, number | undefined, number>;
+  error_count: ColumnType<number | string, number | undefined, number>;
+  /** JSON text: the first problems. */
+  problems: ColumnType<string, string | undefined, string>;
+  /** JSON text `{ code, detail }`, or null. */
+  error: string | null;
+  created_at: DbDate;
+  started_at: DbDate | null;
+  finished_at: DbDate | null;
+  updated_at: DbDate;
+}
+
+// Declaration merging: adds the import jobs table to the Database interface above.
+export interface Database {
+  import_jobs: ImportJobsTable;
+}

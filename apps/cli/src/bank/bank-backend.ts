@@ -15,7 +15,8 @@ import {
 } from '@hashline/domain';
 import { ApiError, type HashlineClient } from '../remote/hashline-client.js';
 import { openLocalStore, type LocalTarget, type Target } from '../target/target.js';
-import { importOverHttp } from './remote-import.js';
+import { importOverHttp, type RemoteImportJob } from './remote-import.js';
+import type { ReadProgress } from './text-file-source.js';
 
 /** A bank as the CLI shows it, the same in local and remote mode. */
 export interface BankView {
@@ -36,9 +37,20 @@ export interface ImportFileOptions {
   readonly onError: 'skip' | 'abort';
   readonly origin: string;
   readonly onProgress?: (summary: ImportSummary) => void;
+  /** Remote mode: the progress bar follows the upload, then the server's job. */
+  readonly follow?: (label: string, progress: ReadProgress) => void;
+  /** Remote mode: the server has the file (its job, `reused` when it had this file already). */
+  readonly onAccepted?: (job: RemoteImportJob) => void;
 }
 
-/** What an import did (`withdrawalsNotApplied` counts withdrawals a remote import cannot apply). */
+/** The file to import: its path (streamed to a server) and a reader of its text (local import). */
+export interface ImportSource {
+  readonly path: string;
+  /** Called twice with `onError: 'abort'` (check, then import). */
+  readonly open: () => TextSource;
+}
+
+/** What an import did. */
 export type ImportResult = ImportSummary;
 
 /** The bank operations of `hashline bank`, on the data folder (local) or through the API (remote). */
@@ -49,8 +61,11 @@ export interface BankBackend {
   listBanks(): Promise<BankView[]>;
   /** The bank named `name`, or undefined. */
   findBank(name: string): Promise<BankView | undefined>;
-  /** Streams `open()`'s text into the bank (`open` is called twice with `onError: 'abort'`). */
-  importFile(bank: string, open: () => TextSource, options: ImportFileOptions): Promise<ImportResult>;
+  /**
+   * Imports the file into the bank: locally by streaming `source.open()`'s text, remotely by
+   * streaming the file to the server's import job and waiting for it.
+   */
+  importFile(bank: string, source: ImportSource, options: ImportFileOptions): Promise<ImportResult>;
   /** The bank's active entries as a file in `format`, in chunks. */
   exportBank(bank: string, format: ExportFormat): AsyncIterable<string>;
   close(): Promise<void>;
@@ -88,9 +103,15 @@ function localBackend(_target: LocalTarget, store: HashlineStore): BankBackend {
       const bank = await store.getBankByName(name);
       return bank ? view(bank) : undefined;
     },
-    importFile: (bank, open, options) =>
+    importFile: (bank, source, options) =>
       // The importer's default batch (one transaction each): measured by bench/import.bench.mjs.
-      importHashList(service, bank, open, { ...options, addedBy: localUser() }),
+      importHashList(service, bank, source.open, {
+        format: options.format,
+        onError: options.onError,
+        origin: options.origin,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        addedBy: localUser(),
+      }),
     exportBank: (bank, format) => exportHashList(service, bank, format),
     close: () => store.close(),
   };
@@ -110,7 +131,8 @@ function remoteBackend(client: HashlineClient): BankBackend {
         throw error;
       }
     },
-    importFile: (bank, open, options) => importOverHttp(client, bank, open, options),
+    importFile: async (bank, source, options) =>
+      (await importOverHttp(client, bank, source.path, options)).summary,
     exportBank: (bank, format) => exportOverHttp(client, bankPath(bank), format),
     close: async () => undefined,
   };

@@ -302,14 +302,28 @@ async function importFile(args: readonly string[], context: CommandContext): Pro
     };
     let summary;
     try {
-      summary = await backend.importFile(name, open, {
-        format: format as ImportFormat,
-        onError: onError as 'skip' | 'abort',
-        origin: `import:${basename(file)}`,
-        onProgress: (s) => {
-          last = s;
+      summary = await backend.importFile(
+        name,
+        { path, open },
+        {
+          format: format as ImportFormat,
+          onError: onError as 'skip' | 'abort',
+          origin: `import:${basename(file)}`,
+          onProgress: (s) => {
+            last = s;
+          },
+          follow: (label, read) => progress.follow(label, read),
+          onAccepted: (job) => {
+            if (job.reused) {
+              const when = job.status === 'succeeded' ? 'imported this file' : 'is importing this file';
+              context.stderr.write(
+                `hashline bank import: the server ${when} into "${name}" already (job ${job.id}); ` +
+                  'following that import (nothing is imported twice)\n',
+              );
+            }
+          },
         },
-      });
+      );
     } catch (error) {
       progress.stop();
       if (last && last.added > 0) {

@@ -57,17 +57,28 @@ export class HashlineClient {
 
   /** `GET path?query` and the parsed JSON body. */
   get<T>(path: string, query: Record<string, string | number | boolean | undefined> = {}): Promise<T> {
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query))
-      if (value !== undefined) params.set(name, String(value));
-    const encoded = params.toString();
-    const search = encoded === '' ? '' : `?${encoded}`;
-    return this.send<T>('GET', path + search, undefined);
+    return this.send<T>('GET', path + searchOf(query), undefined);
   }
 
   /** `POST path` with a JSON body, and the parsed JSON answer. */
   post<T>(path: string, body: unknown): Promise<T> {
     return this.send<T>('POST', path, body);
+  }
+
+  /**
+   * `POST path?query` with a streamed body (a file: never held in memory) of `contentType`, and
+   * the status and parsed JSON answer. `body` is called again for each attempt (a 429 is retried),
+   * so each attempt streams the file from its start.
+   */
+  upload<T>(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    body: () => AsyncIterable<Uint8Array>,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; body: T }> {
+    return this.send<T>('POST', path + searchOf(query), { stream: body, headers }).then(
+      (answer) => answer as { status: number; body: T },
+    );
   }
 
   /** `DELETE path`; resolves to the parsed body, or undefined for 204. */
@@ -77,6 +88,7 @@ export class HashlineClient {
 
   private async send<T>(method: string, path: string, body: unknown): Promise<T> {
     const url = this.baseUrl + path;
+    const upload = isUpload(body) ? body : undefined;
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
@@ -85,9 +97,14 @@ export class HashlineClient {
           headers: {
             authorization: `Bearer ${this.token}`,
             accept: 'application/json, application/problem+json',
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(upload ? upload.headers : body !== undefined ? { 'content-type': 'application/json' } : {}),
           },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          ...(upload
+            ? // A streamed request body (Node's fetch needs `duplex: 'half'` for one).
+              ({ body: ReadableStream.from(upload.stream()), duplex: 'half' } as RequestInit)
+            : body !== undefined
+              ? { body: JSON.stringify(body) }
+              : {}),
         });
       } catch (error) {
         throw unreachable(this.baseUrl, error);
@@ -100,18 +117,39 @@ export class HashlineClient {
       }
       const text = await response.text();
       if (!response.ok) throw problemError(response, text, method, path);
-      if (text === '') return undefined as T;
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        throw new ApiError(
-          response.status,
-          'BAD_RESPONSE',
-          `${method} ${path} answered with a body that is not JSON.`,
-        );
+      let parsed: unknown;
+      if (text !== '') {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new ApiError(
+            response.status,
+            'BAD_RESPONSE',
+            `${method} ${path} answered with a body that is not JSON.`,
+          );
+        }
       }
+      return (upload ? { status: response.status, body: parsed } : parsed) as T;
     }
   }
+}
+
+/** A streamed request body with its headers (see {@link HashlineClient.upload}). */
+interface UploadBody {
+  readonly stream: () => AsyncIterable<Uint8Array>;
+  readonly headers: Record<string, string>;
+}
+
+function isUpload(body: unknown): body is UploadBody {
+  return typeof body === 'object' && body !== null && typeof (body as UploadBody).stream === 'function';
+}
+
+/** `?name=value&…` of the defined values, or the empty string. */
+function searchOf(query: Record<string, string | number | boolean | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  const encoded = params.toString();
+  return encoded === '' ? '' : `?${encoded}`;
 }
 
 /** The ApiError of a failed response: from problem+json when the body is one. */

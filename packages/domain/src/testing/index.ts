@@ -30,3 +30,4 @@ export {
   type CaseSeedUrl,
   type SeededCase,
 } from './hotline-case-fixture.js';
+export { createMemoryImportJobStore } from './memory-import-job-store.js';

@@ -8,6 +8,7 @@ import { takedownSchema } from './0005-takedown.js';
 import { exchangeSchema } from './0006-exchange.js';
 import { webhookOrderSchema } from './0007-webhook-order.js';
 import { rateBucketsSchema } from './0008-rate-buckets.js';
+import { importJobsSchema } from './0009-import-jobs.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -24,6 +25,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0006_exchange': exchangeSchema(engine),
     '0007_webhook_order': webhookOrderSchema(engine),
     '0008_rate_buckets': rateBucketsSchema(engine),
+    '0009_import_jobs': importJobsSchema(engine),
   };
 }
 
