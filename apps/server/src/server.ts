@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,8 @@ import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth
 import { SharedRateLimiter } from './auth/shared-rate-limiter.js';
 import { loadConfig, storeConnectionOptions, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
+import { createSqliteActiveSignalsReader } from './index-build/active-signals-reader.js';
+import { createFileIndexSnapshots } from './index-snapshot/file-index-snapshots.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
 import { hotlineStoreOf, type HotlineOverrides } from './hotline/hotline-wiring.js';
@@ -38,6 +41,11 @@ export interface StartServerOptions {
   readonly takedownScheduler?: boolean;
   /** Hotline adapters to use instead of the configured ones (tests). */
   readonly hotline?: HotlineOverrides;
+  /**
+   * The index snapshot file when `store` is given (default none: `config.indexSnapshot` belongs to
+   * the configured database, not to a store opened elsewhere).
+   */
+  readonly indexSnapshot?: string | null;
 }
 
 /** A listening server. */
@@ -77,10 +85,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const config = options.config ?? loadConfig();
   const clock = options.clock ?? systemClock;
   const ownsStore = options.store === undefined;
+  let sqliteFile: string | null = null;
   if (ownsStore && config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') {
-    const file = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
-    await mkdir(dirname(file), { recursive: true });
+    sqliteFile = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
+    await mkdir(dirname(sqliteFile), { recursive: true });
   }
+  const snapshotPath = ownsStore ? config.indexSnapshot : (options.indexSnapshot ?? null);
   // Set once the health check exists: from then on, store calls fail at once while it finds the
   // database away, instead of each waiting for its own timeout.
   let gate: StoreHealth | undefined;
@@ -97,18 +107,34 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   if (ownsStore) cleanups.push(() => store.close());
   try {
+    // Set once the app (and its logger) exists, before the index starts loading.
+    const engineLog: { current?: FastifyBaseLogger } = {};
     // Builds and rebuilds run in worker threads on shared memory, so a 10M-hash index never
-    // blocks the event loop or gets copied between threads.
-    const engine = new MatchEngine(
-      store,
-      options.indexWorkers === false
+    // blocks the event loop or gets copied between threads. On SQLite the cold load reads the
+    // file in a worker too; the snapshot (when configured) spares the read and the build.
+    const engine = new MatchEngine(store, {
+      ...(options.indexWorkers === false
         ? {}
         : {
             buildIndex: createWorkerIndexBuilder(),
             rebuildIndex: createWorkerIndexRebuilder(),
             sharedMemory: true,
-          },
-    );
+            ...(sqliteFile ? { readActive: createSqliteActiveSignalsReader(sqliteFile) } : {}),
+          }),
+      ...(snapshotPath ? { snapshots: createFileIndexSnapshots(snapshotPath, storeKeyOf(config.databaseUrl)) } : {}),
+      yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      // One line per event, with no hash in it.
+      onEvent: (event) => {
+        const log = engineLog.current;
+        if (event.type === 'snapshot-rejected') {
+          log?.warn({ snapshot: snapshotPath, reason: event.reason }, 'index snapshot not used; loading from the store');
+        } else if (event.type === 'snapshot-written') {
+          log?.info({ snapshot: snapshotPath, seq: event.seq, ms: event.ms }, 'index snapshot written');
+        } else if (event.type === 'snapshot-write-failed') {
+          log?.error({ snapshot: snapshotPath, err: event.error }, 'writing the index snapshot failed');
+        }
+      },
+    });
     const hashingPool: HashingPool = createHashingPool({
       threads: config.hashingThreads > 0 ? config.hashingThreads : Math.min(4, availableParallelism()),
       isolation: config.hashingIsolation,
@@ -196,6 +222,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     cleanups.push(() => app.close());
     const log = app.log;
     healthLog.current = log;
+    engineLog.current = log;
     // Background work stops inside app.close(), after the server has stopped listening and its
     // requests in flight have finished (Fastify runs onClose hooks last-registered first, its own
     // server close before all) and before the hooks that close what the work uses (the mailer): a
@@ -260,7 +287,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const indexLoaded = load().then(() => {
       const status = engine.status();
       log.info(
-        { ms: Date.now() - started, pdqEntries: status.pdqEntries, appliedSeq: status.appliedSeq },
+        {
+          ms: Date.now() - started,
+          source: status.source,
+          pdqEntries: status.pdqEntries,
+          appliedSeq: status.appliedSeq,
+        },
         'match index loaded',
       );
       if (polling) poll();
@@ -397,4 +429,15 @@ async function bootstrapAdminKey(
     file,
     message: `No API key existed: created admin key ${apiKey.id}; its token is in ${file} (readable by this user only). Move it to a secret store and delete the file.`,
   };
+}
+
+/**
+ * Names the configured database for the snapshot file (a short SHA-256 of its URL without the
+ * password), so a snapshot made for one database is never loaded against another.
+ */
+function storeKeyOf(databaseUrl: string): string {
+  return createHash('sha256')
+    .update(databaseUrl.replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1@'))
+    .digest('hex')
+    .slice(0, 16);
 }

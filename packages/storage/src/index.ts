@@ -51,3 +51,5 @@ export {
   type PostgresRateBuckets,
   type PostgresRateBucketsOptions,
 } from './postgres/postgres-rate-buckets.js';
+// Fast start (issue 12): a server reads a SQLite store's active entries in a worker thread.
+export { scanSqliteActiveSignals, type ActiveSignalVisitor } from './sqlite/sqlite-active-scan.js';
