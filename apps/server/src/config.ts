@@ -344,7 +344,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
   }
   const snapshotSetting = text('HASHLINE_INDEX_SNAPSHOT');
   const indexSnapshot =
-    snapshotSetting !== undefined && ['off', 'none', 'false', '0', 'no'].includes(snapshotSetting.toLowerCase())
+    snapshotSetting !== undefined &&
+    ['off', 'none', 'false', '0', 'no'].includes(snapshotSetting.toLowerCase())
       ? null
       : snapshotSetting !== undefined
         ? resolve(snapshotSetting)

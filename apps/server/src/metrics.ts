@@ -116,7 +116,8 @@ export function createMetrics(
     collect() {
       const status = sources.engine.status();
       this.reset();
-      if (status.source !== null && status.loadMs !== null) this.set({ source: status.source }, status.loadMs / 1000);
+      if (status.source !== null && status.loadMs !== null)
+        this.set({ source: status.source }, status.loadMs / 1000);
     },
   });
   new Gauge({

@@ -121,13 +121,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
             sharedMemory: true,
             ...(sqliteFile ? { readActive: createSqliteActiveSignalsReader(sqliteFile) } : {}),
           }),
-      ...(snapshotPath ? { snapshots: createFileIndexSnapshots(snapshotPath, storeKeyOf(config.databaseUrl)) } : {}),
+      ...(snapshotPath
+        ? { snapshots: createFileIndexSnapshots(snapshotPath, storeKeyOf(config.databaseUrl)) }
+        : {}),
       yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
       // One line per event, with no hash in it.
       onEvent: (event) => {
         const log = engineLog.current;
         if (event.type === 'snapshot-rejected') {
-          log?.warn({ snapshot: snapshotPath, reason: event.reason }, 'index snapshot not used; loading from the store');
+          log?.warn(
+            { snapshot: snapshotPath, reason: event.reason },
+            'index snapshot not used; loading from the store',
+          );
         } else if (event.type === 'snapshot-written') {
           log?.info({ snapshot: snapshotPath, seq: event.seq, ms: event.ms }, 'index snapshot written');
         } else if (event.type === 'snapshot-write-failed') {

@@ -124,7 +124,9 @@ describe.each(ENGINES)('the index snapshot on $name', (kind) => {
 
   /** Waits until the server has written a snapshot that reflects `seq` or later. */
   async function snapshotWritten(server: RunningServer, seq: number): Promise<void> {
-    await expect.poll(() => server.engine.status().snapshotSeq ?? -1, { timeout: 30_000 }).toBeGreaterThanOrEqual(seq);
+    await expect
+      .poll(() => server.engine.status().snapshotSeq ?? -1, { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(seq);
     expect(existsSync(snapshotPath)).toBe(true);
   }
 

@@ -31,7 +31,9 @@ function sample(): Record<string, unknown> {
     format: 'hashline.pdq-index',
     version: 1,
     ids: sharedUint32([5, 1, 9]),
-    hashes: new Uint32Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]),
+    hashes: new Uint32Array([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+    ]),
     layout: { widths: [16, 16], starts: [0, 16] },
     nothing: null,
     flags: [true, false],
@@ -59,7 +61,7 @@ describe('snapshot file codec', () => {
     const ids = back.ids as Uint32Array;
     expect(ids.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect((back.hashes as Uint32Array).buffer).toBeInstanceOf(ArrayBuffer);
-    expect(((back.tableOffsets as Uint32Array[])[1]!).buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect((back.tableOffsets as Uint32Array[])[1]!.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect((back.nested as { view: Uint32Array }).view).toEqual(new Uint32Array([8, 7]));
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
@@ -79,7 +81,8 @@ describe('snapshot file codec', () => {
     const back = (await readSnapshotFile(path)) as { index: ReturnType<PdqIndex['serialize']> };
     const loaded = PdqIndex.fromSerialized(back.index);
     expect(loaded.size).toBe(n);
-    for (const i of [0, 1_234, n - 1]) expect(loaded.query(values[i]!, 10)).toEqual(index.query(values[i]!, 10));
+    for (const i of [0, 1_234, n - 1])
+      expect(loaded.query(values[i]!, 10)).toEqual(index.query(values[i]!, 10));
   });
 
   test('refuses values it could not give back as they were', () => {

@@ -470,7 +470,8 @@ export const SHARED_SCHEMAS = [
           source: {
             type: ['string', 'null'],
             enum: ['snapshot', 'store', null],
-            description: 'Where the index was loaded from: its snapshot file, or the store (null while loading).',
+            description:
+              'Where the index was loaded from: its snapshot file, or the store (null while loading).',
           },
           loadMs: {
             type: ['integer', 'null'],
@@ -482,7 +483,8 @@ export const SHARED_SCHEMAS = [
           },
           snapshotProblem: {
             type: ['string', 'null'],
-            description: 'Why the last load did not use the snapshot file (missing, checksum, stale…); null if it did.',
+            description:
+              'Why the last load did not use the snapshot file (missing, checksum, stale…); null if it did.',
           },
         },
       },

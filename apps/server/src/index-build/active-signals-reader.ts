@@ -15,7 +15,10 @@ export function createSqliteActiveSignalsReader(file: string): ActiveSignalsRead
   return () => {
     const location = workerScript(import.meta.url, 'active-signals-worker');
     return new Promise<PackedActiveSignals>((resolve, reject) => {
-      const worker = new Worker(location.url, location.entry ? { workerData: { entry: location.entry } } : {});
+      const worker = new Worker(
+        location.url,
+        location.entry ? { workerData: { entry: location.entry } } : {},
+      );
       let settled = false;
       worker.once('message', (reply: Reply) => {
         settled = true;

@@ -25,13 +25,17 @@ export function createFileIndexSnapshots(
         value = await readSnapshotFile(path);
       } catch (error) {
         if (error instanceof SnapshotFileError) {
-          return { problem: error.problem === 'missing' ? 'no snapshot file' : `${error.problem}: ${error.message}` };
+          return {
+            problem: error.problem === 'missing' ? 'no snapshot file' : `${error.problem}: ${error.message}`,
+          };
         }
         throw error;
       }
       const file = value as { kind?: unknown; version?: unknown; storeKey?: unknown; state?: unknown } | null;
       if (file?.kind !== KIND || file.version !== VERSION) {
-        return { problem: `format: snapshot ${String(file?.kind)} v${String(file?.version)}, expected ${KIND} v${VERSION}` };
+        return {
+          problem: `format: snapshot ${String(file?.kind)} v${String(file?.version)}, expected ${KIND} v${VERSION}`,
+        };
       }
       if (file.storeKey !== storeKey) return { problem: 'the snapshot was made for another database' };
       return { snapshot: file.state as EngineSnapshot };

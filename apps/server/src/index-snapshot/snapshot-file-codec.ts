@@ -36,7 +36,11 @@ type AnyTypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-type TypedArrayConstructor = new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => AnyTypedArray;
+type TypedArrayConstructor = new (
+  buffer: ArrayBufferLike,
+  byteOffset?: number,
+  length?: number,
+) => AnyTypedArray;
 
 const TYPES: Readonly<Record<string, { ctor: TypedArrayConstructor; bytes: number }>> = {
   Int8Array: { ctor: Int8Array, bytes: 1 },
@@ -236,7 +240,8 @@ export async function readSnapshotFile(path: string): Promise<unknown> {
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SnapshotFileError('missing', 'no snapshot file');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new SnapshotFileError('missing', 'no snapshot file');
     throw error;
   }
   try {
@@ -256,10 +261,12 @@ export async function readSnapshotFile(path: string): Promise<unknown> {
         crc = crc32(piece, crc);
       }
     };
-    if (fileSize < PREFIX_BYTES + TRAILER_BYTES) throw new SnapshotFileError('truncated', 'the snapshot file is too short');
+    if (fileSize < PREFIX_BYTES + TRAILER_BYTES)
+      throw new SnapshotFileError('truncated', 'the snapshot file is too short');
     const prefix = Buffer.alloc(PREFIX_BYTES);
     await take(prefix);
-    if (!prefix.subarray(0, 8).equals(MAGIC)) throw new SnapshotFileError('format', 'not a Hashline snapshot file (v1)');
+    if (!prefix.subarray(0, 8).equals(MAGIC))
+      throw new SnapshotFileError('format', 'not a Hashline snapshot file (v1)');
     const headerBytes = prefix.readUInt32LE(8);
     if (headerBytes > MAX_HEADER_BYTES || PREFIX_BYTES + headerBytes + TRAILER_BYTES > fileSize) {
       throw new SnapshotFileError('truncated', 'the snapshot header runs past the end of the file');

@@ -206,7 +206,8 @@ class EntryBankMap {
 
   /** Adopts tables from a snapshot (validated: same length). */
   adopt(slots: Int32Array, kinds: Uint8Array): void {
-    if (slots.length !== kinds.length || slots.length === 0) throw new Error('entry tables of unequal length');
+    if (slots.length !== kinds.length || slots.length === 0)
+      throw new Error('entry tables of unequal length');
     let count = 0;
     for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) count++;
     this.slots = slots;
@@ -274,7 +275,9 @@ export class MatchEngine {
   private readonly banks = new Map<number, Bank>();
   private entryBanks = new EntryBankMap();
   private pdq = new LiveIndex();
-  private exact = new Map<ExactSignalType, ExactIndex>(EXACT_TYPES.map((type) => [type, new ExactIndex(type)]));
+  private exact = new Map<ExactSignalType, ExactIndex>(
+    EXACT_TYPES.map((type) => [type, new ExactIndex(type)]),
+  );
   private appliedSeq = 0;
   private loaded = false;
   private catchingUp: Promise<void> | null = null;
@@ -365,10 +368,13 @@ export class MatchEngine {
       let afterId = 0;
       for (;;) {
         const page = await this.store.activeSignals(afterId, this.pageSize);
-        for (const signal of page) {
+        for (let i = 0; i < page.length; i++) {
+          const signal = page[i]!;
           this.entryBanks.set(signal.entryId, signal.bankId, KIND_CODES[signal.signalType]);
           if (signal.signalType === 'pdq') pdqEntries.push(signal.entryId, signal.value);
           else this.exact.get(signal.signalType)!.add(signal.entryId, signal.value);
+          // Parsing 50,000 hashes takes tens of ms: let the host answer requests in between.
+          if (i % 10_000 === 9_999) await this.yieldToEventLoop();
         }
         if (page.length < this.pageSize) break;
         afterId = page[page.length - 1]!.entryId;
@@ -444,7 +450,9 @@ export class MatchEngine {
     if (snapshot.seq === 0) {
       // Nothing was logged when it was taken: usable while the log still starts at its beginning.
       const [first] = await this.store.changesSince(0, 1);
-      return first && first.seq !== 1 ? `seq 0 is older than the oldest change in the log (${first.seq})` : null;
+      return first && first.seq !== 1
+        ? `seq 0 is older than the oldest change in the log (${first.seq})`
+        : null;
     }
     const [change] = await this.store.changesSince(snapshot.seq - 1, 1);
     if (!change || change.seq !== snapshot.seq) {
@@ -460,14 +468,19 @@ export class MatchEngine {
   private async install(snapshot: EngineSnapshot): Promise<void> {
     this.reset();
     for (const saved of snapshot.banks) {
-      this.banks.set(saved.id, { ...saved, createdAt: new Date(saved.createdAt), updatedAt: new Date(saved.updatedAt) });
+      this.banks.set(saved.id, {
+        ...saved,
+        createdAt: new Date(saved.createdAt),
+        updatedAt: new Date(saved.updatedAt),
+      });
     }
     this.entryBanks.adopt(snapshot.entryBanks, snapshot.entryKinds);
     const live = new LiveIndex(PdqIndex.fromSerialized(snapshot.pdqBase));
     for (const id of snapshot.pdqRemoved) live.remove(id);
     const deltaIds = snapshot.pdqDeltaIds;
     if (snapshot.pdqDeltaHashes.length !== deltaIds.length * 8) throw new Error('delta of unequal length');
-    for (let i = 0; i < deltaIds.length; i++) live.add(deltaIds[i]!, wordsToPdqHash(snapshot.pdqDeltaHashes, i * 8));
+    for (let i = 0; i < deltaIds.length; i++)
+      live.add(deltaIds[i]!, wordsToPdqHash(snapshot.pdqDeltaHashes, i * 8));
     let n = 0;
     for (const type of EXACT_TYPES) {
       const { ids, digests } = snapshot.exact[type];
