@@ -342,49 +342,52 @@ export class MatchEngine {
     this.reset();
     const startSeq = await this.store.latestSeq();
     for (const bank of await this.store.listBanks()) this.banks.set(bank.id, bank);
-    let ids: Uint32Array;
-    let hashes: Uint32Array;
-    if (this.readActive) {
-      const packed = await this.readActive();
-      let max = 0;
-      for (let i = 0; i < packed.entryIds.length; i++) max = Math.max(max, packed.entryIds[i]!);
-      this.entryBanks.reserve(max + 1);
-      // Slices, so a host with an event loop keeps answering while 10M entries are placed.
-      const slice = 262_144;
-      for (let start = 0; start < packed.entryIds.length; start += slice) {
-        const end = Math.min(packed.entryIds.length, start + slice);
-        for (let i = start; i < end; i++) this.entryBanks.set(packed.entryIds[i]!, packed.bankIds[i]!, 1);
-        await this.yieldToEventLoop();
-      }
-      let n = 0;
-      for (const signal of packed.exact) {
-        this.index(signal.entryId, signal.bankId, signal.signalType, signal.value);
-        if (++n % 50_000 === 0) await this.yieldToEventLoop();
-      }
-      ids = packed.pdqIds;
-      hashes = packed.pdqHashes;
-    } else {
-      const pdqEntries = new PdqEntryList(1024, { shared: this.sharedMemory });
-      let afterId = 0;
-      for (;;) {
-        const page = await this.store.activeSignals(afterId, this.pageSize);
-        for (let i = 0; i < page.length; i++) {
-          const signal = page[i]!;
-          this.entryBanks.set(signal.entryId, signal.bankId, KIND_CODES[signal.signalType]);
-          if (signal.signalType === 'pdq') pdqEntries.push(signal.entryId, signal.value);
-          else this.exact.get(signal.signalType)!.add(signal.entryId, signal.value);
-          // Parsing 50,000 hashes takes tens of ms: let the host answer requests in between.
-          if (i % 10_000 === 9_999) await this.yieldToEventLoop();
-        }
-        if (page.length < this.pageSize) break;
-        afterId = page[page.length - 1]!.entryId;
-        await this.yieldToEventLoop();
-      }
-      ({ ids, hashes } = pdqEntries.finish());
-    }
+    // In methods of their own, so the entries' other arrays are garbage before the build starts
+    // (a 10M-entry load must fit in 1.6 GB).
+    const { ids, hashes } = this.readActive ? await this.loadPacked(this.readActive) : await this.loadPages();
     const base = await this.buildIndex(ids, hashes);
     this.pdq = new LiveIndex(base);
     this.appliedSeq = startSeq;
+  }
+
+  private async loadPacked(read: ActiveSignalsReader): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
+    const packed = await read();
+    let max = 0;
+    for (let i = 0; i < packed.entryIds.length; i++) max = Math.max(max, packed.entryIds[i]!);
+    this.entryBanks.reserve(max + 1);
+    // Slices, so a host with an event loop keeps answering while 10M entries are placed.
+    const slice = 262_144;
+    for (let start = 0; start < packed.entryIds.length; start += slice) {
+      const end = Math.min(packed.entryIds.length, start + slice);
+      for (let i = start; i < end; i++) this.entryBanks.set(packed.entryIds[i]!, packed.bankIds[i]!, 1);
+      await this.yieldToEventLoop();
+    }
+    let n = 0;
+    for (const signal of packed.exact) {
+      this.index(signal.entryId, signal.bankId, signal.signalType, signal.value);
+      if (++n % 50_000 === 0) await this.yieldToEventLoop();
+    }
+    return { ids: packed.pdqIds, hashes: packed.pdqHashes };
+  }
+
+  private async loadPages(): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
+    const pdqEntries = new PdqEntryList(1024, { shared: this.sharedMemory });
+    let afterId = 0;
+    for (;;) {
+      const page = await this.store.activeSignals(afterId, this.pageSize);
+      for (let i = 0; i < page.length; i++) {
+        const signal = page[i]!;
+        this.entryBanks.set(signal.entryId, signal.bankId, KIND_CODES[signal.signalType]);
+        if (signal.signalType === 'pdq') pdqEntries.push(signal.entryId, signal.value);
+        else this.exact.get(signal.signalType)!.add(signal.entryId, signal.value);
+        // Parsing 50,000 hashes takes tens of ms: let the host answer requests in between.
+        if (i % 10_000 === 9_999) await this.yieldToEventLoop();
+      }
+      if (page.length < this.pageSize) break;
+      afterId = page[page.length - 1]!.entryId;
+      await this.yieldToEventLoop();
+    }
+    return pdqEntries.finish();
   }
 
   /** Empties the state (a load after a failed one starts clean). */
