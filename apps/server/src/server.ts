@@ -12,7 +12,7 @@ import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth
 import { SharedRateLimiter } from './auth/shared-rate-limiter.js';
 import { loadConfig, storeConnectionOptions, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
-import { createSqliteActiveSignalsReader } from './index-build/active-signals-reader.js';
+import { createActiveSignalsReader } from './index-build/active-signals-reader.js';
 import { createFileIndexSnapshots } from './index-snapshot/file-index-snapshots.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
@@ -110,8 +110,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     // Set once the app (and its logger) exists, before the index starts loading.
     const engineLog: { current?: FastifyBaseLogger } = {};
     // Builds and rebuilds run in worker threads on shared memory, so a 10M-hash index never
-    // blocks the event loop or gets copied between threads. On SQLite the cold load reads the
-    // file in a worker too; the snapshot (when configured) spares the read and the build.
+    // blocks the event loop or gets copied between threads. The cold load reads the store in a
+    // worker too (its own connection); the snapshot (when configured) spares the read and the build.
     const engine = new MatchEngine(store, {
       ...(options.indexWorkers === false
         ? {}
@@ -119,7 +119,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
             buildIndex: createWorkerIndexBuilder(),
             rebuildIndex: createWorkerIndexRebuilder(),
             sharedMemory: true,
-            ...(sqliteFile ? { readActive: createSqliteActiveSignalsReader(sqliteFile) } : {}),
+            ...(sqliteFile
+              ? { readActive: createActiveSignalsReader({ kind: 'sqlite', file: sqliteFile }) }
+              : ownsStore && /^postgres(ql)?:/.test(config.databaseUrl)
+                ? {
+                    readActive: createActiveSignalsReader({
+                      kind: 'postgres',
+                      url: config.databaseUrl,
+                      connectTimeoutMs: config.store.connectTimeoutMs,
+                    }),
+                  }
+                : {}),
           }),
       ...(snapshotPath
         ? { snapshots: createFileIndexSnapshots(snapshotPath, storeKeyOf(config.databaseUrl)) }

@@ -6,12 +6,13 @@ import type { ActiveSignalsRequest } from './active-signals-worker.js';
 type Reply = { ok: true; packed: PackedActiveSignals } | { ok: false; message: string };
 
 /**
- * An {@link ActiveSignalsReader} for a SQLite store file: a fresh worker thread opens its own
- * read-only connection, reads every active entry in one read transaction and packs the PDQ
- * hashes into shared memory. better-sqlite3 is synchronous, so reading 10M rows on the main
- * thread would stop the event loop (and `/healthz`) for seconds; here it never does.
+ * An {@link ActiveSignalsReader} for a SQLite store file or a PostgreSQL store: a fresh worker
+ * thread opens its own connection, reads every active entry in one read transaction and packs
+ * the PDQ hashes into shared memory, sized to the count. better-sqlite3 is synchronous, so reading
+ * 10M rows on the main thread would stop the event loop (and `/healthz`) for seconds, and parsing
+ * 10M hex hashes from PostgreSQL would take seconds of it too; here neither does.
  */
-export function createSqliteActiveSignalsReader(file: string): ActiveSignalsReader {
+export function createActiveSignalsReader(source: ActiveSignalsRequest): ActiveSignalsReader {
   return () => {
     const location = workerScript(import.meta.url, 'active-signals-worker');
     return new Promise<PackedActiveSignals>((resolve, reject) => {
@@ -33,8 +34,7 @@ export function createSqliteActiveSignalsReader(file: string): ActiveSignalsRead
       worker.once('exit', (code) => {
         if (!settled) reject(new Error(`The active-entries worker exited (code ${code}) before answering.`));
       });
-      const request: ActiveSignalsRequest = { file };
-      worker.postMessage(request);
+      worker.postMessage(source);
     });
   };
 }
