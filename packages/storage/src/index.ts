@@ -53,4 +53,7 @@ export {
 } from './postgres/postgres-rate-buckets.js';
 // Fast start (issue 12): a server reads a SQLite store's active entries in a worker thread.
 export { scanSqliteActiveSignals, type ActiveSignalVisitor } from './sqlite/sqlite-active-scan.js';
-export { scanPostgresActiveSignals, type PostgresActiveScanOptions } from './postgres/postgres-active-scan.js';
+export {
+  scanPostgresActiveSignals,
+  type PostgresActiveScanOptions,
+} from './postgres/postgres-active-scan.js';
