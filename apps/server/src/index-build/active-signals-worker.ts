@@ -11,6 +11,9 @@ import {
 } from '@hashline/storage';
 import type { ActiveSignal, PackedActiveSignals } from '@hashline/domain';
 
+/** Signal kinds as the engine's entry tables number them. */
+const KIND_CODES: Readonly<Record<string, number>> = { pdq: 1, md5: 2, sha1: 3, sha256: 4 };
+
 /** What the main thread sends: the store to read. */
 export type ActiveSignalsRequest =
   | { readonly kind: 'sqlite'; readonly file: string }
@@ -19,20 +22,20 @@ export type ActiveSignalsRequest =
 parentPort!.once('message', (request: ActiveSignalsRequest) => {
   void (async () => {
     try {
-      let entryIds: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
-      let bankIds: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+      let entryBanks: Int32Array<ArrayBufferLike> = new Int32Array(1);
+      let entryKinds: Uint8Array<ArrayBufferLike> = new Uint8Array(1);
       let pdq = new PdqEntryList(1);
       const exact: ActiveSignal[] = [];
-      let n = 0;
       const visitor: ActiveSignalVisitor = {
-        count: (rows) => {
-          entryIds = new Uint32Array(new SharedArrayBuffer(rows * 4));
-          bankIds = new Uint32Array(new SharedArrayBuffer(rows * 4));
+        count: (rows, maxId) => {
+          // Tables indexed by entry id, as the engine keeps them: adopted there, not copied.
+          entryBanks = new Int32Array(new SharedArrayBuffer((maxId + 1) * 4));
+          entryKinds = new Uint8Array(new SharedArrayBuffer(maxId + 1));
           pdq = new PdqEntryList(Math.max(1, rows), { shared: true });
         },
         row: (entryId, bankId, signalType, value) => {
-          entryIds[n] = entryId;
-          bankIds[n++] = bankId;
+          entryBanks[entryId] = bankId + 1;
+          entryKinds[entryId] = KIND_CODES[signalType] ?? 0;
           if (signalType === 'pdq') pdq.push(entryId, value);
           else exact.push({ entryId, bankId, signalType: signalType as ActiveSignal['signalType'], value });
         },
@@ -41,7 +44,7 @@ parentPort!.once('message', (request: ActiveSignalsRequest) => {
       else
         await scanPostgresActiveSignals(request.url, visitor, { connectTimeoutMs: request.connectTimeoutMs });
       const { ids, hashes } = pdq.finish();
-      const packed: PackedActiveSignals = { entryIds, bankIds, pdqIds: ids, pdqHashes: hashes, exact };
+      const packed: PackedActiveSignals = { entryBanks, entryKinds, pdqIds: ids, pdqHashes: hashes, exact };
       parentPort!.postMessage({ ok: true, packed });
     } catch (error) {
       parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) });

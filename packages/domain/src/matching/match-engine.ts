@@ -23,11 +23,13 @@ export type PdqIndexRebuilder = (source: RebuildSource) => Promise<PdqIndex>;
 
 /**
  * Every active entry of the store, packed (no object per entry): from {@link ActiveSignalsReader}.
- * `entryIds[i]` belongs to bank `bankIds[i]`, for every active entry of any signal type.
+ * The entry tables are indexed by entry id, sized to the largest id + 1, as the engine keeps
+ * them (so they are adopted, not copied): `entryBanks[id]` is the entry's bank id + 1 (0 = no
+ * active entry), `entryKinds[id]` its signal kind (1 pdq, 2 md5, 3 sha1, 4 sha256).
  */
 export interface PackedActiveSignals {
-  readonly entryIds: Uint32Array;
-  readonly bankIds: Uint32Array;
+  readonly entryBanks: Int32Array;
+  readonly entryKinds: Uint8Array;
   /** The PDQ entries: ids and their hashes, 8 words each (as `PdqIndex.build` takes them). */
   readonly pdqIds: Uint32Array;
   readonly pdqHashes: Uint32Array;
@@ -352,16 +354,7 @@ export class MatchEngine {
 
   private async loadPacked(read: ActiveSignalsReader): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
     const packed = await read();
-    let max = 0;
-    for (let i = 0; i < packed.entryIds.length; i++) max = Math.max(max, packed.entryIds[i]!);
-    this.entryBanks.reserve(max + 1);
-    // Slices, so a host with an event loop keeps answering while 10M entries are placed.
-    const slice = 262_144;
-    for (let start = 0; start < packed.entryIds.length; start += slice) {
-      const end = Math.min(packed.entryIds.length, start + slice);
-      for (let i = start; i < end; i++) this.entryBanks.set(packed.entryIds[i]!, packed.bankIds[i]!, 1);
-      await this.yieldToEventLoop();
-    }
+    this.entryBanks.adopt(packed.entryBanks, packed.entryKinds);
     let n = 0;
     for (const signal of packed.exact) {
       this.index(signal.entryId, signal.bankId, signal.signalType, signal.value);

@@ -30,8 +30,10 @@ export async function scanPostgresActiveSignals(
     await client.query('begin transaction isolation level repeatable read read only');
     const from =
       'from bank_entries e join banks b on b.id = e.bank_id where e.disabled = false and b.enabled = true';
-    const counted = await client.query<{ n: string }>(`select count(*)::text as n ${from}`);
-    visit.count(Number(counted.rows[0]!.n));
+    const counted = await client.query<{ n: string; max: number }>(
+      `select count(*)::text as n, coalesce(max(e.id), 0) as max ${from}`,
+    );
+    visit.count(Number(counted.rows[0]!.n), Number(counted.rows[0]!.max));
     let afterId = 0;
     for (;;) {
       const { rows } = await client.query<[number, number, string, string]>({

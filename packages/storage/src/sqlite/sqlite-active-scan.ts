@@ -2,8 +2,8 @@ import BetterSqlite3 from 'better-sqlite3';
 
 /** What {@link scanSqliteActiveSignals} hands over, row by row. */
 export interface ActiveSignalVisitor {
-  /** Called once first with the number of rows that follow. */
-  count(rows: number): void;
+  /** Called once first with the number of rows that follow and the largest entry id among them (0: none). */
+  count(rows: number, maxId: number): void;
   /** One active entry (entry and bank enabled). */
   row(entryId: number, bankId: number, signalType: string, value: string): void;
 }
@@ -22,7 +22,11 @@ export function scanSqliteActiveSignals(file: string, visit: ActiveSignalVisitor
       'from bank_entries e join banks b on b.id = e.bank_id where e.disabled = 0 and b.enabled = 1';
     db.exec('begin');
     try {
-      visit.count(db.prepare(`select count(*) ${from}`).pluck().get() as number);
+      const counted = db.prepare(`select count(*), coalesce(max(e.id), 0) ${from}`).raw().get() as [
+        number,
+        number,
+      ];
+      visit.count(counted[0], counted[1]);
       const rows = db.prepare(`select e.id, e.bank_id, e.signal_type, e.value ${from}`).raw();
       for (const row of rows.iterate() as IterableIterator<[number, number, string, string]>) {
         visit.row(row[0], row[1], row[2], row[3]);
