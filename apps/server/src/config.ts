@@ -15,6 +15,13 @@ export interface ServerConfig {
   readonly dataDir: string;
   /** `sqlite:<path>`, `sqlite::memory:` or `postgres://...` (`HASHLINE_DATABASE_URL`). */
   readonly databaseUrl: string;
+  /**
+   * The match index's snapshot file (`HASHLINE_INDEX_SNAPSHOT`, default `<dataDir>/match-index.snapshot`;
+   * `off` disables it, as does `sqlite::memory:`). Written after each index build, read at start so
+   * the index need not be read from the store and rebuilt. Processes may share one path (writes are
+   * atomic renames) or each have their own. It holds hashes: keep it as private as the database.
+   */
+  readonly indexSnapshot: string | null;
   /** Interface to listen on (`HOST`, default 127.0.0.1: loopback until told otherwise). */
   readonly host: string;
   /** TCP port (`PORT`, default 8080; 0 picks a free port). */
@@ -373,6 +380,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     problems.push('HASHLINE_DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://user@host/db.');
   }
+  const snapshotSetting = text('HASHLINE_INDEX_SNAPSHOT');
+  const indexSnapshot =
+    snapshotSetting !== undefined &&
+    ['off', 'none', 'false', '0', 'no'].includes(snapshotSetting.toLowerCase())
+      ? null
+      : snapshotSetting !== undefined
+        ? resolve(snapshotSetting)
+        : databaseUrl === 'sqlite::memory:'
+          ? null
+          : resolve(dataDir, 'match-index.snapshot');
   const logLevel = (text('HASHLINE_LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(
@@ -546,6 +563,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
   const config: ServerConfig = {
     dataDir,
     databaseUrl,
+    indexSnapshot,
     host: text('HOST') ?? '127.0.0.1',
     port: int('PORT', 8080, 0, 65_535),
     logLevel: logLevel as LogLevel,

@@ -115,6 +115,18 @@ export function createMetrics(
     },
   });
   new Gauge({
+    name: 'hashline_index_load_seconds',
+    help: 'How long the last load of the match index took, by where it came from (snapshot file or store).',
+    labelNames: ['source'] as const,
+    registers,
+    collect() {
+      const status = sources.engine.status();
+      this.reset();
+      if (status.source !== null && status.loadMs !== null)
+        this.set({ source: status.source }, status.loadMs / 1000);
+    },
+  });
+  new Gauge({
     name: 'hashline_change_log_applied_seq',
     help: 'Last bank change-log seq applied by this process.',
     registers,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +18,8 @@ import { apiKeyFromToken, createApiKey, parseToken, secretMatches } from './auth
 import { SharedRateLimiter } from './auth/shared-rate-limiter.js';
 import { loadConfig, storeConnectionOptions, type ServerConfig } from './config.js';
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
+import { createActiveSignalsReader } from './index-build/active-signals-reader.js';
+import { createFileIndexSnapshots } from './index-snapshot/file-index-snapshots.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
 import { startPollingLoop, throttledFailureLog } from './hotline/polling-loop.js';
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
@@ -50,6 +53,11 @@ export interface StartServerOptions {
    * `config.matchRecords.retentionDays` > 0): at start, then every `HASHLINE_RETENTION_INTERVAL_MS`.
    */
   readonly matchRecordRetention?: boolean;
+  /**
+   * The index snapshot file when `store` is given (default none: `config.indexSnapshot` belongs to
+   * the configured database, not to a store opened elsewhere).
+   */
+  readonly indexSnapshot?: string | null;
 }
 
 /** A listening server. */
@@ -89,10 +97,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const config = options.config ?? loadConfig();
   const clock = options.clock ?? systemClock;
   const ownsStore = options.store === undefined;
+  let sqliteFile: string | null = null;
   if (ownsStore && config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') {
-    const file = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
-    await mkdir(dirname(file), { recursive: true });
+    sqliteFile = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
+    await mkdir(dirname(sqliteFile), { recursive: true });
   }
+  const snapshotPath = ownsStore ? config.indexSnapshot : (options.indexSnapshot ?? null);
   // Set once the health check exists: from then on, store calls fail at once while it finds the
   // database away, instead of each waiting for its own timeout.
   let gate: StoreHealth | undefined;
@@ -109,18 +119,49 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   if (ownsStore) cleanups.push(() => store.close());
   try {
+    // Set once the app (and its logger) exists, before the index starts loading.
+    const engineLog: { current?: FastifyBaseLogger } = {};
     // Builds and rebuilds run in worker threads on shared memory, so a 10M-hash index never
-    // blocks the event loop or gets copied between threads.
-    const engine = new MatchEngine(
-      store,
-      options.indexWorkers === false
+    // blocks the event loop or gets copied between threads. The cold load reads the store in a
+    // worker too (its own connection); the snapshot (when configured) spares the read and the build.
+    const engine = new MatchEngine(store, {
+      ...(options.indexWorkers === false
         ? {}
         : {
             buildIndex: createWorkerIndexBuilder(),
             rebuildIndex: createWorkerIndexRebuilder(),
             sharedMemory: true,
-          },
-    );
+            ...(sqliteFile
+              ? { readActive: createActiveSignalsReader({ kind: 'sqlite', file: sqliteFile }) }
+              : ownsStore && /^postgres(ql)?:/.test(config.databaseUrl)
+                ? {
+                    readActive: createActiveSignalsReader({
+                      kind: 'postgres',
+                      url: config.databaseUrl,
+                      connectTimeoutMs: config.store.connectTimeoutMs,
+                    }),
+                  }
+                : {}),
+          }),
+      ...(snapshotPath
+        ? { snapshots: createFileIndexSnapshots(snapshotPath, storeKeyOf(config.databaseUrl)) }
+        : {}),
+      yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      // One line per event, with no hash in it.
+      onEvent: (event) => {
+        const log = engineLog.current;
+        if (event.type === 'snapshot-rejected') {
+          log?.warn(
+            { snapshot: snapshotPath, reason: event.reason },
+            'index snapshot not used; loading from the store',
+          );
+        } else if (event.type === 'snapshot-written') {
+          log?.info({ snapshot: snapshotPath, seq: event.seq, ms: event.ms }, 'index snapshot written');
+        } else if (event.type === 'snapshot-write-failed') {
+          log?.error({ snapshot: snapshotPath, err: event.error }, 'writing the index snapshot failed');
+        }
+      },
+    });
     const hashingPool: HashingPool = createHashingPool({
       threads: config.hashingThreads > 0 ? config.hashingThreads : Math.min(4, availableParallelism()),
       isolation: config.hashingIsolation,
@@ -208,6 +249,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     cleanups.push(() => app.close());
     const log = app.log;
     healthLog.current = log;
+    engineLog.current = log;
     // Background work stops inside app.close(), after the server has stopped listening and its
     // requests in flight have finished (Fastify runs onClose hooks last-registered first, its own
     // server close before all) and before the hooks that close what the work uses (the mailer): a
@@ -272,7 +314,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const indexLoaded = load().then(() => {
       const status = engine.status();
       log.info(
-        { ms: Date.now() - started, pdqEntries: status.pdqEntries, appliedSeq: status.appliedSeq },
+        {
+          ms: Date.now() - started,
+          source: status.source,
+          pdqEntries: status.pdqEntries,
+          appliedSeq: status.appliedSeq,
+        },
         'match index loaded',
       );
       if (polling) poll();
@@ -435,4 +482,15 @@ async function bootstrapAdminKey(
     file,
     message: `No API key existed: created admin key ${apiKey.id}; its token is in ${file} (readable by this user only). Move it to a secret store and delete the file.`,
   };
+}
+
+/**
+ * Names the configured database for the snapshot file (a short SHA-256 of its URL without the
+ * password), so a snapshot made for one database is never loaded against another.
+ */
+function storeKeyOf(databaseUrl: string): string {
+  return createHash('sha256')
+    .update(databaseUrl.replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1@'))
+    .digest('hex')
+    .slice(0, 16);
 }

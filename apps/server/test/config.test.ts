@@ -151,6 +151,17 @@ describe('loadConfig', () => {
     ).toThrow(/HASHLINE_DB_CONNECT_TIMEOUT_MS[\s\S]*HASHLINE_STORE_CHECK_TIMEOUT_MS/);
   });
 
+  test('the index snapshot: in the data folder by default, a path, or off; none for an in-memory store', () => {
+    expect(loadConfig({ HASHLINE_DATA_DIR: '/srv/hl' }).indexSnapshot).toBe(
+      resolve('/srv/hl/match-index.snapshot'),
+    );
+    expect(loadConfig({ HASHLINE_INDEX_SNAPSHOT: '/var/cache/hl.snapshot' }).indexSnapshot).toBe(
+      '/var/cache/hl.snapshot',
+    );
+    expect(loadConfig({ HASHLINE_INDEX_SNAPSHOT: 'off' }).indexSnapshot).toBeNull();
+    expect(loadConfig({ HASHLINE_DATABASE_URL: 'sqlite::memory:' }).indexSnapshot).toBeNull();
+  });
+
   test('the result is deeply frozen', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

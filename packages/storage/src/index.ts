@@ -53,3 +53,9 @@ export {
 } from './postgres/postgres-rate-buckets.js';
 // Bulk import jobs over the API (issue 12): wired on the store's database as `store.importJobs`.
 export { KyselyImportJobStore } from './kysely-import-job-store.js';
+// Fast start (issue 12): a server reads a SQLite store's active entries in a worker thread.
+export { scanSqliteActiveSignals, type ActiveSignalVisitor } from './sqlite/sqlite-active-scan.js';
+export {
+  scanPostgresActiveSignals,
+  type PostgresActiveScanOptions,
+} from './postgres/postgres-active-scan.js';

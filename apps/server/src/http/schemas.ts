@@ -467,6 +467,25 @@ export const SHARED_SCHEMAS = [
           pdqDeltaSize: { type: 'integer' },
           rebuilding: { type: 'boolean' },
           lastRebuildMs: { type: ['integer', 'null'] },
+          source: {
+            type: ['string', 'null'],
+            enum: ['snapshot', 'store', null],
+            description:
+              'Where the index was loaded from: its snapshot file, or the store (null while loading).',
+          },
+          loadMs: {
+            type: ['integer', 'null'],
+            description: 'How long loading took until the index answered (ms; null while loading).',
+          },
+          snapshotSeq: {
+            type: ['integer', 'null'],
+            description: 'Change-log seq of the last index snapshot this process wrote (null: none yet).',
+          },
+          snapshotProblem: {
+            type: ['string', 'null'],
+            description:
+              'Why the last load did not use the snapshot file (missing, checksum, stale…); null if it did.',
+          },
         },
       },
     },

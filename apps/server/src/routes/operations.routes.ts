@@ -71,6 +71,10 @@ export async function operationsRoutes(app: FastifyInstance, ctx: AppContext): P
           pdqDeltaSize: status.pdqDeltaSize,
           rebuilding: status.rebuilding,
           lastRebuildMs: status.lastRebuildMs,
+          source: status.source,
+          loadMs: status.loadMs,
+          snapshotSeq: status.snapshotSeq,
+          snapshotProblem: status.snapshotProblem,
         },
       };
     },

@@ -1,13 +1,16 @@
 import {
+  DIGEST_BYTES,
   ExactIndex,
   LiveIndex,
   PdqEntryList,
   PdqIndex,
   rebuildIndex,
+  wordsToPdqHash,
   type PdqMatch,
   type RebuildSource,
+  type SerializedPdqIndex,
 } from '@hashline/matcher';
-import type { Bank, BankChange } from '../banks/bank.js';
+import type { ActiveSignal, Bank, BankChange } from '../banks/bank.js';
 import { DomainError } from '../domain-error.js';
 import type { BankStore } from '../ports/hashline-store.js';
 import type { ExactSignalType, SignalType } from '../vocabulary.js';
@@ -17,6 +20,100 @@ export type PdqIndexBuilder = (ids: Uint32Array, hashes: Uint32Array) => Promise
 
 /** How the engine folds a live index's delta into a new base; apps run it in a worker thread. */
 export type PdqIndexRebuilder = (source: RebuildSource) => Promise<PdqIndex>;
+
+/**
+ * Every active entry of the store, packed (no object per entry): from {@link ActiveSignalsReader}.
+ * The entry tables are indexed by entry id, sized to the largest id + 1, as the engine keeps
+ * them (so they are adopted, not copied): `entryBanks[id]` is the entry's bank id + 1 (0 = no
+ * active entry), `entryKinds[id]` its signal kind (1 pdq, 2 md5, 3 sha1, 4 sha256).
+ */
+export interface PackedActiveSignals {
+  readonly entryBanks: Int32Array;
+  readonly entryKinds: Uint8Array;
+  /** The PDQ entries: ids and their hashes, 8 words each (as `PdqIndex.build` takes them). */
+  readonly pdqIds: Uint32Array;
+  readonly pdqHashes: Uint32Array;
+  /** The exact-hash (md5/sha1/sha256) entries, usually few. */
+  readonly exact: readonly ActiveSignal[];
+}
+
+/**
+ * Reads every active entry at once, off the caller's thread where it can (the server reads a SQLite
+ * file in a worker thread with its own read-only connection). It must see the store as of some
+ * moment after the call started: the engine replays the change log from before the call.
+ */
+export type ActiveSignalsReader = () => Promise<PackedActiveSignals>;
+
+/** Exact-hash entries of one algorithm in a snapshot: ids and their digests, back to back. */
+export interface SnapshotExactEntries {
+  readonly ids: Uint32Array;
+  /** `ids.length × DIGEST_BYTES[algorithm]` bytes. */
+  readonly digests: Uint8Array;
+}
+
+/** A bank as a snapshot keeps it: plain JSON values (times as ISO-8601 text). */
+export type SnapshotBank = Omit<Bank, 'createdAt' | 'updatedAt'> & {
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+/**
+ * The whole state of an engine at one change-log position, as an index snapshot file keeps it
+ * (the server writes and reads the file; see {@link IndexSnapshotPort}). Only plain values and
+ * typed arrays, so a generic codec can store it.
+ *
+ * Invariant: the state holds the effects of every change up to `seq` and of no change after it.
+ * It is captured in one synchronous step between two changes (never while a change is being
+ * applied: a bank re-enable applies in several awaited steps), so `seq` is exactly the engine's
+ * `appliedSeq` at that moment. Replaying `changesSince(seq)` on top then gives exactly what a
+ * process that never stopped would hold. (A state holding extra later effects would be fine for
+ * entries, since applying an entry change is idempotent per entry and replay re-applies them in
+ * order; it would not be for banks: a replayed re-enable compares with the bank as saved, and
+ * reloads the bank's entries only if the saved bank was disabled. Hence one consistent moment.)
+ */
+export interface EngineSnapshot {
+  /** The change-log seq the state reflects exactly (see the invariant). */
+  readonly seq: number;
+  /**
+   * A fingerprint of the change at `seq` (op, ids, commit time; no hash values), or null when
+   * `seq` is 0: at load it proves the store still logs that change and that it is the same change,
+   * i.e. the same database and history (not a restored backup that diverged, nor another database).
+   */
+  readonly seqMark: string | null;
+  readonly banks: readonly SnapshotBank[];
+  /** The live index's base, as `PdqIndex.serialize()` gave it. */
+  readonly pdqBase: SerializedPdqIndex;
+  /** Base ids removed or replaced since the base was built. */
+  readonly pdqRemoved: Uint32Array;
+  /** Entries added since the base was built: ids and 8 words per hash. */
+  readonly pdqDeltaIds: Uint32Array;
+  readonly pdqDeltaHashes: Uint32Array;
+  /** Entry id → bank id + 1 (0 = absent), indexed by entry id. */
+  readonly entryBanks: Int32Array;
+  /** Entry id → kind of its signal (0 absent, 1 pdq, 2 md5, 3 sha1, 4 sha256). */
+  readonly entryKinds: Uint8Array;
+  readonly exact: Readonly<Record<ExactSignalType, SnapshotExactEntries>>;
+}
+
+/**
+ * Where an engine keeps its snapshot (the server: a checksummed file). `read` resolves with the
+ * snapshot, or with the reason it cannot be used (missing, truncated, wrong checksum or format);
+ * `write` replaces the saved one atomically and must not block the caller's thread for long.
+ */
+export interface IndexSnapshotPort {
+  read(): Promise<{ readonly snapshot: EngineSnapshot } | { readonly problem: string }>;
+  write(snapshot: EngineSnapshot): Promise<void>;
+}
+
+/** What the engine tells its host about loading and snapshots (the server logs these, one line each). */
+export type EngineEvent =
+  | { readonly type: 'snapshot-rejected'; readonly reason: string }
+  | { readonly type: 'snapshot-written'; readonly seq: number; readonly ms: number }
+  | { readonly type: 'snapshot-write-failed'; readonly error: unknown }
+  | { readonly type: 'loaded'; readonly source: IndexSource; readonly ms: number; readonly seq: number };
+
+/** Where the engine's last load came from. */
+export type IndexSource = 'snapshot' | 'store';
 
 /** Options of {@link MatchEngine}. */
 export interface MatchEngineOptions {
@@ -31,6 +128,14 @@ export interface MatchEngineOptions {
   readonly sharedMemory?: boolean;
   /** Rows per page when loading from the store (default 50,000). */
   readonly pageSize?: number;
+  /** Reads every active entry packed (default: pages of `store.activeSignals`). */
+  readonly readActive?: ActiveSignalsReader;
+  /** Where to read the snapshot at load and write one after each build (default: none). */
+  readonly snapshots?: IndexSnapshotPort;
+  /** Lets the host's event loop run between slices of long work (default: a resolved promise). */
+  readonly yieldToEventLoop?: () => Promise<void>;
+  /** Told of loads and snapshots (default: nothing). */
+  readonly onEvent?: (event: EngineEvent) => void;
 }
 
 /** One query to the engine: a validated hash and, for PDQ, optional rotated/mirrored variants. */
@@ -73,15 +178,51 @@ export interface EngineStatus {
   readonly pdqDeltaSize: number;
   readonly rebuilding: boolean;
   readonly lastRebuildMs: number | null;
+  /** Where the last load came from (null until loaded). */
+  readonly source: IndexSource | null;
+  /** How long the last load took, until the index answered (null until loaded). */
+  readonly loadMs: number | null;
+  /** Seq of the last snapshot written by this process (null: none yet). */
+  readonly snapshotSeq: number | null;
+  /** Why the last load did not use the snapshot (null: it did, or none is configured). */
+  readonly snapshotProblem: string | null;
 }
 
-/** Entry id → bank id (+1; 0 = absent), growing with the largest id. */
+/** Signal kinds as {@link EngineSnapshot.entryKinds} numbers them. */
+const KIND_CODES: Readonly<Record<SignalType, number>> = { pdq: 1, md5: 2, sha1: 3, sha256: 4 };
+
+/** Entry id → bank id (+1; 0 = absent) and signal kind, growing with the largest id. */
 class EntryBankMap {
-  private slots = new Int32Array(1024);
+  private slots: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private kinds: Uint8Array<ArrayBufferLike> = new Uint8Array(1024);
   private count = 0;
 
   get size(): number {
     return this.count;
+  }
+
+  /** Copies of the tables (they keep changing after a snapshot is captured). */
+  copy(): { slots: Int32Array<ArrayBuffer>; kinds: Uint8Array<ArrayBuffer> } {
+    return { slots: this.slots.slice(), kinds: this.kinds.slice() };
+  }
+
+  /** Adopts tables from a snapshot (validated: same length). */
+  adopt(slots: Int32Array, kinds: Uint8Array): void {
+    if (slots.length !== kinds.length || slots.length === 0)
+      throw new Error('entry tables of unequal length');
+    let count = 0;
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) count++;
+    this.slots = slots;
+    this.kinds = kinds;
+    this.count = count;
+  }
+
+  /** Entry ids whose signal is of kind `code`. */
+  idsOfKind(code: number): number[] {
+    const out: number[] = [];
+    const kinds = this.kinds;
+    for (let i = 0; i < kinds.length; i++) if (kinds[i] === code && this.slots[i] !== 0) out.push(i);
+    return out;
   }
 
   get(entryId: number): number | undefined {
@@ -89,21 +230,30 @@ class EntryBankMap {
     return value === 0 ? undefined : value - 1;
   }
 
-  set(entryId: number, bankId: number): void {
-    if (entryId >= this.slots.length) {
-      let length = this.slots.length;
-      while (length <= entryId) length *= 2;
-      const grown = new Int32Array(length);
-      grown.set(this.slots);
-      this.slots = grown;
-    }
+  /** Makes room for ids below `size` (one allocation instead of repeated doubling). */
+  reserve(size: number): void {
+    if (size <= this.slots.length) return;
+    let length = this.slots.length;
+    while (length < size) length *= 2;
+    const grown = new Int32Array(length);
+    grown.set(this.slots);
+    this.slots = grown;
+    const kinds = new Uint8Array(length);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+  }
+
+  set(entryId: number, bankId: number, kind: number): void {
+    if (entryId >= this.slots.length) this.reserve(entryId + 1);
     if (this.slots[entryId] === 0) this.count++;
     this.slots[entryId] = bankId + 1;
+    this.kinds[entryId] = kind;
   }
 
   delete(entryId: number): void {
     if (entryId < this.slots.length && this.slots[entryId] !== 0) {
       this.slots[entryId] = 0;
+      this.kinds[entryId] = 0;
       this.count--;
     }
   }
@@ -125,9 +275,9 @@ export class MatchEngine {
   private readonly sharedMemory: boolean;
   private readonly pageSize: number;
   private readonly banks = new Map<number, Bank>();
-  private readonly entryBanks = new EntryBankMap();
+  private entryBanks = new EntryBankMap();
   private pdq = new LiveIndex();
-  private readonly exact = new Map<ExactSignalType, ExactIndex>(
+  private exact = new Map<ExactSignalType, ExactIndex>(
     EXACT_TYPES.map((type) => [type, new ExactIndex(type)]),
   );
   private appliedSeq = 0;
@@ -135,6 +285,18 @@ export class MatchEngine {
   private catchingUp: Promise<void> | null = null;
   private rebuilding: Promise<void> | null = null;
   private lastRebuildMs: number | null = null;
+  private readonly readActive: ActiveSignalsReader | undefined;
+  private readonly snapshots: IndexSnapshotPort | undefined;
+  private readonly yieldToEventLoop: () => Promise<void>;
+  private readonly onEvent: (event: EngineEvent) => void;
+  private source: IndexSource | null = null;
+  private loadMs: number | null = null;
+  /** Fingerprint of the change at appliedSeq, when the engine applied that change itself. */
+  private appliedMark: { seq: number; mark: string } | null = null;
+  private saving: Promise<void> | null = null;
+  private saveAgain = false;
+  private snapshotSeq: number | null = null;
+  private snapshotProblem: string | null = null;
 
   constructor(store: BankStore, options: MatchEngineOptions = {}) {
     this.store = store;
@@ -142,6 +304,35 @@ export class MatchEngine {
     this.rebuildIndex = options.rebuildIndex ?? (async (source) => rebuildIndex(source));
     this.sharedMemory = options.sharedMemory ?? false;
     this.pageSize = options.pageSize ?? 50_000;
+    this.readActive = options.readActive;
+    this.snapshots = options.snapshots;
+    this.yieldToEventLoop = options.yieldToEventLoop ?? (() => Promise.resolve());
+    this.onEvent = options.onEvent ?? (() => undefined);
+  }
+
+  /**
+   * Loads the index: from the snapshot when one is configured, usable and consistent with the
+   * store (see {@link EngineSnapshot}), else from the store; then replays the changes committed
+   * since. After a load from the store, writes a fresh snapshot (in the background).
+   */
+  async load(): Promise<void> {
+    const started = Date.now();
+    if (this.snapshots && (await this.loadSnapshot())) {
+      this.finishLoad('snapshot', started);
+      await this.catchUp();
+      return;
+    }
+    await this.loadFromStore();
+    this.finishLoad('store', started);
+    await this.catchUp();
+    void this.saveSnapshot();
+  }
+
+  private finishLoad(source: IndexSource, started: number): void {
+    this.loaded = true;
+    this.source = source;
+    this.loadMs = Date.now() - started;
+    this.onEvent({ type: 'loaded', source, ms: this.loadMs, seq: this.appliedSeq });
   }
 
   /**
@@ -149,27 +340,231 @@ export class MatchEngine {
    * position first, so anything committed during the load is replayed (applying a change twice
    * is harmless: adds replace, removals of absent entries are no-ops).
    */
-  async load(): Promise<void> {
+  private async loadFromStore(): Promise<void> {
+    this.reset();
     const startSeq = await this.store.latestSeq();
     for (const bank of await this.store.listBanks()) this.banks.set(bank.id, bank);
+    // In methods of their own, so the entries' other arrays are garbage before the build starts
+    // (a 10M-entry load must fit in 1.6 GB).
+    const { ids, hashes } = this.readActive ? await this.loadPacked(this.readActive) : await this.loadPages();
+    const base = await this.buildIndex(ids, hashes);
+    this.pdq = new LiveIndex(base);
+    this.appliedSeq = startSeq;
+  }
+
+  private async loadPacked(read: ActiveSignalsReader): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
+    const packed = await read();
+    this.entryBanks.adopt(packed.entryBanks, packed.entryKinds);
+    let n = 0;
+    for (const signal of packed.exact) {
+      this.index(signal.entryId, signal.bankId, signal.signalType, signal.value);
+      if (++n % 50_000 === 0) await this.yieldToEventLoop();
+    }
+    return { ids: packed.pdqIds, hashes: packed.pdqHashes };
+  }
+
+  private async loadPages(): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
     const pdqEntries = new PdqEntryList(1024, { shared: this.sharedMemory });
     let afterId = 0;
     for (;;) {
       const page = await this.store.activeSignals(afterId, this.pageSize);
-      for (const signal of page) {
-        this.entryBanks.set(signal.entryId, signal.bankId);
+      for (let i = 0; i < page.length; i++) {
+        const signal = page[i]!;
+        this.entryBanks.set(signal.entryId, signal.bankId, KIND_CODES[signal.signalType]);
         if (signal.signalType === 'pdq') pdqEntries.push(signal.entryId, signal.value);
         else this.exact.get(signal.signalType)!.add(signal.entryId, signal.value);
+        // Parsing 50,000 hashes takes tens of ms: let the host answer requests in between.
+        if (i % 10_000 === 9_999) await this.yieldToEventLoop();
       }
       if (page.length < this.pageSize) break;
       afterId = page[page.length - 1]!.entryId;
+      await this.yieldToEventLoop();
     }
-    const { ids, hashes } = pdqEntries.finish();
-    const base = await this.buildIndex(ids, hashes);
-    this.pdq = new LiveIndex(base);
-    this.appliedSeq = startSeq;
-    this.loaded = true;
-    await this.catchUp();
+    return pdqEntries.finish();
+  }
+
+  /** Empties the state (a load after a failed one starts clean). */
+  private reset(): void {
+    this.banks.clear();
+    this.entryBanks = new EntryBankMap();
+    this.pdq = new LiveIndex();
+    this.exact = new Map(EXACT_TYPES.map((type) => [type, new ExactIndex(type)]));
+    this.appliedSeq = 0;
+    this.appliedMark = null;
+  }
+
+  /**
+   * Reads the snapshot and installs it if it is usable: readable, of this matcher's format, and
+   * of this store's history (its seq is not past the store's latest, and the store still logs the
+   * very change at its seq: not pruned away, not another database). Returns false, telling why
+   * through `onEvent`, when the store must be read instead.
+   */
+  private async loadSnapshot(): Promise<boolean> {
+    let read: Awaited<ReturnType<IndexSnapshotPort['read']>>;
+    try {
+      read = await this.snapshots!.read();
+    } catch (error) {
+      read = { problem: `unreadable (${error instanceof Error ? error.message : String(error)})` };
+    }
+    if ('problem' in read) {
+      this.rejectSnapshot(read.problem);
+      return false;
+    }
+    this.snapshotProblem = null;
+    const snapshot = read.snapshot;
+    const problem = await this.checkSnapshot(snapshot);
+    if (problem) {
+      this.rejectSnapshot(problem);
+      return false;
+    }
+    try {
+      await this.install(snapshot);
+      return true;
+    } catch (error) {
+      this.reset();
+      this.rejectSnapshot(`inconsistent (${error instanceof Error ? error.message : String(error)})`);
+      return false;
+    }
+  }
+
+  private rejectSnapshot(reason: string): void {
+    this.snapshotProblem = reason;
+    this.onEvent({ type: 'snapshot-rejected', reason });
+  }
+
+  private async checkSnapshot(snapshot: EngineSnapshot): Promise<string | null> {
+    const current = PdqIndex.empty().serialize();
+    const pdq = snapshot.pdqBase as Partial<SerializedPdqIndex> | undefined;
+    if (pdq?.format !== current.format || pdq.version !== current.version) {
+      return `index format ${String(pdq?.format)} v${String(pdq?.version)}, this matcher writes ${current.format} v${current.version}`;
+    }
+    if (!Number.isSafeInteger(snapshot.seq) || snapshot.seq < 0) return 'invalid seq';
+    const latest = await this.store.latestSeq();
+    if (snapshot.seq > latest) {
+      return `seq ${snapshot.seq} is newer than the store's latest change ${latest} (database restored from a backup, or another database)`;
+    }
+    if (snapshot.seq === 0) {
+      // Nothing was logged when it was taken: usable while the log still starts at its beginning.
+      const [first] = await this.store.changesSince(0, 1);
+      return first && first.seq !== 1
+        ? `seq 0 is older than the oldest change in the log (${first.seq})`
+        : null;
+    }
+    const [change] = await this.store.changesSince(snapshot.seq - 1, 1);
+    if (!change || change.seq !== snapshot.seq) {
+      return `seq ${snapshot.seq} is older than the oldest change still in the log (pruned)`;
+    }
+    if (changeMark(change) !== snapshot.seqMark) {
+      return `the change at seq ${snapshot.seq} differs from the one it saw (another database, or a diverged restore)`;
+    }
+    return null;
+  }
+
+  /** Installs a checked snapshot as the engine's state. */
+  private async install(snapshot: EngineSnapshot): Promise<void> {
+    this.reset();
+    for (const saved of snapshot.banks) {
+      this.banks.set(saved.id, {
+        ...saved,
+        createdAt: new Date(saved.createdAt),
+        updatedAt: new Date(saved.updatedAt),
+      });
+    }
+    this.entryBanks.adopt(snapshot.entryBanks, snapshot.entryKinds);
+    const live = new LiveIndex(PdqIndex.fromSerialized(snapshot.pdqBase));
+    for (const id of snapshot.pdqRemoved) live.remove(id);
+    const deltaIds = snapshot.pdqDeltaIds;
+    if (snapshot.pdqDeltaHashes.length !== deltaIds.length * 8) throw new Error('delta of unequal length');
+    for (let i = 0; i < deltaIds.length; i++)
+      live.add(deltaIds[i]!, wordsToPdqHash(snapshot.pdqDeltaHashes, i * 8));
+    let n = 0;
+    for (const type of EXACT_TYPES) {
+      const { ids, digests } = snapshot.exact[type];
+      const bytes = DIGEST_BYTES[type];
+      if (digests.length !== ids.length * bytes) throw new Error(`${type} digests of unequal length`);
+      const index = new ExactIndex(type, ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        index.add(ids[i]!, digests.subarray(i * bytes, (i + 1) * bytes));
+        if (++n % 50_000 === 0) await this.yieldToEventLoop();
+      }
+      this.exact.set(type, index);
+    }
+    this.pdq = live;
+    this.appliedSeq = snapshot.seq;
+    this.appliedMark = snapshot.seq > 0 ? { seq: snapshot.seq, mark: snapshot.seqMark! } : null;
+  }
+
+  /**
+   * Captures the state (see the invariant on {@link EngineSnapshot}) and hands it to the snapshot
+   * port. One write at a time; a request during a write writes again once it is done.
+   */
+  saveSnapshot(): Promise<void> {
+    if (!this.snapshots || !this.loaded) return Promise.resolve();
+    if (this.saving) {
+      this.saveAgain = true;
+      return this.saving;
+    }
+    this.saving = (async () => {
+      do {
+        this.saveAgain = false;
+        const started = Date.now();
+        try {
+          const snapshot = await this.captureSnapshot();
+          await this.snapshots!.write(snapshot);
+          this.snapshotSeq = snapshot.seq;
+          this.onEvent({ type: 'snapshot-written', seq: snapshot.seq, ms: Date.now() - started });
+        } catch (error) {
+          this.onEvent({ type: 'snapshot-write-failed', error });
+        }
+      } while (this.saveAgain);
+    })().finally(() => {
+      this.saving = null;
+    });
+    return this.saving;
+  }
+
+  private async captureSnapshot(): Promise<EngineSnapshot> {
+    // Wait for a moment between changes; from the loop's last check on, nothing awaits, so no
+    // change can start until the state below is captured.
+    while (this.catchingUp) await this.catchingUp.catch(() => undefined);
+    const seq = this.appliedSeq;
+    const knownMark = this.appliedMark?.seq === seq ? this.appliedMark.mark : null;
+    const source = this.pdq.rebuildSource();
+    const tables = this.entryBanks.copy();
+    const exact = {} as Record<ExactSignalType, SnapshotExactEntries>;
+    for (const type of EXACT_TYPES) {
+      const index = this.exact.get(type)!;
+      const ids = Uint32Array.from(this.entryBanks.idsOfKind(KIND_CODES[type]));
+      const bytes = DIGEST_BYTES[type];
+      const digests = new Uint8Array(ids.length * bytes);
+      ids.forEach((id, i) => digests.set(hexToBytes(index.digestOf(id) ?? ''), i * bytes));
+      exact[type] = { ids, digests };
+    }
+    const banks = [...this.banks.values()].map((bank) => ({
+      ...bank,
+      createdAt: bank.createdAt.toISOString(),
+      updatedAt: bank.updatedAt.toISOString(),
+    }));
+    const pdqBase = this.pdq.baseIndex.serialize();
+    // The state is captured; the fingerprint of a change already committed never changes.
+    let seqMark = knownMark;
+    if (seq > 0 && seqMark === null) {
+      const [change] = await this.store.changesSince(seq - 1, 1);
+      if (!change || change.seq !== seq) throw new Error(`the change at seq ${seq} is no longer in the log`);
+      seqMark = changeMark(change);
+    }
+    return {
+      seq,
+      seqMark,
+      banks,
+      pdqBase,
+      pdqRemoved: source.removedIds,
+      pdqDeltaIds: source.deltaIds,
+      pdqDeltaHashes: source.deltaHashes,
+      entryBanks: tables.slots,
+      entryKinds: tables.kinds,
+      exact,
+    };
   }
 
   /** True once {@link load} has finished. */
@@ -219,7 +614,11 @@ export class MatchEngine {
       // it to a worker copies only the delta; the main thread keeps answering queries.
       const index = await this.rebuildIndex(source);
       // A load() may have replaced the live index meanwhile; then this rebuild is moot.
-      if (this.pdq === live) live.swapBase(index, source.version);
+      if (this.pdq === live) {
+        live.swapBase(index, source.version);
+        // A new base: save it, so the next start need not rebuild (captured at a quiet moment).
+        void this.saveSnapshot();
+      }
       this.lastRebuildMs = Date.now() - started;
     })().finally(() => {
       this.rebuilding = null;
@@ -299,6 +698,10 @@ export class MatchEngine {
       pdqDeltaSize: stats.deltaSize,
       rebuilding: this.rebuilding !== null,
       lastRebuildMs: this.lastRebuildMs,
+      source: this.source,
+      loadMs: this.loadMs,
+      snapshotSeq: this.snapshotSeq,
+      snapshotProblem: this.snapshotProblem,
     };
   }
 
@@ -339,7 +742,10 @@ export class MatchEngine {
         this.banks.delete(change.bankId);
         break;
     }
-    this.appliedSeq = Math.max(this.appliedSeq, change.seq);
+    if (change.seq >= this.appliedSeq) {
+      this.appliedSeq = change.seq;
+      this.appliedMark = { seq: change.seq, mark: changeMark(change) };
+    }
   }
 
   private async reloadBankEntries(bankId: number): Promise<void> {
@@ -357,7 +763,7 @@ export class MatchEngine {
   // The live index numbers its own changes (rebuilds swap at its own versions); the store's seq is
   // tracked separately in appliedSeq, since a bank reload applies many index changes for one seq.
   private index(entryId: number, bankId: number, signalType: SignalType, value: string): void {
-    this.entryBanks.set(entryId, bankId);
+    this.entryBanks.set(entryId, bankId, KIND_CODES[signalType]);
     if (signalType === 'pdq') this.pdq.add(entryId, value);
     else this.exact.get(signalType)!.add(entryId, value);
   }
@@ -367,4 +773,16 @@ export class MatchEngine {
     if (signalType === 'pdq') this.pdq.remove(entryId);
     else this.exact.get(signalType)!.remove(entryId);
   }
+}
+
+/** The fingerprint of a change for {@link EngineSnapshot.seqMark}: no hash values. */
+function changeMark(change: BankChange): string {
+  const entry = 'entryId' in change ? change.entryId : '';
+  return `${change.seq}:${change.op}:${change.bankId}:${entry}:${change.at.toISOString()}`;
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >>> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
