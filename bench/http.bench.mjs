@@ -17,7 +17,8 @@
 // Matched mode (`npm run bench:matched`, or BENCH_MATCHED=1): matched requests per second only,
 // group commit of match records against the previous one-commit-per-record path
 // (HASHLINE_MATCH_RECORD_GROUP_SIZE=1) in the same run, on SQLite and PostgreSQL
-// (BENCH_ENGINES=sqlite,postgres); see bench/lib/matched-requests.mjs.
+// (BENCH_ENGINES=sqlite,postgres); see bench/lib/matched-requests.mjs. BENCH_WEBHOOKS=0 leaves the
+// bank without a webhook; BENCH_SERVER_NODE_ARGS passes Node options to the server (--cpu-prof).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -62,6 +63,9 @@ if (process.env.BENCH_MATCHED === '1' || process.argv.includes('--matched')) {
       connections: CONNECTIONS,
       rounds: Number(process.env.BENCH_ROUNDS ?? 3),
       webhooks: process.env.BENCH_WEBHOOKS !== '0',
+      // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": the server writes a
+      // profile per run on exit; `node bench/lib/cpu-profile-summary.mjs <file>` summarises it.
+      nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
       log: (line) => console.log(line),
     });
     console.log(

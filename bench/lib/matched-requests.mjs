@@ -42,6 +42,12 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Median of the rounds' mean group sizes, over the rounds that committed ('' if none did). */
+function meanGroup(samples) {
+  const means = samples.map((s) => s.meanGroup).filter((m) => m !== null);
+  return means.length > 0 ? Number(median(means).toFixed(1)) : '';
+}
+
 function metric(text, name) {
   return Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN);
 }
@@ -242,13 +248,14 @@ export async function measureMatchedRequests(options = {}) {
             p99: result.latency.p99,
             non2xx: result.non2xx,
             errors: result.errors + result.timeouts,
-            meanGroup: records / commits,
+            // No commit in the window (unmatched requests write no record): no mean, not 0/0.
+            meanGroup: commits > 0 ? records / commits : null,
             serverCpu,
           };
           samples.get(mode.name).push(sample);
           log(
             `${engine} round ${round} ${mode.name}: ${Math.round(sample.reqPerSec)} req/s, p99 ${sample.p99} ms, ` +
-              `mean group ${sample.meanGroup.toFixed(1)}, server CPU ${Math.round(serverCpu * 100)}%, ` +
+              `mean group ${sample.meanGroup === null ? '—' : sample.meanGroup.toFixed(1)}, server CPU ${Math.round(serverCpu * 100)}%, ` +
               `non-2xx ${sample.non2xx}, load ${loadavg()[0].toFixed(2)}`,
           );
         } finally {
@@ -265,7 +272,7 @@ export async function measureMatchedRequests(options = {}) {
         rounds: list.map((s) => Math.round(s.reqPerSec)).join(' / '),
         'p50 ms': median(list.map((s) => s.p50)),
         'p99 ms': median(list.map((s) => s.p99)),
-        'mean group': mode.unmatched ? '' : Number(median(list.map((s) => s.meanGroup)).toFixed(1)),
+        'mean group': mode.unmatched ? '' : meanGroup(list),
         'non-2xx': list.reduce((n, s) => n + s.non2xx, 0),
         errors: list.reduce((n, s) => n + s.errors, 0),
         'server CPU': `${Math.round(median(list.map((s) => s.serverCpu)) * 100)}%`,

@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { DomainError } from '@hashline/domain';
 import { MAX_MATCH_BATCH } from '@hashline/domain';
+import { createMemoryStore } from '@hashline/domain/testing';
 import { flipBits, randomPdq, seeded, setup } from './support.js';
 
 const full = { id: 'key-platform', verdictOnly: false };
@@ -46,6 +47,45 @@ describe('MatchService', () => {
       matches: [{ entryId: created[0]!.id, distance: 9 }],
     });
     expect((answers[0] as { recordId: number }).recordId).toBe(records[0]!.id);
+  });
+
+  test('requests matched together read their classifications in one store read, then from memory', async () => {
+    const store = createMemoryStore();
+    const { banks, matches } = await setup(store);
+    const next = seeded(24);
+    const hashes = [randomPdq(next), randomPdq(next), randomPdq(next)];
+    const industries = ['A1', 'A2', 'B1'] as const;
+    await banks.createBank({ name: 'known', kind: 'known_csam' });
+    const { created } = await banks.addEntries(
+      'known',
+      hashes.map((value, i) => ({
+        signalType: 'pdq' as const,
+        value,
+        classification: { industry: industries[i]! },
+      })),
+      't',
+    );
+    const reads = vi.spyOn(store, 'getEntries');
+    const matchEach = () =>
+      Promise.all(
+        hashes.map((value) =>
+          matches.match(full, matches.parseItems([{ signalType: 'pdq', value }]), { source: 'hash' }),
+        ),
+      );
+    const answers = await matchEach();
+    // Three requests, each missing the cache: one read for all three.
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect([...reads.mock.calls[0]![0]].sort((a, b) => a - b)).toEqual(
+      created.map((e) => e.id).sort((a, b) => a - b),
+    );
+    answers.forEach(([answer], i) => {
+      expect(answer).toMatchObject({
+        matched: true,
+        matches: [{ entryId: created[i]!.id, classification: { industry: industries[i]! } }],
+      });
+    });
+    await matchEach();
+    expect(reads).toHaveBeenCalledTimes(1);
   });
 
   test('a verdict-only caller learns matched yes/no and nothing else', async () => {

@@ -68,6 +68,8 @@ import type {
   BanksTable,
   Database,
   DbDate,
+  MatchRecordBanksTable,
+  MatchRecordsTable,
   SelfSubmissionCasesTable,
   WebhookDeliveriesTable,
 } from './schema.js';
@@ -79,10 +81,41 @@ import { KyselyStatisticsStore } from './kysely-statistics-store.js';
 import { relaxedCommit } from './relaxed-commit.js';
 import type { BulkImporter } from './bulk-import.js';
 import { KyselyImportJobStore } from './kysely-import-job-store.js';
+import { inListSelectQuery, rowInsertQuery } from './row-insert-query.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Rows per multi-row INSERT: ~15 parameters each stays far below both engines' limits. */
 const INSERT_CHUNK = 500;
+/** Columns of the match-record group inserts, in the order their rows list the values. */
+const MATCH_RECORD_COLUMNS = [
+  'created_at',
+  'caller',
+  'source',
+  'signal_type',
+  'value',
+  'matches',
+  'content_ref',
+] as const satisfies readonly (keyof MatchRecordsTable)[];
+const MATCH_RECORD_BANK_COLUMNS = [
+  'match_record_id',
+  'bank_id',
+] as const satisfies readonly (keyof MatchRecordBanksTable)[];
+/** Columns of a queued webhook delivery, in the order #enqueueIn lists the values. */
+const DELIVERY_COLUMNS = [
+  'bank_id',
+  'seq',
+  'url',
+  'body',
+  'idempotency_key',
+  'attempts',
+  'next_attempt_at',
+  'status',
+  'last_error',
+  'created_at',
+  'queued_at',
+  'delivered_at',
+  'leased_until',
+] as const satisfies readonly (keyof WebhookDeliveriesTable)[];
 /** Values per `IN (...)` list. */
 const LOOKUP_CHUNK = 1000;
 
@@ -521,21 +554,24 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     return this.#db.transaction().execute(async (trx) => {
       const stored: MatchRecord[] = [];
       for (const part of chunks(items, INSERT_CHUNK)) {
-        const rows = await trx
-          .insertInto('match_records')
-          .values(
-            part.map(({ record }) => ({
-              created_at: d.date(record.createdAt),
-              caller: record.caller,
-              source: record.source,
-              signal_type: record.signalType,
-              value: record.value,
-              matches: JSON.stringify(record.matches),
-              content_ref: record.contentRef,
-            })),
-          )
-          .returning('id')
-          .execute();
+        // On every matched request's path: a ready-made INSERT, not the query builder (row-insert-query.ts).
+        const { rows } = await trx.executeQuery(
+          rowInsertQuery<{ id: number | string }>(
+            d.engine,
+            'match_records',
+            MATCH_RECORD_COLUMNS,
+            part.map(({ record }) => [
+              d.date(record.createdAt),
+              record.caller,
+              record.source,
+              record.signalType,
+              record.value,
+              JSON.stringify(record.matches),
+              record.contentRef ?? null,
+            ]),
+            'id',
+          ),
+        );
         // Neither engine promises RETURNING's row order, but both assign a multi-row insert's ids
         // in VALUES order (rising): sorted ids pair with the items in order.
         const ids = rows.map((row) => readId(row.id)).sort((a, b) => a - b);
@@ -543,13 +579,12 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         part.forEach(({ record }, i) => stored.push(storedMatchRecord(ids[i]!, record)));
       }
       const links = stored.flatMap((record) =>
-        [...new Set(record.matches.map((match) => match.bankId))].map((bankId) => ({
-          match_record_id: record.id,
-          bank_id: bankId,
-        })),
+        [...new Set(record.matches.map((match) => match.bankId))].map((bankId) => [record.id, bankId]),
       );
       for (const part of chunks(links, INSERT_CHUNK)) {
-        await trx.insertInto('match_record_banks').values(part).execute();
+        await trx.executeQuery(
+          rowInsertQuery(d.engine, 'match_record_banks', MATCH_RECORD_BANK_COLUMNS, part),
+        );
       }
       // In record order: each bank's notifications are numbered in the order of the records.
       const deliveries: NewWebhookDelivery[] = [];
@@ -823,15 +858,15 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       const wanted = [...byBank.get(bankId)!.values()];
       const known = new Set<string>();
       for (const part of chunks(wanted, LOOKUP_CHUNK)) {
-        const rows = await trx
-          .selectFrom('webhook_deliveries')
-          .select('idempotency_key')
-          .where(
+        const { rows } = await trx.executeQuery(
+          inListSelectQuery<{ idempotency_key: string }>(
+            d.engine,
+            'webhook_deliveries',
             'idempotency_key',
-            'in',
+            'idempotency_key',
             part.map((delivery) => delivery.idempotencyKey),
-          )
-          .execute();
+          ),
+        );
         for (const row of rows) known.add(row.idempotency_key);
       }
       // Known keys take no number: a retried enqueue leaves no gap in the bank's sequence.
@@ -839,29 +874,32 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       if (fresh.length === 0) continue;
       let seq = readId(counter.last_seq);
       for (const part of chunks(fresh, INSERT_CHUNK)) {
-        await trx
-          .insertInto('webhook_deliveries')
-          .values(
+        // One per matched record when its bank has a webhook: a ready-made INSERT (row-insert-query.ts).
+        await trx.executeQuery(
+          rowInsertQuery(
+            d.engine,
+            'webhook_deliveries',
+            DELIVERY_COLUMNS,
             part.map((delivery) => {
               seq += 1;
-              return {
-                bank_id: delivery.bankId,
+              return [
+                delivery.bankId,
                 seq,
-                url: delivery.url,
-                body: renderWebhookBody(delivery.payload, seq),
-                idempotency_key: delivery.idempotencyKey,
-                attempts: 0,
-                next_attempt_at: now,
-                status: 'pending',
-                last_error: null,
-                created_at: now,
-                queued_at: now,
-                delivered_at: null,
-                leased_until: null,
-              };
+                delivery.url,
+                renderWebhookBody(delivery.payload, seq),
+                delivery.idempotencyKey,
+                0,
+                now,
+                'pending',
+                null,
+                now,
+                now,
+                null,
+                null,
+              ];
             }),
-          )
-          .execute();
+          ),
+        );
       }
       await trx
         .updateTable('webhook_sequences')
@@ -1081,6 +1119,12 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     // SQLite, without statistics, would walk the endpoints through the due index (every
     // undelivered row per step); named, the partial index gives one probe per endpoint.
     const byEndpoint = postgres ? sql`` : sql.raw('indexed by webhook_deliveries_active_url_idx');
+    // A leased row always has next_attempt_at = leased_until (only a claim sets a lease, and it sets
+    // both; every other write clears the lease), so "leased past now" implies "next attempt after
+    // now". Stated, that bound lets the lease check probe the due index for the few rows not yet
+    // due instead of walking the endpoint's whole backlog (which grows while a receiver is slower
+    // than the matches that feed it: each claim then cost O(backlog)).
+    const byDue = postgres ? sql`` : sql.raw('indexed by webhook_deliveries_due_idx');
     return sql<{ id: number | string }>`
       with recursive endpoints(url) as (
         select min(url) from webhook_deliveries ${byEndpoint} where status in ${active}
@@ -1097,8 +1141,9 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       )
       where d.next_attempt_at <= ${at}
         and not exists (
-          select 1 from webhook_deliveries l
-          where l.url = d.url and l.status in ${active} and l.leased_until > ${at}
+          select 1 from webhook_deliveries l ${byDue}
+          where l.status in ${active} and l.next_attempt_at > ${at}
+            and l.url = d.url and l.leased_until > ${at}
         )
       order by d.next_attempt_at, d.id
       limit ${limit}

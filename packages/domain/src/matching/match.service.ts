@@ -11,6 +11,16 @@ import type { MatchRecord } from './match-record.js';
 import { MatchRecorder } from './match-recorder.js';
 import type { NewWebhookDelivery } from './webhook-delivery.js';
 
+/**
+ * Runs `callback` once the event loop has taken the I/O already waiting: `setImmediate` where the
+ * runtime has it (Node), else a microtask.
+ */
+function scheduleSoon(callback: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  if (immediate) immediate(callback);
+  else void Promise.resolve().then(callback);
+}
+
 /** Most entry classifications {@link MatchService} keeps in memory (beyond it the cache restarts). */
 const MAX_CACHED_CLASSIFICATIONS = 100_000;
 
@@ -113,6 +123,11 @@ export class MatchService {
   /** Entry id → classification, valid at change-log position {@link #classificationSeq}. */
   readonly #classifications = new Map<number, BankEntry['classification']>();
   #classificationSeq = -1;
+  /** Entries whose classification the next batched store read fetches (see {@link #readClassifications}). */
+  #readBatch: {
+    readonly ids: Set<number>;
+    readonly result: Promise<Map<number, BankEntry['classification']>>;
+  } | null = null;
 
   constructor(
     private readonly engine: MatchEngine,
@@ -298,9 +313,9 @@ export class MatchService {
       this.#classificationSeq = seq;
     }
     const missing = matches.filter((m) => !this.#classifications.has(m.entryId)).map((m) => m.entryId);
-    const read = new Map<number, BankEntry['classification']>();
+    let read = new Map<number, BankEntry['classification']>();
     if (missing.length > 0) {
-      for (const entry of await this.store.getEntries(missing)) read.set(entry.id, entry.classification);
+      read = await this.#readClassifications(missing);
       // Cached only if no change was applied during the read (it may predate the change).
       if (this.engine.seq === seq && this.#classificationSeq === seq) {
         if (this.#classifications.size + read.size > MAX_CACHED_CLASSIFICATIONS)
@@ -309,6 +324,33 @@ export class MatchService {
       }
     }
     return matches.map((m) => this.hit(m, read.get(m.entryId) ?? this.#classifications.get(m.entryId) ?? {}));
+  }
+
+  /**
+   * Classifications of `ids` from the store, in one read shared by every request whose hits miss
+   * the cache in the same turn of the event loop (the read starts once the loop has taken the
+   * I/O already waiting, as a group commit does): under load many matched requests arrive
+   * together, and one query for all of them costs far less than one query each, which on
+   * SQLite's single connection would also queue one by one behind the group commit in flight.
+   * A failed read fails every request that shares it (each falls back as for its own read).
+   */
+  #readClassifications(ids: readonly number[]): Promise<Map<number, BankEntry['classification']>> {
+    let batch = this.#readBatch;
+    if (!batch) {
+      const wanted = new Set<number>();
+      const result = new Promise<void>((resolve) => scheduleSoon(resolve)).then(async () => {
+        // Closed once it starts: ids missed from now on go to the next read.
+        if (this.#readBatch?.ids === wanted) this.#readBatch = null;
+        const read = new Map<number, BankEntry['classification']>();
+        for (const entry of await this.store.getEntries([...wanted]))
+          read.set(entry.id, entry.classification);
+        return read;
+      });
+      batch = { ids: wanted, result };
+      this.#readBatch = batch;
+    }
+    for (const id of ids) batch.ids.add(id);
+    return batch.result;
   }
 
   private hit(m: EngineMatch, classification: MatchHit['classification']): MatchHit {
