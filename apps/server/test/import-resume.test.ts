@@ -3,9 +3,12 @@
 // job stops between batches and goes back to the queue), restarted, killed with SIGKILL mid-job (the
 // job is left "running" under a dead process), and restarted again: the job resumes after its last
 // committed record each time and ends with exactly the file's entries. No sleeps: every step
-// waits for the condition it needs.
+// waits for the condition it needs. Before the kill the spool file is a FIFO the test feeds, so the
+// job cannot finish early however fast it imports (it did once the bulk path got fast); the first
+// stop comes after the first committed batch, about a thousand fsynced batches from the end.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImportJob, ImportJobStore } from '@hashline/domain';
@@ -100,20 +103,35 @@ describe('an import job across a shutdown and a crash (SQLite server process)', 
     expect(afterStop.recordsCommitted).toBeLessThan(ROWS);
     expect(existsSync(spool)).toBe(true);
 
-    // 2. Restart: it resumes; SIGKILL once it committed more.
+    // 2. Restart with the spool file swapped for a FIFO that the test feeds: the job can read, and
+    // commit, only the records written to it, so it cannot finish before the kill however fast the
+    // machine is. SIGKILL once it committed more than before.
+    const whole = `${spool}.whole`;
+    renameSync(spool, whole);
+    execFileSync('mkfifo', ['-m', '600', spool]);
+    const fed = afterStop.recordsCommitted + 10 * BATCH;
+    expect(fed).toBeLessThan(ROWS);
+    const lines = file.split('\n');
+    const feeder = createWriteStream(spool);
+    feeder.on('error', () => undefined); // EPIPE once the killed reader is gone
     server = await startServerChild(env);
+    // The header and the first `fed` records; the stream stays open, so the reader waits for more.
+    feeder.write(`${lines.slice(0, 1 + fed).join('\n')}\n`);
     await waitFor(
       async () => (await jobOf(server, id)).progress.recordsCommitted > afterStop.recordsCommitted,
       'the job to resume',
     );
     server.killGroup();
     await server.exited;
+    feeder.destroy();
     const afterKill = await storedJob(dataDir, id);
     expect(afterKill.status).toBe('running');
     expect(afterKill.claimedBy).not.toBeNull();
     expect(afterKill.recordsCommitted).toBeGreaterThan(afterStop.recordsCommitted);
-    expect(afterKill.recordsCommitted).toBeLessThan(ROWS);
+    expect(afterKill.recordsCommitted).toBeLessThanOrEqual(fed);
     expect(afterKill.startedAt).toEqual(afterStop.startedAt);
+    rmSync(spool);
+    renameSync(whole, spool);
 
     // 3. Restart: the dead process's claim is taken over and the job ends.
     server = await startServerChild(env);
