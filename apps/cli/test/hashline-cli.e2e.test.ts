@@ -133,9 +133,10 @@ describe('hashline hash (built CLI)', () => {
       ['csv', ','],
       ['tsv', '\t'],
     ] as const) {
-      const [header, ...rows] = hashline(['hash', '-f', format, ...files])
-        .stdout.trimEnd()
-        .split('\n');
+      const run = hashline(['hash', '-f', format, ...files]);
+      // A file the CLI could not hash is reported on stderr with a non-zero exit: say which.
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      const [header, ...rows] = run.stdout.trimEnd().split('\n');
       expect(header!.split(separator)).toEqual(['path', 'pdq', 'quality', 'width', 'height']);
       expect(rows.map((row) => row.split(separator))).toEqual(
         json.map((row) => [row.path, row.pdq, String(row.quality), String(row.width), String(row.height)]),
