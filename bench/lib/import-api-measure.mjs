@@ -10,15 +10,13 @@
 // API: measureApiImport({ engine, rows, runs, postgresUrl?, log? })
 //   → { engine, rows, runs, job: rows/s (median), paged: rows/s (median), ratio }
 // Used by bench/import-api.bench.mjs and bench/scale.bench.mjs. Needs the compiled server.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
+import { startServerProcess } from './server-process.mjs';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const DEFAULT_POSTGRES_URL =
   process.env.HASHLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TOKEN = `hl_bench_${randomBytes(24).toString('base64url')}`;
@@ -35,39 +33,6 @@ function randomRows(count) {
   const rows = [];
   for (let i = 0; i < count; i++) rows.push(randomBytes(32).toString('hex'));
   return rows;
-}
-
-async function startServer(temp, databaseUrl) {
-  const logFile = join(temp, 'server.log');
-  const child = spawn(
-    'sh',
-    ['-c', `exec "${process.execPath}" "${join(ROOT, 'apps/server/dist/main.js')}" >"${logFile}" 2>&1`],
-    {
-      env: {
-        ...process.env,
-        HASHLINE_DATA_DIR: temp,
-        HASHLINE_DATABASE_URL: databaseUrl,
-        HASHLINE_ADMIN_TOKEN: TOKEN,
-        HASHLINE_RATE_LIMIT_PER_SECOND: '100000',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        HASHLINE_LOG_LEVEL: 'info',
-        HASHLINE_HASHING_THREADS: '1',
-      },
-      stdio: 'ignore',
-    },
-  );
-  let url;
-  for (let i = 0; i < 1200 && !url; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(readFileSync(logFile, 'utf8'))?.[1];
-  }
-  if (!url) throw new Error(`the server did not start:\n${readFileSync(logFile, 'utf8')}`);
-  for (let i = 0; i < 1200; i++) {
-    if ((await fetch(`${url}/readyz`)).status === 200) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url };
 }
 
 async function api(url, method, path, body, headers = {}) {
@@ -143,7 +108,11 @@ export async function measureApiImport({
       await client.end();
     };
   }
-  const server = await startServer(temp, databaseUrl);
+  const server = await startServerProcess({
+    databaseUrl,
+    dataDir: temp,
+    env: { HASHLINE_ADMIN_TOKEN: TOKEN, HASHLINE_RATE_LIMIT_PER_SECOND: '100000' },
+  });
   try {
     const baseline = [];
     const jobs = [];
@@ -175,8 +144,7 @@ export async function measureApiImport({
     const job = median(jobs);
     return { engine, rows: ROWS, runs: RUNS, job, paged, ratio: job / paged };
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+    await server.stop();
     await dropSchema();
     rmSync(temp, { recursive: true, force: true });
   }
