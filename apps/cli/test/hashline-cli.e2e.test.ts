@@ -73,7 +73,7 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 describe('hashline hash (built CLI)', () => {
   it('gives the reference hash and quality for all 49 exact-pixel images, in sorted order', () => {
     const { code, stdout, stderr } = hashline(['hash', PIXELS]);
-    expect(code).toBe(0);
+    expect(code, stderr).toBe(0);
     expect(stderr).not.toContain('skipped');
     // the three low-quality reference images are still printed, with a warning
     expect(stderr).toContain('warning: 3 hashes with quality below 50');
@@ -101,8 +101,8 @@ describe('hashline hash (built CLI)', () => {
       'misc-images_modes_1.png.png',
       'reg-test-input_dih_bridge-2-rotate-90.jpg.png',
     ];
-    const { code, stdout } = hashline(['hash', '--dihedral', ...names.map((name) => join(PIXELS, name))]);
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = hashline(['hash', '--dihedral', ...names.map((name) => join(PIXELS, name))]);
+    expect(code, stderr).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     lines.forEach((line, i) => {
@@ -179,7 +179,7 @@ describe('hashline hash (built CLI)', () => {
     writeFileSync(join(folder, 'readme.txt'), 'ignored: not an image extension\n');
 
     const { code, stdout, stderr } = hashline(['hash', 'mixed'], temp);
-    expect(code).toBe(1);
+    expect(code, stderr).toBe(1);
     expect(stdout).toBe(`${vectors.get('bridge-mods_aaa-orig.jpg.png')!.hash},100,mixed/good.png\n`);
     expect(stderr).toContain('skipped 2 of 3 files');
     expect(stderr).toMatch(/ {2}mixed\/nested\/broken\.jpg: MEDIA_[A-Z_]+: \S/);
@@ -190,21 +190,21 @@ describe('hashline hash (built CLI)', () => {
   it('warns about low-quality hashes but still prints them', () => {
     const file = join(PIXELS, 'misc-images_small.jpg.png');
     const { code, stdout, stderr } = hashline(['hash', file]);
-    expect(code).toBe(0);
+    expect(code, stderr).toBe(0);
     expect(stdout).toBe(`${vectors.get('misc-images_small.jpg.png')!.hash},0,${file}\n`);
     expect(stderr).toContain(`${file}: quality 0`);
   });
 
   it('a nonexistent path alone exits 2 with the reason', () => {
     const { code, stdout, stderr } = hashline(['hash', join(temp, 'does-not-exist.jpg')]);
-    expect(code).toBe(2);
+    expect(code, stderr).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('does-not-exist.jpg: ENOENT');
   });
 
   it('a bad flag exits 2 with a readable message and the usage', () => {
     const { code, stdout, stderr } = hashline(['hash', '--colour', PIXELS]);
-    expect(code).toBe(2);
+    expect(code, stderr).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^hashline: unknown option --colour\nUsage: hashline hash/);
   });

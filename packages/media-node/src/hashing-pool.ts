@@ -15,7 +15,7 @@ import {
   type PoolIsolation,
   type PoolWorkerHandle,
 } from './pool-worker-handle.js';
-import type { DecodeOptions } from './sharp-image-decoder.js';
+import { applySharpPolicy, type DecodeOptions } from './sharp-image-decoder.js';
 
 /** Default per-job time limit of a hashing pool. */
 export const DEFAULT_POOL_TIMEOUT_MS = 30_000;
@@ -159,9 +159,14 @@ class WorkerHashingPool implements HashingPool {
     this.#threads = threads;
     this.#isolation = isolation;
     this.#timeoutMs = timeoutMs;
+    // Worker threads share this process's libvips: its loader policy is applied here, once, before
+    // any worker starts, and never by a worker while another one decodes (see applySharpPolicy).
+    // Child processes have a libvips of their own and apply it themselves.
+    if (isolation === 'thread') applySharpPolicy();
     this.#workerData = {
       decode: { ...options.decode, timeoutMs: options.decode?.timeoutMs ?? timeoutMs },
       testHooks: options.testHooks === true,
+      sharpPolicyApplied: isolation === 'thread',
       ...(this.#location.entry === undefined ? {} : { entry: this.#location.entry }),
     };
     for (let i = 0; i < threads; i++) {

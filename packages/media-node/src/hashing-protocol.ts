@@ -14,6 +14,11 @@ export type InjectedFault = 'crash' | 'hang' | 'segfault';
 export interface HashingWorkerData {
   readonly decode: DecodeOptions;
   readonly testHooks: boolean;
+  /**
+   * The pool's thread already applied the libvips policy for the whole process (thread isolation):
+   * the worker must not apply it again (see `adoptSharpPolicy`).
+   */
+  readonly sharpPolicyApplied: boolean;
   /** Source mode only: URL of the TypeScript worker module the bootstrap imports. */
   readonly entry?: string;
 }

@@ -5,7 +5,7 @@ import type { HashingRequest, HashingResponse, HashingWorkerData } from './hashi
 import { readImageFile } from './image-file-reader.js';
 import { hashImageBytes } from './image-hasher.js';
 import { isMediaDecodeError } from './media-decode-error.js';
-import { DEFAULT_MAX_BYTES, applySharpPolicy } from './sharp-image-decoder.js';
+import { DEFAULT_MAX_BYTES, adoptSharpPolicy, applySharpPolicy } from './sharp-image-decoder.js';
 
 interface Channel {
   /** `transfer`: buffers a worker thread hands over without copying (IPC always copies). */
@@ -86,5 +86,8 @@ async function handle(request: HashingRequest): Promise<void> {
 channel.onRequest((request) => {
   void handle(request);
 });
-applySharpPolicy();
+// A worker thread shares libvips with the pool's thread, which applied the policy before starting
+// any worker; re-applying it here would briefly block every loader under the other workers' decodes.
+if (data.sharpPolicyApplied && !isProcess) adoptSharpPolicy();
+else applySharpPolicy();
 channel.send({ type: 'ready' });

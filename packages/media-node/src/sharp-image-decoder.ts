@@ -61,6 +61,7 @@ const ALLOWED_LOADERS: Readonly<Record<ImageFormat, string>> = {
   heif: 'VipsForeignLoadHeifBuffer',
 };
 
+// Per JavaScript thread (module state is), while the policy itself is per process.
 let policyApplied = false;
 
 /**
@@ -68,12 +69,26 @@ let policyApplied = false;
  * the operation cache off (a hashing service never decodes the same bytes twice, and cached
  * images would keep decoded pixels alive). It is process-wide because libvips is: this package is
  * the only one allowed to import sharp, so it owns the policy.
+ *
+ * Applying it blocks every loader for a moment before unblocking the allowed ones, so it must
+ * never run while another thread of the process decodes: that decode would find no loader and
+ * fail a good image as unsupported (seen when a pool's second worker thread started while the
+ * first decoded). A thread pool therefore applies it in its own thread before starting any
+ * worker, and its workers call {@link adoptSharpPolicy} instead.
  */
 export function applySharpPolicy(): void {
   if (policyApplied) return;
   sharp.block({ operation: ['VipsForeignLoad'] });
   sharp.unblock({ operation: [...new Set(Object.values(ALLOWED_LOADERS))] });
   sharp.cache(false);
+  policyApplied = true;
+}
+
+/**
+ * Records that another thread of this process already applied the policy ({@link applySharpPolicy}),
+ * so this thread's decodes do not apply it again while other threads decode.
+ */
+export function adoptSharpPolicy(): void {
   policyApplied = true;
 }
 

@@ -197,6 +197,43 @@ describe('isolation: process', () => {
   });
 });
 
+describe('the libvips loader policy with worker threads', () => {
+  // libvips is one per process: applying the policy blocks every loader for a moment, so a worker
+  // thread applying it while another decodes made that decode fail a good PNG as unsupported
+  // (the CLI's 'hashline hash' lost a file that way under load).
+  const svg = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>',
+  );
+  const svgLoads = () =>
+    sharp(svg)
+      .metadata()
+      .then(
+        () => true,
+        () => false,
+      );
+
+  test('the pool applies it in its own thread before any worker starts, and no worker applies it again', async () => {
+    const pool = createHashingPool({ threads: 1, testHooks: true });
+    try {
+      expect(await svgLoads()).toBe(false);
+      // An unblocked loader stands for a decode in flight: it stays usable only if no worker
+      // thread re-applies the policy (block all, then unblock the allowed ones) meanwhile.
+      sharp.unblock({ operation: ['VipsForeignLoadSvgBuffer'] });
+      expect(await svgLoads()).toBe(true);
+      const crashed = await errorOf(pool.hashBytes(small(), { fault: 'crash' }));
+      expect(crashed.code).toBe('MEDIA_WORKER_CRASHED');
+      // Served by the replacement, started after the unblock.
+      expect((await pool.hashBytes(small())).pdq).toBe(SMALL_PDQ);
+      expect(pool.stats()).toMatchObject({ crashes: 1, restarts: 1 });
+      expect(await svgLoads()).toBe(true);
+    } finally {
+      sharp.block({ operation: ['VipsForeignLoadSvgBuffer'] });
+      await pool.close();
+    }
+    expect(await svgLoads()).toBe(false);
+  });
+});
+
 describe('lifecycle', () => {
   test('close() finishes running jobs, fails queued ones, then refuses new ones', async () => {
     const pool = createHashingPool({ threads: 1 });
