@@ -281,6 +281,49 @@ for (const engine of engines) {
       expect(kept!.id).toBe(existing!.id);
     });
 
+    it('finds what a small batch names in a bank many times its size, statistics refreshed (index lookups)', async () => {
+      const bulk: ImportOperation[] = [];
+      for (let n = 1; n <= 2_000; n++) bulk.push(n % 2 === 0 ? ncmec(n, `img-${n}`) : upsert(n));
+      await store.applyImport(bankId, bulk, 'cli');
+      // The planner now knows the bank outnumbers a batch's keys many times over: PostgreSQL
+      // looks the keys up by index instead of hashing the table (see lookUpByIndex).
+      await store.refreshStatistics();
+      const before = await store.latestSeq();
+      const result = await store.applyImport(
+        bankId,
+        [
+          upsert(7),
+          upsert(9, { classification: { industry: 'B1' } }),
+          withdrawSource('img-10'),
+          withdrawHash(11),
+          upsert(2_001),
+          upsert(2_001),
+          withdrawSource('img-99999'),
+        ],
+        'cli',
+      );
+      expect(result).toMatchObject({
+        created: 1,
+        updated: 1,
+        unchanged: 2,
+        withdrawn: 2,
+        withdrawalsUnmatched: 1,
+      });
+      const entries = await live(store, bankId);
+      expect(entries.size).toBe(2_000 - 2 + 1);
+      expect(entries.get(pdq(9))).toEqual({ industry: 'B1' });
+      expect(entries.has(pdq(10))).toBe(false);
+      expect(entries.has(pdq(11))).toBe(false);
+      expect((await changesOf(store, bankId, before)).map((c) => c.op).sort()).toEqual([
+        'entry_delete',
+        'entry_delete',
+        'entry_upsert',
+        'entry_upsert',
+      ]);
+      // The import's join settings end with its lookups: a later plain query still runs.
+      expect(await store.findEntries(bankId, { source: 'ncmec', externalId: 'img-12' })).toHaveLength(1);
+    });
+
     it('a random file in small batches ends as applying it record by record would, and the log replays to it', async () => {
       let state = 7;
       const next = (): number => {
