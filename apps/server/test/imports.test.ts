@@ -148,13 +148,20 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
     expect(await t.store.countEntries(bank!.id)).toBe(350);
     const listed = await t.store.listEntries(bank!.id, { limit: 1000 });
     expect(new Set(listed.map((e) => e.value))).toEqual(new Set(hashes));
-    // The entries match from the next request, like any added entry.
+    // The entries match from the next request, like any added entry: those of the last batch too
+    // (the matcher follows the batches in the background; the job ends once it has applied them).
     const match = await t.call(await t.key(['match']), {
       method: 'POST',
       url: '/v1/match',
-      payload: { hashes: [{ signalType: 'pdq', value: hashes[0] }] },
+      payload: {
+        hashes: [
+          { signalType: 'pdq', value: hashes[0] },
+          { signalType: 'pdq', value: hashes[hashes.length - 1] },
+        ],
+      },
     });
     expect(match.json().results[0].matches[0].bank).toBe('imports');
+    expect(match.json().results[1].matches[0].bank).toBe('imports');
     // The file is deleted once its job ended (just after the end is recorded).
     await expect.poll(() => readdirSync(spoolDir).filter((name) => name.startsWith(accepted.id))).toEqual([]);
 

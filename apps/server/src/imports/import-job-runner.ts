@@ -231,6 +231,9 @@ export class ImportJobRunner {
           origin: job.origin,
           addedBy: job.createdBy,
           batchSize,
+          // The matcher follows the batches without holding them up; the job ends once it has
+          // applied them all (a succeeded import matches).
+          matcher: 'background',
           resumeAfterRecord: resumeAfter,
           onProgress: (progress) => {
             // The check pass of `abort` commits nothing: its counts are not progress.

@@ -106,16 +106,29 @@ export class BankService {
 
   /**
    * Applies one batch of an import (already validated entries, normalised withdrawals) in one
-   * transaction, then waits for the local matcher to apply it. See {@link BankStore.applyImport}.
+   * transaction, then waits for the local matcher to apply it, or with `matcher: 'background'`
+   * only starts it. See {@link BankStore.applyImport}.
    */
   async applyImport(
     bankId: number,
     operations: readonly ImportOperation[],
     addedBy: string,
+    options: { readonly matcher?: 'wait' | 'background' } = {},
   ): Promise<ImportBatchResult> {
     const result = await this.store.applyImport(bankId, operations, addedBy);
-    await this.engine?.waitFor(result.seq);
+    if (options.matcher === 'background') {
+      // The matcher applies this batch while the caller writes the next one. A failed pass is
+      // repeated by the next call, and the caller awaits the last one (awaitMatcher).
+      this.engine?.catchUp().catch(() => undefined);
+    } else {
+      await this.engine?.waitFor(result.seq);
+    }
     return result;
+  }
+
+  /** Waits until the local matcher has applied the changes up to `seq` (see {@link applyImport}). */
+  async awaitMatcher(seq: number): Promise<void> {
+    await this.engine?.waitFor(seq);
   }
 
   /** Refreshes the store's planner statistics (after a bulk import). */

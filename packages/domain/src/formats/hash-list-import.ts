@@ -93,6 +93,12 @@ export interface ImportIntoOptions {
 export interface ImportOptions extends ImportIntoOptions {
   /** Recorded as the entries' `addedBy`. */
   readonly addedBy: string;
+  /**
+   * When the service's local matcher applies the batches: `wait` (default) after each one, before
+   * the next; `background` while the next one is written, the import waiting for it once at the
+   * end (import jobs: the matcher's reading and indexing leave the batches' critical path).
+   */
+  readonly matcher?: 'wait' | 'background';
 }
 
 /** Counts of an import; problems are listed up to a limit so memory stays bounded. */
@@ -156,9 +162,12 @@ export async function importHashList(
   // lookups of later batches are planned for the bank as it now is, not as it was before.
   let changed = 0;
   let refreshAt = REFRESH_STATISTICS_AFTER;
+  let lastSeq = 0;
+  const matcher = options.matcher ?? 'wait';
   const sink: ImportSink = {
     async apply(operations) {
-      const result = await service.applyImport(bank.id, operations, options.addedBy);
+      const result = await service.applyImport(bank.id, operations, options.addedBy, { matcher });
+      lastSeq = result.seq;
       changed += result.created + result.updated + result.withdrawn;
       if (changed >= refreshAt) {
         await service.refreshStatistics();
@@ -167,6 +176,7 @@ export async function importHashList(
       return result;
     },
     async finish() {
+      if (matcher === 'background') await service.awaitMatcher(lastSeq);
       if (changed >= REFRESH_STATISTICS_AFTER) await service.refreshStatistics();
     },
   };
