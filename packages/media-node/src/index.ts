@@ -45,3 +45,21 @@ export {
   type PoolHashOptions,
 } from './hashing-pool.js';
 export { renderDemoImages, type DemoImage } from './demo-images.js';
+export { resolveFfmpegBinaries, type FfmpegBinaries, type FfmpegPathOptions } from './ffmpeg-binaries.js';
+export {
+  hashVideoFile,
+  probeVideo,
+  DEFAULT_VIDEO_MAX_BYTES,
+  DEFAULT_VIDEO_MAX_PIXELS,
+  DEFAULT_VIDEO_MAX_DURATION_SECONDS,
+  DEFAULT_VIDEO_MAX_FRAMES,
+  DEFAULT_VIDEO_MAX_FRAME_RATE,
+  DEFAULT_VIDEO_MAX_STREAMS,
+  DEFAULT_VIDEO_TIMEOUT_MS,
+  VIDEO_CONTAINERS,
+  type VideoDownscaleMethod,
+  type VideoRgbConversion,
+  type VideoHashOptions,
+  type VideoHashes,
+  type VideoStreamInfo,
+} from './video-hasher.js';
