@@ -1,4 +1,4 @@
-import { fromHex, hammingDistance, isPdqHex, toHex } from './hash-codec.js';
+import { fromHex, isPdqHex, toHex } from './hash-codec.js';
 import { pdqHash } from './pdq-hasher.js';
 import { PdqError } from './pdq-error.js';
 import type { ImagePixels, PdqEngine } from './types.js';
@@ -111,7 +111,7 @@ export function parseVpdqLines(text: string): VpdqFrame[] {
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
-    if (line === '') continue;
+    if (line === '' || line.startsWith('#')) continue;
     const fields = line.split(',');
     const [frameField, qualityField, hexField, timeField] = fields;
     const frameNumber = Number(frameField);
@@ -188,25 +188,50 @@ export function vpdqMatch(
 
 /**
  * The frames that take part in matching: unique hashes (first occurrence), quality ≥ `minQuality`,
- * as decoded hashes. Exported so an index can prepare a video once.
+ * each as eight 32-bit words (big-endian over the hex), ready for {@link vpdqMatch}'s comparisons.
+ * Exported so an index can prepare a video once.
  */
-export function prepareVpdqHashes(frames: readonly VpdqFrame[], minQuality: number): Uint8Array[] {
+export function prepareVpdqHashes(frames: readonly VpdqFrame[], minQuality: number): Uint32Array[] {
   const seen = new Set<string>();
-  const hashes: Uint8Array[] = [];
+  const hashes: Uint32Array[] = [];
   for (const frame of frames) {
     const hex = frame.pdqHex.toLowerCase();
     if (seen.has(hex)) continue;
     seen.add(hex);
-    if (frame.quality >= minQuality) hashes.push(fromHex(hex));
+    if (frame.quality < minQuality) continue;
+    const bytes = fromHex(hex);
+    const words = new Uint32Array(8);
+    for (let w = 0; w < 8; w++) {
+      words[w] =
+        ((bytes[4 * w]! << 24) | (bytes[4 * w + 1]! << 16) | (bytes[4 * w + 2]! << 8) | bytes[4 * w + 3]!) >>> 0;
+    }
+    hashes.push(words);
   }
   return hashes;
 }
 
-function matchedPercent(side: readonly Uint8Array[], other: readonly Uint8Array[], distance: number): number {
+function matchedPercent(side: readonly Uint32Array[], other: readonly Uint32Array[], distance: number): number {
   if (side.length === 0) return 0;
   let matched = 0;
   for (const hash of side) {
-    if (other.some((candidate) => hammingDistance(hash, candidate) <= distance)) matched++;
+    for (const candidate of other) {
+      if (wordDistance(hash, candidate) <= distance) {
+        matched++;
+        break;
+      }
+    }
   }
   return (matched * 100) / side.length;
+}
+
+/** Hamming distance of two 8-word hashes (SWAR popcount). */
+function wordDistance(a: Uint32Array, b: Uint32Array): number {
+  let total = 0;
+  for (let w = 0; w < 8; w++) {
+    let v = (a[w]! ^ b[w]!) >>> 0;
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    total += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return total;
 }
