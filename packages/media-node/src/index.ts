@@ -43,7 +43,9 @@ export {
   type HashingPoolOptions,
   type HashingPoolStats,
   type PoolHashOptions,
+  type PoolVideoHashOptions,
 } from './hashing-pool.js';
+export type { VideoJobOptions, VideoPoolOptions } from './hashing-protocol.js';
 export { renderDemoImages, type DemoImage } from './demo-images.js';
 export { resolveFfmpegBinaries, type FfmpegBinaries, type FfmpegPathOptions } from './ffmpeg-binaries.js';
 export {

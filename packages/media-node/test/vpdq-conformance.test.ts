@@ -23,11 +23,15 @@ interface Comparison {
 }
 
 function compare(name: string, ours: readonly VpdqFrame[], reference: readonly VpdqFrame[]): Comparison {
-  expect(ours.map((f) => f.frameNumber), name).toEqual(reference.map((f) => f.frameNumber));
+  expect(
+    ours.map((f) => f.frameNumber),
+    name,
+  ).toEqual(reference.map((f) => f.frameNumber));
   // The reference prints 3 decimals; ours must print the same.
-  expect(ours.map((f) => f.timestampSeconds.toFixed(3)), name).toEqual(
-    reference.map((f) => f.timestampSeconds.toFixed(3)),
-  );
+  expect(
+    ours.map((f) => f.timestampSeconds.toFixed(3)),
+    name,
+  ).toEqual(reference.map((f) => f.timestampSeconds.toFixed(3)));
   let identical = 0;
   let maxDistance = 0;
   for (let i = 0; i < reference.length; i++) {
@@ -39,7 +43,10 @@ function compare(name: string, ours: readonly VpdqFrame[], reference: readonly V
 }
 
 /** Hashes the videos two at a time (each decode is one process pair). */
-async function hashAll(names: readonly string[], options: VideoHashOptions): Promise<Map<string, VpdqFrame[]>> {
+async function hashAll(
+  names: readonly string[],
+  options: VideoHashOptions,
+): Promise<Map<string, VpdqFrame[]>> {
   const results = new Map<string, VpdqFrame[]>();
   const queue = [...names];
   const worker = async (): Promise<void> => {
@@ -59,7 +66,9 @@ function reference(name: string, suffix: string): VpdqFrame[] {
 function expectConformance(comparisons: readonly Comparison[], minShare: number): void {
   const frames = comparisons.reduce((sum, c) => sum + c.frames, 0);
   const identical = comparisons.reduce((sum, c) => sum + c.identical, 0);
-  const table = comparisons.map((c) => `${c.name}: ${c.identical}/${c.frames} identical, max ${c.maxDistance}`);
+  const table = comparisons.map(
+    (c) => `${c.name}: ${c.identical}/${c.frames} identical, max ${c.maxDistance}`,
+  );
   expect(identical / frames, table.join('\n')).toBeGreaterThanOrEqual(minShare);
   expect(Math.max(...comparisons.map((c) => c.maxDistance)), table.join('\n')).toBeLessThanOrEqual(8);
 }

@@ -203,14 +203,19 @@ export function prepareVpdqHashes(frames: readonly VpdqFrame[], minQuality: numb
     const words = new Uint32Array(8);
     for (let w = 0; w < 8; w++) {
       words[w] =
-        ((bytes[4 * w]! << 24) | (bytes[4 * w + 1]! << 16) | (bytes[4 * w + 2]! << 8) | bytes[4 * w + 3]!) >>> 0;
+        ((bytes[4 * w]! << 24) | (bytes[4 * w + 1]! << 16) | (bytes[4 * w + 2]! << 8) | bytes[4 * w + 3]!) >>>
+        0;
     }
     hashes.push(words);
   }
   return hashes;
 }
 
-function matchedPercent(side: readonly Uint32Array[], other: readonly Uint32Array[], distance: number): number {
+function matchedPercent(
+  side: readonly Uint32Array[],
+  other: readonly Uint32Array[],
+  distance: number,
+): number {
   if (side.length === 0) return 0;
   let matched = 0;
   for (const hash of side) {

@@ -52,8 +52,18 @@ describe('line format', () => {
       '1,49,dadb999c25266273529cadac8dcb52c22324ad3bce99726c38660d93c799f07c,0.033\n';
     const frames = parseVpdqLines(text);
     expect(frames).toEqual([
-      { frameNumber: 0, quality: 100, pdqHex: 'dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c', timestampSeconds: 0 },
-      { frameNumber: 1, quality: 49, pdqHex: 'dadb999c25266273529cadac8dcb52c22324ad3bce99726c38660d93c799f07c', timestampSeconds: 0.033 },
+      {
+        frameNumber: 0,
+        quality: 100,
+        pdqHex: 'dadb999c25266273529cadac89cb52c22324ad3bce99726c38668d93c799f07c',
+        timestampSeconds: 0,
+      },
+      {
+        frameNumber: 1,
+        quality: 49,
+        pdqHex: 'dadb999c25266273529cadac8dcb52c22324ad3bce99726c38660d93c799f07c',
+        timestampSeconds: 0.033,
+      },
     ]);
     expect(formatVpdqLines(frames)).toBe(text);
   });
@@ -87,7 +97,9 @@ describe('frame hashing', () => {
     // Pre-resizing to 512×512 would stretch 40 rows to 512: a different hash.
     const { pdqHash, toHex } = pdq;
     expect(toHex(pdqHash({ data, width, height, channels: 3 }).hash)).not.toBe(hashed.pdqHex);
-    expect(toHex(pdqHash({ data, width, height, channels: 3 }, { preResize: false }).hash)).toBe(hashed.pdqHex);
+    expect(toHex(pdqHash({ data, width, height, channels: 3 }, { preResize: false }).hash)).toBe(
+      hashed.pdqHex,
+    );
   });
 });
 
@@ -95,7 +107,9 @@ describe('match rule (python-threatexchange)', () => {
   test('distance ≤ 31 matches, 32 does not', () => {
     expect(vpdqMatch([frame(0, ZERO)], [frame(0, withBits(31))]).queryMatchPercent).toBe(100);
     expect(vpdqMatch([frame(0, ZERO)], [frame(0, withBits(32))]).queryMatchPercent).toBe(0);
-    expect(vpdqMatch([frame(0, ZERO)], [frame(0, withBits(32))], { distanceThreshold: 32 }).isMatch).toBe(true);
+    expect(vpdqMatch([frame(0, ZERO)], [frame(0, withBits(32))], { distanceThreshold: 32 }).isMatch).toBe(
+      true,
+    );
   });
 
   test('percentages are taken on each side after dedup and the quality filter', () => {
@@ -105,7 +119,12 @@ describe('match rule (python-threatexchange)', () => {
       frame(2, withBits(100)),
       frame(3, withBits(200), 49), // below quality 50: dropped
     ];
-    const compared = [frame(0, withBits(5)), frame(1, withBits(150)), frame(2, withBits(240)), frame(3, withBits(250))];
+    const compared = [
+      frame(0, withBits(5)),
+      frame(1, withBits(150)),
+      frame(2, withBits(240)),
+      frame(3, withBits(250)),
+    ];
     const result = vpdqMatch(query, compared);
     // Query keeps {ZERO, 100 bits}: ZERO matches (5 bits away), 100 bits does not → 50 %.
     expect(result.queryMatchPercent).toBe(50);
@@ -114,7 +133,8 @@ describe('match rule (python-threatexchange)', () => {
     expect(result.isMatch).toBe(false);
     expect(vpdqMatch(query, compared, { queryMatchThresholdPercent: 50 }).isMatch).toBe(true);
     expect(
-      vpdqMatch(query, compared, { queryMatchThresholdPercent: 50, comparedMatchThresholdPercent: 30 }).isMatch,
+      vpdqMatch(query, compared, { queryMatchThresholdPercent: 50, comparedMatchThresholdPercent: 30 })
+        .isMatch,
     ).toBe(false);
   });
 
@@ -128,5 +148,3 @@ describe('match rule (python-threatexchange)', () => {
     expect(result).toEqual({ queryMatchPercent: 0, comparedMatchPercent: 0, isMatch: false });
   });
 });
-
-

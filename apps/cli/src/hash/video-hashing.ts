@@ -109,7 +109,10 @@ export function parseSecondsPerHash(value: string | undefined): number {
   if (value === undefined) return 1;
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(`-r/--seconds-per-hash must be a number ≥ 0 (0 = every frame), got "${value}"`, 'hash');
+    throw new UsageError(
+      `-r/--seconds-per-hash must be a number ≥ 0 (0 = every frame), got "${value}"`,
+      'hash',
+    );
   }
   return seconds;
 }
