@@ -109,12 +109,6 @@ export interface HashingPool {
    * @throws {MediaDecodeError} as {@link HashingPool.hashBytes}, plus `MEDIA_READ_FAILED`
    */
   hashFile(path: string, options?: PoolHashOptions): Promise<ImageHashes>;
-  /**
-   * Computes the vPDQ hash of a video file in a worker (FFmpeg runs in child processes of that
-   * worker, behind the pool's video limits).
-   * @throws {MediaDecodeError} as {@link hashVideoFile}, plus `MEDIA_TIMEOUT`, `MEDIA_WORKER_CRASHED`, `MEDIA_POOL_CLOSED`
-   */
-  hashVideoFile(path: string, options?: PoolVideoHashOptions): Promise<VideoHashes>;
   /** Current counters. */
   stats(): HashingPoolStats;
   /**
@@ -122,6 +116,19 @@ export interface HashingPool {
    * bounded by the time limit), then stops every worker. Idempotent.
    */
   close(): Promise<void>;
+}
+
+/**
+ * Video jobs of a hashing pool (what {@link createHashingPool} returns also has them). Kept apart
+ * from {@link HashingPool} so that image-only fakes of the pool stay valid.
+ */
+export interface VideoHashingPool {
+  /**
+   * Computes the vPDQ hash of a video file in a worker (FFmpeg runs in child processes of that
+   * worker, behind the pool's video limits).
+   * @throws {MediaDecodeError} as `hashVideoFile`, plus `MEDIA_TIMEOUT`, `MEDIA_WORKER_CRASHED`, `MEDIA_POOL_CLOSED`
+   */
+  hashVideoFile(path: string, options?: PoolVideoHashOptions): Promise<VideoHashes>;
 }
 
 interface Job {
@@ -144,7 +151,7 @@ interface Slot {
   job: Job | undefined;
 }
 
-class WorkerHashingPool implements HashingPool {
+class WorkerHashingPool implements HashingPool, VideoHashingPool {
   readonly #threads: number;
   readonly #isolation: PoolIsolation;
   readonly #timeoutMs: number;
@@ -471,6 +478,6 @@ class WorkerHashingPool implements HashingPool {
  * Isolation: worker threads (the default) share the process, so a native crash (segfault) in a
  * codec ends the whole process; `isolation: 'process'` confines it to one child process.
  */
-export function createHashingPool(options: HashingPoolOptions = {}): HashingPool {
+export function createHashingPool(options: HashingPoolOptions = {}): HashingPool & VideoHashingPool {
   return new WorkerHashingPool(options);
 }

@@ -44,6 +44,7 @@ export {
   type HashingPoolStats,
   type PoolHashOptions,
   type PoolVideoHashOptions,
+  type VideoHashingPool,
 } from './hashing-pool.js';
 export type { VideoJobOptions, VideoPoolOptions } from './hashing-protocol.js';
 export { renderDemoImages, type DemoImage } from './demo-images.js';
