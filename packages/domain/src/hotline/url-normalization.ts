@@ -2,8 +2,9 @@
  * Characters that have no business in a reported URL and would mislead whoever reads it: C0 and C1
  * control characters (NUL among them) and the Unicode bidirectional controls (U+202A–U+202E
  * embeddings and overrides, U+2066–U+2069 isolates, U+200E/U+200F/U+061C marks), which can make
- * `https://evil.example/‮gpj.exe` display as something else in the workbench.
+ * `https://evil.example/<U+202E>gpj.exe` display as something else in the workbench.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const URL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

@@ -87,6 +87,7 @@ describe('parsePublicReport', () => {
       'https://b.example/a%00b%E2%81%A6c%E2%80%8Fd%C2%85',
     ]);
     for (const url of parsed.urls)
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
       expect(url).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/);
   });
 
