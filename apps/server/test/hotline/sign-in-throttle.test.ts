@@ -170,6 +170,17 @@ describe('sign-in throttling on SQLite', () => {
     expect(problemBody(wrongPassword).code).toBe('INVALID_CREDENTIALS');
     const withCode = await signIn(app, 'tina', { address: '192.0.2.70', totp: currentTotp(totpSecret, NOW) });
     expect(withCode.statusCode, withCode.body).toBe(200);
+    // Someone who knows Tina's password cannot guess codes through the back-off either: after the
+    // free attempts, even the right code waits (her known device would still get in).
+    await exhaust(app, 'tina');
+    const valid = [-30_000, 0, 30_000].map((ms) => currentTotp(totpSecret, new Date(NOW.getTime() + ms)));
+    const wrongCode = ['000000', '111111', '222222', '333333'].find((code) => !valid.includes(code))!;
+    for (let i = 0; i < SIGN_IN_FREE_ATTEMPTS; i++) {
+      const r = await signIn(app, 'tina', { address: `192.0.2.${80 + i}`, totp: wrongCode });
+      expect(problemBody(r).code).toBe('TOTP_INVALID');
+    }
+    const guessed = await signIn(app, 'tina', { address: '192.0.2.90', totp: currentTotp(totpSecret, NOW) });
+    expect(guessed.statusCode).toBe(429);
     // Eve has no TOTP: a made-up code in her back-off is refused even with her right password,
     // as for an unknown name.
     await exhaust(app, 'eve');

@@ -145,8 +145,21 @@ export class AnalystAuthService {
       );
       throw new DomainError('INVALID_CREDENTIALS');
     }
+    const totpKey = this.deps.sha256Hex(`sign-in-totp:${username}`);
     if (analyst.totpSecretSealed !== null) {
       if (!withCode) throw new DomainError('TOTP_REQUIRED');
+      if (!claim.allowed && !knownDevice) {
+        // Through the back-off with a code: whoever gets here knows the password, so the codes
+        // they try are counted too (a back-off of their own), before the code is checked.
+        const codeClaim = await store.claimSignInAttempt(totpKey, started, {
+          free: SIGN_IN_FREE_ATTEMPTS,
+          blockUntil: SIGN_IN_BACKOFF_MS.map((ms) => new Date(started.getTime() + ms)),
+        });
+        if (!codeClaim.allowed) {
+          const until = (codeClaim.blockedUntil ?? started).getTime();
+          throw new SignInThrottled(Math.max(1, Math.ceil((until - started.getTime()) / 1000)));
+        }
+      }
       const secret = this.deps.secrets.openText('totp', analyst.totpSecretSealed);
       if (!this.deps.totp.verify(secret, (body.totp as string).trim(), clock.now())) {
         await store.appendAudit(
@@ -162,7 +175,9 @@ export class AnalystAuthService {
         throw new DomainError('TOTP_INVALID');
       }
     }
-    await store.resetSignInAttempts(throttleKey, new Date(clock.now().getTime() - 86_400_000));
+    const pruneBefore = new Date(clock.now().getTime() - 86_400_000);
+    await store.resetSignInAttempts(throttleKey, pruneBefore);
+    if (analyst.totpSecretSealed !== null) await store.resetSignInAttempts(totpKey, pruneBefore);
     const now = clock.now();
     const sessionId = hex(this.deps.random(32));
     const session: AnalystSession = {
