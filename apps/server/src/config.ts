@@ -685,7 +685,8 @@ export function parseTrustProxy(raw: string | undefined, problems: string[]): Tr
   if (raw === undefined) return false;
   const lower = raw.toLowerCase();
   if (['0', 'false', 'no', 'off'].includes(lower)) return false;
-  if (['1', 'true', 'yes', 'on'].includes(lower) && lower !== '1') {
+  // `1` is a hop count (one proxy), not "true".
+  if (['true', 'yes', 'on'].includes(lower)) {
     problems.push(
       `HASHLINE_TRUST_PROXY=${raw} would believe any X-Forwarded-For a client sends (per-address limits could be walked around). ` +
         'Set the number of proxies in front of the server (e.g. 1) or their addresses/CIDRs (e.g. 127.0.0.1 or 10.0.0.0/8,192.168.1.5).',
