@@ -35,6 +35,7 @@ import {
   type ClaimOptions,
   type NewWebhookDelivery,
   type Provenance,
+  type PinLockPolicy,
   type SelfSubmissionCase,
   type SelfSubmissionStore,
   type WebhookDelivery,
@@ -759,6 +760,34 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       .selectFrom('self_submission_cases')
       .selectAll()
       .where('case_number', '=', caseNumber)
+      .executeTakeFirst();
+    return row && toCase(row);
+  }
+
+  async claimPinAttempt(
+    caseNumber: string,
+    now: Date,
+    policy: PinLockPolicy,
+  ): Promise<SelfSubmissionCase | undefined> {
+    const every = policy.every;
+    const next = sql<number>`(failed_pin_attempts + 1)`;
+    // The attempt that completes the k-th round of `every` locks the case until lockUntil[k-1]
+    // (the last entry for every later round); other attempts keep locked_until as it is.
+    const steps = policy.lockUntil
+      .slice(0, -1)
+      .map((until, i) => sql`when ${next} = ${(i + 1) * every} then ${this.#dialect.dateExpression(until)}`);
+    const last = this.#dialect.dateExpression(policy.lockUntil[policy.lockUntil.length - 1]!);
+    const lock = sql`case when ${next} % ${every} <> 0 then locked_until ${sql.join(steps, sql` `)} else ${last} end`;
+    // One statement: the row lock (PostgreSQL) or the single writer (SQLite) serialises concurrent
+    // claims, and each reads the count the previous one wrote.
+    const row = await this.#db
+      .updateTable('self_submission_cases')
+      .set({ failed_pin_attempts: next, locked_until: lock as never })
+      .where('case_number', '=', caseNumber)
+      .where((eb) =>
+        eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', this.#dialect.date(now))]),
+      )
+      .returningAll()
       .executeTakeFirst();
     return row && toCase(row);
   }

@@ -285,6 +285,14 @@ export interface AnalystSessionsTable {
   expires_at: DbDate;
 }
 
+/** Sign-in attempts and back-off per account name (migration 0010), keyed by a hash of the name. */
+export interface SignInThrottleTable {
+  throttle_key: string;
+  attempts: number;
+  blocked_until: DbDate | null;
+  updated_at: DbDate;
+}
+
 /** The hash-chained audit log; `seq` is assigned by the appender (head + 1), not by the database. */
 export interface AuditEventsTable {
   seq: number;
@@ -369,6 +377,7 @@ export interface Database {
   assessments: AssessmentsTable;
   analysts: AnalystsTable;
   analyst_sessions: AnalystSessionsTable;
+  sign_in_throttle: SignInThrottleTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   takedowns: TakedownsTable;
