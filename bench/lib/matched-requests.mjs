@@ -295,15 +295,28 @@ async function verifyRecordsAndDeliveries({
   drainSeconds = 600,
 }) {
   const drainStart = performance.now();
+  // The server's CPU time per delivery while it drains the outbox with no requests coming in: what
+  // the dispatcher costs the process, hardly affected by other processes' load (unlike wall time).
+  let drain = { deliveries: 0, cpuSeconds: 0 };
   if (webhooks) {
     const server = await startServerProcess({ databaseUrl, dataDir });
+    const cpuAtStart = cpuSeconds(server.pid);
     try {
-      for (;;) {
+      for (let first = true; ; first = false) {
         const text = await (await fetch(`${server.url}/metrics`)).text();
         const waiting =
           metric(text, 'hashline_webhook_outbox_deliveries\\{status="pending"\\}') +
           metric(text, 'hashline_webhook_outbox_deliveries\\{status="retrying"\\}');
-        if (waiting === 0) break;
+        const deliveredSoFar =
+          metric(text, 'hashline_webhook_deliveries_total\\{outcome="delivered"\\}') || 0;
+        if (first) drain.deliveries = -deliveredSoFar;
+        if (waiting === 0) {
+          drain = {
+            deliveries: drain.deliveries + deliveredSoFar,
+            cpuSeconds: cpuSeconds(server.pid) - cpuAtStart,
+          };
+          break;
+        }
         if (performance.now() - drainStart > drainSeconds * 1000) {
           throw new Error(`the webhook outbox still holds ${waiting} deliveries after ${drainSeconds} s`);
         }
@@ -333,6 +346,9 @@ async function verifyRecordsAndDeliveries({
     'deliveries not delivered': notDelivered.length,
     'deliveries the sink never received': notReceived.length,
     'outbox drained in': webhooks ? `${(drainMs / 1000).toFixed(1)} s` : '—',
+    'drain: deliveries': drain.deliveries,
+    'drain: server CPU ms per delivery':
+      drain.deliveries > 0 ? Number(((drain.cpuSeconds * 1000) / drain.deliveries).toFixed(3)) : '—',
   };
   log(`${engine} check: ${JSON.stringify(check)}`);
   if (missingRecords.length + recordsWithoutDelivery.length + notDelivered.length + notReceived.length > 0) {

@@ -1018,17 +1018,18 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
           .where('id', '=', o.id)
           .execute();
       }
-      // Not attempted: due again at once (the endpoint's head decides when), attempt uncounted.
+      // Not attempted: due again at once (the endpoint's head decides when), attempt uncounted;
+      // only under this claim's lease (after it, another worker's claim may hold the delivery).
       for (const o of released) {
         await trx
           .updateTable('webhook_deliveries')
-          .set((eb) => ({
+          .set({
             next_attempt_at: d.date(o.at),
             leased_until: null,
-            attempts: eb('attempts', '-', 1),
-          }))
+            attempts: sql<number>`case when attempts > 0 then attempts - 1 else 0 end`,
+          })
           .where('id', '=', o.id)
-          .where('attempts', '>', 0)
+          .where('leased_until', '=', d.date(o.leasedUntil))
           .execute();
       }
     });

@@ -170,7 +170,9 @@ export class WebhookDispatcher {
       runsOf(due, settings.ordered).map(async (run) => {
         const release = (rest: readonly WebhookDelivery[]): void => {
           const at = this.#clock.now();
-          for (const { id } of rest) outcomes.push({ id, outcome: 'released', at });
+          for (const { id, nextAttemptAt } of rest) {
+            outcomes.push({ id, outcome: 'released', at, leasedUntil: nextAttemptAt });
+          }
         };
         const delivered: WebhookDelivery[] = [];
         try {

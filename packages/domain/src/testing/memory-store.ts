@@ -576,7 +576,7 @@ class MemoryHashlineStore implements HashlineStore {
       if (outcome.outcome === 'delivered') await this.markDelivered(outcome.id, outcome.at);
       else if (outcome.outcome === 'failed') {
         await this.markAttemptFailed(outcome.id, outcome.error, outcome.retryAt);
-      } else {
+      } else if (delivery.leasedUntil?.getTime() === outcome.leasedUntil.getTime()) {
         this.#deliveries.set(outcome.id, {
           ...delivery,
           attempts: Math.max(0, delivery.attempts - 1),

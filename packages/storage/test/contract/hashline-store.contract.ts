@@ -1015,7 +1015,7 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         await store.settleDeliveries([
           { id: id.get('key-1')!, outcome: 'delivered', at: at(20) },
           { id: id.get('key-2')!, outcome: 'failed', error: 'HTTP 503', retryAt: at(60_000) },
-          { id: id.get('key-4')!, outcome: 'released', at: at(21) },
+          { id: id.get('key-4')!, outcome: 'released', at: at(21), leasedUntil: at(30_000) },
           { id: id.get('key-3')!, outcome: 'delivered', at: at(22) },
           { id: id.get('key-6')!, outcome: 'delivered', at: at(23) },
           // Gone from the outbox: skipped.
@@ -1055,11 +1055,24 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         await store.settleDeliveries([
           { id: id.get('key-2')!, outcome: 'delivered', at: at(60_001) },
           { id: id.get('key-4')!, outcome: 'failed', error: 'HTTP 500', retryAt: at(200_000) },
-          { id: retry[2]!.id, outcome: 'released', at: at(60_002) },
+          { id: retry[2]!.id, outcome: 'released', at: at(60_002), leasedUntil: at(90_000) },
         ]);
+        expect(await store.getDelivery(retry[2]!.id)).toMatchObject({
+          attempts: 0,
+          nextAttemptAt: at(60_002),
+        });
         // key-1 sent again by its owner: it is due, key-4 behind it is not, so the run stops there.
         await store.redeliver(id.get('key-1')!, at(60_010));
-        expect(keys(await store.claimDueDeliveries(at(60_020), 10, 30_000, runs))).toEqual(['key-1']);
+        const last = await store.claimDueDeliveries(at(60_020), 10, 30_000, runs);
+        expect(keys(last)).toEqual(['key-1']);
+        // A release from an older claim, whose lease has ended, leaves the current claim alone.
+        await store.settleDeliveries([
+          { id: last[0]!.id, outcome: 'released', at: at(60_030), leasedUntil: at(30_000) },
+        ]);
+        expect(await store.getDelivery(last[0]!.id)).toMatchObject({
+          attempts: 1,
+          nextAttemptAt: at(90_020),
+        });
       });
 
       it('records success and failures; failed for good and delivered ones are never claimed', async () => {
