@@ -33,6 +33,7 @@ import {
   type NewMatchRecord,
   renderWebhookBody,
   type ClaimOptions,
+  type DeliveryOutcome,
   type NewWebhookDelivery,
   type Provenance,
   type PinLockPolicy,
@@ -948,9 +949,15 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const at = d.date(now);
     const ordered = options.ordered ?? true;
     // A lost claim only means the delivery is claimed (and maybe sent) again: relaxed commit.
+    const runLength = ordered ? Math.max(1, Math.min(Math.floor(options.runLength ?? 1), MAX_RUN)) : 1;
     return this.#relaxedTransaction(async (trx) => {
       const due = ordered
-        ? (await this.#orderedHeads(at, clampLimit(limit)).execute(trx)).rows
+        ? await this.#withRuns(
+            trx,
+            (await this.#orderedHeads(at, clampLimit(limit)).execute(trx)).rows,
+            at,
+            runLength,
+          )
         : await d
             .lockForClaim(
               trx
@@ -998,20 +1005,95 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const result = await this.#relaxedTransaction((trx) =>
       trx
         .updateTable('webhook_deliveries')
-        .set(
-          retryAt
-            ? {
-                status: 'retrying',
-                last_error: error,
-                next_attempt_at: this.#dialect.date(retryAt),
-                leased_until: null,
-              }
-            : { status: 'failed', last_error: error, leased_until: null },
-        )
+        .set(failedAttempt(this.#dialect, error, retryAt))
         .where('id', '=', id)
         .executeTakeFirst(),
     );
     if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
+  }
+
+  async settleDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const d = this.#dialect;
+    const delivered = outcomes.filter((o) => o.outcome === 'delivered');
+    const released = outcomes.filter((o) => o.outcome === 'released');
+    // One relaxed commit for the whole round, as markDelivered and markAttemptFailed: losing it only
+    // sends these deliveries again (their claim's lease ends), never loses one.
+    await this.#relaxedTransaction(async (trx) => {
+      if (d.engine === 'postgres') {
+        // One statement however many (each its own delivery time); a row gone is simply not joined.
+        for (const part of chunks(delivered, LOOKUP_CHUNK)) {
+          await sql`
+            update webhook_deliveries w
+            set status = 'delivered', delivered_at = v.at, leased_until = null
+            from unnest(${part.map((o) => o.id)}::bigint[], ${part.map((o) => o.at)}::timestamptz[]) as v(id, at)
+            where w.id = v.id`.execute(trx);
+        }
+      } else {
+        // SQLite runs in process: a prepared UPDATE per row costs microseconds, the commit is the cost.
+        for (const o of delivered) {
+          await trx
+            .updateTable('webhook_deliveries')
+            .set({ status: 'delivered', delivered_at: d.date(o.at), leased_until: null })
+            .where('id', '=', o.id)
+            .execute();
+        }
+      }
+      for (const o of outcomes) {
+        if (o.outcome !== 'failed') continue;
+        await trx
+          .updateTable('webhook_deliveries')
+          .set(failedAttempt(d, o.error, o.retryAt))
+          .where('id', '=', o.id)
+          .execute();
+      }
+      // Not attempted: due again at once (the endpoint's head decides when), attempt uncounted;
+      // only under this claim's lease (after it, another worker's claim may hold the delivery).
+      for (const o of released) {
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({
+            next_attempt_at: d.date(o.at),
+            leased_until: null,
+            attempts: sql<number>`case when attempts > 0 then attempts - 1 else 0 end`,
+          })
+          .where('id', '=', o.id)
+          .where('leased_until', '=', d.date(o.leasedUntil))
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * The ordered claim's heads, each followed by the next deliveries to its endpoint (id order, as
+   * the heads are chosen) up to `runLength` in all, stopping at the first that is not due: a
+   * later delivery never goes out before an earlier one, and one waiting for its retry time
+   * holds back the rest as it would as a head. No other claimer takes them: an ordered claim only
+   * takes heads, and none of an endpoint with a lease (the head's, set with theirs).
+   */
+  async #withRuns(
+    trx: Transaction<Database>,
+    heads: readonly { id: number | string; url: string }[],
+    at: DbDate,
+    runLength: number,
+  ): Promise<{ id: number | string }[]> {
+    if (runLength <= 1) return [...heads];
+    const byEndpoint =
+      this.#dialect.engine === 'postgres' ? sql`` : sql.raw('indexed by webhook_deliveries_active_url_idx');
+    const active = sql.raw(`('pending', 'retrying')`);
+    const claimed: { id: number | string }[] = [];
+    for (const head of heads) {
+      claimed.push(head);
+      const { rows } = await sql<{ id: number | string; due: boolean | number }>`
+        select id, (next_attempt_at <= ${at}) as due from webhook_deliveries ${byEndpoint}
+        where url = ${head.url} and status in ${active} and id > ${head.id}
+        order by id limit ${runLength - 1}`.execute(trx);
+      for (const row of rows) {
+        if (!row.due) break;
+        claimed.push(row);
+      }
+    }
+    return claimed;
   }
 
   /**
@@ -1154,7 +1236,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     // due instead of walking the endpoint's whole backlog (which grows while a receiver is slower
     // than the matches that feed it: each claim then cost O(backlog)).
     const byDue = postgres ? sql`` : sql.raw('indexed by webhook_deliveries_due_idx');
-    return sql<{ id: number | string }>`
+    return sql<{ id: number | string; url: string }>`
       with recursive endpoints(url) as (
         select min(url) from webhook_deliveries ${byEndpoint} where status in ${active}
         union all
@@ -1164,7 +1246,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         )
         from endpoints where endpoints.url is not null
       )
-      select d.id from endpoints
+      select d.id, d.url from endpoints
       join webhook_deliveries d on d.id = (
         select min(h.id) from webhook_deliveries h where h.url = endpoints.url and h.status in ${active}
       )
@@ -1330,6 +1412,16 @@ function bankNotFound(id: number): DomainError {
 function entryNotFound(id: number): DomainError {
   return new DomainError('ENTRY_NOT_FOUND', `No bank entry has id ${id}.`);
 }
+
+/** The columns a failed attempt sets: retrying until `retryAt`, or failed for good (null). */
+function failedAttempt(d: StoreDialect, error: string, retryAt: Date | null) {
+  return retryAt
+    ? { status: 'retrying', last_error: error, next_attempt_at: d.date(retryAt), leased_until: null }
+    : { status: 'failed', last_error: error, leased_until: null };
+}
+
+/** The most deliveries of one endpoint a claim takes together (the dispatcher asks for fewer). */
+const MAX_RUN = 1000;
 
 function deliveryNotFound(id: number): DomainError {
   return new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `No webhook delivery has id ${id}.`);

@@ -11,6 +11,7 @@ import type {
 } from '../banks/bank.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
 import type {
+  DeliveryOutcome,
   NewWebhookDelivery,
   WebhookDelivery,
   WebhookDeliveryQuery,
@@ -195,6 +196,13 @@ export interface ClaimOptions {
    * any due deliveries (parallel, unordered).
    */
   readonly ordered?: boolean;
+  /**
+   * Ordered only: with each endpoint's head, also claim the deliveries that follow it to the same
+   * endpoint (id order), up to this many in all, stopping at the first that is not due. They are
+   * leased together and sent one after another, so a busy endpoint costs two commits (this claim
+   * and {@link WebhookOutbox.settleDeliveries}) per run rather than two per delivery. Default 1.
+   */
+  readonly runLength?: number;
 }
 
 /**
@@ -227,6 +235,14 @@ export interface WebhookOutbox {
    * null, failed for good. Throws `WEBHOOK_DELIVERY_NOT_FOUND` for an unknown id.
    */
   markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  /**
+   * Records the outcomes of claimed deliveries in one commit: `delivered` and `failed` as
+   * {@link markDelivered} and {@link markAttemptFailed}; `released` ends the lease of a delivery
+   * that was claimed but not attempted (the rest of a run after a failure), uncounting its attempt
+   * and making it due at `at`. Ids no longer in the outbox are skipped. Like the other outbox
+   * bookkeeping it may commit without waiting for the disk: losing it only sends a delivery again.
+   */
+  settleDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void>;
   getDelivery(id: number): Promise<WebhookDelivery | undefined>;
   /** Newest first (id descending). */
   listDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]>;

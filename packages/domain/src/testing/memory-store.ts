@@ -19,6 +19,7 @@ import {
   type WebhookDelivery,
   type WebhookDeliveryQuery,
   type WebhookDeliveryStats,
+  type DeliveryOutcome,
 } from '../matching/webhook-delivery.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type {
@@ -518,11 +519,23 @@ class MemoryHashlineStore implements HashlineStore {
       if (d.leasedUntil && d.leasedUntil.getTime() > now.getTime()) busy.add(d.url);
     }
     const ordered = options.ordered ?? true;
-    const due = active
+    const heads = active
       .filter((d) => d.nextAttemptAt.getTime() <= now.getTime())
       .filter((d) => !ordered || (head.get(d.url) === d.id && !busy.has(d.url)))
       .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.id - b.id)
       .slice(0, clampLimit(limit));
+    const runLength = ordered ? Math.max(1, Math.floor(options.runLength ?? 1)) : 1;
+    // Each head, then the endpoint's next active deliveries in id order while they are due.
+    const due = heads.flatMap((first) => {
+      const run = [first];
+      for (const d of active) {
+        if (run.length >= runLength) break;
+        if (d.url !== first.url || d.id <= first.id) continue;
+        if (d.nextAttemptAt.getTime() > now.getTime()) break;
+        run.push(d);
+      }
+      return run;
+    });
     return due.map((delivery) => {
       const claimed: StoredDelivery = {
         ...delivery,
@@ -554,6 +567,24 @@ class MemoryHashlineStore implements HashlineStore {
       nextAttemptAt: retryAt ? new Date(retryAt) : delivery.nextAttemptAt,
       leasedUntil: null,
     });
+  }
+
+  async settleDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    for (const outcome of outcomes) {
+      const delivery = this.#deliveries.get(outcome.id);
+      if (!delivery) continue;
+      if (outcome.outcome === 'delivered') await this.markDelivered(outcome.id, outcome.at);
+      else if (outcome.outcome === 'failed') {
+        await this.markAttemptFailed(outcome.id, outcome.error, outcome.retryAt);
+      } else if (delivery.leasedUntil?.getTime() === outcome.leasedUntil.getTime()) {
+        this.#deliveries.set(outcome.id, {
+          ...delivery,
+          attempts: Math.max(0, delivery.attempts - 1),
+          nextAttemptAt: new Date(outcome.at),
+          leasedUntil: null,
+        });
+      }
+    }
   }
 
   async getDelivery(id: number): Promise<WebhookDelivery | undefined> {

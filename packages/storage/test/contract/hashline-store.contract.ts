@@ -992,6 +992,89 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(keys(await store.claimDueDeliveries(at(90_003), 10, 30_000))).toEqual(['key-4']);
       });
 
+      it('ordered runs: each head with the due deliveries behind it to its endpoint, settled in one call', async () => {
+        await store.enqueueDeliveries([
+          delivery(1),
+          delivery(2),
+          delivery(3, 2, URL_B),
+          delivery(4),
+          delivery(5),
+          delivery(6, 2, URL_B),
+        ]);
+        const runs = { runLength: 3 } as const;
+        const first = await store.claimDueDeliveries(t0, 10, 30_000, runs);
+        // Each endpoint's run together, in id order, at most 3: key-5 stays queued.
+        expect(keys(first)).toEqual(['key-1', 'key-2', 'key-4', 'key-3', 'key-6']);
+        expect(
+          first.every((d) => d.attempts === 1 && d.nextAttemptAt.getTime() === at(30_000).getTime()),
+        ).toBe(true);
+        // Both endpoints are in flight: another worker gets nothing, key-5 included.
+        expect(await store.claimDueDeliveries(at(10), 10, 30_000, runs)).toEqual([]);
+
+        const id = new Map(first.map((d) => [d.idempotencyKey, d.id]));
+        await store.settleDeliveries([
+          { id: id.get('key-1')!, outcome: 'delivered', at: at(20) },
+          { id: id.get('key-2')!, outcome: 'failed', error: 'HTTP 503', retryAt: at(60_000) },
+          { id: id.get('key-4')!, outcome: 'released', at: at(21), leasedUntil: at(30_000) },
+          { id: id.get('key-3')!, outcome: 'delivered', at: at(22) },
+          { id: id.get('key-6')!, outcome: 'delivered', at: at(23) },
+          // Gone from the outbox: skipped.
+          { id: 999_999, outcome: 'delivered', at: at(24) },
+        ]);
+        expect(await store.getDelivery(id.get('key-1')!)).toMatchObject({
+          status: 'delivered',
+          deliveredAt: at(20),
+          attempts: 1,
+        });
+        expect(await store.getDelivery(id.get('key-6')!)).toMatchObject({
+          status: 'delivered',
+          deliveredAt: at(23),
+        });
+        expect(await store.getDelivery(id.get('key-2')!)).toMatchObject({
+          status: 'retrying',
+          lastError: 'HTTP 503',
+          nextAttemptAt: at(60_000),
+          attempts: 1,
+        });
+        // Released: not attempted, so its attempt is uncounted; due at once, but behind key-2.
+        expect(await store.getDelivery(id.get('key-4')!)).toMatchObject({
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: at(21),
+          lastError: null,
+        });
+        expect(await store.claimDueDeliveries(at(30), 10, 30_000, runs)).toEqual([]);
+
+        // At its retry time key-2 goes first, with what follows it.
+        const retry = await store.claimDueDeliveries(at(60_000), 10, 30_000, runs);
+        expect(retry.map((d) => [d.idempotencyKey, d.attempts])).toEqual([
+          ['key-2', 2],
+          ['key-4', 1],
+          ['key-5', 1],
+        ]);
+        await store.settleDeliveries([
+          { id: id.get('key-2')!, outcome: 'delivered', at: at(60_001) },
+          { id: id.get('key-4')!, outcome: 'failed', error: 'HTTP 500', retryAt: at(200_000) },
+          { id: retry[2]!.id, outcome: 'released', at: at(60_002), leasedUntil: at(90_000) },
+        ]);
+        expect(await store.getDelivery(retry[2]!.id)).toMatchObject({
+          attempts: 0,
+          nextAttemptAt: at(60_002),
+        });
+        // key-1 sent again by its owner: it is due, key-4 behind it is not, so the run stops there.
+        await store.redeliver(id.get('key-1')!, at(60_010));
+        const last = await store.claimDueDeliveries(at(60_020), 10, 30_000, runs);
+        expect(keys(last)).toEqual(['key-1']);
+        // A release from an older claim, whose lease has ended, leaves the current claim alone.
+        await store.settleDeliveries([
+          { id: last[0]!.id, outcome: 'released', at: at(60_030), leasedUntil: at(30_000) },
+        ]);
+        expect(await store.getDelivery(last[0]!.id)).toMatchObject({
+          attempts: 1,
+          nextAttemptAt: at(90_020),
+        });
+      });
+
       it('records success and failures; failed for good and delivered ones are never claimed', async () => {
         await store.enqueueDeliveries([delivery(1), delivery(2), delivery(3)]);
         const [d1, d2, d3] = await store.claimDueDeliveries(t0, 10, 1_000, unordered);
