@@ -114,6 +114,25 @@ export class VideoFrameIndex {
     return index;
   }
 
+  /**
+   * An index over a frame base built elsewhere (e.g. in a worker thread, by `PdqIndex.build` over
+   * frame ids 0..n−1 in video order): video `i` is `videoIds[i]` with the next `frameCounts[i]` ids.
+   */
+  static withBase(base: PdqIndex, videoIds: Uint32Array, frameCounts: Uint32Array): VideoFrameIndex {
+    let total = 0;
+    for (const count of frameCounts) total += count;
+    if (videoIds.length !== frameCounts.length || total !== base.size) {
+      throw new MatcherError('MATCHER_INVALID_INPUT', 'the video table does not describe the frame base');
+    }
+    const index = new VideoFrameIndex(new LiveIndex(base), new Uint32Array(Math.max(1024, total)), total);
+    let start = 0;
+    for (let i = 0; i < videoIds.length; i++) {
+      index.register(videoIds[i]!, start, frameCounts[i]!);
+      start += frameCounts[i]!;
+    }
+    return index;
+  }
+
   /** Restores an index from {@link serialize}'s output. */
   static fromSerialized(s: SerializedVideoFrameIndex): VideoFrameIndex {
     const live = new LiveIndex(PdqIndex.fromSerialized(s.base));

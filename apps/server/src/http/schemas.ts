@@ -12,6 +12,8 @@ import {
   SIGNAL_TYPES,
   WEBHOOK_DELIVERY_STATUSES,
   UK_CATEGORIES,
+  VPDQ_COMPARED_MATCH_PERCENT,
+  VPDQ_QUERY_MATCH_PERCENT,
 } from '@hashline/domain';
 
 // JSON Schemas of the API, shared by the OpenAPI document and the response serialisers. Request
@@ -22,6 +24,18 @@ import {
 
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const hex = { type: 'string', pattern: '^[0-9a-fA-F]+$' } as const;
+const vpdqMatchPercent = {
+  type: 'number',
+  minimum: 0,
+  maximum: 100,
+  description: `vPDQ: a query video matches a banked video when at least this share of the banked video's usable frames (quality ≥ 50, distinct) has a query frame within \`pdqThreshold\` (default ${VPDQ_COMPARED_MATCH_PERCENT}).`,
+} as const;
+const vpdqQueryMatchPercent = {
+  type: 'number',
+  minimum: 0,
+  maximum: 100,
+  description: `vPDQ: ... and at least this share of the query video's usable frames matches the banked video (default ${VPDQ_QUERY_MATCH_PERCENT}).`,
+} as const;
 
 /** Shared schemas, registered with `addSchema` and referenced as `{ $ref: '<Name>#' }`. */
 export const SHARED_SCHEMAS = [
@@ -73,6 +87,8 @@ export const SHARED_SCHEMAS = [
       'kind',
       'defaultActions',
       'pdqThreshold',
+      'vpdqMatchPercent',
+      'vpdqQueryMatchPercent',
       'enabled',
       'webhookUrl',
       'createdAt',
@@ -85,6 +101,8 @@ export const SHARED_SCHEMAS = [
       kind: { type: 'string', enum: [...BANK_KINDS] },
       defaultActions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },
       pdqThreshold: { type: 'integer', minimum: 0, maximum: MAX_PDQ_THRESHOLD },
+      vpdqMatchPercent: vpdqMatchPercent,
+      vpdqQueryMatchPercent: vpdqQueryMatchPercent,
       enabled: { type: 'boolean' },
       webhookUrl: { type: ['string', 'null'] },
       entryCount: { type: 'integer', description: 'Entries in the bank (enabled or not).' },
@@ -113,6 +131,8 @@ export const SHARED_SCHEMAS = [
         maximum: MAX_PDQ_THRESHOLD,
         default: DEFAULT_PDQ_THRESHOLD,
       },
+      vpdqMatchPercent: { ...vpdqMatchPercent, default: VPDQ_COMPARED_MATCH_PERCENT },
+      vpdqQueryMatchPercent: { ...vpdqQueryMatchPercent, default: VPDQ_QUERY_MATCH_PERCENT },
       enabled: { type: 'boolean', default: true },
       webhookUrl: { type: ['string', 'null'], format: 'uri' },
       webhookSecret: {
@@ -133,6 +153,8 @@ export const SHARED_SCHEMAS = [
       kind: { type: 'string', enum: [...BANK_KINDS] },
       defaultActions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },
       pdqThreshold: { type: 'integer', minimum: 0, maximum: MAX_PDQ_THRESHOLD },
+      vpdqMatchPercent,
+      vpdqQueryMatchPercent,
       enabled: { type: 'boolean' },
       webhookUrl: { type: ['string', 'null'], format: 'uri' },
       webhookSecret: { type: ['string', 'null'], minLength: 16, maxLength: 256 },
@@ -285,6 +307,11 @@ export const SHARED_SCHEMAS = [
       variant: {
         type: 'string',
         description: 'Which rotated/mirrored copy matched (dihedral media queries).',
+      },
+      videoFrame: {
+        type: 'integer',
+        description:
+          "Set when an image matched a frame of a banked video (a `vpdq` entry): the position of that frame among the video's usable frames (quality ≥ 50, distinct hashes, in order).",
       },
       classification: { $ref: 'Classification#' },
       actions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },

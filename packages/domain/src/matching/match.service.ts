@@ -53,6 +53,8 @@ export interface MatchHit {
   readonly entryId: number;
   readonly distance: number;
   readonly variant?: string;
+  /** The image matched a frame of this banked video (a vpdq entry): the frame's position among its usable frames. */
+  readonly videoFrame?: number;
   readonly classification: Classification;
   readonly actions: readonly BankAction[];
 }
@@ -361,6 +363,7 @@ export class MatchService {
       entryId: m.entryId,
       distance: m.distance,
       ...(m.variant !== undefined ? { variant: m.variant } : {}),
+      ...(m.videoFrame !== undefined ? { videoFrame: m.videoFrame } : {}),
       classification,
       actions: bank.defaultActions,
     };
