@@ -193,7 +193,11 @@ export const SHARED_SCHEMAS = [
       id: { type: 'integer' },
       bankId: { type: 'integer' },
       signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
-      value: { ...hex, description: 'Lower-case hex: 64 digits for pdq and sha256, 32 md5, 40 sha1.' },
+      value: {
+        ...hex,
+        description:
+          'Lower-case hex: 64 digits for pdq and sha256, 32 md5, 40 sha1; for vpdq, the SHA-256 of its frames in the reference format (the key of the video).',
+      },
       quality: { type: ['integer', 'null'] },
       classification: { $ref: 'Classification#' },
       provenance: { $ref: 'Provenance#' },
@@ -209,11 +213,39 @@ export const SHARED_SCHEMAS = [
   {
     $id: 'NewEntry',
     type: 'object',
-    required: ['signalType', 'value'],
+    required: ['signalType'],
     additionalProperties: false,
     properties: {
       signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
-      value: hex,
+      value: {
+        ...hex,
+        description: 'The hash (required except for vpdq, whose value is derived from its frames).',
+      },
+      frames: {
+        description:
+          "vpdq only, and required there: the video's frames, as objects or as the reference hasher's lines (`frameNumber,quality,pdqHex,timestampSeconds`, one per line). The entry's value becomes the SHA-256 of those lines.",
+        oneOf: [
+          { type: 'string' },
+          {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['frameNumber', 'quality', 'pdqHex', 'timestampSeconds'],
+              properties: {
+                frameNumber: { type: 'integer', minimum: 0 },
+                quality: { type: 'integer', minimum: 0, maximum: 100 },
+                pdqHex: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+                timestampSeconds: { type: 'number', minimum: 0 },
+              },
+            },
+          },
+        ],
+      },
+      fileMd5: { type: ['string', 'null'], description: 'vpdq only: MD5 of the video file, when known.' },
+      fileSha256: {
+        type: ['string', 'null'],
+        description: 'vpdq only: SHA-256 of the video file, when known.',
+      },
       quality: {
         type: ['integer', 'null'],
         minimum: 0,
