@@ -152,6 +152,11 @@ export class BankService {
     return entries.length;
   }
 
+  /** The frames and file digests of vpdq entries, by entry id (others are absent). */
+  getVideoSignals(entryIds: readonly number[]): Promise<Map<number, VpdqSignal>> {
+    return this.store.getVideoSignals(entryIds);
+  }
+
   /** @throws {DomainError} ENTRY_NOT_FOUND */
   async getEntry(id: number): Promise<BankEntry> {
     const entry = await this.store.getEntry(id);
