@@ -221,6 +221,36 @@ describe.each(ENGINES)('the API on $name', (kind) => {
       matches: [{ bank: 'videos', entryId: entry.id, videoFrame: expect.any(Number) }],
     });
 
+    // A query video through the API: both percentages, a match record, the bank's threshold.
+    const sample = (name: string) => readFileSync(join(PDQ_FIXTURES, 'vpdq-sample-hashes', name), 'utf8');
+    const video = await t.call(matcher, {
+      method: 'POST',
+      url: '/v1/match/video',
+      payload: { frames: sample('chair-22-sd-grey-bar.txt'), contentRef: 'upload-1' },
+    });
+    expect(video.statusCode).toBe(200);
+    const answer = video.json();
+    expect(answer).toMatchObject({
+      matched: true,
+      contentRef: 'upload-1',
+      matches: [{ bank: 'videos', entryId: entry.id, queryMatchPercent: 100, comparedMatchPercent: 100 }],
+    });
+    const record = (
+      await t.call(matcher, { method: 'GET', url: `/v1/match-records/${answer.recordId}` })
+    ).json();
+    expect(record).toMatchObject({ signalType: 'vpdq', matches: [{ entryId: entry.id }] });
+    const logo = parseVpdqReferenceLines(sample('chair-22-with-large-logo-bar.txt'));
+    const asked = () =>
+      t.call(matcher, { method: 'POST', url: '/v1/match/video', payload: { frames: logo } });
+    expect((await asked()).json()).toMatchObject({ matched: false, matches: [] });
+    await t.call(writer, { method: 'PATCH', url: '/v1/banks/videos', payload: { vpdqMatchPercent: 5 } });
+    const lowered = (await asked()).json();
+    expect(lowered.matched).toBe(true);
+    expect(lowered.matches[0].comparedMatchPercent).toBeLessThan(20);
+    await t.call(writer, { method: 'PATCH', url: '/v1/banks/videos', payload: { vpdqMatchPercent: 80 } });
+    const bad = await t.call(matcher, { method: 'POST', url: '/v1/match/video', payload: { frames: 'x' } });
+    expect(bad.statusCode).toBe(400);
+
     // A restarted process: the frames come from the store (SQLite: the worker's reader).
     const { createWorkerIndexBuilder } = await import('../src/index-build/worker-index-builder.js');
     const { createActiveSignalsReader } = await import('../src/index-build/active-signals-reader.js');

@@ -33,15 +33,13 @@ import { isSignalType, normalizeSignal } from './signal-validation.js';
 import {
   VPDQ_COMPARED_MATCH_PERCENT,
   VPDQ_QUERY_MATCH_PERCENT,
+  MAX_VIDEO_FRAMES,
   normalizeVpdqFrames,
   parseVpdqReferenceLines,
   vpdqSignalKey,
   type VpdqFrame,
   type VpdqSignal,
 } from '../signals/vpdq.js';
-
-/** Most frames one video entry may hold (a frame a second: 10 hours). */
-export const MAX_VIDEO_FRAMES = 36_000;
 
 /** Most entries one call may add (imports stream in batches of this size). */
 export const MAX_ENTRIES_PER_CALL = 10_000;

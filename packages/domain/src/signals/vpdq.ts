@@ -26,6 +26,9 @@ export const VPDQ_COMPARED_MATCH_PERCENT = 80;
 /** Default share of the query's own frames that must match (vpdq/README: 0 %, i.e. any). */
 export const VPDQ_QUERY_MATCH_PERCENT = 0;
 
+/** Most frames one video may hold, banked or queried (a frame a second: 10 hours). */
+export const MAX_VIDEO_FRAMES = 36_000;
+
 /** One hashed frame of a video. */
 export interface VpdqFrame {
   /** The frame's number in the decoded stream (0-based), as the hasher reports it. */
