@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseVpdqReferenceLines, vpdqSignalKey } from '@hashline/domain';
 import { openStore } from '@hashline/storage';
 import { PDQ_FIXTURES } from '../../../tools/test-fixtures.js';
-import { assertBuilt, hashline } from './cli-process.js';
+import { randomBytes } from 'node:crypto';
+import { assertBuilt, cleanEnv, hashline, startServe } from './cli-process.js';
 
 const SAMPLES = join(PDQ_FIXTURES, 'vpdq-sample-hashes');
 const sampleFiles = readdirSync(SAMPLES)
@@ -133,5 +134,38 @@ describe('hashline bank: videos (vpdq)', () => {
     expect(result.stderr).toContain('b.txt');
     expect(result.stderr).toContain('c.txt');
     expect(result.stderr).toContain('1 videos added');
+  });
+
+  it('imports and exports videos through a server (--server)', async () => {
+    const token = `hl_vpdq_${randomBytes(24).toString('base64url')}`;
+    const server = await startServe(['--port', '0'], {
+      cwd: dir,
+      env: cleanEnv({ HASHLINE_ADMIN_TOKEN: token }),
+    });
+    try {
+      const remote = (args: string[]) =>
+        hashline([...args, '--server', server.url, '--key', token], { cwd: dir });
+      const imported = await remote([
+        'bank',
+        'import',
+        'served',
+        SAMPLES,
+        '-f',
+        'vpdq',
+        '--create-kind',
+        'test',
+      ]);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stderr).toContain(`${new Set(sampleKeys).size} videos added`);
+      const out = join(dir, 'served-export');
+      const exported = await remote(['bank', 'export', 'served', '-f', 'vpdq', '-o', out]);
+      expect(exported.code, exported.stderr).toBe(0);
+      const keys = readdirSync(out)
+        .map((name) => vpdqSignalKey(parseVpdqReferenceLines(readFileSync(join(out, name), 'utf8'))))
+        .sort();
+      expect(keys).toEqual([...new Set(sampleKeys)].sort());
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -206,6 +206,13 @@ describe.each(ENGINES)('the API on $name', (kind) => {
         active: true,
       },
     ]);
+    const read = (await t.call(admin, { method: 'GET', url: `/v1/entries/${entry.id}` })).json();
+    expect(read).toMatchObject({
+      signalType: 'vpdq',
+      frames: lines.endsWith('\n') ? lines : `${lines}\n`,
+      fileMd5: null,
+      fileSha256: 'd'.repeat(64),
+    });
     expect(await opened.store.getVideoSignals([entry.id])).toEqual(
       new Map([[entry.id, { frames, fileMd5: null, fileSha256: 'd'.repeat(64) }]]),
     );

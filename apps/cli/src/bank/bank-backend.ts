@@ -17,6 +17,7 @@ import {
   type VpdqImportSummary,
   DomainError,
   importVpdqItems,
+  parseVpdqReferenceLines,
   type ErrorCode,
   type AddEntriesResult,
 } from '@hashline/domain';
@@ -182,11 +183,22 @@ function remoteBackend(client: HashlineClient): BankBackend {
         items,
         { origin, addedBy: 'api' },
       ),
-    exportVideos: () => {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        'Exporting videos with their frames works on the data folder (local mode); the API does not serve frames yet.',
-      );
+    // The list pages name the videos; each entry's own page carries its frames.
+    exportVideos: async function* (bank) {
+      let after: number | null = 0;
+      while (after !== null) {
+        const page: { entries: BankEntry[]; nextAfter: number | null } = await client.get(
+          `${bankPath(bank)}/entries`,
+          { limit: 500, after, signalType: 'vpdq' },
+        );
+        for (const entry of page.entries) {
+          const full = await client.get<BankEntry & { frames?: string }>(`/v1/entries/${entry.id}`);
+          if (full.frames !== undefined) {
+            yield { entryId: entry.id, key: entry.value, frames: parseVpdqReferenceLines(full.frames) };
+          }
+        }
+        after = page.nextAfter;
+      }
     },
     close: async () => undefined,
   };

@@ -206,6 +206,19 @@ export const SHARED_SCHEMAS = [
       note: { type: ['string', 'null'] },
       disabled: { type: 'boolean' },
       feedback: { type: ['string', 'null'], enum: [...ENTRY_FEEDBACK, null] },
+      frames: {
+        type: 'string',
+        description:
+          "vpdq entries, in `GET /v1/entries/{id}` only: the video's frames as the reference hasher's lines (`frameNumber,quality,pdqHex,timestampSeconds`).",
+      },
+      fileMd5: {
+        type: ['string', 'null'],
+        description: 'vpdq entries, with `frames`: MD5 of the video file.',
+      },
+      fileSha256: {
+        type: ['string', 'null'],
+        description: 'vpdq entries, with `frames`: SHA-256 of the video file.',
+      },
       createdAt: dateTime,
       updatedAt: dateTime,
     },
