@@ -1,4 +1,10 @@
-import { hammingDistance, fromHex } from '@hashline/pdq';
+import {
+  VPDQ_DISTANCE_THRESHOLD,
+  VPDQ_QUALITY_THRESHOLD,
+  fromHex,
+  hammingDistance,
+  type VpdqFrame,
+} from '@hashline/pdq';
 import { DomainError } from '../domain-error.js';
 import { sha256HexOfAscii } from './sha256.js';
 
@@ -17,10 +23,11 @@ import { sha256HexOfAscii } from './sha256.js';
 // first; we filter first everywhere (a high-quality copy of a hash is never lost behind a
 // low-quality first occurrence), which is what the index, i.e. real bank matching, does.
 
-/** Frames whose PDQ quality is below this are ignored when matching (the reference's F = 50). */
-export const VPDQ_QUALITY_THRESHOLD = 50;
-/** Two frames match when their PDQ hashes are at most this far apart (the reference's 31). */
-export const VPDQ_DISTANCE_THRESHOLD = 31;
+// The frame type and the two frame thresholds are @hashline/pdq's (its vpdq.ts: the hasher and the
+// pure rule); this module adds what banks need: validation, pytx's JSON shape, the bank's default
+// percentages (the rule: the banked side ≥ 80 %), usable frames, the signal key.
+export { VPDQ_DISTANCE_THRESHOLD, VPDQ_QUALITY_THRESHOLD, type VpdqFrame } from '@hashline/pdq';
+
 /** Default share of a banked video's frames a query must cover to match it (vpdq/README: 80 %). */
 export const VPDQ_COMPARED_MATCH_PERCENT = 80;
 /** Default share of the query's own frames that must match (vpdq/README: 0 %, i.e. any). */
@@ -28,18 +35,6 @@ export const VPDQ_QUERY_MATCH_PERCENT = 0;
 
 /** Most frames one video may hold, banked or queried (a frame a second: 10 hours). */
 export const MAX_VIDEO_FRAMES = 36_000;
-
-/** One hashed frame of a video. */
-export interface VpdqFrame {
-  /** The frame's number in the decoded stream (0-based), as the hasher reports it. */
-  readonly frameNumber: number;
-  /** PDQ quality of the frame, 0–100. */
-  readonly quality: number;
-  /** The frame's PDQ hash, 64 lower-case hex digits. */
-  readonly pdqHex: string;
-  /** When the frame is shown, in seconds from the start (the reference keeps 3 decimals). */
-  readonly timestampSeconds: number;
-}
 
 /** A banked video signal: its frames and, when known, the digests of the video file. */
 export interface VpdqSignal {
