@@ -145,6 +145,18 @@ describe('MatchEngine: videos (vpdq)', () => {
     expect(engine.status()).toMatchObject({ videoEntries: 1 });
   });
 
+  test('a hash-list import (bulk path) refuses videos, which need their frames', async () => {
+    const { banks } = await setup();
+    const bank = await banks.createBank({ name: 'videos', kind: 'known_csam' });
+    await expect(
+      banks.applyImport(
+        bank.id,
+        [{ kind: 'upsert', entry: { signalType: 'vpdq', value: 'a'.repeat(64) } }],
+        't',
+      ),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   test('a vpdq entry needs frames; its value is derived from them', async () => {
     const { banks } = await setup();
     await banks.createBank({ name: 'videos', kind: 'known_csam' });

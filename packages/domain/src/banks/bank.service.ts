@@ -123,6 +123,13 @@ export class BankService {
     operations: readonly ImportOperation[],
     addedBy: string,
   ): Promise<ImportBatchResult> {
+    // The bulk paths write entry rows only: a video's frames would be lost (it would never match).
+    if (operations.some((op) => op.kind === 'upsert' && op.entry.signalType === 'vpdq')) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'Videos (vpdq) are added with their frames through addEntries (hashline bank import --format vpdq), not in a hash-list import.',
+      );
+    }
     const result = await this.store.applyImport(bankId, operations, addedBy);
     await this.engine?.waitFor(result.seq);
     return result;
