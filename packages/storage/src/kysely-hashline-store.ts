@@ -43,6 +43,11 @@ import {
   type WebhookDeliveryQuery,
   type WebhookDeliveryStats,
   type WebhookDeliveryStatus,
+  VPDQ_COMPARED_MATCH_PERCENT,
+  VPDQ_QUERY_MATCH_PERCENT,
+  formatVpdqReferenceLines,
+  parseVpdqReferenceLines,
+  type VpdqSignal,
 } from '@hashline/domain';
 import {
   sql,
@@ -73,6 +78,7 @@ import type {
   MatchRecordBanksTable,
   MatchRecordsTable,
   SelfSubmissionCasesTable,
+  VideoSignalsTable,
   WebhookDeliveriesTable,
 } from './schema.js';
 import { KyselyHotlineStore } from './kysely-hotline-store.js';
@@ -192,6 +198,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
             kind: bank.kind,
             default_actions: JSON.stringify(bank.defaultActions ?? []),
             pdq_threshold: bank.pdqThreshold ?? DEFAULT_PDQ_THRESHOLD,
+            vpdq_match_percent: bank.vpdqMatchPercent ?? VPDQ_COMPARED_MATCH_PERCENT,
+            vpdq_query_match_percent: bank.vpdqQueryMatchPercent ?? VPDQ_QUERY_MATCH_PERCENT,
             enabled: d.bool(bank.enabled ?? true),
             webhook_url: bank.webhookUrl ?? null,
             webhook_secret: bank.webhookSecret ?? null,
@@ -230,6 +238,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     if (patch.kind !== undefined) set.kind = patch.kind;
     if (patch.defaultActions !== undefined) set.default_actions = JSON.stringify(patch.defaultActions);
     if (patch.pdqThreshold !== undefined) set.pdq_threshold = patch.pdqThreshold;
+    if (patch.vpdqMatchPercent !== undefined) set.vpdq_match_percent = patch.vpdqMatchPercent;
+    if (patch.vpdqQueryMatchPercent !== undefined) set.vpdq_query_match_percent = patch.vpdqQueryMatchPercent;
     if (patch.enabled !== undefined) set.enabled = d.bool(patch.enabled);
     if (patch.webhookUrl !== undefined) set.webhook_url = patch.webhookUrl;
     if (patch.webhookSecret !== undefined) set.webhook_secret = patch.webhookSecret;
@@ -351,6 +361,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         inserted.push(...(await trx.insertInto('bank_entries').values(values).returningAll().execute()));
       }
       for (const row of inserted) rows.set(entryKey(row.signal_type, row.value), row);
+      await this.#insertVideos(trx, inserted, unique);
 
       // Log in id order, so seq order and id order agree within the batch.
       inserted.sort((a, b) => a.id - b.id);
@@ -371,6 +382,48 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       }
       return { created, existing, seq: await latestSeq(trx) };
     });
+  }
+
+  /** Stores the frames of the vpdq entries just inserted (same transaction as the entries). */
+  async #insertVideos(
+    trx: Transaction<Database>,
+    inserted: readonly Selectable<BankEntriesTable>[],
+    byKey: ReadonlyMap<string, NewEntry>,
+  ): Promise<void> {
+    const rows: Insertable<VideoSignalsTable>[] = [];
+    for (const row of inserted) {
+      if (row.signal_type !== 'vpdq') continue;
+      const video = byKey.get(entryKey(row.signal_type, row.value))?.video;
+      if (!video) throw new Error('a vpdq entry needs its video (frames)');
+      rows.push({
+        entry_id: row.id,
+        frames: formatVpdqReferenceLines(video.frames),
+        frame_count: video.frames.length,
+        file_md5: video.fileMd5 ?? null,
+        file_sha256: video.fileSha256 ?? null,
+      });
+    }
+    // A few large rows per statement (a frame list can be hundreds of kilobytes).
+    for (const part of chunks(rows, 50)) await trx.insertInto('video_signals').values(part).execute();
+  }
+
+  async getVideoSignals(entryIds: readonly number[]): Promise<Map<number, VpdqSignal>> {
+    const out = new Map<number, VpdqSignal>();
+    for (const part of chunks([...new Set(entryIds)], LOOKUP_CHUNK)) {
+      const rows = await this.#db
+        .selectFrom('video_signals')
+        .selectAll()
+        .where('entry_id', 'in', part)
+        .execute();
+      for (const row of rows) {
+        out.set(row.entry_id, {
+          frames: parseVpdqReferenceLines(row.frames),
+          fileMd5: row.file_md5,
+          fileSha256: row.file_sha256,
+        });
+      }
+    }
+    return out;
   }
 
   async applyImport(

@@ -21,6 +21,8 @@ export interface BanksTable {
   kind: string;
   default_actions: DbJson;
   pdq_threshold: number;
+  vpdq_match_percent: ColumnType<number, number | undefined, number>;
+  vpdq_query_match_percent: ColumnType<number, number | undefined, number>;
   enabled: DbBool;
   webhook_url: string | null;
   webhook_secret: string | null;
@@ -355,8 +357,19 @@ export interface ReportPurgesTable {
   deleted: DbJson;
 }
 
+/** The frames of a `vpdq` entry (migration 0010). */
+export interface VideoSignalsTable {
+  entry_id: number;
+  /** The reference hasher's lines, one frame each. */
+  frames: string;
+  frame_count: number;
+  file_md5: string | null;
+  file_sha256: string | null;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
+  video_signals: VideoSignalsTable;
   self_submission_cases: SelfSubmissionCasesTable;
   self_submission_case_entries: SelfSubmissionCaseEntriesTable;
   banks: BanksTable;

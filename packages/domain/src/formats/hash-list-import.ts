@@ -1,3 +1,4 @@
+import { vpdqThreatExchangeLine } from './vpdq-format.js';
 import type { NewEntry } from '../banks/bank.js';
 import { parseNewEntry, type BankService } from '../banks/bank.service.js';
 import { normalizeSignal } from '../banks/signal-validation.js';
@@ -344,7 +345,17 @@ export async function* exportHashList(
   let afterId = 0;
   for (;;) {
     const { entries } = await service.listEntries(bank.id, { afterId, limit: 5_000 });
+    // Videos: ThreatExchange/HMA lines carry their frames (`vpdq,<JSON>`); a CSV row could not
+    // (export them with the vpdq format instead), so CSV and TSV leave them out.
+    const videoIds = entries.filter((e) => e.signalType === 'vpdq').map((e) => e.id);
+    const videos =
+      format === 'threatexchange' && videoIds.length > 0 ? await service.getVideoSignals(videoIds) : null;
     for (const entry of entries) {
+      if (entry.signalType === 'vpdq') {
+        const video = videos?.get(entry.id);
+        if (video) yield vpdqThreatExchangeLine(video.frames);
+        continue;
+      }
       yield format === 'threatexchange' ? threatExchangeLine(entry) : delimitedLine(entry, delimiter);
     }
     if (entries.length < 5_000) return;

@@ -1,3 +1,4 @@
+import type { VpdqSignal } from '../signals/vpdq.js';
 import type { ApiKey } from '../access/api-key.js';
 import type {
   ActiveSignal,
@@ -127,6 +128,11 @@ export interface BankStore {
    * pages for loading the index at startup, with the seq they are consistent with.
    */
   activeSignals(afterId: number, limit: number): Promise<ActiveSignal[]>;
+  /**
+   * The frames (and file digests) of `vpdq` entries, by entry id; ids that are not (or no longer)
+   * vpdq entries are absent from the answer. Active or not: the caller decides.
+   */
+  getVideoSignals(entryIds: readonly number[]): Promise<Map<number, VpdqSignal>>;
 }
 
 /** Stored match records. */

@@ -1,5 +1,7 @@
 import {
   DEFAULT_PDQ_THRESHOLD,
+  vpdqSignalKey,
+  type VpdqFrame,
   type BankChange,
   type Clock,
   type HashlineStore,
@@ -20,7 +22,23 @@ export interface ContractStore {
 /** Opens a fresh, empty store whose timestamps come from `clock`. */
 export type OpenContractStore = (clock: Clock) => Promise<ContractStore>;
 
-const HEX_LENGTH: Record<SignalType, number> = { pdq: 64, md5: 32, sha1: 40, sha256: 64 };
+const HEX_LENGTH: Record<SignalType, number> = { pdq: 64, md5: 32, sha1: 40, sha256: 64, vpdq: 64 };
+
+/** A small benign video signal: `frames` frames of made-up hashes, as a vpdq NewEntry. */
+function videoEntry(n: number, frames = 3, extra: Partial<NewEntry> = {}): NewEntry {
+  const list: VpdqFrame[] = Array.from({ length: frames }, (_, i) => ({
+    frameNumber: i,
+    quality: i === 0 ? 40 : 100,
+    pdqHex: `${(n * 16 + i + 1).toString(16).padStart(8, '0')}${'5a'.repeat(28)}`,
+    timestampSeconds: i * 0.5,
+  }));
+  return {
+    signalType: 'vpdq',
+    value: vpdqSignalKey(list),
+    video: { frames: list, fileMd5: 'ab'.repeat(16), fileSha256: null },
+    ...extra,
+  };
+}
 
 /** A distinct, well-formed lower-case hex value of `signalType` for each `n`. */
 export function hexValue(signalType: SignalType, n: number): string {
@@ -71,6 +89,8 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
           kind: 'known_csam',
           defaultActions: [],
           pdqThreshold: DEFAULT_PDQ_THRESHOLD,
+          vpdqMatchPercent: 80,
+          vpdqQueryMatchPercent: 0,
           enabled: true,
           webhookUrl: null,
           createdAt: t0,
@@ -1215,6 +1235,50 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
           failed: 1,
           oldestQueuedAt: t0,
         });
+      });
+    });
+
+    describe('video signals (vpdq)', () => {
+      it('stores a video with its frames beside the entry, logs it by key, and reads the frames back', async () => {
+        const bank = await store.createBank({ name: 'videos', kind: 'known_csam' });
+        const before = await store.latestSeq();
+        const video = videoEntry(1, 4);
+        const { created, seq } = await store.addEntries(bank.id, [video, entry('pdq', 1)], 'test');
+        expect(created.map((e) => [e.signalType, e.value])).toEqual([
+          ['vpdq', video.value],
+          ['pdq', hexValue('pdq', 1)],
+        ]);
+        const changes = await store.changesSince(before, 10);
+        expect(changes.map((c) => ('value' in c ? [c.op, c.signalType, c.value] : c.op))).toEqual([
+          ['entry_upsert', 'vpdq', video.value],
+          ['entry_upsert', 'pdq', hexValue('pdq', 1)],
+        ]);
+        expect(seq).toBe(changes.at(-1)!.seq);
+        const stored = await store.getVideoSignals([created[0]!.id, created[1]!.id, 999_999]);
+        expect([...stored.keys()]).toEqual([created[0]!.id]);
+        expect(stored.get(created[0]!.id)).toEqual(video.video);
+        expect((await store.activeSignals(0, 10)).map((s) => s.signalType)).toEqual(['vpdq', 'pdq']);
+      });
+
+      it('the same video again is an existing entry; deleting the entry deletes its frames', async () => {
+        const bank = await store.createBank({ name: 'videos', kind: 'known_csam' });
+        const { created } = await store.addEntries(bank.id, [videoEntry(2)], 'test');
+        const again = await store.addEntries(bank.id, [videoEntry(2)], 'test');
+        expect(again.created).toEqual([]);
+        expect(again.existing.map((e) => e.id)).toEqual([created[0]!.id]);
+        await store.deleteEntry(created[0]!.id);
+        expect((await store.getVideoSignals([created[0]!.id])).size).toBe(0);
+        const other = await store.addEntries(bank.id, [videoEntry(3)], 'test');
+        await store.deleteBank(bank.id);
+        expect((await store.getVideoSignals([other.created[0]!.id])).size).toBe(0);
+      });
+
+      it('keeps and updates the bank vPDQ percentages', async () => {
+        const bank = await store.createBank({ name: 'videos', kind: 'test', vpdqMatchPercent: 62.5 });
+        expect(bank).toMatchObject({ vpdqMatchPercent: 62.5, vpdqQueryMatchPercent: 0 });
+        const updated = await store.updateBank(bank.id, { vpdqQueryMatchPercent: 50 });
+        expect(updated).toMatchObject({ vpdqMatchPercent: 62.5, vpdqQueryMatchPercent: 50 });
+        expect(await store.getBank(bank.id)).toEqual(updated);
       });
     });
   });
