@@ -357,7 +357,7 @@ export interface ReportPurgesTable {
   deleted: DbJson;
 }
 
-/** The frames of a `vpdq` entry (migration 0010). */
+/** The frames of a `vpdq` entry (migration 0011). */
 export interface VideoSignalsTable {
   entry_id: number;
   /** The reference hasher's lines, one frame each. */
