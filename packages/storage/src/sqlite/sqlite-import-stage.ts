@@ -138,25 +138,36 @@ export async function openSqliteImportStage(
         database.pragma(`cache_size = -${SORT_CACHE_KIB}`);
         try {
           database.exec(`drop table if exists ${STAGE}.folded`);
-          // One row per hash: the first upsert's fields, the last stated classification (else the
-          // first's), and how many upserts it folds. The window's sort leaves the rows in hash
-          // order, so rowid is the rank (no ORDER BY: it would sort the whole stage a second time;
-          // only speed depends on that order, not the outcome).
-          database.exec(`create table ${STAGE}.folded as
-            select signal_type, value, quality, provenance, provenance_source, provenance_external_id,
-              reviewer_count, note, disabled, upserts, last_set,
-              case when last_set is null or last_set = seq then classification
-                else (select classification from ${STAGE}.staged where rowid = last_set) end as classification
-            from (
-              select rowid as seq, *,
-                row_number() over byHash as hash_rank,
-                count(*) over wholeHash as upserts,
-                max(case when classification_set then rowid end) over wholeHash as last_set
-              from ${STAGE}.staged
-              window byHash as (partition by signal_type, value order by rowid),
-                wholeHash as (byHash rows between unbounded preceding and unbounded following)
-            )
-            where hash_rank = 1`);
+          // One row per hash: the first upsert's fields (SQLite takes the bare columns of an
+          // aggregate query with a single min() from the row holding the minimum), how many
+          // upserts it folds and how many state a classification. GROUP BY sorts the stage once
+          // (half the CPU of window functions, measured) and leaves the rows in hash order, so
+          // rowid is the rank (only speed depends on that order, never the outcome).
+          database.exec(`drop table if exists ${STAGE}.restated; create table ${STAGE}.folded as
+            select signal_type, value, min(rowid) as first_upsert, count(*) as upserts,
+              sum(classification_set) as stated, quality, provenance, provenance_source,
+              provenance_external_id, reviewer_count, note, disabled, classification
+            from ${STAGE}.staged group by signal_type, value`);
+          // A hash repeated with a classification ends with the last one stated: found in one
+          // more pass over the stage, only when the file has such repeats (most have none).
+          const repeats = s.foldedRestated().get() as [number] | undefined;
+          if (repeats) {
+            database.exec(`create table ${STAGE}.restated (folded_id integer primary key, classification text not null);
+              create table ${STAGE}.repeated as
+                select rowid as folded_id, signal_type, value from ${STAGE}.folded where upserts > 1 and stated > 0;
+              create index ${STAGE}.repeated_key on repeated (signal_type, value);
+              insert into ${STAGE}.restated
+                select folded_id, classification from (
+                  select r.folded_id, s.classification, max(s.rowid)
+                  from ${STAGE}.staged s
+                  join ${STAGE}.repeated r on r.signal_type = s.signal_type and r.value = s.value
+                  where s.classification_set
+                  group by r.folded_id);
+              update ${STAGE}.folded
+                set classification = (select classification from ${STAGE}.restated where folded_id = folded.rowid)
+                where rowid in (select folded_id from ${STAGE}.restated);
+              drop table ${STAGE}.repeated;`);
+          }
         } finally {
           database.pragma(`cache_size = ${cacheSize}`);
         }
@@ -189,7 +200,9 @@ export async function openSqliteImportStage(
     async reset() {
       open();
       await exclusive(() => {
-        database.exec(`drop table if exists ${STAGE}.folded; delete from ${STAGE}.staged`);
+        database.exec(
+          `drop table if exists ${STAGE}.folded; drop table if exists ${STAGE}.restated; delete from ${STAGE}.staged`,
+        );
       });
       size = 0;
     },
@@ -222,12 +235,13 @@ function prepare(database: BetterSqlite3.Database) {
     insertMany: database.prepare(insertRows(INSERT_ROWS)),
     insertOne: database.prepare(insertRows(1)),
     foldedRows: lazy(`select max(rowid) from ${STAGE}.folded`),
+    foldedRestated: lazy(`select 1 from ${STAGE}.folded where upserts > 1 and stated > 0 limit 1`),
     partUpserts: lazy(`select sum(upserts) from ${STAGE}.folded where rowid between ? and ?`),
     partUpdates: lazy(
       `select e.id, e.signal_type, e.value, e.disabled, f.classification
        from ${STAGE}.folded f
        join main.bank_entries e on e.bank_id = ? and e.signal_type = f.signal_type and e.value = f.value
-       where f.rowid between ? and ? and f.last_set is not null
+       where f.rowid between ? and ? and f.stated > 0
          and ${normalized('f.classification')} is not ${normalized('e.classification')}
        order by e.id`,
     ),
