@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -536,6 +536,28 @@ for (const engine of engines) {
       expect(again).toMatchObject({ read: 42, added: 0, updated: 0, existing: 42 });
       expect(await store.latestSeq()).toBe(seq);
     });
+
+    it.runIf(engine.name === 'sqlite')(
+      'a stage lives in the temporary folder while open; one a dead process left is removed',
+      async () => {
+        const orphan = join(tmpdir(), 'hashline-import-stage-999999999-test');
+        mkdirSync(orphan, { recursive: true });
+        writeFileSync(join(orphan, 'stage.db'), 'left by a killed import');
+        const stage = await store.openImportStage!(bankId, 'cli');
+        const mine = (): string[] =>
+          readdirSync(tmpdir()).filter((name) => name.startsWith(`hashline-import-stage-${process.pid}-`));
+        try {
+          expect(existsSync(orphan)).toBe(false);
+          expect(mine()).toHaveLength(1);
+          await stage.add([(upsert(1) as { entry: NewEntry }).entry]);
+          expect(await stage.applyNext()).toMatchObject({ created: 1 });
+          expect(await stage.applyNext()).toBeUndefined();
+        } finally {
+          await stage.close();
+        }
+        expect(mine()).toEqual([]);
+      },
+    );
 
     it('imports a file through the service across batch boundaries; re-importing it changes nothing', async () => {
       const service = new BankService(store);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEmptyClassification, type NewEntry } from '@hashline/domain';
@@ -60,7 +60,8 @@ export async function openSqliteImportStage(
         throw translateStoreError(error);
       }
     });
-  const dir = mkdtempSync(join(tmpdir(), 'hashline-import-stage-'));
+  removeStagesOfDeadProcesses();
+  const dir = mkdtempSync(join(tmpdir(), `${STAGE_DIR_PREFIX}${process.pid}-`));
   let statements: ReturnType<typeof prepare> | undefined;
   try {
     statements = await exclusive(() => {
@@ -213,11 +214,45 @@ export async function openSqliteImportStage(
         await exclusive(() => {
           if (database.open) database.exec(`detach database ${STAGE}`);
         });
+      } catch {
+        // The store was closed first (an import that failed): its connection detached the stage.
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     },
   };
+}
+
+/** A stage's folder in the temporary folder: the prefix, the owner's pid, a random suffix. */
+const STAGE_DIR_PREFIX = 'hashline-import-stage-';
+
+/**
+ * Removes the stages that killed imports left behind (gigabytes for a large file): those whose
+ * owner process is gone. A live owner's stage is never touched.
+ */
+function removeStagesOfDeadProcesses(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(STAGE_DIR_PREFIX)) continue;
+    const pid = Number(name.slice(STAGE_DIR_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, owned by another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Statements on the stage; those reading `folded` are prepared when used (it exists once sealed). */
