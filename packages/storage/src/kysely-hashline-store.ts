@@ -15,6 +15,7 @@ import {
   type EntryQuery,
   type HashlineStore,
   type ImportBatchResult,
+  type ImportStage,
   type ImportOperation,
   importLookups,
   planImportBatch,
@@ -87,7 +88,7 @@ import { KyselyTakedownStore } from './kysely-takedown-store.js';
 import { KyselyExchangeStore } from './kysely-exchange-store.js';
 import { KyselyStatisticsStore } from './kysely-statistics-store.js';
 import { relaxedCommit } from './relaxed-commit.js';
-import type { BulkImporter } from './bulk-import.js';
+import type { BulkImportStage, BulkImporter } from './bulk-import.js';
 import { KyselyImportJobStore } from './kysely-import-job-store.js';
 import { inListSelectQuery, rowInsertQuery } from './row-insert-query.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
@@ -167,11 +168,17 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly #syncLog: (() => Promise<void>) | undefined;
   readonly #bulk: BulkImporter | undefined;
   #closed = false;
+  /** See `BankStore.openImportStage`: present when the engine's bulk path offers a stage. */
+  readonly openImportStage?: (bankId: number, addedBy: string) => Promise<ImportStage>;
 
   constructor({ db, dialect, syncLog, bulk }: StoreDatabase, clock: Clock = systemClock) {
     this.engine = dialect.engine;
     this.#db = db;
     this.#bulk = bulk;
+    const openStage = bulk?.openStage;
+    if (openStage) {
+      this.openImportStage = (bankId, addedBy) => this.#openImportStage(openStage, bankId, addedBy);
+    }
     this.#dialect = dialect;
     this.#syncLog = syncLog;
     this.#clock = clock;
@@ -452,6 +459,51 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         seq: await latestSeq(trx),
       };
     });
+  }
+
+  /** A stage applied part by part, each part in the change-log transaction like {@link applyImport}. */
+  async #openImportStage(
+    open: (db: Kysely<Database>) => Promise<BulkImportStage>,
+    bankId: number,
+    addedBy: string,
+  ): Promise<ImportStage> {
+    const stage = await open(this.#db);
+    let sealed = false;
+    let parts = 0;
+    let next = 0;
+    return {
+      get size() {
+        return stage.size;
+      },
+      add: async (entries) => {
+        if (sealed) throw new Error('the import stage is being applied: finish applying it first');
+        await stage.add(entries);
+      },
+      applyNext: async () => {
+        if (!sealed) {
+          if (stage.size === 0) return undefined;
+          parts = await stage.seal();
+          next = 0;
+          sealed = true;
+        }
+        if (next >= parts) {
+          await stage.reset();
+          sealed = false;
+          return undefined;
+        }
+        const part = next;
+        const now = this.#clock.now();
+        const result = await this.#mutate(async (trx) => {
+          const bank = await this.#requireBank(trx, bankId);
+          const context = { bankId, bankEnabled: readBool(bank.enabled), addedBy, now };
+          const counts = await stage.applyPart(trx, part, context);
+          return { ...counts, withdrawn: 0, withdrawalsUnmatched: 0, seq: await latestSeq(trx) };
+        });
+        next++;
+        return result;
+      },
+      close: () => stage.close(),
+    };
   }
 
   async refreshStatistics(): Promise<void> {

@@ -6,6 +6,7 @@ import type {
   EntryLookup,
   EntryQuery,
   ImportBatchResult,
+  ImportStage,
   ImportOperation,
 } from '../ports/hashline-store.js';
 import { Problems, isHttpUrl, isRecord } from '../validation.js';
@@ -133,6 +134,28 @@ export class BankService {
     const result = await this.store.applyImport(bankId, operations, addedBy);
     await this.engine?.waitFor(result.seq);
     return result;
+  }
+
+  /**
+   * A staging area for a large import into a bank, when the store has one (see
+   * {@link BankStore.openImportStage}); each part it applies is waited for like {@link applyImport}.
+   */
+  async openImportStage(bankId: number, addedBy: string): Promise<ImportStage | undefined> {
+    const stage = await this.store.openImportStage?.(bankId, addedBy);
+    if (!stage) return undefined;
+    const engine = this.engine;
+    return {
+      get size() {
+        return stage.size;
+      },
+      add: (entries) => stage.add(entries),
+      async applyNext() {
+        const result = await stage.applyNext();
+        if (result) await engine?.waitFor(result.seq);
+        return result;
+      },
+      close: () => stage.close(),
+    };
   }
 
   /** Refreshes the store's planner statistics (after a bulk import). */

@@ -40,6 +40,28 @@ export type ImportOperation =
   | { readonly kind: 'withdraw'; readonly withdrawn: EntryLookup };
 
 /**
+ * Where a large import's upserts wait, in file order, until they are applied in (signal type,
+ * value) order, one part after another: the store folds repeats and loads new entries in its
+ * unique index's order (one pass over it) instead of probing it at random in every batch (see
+ * {@link BankStore.openImportStage}). Nothing staged is visible, committed or durable: a crash
+ * loses the stage, and a resumed import reads those records again.
+ */
+export interface ImportStage {
+  /** Upserts staged and not yet applied. */
+  readonly size: number;
+  /** Stages upserts, in file order (only between whole applications: not while parts remain). */
+  add(entries: readonly NewEntry[]): Promise<void>;
+  /**
+   * Applies the next part of what is staged as one transaction, with the outcome of applying the
+   * staged upserts one by one in file order (as {@link BankStore.applyImport} would); undefined
+   * once everything staged is applied (the stage is then empty and takes more).
+   */
+  applyNext(): Promise<ImportBatchResult | undefined>;
+  /** Frees the stage (its temporary file); idempotent. */
+  close(): Promise<void>;
+}
+
+/**
  * What one {@link BankStore.applyImport} batch changed. The batch is applied as its net effect
  * (see import-plan.ts): an entry added and withdrawn in the same batch is never written.
  */
@@ -104,6 +126,11 @@ export interface BankStore {
   ): Promise<ImportBatchResult>;
   /** Brings the query planner's statistics up to date after a bulk load (ANALYZE). */
   refreshStatistics(): Promise<void>;
+  /**
+   * A staging area for a large import's upserts (see {@link ImportStage}), where the engine gains
+   * from loading in index order (SQLite); absent where it does not.
+   */
+  openImportStage?(bankId: number, addedBy: string): Promise<ImportStage>;
   getEntry(id: number): Promise<BankEntry | undefined>;
   getEntries(ids: readonly number[]): Promise<BankEntry[]>;
   /** Empty for an unknown bank (callers check the bank first). */
