@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   BankService,
   importHashList,
@@ -51,6 +51,8 @@ function ncmec(n: number, externalId: string, classification: Classification = {
 
 interface Engine {
   readonly name: string;
+  /** The database file (file-backed engines). */
+  readonly file?: () => string;
   open(): Promise<HashlineStore>;
   close(): Promise<void>;
 }
@@ -64,6 +66,7 @@ const engines: Engine[] = [
     let store: HashlineStore | undefined;
     return {
       name: 'sqlite',
+      file: () => join(dir!, 'store.db'),
       async open() {
         dir ??= mkdtempSync(join(tmpdir(), 'hashline-import-'));
         return (store ??= await openSqliteStore({ file: join(dir, 'store.db'), clock }));
@@ -538,17 +541,21 @@ for (const engine of engines) {
     });
 
     it.runIf(engine.name === 'sqlite')(
-      'a stage lives in the temporary folder while open; one a dead process left is removed',
+      'a stage lives beside the database file while open; one a dead process left is removed',
       async () => {
-        const orphan = join(tmpdir(), 'hashline-import-stage-999999999-test');
+        const folder = dirname(engine.file!());
+        const orphan = join(folder, '.hashline-import-stage-999999999-test');
         mkdirSync(orphan, { recursive: true });
         writeFileSync(join(orphan, 'stage.db'), 'left by a killed import');
         const stage = await store.openImportStage!(bankId, 'cli');
         const mine = (): string[] =>
-          readdirSync(tmpdir()).filter((name) => name.startsWith(`hashline-import-stage-${process.pid}-`));
+          readdirSync(folder).filter((name) => name.startsWith(`.hashline-import-stage-${process.pid}-`));
         try {
           expect(existsSync(orphan)).toBe(false);
           expect(mine()).toHaveLength(1);
+          expect(readdirSync(tmpdir()).some((name) => name.includes(`import-stage-${process.pid}-`))).toBe(
+            false,
+          );
           await stage.add([(upsert(1) as { entry: NewEntry }).entry]);
           expect(await stage.applyNext()).toMatchObject({ created: 1 });
           expect(await stage.applyNext()).toBeUndefined();
