@@ -9,6 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startServerProcess } from './server-process.mjs';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { issueApiKey } from '@hashline/server';
 import { openStore } from '@hashline/storage';
@@ -68,6 +69,7 @@ function metric(text, name) {
  * @param {{ name: string, groupSize: number }[]} [options.modes]
  * @param {Record<string, string>} [options.serverEnv] more environment for the server
  * @param {string[]} [options.nodeArgs] Node options for the server (e.g. `--cpu-prof`)
+ * @param {boolean} [options.verify] after the rounds, drain the webhook outbox and check every answered record and delivery (default true)
  * @param {(line: string) => void} [options.log]
  * @returns {Promise<{ engine: string, entries: number, connections: number, loadavg: number[], rows: object[] }>}
  */
@@ -87,6 +89,7 @@ export async function measureMatchedRequests(options = {}) {
     ],
     serverEnv = {},
     nodeArgs = [],
+    verify = true,
     log = () => undefined,
   } = options;
   const temp = mkdtempSync(join(tmpdir(), 'hashline-matched-bench-'));
@@ -109,10 +112,13 @@ export async function measureMatchedRequests(options = {}) {
     };
   }
   let delivered = 0;
+  // Every notification the sink received, by idempotency key (a redelivery repeats the key).
+  const receivedKeys = new Set();
   const sink = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
       delivered++;
+      receivedKeys.add(request.headers['idempotency-key']);
       response.writeHead(204).end();
     });
   });
@@ -151,6 +157,8 @@ export async function measureMatchedRequests(options = {}) {
       }),
     );
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    // The match records the answers referred to (checked against the database at the end).
+    const answeredRecords = new Set();
     const run = async (url, duration, list = bodies) => {
       let i = 0;
       return autocannon({
@@ -163,6 +171,11 @@ export async function measureMatchedRequests(options = {}) {
             path: '/v1/match',
             headers,
             setupRequest: (request) => ({ ...request, body: list[i++ % list.length] }),
+            onResponse: (status, body) => {
+              if (status !== 200) return;
+              const id = /"recordId":(\d+)/.exec(body)?.[1];
+              if (id) answeredRecords.add(Number(id));
+            },
           },
         ],
       });
@@ -191,6 +204,10 @@ export async function measureMatchedRequests(options = {}) {
           const records =
             metric(after, 'hashline_match_records_committed_total') -
             metric(before, 'hashline_match_records_committed_total');
+          // A counter's labelled line appears with its first increment: absent counts as 0.
+          const deliveredSoFar = (text) =>
+            metric(text, 'hashline_webhook_deliveries_total\\{outcome="delivered"\\}') || 0;
+          const deliveredInWindow = deliveredSoFar(after) - deliveredSoFar(before);
           const sample = {
             reqPerSec: result.requests.average,
             p50: result.latency.p50,
@@ -200,12 +217,16 @@ export async function measureMatchedRequests(options = {}) {
             // No commit in the window (unmatched requests write no record): no mean, not 0/0.
             meanGroup: commits > 0 ? records / commits : null,
             serverCpu,
+            records,
+            // Webhook deliveries made while the load ran.
+            deliveredInWindow,
           };
           samples.get(mode.name).push(sample);
           log(
             `${engine} round ${round} ${mode.name}: ${Math.round(sample.reqPerSec)} req/s, p99 ${sample.p99} ms, ` +
               `mean group ${sample.meanGroup === null ? '—' : sample.meanGroup.toFixed(1)}, server CPU ${Math.round(serverCpu * 100)}%, ` +
-              `non-2xx ${sample.non2xx}, load ${loadavg()[0].toFixed(2)}`,
+              `non-2xx ${sample.non2xx}${webhooks ? `, webhooks delivered ${sample.deliveredInWindow} for ${sample.records} records` : ''}, ` +
+              `load ${loadavg()[0].toFixed(2)}`,
           );
         } finally {
           await server.stop();
@@ -225,13 +246,139 @@ export async function measureMatchedRequests(options = {}) {
         'non-2xx': list.reduce((n, s) => n + s.non2xx, 0),
         errors: list.reduce((n, s) => n + s.errors, 0),
         'server CPU': `${Math.round(median(list.map((s) => s.serverCpu)) * 100)}%`,
+        ...(webhooks
+          ? {
+              'delivered / records in window': list
+                .map((s) =>
+                  s.records > 0 ? `${s.deliveredInWindow}/${s.records}` : `${s.deliveredInWindow}/—`,
+                )
+                .join(' '),
+            }
+          : {}),
       };
     });
-    return { engine, entries, connections, webhooks, delivered, loadavg: loadavg(), rows };
+    const loadAtEnd = loadavg();
+    const check =
+      verify &&
+      (await verifyRecordsAndDeliveries({
+        engine,
+        databaseUrl,
+        dataDir: temp,
+        answeredRecords,
+        receivedKeys,
+        webhooks,
+        log,
+      }));
+    return { engine, entries, connections, webhooks, delivered, check, loadavg: loadAtEnd, rows };
   } finally {
     sink.closeAllConnections();
     await new Promise((r) => sink.close(r));
     await dropSchema().catch(() => undefined);
     rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * After the measurements: lets a server run without load until the webhook outbox is empty (at
+ * most `drainSeconds`), then checks in the database that every match record an answer referred to
+ * was committed, and, with webhooks, that each record has its delivery, marked delivered, and that
+ * the sink received every delivery's idempotency key. Throws when something is missing.
+ */
+async function verifyRecordsAndDeliveries({
+  engine,
+  databaseUrl,
+  dataDir,
+  answeredRecords,
+  receivedKeys,
+  webhooks,
+  log,
+  drainSeconds = 600,
+}) {
+  const drainStart = performance.now();
+  // The server's CPU time per delivery while it drains the outbox with no requests coming in: what
+  // the dispatcher costs the process, hardly affected by other processes' load (unlike wall time).
+  let drain = { deliveries: 0, cpuSeconds: 0 };
+  if (webhooks) {
+    const server = await startServerProcess({ databaseUrl, dataDir });
+    const cpuAtStart = cpuSeconds(server.pid);
+    try {
+      for (let first = true; ; first = false) {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        const waiting =
+          metric(text, 'hashline_webhook_outbox_deliveries\\{status="pending"\\}') +
+          metric(text, 'hashline_webhook_outbox_deliveries\\{status="retrying"\\}');
+        const deliveredSoFar =
+          metric(text, 'hashline_webhook_deliveries_total\\{outcome="delivered"\\}') || 0;
+        if (first) drain.deliveries = -deliveredSoFar;
+        if (waiting === 0) {
+          drain = {
+            deliveries: drain.deliveries + deliveredSoFar,
+            cpuSeconds: cpuSeconds(server.pid) - cpuAtStart,
+          };
+          break;
+        }
+        if (performance.now() - drainStart > drainSeconds * 1000) {
+          throw new Error(`the webhook outbox still holds ${waiting} deliveries after ${drainSeconds} s`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  const drainMs = performance.now() - drainStart;
+  const rows = await readOutcome(engine, databaseUrl);
+  const recordIds = new Set(rows.records);
+  const missingRecords = [...answeredRecords].filter((id) => !recordIds.has(id));
+  // One bank with a webhook: each record's notification has the key match-<record>-<bank>.
+  const notifiedRecords = new Set(
+    rows.deliveries.map((d) => Number(/^match-(\d+)-/.exec(d.idempotency_key)?.[1])),
+  );
+  const recordsWithoutDelivery = webhooks ? rows.records.filter((id) => !notifiedRecords.has(id)) : [];
+  const notDelivered = rows.deliveries.filter((d) => d.status !== 'delivered');
+  const notReceived = rows.deliveries.filter((d) => !receivedKeys.has(d.idempotency_key));
+  const check = {
+    'answers with a record': answeredRecords.size,
+    'records in database': rows.records.length,
+    'answered records missing': missingRecords.length,
+    deliveries: rows.deliveries.length,
+    'records without a delivery': recordsWithoutDelivery.length,
+    'deliveries not delivered': notDelivered.length,
+    'deliveries the sink never received': notReceived.length,
+    'outbox drained in': webhooks ? `${(drainMs / 1000).toFixed(1)} s` : '—',
+    'drain: deliveries': drain.deliveries,
+    'drain: server CPU ms per delivery':
+      drain.deliveries > 0 ? Number(((drain.cpuSeconds * 1000) / drain.deliveries).toFixed(3)) : '—',
+  };
+  log(`${engine} check: ${JSON.stringify(check)}`);
+  if (missingRecords.length + recordsWithoutDelivery.length + notDelivered.length + notReceived.length > 0) {
+    throw new Error(`records or deliveries missing: ${JSON.stringify(check)}`);
+  }
+  return check;
+}
+
+/** Every match record id and every delivery's key and status, read straight from the database. */
+async function readOutcome(engine, databaseUrl) {
+  if (engine === 'postgres') {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const records = (await client.query('select id from match_records')).rows.map((r) => Number(r.id));
+      const deliveries = (await client.query('select idempotency_key, status from webhook_deliveries')).rows;
+      return { records, deliveries };
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new Database(databaseUrl.replace(/^sqlite:/, ''), { readonly: true });
+  try {
+    const records = db
+      .prepare('select id from match_records')
+      .all()
+      .map((r) => Number(r.id));
+    const deliveries = db.prepare('select idempotency_key, status from webhook_deliveries').all();
+    return { records, deliveries };
+  } finally {
+    db.close();
   }
 }

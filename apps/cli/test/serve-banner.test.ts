@@ -15,6 +15,20 @@ const base: BannerFacts = {
 };
 
 describe('serve banner', () => {
+  it('with JSON logs (stdout goes to a log collector), never prints a new token (issue 15)', () => {
+    const text = serveBanner({
+      ...base,
+      newAdminToken: TOKEN,
+      adminTokenFile: '.data/initial-admin-token',
+      jsonLogs: true,
+      demo: { state: 'present', queryFile: '.data/demo/landscape-1-blurred.jpg' },
+    });
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain('SECRET');
+    expect(text).toContain('its token is in .data/initial-admin-token');
+    expect(text).toContain('--key-file .data/initial-admin-token');
+  });
+
   it('first start with the demo: the key once, the files, and two commands that show a hit', () => {
     const text = serveBanner({
       ...base,

@@ -2,7 +2,7 @@
 // prints (run as printed), remote mode of bank/match/api-key against it, writes by another process
 // picked up by the running server, and a second start that neither reseeds nor prints a key.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,8 +47,11 @@ describe('hashline serve --demo (built CLI)', () => {
   it('on a new data folder: seeds the demo, prints the admin key once and commands that show a hit', async () => {
     server = await startServe(['--demo', '--port', '0'], { cwd: dir });
     const output = server.output();
-    expect(output).toContain('Admin API key, shown this once');
-    token = TOKEN.exec(output)![0];
+    // JSON logs (as startServe runs it): the token goes to the file only, never to stdout.
+    expect(output).toContain('its token is in .data/initial-admin-token');
+    expect(output).not.toMatch(TOKEN);
+    token = readFileSync(join(dir, '.data/initial-admin-token'), 'utf8').trim();
+    expect(token).toMatch(TOKEN);
     expect(output).toContain(`${server.url}/docs`);
     expect(output).toContain('Files in .data/demo/:');
     for (const name of ['landscape-1.jpg', 'landscape-2.jpg', 'landscape-1-blurred.jpg', 'unrelated.jpg']) {
@@ -58,7 +61,7 @@ describe('hashline serve --demo (built CLI)', () => {
 
     const match = printed(output, 'npx hashline match');
     expect(match).toBe(
-      `npx hashline match .data/demo/landscape-1-blurred.jpg --server ${server.url} --key ${token}`,
+      `npx hashline match .data/demo/landscape-1-blurred.jpg --server ${server.url} --key-file .data/initial-admin-token`,
     );
     const hit = await runPrinted(match);
     expect(hit.code).toBe(0);

@@ -16,7 +16,13 @@ import {
 import type { HashingPool } from '@hashline/media-node';
 import { bypassStoreGate } from '@hashline/storage';
 import { createMemoryImportJobStore } from '@hashline/domain/testing';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { ApiKeyRateLimit } from './auth/api-key-rate-limit.js';
 import { LocalKeyRateLimiter, type KeyRateLimiter } from './auth/shared-rate-limiter.js';
@@ -137,6 +143,24 @@ export const STORE_RETRY_AFTER_SECONDS = 2;
 /** Largest JSON body of any route but the bulk entry add (which allows `config.maxJsonBytes`). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/**
+ * Fastify's `trustProxy` for our setting. A hop count becomes the function proxy-addr itself
+ * makes of a number (trust the `hops` nearest addresses), as Fastify's types accept no number.
+ */
+function trustProxyOption(
+  setting: ServerConfig['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === false) return false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return [...setting];
+}
+
+/** Fastify's errors raised before routing, sent as problem+json (see buildApp). */
+function sendFrameworkError(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  const { problem } = toProblem(error);
+  void reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
 /** Headers that carry secrets: redacted from every log line. */
 const REDACTED = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'];
 
@@ -161,8 +185,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // One line per response (below) instead of Fastify's two; bodies are never logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DEFAULT_BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    // A hop count or the proxies' addresses (config.ts refuses `true`, which would believe any
+    // X-Forwarded-For a client writes).
+    trustProxy: trustProxyOption(config.trustProxy),
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL, a path parameter over maxParamLength)
+    // leave as our problem+json with a catalogue code, like every other error.
+    frameworkErrors: sendFrameworkError,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
@@ -280,8 +309,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('preClose', async () => {
     closing = true;
   });
+  const hsts =
+    config.hsts.maxAgeSeconds > 0
+      ? `max-age=${config.hsts.maxAgeSeconds}${config.hsts.includeSubDomains ? '; includeSubDomains' : ''}`
+      : null;
   app.addHook('onSend', async (_request, reply, payload) => {
     if (closing) void reply.header('connection', 'close');
+    if (hsts !== null) void reply.header('strict-transport-security', hsts);
     return payload;
   });
 

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { buildReferralConfig, type ReferralConfig } from '@hashline/domain';
 import type { StoreConnectionOptions } from '@hashline/storage';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * Fastify's `trustProxy`: false (the TCP peer is the client), a number of proxy hops to believe,
+ * or the addresses/CIDRs of trusted proxies.
+ */
+export type TrustProxy = false | number | readonly string[];
 
 /** Pino log levels the server accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -108,8 +115,21 @@ export interface ServerConfig {
    * (`HASHLINE_ADMIN_TOKEN`); for deployments that provision secrets. Never logged.
    */
   readonly adminToken: string | null;
-  /** Trust `X-Forwarded-For` from a reverse proxy (`HASHLINE_TRUST_PROXY`, default false). */
-  readonly trustProxy: boolean;
+  /**
+   * Which `X-Forwarded-For` hops to believe (`HASHLINE_TRUST_PROXY`, default off: the client
+   * address is the TCP peer). A hop count (`1`: one proxy in front, the address it saw is used) or
+   * the proxies' addresses and CIDRs (`127.0.0.1,10.0.0.0/8`; also `loopback`, `linklocal`,
+   * `uniquelocal`). `true` is refused: it would believe any address a client writes into the
+   * header, and every per-address limit (report form, sign-in) could be walked around.
+   */
+  readonly trustProxy: TrustProxy;
+  /**
+   * `Strict-Transport-Security` on every response (`HASHLINE_HSTS_MAX_AGE`, seconds; default 0:
+   * not sent). Set it only when every client reaches the server over HTTPS (behind a TLS proxy:
+   * browsers then refuse plain HTTP to this host for that long). `HASHLINE_HSTS_SUBDOMAINS`
+   * (default false) adds `includeSubDomains`.
+   */
+  readonly hsts: { readonly maxAgeSeconds: number; readonly includeSubDomains: boolean };
   /** The web app and the self-submission page. */
   readonly web: {
     /** Where the built web app is (`HASHLINE_WEB_DIR`, default `apps/web/dist` of this checkout). */
@@ -620,7 +640,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       allowPrivate: bool('HASHLINE_WEBHOOK_ALLOW_PRIVATE', false),
     },
     adminToken,
-    trustProxy: bool('HASHLINE_TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(text('HASHLINE_TRUST_PROXY'), problems),
+    hsts: {
+      maxAgeSeconds: int('HASHLINE_HSTS_MAX_AGE', 0, 0, 2 * 365 * 86_400),
+      includeSubDomains: bool('HASHLINE_HSTS_SUBDOMAINS', false),
+    },
     web: {
       // src/config.ts and dist/config.js are both one level below apps/server.
       dir: resolve(text('HASHLINE_WEB_DIR') ?? fileURLToPath(new URL('../../web/dist', import.meta.url))),
@@ -648,6 +672,53 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return deepFreeze(config);
+}
+
+/** Names proxy-addr (Fastify's trustProxy) knows for address ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `HASHLINE_TRUST_PROXY`: off, a hop count, or a comma-separated list of proxy addresses and
+ * CIDRs. `true` is refused with what to set instead (see {@link ServerConfig.trustProxy}).
+ */
+export function parseTrustProxy(raw: string | undefined, problems: string[]): TrustProxy {
+  if (raw === undefined) return false;
+  const lower = raw.toLowerCase();
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  // `1` is a hop count (one proxy), not "true".
+  if (['true', 'yes', 'on'].includes(lower)) {
+    problems.push(
+      `HASHLINE_TRUST_PROXY=${raw} would believe any X-Forwarded-For a client sends (per-address limits could be walked around). ` +
+        'Set the number of proxies in front of the server (e.g. 1) or their addresses/CIDRs (e.g. 127.0.0.1 or 10.0.0.0/8,192.168.1.5).',
+    );
+    return false;
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops >= 1 && hops <= 10) return hops;
+    problems.push(`HASHLINE_TRUST_PROXY as a hop count must be from 1 to 10; got ${JSON.stringify(raw)}.`);
+    return false;
+  }
+  const entries = raw.split(',').map((e) => e.trim());
+  const bad = entries.filter((entry) => !validProxyEntry(entry));
+  if (bad.length > 0) {
+    problems.push(
+      `HASHLINE_TRUST_PROXY must be a hop count or a comma-separated list of addresses and CIDRs (or loopback, linklocal, uniquelocal); not understood: ${bad.map((b) => JSON.stringify(b)).join(', ')}.`,
+    );
+    return false;
+  }
+  return entries;
+}
+
+function validProxyEntry(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -27,6 +27,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   DEGENERATE_HASH: 422,
   BATCH_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
   BANK_NOT_FOUND: 404,
   BANK_NAME_TAKEN: 409,
   ENTRY_NOT_FOUND: 404,
@@ -148,6 +149,8 @@ const HIDDEN_MEDIA_MESSAGES: ReadonlySet<MediaErrorCode> = new Set([
 /** Fastify's own error codes that are the caller's fault, as catalogue codes. */
 const FASTIFY_CODE: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  // A path parameter over Fastify's maxParamLength (100 characters).
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
   FST_REQ_FILE_TOO_LARGE: 'MEDIA_TOO_LARGE',
   FST_FILES_LIMIT: 'VALIDATION_FAILED',
   FST_PARTS_LIMIT: 'VALIDATION_FAILED',

@@ -118,6 +118,7 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/changes', access: ['banks:read'] },
 
   { method: 'POST', url: '/v1/match', access: ['match', 'match:verdict'] },
+  { method: 'POST', url: '/v1/match/video', access: ['match', 'match:verdict'] },
   { method: 'POST', url: '/v1/match/media', access: ['match', 'match:verdict'] },
   { method: 'POST', url: '/v1/hash', access: ['match', 'match:verdict', 'banks:write'] },
   // A `match` key sees its own records only; `admin` sees all (filtered in the route).

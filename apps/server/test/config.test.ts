@@ -67,7 +67,7 @@ describe('loadConfig', () => {
       HASHLINE_LOG_LEVEL: 'WARN',
       HASHLINE_RATE_LIMIT_PER_SECOND: '200',
       HASHLINE_HASHING_ISOLATION: 'thread',
-      HASHLINE_TRUST_PROXY: 'yes',
+      HASHLINE_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1',
       HASHLINE_RATE_LIMIT_SHARED: 'false',
       HASHLINE_CHANGE_NOTIFY: 'off',
       HASHLINE_ADMIN_TOKEN: 'hl_0123456789abcdef_ABCDEFGHIJKLMNOPQRSTUVWXYZ',
@@ -81,8 +81,37 @@ describe('loadConfig', () => {
       rateLimit: { perSecond: 200, shared: false },
       changeNotifications: false,
       hashingIsolation: 'thread',
-      trustProxy: true,
+      trustProxy: ['10.0.0.0/8', '127.0.0.1', '::1'],
     });
+  });
+
+  test('HASHLINE_TRUST_PROXY: off, a hop count, or proxy addresses; true is refused with what to set (issue 15)', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ HASHLINE_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ HASHLINE_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ HASHLINE_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ HASHLINE_TRUST_PROXY: 'loopback,192.168.1.5,fd00::/8' }).trustProxy).toEqual([
+      'loopback',
+      '192.168.1.5',
+      'fd00::/8',
+    ]);
+    for (const unsafe of ['true', 'yes', 'on']) {
+      expect(() => loadConfig({ HASHLINE_TRUST_PROXY: unsafe })).toThrow(
+        /HASHLINE_TRUST_PROXY=.* would believe any X-Forwarded-For.*number of proxies.*\(e\.g\. 1\).*CIDRs/,
+      );
+    }
+    for (const bad of ['10.0.0.0/33', 'proxy.example', '11', '1.2.3.4/x']) {
+      expect(() => loadConfig({ HASHLINE_TRUST_PROXY: bad })).toThrow(/HASHLINE_TRUST_PROXY/);
+    }
+  });
+
+  test('HSTS is off by default and takes a max-age and includeSubDomains (issue 15)', () => {
+    expect(loadConfig({}).hsts).toEqual({ maxAgeSeconds: 0, includeSubDomains: false });
+    expect(loadConfig({ HASHLINE_HSTS_MAX_AGE: '31536000', HASHLINE_HSTS_SUBDOMAINS: 'true' }).hsts).toEqual({
+      maxAgeSeconds: 31_536_000,
+      includeSubDomains: true,
+    });
+    expect(() => loadConfig({ HASHLINE_HSTS_MAX_AGE: '-1' })).toThrow(/HASHLINE_HSTS_MAX_AGE/);
   });
 
   test('reports every invalid variable at once', () => {

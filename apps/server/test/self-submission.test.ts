@@ -124,6 +124,34 @@ describe('self-submission API', () => {
     expect(big.statusCode).toBe(413);
   });
 
+  test('a locked case answers exactly as an unknown one: status, code and body (issue 15)', async () => {
+    const submitted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions',
+      payload: { caseType: 'minor', images: [image()] },
+    });
+    const { caseNumber, pin } = submitted.json<{ caseNumber: string; pin: string }>();
+    const wrong = pin === '00000000' ? '11111111' : '00000000';
+    const ask = (body: { caseNumber: string; pin: string }, path = 'status') =>
+      t.app.inject({ method: 'POST', url: `/v1/public/self-submissions/${path}`, payload: body });
+    const unknown = await ask({ caseNumber: '0000000000000', pin });
+    expect(unknown.statusCode).toBe(404);
+    for (let i = 0; i < 5; i++) {
+      const r = await ask({ caseNumber, pin: wrong });
+      expect([r.statusCode, r.body]).toEqual([unknown.statusCode, unknown.body]);
+    }
+    // Locked now: the right PIN, to status and to withdraw, gets the unknown case's answer.
+    for (const path of ['status', 'withdraw']) {
+      const locked = await ask({ caseNumber, pin }, path);
+      expect([locked.statusCode, locked.headers['content-type'], locked.body]).toEqual([
+        unknown.statusCode,
+        unknown.headers['content-type'],
+        unknown.body,
+      ]);
+      expect(locked.headers['retry-after']).toBeUndefined();
+    }
+  });
+
   test('limits requests per address in memory', async () => {
     const limited = await makeApp({ perIpPerSecond: 0.05 });
     const codes: number[] = [];

@@ -221,6 +221,58 @@ describe.each<StoreKind>(['memory', 'sqlite'])('webhook order and outages (%s)',
     expect(s.outcomes).toEqual({ delivered: 10, retry: 7, failed: 0 });
   });
 
+  test('one round sends an endpoint’s queue in order; a retry or the lease running out sends the rest back unattempted', async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 5));
+    const s = await setup(await openKind(kind, clock), clock);
+    await s.notify(6);
+    const dispatcher = s.dispatcher();
+    const queued = async () =>
+      (await active(s.t.store)).map((d) => [d.seq, d.status, d.attempts]).sort((a, b) => +a[0]! - +b[0]!);
+
+    // One claim takes all six; seq 3 fails, so 4–6 go back without an attempt (head of line).
+    s.receiver.answer = (seq) => (seq === 3 ? 500 : 200);
+    expect(await dispatcher.runOnce()).toBe(3);
+    expect(s.receiver.attempts.map((a) => [a.seq, a.status])).toEqual([
+      [1, 200],
+      [2, 200],
+      [3, 500],
+    ]);
+    expect(await queued()).toEqual([
+      [3, 'retrying', 1],
+      [4, 'pending', 0],
+      [5, 'pending', 0],
+      [6, 'pending', 0],
+    ]);
+    expect(await dispatcher.runOnce()).toBe(0);
+
+    // At seq 3's retry time: the receiver holds it while the clock passes the last moment an
+    // attempt can start and still end within the claim's lease, so 4–6 go back unattempted.
+    clock.set((await active(s.t.store)).find((d) => d.seq === 3)!.nextAttemptAt);
+    s.receiver.answer = () => 200;
+    s.receiver.hold = true;
+    const round = dispatcher.runOnce();
+    for (let i = 0; s.receiver.heldCount === 0; i++) {
+      if (i > 6_000) throw new Error('the receiver never got the retry');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    clock.advance(25_001); // lease 10 s + 30 s; the last start 5 s before the lease minus the timeout
+    s.receiver.release();
+    expect(await round).toBe(1);
+    expect(await queued()).toEqual([
+      [4, 'pending', 0],
+      [5, 'pending', 0],
+      [6, 'pending', 0],
+    ]);
+    expect(await dispatcher.runOnce()).toBe(3);
+    expect(s.receiver.delivered()).toEqual(seqs(1, 6));
+    expect(s.receiver.maxInFlight).toBe(1);
+    const rows = await s.t.store.listDeliveries({ limit: 10 });
+    expect(rows.map((d) => [d.seq, d.status, d.attempts])).toEqual(
+      [1, 1, 2, 1, 1, 1].map((attempts, i) => [i + 1, 'delivered', attempts]).reverse(),
+    );
+    expect(s.outcomes).toEqual({ delivered: 6, retry: 1, failed: 0 });
+  });
+
   test.each([
     ['the default horizon (72 h)', {}],
     ['a 24 h horizon', { retryHours: 24 }],
@@ -363,7 +415,8 @@ describe('a deleted bank', () => {
     const s = await setup(createMemoryStore(clock), clock);
     await s.notify(2);
     expect((await s.t.call(s.writer, { method: 'DELETE', url: '/v1/banks/hooked' })).statusCode).toBe(204);
-    expect(await s.dispatcher().runOnce()).toBe(1);
+    // One round: failed for good, the first no longer holds back the second.
+    expect(await s.dispatcher().runOnce()).toBe(2);
     await drive(s.t.store, clock, [s.dispatcher()]);
     const rows = await s.t.store.listDeliveries({ limit: 10 });
     expect(rows.map((d) => [d.seq, d.status, d.lastError])).toEqual([

@@ -10,6 +10,7 @@ export const ERROR_CATALOGUE = {
   DEGENERATE_HASH: 'A hash is all zeros or all ones, which matches nothing reliably.',
   BATCH_TOO_LARGE: 'Too many items in one request.',
   PAYLOAD_TOO_LARGE: 'The request body is larger than allowed.',
+  URI_TOO_LONG: 'A part of the request path is longer than allowed.',
   BANK_NOT_FOUND: 'No bank has that name or id.',
   BANK_NAME_TAKEN: 'A bank with that name exists already.',
   ENTRY_NOT_FOUND: 'No bank entry has that id.',

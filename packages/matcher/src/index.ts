@@ -34,3 +34,10 @@ export {
   rebuildIndex,
 } from './live-index.js';
 export { type ExactAlgorithm, DIGEST_BYTES, ExactIndex } from './exact-index.js';
+export {
+  type SerializedVideoFrameIndex,
+  type VideoFrameHit,
+  type VideoFrameImageHit,
+  type VideoHitFilter,
+  VideoFrameIndex,
+} from './video-frame-index.js';

@@ -6,7 +6,10 @@ import type {
   HashingResponse,
   HashingWorkerData,
   InjectedFault,
+  VideoJobOptions,
+  VideoPoolOptions,
 } from './hashing-protocol.js';
+import { DEFAULT_VIDEO_TIMEOUT_MS, type VideoHashes } from './video-hasher.js';
 import type { HashOptions, ImageHashes } from './image-hasher.js';
 import { MediaDecodeError } from './media-decode-error.js';
 import {
@@ -43,6 +46,11 @@ export interface HashingPoolOptions {
   readonly decode?: DecodeOptions;
   /** Per-job time limit in ms, from dispatch to result (default {@link DEFAULT_POOL_TIMEOUT_MS}). */
   readonly timeoutMs?: number;
+  /**
+   * Limits of video jobs (bytes, pixels, duration, frames, frame rate, streams, FFmpeg paths);
+   * their `timeoutMs` is the time limit of a video job (default `DEFAULT_VIDEO_TIMEOUT_MS`).
+   */
+  readonly video?: VideoPoolOptions;
   /** @internal Lets jobs inject faults (`fault`): for this package's own tests only. */
   readonly testHooks?: boolean;
 }
@@ -62,6 +70,12 @@ export interface PoolHashOptions extends HashOptions {
   readonly timeoutMs?: number;
   /** @internal Fault to simulate, honoured only when the pool was created with `testHooks`. */
   readonly fault?: InjectedFault;
+}
+
+/** Options of one video job: the vPDQ choices and an optional time limit. */
+export interface PoolVideoHashOptions extends VideoJobOptions {
+  /** Time limit of this job in ms (default: the pool's `video.timeoutMs`). */
+  readonly timeoutMs?: number;
 }
 
 /** Counters of a hashing pool, for health checks and metrics. */
@@ -104,14 +118,28 @@ export interface HashingPool {
   close(): Promise<void>;
 }
 
+/**
+ * Video jobs of a hashing pool (what {@link createHashingPool} returns also has them). Kept apart
+ * from {@link HashingPool} so that image-only fakes of the pool stay valid.
+ */
+export interface VideoHashingPool {
+  /**
+   * Computes the vPDQ hash of a video file in a worker (FFmpeg runs in child processes of that
+   * worker, behind the pool's video limits).
+   * @throws {MediaDecodeError} as `hashVideoFile`, plus `MEDIA_TIMEOUT`, `MEDIA_WORKER_CRASHED`, `MEDIA_POOL_CLOSED`
+   */
+  hashVideoFile(path: string, options?: PoolVideoHashOptions): Promise<VideoHashes>;
+}
+
 interface Job {
   readonly id: number;
   readonly source: HashingRequest['source'];
   readonly options: HashOptions;
+  readonly video: HashingRequest['video'];
   readonly fault: InjectedFault | undefined;
   readonly timeoutMs: number;
   readonly transfer: ArrayBuffer[];
-  readonly resolve: (hashes: ImageHashes) => void;
+  readonly resolve: (result: ImageHashes | VideoHashes) => void;
   readonly reject: (error: MediaDecodeError) => void;
   startedAt?: number;
   timer?: NodeJS.Timeout;
@@ -123,10 +151,11 @@ interface Slot {
   job: Job | undefined;
 }
 
-class WorkerHashingPool implements HashingPool {
+class WorkerHashingPool implements HashingPool, VideoHashingPool {
   readonly #threads: number;
   readonly #isolation: PoolIsolation;
   readonly #timeoutMs: number;
+  readonly #videoTimeoutMs: number;
   readonly #workerData: HashingWorkerData;
   readonly #location = workerScript(import.meta.url, 'hashing-worker');
   readonly #slots: Slot[] = [];
@@ -159,12 +188,14 @@ class WorkerHashingPool implements HashingPool {
     this.#threads = threads;
     this.#isolation = isolation;
     this.#timeoutMs = timeoutMs;
+    this.#videoTimeoutMs = options.video?.timeoutMs ?? DEFAULT_VIDEO_TIMEOUT_MS;
     // Worker threads share this process's libvips: its loader policy is applied here, once, before
     // any worker starts, and never by a worker while another one decodes (see applySharpPolicy).
     // Child processes have a libvips of their own and apply it themselves.
     if (isolation === 'thread') applySharpPolicy();
     this.#workerData = {
       decode: { ...options.decode, timeoutMs: options.decode?.timeoutMs ?? timeoutMs },
+      video: options.video ?? {},
       testHooks: options.testHooks === true,
       sharpPolicyApplied: isolation === 'thread',
       ...(this.#location.entry === undefined ? {} : { entry: this.#location.entry }),
@@ -186,11 +217,23 @@ class WorkerHashingPool implements HashingPool {
       options.transfer === true &&
       whole &&
       bytes.buffer instanceof ArrayBuffer;
-    return this.#submit({ kind: 'bytes', bytes }, options, transferable ? [bytes.buffer as ArrayBuffer] : []);
+    return this.#submit(
+      { kind: 'bytes', bytes },
+      options,
+      transferable ? [bytes.buffer as ArrayBuffer] : [],
+    ) as Promise<ImageHashes>;
   }
 
   hashFile(path: string, options: PoolHashOptions = {}): Promise<ImageHashes> {
-    return this.#submit({ kind: 'file', path: resolvePath(path) }, options, []);
+    return this.#submit({ kind: 'file', path: resolvePath(path) }, options, []) as Promise<ImageHashes>;
+  }
+
+  hashVideoFile(path: string, options: PoolVideoHashOptions = {}): Promise<VideoHashes> {
+    const { timeoutMs = this.#videoTimeoutMs, ...choices } = options;
+    return this.#submit({ kind: 'file', path: resolvePath(path) }, { timeoutMs }, [], {
+      ...choices,
+      timeoutMs,
+    }) as Promise<VideoHashes>;
   }
 
   stats(): HashingPoolStats {
@@ -228,7 +271,8 @@ class WorkerHashingPool implements HashingPool {
     source: HashingRequest['source'],
     options: PoolHashOptions,
     transfer: ArrayBuffer[],
-  ): Promise<ImageHashes> {
+    video?: HashingRequest['video'],
+  ): Promise<ImageHashes | VideoHashes> {
     if (this.#closing) {
       return Promise.reject(new MediaDecodeError('MEDIA_POOL_CLOSED', 'The hashing pool is closed.'));
     }
@@ -236,11 +280,12 @@ class WorkerHashingPool implements HashingPool {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       return Promise.reject(new RangeError(`timeoutMs must be a positive number, got ${String(timeoutMs)}.`));
     }
-    const promise = new Promise<ImageHashes>((resolve, reject) => {
+    const promise = new Promise<ImageHashes | VideoHashes>((resolve, reject) => {
       this.#queue.push({
         id: this.#nextId++,
         source,
         options: hashOptions,
+        video,
         fault,
         timeoutMs,
         transfer,
@@ -305,6 +350,7 @@ class WorkerHashingPool implements HashingPool {
           id: job.id,
           source: job.source,
           options: job.options,
+          ...(job.video === undefined ? {} : { video: job.video }),
           ...(job.fault === undefined ? {} : { fault: job.fault }),
         },
         job.transfer,
@@ -331,6 +377,9 @@ class WorkerHashingPool implements HashingPool {
     if (message.type === 'result') {
       this.#counters.completed++;
       job.resolve(message.hashes);
+    } else if (message.type === 'video-result') {
+      this.#counters.completed++;
+      job.resolve(message.video);
     } else {
       this.#fail(job, new MediaDecodeError(message.code, message.message));
     }
@@ -429,6 +478,6 @@ class WorkerHashingPool implements HashingPool {
  * Isolation: worker threads (the default) share the process, so a native crash (segfault) in a
  * codec ends the whole process; `isolation: 'process'` confines it to one child process.
  */
-export function createHashingPool(options: HashingPoolOptions = {}): HashingPool {
+export function createHashingPool(options: HashingPoolOptions = {}): HashingPool & VideoHashingPool {
   return new WorkerHashingPool(options);
 }

@@ -2,6 +2,16 @@
 import type { DecodeOptions } from './sharp-image-decoder.js';
 import type { HashOptions, ImageHashes } from './image-hasher.js';
 import type { MediaErrorCode } from './media-decode-error.js';
+import type { VideoHashes, VideoHashOptions } from './video-hasher.js';
+
+/** The per-job choices of a video job (limits come from the pool's `video` options). */
+export type VideoJobOptions = Pick<
+  VideoHashOptions,
+  'secondsPerHash' | 'squareSize' | 'downscaleMethod' | 'rgbConversion' | 'digests' | 'failOnDecodeErrors'
+>;
+
+/** Limits and decoder choices every video job of a pool gets. */
+export type VideoPoolOptions = Omit<VideoHashOptions, keyof VideoJobOptions | 'signal' | 'engine'>;
 
 /**
  * Faults a worker can be asked to simulate, only when the pool was created with `testHooks`:
@@ -13,6 +23,8 @@ export type InjectedFault = 'crash' | 'hang' | 'segfault';
 /** Data every worker starts with. */
 export interface HashingWorkerData {
   readonly decode: DecodeOptions;
+  /** Limits of video jobs; `timeoutMs` is set per job from the pool's time limit. */
+  readonly video: VideoPoolOptions;
   readonly testHooks: boolean;
   /**
    * The pool's thread already applied the libvips policy for the whole process (thread isolation):
@@ -29,6 +41,8 @@ export interface HashingRequest {
   readonly source:
     { readonly kind: 'bytes'; readonly bytes: Uint8Array } | { readonly kind: 'file'; readonly path: string };
   readonly options: HashOptions;
+  /** Present for a video job (the source is then a file): vPDQ instead of image hashing. */
+  readonly video?: VideoJobOptions & { readonly timeoutMs: number };
   readonly fault?: InjectedFault;
 }
 
@@ -36,4 +50,5 @@ export interface HashingRequest {
 export type HashingResponse =
   | { readonly type: 'ready' }
   | { readonly type: 'result'; readonly id: number; readonly hashes: ImageHashes }
+  | { readonly type: 'video-result'; readonly id: number; readonly video: VideoHashes }
   | { readonly type: 'error'; readonly id: number; readonly code: MediaErrorCode; readonly message: string };

@@ -6,6 +6,7 @@ import { readImageFile } from './image-file-reader.js';
 import { hashImageBytes } from './image-hasher.js';
 import { isMediaDecodeError } from './media-decode-error.js';
 import { DEFAULT_MAX_BYTES, adoptSharpPolicy, applySharpPolicy } from './sharp-image-decoder.js';
+import { hashVideoFile } from './video-hasher.js';
 
 interface Channel {
   /** `transfer`: buffers a worker thread hands over without copying (IPC always copies). */
@@ -61,6 +62,13 @@ async function handle(request: HashingRequest): Promise<void> {
       for (;;) {
         /* spin */
       }
+    }
+    if (request.video !== undefined) {
+      if (request.source.kind !== 'file') throw new Error('A video job names a file.');
+      // The decoder processes are killed by hashVideoFile's own limit, just as the pool gives up.
+      const video = await hashVideoFile(request.source.path, { ...data.video, ...request.video });
+      channel.send({ type: 'video-result', id: request.id, video });
+      return;
     }
     const bytes =
       request.source.kind === 'bytes'

@@ -43,5 +43,26 @@ export {
   type HashingPoolOptions,
   type HashingPoolStats,
   type PoolHashOptions,
+  type PoolVideoHashOptions,
+  type VideoHashingPool,
 } from './hashing-pool.js';
+export type { VideoJobOptions, VideoPoolOptions } from './hashing-protocol.js';
 export { renderDemoImages, type DemoImage } from './demo-images.js';
+export { resolveFfmpegBinaries, type FfmpegBinaries, type FfmpegPathOptions } from './ffmpeg-binaries.js';
+export {
+  hashVideoFile,
+  probeVideo,
+  DEFAULT_VIDEO_MAX_BYTES,
+  DEFAULT_VIDEO_MAX_PIXELS,
+  DEFAULT_VIDEO_MAX_DURATION_SECONDS,
+  DEFAULT_VIDEO_MAX_FRAMES,
+  DEFAULT_VIDEO_MAX_FRAME_RATE,
+  DEFAULT_VIDEO_MAX_STREAMS,
+  DEFAULT_VIDEO_TIMEOUT_MS,
+  VIDEO_CONTAINERS,
+  type VideoDownscaleMethod,
+  type VideoRgbConversion,
+  type VideoHashOptions,
+  type VideoHashes,
+  type VideoStreamInfo,
+} from './video-hasher.js';

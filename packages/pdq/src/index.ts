@@ -24,3 +24,23 @@ export { PdqError, type PdqErrorCode } from './pdq-error.js';
 export const PDQ_MATCH_THRESHOLD = 31;
 /** Meta's recommended quality floor: discard hashes of quality below this (≤ 49). */
 export const PDQ_MIN_QUALITY = 50;
+export {
+  type VpdqFrame,
+  type VpdqFrameOptions,
+  type VpdqMatchOptions,
+  type VpdqMatchResult,
+  VPDQ_DISTANCE_THRESHOLD,
+  VPDQ_QUALITY_THRESHOLD,
+  VPDQ_QUERY_MATCH_THRESHOLD_PERCENT,
+  VPDQ_COMPARED_MATCH_THRESHOLD_PERCENT,
+  VPDQ_DEFAULT_SECONDS_PER_HASH,
+  vpdqFrameStep,
+  isVpdqFrameSelected,
+  vpdqTimestamp,
+  vpdqHashFrame,
+  formatVpdqLine,
+  formatVpdqLines,
+  parseVpdqLines,
+  prepareVpdqHashes,
+  vpdqMatch,
+} from './vpdq.js';

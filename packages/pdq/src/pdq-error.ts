@@ -1,6 +1,11 @@
 /** Stable codes of the errors the pdq package throws. */
 export type PdqErrorCode =
-  'PDQ_INVALID_HEX' | 'PDQ_INVALID_HASH' | 'PDQ_INVALID_PIXELS' | 'PDQ_ENGINE_UNAVAILABLE';
+  | 'PDQ_INVALID_HEX'
+  | 'PDQ_INVALID_HASH'
+  | 'PDQ_INVALID_PIXELS'
+  | 'PDQ_ENGINE_UNAVAILABLE'
+  /** A malformed vPDQ line, or a vPDQ parameter out of range (seconds per hash, frame rate). */
+  | 'PDQ_INVALID_VPDQ';
 
 /**
  * Thrown on malformed input (a bad hex string, a pixel buffer that does not match its dimensions),

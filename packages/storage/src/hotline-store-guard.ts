@@ -31,6 +31,8 @@ const HOTLINE_METHODS: Record<keyof HotlineStore, true> = {
   getAnalystByUsername: true,
   updateAnalyst: true,
   listAnalysts: true,
+  claimSignInAttempt: true,
+  resetSignInAttempts: true,
   createSession: true,
   getSession: true,
   deleteSession: true,

@@ -15,6 +15,7 @@ import {
   type EntryQuery,
   type HashlineStore,
   type ImportBatchResult,
+  type ImportStage,
   type ImportOperation,
   importLookups,
   planImportBatch,
@@ -33,14 +34,21 @@ import {
   type NewMatchRecord,
   renderWebhookBody,
   type ClaimOptions,
+  type DeliveryOutcome,
   type NewWebhookDelivery,
   type Provenance,
+  type PinLockPolicy,
   type SelfSubmissionCase,
   type SelfSubmissionStore,
   type WebhookDelivery,
   type WebhookDeliveryQuery,
   type WebhookDeliveryStats,
   type WebhookDeliveryStatus,
+  VPDQ_COMPARED_MATCH_PERCENT,
+  VPDQ_QUERY_MATCH_PERCENT,
+  formatVpdqReferenceLines,
+  parseVpdqReferenceLines,
+  type VpdqSignal,
 } from '@hashline/domain';
 import {
   sql,
@@ -71,6 +79,7 @@ import type {
   MatchRecordBanksTable,
   MatchRecordsTable,
   SelfSubmissionCasesTable,
+  VideoSignalsTable,
   WebhookDeliveriesTable,
 } from './schema.js';
 import { KyselyHotlineStore } from './kysely-hotline-store.js';
@@ -79,7 +88,7 @@ import { KyselyTakedownStore } from './kysely-takedown-store.js';
 import { KyselyExchangeStore } from './kysely-exchange-store.js';
 import { KyselyStatisticsStore } from './kysely-statistics-store.js';
 import { relaxedCommit } from './relaxed-commit.js';
-import type { BulkImporter } from './bulk-import.js';
+import type { BulkImportStage, BulkImporter } from './bulk-import.js';
 import { KyselyImportJobStore } from './kysely-import-job-store.js';
 import { inListSelectQuery, rowInsertQuery } from './row-insert-query.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
@@ -159,11 +168,17 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly #syncLog: (() => Promise<void>) | undefined;
   readonly #bulk: BulkImporter | undefined;
   #closed = false;
+  /** See `BankStore.openImportStage`: present when the engine's bulk path offers a stage. */
+  readonly openImportStage?: (bankId: number, addedBy: string) => Promise<ImportStage>;
 
   constructor({ db, dialect, syncLog, bulk }: StoreDatabase, clock: Clock = systemClock) {
     this.engine = dialect.engine;
     this.#db = db;
     this.#bulk = bulk;
+    const openStage = bulk?.openStage;
+    if (openStage) {
+      this.openImportStage = (bankId, addedBy) => this.#openImportStage(openStage, bankId, addedBy);
+    }
     this.#dialect = dialect;
     this.#syncLog = syncLog;
     this.#clock = clock;
@@ -190,6 +205,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
             kind: bank.kind,
             default_actions: JSON.stringify(bank.defaultActions ?? []),
             pdq_threshold: bank.pdqThreshold ?? DEFAULT_PDQ_THRESHOLD,
+            vpdq_match_percent: bank.vpdqMatchPercent ?? VPDQ_COMPARED_MATCH_PERCENT,
+            vpdq_query_match_percent: bank.vpdqQueryMatchPercent ?? VPDQ_QUERY_MATCH_PERCENT,
             enabled: d.bool(bank.enabled ?? true),
             webhook_url: bank.webhookUrl ?? null,
             webhook_secret: bank.webhookSecret ?? null,
@@ -228,6 +245,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     if (patch.kind !== undefined) set.kind = patch.kind;
     if (patch.defaultActions !== undefined) set.default_actions = JSON.stringify(patch.defaultActions);
     if (patch.pdqThreshold !== undefined) set.pdq_threshold = patch.pdqThreshold;
+    if (patch.vpdqMatchPercent !== undefined) set.vpdq_match_percent = patch.vpdqMatchPercent;
+    if (patch.vpdqQueryMatchPercent !== undefined) set.vpdq_query_match_percent = patch.vpdqQueryMatchPercent;
     if (patch.enabled !== undefined) set.enabled = d.bool(patch.enabled);
     if (patch.webhookUrl !== undefined) set.webhook_url = patch.webhookUrl;
     if (patch.webhookSecret !== undefined) set.webhook_secret = patch.webhookSecret;
@@ -349,6 +368,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         inserted.push(...(await trx.insertInto('bank_entries').values(values).returningAll().execute()));
       }
       for (const row of inserted) rows.set(entryKey(row.signal_type, row.value), row);
+      await this.#insertVideos(trx, inserted, unique);
 
       // Log in id order, so seq order and id order agree within the batch.
       inserted.sort((a, b) => a.id - b.id);
@@ -369,6 +389,48 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       }
       return { created, existing, seq: await latestSeq(trx) };
     });
+  }
+
+  /** Stores the frames of the vpdq entries just inserted (same transaction as the entries). */
+  async #insertVideos(
+    trx: Transaction<Database>,
+    inserted: readonly Selectable<BankEntriesTable>[],
+    byKey: ReadonlyMap<string, NewEntry>,
+  ): Promise<void> {
+    const rows: Insertable<VideoSignalsTable>[] = [];
+    for (const row of inserted) {
+      if (row.signal_type !== 'vpdq') continue;
+      const video = byKey.get(entryKey(row.signal_type, row.value))?.video;
+      if (!video) throw new Error('a vpdq entry needs its video (frames)');
+      rows.push({
+        entry_id: row.id,
+        frames: formatVpdqReferenceLines(video.frames),
+        frame_count: video.frames.length,
+        file_md5: video.fileMd5 ?? null,
+        file_sha256: video.fileSha256 ?? null,
+      });
+    }
+    // A few large rows per statement (a frame list can be hundreds of kilobytes).
+    for (const part of chunks(rows, 50)) await trx.insertInto('video_signals').values(part).execute();
+  }
+
+  async getVideoSignals(entryIds: readonly number[]): Promise<Map<number, VpdqSignal>> {
+    const out = new Map<number, VpdqSignal>();
+    for (const part of chunks([...new Set(entryIds)], LOOKUP_CHUNK)) {
+      const rows = await this.#db
+        .selectFrom('video_signals')
+        .selectAll()
+        .where('entry_id', 'in', part)
+        .execute();
+      for (const row of rows) {
+        out.set(row.entry_id, {
+          frames: parseVpdqReferenceLines(row.frames),
+          fileMd5: row.file_md5,
+          fileSha256: row.file_sha256,
+        });
+      }
+    }
+    return out;
   }
 
   async applyImport(
@@ -397,6 +459,51 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         seq: await latestSeq(trx),
       };
     });
+  }
+
+  /** A stage applied part by part, each part in the change-log transaction like {@link applyImport}. */
+  async #openImportStage(
+    open: (db: Kysely<Database>) => Promise<BulkImportStage>,
+    bankId: number,
+    addedBy: string,
+  ): Promise<ImportStage> {
+    const stage = await open(this.#db);
+    let sealed = false;
+    let parts = 0;
+    let next = 0;
+    return {
+      get size() {
+        return stage.size;
+      },
+      add: async (entries) => {
+        if (sealed) throw new Error('the import stage is being applied: finish applying it first');
+        await stage.add(entries);
+      },
+      applyNext: async () => {
+        if (!sealed) {
+          if (stage.size === 0) return undefined;
+          parts = await stage.seal();
+          next = 0;
+          sealed = true;
+        }
+        if (next >= parts) {
+          await stage.reset();
+          sealed = false;
+          return undefined;
+        }
+        const part = next;
+        const now = this.#clock.now();
+        const result = await this.#mutate(async (trx) => {
+          const bank = await this.#requireBank(trx, bankId);
+          const context = { bankId, bankEnabled: readBool(bank.enabled), addedBy, now };
+          const counts = await stage.applyPart(trx, part, context);
+          return { ...counts, withdrawn: 0, withdrawalsUnmatched: 0, seq: await latestSeq(trx) };
+        });
+        next++;
+        return result;
+      },
+      close: () => stage.close(),
+    };
   }
 
   async refreshStatistics(): Promise<void> {
@@ -763,6 +870,34 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     return row && toCase(row);
   }
 
+  async claimPinAttempt(
+    caseNumber: string,
+    now: Date,
+    policy: PinLockPolicy,
+  ): Promise<SelfSubmissionCase | undefined> {
+    const every = policy.every;
+    const next = sql<number>`(failed_pin_attempts + 1)`;
+    // The attempt that completes the k-th round of `every` locks the case until lockUntil[k-1]
+    // (the last entry for every later round); other attempts keep locked_until as it is.
+    const steps = policy.lockUntil
+      .slice(0, -1)
+      .map((until, i) => sql`when ${next} = ${(i + 1) * every} then ${this.#dialect.dateExpression(until)}`);
+    const last = this.#dialect.dateExpression(policy.lockUntil[policy.lockUntil.length - 1]!);
+    const lock = sql`case when ${next} % ${every} <> 0 then locked_until ${sql.join(steps, sql` `)} else ${last} end`;
+    // One statement: the row lock (PostgreSQL) or the single writer (SQLite) serialises concurrent
+    // claims, and each reads the count the previous one wrote.
+    const row = await this.#db
+      .updateTable('self_submission_cases')
+      .set({ failed_pin_attempts: next, locked_until: lock as never })
+      .where('case_number', '=', caseNumber)
+      .where((eb) =>
+        eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', this.#dialect.date(now))]),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    return row && toCase(row);
+  }
+
   async updateCase(
     caseNumber: string,
     patch: Partial<Pick<SelfSubmissionCase, 'status' | 'failedPinAttempts' | 'lockedUntil'>>,
@@ -919,9 +1054,15 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const at = d.date(now);
     const ordered = options.ordered ?? true;
     // A lost claim only means the delivery is claimed (and maybe sent) again: relaxed commit.
+    const runLength = ordered ? Math.max(1, Math.min(Math.floor(options.runLength ?? 1), MAX_RUN)) : 1;
     return this.#relaxedTransaction(async (trx) => {
       const due = ordered
-        ? (await this.#orderedHeads(at, clampLimit(limit)).execute(trx)).rows
+        ? await this.#withRuns(
+            trx,
+            (await this.#orderedHeads(at, clampLimit(limit)).execute(trx)).rows,
+            at,
+            runLength,
+          )
         : await d
             .lockForClaim(
               trx
@@ -969,20 +1110,95 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const result = await this.#relaxedTransaction((trx) =>
       trx
         .updateTable('webhook_deliveries')
-        .set(
-          retryAt
-            ? {
-                status: 'retrying',
-                last_error: error,
-                next_attempt_at: this.#dialect.date(retryAt),
-                leased_until: null,
-              }
-            : { status: 'failed', last_error: error, leased_until: null },
-        )
+        .set(failedAttempt(this.#dialect, error, retryAt))
         .where('id', '=', id)
         .executeTakeFirst(),
     );
     if (result.numUpdatedRows === 0n) throw deliveryNotFound(id);
+  }
+
+  async settleDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const d = this.#dialect;
+    const delivered = outcomes.filter((o) => o.outcome === 'delivered');
+    const released = outcomes.filter((o) => o.outcome === 'released');
+    // One relaxed commit for the whole round, as markDelivered and markAttemptFailed: losing it only
+    // sends these deliveries again (their claim's lease ends), never loses one.
+    await this.#relaxedTransaction(async (trx) => {
+      if (d.engine === 'postgres') {
+        // One statement however many (each its own delivery time); a row gone is simply not joined.
+        for (const part of chunks(delivered, LOOKUP_CHUNK)) {
+          await sql`
+            update webhook_deliveries w
+            set status = 'delivered', delivered_at = v.at, leased_until = null
+            from unnest(${part.map((o) => o.id)}::bigint[], ${part.map((o) => o.at)}::timestamptz[]) as v(id, at)
+            where w.id = v.id`.execute(trx);
+        }
+      } else {
+        // SQLite runs in process: a prepared UPDATE per row costs microseconds, the commit is the cost.
+        for (const o of delivered) {
+          await trx
+            .updateTable('webhook_deliveries')
+            .set({ status: 'delivered', delivered_at: d.date(o.at), leased_until: null })
+            .where('id', '=', o.id)
+            .execute();
+        }
+      }
+      for (const o of outcomes) {
+        if (o.outcome !== 'failed') continue;
+        await trx
+          .updateTable('webhook_deliveries')
+          .set(failedAttempt(d, o.error, o.retryAt))
+          .where('id', '=', o.id)
+          .execute();
+      }
+      // Not attempted: due again at once (the endpoint's head decides when), attempt uncounted;
+      // only under this claim's lease (after it, another worker's claim may hold the delivery).
+      for (const o of released) {
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({
+            next_attempt_at: d.date(o.at),
+            leased_until: null,
+            attempts: sql<number>`case when attempts > 0 then attempts - 1 else 0 end`,
+          })
+          .where('id', '=', o.id)
+          .where('leased_until', '=', d.date(o.leasedUntil))
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * The ordered claim's heads, each followed by the next deliveries to its endpoint (id order, as
+   * the heads are chosen) up to `runLength` in all, stopping at the first that is not due: a
+   * later delivery never goes out before an earlier one, and one waiting for its retry time
+   * holds back the rest as it would as a head. No other claimer takes them: an ordered claim only
+   * takes heads, and none of an endpoint with a lease (the head's, set with theirs).
+   */
+  async #withRuns(
+    trx: Transaction<Database>,
+    heads: readonly { id: number | string; url: string }[],
+    at: DbDate,
+    runLength: number,
+  ): Promise<{ id: number | string }[]> {
+    if (runLength <= 1) return [...heads];
+    const byEndpoint =
+      this.#dialect.engine === 'postgres' ? sql`` : sql.raw('indexed by webhook_deliveries_active_url_idx');
+    const active = sql.raw(`('pending', 'retrying')`);
+    const claimed: { id: number | string }[] = [];
+    for (const head of heads) {
+      claimed.push(head);
+      const { rows } = await sql<{ id: number | string; due: boolean | number }>`
+        select id, (next_attempt_at <= ${at}) as due from webhook_deliveries ${byEndpoint}
+        where url = ${head.url} and status in ${active} and id > ${head.id}
+        order by id limit ${runLength - 1}`.execute(trx);
+      for (const row of rows) {
+        if (!row.due) break;
+        claimed.push(row);
+      }
+    }
+    return claimed;
   }
 
   /**
@@ -1125,7 +1341,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     // due instead of walking the endpoint's whole backlog (which grows while a receiver is slower
     // than the matches that feed it: each claim then cost O(backlog)).
     const byDue = postgres ? sql`` : sql.raw('indexed by webhook_deliveries_due_idx');
-    return sql<{ id: number | string }>`
+    return sql<{ id: number | string; url: string }>`
       with recursive endpoints(url) as (
         select min(url) from webhook_deliveries ${byEndpoint} where status in ${active}
         union all
@@ -1135,7 +1351,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         )
         from endpoints where endpoints.url is not null
       )
-      select d.id from endpoints
+      select d.id, d.url from endpoints
       join webhook_deliveries d on d.id = (
         select min(h.id) from webhook_deliveries h where h.url = endpoints.url and h.status in ${active}
       )
@@ -1301,6 +1517,16 @@ function bankNotFound(id: number): DomainError {
 function entryNotFound(id: number): DomainError {
   return new DomainError('ENTRY_NOT_FOUND', `No bank entry has id ${id}.`);
 }
+
+/** The columns a failed attempt sets: retrying until `retryAt`, or failed for good (null). */
+function failedAttempt(d: StoreDialect, error: string, retryAt: Date | null) {
+  return retryAt
+    ? { status: 'retrying', last_error: error, next_attempt_at: d.date(retryAt), leased_until: null }
+    : { status: 'failed', last_error: error, leased_until: null };
+}
+
+/** The most deliveries of one endpoint a claim takes together (the dispatcher asks for fewer). */
+const MAX_RUN = 1000;
 
 function deliveryNotFound(id: number): DomainError {
   return new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `No webhook delivery has id ${id}.`);

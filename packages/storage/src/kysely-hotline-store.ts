@@ -4,6 +4,7 @@ import {
   CLOSED_REPORT_STATUSES,
   DomainError,
   auditDigestInput,
+  signInBlock,
   systemClock,
   type Analyst,
   type AnalystSession,
@@ -29,6 +30,8 @@ import {
   type ReportStatus,
   type SealedContact,
   type Sha256Hex,
+  type SignInBackoffPolicy,
+  type SignInClaim,
 } from '@hashline/domain';
 import { sql, type Kysely, type Updateable } from 'kysely';
 import {
@@ -46,7 +49,7 @@ import {
   traceJson,
 } from './hotline-row-mapping.js';
 import { listRetentionDue, purgePersonalData } from './kysely-retention-queries.js';
-import { readId } from './row-mapping.js';
+import { readDate, readId } from './row-mapping.js';
 import type { AnalystsTable, Database, ReportsTable } from './schema.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
@@ -711,6 +714,77 @@ export class KyselyHotlineStore implements HotlineStore {
 
   async deleteSession(idHash: string): Promise<void> {
     await this.#db.deleteFrom('analyst_sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  // ---- sign-in throttle ----
+
+  async claimSignInAttempt(key: string, now: Date, policy: SignInBackoffPolicy): Promise<SignInClaim> {
+    const d = this.#dialect;
+    const next = sql<number>`(sign_in_throttle.attempts + 1)`;
+    // The block the (next)-th attempt sets: none below `free`, then policy.blockUntil[next - free]
+    // (the last entry from there on); computed in the statement from the row it locked.
+    const steps = policy.blockUntil
+      .slice(0, -1)
+      .map((until, i) => sql`when ${next} = ${policy.free + i} then ${d.dateExpression(until)}`);
+    const last = policy.blockUntil[policy.blockUntil.length - 1];
+    const block =
+      last === undefined
+        ? sql`sign_in_throttle.blocked_until`
+        : sql`case when ${next} < ${policy.free} then sign_in_throttle.blocked_until ${sql.join(steps, sql` `)} else ${d.dateExpression(last)} end`;
+    const first = signInBlock(1, policy);
+    // One statement: INSERT … ON CONFLICT DO UPDATE … WHERE locks the row (PostgreSQL) or runs
+    // under SQLite's single writer; a blocked name updates nothing and returns no row.
+    const row = await this.#db
+      .insertInto('sign_in_throttle')
+      .values({
+        throttle_key: key,
+        attempts: 1,
+        blocked_until: first && d.date(first),
+        updated_at: d.date(now),
+      })
+      .onConflict((oc) =>
+        oc
+          .column('throttle_key')
+          .doUpdateSet({
+            attempts: next,
+            blocked_until: block as never,
+            updated_at: d.date(now),
+          })
+          .where((eb) =>
+            eb.or([
+              eb('sign_in_throttle.blocked_until', 'is', null),
+              eb('sign_in_throttle.blocked_until', '<=', d.date(now)),
+            ]),
+          ),
+      )
+      .returning(['attempts', 'blocked_until'])
+      .executeTakeFirst();
+    if (row) {
+      return {
+        allowed: true,
+        attempts: Number(row.attempts),
+        blockedUntil: row.blocked_until === null ? null : readDate(row.blocked_until),
+      };
+    }
+    const blocked = await this.#db
+      .selectFrom('sign_in_throttle')
+      .select(['attempts', 'blocked_until'])
+      .where('throttle_key', '=', key)
+      .executeTakeFirst();
+    return {
+      allowed: false,
+      attempts: Number(blocked?.attempts ?? 0),
+      blockedUntil: blocked?.blocked_until ? readDate(blocked.blocked_until) : now,
+    };
+  }
+
+  async resetSignInAttempts(key: string, pruneBefore: Date): Promise<void> {
+    await this.#db
+      .deleteFrom('sign_in_throttle')
+      .where((eb) =>
+        eb.or([eb('throttle_key', '=', key), eb('updated_at', '<', this.#dialect.date(pruneBefore))]),
+      )
+      .execute();
   }
 
   async deleteExpiredSessions(now: Date): Promise<number> {

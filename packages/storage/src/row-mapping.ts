@@ -61,6 +61,8 @@ export function toBank(row: Selectable<BanksTable>): Bank {
     kind: row.kind as BankKind,
     defaultActions: readJson<BankAction[]>(row.default_actions),
     pdqThreshold: row.pdq_threshold,
+    vpdqMatchPercent: Number(row.vpdq_match_percent),
+    vpdqQueryMatchPercent: Number(row.vpdq_query_match_percent),
     enabled: readBool(row.enabled),
     webhookUrl: row.webhook_url,
     createdAt: readDate(row.created_at),

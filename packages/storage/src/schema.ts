@@ -21,6 +21,8 @@ export interface BanksTable {
   kind: string;
   default_actions: DbJson;
   pdq_threshold: number;
+  vpdq_match_percent: ColumnType<number, number | undefined, number>;
+  vpdq_query_match_percent: ColumnType<number, number | undefined, number>;
   enabled: DbBool;
   webhook_url: string | null;
   webhook_secret: string | null;
@@ -285,6 +287,14 @@ export interface AnalystSessionsTable {
   expires_at: DbDate;
 }
 
+/** Sign-in attempts and back-off per account name (migration 0010), keyed by a hash of the name. */
+export interface SignInThrottleTable {
+  throttle_key: string;
+  attempts: number;
+  blocked_until: DbDate | null;
+  updated_at: DbDate;
+}
+
 /** The hash-chained audit log; `seq` is assigned by the appender (head + 1), not by the database. */
 export interface AuditEventsTable {
   seq: number;
@@ -347,8 +357,19 @@ export interface ReportPurgesTable {
   deleted: DbJson;
 }
 
+/** The frames of a `vpdq` entry (migration 0011). */
+export interface VideoSignalsTable {
+  entry_id: number;
+  /** The reference hasher's lines, one frame each. */
+  frames: string;
+  frame_count: number;
+  file_md5: string | null;
+  file_sha256: string | null;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
+  video_signals: VideoSignalsTable;
   self_submission_cases: SelfSubmissionCasesTable;
   self_submission_case_entries: SelfSubmissionCaseEntriesTable;
   banks: BanksTable;
@@ -369,6 +390,7 @@ export interface Database {
   assessments: AssessmentsTable;
   analysts: AnalystsTable;
   analyst_sessions: AnalystSessionsTable;
+  sign_in_throttle: SignInThrottleTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   takedowns: TakedownsTable;

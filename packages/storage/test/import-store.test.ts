@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   BankService,
   importHashList,
@@ -51,6 +51,8 @@ function ncmec(n: number, externalId: string, classification: Classification = {
 
 interface Engine {
   readonly name: string;
+  /** The database file (file-backed engines). */
+  readonly file?: () => string;
   open(): Promise<HashlineStore>;
   close(): Promise<void>;
 }
@@ -64,6 +66,7 @@ const engines: Engine[] = [
     let store: HashlineStore | undefined;
     return {
       name: 'sqlite',
+      file: () => join(dir!, 'store.db'),
       async open() {
         dir ??= mkdtempSync(join(tmpdir(), 'hashline-import-'));
         return (store ??= await openSqliteStore({ file: join(dir, 'store.db'), clock }));
@@ -382,6 +385,229 @@ for (const engine of engines) {
       );
       expect(await store.latestSeq()).toBe(seq);
     });
+
+    it('a stage (SQLite) applied between batches ends as applying every record in file order would', async () => {
+      // Pre-existing entries: classified, disabled by an analyst, with a first provenance to keep.
+      await store.applyImport(
+        bankId,
+        [ncmec(1, 'img-1', { industry: 'A1' }), ncmec(2, 'img-2', { industry: 'A1' }), ncmec(3, 'img-3')],
+        'first',
+      );
+      const [disabled] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(2) });
+      await store.updateEntry(disabled!.id, { disabled: true });
+      let state = 11;
+      const next = (): number => {
+        state = (state * 1103515245 + 12345) >>> 0;
+        return state / 4294967296;
+      };
+      const classes: Classification[] = [
+        {},
+        {},
+        { industry: 'A1' },
+        { industry: 'B2', uk: 'C' },
+        { baseline: true },
+      ];
+      const operations: ImportOperation[] = [];
+      for (let i = 0; i < 600; i++) {
+        const n = Math.floor(next() * 60);
+        const r = next();
+        if (r < 0.97)
+          operations.push(ncmec(n, `id-${n}-${i % 3}`, classes[Math.floor(next() * classes.length)]!));
+        else if (r < 0.985) operations.push(withdrawHash(n));
+        else operations.push(withdrawSource(`id-${n}-${i % 3}`));
+      }
+      // The reference: the bank as it was, then each record applied on its own, in order.
+      const model = new Map<string, { classification: Classification; externalId: string; id?: number }>();
+      const everWithdrawn = new Set<string>();
+      for (const e of await store.listEntries(bankId, { limit: 100, includeDisabled: true })) {
+        model.set(e.value, {
+          classification: e.classification,
+          externalId: e.provenance.externalId!,
+          id: e.id,
+        });
+      }
+      for (const op of operations) {
+        if (op.kind === 'upsert') {
+          const found = model.get(op.entry.value);
+          const stated = Object.keys(op.entry.classification!).length > 0;
+          if (found) found.classification = stated ? op.entry.classification! : found.classification;
+          else
+            model.set(op.entry.value, {
+              classification: op.entry.classification!,
+              externalId: op.entry.provenance!.externalId!,
+            });
+        } else if ('value' in op.withdrawn) {
+          model.delete(op.withdrawn.value);
+          everWithdrawn.add(op.withdrawn.value);
+        } else {
+          for (const [value, m] of model) {
+            if (m.externalId !== op.withdrawn.externalId) continue;
+            model.delete(value);
+            everWithdrawn.add(value);
+          }
+        }
+      }
+      const before = await store.latestSeq();
+      // As importHashList does: batches of upserts are staged, a batch with a withdrawal is applied
+      // after everything staged before it. Stores without a stage apply every batch.
+      const stage = await store.openImportStage?.(bankId, 'cli');
+      let staged = 0;
+      const totals = { created: 0, updated: 0, unchanged: 0, withdrawn: 0 };
+      const count = (r: { created: number; updated: number; unchanged: number; withdrawn: number }): void => {
+        totals.created += r.created;
+        totals.updated += r.updated;
+        totals.unchanged += r.unchanged;
+        totals.withdrawn += r.withdrawn;
+      };
+      const applyStage = async (): Promise<void> => {
+        for (let r; stage && (r = await stage.applyNext());) {
+          expect(r.seq).toBe(await store.latestSeq());
+          count(r);
+        }
+      };
+      try {
+        for (let start = 0; start < operations.length;) {
+          const batch = operations.slice(start, start + 1 + Math.floor(next() * 12));
+          start += batch.length;
+          if (stage && batch.every((op) => op.kind === 'upsert')) {
+            await stage.add(batch.map((op) => (op as { entry: NewEntry }).entry));
+            staged += batch.length;
+            expect(stage.size).toBeGreaterThan(0);
+            continue;
+          }
+          await applyStage();
+          count(await store.applyImport(bankId, batch, 'cli'));
+        }
+        await applyStage();
+        expect(stage?.size ?? 0).toBe(0);
+      } finally {
+        await stage?.close();
+      }
+      if (engine.name === 'sqlite') expect(staged).toBeGreaterThan(100);
+      const entries = await store.listEntries(bankId, { limit: 1000, includeDisabled: true });
+      expect(new Map(entries.map((e) => [e.value, e.classification] as const).sort())).toEqual(
+        new Map([...model].map(([value, m]) => [value, m.classification] as const).sort()),
+      );
+      // Entries never withdrawn keep their id, first provenance, and an analyst's disabling.
+      for (const e of entries) {
+        if (everWithdrawn.has(e.value)) continue;
+        const m = model.get(e.value)!;
+        if (m.id !== undefined) expect(e.id).toBe(m.id);
+        expect(e.provenance.externalId).toBe(m.externalId);
+      }
+      if (!everWithdrawn.has(pdq(2))) expect(entries.find((e) => e.value === pdq(2))!.disabled).toBe(true);
+      const upserts = operations.filter((op) => op.kind === 'upsert').length;
+      expect(totals.created + totals.updated + totals.unchanged).toBe(upserts);
+      // The log replays to the bank, and every change it holds is one the counts report.
+      const ids = entries.map((e) => e.id);
+      expect([...(await replay(store, bankId, before))].sort((a, b) => a - b)).toEqual(ids);
+      const changes = await changesOf(store, bankId, before);
+      expect(changes.filter((c) => c.op === 'entry_upsert')).toHaveLength(totals.created + totals.updated);
+      expect(changes.filter((c) => c.op === 'entry_delete')).toHaveLength(totals.withdrawn);
+      // Applying the net result again changes nothing.
+      const seq = await store.latestSeq();
+      await store.applyImport(
+        bankId,
+        [...model].map(([value, m]) => ({
+          kind: 'upsert' as const,
+          entry: { signalType: 'pdq' as const, value, classification: m.classification },
+        })),
+        'cli',
+      );
+      expect(await store.latestSeq()).toBe(seq);
+    });
+
+    it('a staged import (SQLite) loads new entries in hash order, logs them in id order, and commits at the end', async () => {
+      const service = new BankService(store);
+      const bank = await store.getBank(bankId);
+      const header = 'signal_type,value,quality,industry,source,external_id';
+      const lines = [header];
+      // 40 hashes in reverse order; hash 7 again later with a classification, hash 9 again without.
+      for (let n = 40; n >= 1; n--) lines.push(`pdq,${pdq(n)},80,${n === 9 ? 'A1' : ''},ncmec,e${n}`);
+      lines.push(`pdq,${pdq(7)},80,B2,other,x7`, `pdq,${pdq(9)},80,,other,x9`);
+      const file = lines.join('\n') + '\n';
+      const before = await store.latestSeq();
+      const committed: number[] = [];
+      const summary = await importHashList(service, bank!.name, () => [file], {
+        format: 'csv',
+        onError: 'skip',
+        addedBy: 'cli',
+        origin: 'import:t.csv',
+        batchSize: 5,
+        stageAfterRecords: 10,
+        onProgress: (p) => committed.push(p.committedRecords),
+      });
+      expect(summary).toMatchObject({ read: 42, committedRecords: 42, added: 40 });
+      // Staged, hash 7's two records fold into one new entry; batch by batch, the second updates it.
+      expect(summary).toMatchObject(
+        store.openImportStage ? { existing: 2, updated: 0 } : { existing: 1, updated: 1 },
+      );
+      const entries = await store.listEntries(bankId, { limit: 100, includeDisabled: true });
+      expect(entries).toHaveLength(40);
+      const byValue = new Map(entries.map((e) => [e.value, e] as const));
+      // Folded: the first record's provenance, the last stated classification.
+      expect(byValue.get(pdq(7))).toMatchObject({
+        classification: { industry: 'B2' },
+        provenance: { externalId: 'e7' },
+      });
+      expect(byValue.get(pdq(9))).toMatchObject({
+        classification: { industry: 'A1' },
+        provenance: { externalId: 'e9' },
+      });
+      const changes = await changesOf(store, bankId, before);
+      // Creates logged in id order (batch by batch, hash 7's update follows them).
+      expect([...new Set(changes.map((c) => ('entryId' in c ? c.entryId : 0)))]).toEqual(
+        entries.map((e) => e.id),
+      );
+      expect(changes).toHaveLength(store.openImportStage ? 40 : 41);
+      const distinct = committed.filter((n, i) => n !== committed[i - 1]);
+      if (store.openImportStage) {
+        // The first 10 records batch by batch, the rest staged: committed only once applied.
+        expect(distinct).toEqual([5, 10, 42]);
+        const staged = entries.filter((e) => e.value !== pdq(40) && e.value < pdq(31));
+        expect(staged.map((e) => e.value)).toEqual(staged.map((e) => e.value).sort());
+      } else {
+        expect(distinct).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 42]);
+      }
+      // Again: nothing changes; staged again, and applied as "existing".
+      const seq = await store.latestSeq();
+      const again = await importHashList(service, bank!.name, () => [file], {
+        format: 'csv',
+        onError: 'skip',
+        addedBy: 'cli',
+        origin: 'import:t.csv',
+        batchSize: 5,
+        stageAfterRecords: 0,
+      });
+      expect(again).toMatchObject({ read: 42, added: 0, updated: 0, existing: 42 });
+      expect(await store.latestSeq()).toBe(seq);
+    });
+
+    it.runIf(engine.name === 'sqlite')(
+      'a stage lives beside the database file while open; one a dead process left is removed',
+      async () => {
+        const folder = dirname(engine.file!());
+        const orphan = join(folder, '.hashline-import-stage-999999999-test');
+        mkdirSync(orphan, { recursive: true });
+        writeFileSync(join(orphan, 'stage.db'), 'left by a killed import');
+        const stage = await store.openImportStage!(bankId, 'cli');
+        const mine = (): string[] =>
+          readdirSync(folder).filter((name) => name.startsWith(`.hashline-import-stage-${process.pid}-`));
+        try {
+          expect(existsSync(orphan)).toBe(false);
+          expect(mine()).toHaveLength(1);
+          expect(readdirSync(tmpdir()).some((name) => name.includes(`import-stage-${process.pid}-`))).toBe(
+            false,
+          );
+          await stage.add([(upsert(1) as { entry: NewEntry }).entry]);
+          expect(await stage.applyNext()).toMatchObject({ created: 1 });
+          expect(await stage.applyNext()).toBeUndefined();
+        } finally {
+          await stage.close();
+        }
+        expect(mine()).toEqual([]);
+      },
+    );
 
     it('imports a file through the service across batch boundaries; re-importing it changes nothing', async () => {
       const service = new BankService(store);

@@ -12,6 +12,14 @@ import {
   type ImportFormat,
   type ImportSummary,
   type TextSource,
+  type VpdqFrame,
+  type VpdqImportItem,
+  type VpdqImportSummary,
+  DomainError,
+  importVpdqItems,
+  parseVpdqReferenceLines,
+  type ErrorCode,
+  type AddEntriesResult,
 } from '@hashline/domain';
 import { ApiError, type HashlineClient } from '../remote/hashline-client.js';
 import { openLocalStore, type LocalTarget, type Target } from '../target/target.js';
@@ -68,6 +76,10 @@ export interface BankBackend {
   importFile(bank: string, source: ImportSource, options: ImportFileOptions): Promise<ImportResult>;
   /** The bank's active entries as a file in `format`, in chunks. */
   exportBank(bank: string, format: ExportFormat): AsyncIterable<string>;
+  /** Adds videos (vpdq entries), in batches through the bank service or `POST .../entries`. */
+  importVideos(bank: string, items: readonly VpdqImportItem[], origin: string): Promise<VpdqImportSummary>;
+  /** The bank's active videos, one at a time with their frames (local mode only for now). */
+  exportVideos(bank: string): AsyncIterable<{ entryId: number; key: string; frames: readonly VpdqFrame[] }>;
   close(): Promise<void>;
 }
 
@@ -113,6 +125,22 @@ function localBackend(_target: LocalTarget, store: HashlineStore): BankBackend {
         addedBy: localUser(),
       }),
     exportBank: (bank, format) => exportHashList(service, bank, format),
+    importVideos: (bank, items, origin) =>
+      importVpdqItems(service, bank, items, { origin, addedBy: localUser() }),
+    exportVideos: async function* (bank) {
+      const { bank: found } = await service.listEntries(bank, { limit: 1 });
+      let afterId = 0;
+      for (;;) {
+        const entries = await store.listEntries(found.id, { afterId, limit: 500, signalType: 'vpdq' });
+        const videos = await store.getVideoSignals(entries.map((e) => e.id));
+        for (const entry of entries) {
+          const video = videos.get(entry.id);
+          if (video) yield { entryId: entry.id, key: entry.value, frames: video.frames };
+        }
+        if (entries.length < 500) return;
+        afterId = entries[entries.length - 1]!.id;
+      }
+    },
     close: () => store.close(),
   };
 }
@@ -134,6 +162,44 @@ function remoteBackend(client: HashlineClient): BankBackend {
     importFile: async (bank, source, options) =>
       (await importOverHttp(client, bank, source.path, options)).summary,
     exportBank: (bank, format) => exportOverHttp(client, bankPath(bank), format),
+    importVideos: (bank, items, origin) =>
+      importVpdqItems(
+        {
+          // The API answers as the local service would; its problems become the same errors.
+          addEntries: async (ref, entries) => {
+            try {
+              return await client.post<AddEntriesResult>(`${bankPath(String(ref))}/entries`, { entries });
+            } catch (error) {
+              if (!(error instanceof ApiError)) throw error;
+              throw new DomainError(
+                error.code as ErrorCode,
+                error.message,
+                error.details as DomainError['details'],
+              );
+            }
+          },
+        },
+        bank,
+        items,
+        { origin, addedBy: 'api' },
+      ),
+    // The list pages name the videos; each entry's own page carries its frames.
+    exportVideos: async function* (bank) {
+      let after: number | null = 0;
+      while (after !== null) {
+        const page: { entries: BankEntry[]; nextAfter: number | null } = await client.get(
+          `${bankPath(bank)}/entries`,
+          { limit: 500, after, signalType: 'vpdq' },
+        );
+        for (const entry of page.entries) {
+          const full = await client.get<BankEntry & { frames?: string }>(`/v1/entries/${entry.id}`);
+          if (full.frames !== undefined) {
+            yield { entryId: entry.id, key: entry.value, frames: parseVpdqReferenceLines(full.frames) };
+          }
+        }
+        after = page.nextAfter;
+      }
+    },
     close: async () => undefined,
   };
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { ExportFormat, ImportFormat, ImportSummary } from '@hashline/domain';
 import type { Command, CommandContext, ExitCodeValue } from './command.js';
 import { ExitCode } from './command.js';
@@ -18,6 +18,8 @@ const BANK_KINDS = ['known_csam', 'self_submitted_minors', 'ncii_adults', 'allow
 const BANK_ACTIONS = ['block', 'review', 'report_ncmec', 'notify'] as const;
 const IMPORT_FORMATS = ['csv', 'tsv', 'threatexchange', 'ncmec-xml', 'stopncii-json'] as const;
 const EXPORT_FORMATS = ['csv', 'tsv', 'threatexchange'] as const;
+/** Videos (vPDQ): imported and exported apart from hash lists (see bank/video-files.ts). */
+const VIDEO_FORMAT = 'vpdq';
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } satisfies OptionSpec;
 
@@ -71,17 +73,22 @@ bank list                list banks with their kind, entry count and threshold
 
 bank import <name> <file>  stream a hash list into a bank, in constant memory, with a progress bar
                          on a terminal and a summary on stderr (bad rows with their line numbers)
-  -f, --format <fmt>       ${IMPORT_FORMATS.join(', ')}; default: from the extension
+  -f, --format <fmt>       ${IMPORT_FORMATS.join(', ')}, ${VIDEO_FORMAT}; default: from the extension
                            (.csv, .tsv/.tab, .txt = threatexchange, .xml = ncmec-xml,
                            .json/.ndjson/.jsonl = stopncii-json)
+                           vpdq: videos. <file> is the vPDQ reference hasher's output (one video,
+                           lines frame,quality,pdqHex,timestamp), a file of ThreatExchange/HMA
+                           lines "vpdq,<JSON>" (one video each), or a directory of such .txt files
       --on-error <mode>    skip (default): report bad rows and import the rest;
                            abort: check the whole file first and import nothing if a row is bad
       --create-kind <k>    create the bank with this kind if it does not exist
       --no-progress        never draw the progress bar
 
 bank export <name>       write the bank's active entries (re-importable)
-  -f, --format <fmt>       ${EXPORT_FORMATS.join(', ')} (default csv)
-  -o, --output <file>      write to a file instead of stdout
+  -f, --format <fmt>       ${EXPORT_FORMATS.join(', ')}, ${VIDEO_FORMAT} (default csv). Videos: threatexchange
+                           writes "vpdq,<JSON>" lines (HMA's shape), csv/tsv leave them out,
+                           vpdq writes one reference file per video into the directory -o
+  -o, --output <file>      write to a file instead of stdout (vpdq: the directory, required)
 
 ${TARGET_HELP}
   -h, --help            show this help
@@ -99,6 +106,8 @@ Examples:
   hashline bank import hotline list.csv --on-error abort
   hashline hash photos/ > photos.csv && hashline bank import test photos.csv --create-kind test
   hashline bank export hotline -f threatexchange -o hotline.txt
+  hashline bank import videos vpdq-hashes/ -f vpdq --create-kind test
+  hashline bank export videos -f vpdq -o videos/
   hashline bank list --server https://hashline.example.org --key-file ~/.hashline-key
 `;
 
@@ -260,6 +269,7 @@ async function importFile(args: readonly string[], context: CommandContext): Pro
   oneOf(onError, ['skip', 'abort'], '--on-error');
   const createKind = values['create-kind'] as string | undefined;
   if (createKind !== undefined) oneOf(createKind, BANK_KINDS, '--create-kind');
+  if (values.format === VIDEO_FORMAT) return importVideos(name, file, values, context, createKind);
   const { formatFromFileName } = await import('@hashline/domain');
   const format = (values.format as string | undefined) ?? formatFromFileName(file);
   if (format === undefined) {
@@ -355,6 +365,7 @@ async function exportBank(args: readonly string[], context: CommandContext): Pro
   const { values, positionals } = parsed;
   const name = single(positionals, 'bank export needs exactly one bank name');
   const format = values.format as string;
+  if (format === VIDEO_FORMAT) return exportVideos(name, values, context);
   oneOf(format, EXPORT_FORMATS, '--format');
   const output = values.output as string | undefined;
 
@@ -388,6 +399,75 @@ async function exportBank(args: readonly string[], context: CommandContext): Pro
     context.stderr.write(
       `hashline bank export: ${entries.toLocaleString('en')} ${entries === 1 ? 'entry' : 'entries'} of bank "${name}"` +
         `${output !== undefined ? ` written to ${output}` : ''} (${format})\n`,
+    );
+    return ExitCode.Ok;
+  });
+}
+
+/** `bank import --format vpdq`: every video of a file or directory, added through the bank service. */
+async function importVideos(
+  name: string,
+  file: string,
+  values: ParsedArgs['values'],
+  context: CommandContext,
+  createKind: string | undefined,
+): Promise<ExitCodeValue> {
+  const { readVideoFiles } = await import('../bank/video-files.js');
+  const read = await readVideoFiles(resolve(context.cwd, file), file);
+  if (values['on-error'] === 'abort' && read.problems.length > 0) {
+    for (const p of read.problems) context.stderr.write(`  ${p.where}: ${p.message}\n`);
+    throw new CommandError(
+      `${read.problems.length} bad video file(s) or line(s); nothing imported (--on-error abort)`,
+    );
+  }
+  return withBackend(values, context, createKind !== undefined, async (backend) => {
+    if (!(await backend.findBank(name))) {
+      if (createKind === undefined) {
+        throw new CommandError(
+          `No bank named "${name}". Create it first (hashline bank create ${name} --kind <kind>) or pass --create-kind <kind>.`,
+        );
+      }
+      const bank = await backend.createBank({ name, kind: createKind });
+      context.stderr.write(`hashline bank import: created bank ${bank.name} (kind ${bank.kind})\n`);
+    }
+    const summary = await backend.importVideos(name, read.items, `import:${basename(file)}`);
+    const problems = [...read.problems, ...summary.problems];
+    for (const p of problems) context.stderr.write(`  ${p.where}: ${p.message}\n`);
+    context.stderr.write(
+      `hashline bank import: ${summary.added.toLocaleString('en')} videos added, ` +
+        `${summary.existing.toLocaleString('en')} already in "${name}", ${problems.length} refused` +
+        `${read.skipped > 0 ? `, ${read.skipped} lines of other signal types skipped` : ''} ` +
+        `(${read.files} file${read.files === 1 ? '' : 's'}, vpdq)\n`,
+    );
+    if (summary.added + summary.existing === 0) return ExitCode.Failure;
+    return problems.length > 0 ? ExitCode.Partial : ExitCode.Ok;
+  });
+}
+
+/** `bank export --format vpdq -o <dir>`: one reference-format file per video. */
+async function exportVideos(
+  name: string,
+  values: ParsedArgs['values'],
+  context: CommandContext,
+): Promise<ExitCodeValue> {
+  const output = values.output as string | undefined;
+  if (output === undefined)
+    throw new UsageError('--format vpdq writes one file per video: give the directory with -o', 'bank');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { formatVpdqReferenceLines, vpdqReferenceFileName } = await import('@hashline/domain');
+  return withBackend(values, context, false, async (backend) => {
+    const dir = resolve(context.cwd, output);
+    let count = 0;
+    for await (const video of backend.exportVideos(name)) {
+      if (count === 0) await mkdir(dir, { recursive: true });
+      await writeFile(
+        join(dir, vpdqReferenceFileName(video.entryId, video.key)),
+        formatVpdqReferenceLines(video.frames),
+      );
+      count++;
+    }
+    context.stderr.write(
+      `hashline bank export: ${count.toLocaleString('en')} video${count === 1 ? '' : 's'} of bank "${name}" written to ${output} (vpdq)\n`,
     );
     return ExitCode.Ok;
   });

@@ -17,6 +17,13 @@ import type { OutputFormatName } from '../hash/output-format.js';
 import type { HashRecord } from '../hash/hash-record.js';
 import { runInOrder } from '../hash/ordered-runner.js';
 import { ProgressBar } from '../hash/progress-bar.js';
+import {
+  isVideoPath,
+  parseSecondsPerHash,
+  parseSquareSize,
+  runVideoHashing,
+  VIDEO_EXTENSIONS,
+} from '../hash/video-hashing.js';
 
 const OPTIONS = {
   format: { type: 'string', short: 'f', default: 'plain' },
@@ -26,12 +33,15 @@ const OPTIONS = {
   ext: { type: 'string' },
   'files-from': { type: 'string' },
   'no-progress': { type: 'boolean', default: false },
+  'seconds-per-hash': { type: 'string', short: 'r' },
+  size: { type: 'string', short: 's' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies OptionSpec;
 
 const HELP = `Usage: hashline hash [options] <file|folder>...
 
-Compute the PDQ hash (and optionally the dihedral and cryptographic hashes) of image files.
+Compute the PDQ hash (and optionally the dihedral and cryptographic hashes) of image files,
+or the vPDQ hash of video files (${VIDEO_EXTENSIONS.join(', ')}).
 Folders are walked recursively and only image files are taken (by extension); files named
 on the command line are always tried. Files are hashed in parallel on all cores, and results are
 printed in input order (folder contents sorted by path), so the output is deterministic.
@@ -53,6 +63,14 @@ Options:
                         is a terminal and the run is long: over 20 files or over 1 second)
   -h, --help            show this help
 
+Videos (every file named is a video; folders are not walked for videos):
+  -r, --seconds-per-hash <s>  hash one frame every s seconds (default 1; 0 = every frame):
+                        frame n is hashed when n % max(1, int(s*fps)) == 0, as Meta's vPDQ
+  -s, --size <n>        hash frames scaled to n×n (default: native size, the reference's default)
+  Output (plain): Meta's vpdq-hash-video lines "frame,quality,hash,timestamp"; with several
+  videos or --crypto each video starts with "# <path> [md5=… sha1=… sha256=…]".
+  json/ndjson: {path, frameRate, secondsPerHash, width, height, [md5, sha1, sha256], frames}.
+
 Output goes to stdout; progress, warnings and the summary of skipped files go to stderr.
 In plain format the path is the last field and is printed as is, so split on the first
 commas only. Hashes with quality below ${PDQ_MIN_QUALITY} are printed but listed in a warning: Meta
@@ -68,6 +86,8 @@ Examples:
   hashline hash ~/Pictures > hashes.txt         # a whole folder, recursively
   hashline hash -f csv --crypto uploads/ > hashes.csv
   hashline hash --dihedral -f ndjson a.png b.webp
+  hashline hash clip.mp4                        # 0,100,9f3c…,0.000 (one line per second)
+  hashline hash -r 0 --crypto clip.mp4          # every frame, with the file's digests
   find . -name '*.jpg' | hashline hash --files-from -
 `;
 
@@ -82,7 +102,7 @@ export function createHashCommand(
 ): Command {
   return {
     name: 'hash',
-    summary: 'compute PDQ (and dihedral, MD5, SHA-1, SHA-256) hashes of image files and folders',
+    summary: 'compute PDQ (and dihedral, MD5, SHA-1, SHA-256) hashes of images, vPDQ hashes of videos',
     help: HELP,
     run: (args, context) => runHash(args, context, dependencies),
   };
@@ -107,6 +127,30 @@ async function runHash(
   const columns = { dihedral: values.dihedral === true, crypto: values.crypto === true };
 
   const inputs = [...positionals];
+  const videos = inputs.filter(isVideoPath);
+  if (videos.length > 0) {
+    if (videos.length !== inputs.length || values['files-from'] !== undefined) {
+      throw new UsageError('hash videos and images in separate runs (videos are named one by one)', 'hash');
+    }
+    if (format !== 'plain' && format !== 'json' && format !== 'ndjson') {
+      throw new UsageError(`videos are printed as plain, json or ndjson, not ${format}`, 'hash');
+    }
+    if (values.dihedral === true) throw new UsageError('--dihedral applies to images only', 'hash');
+    return runVideoHashing(
+      videos,
+      {
+        format,
+        crypto: values.crypto === true,
+        secondsPerHash: parseSecondsPerHash(values['seconds-per-hash'] as string | undefined),
+        squareSize: parseSquareSize(values.size as string | undefined),
+        threads,
+      },
+      context,
+    );
+  }
+  if (values['seconds-per-hash'] !== undefined || values.size !== undefined) {
+    throw new UsageError('-r/--seconds-per-hash and --size apply to videos only', 'hash');
+  }
   const filesFrom = values['files-from'] as string | undefined;
   if (filesFrom !== undefined) inputs.push(...(await readPathList(filesFrom, context)));
   if (inputs.length === 0) throw new UsageError('give at least one file or folder to hash', 'hash');

@@ -181,6 +181,7 @@ async function runServe(
         newAdminToken: running.initialAdminToken,
         adminTokenFile: existsSync(tokenFile) ? displayPath(tokenFile, context.cwd) : null,
         adminTokenFromEnv: config.adminToken !== null,
+        jsonLogs: logFormat === 'json',
         demo,
       }),
     );

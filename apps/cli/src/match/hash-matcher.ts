@@ -14,7 +14,8 @@ import type { MatchQuery, SignalName } from './match-subject.js';
 export interface MatchHitView {
   readonly bank: string;
   readonly bankKind: string;
-  readonly signalType: SignalName;
+  /** The query's signal type (an answer from the API may name any of the server's). */
+  readonly signalType: SignalName | 'vpdq';
   readonly entryId: number;
   readonly distance: number;
   /** The dihedral variant (rot90, flipx, ...) that matched, when not the image as it is. */

@@ -13,6 +13,11 @@ export interface BannerFacts {
   readonly newAdminToken: string | null;
   /** Where that token (or the first start's) was saved, if the file is still there. */
   readonly adminTokenFile: string | null;
+  /**
+   * Log lines are JSON (`--log-format json`): stdout goes to a log collector, so a new token is
+   * never printed; the message points to the file it was saved in instead.
+   */
+  readonly jsonLogs?: boolean;
   /** The admin key comes from HASHLINE_ADMIN_TOKEN. */
   readonly adminTokenFromEnv: boolean;
   /** The demo: seeded now, present from an earlier start, or asked for but not seeded. */
@@ -53,7 +58,13 @@ export function serveBanner(facts: BannerFacts): string {
   // How the example commands pass the key: `hashline match` flags and the curl header.
   let key: string;
   let header: string;
-  if (facts.newAdminToken !== null) {
+  if (facts.newAdminToken !== null && facts.jsonLogs === true && facts.adminTokenFile) {
+    lines.push(
+      `  Created an admin API key; its token is in ${facts.adminTokenFile} (readable by you only), not printed: logs are JSON.`,
+    );
+    key = `--key-file ${shellQuote(facts.adminTokenFile)}`;
+    header = `"Authorization: Bearer $(cat ${shellQuote(facts.adminTokenFile)})"`;
+  } else if (facts.newAdminToken !== null) {
     lines.push('  Admin API key, shown this once: keep it somewhere safe.');
     lines.push(`    ${facts.newAdminToken}`);
     if (facts.adminTokenFile) {

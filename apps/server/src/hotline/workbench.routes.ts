@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
   DomainError,
+  KNOWN_DEVICE_MS,
+  SignInThrottled,
   requireRole,
   type Analyst,
   type AnalystSession,
@@ -14,11 +16,18 @@ import {
 import { HOST_TRACE_ATTRIBUTION } from '@hashline/capture-node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.js';
+import { RateLimiter } from '../auth/rate-limiter.js';
 import { problems } from '../http/schemas.js';
 import type { Hotline } from './hotline-wiring.js';
 
 /** The session cookie: HttpOnly, SameSite=Strict, scoped to the workbench API. */
 export const SESSION_COOKIE = 'hl_session';
+/** The known-device cookie: set at a successful sign-in, sent only to the sign-in route. */
+export const DEVICE_COOKIE = 'hl_device';
+/** Sign-in attempts one client address may make at once; refilled over {@link SIGN_IN_ADDRESS_WINDOW_S}. */
+export const SIGN_IN_ADDRESS_BURST = 30;
+/** Seconds over which an address's sign-in attempts refill (15 minutes). */
+const SIGN_IN_ADDRESS_WINDOW_S = 15 * 60;
 const COOKIE_PATH = '/v1/workbench';
 
 declare module 'fastify' {
@@ -87,8 +96,10 @@ export async function workbenchRoutes(
 ): Promise<void> {
   const { auth, workbench } = hotline;
   const settings = context.config.hotline;
-  // Failed sign-ins per address (in memory, never stored): slows password guessing.
-  const failures = new FailedSignIns();
+  // Sign-in attempts per client address (in memory, never stored): a token bucket of
+  // SIGN_IN_ADDRESS_BURST attempts refilled over 15 minutes. Per account name, the back-off is in
+  // the database (shared by every process); see AnalystAuthService.signIn.
+  const addressAttempts = new RateLimiter(SIGN_IN_ADDRESS_WINDOW_S, () => context.clock.now().getTime());
   // TOTP secrets being enrolled, per session, until confirmed (never stored unconfirmed).
   const pendingTotp = new Map<string, { secret: string; until: number }>();
 
@@ -127,15 +138,23 @@ export async function workbenchRoutes(
       },
     },
     async (request, reply) => {
-      const blockedFor = failures.blockedSeconds(request.ip);
-      if (blockedFor > 0) {
-        void reply.header('retry-after', String(blockedFor));
-        throw new DomainError('RATE_LIMITED', `Too many failed sign-ins; retry in ${blockedFor} s.`);
-      }
-      const signedIn = await auth.signIn(request.body).catch((error: unknown) => {
-        if (error instanceof DomainError && error.code !== 'TOTP_REQUIRED') failures.record(request.ip);
-        throw error;
-      });
+      const signedIn = await auth
+        .signIn(request.body, {
+          deviceToken: cookieValue(request.headers.cookie, DEVICE_COOKIE),
+          takeAddressAttempt: () => {
+            const decision = addressAttempts.take(
+              request.ip,
+              SIGN_IN_ADDRESS_BURST / SIGN_IN_ADDRESS_WINDOW_S,
+            );
+            return decision.allowed ? 0 : decision.retryAfterSeconds;
+          },
+        })
+        .catch((error: unknown) => {
+          if (error instanceof SignInThrottled) {
+            void reply.header('retry-after', String(error.retryAfterSeconds));
+          }
+          throw error;
+        });
       const secure = settings.cookieSecure ? '; Secure' : '';
       const maxAge = Math.round(
         (signedIn.session.expiresAt.getTime() - signedIn.session.createdAt.getTime()) / 1000,
@@ -143,6 +162,12 @@ export async function workbenchRoutes(
       void reply.header(
         'set-cookie',
         `${SESSION_COOKIE}=${signedIn.sessionId}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`,
+      );
+      // Second (clients that read one cookie read the session's): the known-device cookie, sent
+      // only to the sign-in route, outliving the session.
+      void reply.header(
+        'set-cookie',
+        `${DEVICE_COOKIE}=${signedIn.deviceToken}; Path=${COOKIE_PATH}/session; HttpOnly; SameSite=Strict; Max-Age=${Math.round(KNOWN_DEVICE_MS / 1000)}${secure}`,
       );
       noStore(reply);
       return sessionView(signedIn.analyst, signedIn.session);
@@ -334,11 +359,25 @@ export async function workbenchRoutes(
     },
     async (request, reply) => {
       const q = request.query;
-      const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+      // Whole numbers only: `afterSeq=abc` is the caller's mistake, not "no filter".
+      const num = (name: string, v: string | undefined): number | undefined => {
+        if (v === undefined || v === '') return undefined;
+        if (!/^\d{1,15}$/.test(v)) {
+          throw new DomainError(
+            'VALIDATION_FAILED',
+            `${name} must be a whole number; got ${JSON.stringify(v)}.`,
+            [{ at: `query/${name}`, code: 'VALIDATION_FAILED', message: 'a whole number' }],
+          );
+        }
+        return Number(v);
+      };
+      const afterSeq = num('afterSeq', q.afterSeq);
+      const beforeSeq = num('beforeSeq', q.beforeSeq);
+      const limit = num('limit', q.limit);
       const result = await workbench.auditLog(me(request), {
-        ...(num(q.afterSeq) !== undefined ? { afterSeq: num(q.afterSeq)! } : {}),
-        ...(num(q.beforeSeq) !== undefined ? { beforeSeq: num(q.beforeSeq)! } : {}),
-        ...(num(q.limit) !== undefined ? { limit: num(q.limit)! } : {}),
+        ...(afterSeq !== undefined ? { afterSeq } : {}),
+        ...(beforeSeq !== undefined ? { beforeSeq } : {}),
+        ...(limit !== undefined ? { limit } : {}),
         ...(q.actor ? { actor: q.actor } : {}),
         ...(q.action ? { action: q.action as AuditAction } : {}),
       });
@@ -371,36 +410,6 @@ export async function workbenchRoutes(
       return reply.code(201).send(analystView(created));
     },
   );
-}
-
-/**
- * Failed sign-ins per client address: after {@link FailedSignIns.MAX} failures within the window
- * the address waits until the window ends. Successful sign-ins are never slowed.
- */
-class FailedSignIns {
-  static readonly MAX = 10;
-  static readonly WINDOW_MS = 15 * 60_000;
-  readonly #byAddress = new Map<string, { count: number; since: number }>();
-
-  blockedSeconds(address: string): number {
-    const entry = this.#byAddress.get(address);
-    if (!entry) return 0;
-    const left = entry.since + FailedSignIns.WINDOW_MS - Date.now();
-    if (left <= 0) {
-      this.#byAddress.delete(address);
-      return 0;
-    }
-    return entry.count >= FailedSignIns.MAX ? Math.ceil(left / 1000) : 0;
-  }
-
-  record(address: string): void {
-    const entry = this.#byAddress.get(address);
-    if (!entry || entry.since + FailedSignIns.WINDOW_MS < Date.now()) {
-      this.#byAddress.set(address, { count: 1, since: Date.now() });
-    } else entry.count++;
-    // Bounded memory under a spray of addresses.
-    if (this.#byAddress.size > 100_000) this.#byAddress.clear();
-  }
 }
 
 function analystView(analyst: Analyst) {

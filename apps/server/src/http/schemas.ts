@@ -12,6 +12,8 @@ import {
   SIGNAL_TYPES,
   WEBHOOK_DELIVERY_STATUSES,
   UK_CATEGORIES,
+  VPDQ_COMPARED_MATCH_PERCENT,
+  VPDQ_QUERY_MATCH_PERCENT,
 } from '@hashline/domain';
 
 // JSON Schemas of the API, shared by the OpenAPI document and the response serialisers. Request
@@ -22,6 +24,18 @@ import {
 
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const hex = { type: 'string', pattern: '^[0-9a-fA-F]+$' } as const;
+const vpdqMatchPercent = {
+  type: 'number',
+  minimum: 0,
+  maximum: 100,
+  description: `vPDQ: a query video matches a banked video when at least this share of the banked video's usable frames (quality ≥ 50, distinct) has a query frame within \`pdqThreshold\` (default ${VPDQ_COMPARED_MATCH_PERCENT}).`,
+} as const;
+const vpdqQueryMatchPercent = {
+  type: 'number',
+  minimum: 0,
+  maximum: 100,
+  description: `vPDQ: ... and at least this share of the query video's usable frames matches the banked video (default ${VPDQ_QUERY_MATCH_PERCENT}).`,
+} as const;
 
 /** Shared schemas, registered with `addSchema` and referenced as `{ $ref: '<Name>#' }`. */
 export const SHARED_SCHEMAS = [
@@ -73,6 +87,8 @@ export const SHARED_SCHEMAS = [
       'kind',
       'defaultActions',
       'pdqThreshold',
+      'vpdqMatchPercent',
+      'vpdqQueryMatchPercent',
       'enabled',
       'webhookUrl',
       'createdAt',
@@ -85,6 +101,8 @@ export const SHARED_SCHEMAS = [
       kind: { type: 'string', enum: [...BANK_KINDS] },
       defaultActions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },
       pdqThreshold: { type: 'integer', minimum: 0, maximum: MAX_PDQ_THRESHOLD },
+      vpdqMatchPercent: vpdqMatchPercent,
+      vpdqQueryMatchPercent: vpdqQueryMatchPercent,
       enabled: { type: 'boolean' },
       webhookUrl: { type: ['string', 'null'] },
       entryCount: { type: 'integer', description: 'Entries in the bank (enabled or not).' },
@@ -113,6 +131,8 @@ export const SHARED_SCHEMAS = [
         maximum: MAX_PDQ_THRESHOLD,
         default: DEFAULT_PDQ_THRESHOLD,
       },
+      vpdqMatchPercent: { ...vpdqMatchPercent, default: VPDQ_COMPARED_MATCH_PERCENT },
+      vpdqQueryMatchPercent: { ...vpdqQueryMatchPercent, default: VPDQ_QUERY_MATCH_PERCENT },
       enabled: { type: 'boolean', default: true },
       webhookUrl: { type: ['string', 'null'], format: 'uri' },
       webhookSecret: {
@@ -133,6 +153,8 @@ export const SHARED_SCHEMAS = [
       kind: { type: 'string', enum: [...BANK_KINDS] },
       defaultActions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },
       pdqThreshold: { type: 'integer', minimum: 0, maximum: MAX_PDQ_THRESHOLD },
+      vpdqMatchPercent,
+      vpdqQueryMatchPercent,
       enabled: { type: 'boolean' },
       webhookUrl: { type: ['string', 'null'], format: 'uri' },
       webhookSecret: { type: ['string', 'null'], minLength: 16, maxLength: 256 },
@@ -171,7 +193,11 @@ export const SHARED_SCHEMAS = [
       id: { type: 'integer' },
       bankId: { type: 'integer' },
       signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
-      value: { ...hex, description: 'Lower-case hex: 64 digits for pdq and sha256, 32 md5, 40 sha1.' },
+      value: {
+        ...hex,
+        description:
+          'Lower-case hex: 64 digits for pdq and sha256, 32 md5, 40 sha1; for vpdq, the SHA-256 of its frames in the reference format (the key of the video).',
+      },
       quality: { type: ['integer', 'null'] },
       classification: { $ref: 'Classification#' },
       provenance: { $ref: 'Provenance#' },
@@ -180,6 +206,19 @@ export const SHARED_SCHEMAS = [
       note: { type: ['string', 'null'] },
       disabled: { type: 'boolean' },
       feedback: { type: ['string', 'null'], enum: [...ENTRY_FEEDBACK, null] },
+      frames: {
+        type: 'string',
+        description:
+          "vpdq entries, in `GET /v1/entries/{id}` only: the video's frames as the reference hasher's lines (`frameNumber,quality,pdqHex,timestampSeconds`).",
+      },
+      fileMd5: {
+        type: ['string', 'null'],
+        description: 'vpdq entries, with `frames`: MD5 of the video file.',
+      },
+      fileSha256: {
+        type: ['string', 'null'],
+        description: 'vpdq entries, with `frames`: SHA-256 of the video file.',
+      },
       createdAt: dateTime,
       updatedAt: dateTime,
     },
@@ -187,11 +226,39 @@ export const SHARED_SCHEMAS = [
   {
     $id: 'NewEntry',
     type: 'object',
-    required: ['signalType', 'value'],
+    required: ['signalType'],
     additionalProperties: false,
     properties: {
       signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
-      value: hex,
+      value: {
+        ...hex,
+        description: 'The hash (required except for vpdq, whose value is derived from its frames).',
+      },
+      frames: {
+        description:
+          "vpdq only, and required there: the video's frames, as objects or as the reference hasher's lines (`frameNumber,quality,pdqHex,timestampSeconds`, one per line). The entry's value becomes the SHA-256 of those lines.",
+        oneOf: [
+          { type: 'string' },
+          {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['frameNumber', 'quality', 'pdqHex', 'timestampSeconds'],
+              properties: {
+                frameNumber: { type: 'integer', minimum: 0 },
+                quality: { type: 'integer', minimum: 0, maximum: 100 },
+                pdqHex: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+                timestampSeconds: { type: 'number', minimum: 0 },
+              },
+            },
+          },
+        ],
+      },
+      fileMd5: { type: ['string', 'null'], description: 'vpdq only: MD5 of the video file, when known.' },
+      fileSha256: {
+        type: ['string', 'null'],
+        description: 'vpdq only: SHA-256 of the video file, when known.',
+      },
       quality: {
         type: ['integer', 'null'],
         minimum: 0,
@@ -285,6 +352,11 @@ export const SHARED_SCHEMAS = [
       variant: {
         type: 'string',
         description: 'Which rotated/mirrored copy matched (dihedral media queries).',
+      },
+      videoFrame: {
+        type: 'integer',
+        description:
+          "Set when an image matched a frame of a banked video (a `vpdq` entry): the position of that frame among the video's usable frames (quality ≥ 50, distinct hashes, in order).",
       },
       classification: { $ref: 'Classification#' },
       actions: { type: 'array', items: { type: 'string', enum: [...BANK_ACTIONS] } },

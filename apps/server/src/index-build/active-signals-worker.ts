@@ -12,7 +12,7 @@ import {
 import type { ActiveSignal, PackedActiveSignals } from '@hashline/domain';
 
 /** Signal kinds as the engine's entry tables number them. */
-const KIND_CODES: Readonly<Record<string, number>> = { pdq: 1, md5: 2, sha1: 3, sha256: 4 };
+const KIND_CODES: Readonly<Record<string, number>> = { pdq: 1, md5: 2, sha1: 3, sha256: 4, vpdq: 5 };
 
 /** What the main thread sends: the store to read. */
 export type ActiveSignalsRequest =

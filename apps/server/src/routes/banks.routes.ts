@@ -3,6 +3,7 @@ import {
   DomainError,
   MAX_ENTRIES_PER_CALL,
   SIGNAL_TYPES,
+  formatVpdqReferenceLines,
   isRecord,
   type Bank,
   type BankChange,
@@ -283,11 +284,25 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
       schema: {
         tags: ['banks'],
         summary: 'Get an entry',
+        description:
+          "A video (`vpdq`) entry comes with its frames (`frames`, the reference hasher's lines) and the file digests it was added with.",
         params: idParams,
         response: { 200: ref('Entry'), ...problems(400, 401, 403, 404, 429) },
       },
     },
-    async (request) => ctx.banks.getEntry(request.params.id),
+    async (request) => {
+      const entry = await ctx.banks.getEntry(request.params.id);
+      if (entry.signalType !== 'vpdq') return entry;
+      const video = (await ctx.banks.getVideoSignals([entry.id])).get(entry.id);
+      return video
+        ? {
+            ...entry,
+            frames: formatVpdqReferenceLines(video.frames),
+            fileMd5: video.fileMd5 ?? null,
+            fileSha256: video.fileSha256 ?? null,
+          }
+        : entry;
+    },
   );
 
   app.patch<{ Params: { id: number }; Body: unknown }>(

@@ -132,6 +132,112 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
+  app.post<{ Body: unknown }>(
+    '/v1/match/video',
+    {
+      bodyLimit: ctx.config.maxJsonBytes,
+      schema: {
+        tags: ['match'],
+        summary: 'Match a video by its vPDQ frames',
+        description:
+          'The frames of a query video (from a vPDQ hasher: `hashline hash` or the reference `vpdq-hash-video`) are ' +
+          'matched against every banked video (`vpdq` entries) of the enabled banks, or those in `banks`: frames of ' +
+          "quality below 50 are dropped, identical hashes counted once, a frame matches within the bank's " +
+          "`pdqThreshold`. A banked video matches when the share of its frames the query matched reaches the bank's " +
+          "`vpdqMatchPercent` (default 80) and the share of the query's frames reaches `vpdqQueryMatchPercent` " +
+          '(default 0); both shares are returned. A match is recorded (signal type `vpdq`, value the SHA-256 of the ' +
+          "query's frame lines) and notifies webhooks, as for hashes. Takes one rate-limit token.",
+        documentedBody: {
+          type: 'object',
+          required: ['frames'],
+          additionalProperties: false,
+          properties: {
+            frames: {
+              description:
+                "The query video's frames: `{frameNumber, quality, pdqHex, timestampSeconds}` objects, or the reference hasher's lines as one string.",
+              oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }],
+            },
+            banks: { type: 'array', maxItems: MAX_BANK_FILTER, items: { type: 'string' } },
+            contentRef: { type: ['string', 'null'], maxLength: 256 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['matched'],
+            properties: {
+              matched: { type: 'boolean' },
+              usableQueryFrames: { type: 'integer' },
+              allowListed: { type: 'boolean' },
+              recordId: { type: ['integer', 'null'] },
+              recorded: { type: 'boolean' },
+              contentRef: { type: ['string', 'null'] },
+              matches: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: [
+                    'bank',
+                    'bankKind',
+                    'entryId',
+                    'distance',
+                    'queryMatchPercent',
+                    'comparedMatchPercent',
+                  ],
+                  properties: {
+                    bank: { type: 'string' },
+                    bankKind: { type: 'string' },
+                    entryId: { type: 'integer' },
+                    distance: { type: 'integer', description: 'The closest frame distance.' },
+                    queryMatchPercent: { type: 'number' },
+                    comparedMatchPercent: { type: 'number' },
+                    classification: ref('Classification'),
+                    actions: { type: 'array', items: { type: 'string' } },
+                  },
+                },
+              },
+            },
+          },
+          ...problems(400, 401, 403, 404, 413, 422, 429, 503),
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (!isRecord(body))
+        throw new DomainError('VALIDATION_FAILED', 'The body must be an object { frames: [...] }.');
+      for (const key of Object.keys(body)) {
+        if (key !== 'frames' && key !== 'banks' && key !== 'contentRef') {
+          throw new DomainError('VALIDATION_FAILED', `${key}: Unknown field.`, [
+            { at: key, code: 'VALIDATION_FAILED', message: 'Unknown field.' },
+          ]);
+        }
+      }
+      const banks = parseBankFilter(body.banks, 'banks');
+      const contentRef = body.contentRef;
+      if (
+        contentRef !== undefined &&
+        contentRef !== null &&
+        (typeof contentRef !== 'string' || contentRef.length > 256)
+      )
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          'contentRef: a string of at most 256 characters, or null.',
+        );
+      const answer = await ctx.matcher.matchVideo(callerOf(request.apiKey!), body.frames, {
+        source: 'hash',
+        ...(banks ? { banks } : {}),
+        contentRef: (contentRef as string | null | undefined) ?? null,
+      });
+      ctx.metrics.matchQueries.inc({
+        source: 'hash',
+        signal_type: 'vpdq',
+        result: answer.matched ? 'matched' : 'unmatched',
+      });
+      return answer;
+    },
+  );
+
   app.get<{
     Querystring: {
       bank?: string;

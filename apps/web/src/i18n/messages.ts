@@ -111,7 +111,8 @@ const en: Messages = {
   withdrawConfirm: 'Your codes will be deleted and stop matching. Continue?',
   statusActive: 'Active: codes of {count} pictures are on the list, since {day}.',
   statusWithdrawn: 'Withdrawn: your codes were deleted and no longer match.',
-  wrongCredentials: 'This case number or PIN is not right. Please check them.',
+  wrongCredentials:
+    'This case number or PIN is not right. Please check them. If both are right, too many wrong PINs were tried: try again in an hour at most.',
   tooManyTries: 'Too many tries. Please wait a while and try again.',
   helpTitle: 'You do not have to do this alone',
   helpTrust: 'Talk to someone you trust: a parent, a teacher, a friend.',
@@ -173,7 +174,8 @@ const nl: Messages = {
   withdrawConfirm: 'Je codes worden gewist en geven geen treffers meer. Doorgaan?',
   statusActive: 'Actief: codes van {count} beelden staan op de lijst, sinds {day}.',
   statusWithdrawn: 'Teruggetrokken: je codes zijn gewist en geven geen treffers meer.',
-  wrongCredentials: 'Dit dossiernummer of deze pincode klopt niet. Kijk ze even na.',
+  wrongCredentials:
+    'Dit dossiernummer of deze pincode klopt niet. Kijk ze even na. Kloppen ze allebei, dan werden te veel foute pincodes geprobeerd: probeer het binnen hoogstens een uur opnieuw.',
   tooManyTries: 'Te veel pogingen. Wacht even en probeer het later opnieuw.',
   helpTitle: 'Je hoeft dit niet alleen te doen',
   helpTrust: 'Praat met iemand die je vertrouwt: een ouder, een leerkracht, een vriend.',
@@ -236,7 +238,8 @@ const fr: Messages = {
   withdrawConfirm: 'Tes codes seront effacés et ne trouveront plus de correspondance. Continuer ?',
   statusActive: 'Actif : les codes de {count} images sont sur la liste depuis le {day}.',
   statusWithdrawn: 'Retiré : tes codes ont été effacés et ne trouvent plus de correspondance.',
-  wrongCredentials: "Ce numéro de dossier ou ce code PIN n'est pas correct. Vérifie-les.",
+  wrongCredentials:
+    "Ce numéro de dossier ou ce code PIN n'est pas correct. Vérifie-les. S'ils sont bons tous les deux, trop de codes PIN erronés ont été essayés : réessaie dans une heure au plus.",
   tooManyTries: 'Trop d’essais. Attends un peu et réessaie plus tard.',
   helpTitle: "Tu n'es pas seul·e",
   helpTrust: "Parle à quelqu'un en qui tu as confiance : un parent, un·e prof, un·e ami·e.",
@@ -299,7 +302,8 @@ const de: Messages = {
   withdrawConfirm: 'Deine Codes werden gelöscht und finden keine Treffer mehr. Weiter?',
   statusActive: 'Aktiv: Codes von {count} Bildern stehen seit {day} auf der Liste.',
   statusWithdrawn: 'Zurückgezogen: Deine Codes wurden gelöscht und finden keine Treffer mehr.',
-  wrongCredentials: 'Diese Fallnummer oder PIN stimmt nicht. Bitte prüfe sie.',
+  wrongCredentials:
+    'Diese Fallnummer oder PIN stimmt nicht. Bitte prüfe sie. Stimmen beide, wurden zu viele falsche PINs versucht: versuche es in höchstens einer Stunde noch einmal.',
   tooManyTries: 'Zu viele Versuche. Bitte warte eine Weile und versuche es später noch einmal.',
   helpTitle: 'Du musst das nicht allein schaffen',
   helpTrust: 'Sprich mit jemandem, dem du vertraust: einem Elternteil, einer Lehrkraft, einem Freund.',

@@ -6,6 +6,7 @@ import type {
   EntryLookup,
   EntryQuery,
   ImportBatchResult,
+  ImportStage,
   ImportOperation,
 } from '../ports/hashline-store.js';
 import { Problems, isHttpUrl, isRecord } from '../validation.js';
@@ -30,6 +31,16 @@ import {
   type Provenance,
 } from './bank.js';
 import { isSignalType, normalizeSignal } from './signal-validation.js';
+import {
+  VPDQ_COMPARED_MATCH_PERCENT,
+  VPDQ_QUERY_MATCH_PERCENT,
+  MAX_VIDEO_FRAMES,
+  normalizeVpdqFrames,
+  parseVpdqReferenceLines,
+  vpdqSignalKey,
+  type VpdqFrame,
+  type VpdqSignal,
+} from '../signals/vpdq.js';
 
 /** Most entries one call may add (imports stream in batches of this size). */
 export const MAX_ENTRIES_PER_CALL = 10_000;
@@ -115,6 +126,13 @@ export class BankService {
     addedBy: string,
     options: { readonly matcher?: 'wait' | 'background' } = {},
   ): Promise<ImportBatchResult> {
+    // The bulk paths write entry rows only: a video's frames would be lost (it would never match).
+    if (operations.some((op) => op.kind === 'upsert' && op.entry.signalType === 'vpdq')) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'Videos (vpdq) are added with their frames through addEntries (hashline bank import --format vpdq), not in a hash-list import.',
+      );
+    }
     const result = await this.store.applyImport(bankId, operations, addedBy);
     if (options.matcher === 'background') {
       // The matcher applies this batch while the caller writes the next one. A failed pass is
@@ -129,6 +147,28 @@ export class BankService {
   /** Waits until the local matcher has applied the changes up to `seq` (see {@link applyImport}). */
   async awaitMatcher(seq: number): Promise<void> {
     await this.engine?.waitFor(seq);
+  }
+
+  /**
+   * A staging area for a large import into a bank, when the store has one (see
+   * {@link BankStore.openImportStage}); each part it applies is waited for like {@link applyImport}.
+   */
+  async openImportStage(bankId: number, addedBy: string): Promise<ImportStage | undefined> {
+    const stage = await this.store.openImportStage?.(bankId, addedBy);
+    if (!stage) return undefined;
+    const engine = this.engine;
+    return {
+      get size() {
+        return stage.size;
+      },
+      add: (entries) => stage.add(entries),
+      async applyNext() {
+        const result = await stage.applyNext();
+        if (result) await engine?.waitFor(result.seq);
+        return result;
+      },
+      close: () => stage.close(),
+    };
   }
 
   /** Refreshes the store's planner statistics (after a bulk import). */
@@ -151,6 +191,11 @@ export class BankService {
     for (const entry of entries) await this.store.deleteEntry(entry.id);
     if (entries.length > 0) await this.engine?.catchUp();
     return entries.length;
+  }
+
+  /** The frames and file digests of vpdq entries, by entry id (others are absent). */
+  getVideoSignals(entryIds: readonly number[]): Promise<Map<number, VpdqSignal>> {
+    return this.store.getVideoSignals(entryIds);
   }
 
   /** @throws {DomainError} ENTRY_NOT_FOUND */
@@ -193,6 +238,8 @@ function parseNewBank(input: unknown): NewBank {
     name: input.name as string,
     kind: input.kind as NewBank['kind'],
     pdqThreshold: patch.pdqThreshold ?? DEFAULT_PDQ_THRESHOLD,
+    vpdqMatchPercent: patch.vpdqMatchPercent ?? VPDQ_COMPARED_MATCH_PERCENT,
+    vpdqQueryMatchPercent: patch.vpdqQueryMatchPercent ?? VPDQ_QUERY_MATCH_PERCENT,
   };
 }
 
@@ -223,6 +270,8 @@ function parseBankPatchInto(input: Record<string, unknown>, problems: Problems):
     'description',
     'defaultActions',
     'pdqThreshold',
+    'vpdqMatchPercent',
+    'vpdqQueryMatchPercent',
     'enabled',
     'webhookUrl',
     'webhookSecret',
@@ -249,6 +298,13 @@ function parseBankPatchInto(input: Record<string, unknown>, problems: Problems):
         `An integer from 0 to ${MAX_PDQ_THRESHOLD} (default ${DEFAULT_PDQ_THRESHOLD}).`,
       );
     } else patch.pdqThreshold = t;
+  }
+  for (const key of ['vpdqMatchPercent', 'vpdqQueryMatchPercent'] as const) {
+    const p = input[key];
+    if (p === undefined) continue;
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 100) {
+      problems.add(key, 'A number from 0 to 100 (a percentage of video frames).');
+    } else patch[key] = p;
   }
   if (input.enabled !== undefined) {
     if (typeof input.enabled !== 'boolean') problems.add('enabled', 'true or false.');
@@ -283,21 +339,26 @@ export function parseNewEntry(input: unknown, at: string, problems: Problems): N
     'reviewerCount',
     'note',
     'disabled',
+    ...(input.signalType === 'vpdq' ? ['frames', 'fileMd5', 'fileSha256'] : []),
   ];
   for (const key of Object.keys(input))
     if (!known.includes(key)) problems.add(`${at}/${key}`, 'Unknown field.');
   const signalType = input.signalType;
   if (!isSignalType(signalType)) {
-    problems.add(`${at}/signalType`, 'Use pdq, md5, sha1 or sha256.');
+    problems.add(`${at}/signalType`, 'Use pdq, md5, sha1, sha256 or vpdq.');
     return undefined;
   }
+  const video = signalType === 'vpdq' ? parseVideo(input, at, problems) : undefined;
   const quality = input.quality;
   if (quality !== undefined && quality !== null && typeof quality !== 'number') {
     problems.add(`${at}/quality`, 'An integer from 0 to 100.');
   }
-  const value = problems.capture(`${at}/value`, () =>
-    normalizeSignal(signalType, input.value, typeof quality === 'number' ? quality : null),
-  );
+  const value =
+    signalType === 'vpdq'
+      ? video && videoKey(video, input.value, `${at}/value`, problems)
+      : problems.capture(`${at}/value`, () =>
+          normalizeSignal(signalType, input.value, typeof quality === 'number' ? quality : null),
+        );
   const classification = parseClassification(input.classification, `${at}/classification`, problems);
   const provenance = parseProvenance(input.provenance, `${at}/provenance`, problems);
   const reviewerCount = input.reviewerCount;
@@ -320,6 +381,7 @@ export function parseNewEntry(input: unknown, at: string, problems: Problems): N
   return {
     signalType,
     value,
+    ...(video ? { video } : {}),
     quality: typeof quality === 'number' ? quality : null,
     classification: classification ?? {},
     // Entries added by hand or through the API without a source are recorded as such.
@@ -328,6 +390,47 @@ export function parseNewEntry(input: unknown, at: string, problems: Problems): N
     note: (input.note as string | null | undefined) ?? null,
     disabled: (input.disabled as boolean | undefined) ?? false,
   };
+}
+
+/**
+ * The video of a `vpdq` entry: `frames` (objects `{frameNumber, quality, pdqHex,
+ * timestampSeconds}`, or the reference hasher's lines as one string) and the file's digests.
+ */
+function parseVideo(input: Record<string, unknown>, at: string, problems: Problems): VpdqSignal | undefined {
+  const frames = problems.capture(`${at}/frames`, () => {
+    if (typeof input.frames === 'string') return normalizeVpdqFrames(parseVpdqReferenceLines(input.frames));
+    if (!Array.isArray(input.frames)) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'A vpdq entry needs frames: a list of {frameNumber, quality, pdqHex, timestampSeconds} or the reference lines.',
+      );
+    }
+    if (input.frames.length > MAX_VIDEO_FRAMES) {
+      throw new DomainError('VALIDATION_FAILED', `At most ${MAX_VIDEO_FRAMES} frames per video.`);
+    }
+    return normalizeVpdqFrames(
+      input.frames.map((f: unknown) => (isRecord(f) ? (f as unknown as VpdqFrame) : ({} as VpdqFrame))),
+    );
+  });
+  const digest = (key: 'fileMd5' | 'fileSha256', type: 'md5' | 'sha256'): string | null | undefined => {
+    const v = input[key];
+    if (v === undefined || v === null) return null;
+    return problems.capture(`${at}/${key}`, () => normalizeSignal(type, v));
+  };
+  const fileMd5 = digest('fileMd5', 'md5');
+  const fileSha256 = digest('fileSha256', 'sha256');
+  if (!frames || fileMd5 === undefined || fileSha256 === undefined) return undefined;
+  return { frames, fileMd5, fileSha256 };
+}
+
+/** A vpdq entry's value is its key; a value given must be that key. */
+function videoKey(video: VpdqSignal, given: unknown, at: string, problems: Problems): string | undefined {
+  const key = vpdqSignalKey(video.frames);
+  if (given !== undefined && given !== null && (typeof given !== 'string' || given.toLowerCase() !== key)) {
+    problems.add(at, 'For vpdq, leave value out: it is the SHA-256 of the frames in the reference format.');
+    return undefined;
+  }
+  return key;
 }
 
 function parseClassification(input: unknown, at: string, problems: Problems): Classification | undefined {

@@ -1,3 +1,4 @@
+import type { VpdqSignal } from '../signals/vpdq.js';
 import type { BankAction, BankKind, Classification, EntryFeedback, SignalType } from '../vocabulary.js';
 
 /** Default PDQ match threshold of a bank (Meta's recommendation: distance ≤ 31). */
@@ -16,6 +17,13 @@ export interface Bank {
   readonly defaultActions: readonly BankAction[];
   /** Largest PDQ distance counted as a match in this bank (0–63, default 31). */
   readonly pdqThreshold: number;
+  /**
+   * A query video matches a banked video of this bank when at least this share (0–100) of the
+   * banked video's usable frames has a query frame within `pdqThreshold` (default 80, vPDQ's).
+   */
+  readonly vpdqMatchPercent: number;
+  /** ... and at least this share of the query's usable frames matches the banked video (default 0). */
+  readonly vpdqQueryMatchPercent: number;
   /** A disabled bank is kept but matches nothing. */
   readonly enabled: boolean;
   /** Where match notifications for this bank are POSTed, if anywhere. */
@@ -31,6 +39,8 @@ export interface NewBank {
   readonly kind: BankKind;
   readonly defaultActions?: readonly BankAction[];
   readonly pdqThreshold?: number;
+  readonly vpdqMatchPercent?: number;
+  readonly vpdqQueryMatchPercent?: number;
   readonly enabled?: boolean;
   readonly webhookUrl?: string | null;
   /** Secret for the webhook signature (the HTTP API generates one, shown once, when a URL is set without one). */
@@ -77,7 +87,10 @@ export interface BankEntry {
 /** Fields of a new entry, after validation (the value is normalised lower-case hex). */
 export interface NewEntry {
   readonly signalType: SignalType;
+  /** For `vpdq`: the key of `video` (`vpdqSignalKey(video.frames)`). */
   readonly value: string;
+  /** For `vpdq` only, and required there: the video's frames and file digests. */
+  readonly video?: VpdqSignal;
   readonly quality?: number | null;
   readonly classification?: Classification;
   readonly provenance?: Provenance;

@@ -8,6 +8,8 @@ export const SIGNAL_HEX_LENGTH: Readonly<Record<SignalType, number>> = {
   md5: 32,
   sha1: 40,
   sha256: 64,
+  // The key of a video signal (SHA-256 of its frame list); the frames travel beside it.
+  vpdq: 64,
 };
 
 /** True when `value` names a supported signal type. */

@@ -25,6 +25,36 @@ export const DELIMITED_COLUMNS = [
 ] as const;
 type Column = (typeof DELIMITED_COLUMNS)[number];
 
+/**
+ * Free-text columns: written as they are, read back as they are (leading and trailing spaces and
+ * tabs are data), and guarded against spreadsheet formulas ({@link spreadsheetSafe}). The other
+ * columns are typed and validated on import (a hash's hex digits, integers, A1–B2, …), so no value
+ * a bank holds there can start a formula and they stay exactly as they are.
+ */
+const TEXT_COLUMNS: ReadonlySet<Column> = new Set(['source', 'external_id', 'member', 'note']);
+
+/**
+ * A text cell a spreadsheet would read as a formula or command (OWASP "CSV injection": a leading
+ * `=`, `+`, `-`, `@`, tab or carriage return), possibly behind quotes this rule added earlier.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+/**
+ * A free-text cell made safe to open in a spreadsheet: one `'` is put in front of a cell that
+ * starts like a formula (spreadsheets show the text and do not evaluate it). A cell that already
+ * starts with quotes before such a character gets one more, so {@link fromSpreadsheetSafe} can
+ * take exactly one off and every value round-trips: `=1+1` → `'=1+1` → `=1+1`, `'=x` → `''=x` → `'=x`,
+ * `'plain` stays `'plain`.
+ */
+export function spreadsheetSafe(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** Undoes {@link spreadsheetSafe}: a text cell of `'` + a formula-like start loses that one quote. */
+export function fromSpreadsheetSafe(text: string): string {
+  return text.startsWith("'") && FORMULA_START.test(text.slice(1)) ? text.slice(1) : text;
+}
+
 /** Other names for columns, as found in lists made by other tools. */
 const ALIASES: Readonly<Record<string, Column>> = {
   hash: 'value',
@@ -101,8 +131,11 @@ export async function* parseDelimited(
     }
     const row: Partial<Record<Column, string>> = {};
     columns!.forEach((column, i) => {
-      const value = fields[i]?.trim();
-      if (column && value) row[column] = value;
+      if (!column) return;
+      // Free text keeps its leading and trailing whitespace (`\t=1+1` must not become `=1+1`);
+      // typed columns are trimmed.
+      const value = TEXT_COLUMNS.has(column) ? fromSpreadsheetSafe(fields[i] ?? '') : fields[i]?.trim();
+      if (value) row[column] = value;
     });
     const record = rowToHash(row, origin);
     yield typeof record === 'string'
@@ -159,11 +192,23 @@ function rowToHash(row: Partial<Record<Column, string>>, origin: string): Import
   };
 }
 
-/** Quotes a field when it holds the delimiter, a quote or a line break (RFC 4180). */
-function field(value: string | number | boolean | null | undefined, delimiter: string): string {
+/**
+ * Quotes a field when it holds the delimiter, a quote or a line break (RFC 4180); free text is
+ * made {@link spreadsheetSafe} first.
+ */
+function field(
+  value: string | number | boolean | null | undefined,
+  delimiter: string,
+  freeText: boolean,
+): string {
   if (value === null || value === undefined) return '';
-  const text = String(value);
-  if (delimiter === '\t') return text.replace(/[\t\r\n]/g, ' ');
+  const raw = String(value);
+  if (delimiter === '\t') {
+    // TSV has no quoting: tabs and line breaks become spaces first, then the formula guard.
+    const flat = raw.replace(/[\t\r\n]/g, ' ');
+    return freeText ? spreadsheetSafe(flat) : flat;
+  }
+  const text = freeText ? spreadsheetSafe(raw) : raw;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -187,5 +232,7 @@ export function delimitedLine(entry: BankEntry, delimiter: ',' | '\t'): string {
     reviewer_count: entry.reviewerCount,
     note: entry.note,
   };
-  return DELIMITED_COLUMNS.map((c) => field(values[c], delimiter)).join(delimiter) + '\n';
+  return (
+    DELIMITED_COLUMNS.map((c) => field(values[c], delimiter, TEXT_COLUMNS.has(c))).join(delimiter) + '\n'
+  );
 }

@@ -5,3 +5,4 @@ export * from './threatexchange-format.js';
 export * from './ncmec-xml-format.js';
 export * from './stopncii-json-format.js';
 export * from './hash-list-import.js';
+export * from './vpdq-format.js';

@@ -2,6 +2,7 @@ import type { BankEntry } from '../banks/bank.js';
 import type { SignalType } from '../vocabulary.js';
 import type { ImportRecord, TextSource } from './import-record.js';
 import { textLines } from './text-lines.js';
+import { VPDQ_SIGNAL_NAMES } from './vpdq-format.js';
 
 /** Signal names of ThreatExchange, python-threatexchange and HMA, mapped to ours. */
 const SIGNAL_NAMES: Readonly<Record<string, SignalType>> = {
@@ -41,6 +42,15 @@ export async function* parseThreatExchange(source: TextSource, origin: string): 
     }
     first = false;
     const signalType = SIGNAL_NAMES[name];
+    if (VPDQ_SIGNAL_NAMES.includes(name)) {
+      yield {
+        kind: 'skipped',
+        line,
+        reason:
+          'A vPDQ video: import ThreatExchange/HMA vpdq lines with the vpdq format (hashline bank import --format vpdq).',
+      };
+      continue;
+    }
     if (!signalType) {
       yield {
         kind: 'skipped',

@@ -39,6 +39,43 @@ export interface SignedIn {
   readonly analyst: Analyst;
   readonly sessionId: string;
   readonly session: AnalystSession;
+  /**
+   * A known-device token for this analyst (a cookie the browser keeps for {@link KNOWN_DEVICE_MS}):
+   * sent with a later sign-in, it lets this browser in while the account is in its back-off.
+   */
+  readonly deviceToken: string;
+}
+
+/** What the HTTP edge knows about a sign-in attempt beyond its body. */
+export interface SignInContext {
+  /** The known-device cookie of an earlier successful sign-in, as the browser sent it. */
+  readonly deviceToken?: string | undefined;
+  /**
+   * Counts the attempt against the client's address (the edge's limit); returns 0 when allowed,
+   * else the seconds to wait. Not called for a browser on a known device of the account.
+   */
+  readonly takeAddressAttempt?: () => number;
+}
+
+/** Sign-in attempts per account name that pass before the back-off starts. */
+export const SIGN_IN_FREE_ATTEMPTS = 5;
+/**
+ * The back-off after that: each further attempt (right or wrong, known name or not) makes the next
+ * one wait 2 s, 4 s, 8 s, … up to 15 minutes, until a sign-in succeeds. A guesser gets a few
+ * attempts an hour per account; the analyst still gets in at once from a known device (a browser
+ * that signed in before) or with their TOTP code: the back-off is never a lockout of everyone.
+ */
+export const SIGN_IN_BACKOFF_MS: readonly number[] = [
+  2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 900_000,
+];
+/** How long a browser stays a known device after a successful sign-in. */
+export const KNOWN_DEVICE_MS = 30 * 86_400_000;
+
+/** A sign-in refused by the back-off (per account name) or the client address's limit. */
+export class SignInThrottled extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('RATE_LIMITED', `Too many sign-in attempts; retry in ${retryAfterSeconds} s.`);
+  }
 }
 
 /** A hash that verifies nothing, compared against when the user does not exist (same timing). */
@@ -58,13 +95,42 @@ export class AnalystAuthService {
    * Signs in with user name, password and (when enrolled) a one-time code.
    * @throws {DomainError} INVALID_CREDENTIALS, TOTP_REQUIRED, TOTP_INVALID, VALIDATION_FAILED
    */
-  async signIn(body: unknown): Promise<SignedIn> {
+  async signIn(body: unknown, context: SignInContext = {}): Promise<SignedIn> {
     if (!isRecord(body) || typeof body.username !== 'string' || typeof body.password !== 'string') {
       throw new DomainError('VALIDATION_FAILED', 'Send { "username", "password", "totp"? }.');
     }
     const { store, passwords, clock } = this.deps;
     const username = body.username.trim().toLowerCase();
+    const throttleKey = this.deps.sha256Hex(`sign-in:${username}`);
     const analyst = await store.getAnalystByUsername(username);
+    const knownDevice = analyst !== undefined && this.#deviceAnalyst(context.deviceToken) === analyst.id;
+    const withCode = typeof body.totp === 'string' && body.totp.trim() !== '';
+    if (!knownDevice) {
+      const wait = context.takeAddressAttempt?.() ?? 0;
+      if (wait > 0) throw new SignInThrottled(wait);
+    }
+    const started = clock.now();
+    const claim = await store.claimSignInAttempt(throttleKey, started, {
+      free: SIGN_IN_FREE_ATTEMPTS,
+      blockUntil: SIGN_IN_BACKOFF_MS.map((ms) => new Date(started.getTime() + ms)),
+    });
+    if (!claim.allowed && !knownDevice) {
+      // In its back-off, a name still lets in a known device and an analyst with a TOTP code (a
+      // password and a code cannot both be guessed). Anything else waits: 429 for every name,
+      // known or not, with or without TOTP, so the answer says nothing about the account.
+      if (!withCode) {
+        const seconds = Math.max(
+          1,
+          Math.ceil(((claim.blockedUntil ?? started).getTime() - started.getTime()) / 1000),
+        );
+        throw new SignInThrottled(seconds);
+      }
+      if (analyst?.totpSecretSealed == null) {
+        // A code sent for a name without TOTP (or no such name) does not open the back-off.
+        await passwords.verify(body.password, DUMMY_PASSWORD_HASH);
+        throw new DomainError('INVALID_CREDENTIALS');
+      }
+    }
     const passwordOk = await passwords.verify(body.password, analyst?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!analyst || !passwordOk || analyst.disabled) {
       await store.appendAudit(
@@ -79,10 +145,23 @@ export class AnalystAuthService {
       );
       throw new DomainError('INVALID_CREDENTIALS');
     }
+    const totpKey = this.deps.sha256Hex(`sign-in-totp:${username}`);
     if (analyst.totpSecretSealed !== null) {
-      if (typeof body.totp !== 'string' || body.totp.trim() === '') throw new DomainError('TOTP_REQUIRED');
+      if (!withCode) throw new DomainError('TOTP_REQUIRED');
+      if (!claim.allowed && !knownDevice) {
+        // Through the back-off with a code: whoever gets here knows the password, so the codes
+        // they try are counted too (a back-off of their own), before the code is checked.
+        const codeClaim = await store.claimSignInAttempt(totpKey, started, {
+          free: SIGN_IN_FREE_ATTEMPTS,
+          blockUntil: SIGN_IN_BACKOFF_MS.map((ms) => new Date(started.getTime() + ms)),
+        });
+        if (!codeClaim.allowed) {
+          const until = (codeClaim.blockedUntil ?? started).getTime();
+          throw new SignInThrottled(Math.max(1, Math.ceil((until - started.getTime()) / 1000)));
+        }
+      }
       const secret = this.deps.secrets.openText('totp', analyst.totpSecretSealed);
-      if (!this.deps.totp.verify(secret, body.totp.trim(), clock.now())) {
+      if (!this.deps.totp.verify(secret, (body.totp as string).trim(), clock.now())) {
         await store.appendAudit(
           {
             actor: analyst.id,
@@ -96,6 +175,9 @@ export class AnalystAuthService {
         throw new DomainError('TOTP_INVALID');
       }
     }
+    const pruneBefore = new Date(clock.now().getTime() - 86_400_000);
+    await store.resetSignInAttempts(throttleKey, pruneBefore);
+    if (analyst.totpSecretSealed !== null) await store.resetSignInAttempts(totpKey, pruneBefore);
     const now = clock.now();
     const sessionId = hex(this.deps.random(32));
     const session: AnalystSession = {
@@ -116,7 +198,26 @@ export class AnalystAuthService {
       },
       now,
     );
-    return { analyst, sessionId, session };
+    return { analyst, sessionId, session, deviceToken: this.#deviceToken(analyst.id, now) };
+  }
+
+  /** A sealed `<analyst id>.<expiry ms>`: only this server's key makes or opens one. */
+  #deviceToken(analystId: string, now: Date): string {
+    return this.deps.secrets.sealText('device', `${analystId}.${now.getTime() + KNOWN_DEVICE_MS}`);
+  }
+
+  /** The analyst a known-device token was made for, while it is valid. */
+  #deviceAnalyst(token: string | undefined): string | undefined {
+    if (!token || token.length > 512) return undefined;
+    try {
+      const opened = this.deps.secrets.openText('device', token);
+      const dot = opened.lastIndexOf('.');
+      const until = Number(opened.slice(dot + 1));
+      if (dot <= 0 || !(until > this.deps.clock.now().getTime())) return undefined;
+      return opened.slice(0, dot);
+    } catch {
+      return undefined; // tampered with, another server's key, or not a token at all
+    }
   }
 
   /** The session and analyst behind a cookie value, or undefined when unknown, expired or disabled. */

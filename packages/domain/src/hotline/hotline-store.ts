@@ -128,6 +128,32 @@ export interface PersonalDataPurge extends Omit<RetentionCandidate, 'closedAt'> 
  * Where the hotline keeps reports, captures, assessments, staff, sessions and the audit log.
  * Implemented on SQLite and PostgreSQL (packages/storage) and in memory (testing/).
  */
+/**
+ * The back-off of sign-in attempts for one account name: the first `free` attempts since the
+ * last success pass at once; the (free + i)-th blocks the next attempt until `blockUntil[i]` (the
+ * last entry for every later one). Times are computed by the caller from now.
+ */
+export interface SignInBackoffPolicy {
+  readonly free: number;
+  readonly blockUntil: readonly Date[];
+}
+
+/** Until when the `attempts`-th attempt blocks the next one under `policy` (null: it does not). */
+export function signInBlock(attempts: number, policy: SignInBackoffPolicy): Date | null {
+  if (attempts < policy.free || policy.blockUntil.length === 0) return null;
+  return policy.blockUntil[Math.min(attempts - policy.free, policy.blockUntil.length - 1)]!;
+}
+
+/** The outcome of {@link HotlineStore.claimSignInAttempt}. */
+export interface SignInClaim {
+  /** False: the account name is in its back-off; nothing was counted. */
+  readonly allowed: boolean;
+  /** Attempts since the last success, this one included when allowed. */
+  readonly attempts: number;
+  /** Until when the next attempt is blocked (null: not blocked). */
+  readonly blockedUntil: Date | null;
+}
+
 export interface HotlineStore {
   /**
    * Stores a report, its URLs, its sealed contact and one capture job per URL (the outbox) in
@@ -190,6 +216,15 @@ export interface HotlineStore {
     patch: Partial<Pick<Analyst, 'displayName' | 'role' | 'passwordHash' | 'totpSecretSealed' | 'disabled'>>,
   ): Promise<Analyst>;
   listAnalysts(): Promise<Analyst[]>;
+
+  /**
+   * Counts one sign-in attempt for an account name (`key`: a hash of the name, known or not) in
+   * one atomic statement, before the password is checked, unless the name is blocked at `now`:
+   * concurrent attempts are serialised, so a burst cannot overtake the back-off.
+   */
+  claimSignInAttempt(key: string, now: Date, policy: SignInBackoffPolicy): Promise<SignInClaim>;
+  /** Clears an account name's count after a successful sign-in, and drops rows idle since `pruneBefore`. */
+  resetSignInAttempts(key: string, pruneBefore: Date): Promise<void>;
 
   createSession(session: AnalystSession): Promise<void>;
   getSession(idHash: string): Promise<AnalystSession | undefined>;

@@ -16,7 +16,7 @@ import {
   type SiteType,
 } from './hotline-vocabulary.js';
 import type { SecretBox } from './secret-box.js';
-import { normalizeReportedUrl } from './url-normalization.js';
+import { encodeUrlControls, normalizeReportedUrl } from './url-normalization.js';
 
 /** Most URLs in one report. */
 export const MAX_REPORT_URLS = 20;
@@ -220,7 +220,7 @@ export function parsePublicReport(body: unknown): PublicReportSubmission {
   } else {
     const seen = new Set<string>();
     body.urls.forEach((value, i) => {
-      const url = typeof value === 'string' ? value.trim() : '';
+      const url = typeof value === 'string' ? encodeUrlControls(value.trim()) : '';
       const normalized = url.length <= MAX_REPORTED_URL_LENGTH ? normalizeReportedUrl(url) : null;
       if (normalized === null) {
         problems.add(`/urls/${i}`, 'not a web address (it must start with http:// or https://)');

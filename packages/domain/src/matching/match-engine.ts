@@ -4,7 +4,9 @@ import {
   LiveIndex,
   PdqEntryList,
   PdqIndex,
+  VideoFrameIndex,
   rebuildIndex,
+  type SerializedVideoFrameIndex,
   wordsToPdqHash,
   type PdqMatch,
   type RebuildSource,
@@ -13,6 +15,7 @@ import {
 import type { ActiveSignal, Bank, BankChange } from '../banks/bank.js';
 import { DomainError } from '../domain-error.js';
 import type { BankStore } from '../ports/hashline-store.js';
+import { usableVpdqFrames, type VpdqFrame } from '../signals/vpdq.js';
 import type { ExactSignalType, SignalType } from '../vocabulary.js';
 
 /** How the engine builds a PDQ index from many hashes; apps pass one that runs in a worker thread. */
@@ -93,6 +96,8 @@ export interface EngineSnapshot {
   /** Entry id → kind of its signal (0 absent, 1 pdq, 2 md5, 3 sha1, 4 sha256). */
   readonly entryKinds: Uint8Array;
   readonly exact: Readonly<Record<ExactSignalType, SnapshotExactEntries>>;
+  /** The frames of vpdq entries (absent in snapshots written before video signals: none then). */
+  readonly video?: SerializedVideoFrameIndex;
 }
 
 /**
@@ -155,6 +160,34 @@ export interface EngineMatch {
   readonly bankId: number;
   readonly distance: number;
   readonly variant?: string;
+  /**
+   * Set when a single image matched a frame of a banked video (a vpdq entry): the frame's position
+   * among the video's usable frames (quality ≥ 50, deduplicated, in order).
+   */
+  readonly videoFrame?: number;
+}
+
+/** One banked video a query video matched, with both sides' percentages (0–100). */
+export interface EngineVideoMatch {
+  readonly entryId: number;
+  readonly bankId: number;
+  /** Share of the query's usable frames with a frame of the banked video within the bank's threshold. */
+  readonly queryMatchPercent: number;
+  /** Share of the banked video's usable frames with a query frame within the bank's threshold. */
+  readonly comparedMatchPercent: number;
+  /** The smallest frame distance seen. */
+  readonly distance: number;
+}
+
+/** What a query video found, allow-lists applied as for images. */
+export interface EngineVideoResult {
+  /** Banked videos meeting their bank's percentages (`vpdqMatchPercent`, `vpdqQueryMatchPercent`). */
+  readonly matches: readonly EngineVideoMatch[];
+  /** Non-empty when an allow-listed video matched: then `matches` is empty and these were held back. */
+  readonly suppressed: readonly EngineVideoMatch[];
+  readonly allowListed: readonly EngineVideoMatch[];
+  /** How many of the query's frames were usable (quality ≥ 50, distinct, not degenerate). */
+  readonly usableQueryFrames: number;
 }
 
 /** What a query found: matches, or matches suppressed because an allow-list bank matched too. */
@@ -174,6 +207,9 @@ export interface EngineStatus {
   readonly banks: number;
   readonly pdqEntries: number;
   readonly exactEntries: Readonly<Record<ExactSignalType, number>>;
+  /** vpdq entries indexed, and their frames. */
+  readonly videoEntries: number;
+  readonly videoFrames: number;
   readonly pdqBaseSize: number;
   readonly pdqDeltaSize: number;
   readonly rebuilding: boolean;
@@ -189,7 +225,10 @@ export interface EngineStatus {
 }
 
 /** Signal kinds as {@link EngineSnapshot.entryKinds} numbers them. */
-const KIND_CODES: Readonly<Record<SignalType, number>> = { pdq: 1, md5: 2, sha1: 3, sha256: 4 };
+const KIND_CODES: Readonly<Record<SignalType, number>> = { pdq: 1, md5: 2, sha1: 3, sha256: 4, vpdq: 5 };
+
+/** Frames of vpdq entries fetched from the store per call while loading. */
+const VIDEO_FETCH = 500;
 
 /** Entry id → bank id (+1; 0 = absent) and signal kind, growing with the largest id. */
 class EntryBankMap {
@@ -277,6 +316,9 @@ export class MatchEngine {
   private readonly banks = new Map<number, Bank>();
   private entryBanks = new EntryBankMap();
   private pdq = new LiveIndex();
+  /** Usable frames of every active vpdq entry, one MIH index over all of them. */
+  private video = VideoFrameIndex.empty();
+  private rebuildingVideo: Promise<void> | null = null;
   private exact = new Map<ExactSignalType, ExactIndex>(
     EXACT_TYPES.map((type) => [type, new ExactIndex(type)]),
   );
@@ -346,24 +388,66 @@ export class MatchEngine {
     for (const bank of await this.store.listBanks()) this.banks.set(bank.id, bank);
     // In methods of their own, so the entries' other arrays are garbage before the build starts
     // (a 10M-entry load must fit in 1.6 GB).
-    const { ids, hashes } = this.readActive ? await this.loadPacked(this.readActive) : await this.loadPages();
+    const videos: number[] = [];
+    const { ids, hashes } = this.readActive
+      ? await this.loadPacked(this.readActive, videos)
+      : await this.loadPages(videos);
     const base = await this.buildIndex(ids, hashes);
     this.pdq = new LiveIndex(base);
+    this.video = await this.loadVideos(videos);
     this.appliedSeq = startSeq;
   }
 
-  private async loadPacked(read: ActiveSignalsReader): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
+  /**
+   * Reads the frames of the active vpdq entries and builds their index (through
+   * {@link MatchEngineOptions.buildIndex}, a worker thread in the server). An entry deleted since
+   * the list was read is skipped; the change log replay then agrees.
+   */
+  private async loadVideos(entryIds: readonly number[]): Promise<VideoFrameIndex> {
+    if (entryIds.length === 0) return VideoFrameIndex.empty();
+    const videoIds: number[] = [];
+    const counts: number[] = [];
+    const frames = new PdqEntryList(1024, { shared: this.sharedMemory });
+    let frameId = 0;
+    for (let i = 0; i < entryIds.length; i += VIDEO_FETCH) {
+      const signals = await this.store.getVideoSignals(entryIds.slice(i, i + VIDEO_FETCH));
+      for (const [entryId, signal] of signals) {
+        const usable = usableVpdqFrames(signal.frames);
+        videoIds.push(entryId);
+        counts.push(usable.length);
+        for (const frame of usable) frames.push(frameId++, frame.pdqHex);
+      }
+      await this.yieldToEventLoop();
+    }
+    const { ids, hashes } = frames.finish();
+    return VideoFrameIndex.withBase(
+      await this.buildIndex(ids, hashes),
+      Uint32Array.from(videoIds),
+      Uint32Array.from(counts),
+    );
+  }
+
+  private async loadPacked(
+    read: ActiveSignalsReader,
+    videos: number[],
+  ): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
     const packed = await read();
     this.entryBanks.adopt(packed.entryBanks, packed.entryKinds);
     let n = 0;
     for (const signal of packed.exact) {
+      if (signal.signalType === 'vpdq') {
+        this.entryBanks.set(signal.entryId, signal.bankId, KIND_CODES.vpdq);
+        videos.push(signal.entryId);
+        continue;
+      }
+      if (signal.signalType === 'pdq') continue; // packed separately
       this.index(signal.entryId, signal.bankId, signal.signalType, signal.value);
       if (++n % 50_000 === 0) await this.yieldToEventLoop();
     }
     return { ids: packed.pdqIds, hashes: packed.pdqHashes };
   }
 
-  private async loadPages(): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
+  private async loadPages(videos: number[]): Promise<{ ids: Uint32Array; hashes: Uint32Array }> {
     const pdqEntries = new PdqEntryList(1024, { shared: this.sharedMemory });
     let afterId = 0;
     for (;;) {
@@ -372,6 +456,7 @@ export class MatchEngine {
         const signal = page[i]!;
         this.entryBanks.set(signal.entryId, signal.bankId, KIND_CODES[signal.signalType]);
         if (signal.signalType === 'pdq') pdqEntries.push(signal.entryId, signal.value);
+        else if (signal.signalType === 'vpdq') videos.push(signal.entryId);
         else this.exact.get(signal.signalType)!.add(signal.entryId, signal.value);
         // Parsing 50,000 hashes takes tens of ms: let the host answer requests in between.
         if (i % 10_000 === 9_999) await this.yieldToEventLoop();
@@ -388,6 +473,7 @@ export class MatchEngine {
     this.banks.clear();
     this.entryBanks = new EntryBankMap();
     this.pdq = new LiveIndex();
+    this.video = VideoFrameIndex.empty();
     this.exact = new Map(EXACT_TYPES.map((type) => [type, new ExactIndex(type)]));
     this.appliedSeq = 0;
     this.appliedMark = null;
@@ -490,6 +576,7 @@ export class MatchEngine {
       this.exact.set(type, index);
     }
     this.pdq = live;
+    this.video = snapshot.video ? VideoFrameIndex.fromSerialized(snapshot.video) : VideoFrameIndex.empty();
     this.appliedSeq = snapshot.seq;
     this.appliedMark = snapshot.seq > 0 ? { seq: snapshot.seq, mark: snapshot.seqMark! } : null;
   }
@@ -546,6 +633,7 @@ export class MatchEngine {
       updatedAt: bank.updatedAt.toISOString(),
     }));
     const pdqBase = this.pdq.baseIndex.serialize();
+    const video = this.video.serialize();
     // The state is captured; the fingerprint of a change already committed never changes.
     let seqMark = knownMark;
     if (seq > 0 && seqMark === null) {
@@ -564,6 +652,7 @@ export class MatchEngine {
       entryBanks: tables.slots,
       entryKinds: tables.kinds,
       exact,
+      video,
     };
   }
 
@@ -589,6 +678,24 @@ export class MatchEngine {
     });
     await this.catchingUp;
     if (this.pdq.needsRebuild()) void this.rebuild();
+    if (this.video.needsRebuild()) void this.rebuildVideo();
+  }
+
+  /** Folds the video frames' delta into a new frame base, like {@link rebuild} for images. */
+  rebuildVideo(): Promise<void> {
+    if (this.rebuildingVideo) return this.rebuildingVideo;
+    const video = this.video;
+    const source = video.rebuildSource();
+    this.rebuildingVideo = (async () => {
+      const index = await this.rebuildIndex(source);
+      if (this.video === video) {
+        video.swapBase(index, source.version);
+        void this.saveSnapshot();
+      }
+    })().finally(() => {
+      this.rebuildingVideo = null;
+    });
+    return this.rebuildingVideo;
   }
 
   /** Waits until changes up to `seq` are applied (catching up as needed). */
@@ -651,6 +758,23 @@ export class MatchEngine {
             : { entryId: m.id, bankId, distance: m.distance, variant: m.variant },
         );
       }
+      // An image may be a frame of a banked video: report the video, at its closest frame.
+      if (this.video.videoCount > 0) {
+        const seen = new Set<number>();
+        const accept = (entryId: number, d: number): boolean => this.videoAccepts(entryId, d);
+        for (const hit of this.video.queryImage(query.value, radius, accept)) {
+          if (seen.has(hit.videoId)) continue;
+          seen.add(hit.videoId);
+          candidates.push({
+            entryId: hit.videoId,
+            bankId: this.entryBanks.get(hit.videoId)!,
+            distance: hit.distance,
+            videoFrame: hit.frameIndex,
+          });
+        }
+      }
+    } else if (query.signalType === 'vpdq') {
+      throw new DomainError('VALIDATION_FAILED', 'Match a video by its frames (queryVideo), not by its key.');
     } else {
       for (const entryId of this.exact.get(query.signalType)!.lookup(query.value)) {
         const bankId = this.entryBanks.get(entryId);
@@ -667,6 +791,63 @@ export class MatchEngine {
     return allowListed.length > 0
       ? { matches: [], suppressed: relevant, allowListed }
       : { matches: relevant, suppressed: [], allowListed: [] };
+  }
+
+  /**
+   * Matches a query video (its frames, as the hasher gave them) against every banked video: the
+   * usable frames (quality ≥ 50, distinct, not degenerate) are looked up in the frame index, then
+   * per banked video both percentages are computed and compared with its bank's
+   * `vpdqMatchPercent` (banked side) and `vpdqQueryMatchPercent` (query side); a frame counts
+   * within the bank's `pdqThreshold`. Allow-listed videos suppress the others, as for images.
+   */
+  queryVideo(
+    frames: readonly VpdqFrame[],
+    options: { readonly bankIds?: readonly number[] } = {},
+  ): EngineVideoResult {
+    if (!this.loaded)
+      throw new DomainError('INDEX_NOT_READY', 'The match index is still loading; retry shortly.');
+    const usable = usableVpdqFrames(frames);
+    const radius = this.maxThreshold();
+    if (radius < 0 || usable.length === 0 || this.video.videoCount === 0) {
+      return { matches: [], suppressed: [], allowListed: [], usableQueryFrames: usable.length };
+    }
+    const candidates: EngineVideoMatch[] = [];
+    const hits = this.video.queryVideo(
+      usable.map((f) => f.pdqHex),
+      radius,
+      (entryId, d) => this.videoAccepts(entryId, d),
+    );
+    for (const hit of hits) {
+      const bankId = this.entryBanks.get(hit.videoId)!;
+      const bank = this.banks.get(bankId)!;
+      const queryMatchPercent = (hit.queryFramesMatched * 100) / usable.length;
+      const comparedMatchPercent = (hit.videoFramesMatched * 100) / hit.videoFrameCount;
+      if (comparedMatchPercent < bank.vpdqMatchPercent || queryMatchPercent < bank.vpdqQueryMatchPercent)
+        continue;
+      candidates.push({
+        entryId: hit.videoId,
+        bankId,
+        queryMatchPercent,
+        comparedMatchPercent,
+        distance: hit.minDistance,
+      });
+    }
+    const allowListed = candidates.filter((m) => this.banks.get(m.bankId)!.kind === 'allow_list');
+    const wanted = options.bankIds ? new Set(options.bankIds) : null;
+    const relevant = candidates
+      .filter((m) => this.banks.get(m.bankId)!.kind !== 'allow_list' && (!wanted || wanted.has(m.bankId)))
+      .sort((a, b) => b.comparedMatchPercent - a.comparedMatchPercent || a.entryId - b.entryId);
+    return allowListed.length > 0
+      ? { matches: [], suppressed: relevant, allowListed, usableQueryFrames: usable.length }
+      : { matches: relevant, suppressed: [], allowListed: [], usableQueryFrames: usable.length };
+  }
+
+  /** Whether a frame of video `entryId` at distance `d` counts: its bank is enabled, `d` within its threshold. */
+  private videoAccepts(entryId: number, d: number): boolean {
+    const bankId = this.entryBanks.get(entryId);
+    if (bankId === undefined) return false;
+    const bank = this.banks.get(bankId);
+    return bank !== undefined && bank.enabled && d <= bank.pdqThreshold;
   }
 
   /** A bank as the engine knows it (current as of {@link seq}). */
@@ -694,6 +875,8 @@ export class MatchEngine {
         sha1: this.exact.get('sha1')!.size,
         sha256: this.exact.get('sha256')!.size,
       },
+      videoEntries: this.video.videoCount,
+      videoFrames: this.video.frameCount,
       pdqBaseSize: stats.baseSize,
       pdqDeltaSize: stats.deltaSize,
       rebuilding: this.rebuilding !== null,
@@ -722,8 +905,9 @@ export class MatchEngine {
   private async apply(change: BankChange): Promise<void> {
     switch (change.op) {
       case 'entry_upsert':
-        if (change.active) this.index(change.entryId, change.bankId, change.signalType, change.value);
-        else this.unindex(change.entryId, change.signalType);
+        if (!change.active) this.unindex(change.entryId, change.signalType);
+        else if (change.signalType === 'vpdq') await this.indexVideos([change.entryId], change.bankId);
+        else this.index(change.entryId, change.bankId, change.signalType, change.value);
         break;
       case 'entry_delete':
         this.unindex(change.entryId, change.signalType);
@@ -752,8 +936,14 @@ export class MatchEngine {
     let afterId = 0;
     for (;;) {
       const page = await this.store.listEntries(bankId, { afterId, limit: this.pageSize });
+      const videos: number[] = [];
       for (const entry of page) {
-        if (!entry.disabled) this.index(entry.id, bankId, entry.signalType, entry.value);
+        if (entry.disabled) continue;
+        if (entry.signalType === 'vpdq') videos.push(entry.id);
+        else this.index(entry.id, bankId, entry.signalType, entry.value);
+      }
+      for (let i = 0; i < videos.length; i += VIDEO_FETCH) {
+        await this.indexVideos(videos.slice(i, i + VIDEO_FETCH), bankId);
       }
       if (page.length < this.pageSize) return;
       afterId = page[page.length - 1]!.id;
@@ -762,15 +952,32 @@ export class MatchEngine {
 
   // The live index numbers its own changes (rebuilds swap at its own versions); the store's seq is
   // tracked separately in appliedSeq, since a bank reload applies many index changes for one seq.
-  private index(entryId: number, bankId: number, signalType: SignalType, value: string): void {
+  private index(entryId: number, bankId: number, signalType: ExactSignalType | 'pdq', value: string): void {
     this.entryBanks.set(entryId, bankId, KIND_CODES[signalType]);
     if (signalType === 'pdq') this.pdq.add(entryId, value);
     else this.exact.get(signalType)!.add(entryId, value);
   }
 
+  /**
+   * Indexes vpdq entries of one bank, reading their frames from the store (the change log holds
+   * only their key). An entry the store no longer has was deleted after this change; its delete
+   * follows in the log.
+   */
+  private async indexVideos(entryIds: readonly number[], bankId: number): Promise<void> {
+    const signals = await this.store.getVideoSignals(entryIds);
+    for (const [entryId, signal] of signals) {
+      this.entryBanks.set(entryId, bankId, KIND_CODES.vpdq);
+      this.video.add(
+        entryId,
+        usableVpdqFrames(signal.frames).map((f) => f.pdqHex),
+      );
+    }
+  }
+
   private unindex(entryId: number, signalType: SignalType): void {
     this.entryBanks.delete(entryId);
     if (signalType === 'pdq') this.pdq.remove(entryId);
+    else if (signalType === 'vpdq') this.video.remove(entryId);
     else this.exact.get(signalType)!.remove(entryId);
   }
 }

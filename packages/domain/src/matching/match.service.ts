@@ -1,5 +1,12 @@
 import type { Bank, BankEntry } from '../banks/bank.js';
 import { isSignalType, normalizeSignal } from '../banks/signal-validation.js';
+import {
+  MAX_VIDEO_FRAMES,
+  normalizeVpdqFrame,
+  parseVpdqReferenceLines,
+  vpdqSignalKey,
+  type VpdqFrame,
+} from '../signals/vpdq.js';
 import { DomainError, isDomainError } from '../domain-error.js';
 import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../ports/clock.js';
@@ -39,6 +46,28 @@ export interface MatchRequestItem {
   readonly contentRef?: string | null;
 }
 
+/** One banked video a query video matched, as a trusted caller sees it. */
+export interface VideoMatchHit extends MatchHit {
+  /** Share of the query's usable frames that matched a frame of this video (0–100). */
+  readonly queryMatchPercent: number;
+  /** Share of this video's usable frames that a query frame matched (0–100). */
+  readonly comparedMatchPercent: number;
+}
+
+/** The answer for a query video: `{ matched }` alone for verdict callers. */
+export type VideoMatchAnswer =
+  | { readonly matched: boolean }
+  | {
+      readonly matched: boolean;
+      /** Frames of the query that took part (quality ≥ 50, distinct, not degenerate). */
+      readonly usableQueryFrames: number;
+      readonly matches: readonly VideoMatchHit[];
+      readonly allowListed: boolean;
+      readonly recordId: number | null;
+      readonly recorded: boolean;
+      readonly contentRef: string | null;
+    };
+
 /** Who is asking, and how much they may learn. */
 export interface MatchCaller {
   readonly id: string;
@@ -53,6 +82,8 @@ export interface MatchHit {
   readonly entryId: number;
   readonly distance: number;
   readonly variant?: string;
+  /** The image matched a frame of this banked video (a vpdq entry): the frame's position among its usable frames. */
+  readonly videoFrame?: number;
   readonly classification: Classification;
   readonly actions: readonly BankAction[];
 }
@@ -245,6 +276,67 @@ export class MatchService {
   }
 
   /**
+   * Matches a query video, given as its frames (objects or the reference hasher's lines), against
+   * the banked videos (see {@link MatchEngine.queryVideo}). A match is recorded like a hash match:
+   * signal type `vpdq`, value the key of the query's frames (`vpdqSignalKey`), one record entry
+   * per banked video (distance: the closest frame), webhooks notified.
+   */
+  async matchVideo(
+    caller: MatchCaller,
+    input: unknown,
+    options: MatchOptions & { readonly contentRef?: string | null },
+  ): Promise<VideoMatchAnswer> {
+    const frames =
+      typeof input === 'string'
+        ? parseVpdqReferenceLines(input)
+        : Array.isArray(input)
+          ? input.map((f: unknown, i) =>
+              normalizeVpdqFrame((isRecord(f) ? f : {}) as unknown as VpdqFrame, `frames/${i}`),
+            )
+          : null;
+    if (!frames || frames.length === 0 || frames.length > MAX_VIDEO_FRAMES) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `frames: 1–${MAX_VIDEO_FRAMES} frames, as {frameNumber, quality, pdqHex, timestampSeconds} objects or the reference hasher's lines.`,
+      );
+    }
+    const bankIds = options.banks ? this.resolveBanks(options.banks) : undefined;
+    const changeSeq = this.engine.seq;
+    const result = this.engine.queryVideo(frames, bankIds ? { bankIds } : {});
+    const matched = result.matches.length > 0;
+    if (caller.verdictOnly && !matched) return { matched };
+    const base = {
+      matched,
+      usableQueryFrames: result.usableQueryFrames,
+      allowListed: result.allowListed.length > 0,
+      contentRef: options.contentRef ?? null,
+    };
+    if (!matched) return { ...base, matches: [], recordId: null, recorded: true };
+    const item: MatchRequestItem = {
+      signalType: 'vpdq',
+      value: vpdqSignalKey(frames),
+      contentRef: options.contentRef ?? null,
+    };
+    const engineMatches: EngineMatch[] = result.matches.map((m) => ({
+      entryId: m.entryId,
+      bankId: m.bankId,
+      distance: m.distance,
+    }));
+    const stored = await this.describeAndRecord(caller, item, item.value, engineMatches, options, changeSeq);
+    if (caller.verdictOnly) return { matched };
+    return {
+      ...base,
+      matches: stored.hits.map((hit, i) => ({
+        ...hit,
+        queryMatchPercent: result.matches[i]!.queryMatchPercent,
+        comparedMatchPercent: result.matches[i]!.comparedMatchPercent,
+      })),
+      recordId: stored.recordId,
+      recorded: stored.recordId !== null,
+    };
+  }
+
+  /**
    * Describes the hits and records the match with its webhook notifications, in one transaction.
    * When the store is unavailable before or during that transaction, the hits are described from
    * memory and recordId is null: the answer refers only to a record whose commit was acknowledged,
@@ -361,6 +453,7 @@ export class MatchService {
       entryId: m.entryId,
       distance: m.distance,
       ...(m.variant !== undefined ? { variant: m.variant } : {}),
+      ...(m.videoFrame !== undefined ? { videoFrame: m.videoFrame } : {}),
       classification,
       actions: bank.defaultActions,
     };

@@ -51,6 +51,19 @@ export interface NewWebhookDelivery {
   readonly idempotencyKey: string;
 }
 
+/** What became of a claimed delivery, for `WebhookOutbox.settleDeliveries` (ports/hashline-store.ts). */
+export type DeliveryOutcome =
+  /** The receiver answered 2xx at `at`. */
+  | { readonly id: number; readonly outcome: 'delivered'; readonly at: Date }
+  /** The attempt failed: retry at `retryAt`, or never (null: failed for good). */
+  | { readonly id: number; readonly outcome: 'failed'; readonly error: string; readonly retryAt: Date | null }
+  /**
+   * Claimed but not attempted: due again at `at`, its attempt uncounted; only while it is still
+   * under the claim's lease, `leasedUntil` (the claimed delivery's `nextAttemptAt`): once that
+   * lease has ended another worker may have claimed it, and its lease must stand.
+   */
+  | { readonly id: number; readonly outcome: 'released'; readonly at: Date; readonly leasedUntil: Date };
+
 /** Filters for listing deliveries, newest first (keyset pagination on the id). */
 export interface WebhookDeliveryQuery {
   readonly bankId?: number;

@@ -1,3 +1,4 @@
+import type { VpdqSignal } from '../signals/vpdq.js';
 import type { ApiKey } from '../access/api-key.js';
 import type {
   ActiveSignal,
@@ -11,6 +12,7 @@ import type {
 } from '../banks/bank.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
 import type {
+  DeliveryOutcome,
   NewWebhookDelivery,
   WebhookDelivery,
   WebhookDeliveryQuery,
@@ -36,6 +38,28 @@ export type EntryLookup =
 export type ImportOperation =
   | { readonly kind: 'upsert'; readonly entry: NewEntry }
   | { readonly kind: 'withdraw'; readonly withdrawn: EntryLookup };
+
+/**
+ * Where a large import's upserts wait, in file order, until they are applied in (signal type,
+ * value) order, one part after another: the store folds repeats and loads new entries in its
+ * unique index's order (one pass over it) instead of probing it at random in every batch (see
+ * {@link BankStore.openImportStage}). Nothing staged is visible, committed or durable: a crash
+ * loses the stage, and a resumed import reads those records again.
+ */
+export interface ImportStage {
+  /** Upserts staged and not yet applied. */
+  readonly size: number;
+  /** Stages upserts, in file order (only between whole applications: not while parts remain). */
+  add(entries: readonly NewEntry[]): Promise<void>;
+  /**
+   * Applies the next part of what is staged as one transaction, with the outcome of applying the
+   * staged upserts one by one in file order (as {@link BankStore.applyImport} would); undefined
+   * once everything staged is applied (the stage is then empty and takes more).
+   */
+  applyNext(): Promise<ImportBatchResult | undefined>;
+  /** Frees the stage (its temporary file); idempotent. */
+  close(): Promise<void>;
+}
 
 /**
  * What one {@link BankStore.applyImport} batch changed. The batch is applied as its net effect
@@ -102,6 +126,11 @@ export interface BankStore {
   ): Promise<ImportBatchResult>;
   /** Brings the query planner's statistics up to date after a bulk load (ANALYZE). */
   refreshStatistics(): Promise<void>;
+  /**
+   * A staging area for a large import's upserts (see {@link ImportStage}), where the engine gains
+   * from loading in index order (SQLite); absent where it does not.
+   */
+  openImportStage?(bankId: number, addedBy: string): Promise<ImportStage>;
   getEntry(id: number): Promise<BankEntry | undefined>;
   getEntries(ids: readonly number[]): Promise<BankEntry[]>;
   /** Empty for an unknown bank (callers check the bank first). */
@@ -126,6 +155,11 @@ export interface BankStore {
    * pages for loading the index at startup, with the seq they are consistent with.
    */
   activeSignals(afterId: number, limit: number): Promise<ActiveSignal[]>;
+  /**
+   * The frames (and file digests) of `vpdq` entries, by entry id; ids that are not (or no longer)
+   * vpdq entries are absent from the answer. Active or not: the caller decides.
+   */
+  getVideoSignals(entryIds: readonly number[]): Promise<Map<number, VpdqSignal>>;
 }
 
 /** Stored match records. */
@@ -195,6 +229,13 @@ export interface ClaimOptions {
    * any due deliveries (parallel, unordered).
    */
   readonly ordered?: boolean;
+  /**
+   * Ordered only: with each endpoint's head, also claim the deliveries that follow it to the same
+   * endpoint (id order), up to this many in all, stopping at the first that is not due. They are
+   * leased together and sent one after another, so a busy endpoint costs two commits (this claim
+   * and {@link WebhookOutbox.settleDeliveries}) per run rather than two per delivery. Default 1.
+   */
+  readonly runLength?: number;
 }
 
 /**
@@ -227,6 +268,14 @@ export interface WebhookOutbox {
    * null, failed for good. Throws `WEBHOOK_DELIVERY_NOT_FOUND` for an unknown id.
    */
   markAttemptFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  /**
+   * Records the outcomes of claimed deliveries in one commit: `delivered` and `failed` as
+   * {@link markDelivered} and {@link markAttemptFailed}; `released` ends the lease of a delivery
+   * that was claimed but not attempted (the rest of a run after a failure), uncounting its attempt
+   * and making it due at `at`. Ids no longer in the outbox are skipped. Like the other outbox
+   * bookkeeping it may commit without waiting for the disk: losing it only sends a delivery again.
+   */
+  settleDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void>;
   getDelivery(id: number): Promise<WebhookDelivery | undefined>;
   /** Newest first (id descending). */
   listDeliveries(query: WebhookDeliveryQuery): Promise<WebhookDelivery[]>;

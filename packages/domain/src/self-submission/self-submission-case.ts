@@ -39,10 +39,22 @@ export interface SelfSubmissionCase {
   readonly imageCount: number;
   /** `YYYY-MM-DD` (UTC): the day granularity is on purpose. */
   readonly createdDay: string;
-  /** Wrong PINs in a row; reset by a right one. */
+  /**
+   * PIN attempts since the last right one (each counted before its PIN is checked, so concurrent
+   * guesses cannot overtake the count); reset by a right PIN.
+   */
   readonly failedPinAttempts: number;
   /** While set and in the future, the case refuses every PIN. */
   readonly lockedUntil: Date | null;
+}
+
+/**
+ * When a case locks: every `every` attempts without a right PIN, until `lockUntil[k - 1]` for the
+ * k-th lock (the last entry for every later one): a back-off, computed by the caller from now.
+ */
+export interface PinLockPolicy {
+  readonly every: number;
+  readonly lockUntil: readonly Date[];
 }
 
 /**
@@ -53,6 +65,18 @@ export interface SelfSubmissionStore {
   /** Throws `CONFLICT` if the case number exists (the service then draws another). */
   createCase(newCase: SelfSubmissionCase): Promise<SelfSubmissionCase>;
   getCase(caseNumber: string): Promise<SelfSubmissionCase | undefined>;
+  /**
+   * Counts one PIN attempt in one atomic step, before the PIN is checked: the case's attempt
+   * counter goes up by one unless the case is locked at `now`, and the attempt that reaches a
+   * multiple of `policy.every` also locks it ({@link PinLockPolicy}). Returns the case as counted,
+   * or undefined when it is unknown or locked (the caller answers both alike). Concurrent claims
+   * are serialised: of any number of simultaneous attempts at most `policy.every` are counted.
+   */
+  claimPinAttempt(
+    caseNumber: string,
+    now: Date,
+    policy: PinLockPolicy,
+  ): Promise<SelfSubmissionCase | undefined>;
   /** Updates the status and attempt counters; throws `NOT_FOUND` for an unknown case. */
   updateCase(
     caseNumber: string,

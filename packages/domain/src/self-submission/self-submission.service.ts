@@ -20,10 +20,18 @@ import {
 export const MAX_IMAGES_PER_CASE = 50;
 /** Most frame hashes (one per second, identical ones removed) one case may hold across its videos. */
 export const MAX_VIDEO_FRAMES_PER_CASE = 300;
-/** Wrong PINs in a row before a case locks for {@link PIN_LOCK_MS}. */
+/** PIN attempts without a right PIN after which a case locks (for {@link PIN_LOCK_STEPS_MS}). */
 export const MAX_PIN_ATTEMPTS = 5;
-/** How long a case stays locked after too many wrong PINs. */
-export const PIN_LOCK_MS = 60 * 60 * 1000;
+/**
+ * How long a case locks after each round of {@link MAX_PIN_ATTEMPTS} wrong PINs: 1 minute, then 5,
+ * then 15, then an hour after every later round. The back-off keeps a guesser to 5 PINs an hour
+ * (the 8-digit PIN space takes millennia) while the person whose case was locked, by their own
+ * typos or by someone who knows the case number, waits at most an hour after the guessing stops:
+ * a young person must always be able to withdraw. A right PIN resets the count.
+ */
+export const PIN_LOCK_STEPS_MS: readonly number[] = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000];
+/** The longest lock (kept for callers of the old constant). */
+export const PIN_LOCK_MS = PIN_LOCK_STEPS_MS[PIN_LOCK_STEPS_MS.length - 1]!;
 
 /** The hashes of one image, computed on the person's device. */
 export interface SelfSubmittedImage {
@@ -92,6 +100,9 @@ const SHA256_HEX = HEX(64);
  * next request and the deletions reach every platform through the change feed.
  */
 export class SelfSubmissionService {
+  /** A PIN hash nobody knows the PIN of, checked for unknown and locked cases (same work, same time). */
+  #dummyPinHash: Promise<string> | undefined;
+
   constructor(private readonly deps: SelfSubmissionDependencies) {}
 
   /**
@@ -158,8 +169,8 @@ export class SelfSubmissionService {
   }
 
   /**
-   * The status of a case. An unknown case and a wrong PIN give the same `NOT_FOUND`, so case
-   * numbers cannot be probed. @throws {DomainError} NOT_FOUND, RATE_LIMITED, VALIDATION_FAILED
+   * The status of a case. An unknown case, a locked case and a wrong PIN give the same
+   * `NOT_FOUND`, so case numbers cannot be probed. @throws {DomainError} NOT_FOUND, VALIDATION_FAILED
    */
   async status(body: unknown): Promise<CaseStatus> {
     const found = await this.unlock(body);
@@ -198,36 +209,41 @@ export class SelfSubmissionService {
     return { ...toStatus(updated), removedEntries: removed };
   }
 
-  /** Checks case number and PIN, counting wrong PINs per case. */
+  /**
+   * Checks case number and PIN. Each attempt is counted in one atomic statement before its PIN is
+   * checked ({@link SelfSubmissionStore.claimPinAttempt}), so concurrent guesses cannot overtake
+   * the limit. An unknown case, a locked case and a wrong PIN give the same answer (status, code
+   * and message) after the same work (one counting statement and one PIN check, against a dummy
+   * hash when there is no case to check against), so neither the answer nor its timing tells
+   * whether a case number exists.
+   */
   private async unlock(body: unknown): Promise<SelfSubmissionCase> {
     const { caseNumber, pin } = parseCredentials(body);
     const { store, pins, clock } = this.deps;
-    const notFound = () => new DomainError('NOT_FOUND', 'No case with this case number and PIN.');
-    if (!caseNumber) throw notFound();
-    const found = await store.getCase(caseNumber);
-    if (!found) {
-      // Spend the same time as a real check, so the answer's timing does not tell which was wrong.
-      await pins.verify(pin, await pins.hash('0'.repeat(PIN_DIGITS)));
+    const notFound = () =>
+      new DomainError(
+        'NOT_FOUND',
+        'No case with this case number and PIN. If both are right, too many wrong PINs were tried: try again in an hour at most.',
+      );
+    const now = clock.now();
+    const claimed =
+      caseNumber === undefined
+        ? undefined
+        : await store.claimPinAttempt(caseNumber, now, {
+            every: MAX_PIN_ATTEMPTS,
+            lockUntil: PIN_LOCK_STEPS_MS.map((ms) => new Date(now.getTime() + ms)),
+          });
+    if (!claimed) {
+      await pins.verify(pin, await this.#dummyHash());
       throw notFound();
     }
-    const now = clock.now();
-    if (found.lockedUntil && found.lockedUntil > now) {
-      throw new DomainError('RATE_LIMITED', 'Too many wrong PINs for this case; try again in an hour.');
-    }
-    if (await pins.verify(pin, found.pinHash)) {
-      if (found.failedPinAttempts > 0 || found.lockedUntil) {
-        return store.updateCase(caseNumber, { failedPinAttempts: 0, lockedUntil: null });
-      }
-      return found;
-    }
-    const failed = found.failedPinAttempts + 1;
-    await store.updateCase(
-      caseNumber,
-      failed >= MAX_PIN_ATTEMPTS
-        ? { failedPinAttempts: 0, lockedUntil: new Date(now.getTime() + PIN_LOCK_MS) }
-        : { failedPinAttempts: failed },
-    );
-    throw notFound();
+    if (!(await pins.verify(pin, claimed.pinHash))) throw notFound();
+    return store.updateCase(claimed.caseNumber, { failedPinAttempts: 0, lockedUntil: null });
+  }
+
+  #dummyHash(): Promise<string> {
+    this.#dummyPinHash ??= this.deps.pins.hash('0'.repeat(PIN_DIGITS));
+    return this.#dummyPinHash;
   }
 
   /** The case type's bank, created on first use. */

@@ -25,6 +25,7 @@ import type {
   QueueItem,
   RetentionCandidate,
 } from '../hotline/hotline-store.js';
+import { signInBlock, type SignInBackoffPolicy, type SignInClaim } from '../hotline/hotline-store.js';
 import {
   CLOSED_REPORT_STATUSES,
   type AuditAction,
@@ -86,6 +87,10 @@ class MemoryHotlineStore implements HotlineStore {
   readonly #blobs = new Map<number, StoredBlobs>();
   readonly #assessments = new Map<number, Assessment>();
   readonly #analysts = new Map<string, Analyst>();
+  readonly #signInThrottle = new Map<
+    string,
+    { attempts: number; blockedUntil: Date | null; updatedAt: Date }
+  >();
   readonly #sessions = new Map<string, AnalystSession>();
   readonly #audit: AuditEvent[] = [];
   #auditHead = { seq: 0, hash: AUDIT_GENESIS_HASH };
@@ -408,6 +413,24 @@ class MemoryHotlineStore implements HotlineStore {
   async getAnalyst(id: string): Promise<Analyst | undefined> {
     const analyst = this.#analysts.get(id);
     return analyst && copyAnalyst(analyst);
+  }
+
+  async claimSignInAttempt(key: string, now: Date, policy: SignInBackoffPolicy): Promise<SignInClaim> {
+    const found = this.#signInThrottle.get(key);
+    if (found?.blockedUntil && found.blockedUntil > now) {
+      return { allowed: false, attempts: found.attempts, blockedUntil: found.blockedUntil };
+    }
+    const attempts = (found?.attempts ?? 0) + 1;
+    const blockedUntil = signInBlock(attempts, policy) ?? found?.blockedUntil ?? null;
+    this.#signInThrottle.set(key, { attempts, blockedUntil, updatedAt: now });
+    return { allowed: true, attempts, blockedUntil };
+  }
+
+  async resetSignInAttempts(key: string, pruneBefore: Date): Promise<void> {
+    this.#signInThrottle.delete(key);
+    for (const [other, row] of this.#signInThrottle) {
+      if (row.updatedAt < pruneBefore) this.#signInThrottle.delete(other);
+    }
   }
 
   async getAnalystByUsername(username: string): Promise<Analyst | undefined> {

@@ -1,5 +1,9 @@
 import { DomainError } from '../domain-error.js';
-import type { SelfSubmissionCase, SelfSubmissionStore } from '../self-submission/self-submission-case.js';
+import type {
+  PinLockPolicy,
+  SelfSubmissionCase,
+  SelfSubmissionStore,
+} from '../self-submission/self-submission-case.js';
 
 /**
  * An in-memory {@link SelfSubmissionStore} for tests (and for a server run without persistence of
@@ -18,6 +22,16 @@ export function createMemorySelfSubmissionStore(): SelfSubmissionStore {
     async getCase(caseNumber) {
       const found = cases.get(caseNumber);
       return found ? { ...found } : undefined;
+    },
+    async claimPinAttempt(caseNumber, now, policy) {
+      // No await between the read and the write: atomic in one event loop turn.
+      const found = cases.get(caseNumber);
+      if (!found || (found.lockedUntil !== null && found.lockedUntil > now)) return undefined;
+      const attempts = found.failedPinAttempts + 1;
+      const lock = attempts % policy.every === 0 ? lockOf(attempts, policy) : found.lockedUntil;
+      const updated = { ...found, failedPinAttempts: attempts, lockedUntil: lock };
+      cases.set(caseNumber, updated);
+      return { ...updated };
     },
     async updateCase(caseNumber, patch) {
       const found = cases.get(caseNumber);
@@ -43,4 +57,9 @@ export function createMemorySelfSubmissionStore(): SelfSubmissionStore {
       links.delete(caseNumber);
     },
   };
+}
+
+function lockOf(attempts: number, policy: PinLockPolicy): Date {
+  const k = attempts / policy.every;
+  return policy.lockUntil[Math.min(k, policy.lockUntil.length) - 1]!;
 }

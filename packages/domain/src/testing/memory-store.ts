@@ -12,6 +12,7 @@ import {
 } from '../banks/bank.js';
 import { importLookups, planImportBatch, type ImportExistingEntry } from '../banks/import-plan.js';
 import { DomainError } from '../domain-error.js';
+import { VPDQ_COMPARED_MATCH_PERCENT, VPDQ_QUERY_MATCH_PERCENT, type VpdqSignal } from '../signals/vpdq.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
 import {
   renderWebhookBody,
@@ -19,6 +20,7 @@ import {
   type WebhookDelivery,
   type WebhookDeliveryQuery,
   type WebhookDeliveryStats,
+  type DeliveryOutcome,
 } from '../matching/webhook-delivery.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type {
@@ -58,6 +60,8 @@ class MemoryHashlineStore implements HashlineStore {
   readonly #entries = new Map<number, BankEntry>();
   /** `bankId/signalType/value` → entry id: the uniqueness the SQL stores enforce with an index. */
   readonly #entryKeys = new Map<string, number>();
+  /** Frames of vpdq entries, by entry id (the SQL stores' video_signals table). */
+  readonly #videos = new Map<number, VpdqSignal>();
   readonly #changes: BankChange[] = [];
   readonly #matchRecords = new Map<number, MatchRecord>();
   readonly #apiKeys = new Map<string, ApiKey>();
@@ -82,6 +86,8 @@ class MemoryHashlineStore implements HashlineStore {
       kind: bank.kind,
       defaultActions: [...(bank.defaultActions ?? [])],
       pdqThreshold: bank.pdqThreshold ?? DEFAULT_PDQ_THRESHOLD,
+      vpdqMatchPercent: bank.vpdqMatchPercent ?? VPDQ_COMPARED_MATCH_PERCENT,
+      vpdqQueryMatchPercent: bank.vpdqQueryMatchPercent ?? VPDQ_QUERY_MATCH_PERCENT,
       enabled: bank.enabled ?? true,
       webhookUrl: bank.webhookUrl ?? null,
       webhookSecret: bank.webhookSecret ?? null,
@@ -118,6 +124,8 @@ class MemoryHashlineStore implements HashlineStore {
       kind: patch.kind ?? bank.kind,
       defaultActions: patch.defaultActions ? [...patch.defaultActions] : bank.defaultActions,
       pdqThreshold: patch.pdqThreshold ?? bank.pdqThreshold,
+      vpdqMatchPercent: patch.vpdqMatchPercent ?? bank.vpdqMatchPercent,
+      vpdqQueryMatchPercent: patch.vpdqQueryMatchPercent ?? bank.vpdqQueryMatchPercent,
       enabled: patch.enabled ?? bank.enabled,
       webhookUrl: patch.webhookUrl !== undefined ? patch.webhookUrl : bank.webhookUrl,
       webhookSecret: patch.webhookSecret !== undefined ? patch.webhookSecret : bank.webhookSecret,
@@ -251,7 +259,20 @@ class MemoryHashlineStore implements HashlineStore {
     };
     this.#entries.set(stored.id, stored);
     this.#entryKeys.set(entryKey(bankId, entry.signalType, entry.value), stored.id);
+    if (entry.signalType === 'vpdq') {
+      if (!entry.video) throw new Error('a vpdq entry needs its video (frames)');
+      this.#videos.set(stored.id, copyVideo(entry.video));
+    }
     return stored;
+  }
+
+  async getVideoSignals(entryIds: readonly number[]): Promise<Map<number, VpdqSignal>> {
+    const out = new Map<number, VpdqSignal>();
+    for (const id of entryIds) {
+      const video = this.#videos.get(id);
+      if (video) out.set(id, copyVideo(video));
+    }
+    return out;
   }
 
   async getEntry(id: number): Promise<BankEntry | undefined> {
@@ -518,11 +539,23 @@ class MemoryHashlineStore implements HashlineStore {
       if (d.leasedUntil && d.leasedUntil.getTime() > now.getTime()) busy.add(d.url);
     }
     const ordered = options.ordered ?? true;
-    const due = active
+    const heads = active
       .filter((d) => d.nextAttemptAt.getTime() <= now.getTime())
       .filter((d) => !ordered || (head.get(d.url) === d.id && !busy.has(d.url)))
       .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.id - b.id)
       .slice(0, clampLimit(limit));
+    const runLength = ordered ? Math.max(1, Math.floor(options.runLength ?? 1)) : 1;
+    // Each head, then the endpoint's next active deliveries in id order while they are due.
+    const due = heads.flatMap((first) => {
+      const run = [first];
+      for (const d of active) {
+        if (run.length >= runLength) break;
+        if (d.url !== first.url || d.id <= first.id) continue;
+        if (d.nextAttemptAt.getTime() > now.getTime()) break;
+        run.push(d);
+      }
+      return run;
+    });
     return due.map((delivery) => {
       const claimed: StoredDelivery = {
         ...delivery,
@@ -554,6 +587,24 @@ class MemoryHashlineStore implements HashlineStore {
       nextAttemptAt: retryAt ? new Date(retryAt) : delivery.nextAttemptAt,
       leasedUntil: null,
     });
+  }
+
+  async settleDeliveries(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    for (const outcome of outcomes) {
+      const delivery = this.#deliveries.get(outcome.id);
+      if (!delivery) continue;
+      if (outcome.outcome === 'delivered') await this.markDelivered(outcome.id, outcome.at);
+      else if (outcome.outcome === 'failed') {
+        await this.markAttemptFailed(outcome.id, outcome.error, outcome.retryAt);
+      } else if (delivery.leasedUntil?.getTime() === outcome.leasedUntil.getTime()) {
+        this.#deliveries.set(outcome.id, {
+          ...delivery,
+          attempts: Math.max(0, delivery.attempts - 1),
+          nextAttemptAt: new Date(outcome.at),
+          leasedUntil: null,
+        });
+      }
+    }
   }
 
   async getDelivery(id: number): Promise<WebhookDelivery | undefined> {
@@ -659,6 +710,7 @@ class MemoryHashlineStore implements HashlineStore {
 
   #removeEntry(entry: BankEntry): void {
     this.#entries.delete(entry.id);
+    this.#videos.delete(entry.id);
     this.#entryKeys.delete(entryKey(entry.bankId, entry.signalType, entry.value));
   }
 
@@ -776,4 +828,12 @@ function inFlight(delivery: StoredDelivery, now: Date): boolean {
   return (
     isActive(delivery) && delivery.leasedUntil !== null && delivery.leasedUntil.getTime() > now.getTime()
   );
+}
+
+function copyVideo(video: VpdqSignal): VpdqSignal {
+  return {
+    frames: video.frames.map((f) => ({ ...f })),
+    fileMd5: video.fileMd5 ?? null,
+    fileSha256: video.fileSha256 ?? null,
+  };
 }

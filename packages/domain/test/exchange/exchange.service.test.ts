@@ -296,6 +296,17 @@ describe('ExchangeService.receive', () => {
     // The same reference with another key: refused, and its receipt is not given away.
     expect((await refusal(receiver.receive('another-key', body))).code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await b.store.listQueue({ limit: 10 })).toHaveLength(1);
+    // Issue 15: a resend may carry a new sentAt, but another body under the same reference is
+    // refused instead of answered with the first receipt (its content would be silently dropped).
+    const message = body as { sentAt: string; urls: { url: string }[] };
+    const restamped = { ...message, sentAt: new Date(Date.parse(message.sentAt) + 60_000).toISOString() };
+    expect((await receiver.receive('partner-key-a', restamped)).replayed).toBe(true);
+    const changed = { ...message, urls: [{ ...message.urls[0]!, url: 'https://img.example.nl/other' }] };
+    const refused = await refusal(receiver.receive('partner-key-a', changed));
+    expect(refused.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(refused.message).toMatch(/other content/);
+    const [kept] = await b.store.listQueue({ limit: 10 });
+    expect(kept!.urls.map((u) => u.url)).toEqual(['https://img.example.nl/gallery']);
   });
 
   it('refuses a malformed message with pointers and stores nothing', async () => {

@@ -77,6 +77,20 @@ describe('parsePublicReport', () => {
     });
   });
 
+  it('percent-encodes NUL, control and bidi-override characters in reported URLs (issue 15)', () => {
+    const parsed = parsePublicReport({
+      ...valid,
+      urls: ['https://a.example/\u202Egpj.exe', 'https://b.example/a\u0000b\u2066c\u200Fd\u0085'],
+    });
+    expect(parsed.urls).toEqual([
+      'https://a.example/%E2%80%AEgpj.exe',
+      'https://b.example/a%00b%E2%81%A6c%E2%80%8Fd%C2%85',
+    ]);
+    for (const url of parsed.urls)
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      expect(url).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/);
+  });
+
   it('names every bad field with a JSON pointer', () => {
     const error = (() => {
       try {

@@ -1,6 +1,7 @@
 import {
   DomainError,
   MAX_PIN_ATTEMPTS,
+  PIN_LOCK_STEPS_MS,
   SelfSubmissionService,
   luhnCheckDigit,
   newCaseNumber,
@@ -40,6 +41,18 @@ function image(seed: number) {
   const next = seeded(seed);
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join('');
   return { pdq: randomPdq(next), quality: 90, md5: hex(32), sha256: hex(64) };
+}
+
+/** The code and message of a DomainError (what the HTTP answer is made of). */
+async function problemOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+    return { code: 'resolved', message: '' };
+  } catch (error) {
+    return error instanceof DomainError
+      ? { code: error.code, message: error.message }
+      : { code: 'error', message: String(error) };
+  }
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -222,27 +235,109 @@ describe('SelfSubmissionService', () => {
     expect(engine.query({ signalType: 'pdq', value: onlyA.pdq }).matches).toHaveLength(0);
   });
 
-  it('answers a wrong PIN and an unknown case alike, and locks a case after too many wrong PINs', async () => {
+  it('answers a wrong PIN, an unknown case and a locked case alike, and unlocks with back-off', async () => {
     const { service, clock } = await fixture();
     const receipt = await service.submit({ caseType: 'minor', images: [image(6)] });
     const wrongPin = receipt.pin === '00000000' ? '11111111' : '00000000';
-    expect(await codeOf(service.status({ caseNumber: '0000000000000', pin: receipt.pin }))).toBe('NOT_FOUND');
+    const unknown = await problemOf(service.status({ caseNumber: '0000000000000', pin: receipt.pin }));
+    expect(unknown.code).toBe('NOT_FOUND');
     for (let i = 0; i < MAX_PIN_ATTEMPTS; i++) {
-      expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: wrongPin }))).toBe(
-        'NOT_FOUND',
+      expect(await problemOf(service.status({ caseNumber: receipt.caseNumber, pin: wrongPin }))).toEqual(
+        unknown,
       );
     }
-    // Locked: even the right PIN is refused for an hour.
-    expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: receipt.pin }))).toBe(
-      'RATE_LIMITED',
+    // Locked: even the right PIN gets the very answer of an unknown case (code and message).
+    expect(await problemOf(service.status({ caseNumber: receipt.caseNumber, pin: receipt.pin }))).toEqual(
+      unknown,
     );
-    clock.advance(61 * 60 * 1000);
+    // The first lock lasts a minute, then the owner gets in (and the count starts again).
+    clock.advance(PIN_LOCK_STEPS_MS[0]! + 1);
     expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: receipt.pin }))).toBe(
+      'resolved',
+    );
+    // Later rounds lock longer: 5 min after the second round of wrong PINs, capped at an hour.
+    for (let round = 1; round <= PIN_LOCK_STEPS_MS.length + 1; round++) {
+      for (let i = 0; i < MAX_PIN_ATTEMPTS; i++)
+        await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: wrongPin }));
+      const lock = PIN_LOCK_STEPS_MS[Math.min(round, PIN_LOCK_STEPS_MS.length) - 1]!;
+      clock.advance(lock - 1);
+      expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: receipt.pin }))).toBe(
+        'NOT_FOUND',
+      );
+      clock.advance(2);
+      if (round < PIN_LOCK_STEPS_MS.length + 1) continue;
+      // An hour at most: the owner can always withdraw once the guessing stops.
+      expect(lock).toBe(60 * 60 * 1000);
+    }
+    expect(await codeOf(service.withdraw({ caseNumber: receipt.caseNumber, pin: receipt.pin }))).toBe(
       'resolved',
     );
     expect(await codeOf(service.status({ caseNumber: receipt.caseNumber, pin: receipt.pin, x: 1 }))).toBe(
       'VALIDATION_FAILED',
     );
+  });
+
+  it('evaluates at most 5 of 70 concurrent wrong PINs (the count is taken before the check)', async () => {
+    const { cases, banks, clock } = await fixture();
+    let evaluated = 0;
+    const counting: PinHasher = {
+      hash: plainPins.hash,
+      verify: async (pin, stored) => {
+        if (stored !== 'h:00000000') evaluated++; // not the dummy hash of unknown and locked cases
+        await new Promise((resolve) => setImmediate(resolve)); // let the other guesses interleave
+        return plainPins.verify(pin, stored);
+      },
+    };
+    const service = new SelfSubmissionService({
+      store: cases,
+      banks,
+      pins: counting,
+      random: seededRandom(9),
+      clock,
+    });
+    const receipt = await service.submit({ caseType: 'minor', images: [image(44)] });
+    const wrongPin = receipt.pin === '11111111' ? '22222222' : '11111111';
+    const answers = await Promise.all(
+      Array.from({ length: 70 }, () =>
+        codeOf(service.status({ caseNumber: receipt.caseNumber, pin: wrongPin })),
+      ),
+    );
+    expect(new Set(answers)).toEqual(new Set(['NOT_FOUND']));
+    expect(evaluated).toBe(MAX_PIN_ATTEMPTS);
+  });
+
+  it('does the same work for an unknown, a locked and an existing case: one count, one PIN check', async () => {
+    const { cases, banks, clock } = await fixture();
+    const work: string[] = [];
+    const traced: PinHasher = {
+      hash: async (pin) => {
+        work.push('hash');
+        return plainPins.hash(pin);
+      },
+      verify: async (pin, stored) => {
+        work.push('verify');
+        return plainPins.verify(pin, stored);
+      },
+    };
+    const service = new SelfSubmissionService({
+      store: cases,
+      banks,
+      pins: traced,
+      random: seededRandom(3),
+      clock,
+    });
+    const receipt = await service.submit({ caseType: 'minor', images: [image(45)] });
+    const wrongPin = receipt.pin === '11111111' ? '22222222' : '11111111';
+    await codeOf(service.status({ caseNumber: '0000000000000', pin: wrongPin })); // makes the dummy hash once
+    const workOf = async (caseNumber: string): Promise<string[]> => {
+      work.length = 0;
+      await codeOf(service.status({ caseNumber, pin: wrongPin }));
+      return [...work];
+    };
+    expect(await workOf('0000000000000')).toEqual(['verify']);
+    expect(await workOf(receipt.caseNumber)).toEqual(['verify']);
+    for (let i = 1; i < MAX_PIN_ATTEMPTS; i++) await workOf(receipt.caseNumber);
+    expect(await workOf(receipt.caseNumber)).toEqual(['verify']); // locked now
   });
 
   it('takes videos as MD5, SHA-256 and one PDQ per frame (distinct), and withdraws them all', async () => {

@@ -9,6 +9,8 @@ import { exchangeSchema } from './0006-exchange.js';
 import { webhookOrderSchema } from './0007-webhook-order.js';
 import { rateBucketsSchema } from './0008-rate-buckets.js';
 import { importJobsSchema } from './0009-import-jobs.js';
+import { hardeningSchema } from './0010-hardening.js';
+import { videoSignalsSchema } from './0011-video-signals.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -26,6 +28,8 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0007_webhook_order': webhookOrderSchema(engine),
     '0008_rate_buckets': rateBucketsSchema(engine),
     '0009_import_jobs': importJobsSchema(engine),
+    '0010_hardening': hardeningSchema(engine),
+    '0011_video_signals': videoSignalsSchema(engine),
   };
 }
 

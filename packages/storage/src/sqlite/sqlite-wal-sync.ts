@@ -1,4 +1,4 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /**
  * Makes SQLite commits durable without blocking the event loop.
@@ -17,7 +17,6 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 export class SqliteWalSync {
   readonly #walPath: string;
   #handle: FileHandle | null = null;
-  #handleInode = -1;
   /** Calls made so far, and how many of them a finished flush covers. */
   #requested = 0;
   #covered = 0;
@@ -64,14 +63,14 @@ export class SqliteWalSync {
   }
 
   async #flush(): Promise<void> {
-    // SQLite keeps the WAL file while a connection is open (a checkpoint rewinds it in place), but
-    // if it was ever replaced, flushing the old inode would flush nothing of use: check each time.
-    const current = await stat(this.#walPath);
-    if (!this.#handle || this.#handleInode !== current.ino) {
-      await this.#handle?.close();
-      this.#handle = await open(this.#walPath, 'r');
-      this.#handleInode = (await this.#handle.stat()).ino;
-    }
+    // Opened once, at the first flush (after a commit, so the WAL exists), and kept: the file is
+    // the same for as long as the store's connection is open. SQLite removes the WAL only when the
+    // last connection to the database closes, and changing the journal mode needs the database to
+    // itself; a checkpoint rewinds (or, with TRUNCATE, truncates) the file in place. The store's
+    // connection stays open until the store closes, and the store makes no commit after that, so
+    // the handle never points at a WAL that commits no longer go to. (An earlier version stat'ed
+    // the path before every flush to catch a replaced file: 2–4 % of a matched request's CPU.)
+    this.#handle ??= await open(this.#walPath, 'r');
     this.#flushes++;
     await this.#handle.datasync();
   }

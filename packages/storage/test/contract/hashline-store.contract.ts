@@ -1,5 +1,7 @@
 import {
   DEFAULT_PDQ_THRESHOLD,
+  vpdqSignalKey,
+  type VpdqFrame,
   type BankChange,
   type Clock,
   type HashlineStore,
@@ -20,7 +22,23 @@ export interface ContractStore {
 /** Opens a fresh, empty store whose timestamps come from `clock`. */
 export type OpenContractStore = (clock: Clock) => Promise<ContractStore>;
 
-const HEX_LENGTH: Record<SignalType, number> = { pdq: 64, md5: 32, sha1: 40, sha256: 64 };
+const HEX_LENGTH: Record<SignalType, number> = { pdq: 64, md5: 32, sha1: 40, sha256: 64, vpdq: 64 };
+
+/** A small benign video signal: `frames` frames of made-up hashes, as a vpdq NewEntry. */
+function videoEntry(n: number, frames = 3, extra: Partial<NewEntry> = {}): NewEntry {
+  const list: VpdqFrame[] = Array.from({ length: frames }, (_, i) => ({
+    frameNumber: i,
+    quality: i === 0 ? 40 : 100,
+    pdqHex: `${(n * 16 + i + 1).toString(16).padStart(8, '0')}${'5a'.repeat(28)}`,
+    timestampSeconds: i * 0.5,
+  }));
+  return {
+    signalType: 'vpdq',
+    value: vpdqSignalKey(list),
+    video: { frames: list, fileMd5: 'ab'.repeat(16), fileSha256: null },
+    ...extra,
+  };
+}
 
 /** A distinct, well-formed lower-case hex value of `signalType` for each `n`. */
 export function hexValue(signalType: SignalType, n: number): string {
@@ -71,6 +89,8 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
           kind: 'known_csam',
           defaultActions: [],
           pdqThreshold: DEFAULT_PDQ_THRESHOLD,
+          vpdqMatchPercent: 80,
+          vpdqQueryMatchPercent: 0,
           enabled: true,
           webhookUrl: null,
           createdAt: t0,
@@ -992,6 +1012,89 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(keys(await store.claimDueDeliveries(at(90_003), 10, 30_000))).toEqual(['key-4']);
       });
 
+      it('ordered runs: each head with the due deliveries behind it to its endpoint, settled in one call', async () => {
+        await store.enqueueDeliveries([
+          delivery(1),
+          delivery(2),
+          delivery(3, 2, URL_B),
+          delivery(4),
+          delivery(5),
+          delivery(6, 2, URL_B),
+        ]);
+        const runs = { runLength: 3 } as const;
+        const first = await store.claimDueDeliveries(t0, 10, 30_000, runs);
+        // Each endpoint's run together, in id order, at most 3: key-5 stays queued.
+        expect(keys(first)).toEqual(['key-1', 'key-2', 'key-4', 'key-3', 'key-6']);
+        expect(
+          first.every((d) => d.attempts === 1 && d.nextAttemptAt.getTime() === at(30_000).getTime()),
+        ).toBe(true);
+        // Both endpoints are in flight: another worker gets nothing, key-5 included.
+        expect(await store.claimDueDeliveries(at(10), 10, 30_000, runs)).toEqual([]);
+
+        const id = new Map(first.map((d) => [d.idempotencyKey, d.id]));
+        await store.settleDeliveries([
+          { id: id.get('key-1')!, outcome: 'delivered', at: at(20) },
+          { id: id.get('key-2')!, outcome: 'failed', error: 'HTTP 503', retryAt: at(60_000) },
+          { id: id.get('key-4')!, outcome: 'released', at: at(21), leasedUntil: at(30_000) },
+          { id: id.get('key-3')!, outcome: 'delivered', at: at(22) },
+          { id: id.get('key-6')!, outcome: 'delivered', at: at(23) },
+          // Gone from the outbox: skipped.
+          { id: 999_999, outcome: 'delivered', at: at(24) },
+        ]);
+        expect(await store.getDelivery(id.get('key-1')!)).toMatchObject({
+          status: 'delivered',
+          deliveredAt: at(20),
+          attempts: 1,
+        });
+        expect(await store.getDelivery(id.get('key-6')!)).toMatchObject({
+          status: 'delivered',
+          deliveredAt: at(23),
+        });
+        expect(await store.getDelivery(id.get('key-2')!)).toMatchObject({
+          status: 'retrying',
+          lastError: 'HTTP 503',
+          nextAttemptAt: at(60_000),
+          attempts: 1,
+        });
+        // Released: not attempted, so its attempt is uncounted; due at once, but behind key-2.
+        expect(await store.getDelivery(id.get('key-4')!)).toMatchObject({
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: at(21),
+          lastError: null,
+        });
+        expect(await store.claimDueDeliveries(at(30), 10, 30_000, runs)).toEqual([]);
+
+        // At its retry time key-2 goes first, with what follows it.
+        const retry = await store.claimDueDeliveries(at(60_000), 10, 30_000, runs);
+        expect(retry.map((d) => [d.idempotencyKey, d.attempts])).toEqual([
+          ['key-2', 2],
+          ['key-4', 1],
+          ['key-5', 1],
+        ]);
+        await store.settleDeliveries([
+          { id: id.get('key-2')!, outcome: 'delivered', at: at(60_001) },
+          { id: id.get('key-4')!, outcome: 'failed', error: 'HTTP 500', retryAt: at(200_000) },
+          { id: retry[2]!.id, outcome: 'released', at: at(60_002), leasedUntil: at(90_000) },
+        ]);
+        expect(await store.getDelivery(retry[2]!.id)).toMatchObject({
+          attempts: 0,
+          nextAttemptAt: at(60_002),
+        });
+        // key-1 sent again by its owner: it is due, key-4 behind it is not, so the run stops there.
+        await store.redeliver(id.get('key-1')!, at(60_010));
+        const last = await store.claimDueDeliveries(at(60_020), 10, 30_000, runs);
+        expect(keys(last)).toEqual(['key-1']);
+        // A release from an older claim, whose lease has ended, leaves the current claim alone.
+        await store.settleDeliveries([
+          { id: last[0]!.id, outcome: 'released', at: at(60_030), leasedUntil: at(30_000) },
+        ]);
+        expect(await store.getDelivery(last[0]!.id)).toMatchObject({
+          attempts: 1,
+          nextAttemptAt: at(90_020),
+        });
+      });
+
       it('records success and failures; failed for good and delivered ones are never claimed', async () => {
         await store.enqueueDeliveries([delivery(1), delivery(2), delivery(3)]);
         const [d1, d2, d3] = await store.claimDueDeliveries(t0, 10, 1_000, unordered);
@@ -1132,6 +1235,50 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
           failed: 1,
           oldestQueuedAt: t0,
         });
+      });
+    });
+
+    describe('video signals (vpdq)', () => {
+      it('stores a video with its frames beside the entry, logs it by key, and reads the frames back', async () => {
+        const bank = await store.createBank({ name: 'videos', kind: 'known_csam' });
+        const before = await store.latestSeq();
+        const video = videoEntry(1, 4);
+        const { created, seq } = await store.addEntries(bank.id, [video, entry('pdq', 1)], 'test');
+        expect(created.map((e) => [e.signalType, e.value])).toEqual([
+          ['vpdq', video.value],
+          ['pdq', hexValue('pdq', 1)],
+        ]);
+        const changes = await store.changesSince(before, 10);
+        expect(changes.map((c) => ('value' in c ? [c.op, c.signalType, c.value] : c.op))).toEqual([
+          ['entry_upsert', 'vpdq', video.value],
+          ['entry_upsert', 'pdq', hexValue('pdq', 1)],
+        ]);
+        expect(seq).toBe(changes.at(-1)!.seq);
+        const stored = await store.getVideoSignals([created[0]!.id, created[1]!.id, 999_999]);
+        expect([...stored.keys()]).toEqual([created[0]!.id]);
+        expect(stored.get(created[0]!.id)).toEqual(video.video);
+        expect((await store.activeSignals(0, 10)).map((s) => s.signalType)).toEqual(['vpdq', 'pdq']);
+      });
+
+      it('the same video again is an existing entry; deleting the entry deletes its frames', async () => {
+        const bank = await store.createBank({ name: 'videos', kind: 'known_csam' });
+        const { created } = await store.addEntries(bank.id, [videoEntry(2)], 'test');
+        const again = await store.addEntries(bank.id, [videoEntry(2)], 'test');
+        expect(again.created).toEqual([]);
+        expect(again.existing.map((e) => e.id)).toEqual([created[0]!.id]);
+        await store.deleteEntry(created[0]!.id);
+        expect((await store.getVideoSignals([created[0]!.id])).size).toBe(0);
+        const other = await store.addEntries(bank.id, [videoEntry(3)], 'test');
+        await store.deleteBank(bank.id);
+        expect((await store.getVideoSignals([other.created[0]!.id])).size).toBe(0);
+      });
+
+      it('keeps and updates the bank vPDQ percentages', async () => {
+        const bank = await store.createBank({ name: 'videos', kind: 'test', vpdqMatchPercent: 62.5 });
+        expect(bank).toMatchObject({ vpdqMatchPercent: 62.5, vpdqQueryMatchPercent: 0 });
+        const updated = await store.updateBank(bank.id, { vpdqQueryMatchPercent: 50 });
+        expect(updated).toMatchObject({ vpdqMatchPercent: 62.5, vpdqQueryMatchPercent: 50 });
+        expect(await store.getBank(bank.id)).toEqual(updated);
       });
     });
   });

@@ -210,6 +210,81 @@ export function describeHotlineStoreContract(name: string, open: OpenHotlineCont
       return jobs;
     }
 
+    describe('sign-in throttle (issue 15)', () => {
+      const policy = (now: Date) => ({
+        free: 3,
+        blockUntil: [2_000, 4_000, 900_000].map((ms) => new Date(now.getTime() + ms)),
+      });
+      const key = sha256Hex('sign-in:ana');
+
+      it('lets the first attempts through, then backs off per name; a success resets it', async () => {
+        const t0 = now0;
+        expect(await store.claimSignInAttempt(key, t0, policy(t0))).toEqual({
+          allowed: true,
+          attempts: 1,
+          blockedUntil: null,
+        });
+        expect((await store.claimSignInAttempt(key, t0, policy(t0))).attempts).toBe(2);
+        expect(await store.claimSignInAttempt(key, t0, policy(t0))).toEqual({
+          allowed: true,
+          attempts: 3,
+          blockedUntil: new Date(t0.getTime() + 2_000),
+        });
+        // Blocked: nothing counted; another name is not affected.
+        const t1 = new Date(t0.getTime() + 1_000);
+        expect(await store.claimSignInAttempt(key, t1, policy(t1))).toEqual({
+          allowed: false,
+          attempts: 3,
+          blockedUntil: new Date(t0.getTime() + 2_000),
+        });
+        expect((await store.claimSignInAttempt(sha256Hex('sign-in:bert'), t1, policy(t1))).allowed).toBe(
+          true,
+        );
+        const t2 = new Date(t0.getTime() + 2_000);
+        expect(await store.claimSignInAttempt(key, t2, policy(t2))).toEqual({
+          allowed: true,
+          attempts: 4,
+          blockedUntil: new Date(t2.getTime() + 4_000),
+        });
+        const t3 = new Date(t2.getTime() + 4_000);
+        expect((await store.claimSignInAttempt(key, t3, policy(t3))).blockedUntil).toEqual(
+          new Date(t3.getTime() + 900_000),
+        );
+        const t4 = new Date(t3.getTime() + 900_000);
+        expect((await store.claimSignInAttempt(key, t4, policy(t4))).blockedUntil).toEqual(
+          new Date(t4.getTime() + 900_000),
+        );
+        await store.resetSignInAttempts(key, t0);
+        expect(await store.claimSignInAttempt(key, t4, policy(t4))).toEqual({
+          allowed: true,
+          attempts: 1,
+          blockedUntil: null,
+        });
+      });
+
+      it('counts concurrent attempts one at a time: of 30 at once, 3 pass', async () => {
+        const claims = await Promise.all(
+          Array.from({ length: 30 }, () => store.claimSignInAttempt(key, now0, policy(now0))),
+        );
+        expect(
+          claims
+            .filter((c) => c.allowed)
+            .map((c) => c.attempts)
+            .sort((a, b) => a - b),
+        ).toEqual([1, 2, 3]);
+      });
+
+      it('prunes names idle since the given time when a sign-in succeeds', async () => {
+        const old = sha256Hex('sign-in:old');
+        await store.claimSignInAttempt(old, now0, policy(now0));
+        const later = new Date(now0.getTime() + 2 * 86_400_000);
+        await store.claimSignInAttempt(key, later, policy(later));
+        await store.resetSignInAttempts(sha256Hex('sign-in:other'), new Date(later.getTime() - 86_400_000));
+        expect((await store.claimSignInAttempt(old, later, policy(later))).attempts).toBe(1);
+        expect((await store.claimSignInAttempt(key, later, policy(later))).attempts).toBe(2);
+      });
+    });
+
     describe('reports', () => {
       it('stores a report with its URLs and one pending capture job per URL, read back by id and receipt', async () => {
         const record = reportRecord(1);

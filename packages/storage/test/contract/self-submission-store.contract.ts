@@ -61,6 +61,72 @@ export function describeSelfSubmissionStoreContract(
       expect((error as DomainError).code).toBe('NOT_FOUND');
     });
 
+    it('counts PIN attempts atomically and locks at every 5th with the back-off (issue 15)', async () => {
+      const store = await open();
+      const c = newCase();
+      await store.createCase(c);
+      const t0 = new Date('2026-11-26T15:00:00.000Z');
+      const policy = (now: Date) => ({
+        every: 5,
+        lockUntil: [60_000, 300_000, 3_600_000].map((ms) => new Date(now.getTime() + ms)),
+      });
+      expect(await store.claimPinAttempt('9999999999997', t0, policy(t0))).toBeUndefined();
+      for (let i = 1; i <= 4; i++) {
+        expect(await store.claimPinAttempt(c.caseNumber, t0, policy(t0))).toEqual({
+          ...c,
+          failedPinAttempts: i,
+        });
+      }
+      expect(await store.claimPinAttempt(c.caseNumber, t0, policy(t0))).toEqual({
+        ...c,
+        failedPinAttempts: 5,
+        lockedUntil: new Date(t0.getTime() + 60_000),
+      });
+      // Locked: nothing is counted, and the answer is the one of an unknown case.
+      const t1 = new Date(t0.getTime() + 59_000);
+      expect(await store.claimPinAttempt(c.caseNumber, t1, policy(t1))).toBeUndefined();
+      expect((await store.getCase(c.caseNumber))?.failedPinAttempts).toBe(5);
+      // Once the lock has passed, the next round locks for the second step.
+      const t2 = new Date(t0.getTime() + 60_000);
+      for (let i = 6; i <= 9; i++) {
+        expect((await store.claimPinAttempt(c.caseNumber, t2, policy(t2)))?.lockedUntil).toEqual(
+          new Date(t0.getTime() + 60_000),
+        );
+      }
+      expect((await store.claimPinAttempt(c.caseNumber, t2, policy(t2)))?.lockedUntil).toEqual(
+        new Date(t2.getTime() + 300_000),
+      );
+      // Rounds past the list use its last step.
+      const t3 = new Date(t2.getTime() + 300_000);
+      for (let i = 11; i <= 14; i++) await store.claimPinAttempt(c.caseNumber, t3, policy(t3));
+      expect((await store.claimPinAttempt(c.caseNumber, t3, policy(t3)))?.lockedUntil).toEqual(
+        new Date(t3.getTime() + 3_600_000),
+      );
+      const t4 = new Date(t3.getTime() + 3_600_000);
+      for (let i = 16; i <= 19; i++) await store.claimPinAttempt(c.caseNumber, t4, policy(t4));
+      expect(await store.claimPinAttempt(c.caseNumber, t4, policy(t4))).toMatchObject({
+        failedPinAttempts: 20,
+        lockedUntil: new Date(t4.getTime() + 3_600_000),
+      });
+    });
+
+    it('of 70 concurrent PIN attempts, counts exactly 5 (issue 15)', async () => {
+      const store = await open();
+      const c = newCase();
+      await store.createCase(c);
+      const now = new Date('2026-11-26T15:00:00.000Z');
+      const policy = { every: 5, lockUntil: [new Date(now.getTime() + 60_000)] };
+      const claims = await Promise.all(
+        Array.from({ length: 70 }, () => store.claimPinAttempt(c.caseNumber, now, policy)),
+      );
+      const counted = claims.filter((claim) => claim !== undefined);
+      expect(counted.map((claim) => claim!.failedPinAttempts).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+      expect(await store.getCase(c.caseNumber)).toMatchObject({
+        failedPinAttempts: 5,
+        lockedUntil: new Date(now.getTime() + 60_000),
+      });
+    });
+
     it('releases only the entries no other active case holds', async () => {
       const store = await open();
       // Entry ids unique per run, so stores shared between tests need no cleaning.

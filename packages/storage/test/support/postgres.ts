@@ -68,6 +68,8 @@ export const HOTLINE_TABLES = [
   'analyst_sessions',
   'audit_events',
   'audit_head',
+  // Migration 0010: the sign-in back-off per account name.
+  'sign_in_throttle',
 ] as const;
 
 /** Empties the hotline's tables (ids restart at 1) and puts the audit head back at genesis. */

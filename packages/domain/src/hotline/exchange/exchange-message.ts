@@ -4,7 +4,7 @@ import { DomainError } from '../../domain-error.js';
 import { INDUSTRY_CLASSIFICATIONS, UK_CATEGORIES } from '../../vocabulary.js';
 import { Problems, isRecord } from '../../validation.js';
 import { MAX_REPORTED_URL_LENGTH, MAX_REPORT_URLS } from '../report-intake.service.js';
-import { normalizeReportedUrl } from '../url-normalization.js';
+import { encodeUrlControls, normalizeReportedUrl } from '../url-normalization.js';
 import {
   AGE_BANDS,
   ASSESSMENT_FLAGS,
@@ -264,7 +264,7 @@ function parseUrl(value: unknown, at: string, problems: Problems): ExchangeUrl |
     return undefined;
   }
   unknownKeys(value, ['url', 'siteType', 'trace'], at, problems);
-  const url = value.url;
+  const url = typeof value.url === 'string' ? encodeUrlControls(value.url.trim()) : value.url;
   const valid =
     typeof url === 'string' && url.length <= MAX_REPORTED_URL_LENGTH && normalizeReportedUrl(url) !== null;
   if (!valid) problems.add(`${at}/url`, `an http(s) URL of at most ${MAX_REPORTED_URL_LENGTH} characters`);

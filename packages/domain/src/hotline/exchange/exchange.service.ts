@@ -231,6 +231,10 @@ export class ExchangeService {
     const message = parseExchangeMessage(body);
     const now = clock.now();
     const receiptCode = newReceiptCode(random);
+    // What a resend must repeat: the whole message but its sending time (a resend after a timeout
+    // is stamped anew). Rows from before this rule hold the hash of the whole message.
+    const { sentAt: _sentAt, ...content } = message;
+    const contentHash = sha256Hex(canonicalJson(content));
     const created = await store.createReport({
       report: {
         id: newReportId(now, random),
@@ -264,7 +268,7 @@ export class ExchangeService {
         keyHash: sha256Hex(
           `exchange:${canonicalJson([message.sender.country, message.sender.name, message.reference])}`,
         ),
-        bodyHash: sha256Hex(canonicalJson(message)),
+        bodyHash: contentHash,
         receiptSealed: secrets.sealText('receipt', receiptCode),
       },
     });
@@ -293,6 +297,17 @@ export class ExchangeService {
     if (created.replayed && recorded.incoming.apiKeyId !== apiKeyId) {
       // Another partner's key naming the same sender and reference must not learn its receipt.
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This sender reference was used with another API key.');
+    }
+    if (
+      created.replayed &&
+      created.bodyHash !== contentHash &&
+      created.bodyHash !== sha256Hex(canonicalJson(message))
+    ) {
+      // Answering with the first receipt would tell the partner its changed case was received.
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This sender reference was received before with other content; send a changed case under a new reference.',
+      );
     }
     if (!created.replayed) {
       await this.audit(`api-key:${apiKeyId}`, 'exchange_received', 'report', created.report.id, {

@@ -50,7 +50,9 @@ export interface FileViews {
   readonly views: number;
 }
 
-const SIGNAL_HASH_TYPES: Readonly<Record<SignalType, CyberTiplineHashType>> = {
+// NCMEC's schema has no video-perceptual hash type (its TMK_PDQF is another algorithm): a vPDQ
+// record's key is not reported as a hash; the platform's own file hashes still are.
+const SIGNAL_HASH_TYPES: Readonly<Partial<Record<SignalType, CyberTiplineHashType>>> = {
   md5: 'MD5',
   sha1: 'SHA1',
   sha256: 'SHA256',
@@ -166,7 +168,9 @@ export class CyberTiplineService {
           annotations: [...annotations],
           ...(industryOf(entries) ? { industryClassification: industryOf(entries)! } : {}),
           hashes: [
-            { type: SIGNAL_HASH_TYPES[record.signalType], value: record.value },
+            ...(SIGNAL_HASH_TYPES[record.signalType]
+              ? [{ type: SIGNAL_HASH_TYPES[record.signalType]!, value: record.value }]
+              : []),
             ...request.file.hashes.filter(
               (h) => !(h.type === SIGNAL_HASH_TYPES[record.signalType] && h.value === record.value),
             ),

@@ -1,0 +1,338 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { isEmptyClassification, type NewEntry } from '@hashline/domain';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import { UNKNOWN_PROVENANCE_SOURCE, type BulkImportStage } from '../bulk-import.js';
+import type { Database } from '../schema.js';
+import { translateStoreError } from '../store-unavailable.js';
+
+/** The stage's schema name on the store's connection. */
+const STAGE = 'hashline_import_stage';
+
+/** Rows per multi-row INSERT into the stage (as in sqlite-bulk-import.ts). */
+const INSERT_ROWS = 50;
+const COLUMNS = 11;
+
+/**
+ * Hashes per transaction when the stage is applied: each part holds the write lock for about a
+ * second (other writers wait, within their busy timeout) and touches one narrow range of the
+ * unique index.
+ */
+const PART_ROWS = 200_000;
+
+/**
+ * The page cache while the stage is folded: SQLite's sorter sorts runs of this size in memory
+ * (it follows the main database's cache size), then merges them from temporary files. Within the
+ * import's memory budget (300 MB RSS for a 10M-row file).
+ */
+const SORT_CACHE_KIB = 64 * 1024;
+
+/** The classification as the comparison of `planImportBatch` sees it (industry, uk, baseline). */
+const normalized = (json: string): string =>
+  `json_array(json_extract(${json}, '$.industry'), json_extract(${json}, '$.uk'), json_extract(${json}, '$.baseline'))`;
+
+/**
+ * SQLite's stage for large imports: a temporary database ATTACHed to the store's connection.
+ * Upserts are appended there without an index, journal or fsync; sealing folds them per hash in
+ * one sorted pass (SQLite's external merge sort: bounded memory); each part is then applied with
+ * set-based statements (`INSERT ... SELECT ... ORDER BY` hash, so the unique index is written in
+ * order, and one statement logs the created entries). The rules are planImportBatch's for
+ * upserts: repeats folded into the first (its provenance, note, quality kept), the last stated
+ * classification wins, an existing entry only has its classification updated when an upsert
+ * states a different one.
+ *
+ * The connection is shared with the store's Kysely instance: every use of it goes through
+ * Kysely's connection lock (`db.connection()`), or runs inside the store's transaction (parts),
+ * so nothing here interleaves with another transaction. ATTACH and DETACH need no transaction
+ * open; staging writes touch only the stage's file, never the store's.
+ */
+export async function openSqliteImportStage(
+  database: BetterSqlite3.Database,
+  db: Kysely<Database>,
+): Promise<BulkImportStage> {
+  const exclusive = <T>(work: () => T): Promise<T> =>
+    db.connection().execute(async () => {
+      try {
+        return work();
+      } catch (error) {
+        throw translateStoreError(error);
+      }
+    });
+  const parent = stageParent(database);
+  removeStagesOfDeadProcesses(parent);
+  const dir = mkdtempSync(join(parent, `${STAGE_DIR_PREFIX}${process.pid}-`));
+  let statements: ReturnType<typeof prepare> | undefined;
+  try {
+    statements = await exclusive(() => {
+      database.prepare(`attach database ? as ${STAGE}`).run(join(dir, 'stage.db'));
+      database.pragma(`${STAGE}.journal_mode = off`);
+      database.pragma(`${STAGE}.synchronous = off`);
+      database.exec(`create table ${STAGE}.staged (
+        signal_type text not null, value text not null, quality integer, classification text not null,
+        classification_set integer not null, provenance text not null, provenance_source text not null,
+        provenance_external_id text, reviewer_count integer not null, note text, disabled integer not null)`);
+      return prepare(database);
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const s = statements;
+  const params = new Array<unknown>(COLUMNS * INSERT_ROWS);
+  // Most files repeat one provenance and one classification object shape: serialised once.
+  const classificationJson = new JsonCache();
+  const provenanceJson = new JsonCache();
+  const bind = (out: unknown[], o: number, entry: NewEntry): void => {
+    const classification = entry.classification ?? {};
+    const provenance = entry.provenance ?? { source: UNKNOWN_PROVENANCE_SOURCE };
+    out[o] = entry.signalType;
+    out[o + 1] = entry.value;
+    out[o + 2] = entry.quality ?? null;
+    out[o + 3] = classificationJson.of(classification);
+    out[o + 4] = isEmptyClassification(classification) ? 0 : 1;
+    out[o + 5] = provenanceJson.of(provenance);
+    out[o + 6] = provenance.source;
+    out[o + 7] = provenance.externalId ?? null;
+    out[o + 8] = entry.reviewerCount ?? 0;
+    out[o + 9] = entry.note ?? null;
+    out[o + 10] = entry.disabled ? 1 : 0;
+  };
+  let size = 0;
+  let closed = false;
+  const open = (): void => {
+    if (closed) throw new Error('the import stage is closed');
+  };
+
+  return {
+    get size() {
+      return size;
+    },
+    async add(entries) {
+      open();
+      await exclusive(() => {
+        // A transaction on the stage's file only: the store's database is neither read nor locked.
+        database.exec('begin');
+        try {
+          let i = 0;
+          for (; i + INSERT_ROWS <= entries.length; i += INSERT_ROWS) {
+            for (let j = 0; j < INSERT_ROWS; j++) bind(params, j * COLUMNS, entries[i + j]!);
+            s.insertMany.run(params);
+          }
+          const one = new Array<unknown>(COLUMNS);
+          for (; i < entries.length; i++) {
+            bind(one, 0, entries[i]!);
+            s.insertOne.run(one);
+          }
+          database.exec('commit');
+        } catch (error) {
+          if (database.inTransaction) database.exec('rollback');
+          throw error;
+        }
+      });
+      size += entries.length;
+    },
+    async seal() {
+      open();
+      return exclusive(() => {
+        const cacheSize = database.pragma('cache_size', { simple: true }) as number;
+        database.pragma(`cache_size = -${SORT_CACHE_KIB}`);
+        try {
+          database.exec(`drop table if exists ${STAGE}.folded`);
+          // One row per hash: the first upsert's fields (SQLite takes the bare columns of an
+          // aggregate query with a single min() from the row holding the minimum), how many
+          // upserts it folds and how many state a classification. GROUP BY sorts the stage once
+          // (half the CPU of window functions, measured) and leaves the rows in hash order, so
+          // rowid is the rank (only speed depends on that order, never the outcome).
+          database.exec(`drop table if exists ${STAGE}.restated; create table ${STAGE}.folded as
+            select signal_type, value, min(rowid) as first_upsert, count(*) as upserts,
+              sum(classification_set) as stated, quality, provenance, provenance_source,
+              provenance_external_id, reviewer_count, note, disabled, classification
+            from ${STAGE}.staged group by signal_type, value`);
+          // A hash repeated with a classification ends with the last one stated: found in one
+          // more pass over the stage, only when the file has such repeats (most have none).
+          const repeats = s.foldedRestated().get() as [number] | undefined;
+          if (repeats) {
+            database.exec(`create table ${STAGE}.restated (folded_id integer primary key, classification text not null);
+              create table ${STAGE}.repeated as
+                select rowid as folded_id, signal_type, value from ${STAGE}.folded where upserts > 1 and stated > 0;
+              create index ${STAGE}.repeated_key on repeated (signal_type, value);
+              insert into ${STAGE}.restated
+                select folded_id, classification from (
+                  select r.folded_id, s.classification, max(s.rowid)
+                  from ${STAGE}.staged s
+                  join ${STAGE}.repeated r on r.signal_type = s.signal_type and r.value = s.value
+                  where s.classification_set
+                  group by r.folded_id);
+              update ${STAGE}.folded
+                set classification = (select classification from ${STAGE}.restated where folded_id = folded.rowid)
+                where rowid in (select folded_id from ${STAGE}.restated);
+              drop table ${STAGE}.repeated;`);
+          }
+        } finally {
+          database.pragma(`cache_size = ${cacheSize}`);
+        }
+        const rows = (s.foldedRows().get() as [number | null])[0] ?? 0;
+        return Math.ceil(rows / PART_ROWS);
+      });
+    },
+    async applyPart(_trx, part, { bankId, bankEnabled, addedBy, now }) {
+      open();
+      try {
+        const from = part * PART_ROWS + 1;
+        const to = (part + 1) * PART_ROWS;
+        const at = now.toISOString();
+        // Existing entries whose classification an upsert states differently, in id order.
+        const updates = s.partUpdates().all(bankId, from, to) as [number, string, string, number, string][];
+        for (const [id, , , , classification] of updates) s.updateEntry().run(classification, at, id);
+        for (const [id, signalType, value, disabled] of updates) {
+          s.insertChange().run(bankId, id, signalType, value, disabled === 0 && bankEnabled ? 1 : 0, at);
+        }
+        const lastId = (s.lastEntryId().get() as [number | null])[0] ?? 0;
+        const created = s.insertCreated().run(bankId, addedBy, at, at, from, to, bankId).changes;
+        // Logs every entry just created, in id order (nothing else writes meanwhile).
+        if (created > 0) s.logCreated().run(bankEnabled ? 1 : 0, at, bankId, lastId);
+        const upserts = (s.partUpserts().get(from, to) as [number | null])[0] ?? 0;
+        return { created, updated: updates.length, unchanged: upserts - created - updates.length };
+      } catch (error) {
+        throw translateStoreError(error);
+      }
+    },
+    async reset() {
+      open();
+      await exclusive(() => {
+        database.exec(
+          `drop table if exists ${STAGE}.folded; drop table if exists ${STAGE}.restated; delete from ${STAGE}.staged`,
+        );
+      });
+      size = 0;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await exclusive(() => {
+          if (database.open) database.exec(`detach database ${STAGE}`);
+        });
+      } catch {
+        // The store was closed first (an import that failed): its connection detached the stage.
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** A stage's folder: the prefix, the owner's pid, a random suffix. */
+const STAGE_DIR_PREFIX = '.hashline-import-stage-';
+
+/**
+ * Where stages go: beside the database file, on the disk that already holds the bank (a stage is
+ * about 350 bytes a row, over 3 GB for 10M rows: too much for a temporary folder that is often
+ * RAM-backed), or the temporary folder for an in-memory database.
+ */
+function stageParent(database: BetterSqlite3.Database): string {
+  return database.memory || database.name === '' ? tmpdir() : dirname(resolve(database.name));
+}
+
+/**
+ * Removes the stages that killed imports left behind (gigabytes for a large file): those whose
+ * owner process is gone. A live owner's stage is never touched.
+ */
+function removeStagesOfDeadProcesses(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(STAGE_DIR_PREFIX)) continue;
+    const pid = Number(name.slice(STAGE_DIR_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, owned by another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Statements on the stage; those reading `folded` are prepared when used (it exists once sealed). */
+function prepare(database: BetterSqlite3.Database) {
+  const insertRows = (rows: number): string =>
+    `insert into ${STAGE}.staged values ${new Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  const lazy = (sql: string, raw = true): (() => BetterSqlite3.Statement) => {
+    let statement: BetterSqlite3.Statement | undefined;
+    return () => {
+      statement ??= raw ? database.prepare(sql).raw() : database.prepare(sql);
+      return statement;
+    };
+  };
+  return {
+    insertMany: database.prepare(insertRows(INSERT_ROWS)),
+    insertOne: database.prepare(insertRows(1)),
+    foldedRows: lazy(`select max(rowid) from ${STAGE}.folded`),
+    foldedRestated: lazy(`select 1 from ${STAGE}.folded where upserts > 1 and stated > 0 limit 1`),
+    partUpserts: lazy(`select sum(upserts) from ${STAGE}.folded where rowid between ? and ?`),
+    partUpdates: lazy(
+      `select e.id, e.signal_type, e.value, e.disabled, f.classification
+       from ${STAGE}.folded f
+       join main.bank_entries e on e.bank_id = ? and e.signal_type = f.signal_type and e.value = f.value
+       where f.rowid between ? and ? and f.stated > 0
+         and ${normalized('f.classification')} is not ${normalized('e.classification')}
+       order by e.id`,
+    ),
+    updateEntry: lazy('update main.bank_entries set classification = ?, updated_at = ? where id = ?', false),
+    insertChange: lazy(
+      `insert into main.bank_changes (op, bank_id, entry_id, signal_type, value, active, at)
+       values ('entry_upsert', ?, ?, ?, ?, ?, ?)`,
+      false,
+    ),
+    lastEntryId: lazy('select max(id) from main.bank_entries'),
+    insertCreated: lazy(
+      `insert into main.bank_entries (bank_id, signal_type, value, quality, classification, provenance,
+         provenance_source, provenance_external_id, reviewer_count, added_by, note, disabled, feedback,
+         created_at, updated_at)
+       select ?, f.signal_type, f.value, f.quality, f.classification, f.provenance, f.provenance_source,
+         f.provenance_external_id, f.reviewer_count, ?, f.note, f.disabled, null, ?, ?
+       from ${STAGE}.folded f
+       where f.rowid between ? and ?
+         and not exists (select 1 from main.bank_entries e
+           where e.bank_id = ? and e.signal_type = f.signal_type and e.value = f.value)
+       order by f.rowid`,
+      false,
+    ),
+    logCreated: lazy(
+      `insert into main.bank_changes (op, bank_id, entry_id, signal_type, value, active, at)
+       select 'entry_upsert', bank_id, id, signal_type, value, disabled = 0 and ?, ?
+       from main.bank_entries where bank_id = ? and id > ? order by id`,
+      false,
+    ),
+  };
+}
+
+/**
+ * The JSON of the last object serialised, reused while the next is the same object or has the
+ * same text: a file's rows mostly share one provenance and one classification, and a repeated
+ * string is one allocation instead of one per row.
+ */
+class JsonCache {
+  #object: unknown;
+  #json = '';
+
+  of(value: object): string {
+    if (value === this.#object) return this.#json;
+    const json = JSON.stringify(value);
+    this.#object = value;
+    if (json !== this.#json) this.#json = json;
+    return this.#json;
+  }
+}
