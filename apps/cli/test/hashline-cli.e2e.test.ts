@@ -101,7 +101,11 @@ describe('hashline hash (built CLI)', () => {
       'misc-images_modes_1.png.png',
       'reg-test-input_dih_bridge-2-rotate-90.jpg.png',
     ];
-    const { code, stdout, stderr } = hashline(['hash', '--dihedral', ...names.map((name) => join(PIXELS, name))]);
+    const { code, stdout, stderr } = hashline([
+      'hash',
+      '--dihedral',
+      ...names.map((name) => join(PIXELS, name)),
+    ]);
     expect(code, stderr).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
