@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LiveIndex, PdqIndex } from '@hashline/matcher';
+import { flip, rng } from './lib/random-words.mjs';
 
 const RADIUS = 31;
 const WORKER = fileURLToPath(new URL('./match-worker.mjs', import.meta.url));
@@ -24,23 +25,6 @@ const mb = (bytes) => bytes / 1024 / 1024;
 const fmt = (x, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-function rng(seed) {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
-
-/** Flips `d` distinct random bits of the 8 words at words[o..]. */
-function flip(words, o, d, next) {
-  const used = new Set();
-  while (used.size < d) used.add(next() & 255);
-  for (const b of used) words[o + (b >>> 5)] ^= 1 << (b & 31);
-}
 
 function sharedU32(length) {
   return new Uint32Array(new SharedArrayBuffer(length * 4));

@@ -17,6 +17,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { VideoFrameIndex } from '@hashline/matcher';
 import { VPDQ_DISTANCE_THRESHOLD, isVpdqMatch, usableVpdqFrames } from '@hashline/domain';
+import { flip, rng } from './lib/random-words.mjs';
 
 const VIDEOS = Number(process.env.BENCH_VIDEOS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
@@ -36,23 +37,6 @@ const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
-
-function rng(seed) {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
-
-/** Flips `d` distinct random bits of the 8 words at words[o..]. */
-function flip(words, o, d, next) {
-  const used = new Set();
-  while (used.size < d) used.add(next() & 255);
-  for (const b of used) words[o + (b >>> 5)] ^= 1 << (b & 31);
-}
 
 function wordsToHex(words, o) {
   let hex = '';

@@ -35,23 +35,15 @@ const load = () =>
     .map((v) => v.toFixed(2))
     .join(' ');
 
+/** ffmpeg's arguments for a bare decode of the clip's first video stream, one decoder thread. */
+function bareDecodeArgs(clip) {
+  return ['-nostdin', '-v', 'error', '-threads', '1', '-i', clip, '-map', '0:v:0', '-f', 'null', '-'];
+}
+
 /** Wall ms of a bare decode, one decoder thread. */
 async function bareDecode(ffmpeg, clip) {
   const start = performance.now();
-  await run(ffmpeg, [
-    '-nostdin',
-    '-v',
-    'error',
-    '-threads',
-    '1',
-    '-i',
-    clip,
-    '-map',
-    '0:v:0',
-    '-f',
-    'null',
-    '-',
-  ]);
+  await run(ffmpeg, bareDecodeArgs(clip));
   return performance.now() - start;
 }
 
@@ -120,20 +112,7 @@ async function main() {
       }
       // CPU time, once each: the floor's ffmpeg, and vPDQ in a fresh Node (every process it starts
       // counts) minus a bare Node start, so both sides count only their own work.
-      const floorCpu = await cpuSeconds(ffmpeg, [
-        '-nostdin',
-        '-v',
-        'error',
-        '-threads',
-        '1',
-        '-i',
-        clip,
-        '-map',
-        '0:v:0',
-        '-f',
-        'null',
-        '-',
-      ]);
+      const floorCpu = await cpuSeconds(ffmpeg, bareDecodeArgs(clip));
       const script = `const m = await import('@hashline/media-node'); await m.hashVideoFile(${JSON.stringify(clip)}, { secondsPerHash: 1, decoderThreads: 1 });`;
       const nodeCpu = await cpuSeconds(process.execPath, ['--input-type=module', '-e', script]);
       const startCpu = await cpuSeconds(process.execPath, [

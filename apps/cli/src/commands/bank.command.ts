@@ -283,15 +283,7 @@ async function importFile(args: readonly string[], context: CommandContext): Pro
   const size = await fileSize(path, file);
 
   return withBackend(values, context, createKind !== undefined, async (backend) => {
-    if (!(await backend.findBank(name))) {
-      if (createKind === undefined) {
-        throw new CommandError(
-          `No bank named "${name}". Create it first (hashline bank create ${name} --kind <kind>) or pass --create-kind <kind>.`,
-        );
-      }
-      const bank = await backend.createBank({ name, kind: createKind });
-      context.stderr.write(`hashline bank import: created bank ${bank.name} (kind ${bank.kind})\n`);
-    }
+    await ensureImportBank(backend, name, createKind, context);
     const { readTextFile } = await import('../bank/text-file-source.js');
     const { ImportProgressBar } = await import('../bank/import-progress.js');
     const { formatImportReport, importExitCode } = await import('../bank/import-report.js');
@@ -404,6 +396,23 @@ async function exportBank(args: readonly string[], context: CommandContext): Pro
   });
 }
 
+/** The bank an import goes into: it must exist, unless `--create-kind` says to create it. */
+async function ensureImportBank(
+  backend: BankBackend,
+  name: string,
+  createKind: string | undefined,
+  context: CommandContext,
+): Promise<void> {
+  if (await backend.findBank(name)) return;
+  if (createKind === undefined) {
+    throw new CommandError(
+      `No bank named "${name}". Create it first (hashline bank create ${name} --kind <kind>) or pass --create-kind <kind>.`,
+    );
+  }
+  const bank = await backend.createBank({ name, kind: createKind });
+  context.stderr.write(`hashline bank import: created bank ${bank.name} (kind ${bank.kind})\n`);
+}
+
 /** `bank import --format vpdq`: every video of a file or directory, added through the bank service. */
 async function importVideos(
   name: string,
@@ -421,15 +430,7 @@ async function importVideos(
     );
   }
   return withBackend(values, context, createKind !== undefined, async (backend) => {
-    if (!(await backend.findBank(name))) {
-      if (createKind === undefined) {
-        throw new CommandError(
-          `No bank named "${name}". Create it first (hashline bank create ${name} --kind <kind>) or pass --create-kind <kind>.`,
-        );
-      }
-      const bank = await backend.createBank({ name, kind: createKind });
-      context.stderr.write(`hashline bank import: created bank ${bank.name} (kind ${bank.kind})\n`);
-    }
+    await ensureImportBank(backend, name, createKind, context);
     const summary = await backend.importVideos(name, read.items, `import:${basename(file)}`);
     const problems = [...read.problems, ...summary.problems];
     for (const p of problems) context.stderr.write(`  ${p.where}: ${p.message}\n`);
