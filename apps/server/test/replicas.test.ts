@@ -111,7 +111,13 @@ describe('three server processes on one PostgreSQL database', () => {
     expect(answered.filter((s) => s !== 200 && s !== 429)).toEqual([]);
     const acceptedHashes = answered.filter((s) => s === 200).length * hashes.length;
     expect(acceptedHashes).toBeLessThanOrEqual(Math.floor(bound(batches.seconds)) + TOLERANCE);
-    expect(acceptedHashes).toBeGreaterThanOrEqual(capacity - hashes.length + 1);
+    // A batch pays one token on arrival and the other two once its body is read; an arrival token
+    // is spent even when the second step is then refused. With one request in flight per process,
+    // the worst interleaving from a full bucket of 10 is: three arrivals (7 left), one batch (5),
+    // its next arrival (4), a second batch (2), its next arrival (1); every later second step finds
+    // under 2 tokens while arrivals take each refilled one. So two batches are the guaranteed
+    // floor (CI saw exactly that once); three is the usual outcome.
+    expect(acceptedHashes).toBeGreaterThanOrEqual(2 * hashes.length);
     console.log(
       `shared rate limit, hashes: offered ${answered.length * hashes.length} hashes in ${answered.length} requests over ` +
         `${batches.seconds.toFixed(2)} s; accepted ${acceptedHashes}; one bucket could grant ${bound(batches.seconds).toFixed(1)}`,
