@@ -27,32 +27,18 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { issueApiKey } from '@hashline/server';
 import { openStore } from '@hashline/storage';
-import { measureMatchedRequests } from './lib/matched-requests.mjs';
+import {
+  bankRandomPdq,
+  cpuSeconds,
+  flipBits,
+  measureMatchedRequests,
+  randomPdq,
+} from './lib/matched-requests.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-function randomPdq() {
-  let hex = '';
-  for (let i = 0; i < 64; i++) hex += ((Math.random() * 16) | 0).toString(16);
-  return hex;
-}
-
-function flipBits(hex, bits) {
-  const digits = [...hex].map((d) => parseInt(d, 16));
-  for (let b = 0; b < bits; b++) digits[b >> 2] ^= 8 >> (b & 3);
-  return digits.map((d) => d.toString(16)).join('');
-}
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
 if (process.env.BENCH_MATCHED === '1' || process.argv.includes('--matched')) {
   const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').map((e) => e.trim());
   for (const engine of engines) {
@@ -94,15 +80,7 @@ try {
   const setupStart = performance.now();
   const store = await openStore(databaseUrl);
   const bank = await store.createBank({ name: 'bench', kind: 'test' });
-  const banked = [];
-  for (let done = 0; done < ENTRIES; done += 10_000) {
-    const batch = Array.from({ length: Math.min(10_000, ENTRIES - done) }, () => {
-      const value = randomPdq();
-      banked.push(value);
-      return { signalType: 'pdq', value, quality: 90 };
-    });
-    await store.addEntries(bank.id, batch, 'bench');
-  }
+  const banked = await bankRandomPdq(store, bank.id, ENTRIES);
   const { key, token } = issueApiKey('bench', ['match'], 1_000_000);
   await store.createApiKey(key);
   await store.close();

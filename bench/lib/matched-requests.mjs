@@ -23,6 +23,20 @@ export function randomPdq() {
   return hex;
 }
 
+/** Adds `count` random PDQ hashes to a bank in batches of 10,000; returns them. */
+export async function bankRandomPdq(store, bankId, count) {
+  const banked = [];
+  for (let done = 0; done < count; done += 10_000) {
+    const batch = Array.from({ length: Math.min(10_000, count - done) }, () => {
+      const value = randomPdq();
+      banked.push(value);
+      return { signalType: 'pdq', value, quality: 90 };
+    });
+    await store.addEntries(bankId, batch, 'bench');
+  }
+  return banked;
+}
+
 /** `hex` with its first `bits` bits flipped: within the default PDQ threshold of the original. */
 export function flipBits(hex, bits) {
   const digits = [...hex].map((d) => parseInt(d, 16));
@@ -30,7 +44,8 @@ export function flipBits(hex, bits) {
   return digits.map((d) => d.toString(16)).join('');
 }
 
-function cpuSeconds(pid) {
+/** CPU seconds (user + system) a process has used, from /proc. */
+export function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
@@ -135,15 +150,7 @@ export async function measureMatchedRequests(options = {}) {
           }
         : {}),
     });
-    const banked = [];
-    for (let done = 0; done < entries; done += 10_000) {
-      const batch = Array.from({ length: Math.min(10_000, entries - done) }, () => {
-        const value = randomPdq();
-        banked.push(value);
-        return { signalType: 'pdq', value, quality: 90 };
-      });
-      await store.addEntries(bank.id, batch, 'bench');
-    }
+    const banked = await bankRandomPdq(store, bank.id, entries);
     const { key, token } = issueApiKey('bench', ['match'], 1_000_000);
     await store.createApiKey(key);
     await store.close();

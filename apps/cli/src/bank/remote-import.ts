@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { ImportFormat, ImportSummary } from '@hashline/domain';
+import type {
+  ImportFormat,
+  ImportJobCounts,
+  ImportJobError,
+  ImportJobProblem,
+  ImportSummary,
+} from '@hashline/domain';
 import { ApiError, type HashlineClient } from '../remote/hashline-client.js';
 import type { ReadProgress } from './text-file-source.js';
 
@@ -23,18 +29,9 @@ export interface RemoteImportJob {
     readonly bytesProcessed: number;
     readonly totalBytes: number;
   };
-  readonly counts: {
-    readonly read: number;
-    readonly added: number;
-    readonly existing: number;
-    readonly updated: number;
-    readonly withdrawalsApplied: number;
-    readonly withdrawalsUnmatched: number;
-    readonly skipped: number;
-    readonly errors: number;
-  };
-  readonly problems: readonly { line: number; kind: 'error' | 'skipped'; message: string }[];
-  readonly error: { readonly status: number; readonly code: string; readonly detail: string } | null;
+  readonly counts: ImportJobCounts;
+  readonly problems: readonly ImportJobProblem[];
+  readonly error: (ImportJobError & { readonly status: number }) | null;
 }
 
 /** Options of {@link importOverHttp}. */
