@@ -15,6 +15,16 @@ const base: BannerFacts = {
 };
 
 describe('serve banner', () => {
+  it('says "create the first staff account" only while none exists (issue 17)', () => {
+    const first = serveBanner({ ...base, staffAccounts: 0 });
+    expect(first).toContain('Create the first staff account');
+    const later = serveBanner({ ...base, staffAccounts: 2 });
+    expect(later).not.toContain('Create the first staff account');
+    expect(later).toContain('2 staff accounts exist; add another');
+    expect(later).toContain('--role analyst');
+    expect(serveBanner({ ...base, staffAccounts: 1 })).toContain('One staff account exists');
+  });
+
   it('with JSON logs (stdout goes to a log collector), never prints a new token (issue 15)', () => {
     const text = serveBanner({
       ...base,

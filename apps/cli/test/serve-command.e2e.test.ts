@@ -58,6 +58,9 @@ describe('hashline serve --demo (built CLI)', () => {
       expect(existsSync(join(dir, '.data/demo', name)), name).toBe(true);
     }
     expect(statSync(join(dir, '.data/initial-admin-token')).mode & 0o777).toBe(0o600);
+    // The database holds banks, reports and the audit log: no more readable than secret.key.
+    expect(statSync(join(dir, '.data/hashline.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, '.data')).mode & 0o777).toBe(0o700);
 
     const match = printed(output, 'npx hashline match');
     expect(match).toBe(

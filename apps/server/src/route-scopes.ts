@@ -33,6 +33,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   // The web app and the self-submission API: for anyone, limited per address, no key.
   { method: 'GET', url: '/', access: 'public' },
   { method: 'GET', url: '/self-submission', access: 'public' },
+  { method: 'GET', url: '/favicon.ico', access: 'public' },
+  { method: 'GET', url: '/favicon.svg', access: 'public' },
   { method: 'GET', url: '/v1/public/config', access: 'public' },
   { method: 'POST', url: '/v1/public/self-submissions', access: 'public' },
   { method: 'POST', url: '/v1/public/self-submissions/status', access: 'public' },

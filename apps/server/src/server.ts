@@ -100,7 +100,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let sqliteFile: string | null = null;
   if (ownsStore && config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') {
     sqliteFile = config.databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
-    await mkdir(dirname(sqliteFile), { recursive: true });
+    await mkdir(dirname(sqliteFile), { recursive: true, mode: 0o700 });
   }
   const snapshotPath = ownsStore ? config.indexSnapshot : (options.indexSnapshot ?? null);
   // Set once the health check exists: from then on, store calls fail at once while it finds the
@@ -475,7 +475,7 @@ async function bootstrapAdminKey(
     rateLimitPerSecond: null,
   });
   const file = join(config.dataDir, 'initial-admin-token');
-  await mkdir(config.dataDir, { recursive: true });
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await writeFile(file, `${token}\n`, { mode: 0o600 });
   return {
     token,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MatchEngine } from '@hashline/domain';
@@ -17,11 +17,15 @@ import { NO_HASHING, problemBody, randomPdq, testConfig } from './support/test-a
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const image = () => ({ pdq: randomPdq(), quality: 92, md5: hex(16), sha256: hex(32) });
 
+const ICON = Buffer.from([0, 0, 1, 0, 0, 0]);
+
 function webDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'hashline-web-'));
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
   writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'favicon.ico'), ICON);
+  writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   return dir;
 }
 
@@ -182,6 +186,30 @@ describe('the web app', () => {
       police: { name: 'Police', phone: '112' },
       maxImages: 50,
     });
+  });
+});
+
+describe('the site icon (issue 17: /favicon.ico was a 404 on every page)', () => {
+  test('is served without credentials, as an icon', async () => {
+    const ico = await t.app.inject({ method: 'GET', url: '/favicon.ico' });
+    expect(ico.statusCode).toBe(200);
+    expect(ico.headers['content-type']).toBe('image/x-icon');
+    expect(ico.rawPayload.equals(ICON)).toBe(true);
+    const svg = await t.app.inject({ method: 'GET', url: '/favicon.svg' });
+    expect(svg.statusCode).toBe(200);
+    expect(svg.headers['content-type']).toBe('image/svg+xml');
+  });
+
+  test('the built web app ships the icon and every page links it', async () => {
+    const web = join(import.meta.dirname, '../../web');
+    const ico = readFileSync(join(web, 'public/favicon.ico'));
+    expect(ico.readUInt16LE(2)).toBe(1); // an icon resource
+    expect(ico.readUInt16LE(4)).toBeGreaterThan(0);
+    for (const page of ['index', 'report', 'workbench', 'figures']) {
+      expect(readFileSync(join(web, `${page}.html`), 'utf8'), page).toContain(
+        'rel="icon" href="/favicon.svg"',
+      );
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -29,6 +29,33 @@ describe('SQLite database settings and store URLs', () => {
       expect(await pragma('synchronous')).toBe(2); // FULL
       expect(await pragma('foreign_keys')).toBe(1);
       expect(await pragma('busy_timeout')).toBe(1234);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('creates the database and its WAL files readable by their owner only (issue 17)', async () => {
+    const file = join(dir, 'data', 'hashline.db');
+    const { db } = openSqliteDatabase({ file });
+    try {
+      await sql`create table t (x integer)`.execute(db);
+      await sql`insert into t values (1)`.execute(db);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
+      expect(statSync(`${file}-shm`).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('leaves the mode of an existing database file as its owner set it', async () => {
+    const file = join(dir, 'existing.db');
+    writeFileSync(file, '');
+    chmodSync(file, 0o640);
+    const { db } = openSqliteDatabase({ file });
+    try {
+      expect(statSync(file).mode & 0o777).toBe(0o640);
     } finally {
       await db.destroy();
     }

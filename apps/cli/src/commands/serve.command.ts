@@ -132,9 +132,9 @@ async function runServe(
 
   // Before anything is written: a taken port must not leave a new admin key nobody saw printed.
   if (port !== 0) await assertPortFree(host, port);
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = sqliteFile(databaseUrl);
-  if (file !== undefined) await mkdir(dirname(file), { recursive: true });
+  if (file !== undefined) await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const { openStore } = await import('@hashline/storage');
   // The server's health check, once it runs: store calls fail at once while it finds the database away.
   let health: { readonly available: boolean } | undefined;
@@ -163,6 +163,8 @@ async function runServe(
     await running.indexLoaded;
 
     const { serveBanner } = await import('../serve/serve-banner.js');
+    const { hasHotlineStore } = await import('@hashline/storage');
+    const staffAccounts = hasHotlineStore(store) ? (await store.hotline.listAnalysts()).length : null;
     const url = localUrl(running.url, host);
     const tokenFile = join(dataDir, 'initial-admin-token');
     const defaultDataDir = resolve(context.cwd, DEFAULT_DATA_DIR);
@@ -182,6 +184,7 @@ async function runServe(
         adminTokenFile: existsSync(tokenFile) ? displayPath(tokenFile, context.cwd) : null,
         adminTokenFromEnv: config.adminToken !== null,
         jsonLogs: logFormat === 'json',
+        staffAccounts,
         demo,
       }),
     );

@@ -20,6 +20,11 @@ export interface BannerFacts {
   readonly jsonLogs?: boolean;
   /** The admin key comes from HASHLINE_ADMIN_TOKEN. */
   readonly adminTokenFromEnv: boolean;
+  /**
+   * How many staff accounts (analysts, admins) exist: with none, the banner says how to create the
+   * first; with some, it says how to add another. `null` when the store keeps no hotline tables.
+   */
+  readonly staffAccounts?: number | null;
   /** The demo: seeded now, present from an earlier start, or asked for but not seeded. */
   readonly demo:
     | {
@@ -49,10 +54,20 @@ export function serveBanner(facts: BannerFacts): string {
   lines.push(`  Report form (public):       ${facts.url}/report`);
   lines.push(`  Self-submission (public):   ${facts.url}/`);
   lines.push(`  Analyst workbench (staff):  ${facts.url}/workbench`);
-  lines.push('  Create the first staff account (asks for a password):');
-  lines.push(
-    `    npx hashline analyst create --username <you> --name "<Your Name>" --role admin${facts.dataDirFlag}`,
-  );
+  const staff = facts.staffAccounts ?? 0;
+  if (staff === 0) {
+    lines.push('  Create the first staff account (asks for a password):');
+    lines.push(
+      `    npx hashline analyst create --username <you> --name "<Your Name>" --role admin${facts.dataDirFlag}`,
+    );
+  } else {
+    lines.push(
+      `  ${staff === 1 ? 'One staff account exists' : `${staff} staff accounts exist`}; add another (asks for a password):`,
+    );
+    lines.push(
+      `    npx hashline analyst create --username <name> --name "<Full Name>" --role analyst${facts.dataDirFlag}`,
+    );
+  }
   lines.push('');
 
   // How the example commands pass the key: `hashline match` flags and the curl header.

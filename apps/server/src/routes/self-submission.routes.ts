@@ -329,6 +329,19 @@ export async function selfSubmissionRoutes(
   const pageSchema = (summary: string) => ({ schema: { tags, summary, produces: ['text/html'] } });
   app.get('/', pageSchema('The web app (HTML): the self-submission page'), page);
   app.get('/self-submission', pageSchema('The self-submission page (HTML, same app as /)'), page);
+  // The site's icon, asked for by every browser on every page (a 404 in each page's log otherwise).
+  const icon = (name: string, type: string) => async (_request: unknown, reply: FastifyReply) => {
+    const file = join(options.webDir, name);
+    if (!existsSync(file)) throw new DomainError('NOT_FOUND', 'The web app is not built.');
+    void reply
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'public, max-age=86400')
+      .type(type);
+    return readFileSync(file);
+  };
+  const iconSchema = { schema: { hide: true } };
+  app.get('/favicon.ico', iconSchema, icon('favicon.ico', 'image/x-icon'));
+  app.get('/favicon.svg', iconSchema, icon('favicon.svg', 'image/svg+xml'));
   if (existsSync(assetsDir)) {
     await app.register(fastifyStatic, {
       root: assetsDir,
@@ -348,7 +361,6 @@ export async function selfSubmissionRoutes(
   }
 }
 
-/** Whether a store also implements the self-submission port (the SQL stores do, since migration 0002). */
 /** Whether the app's store also keeps self-submission cases (the SQL stores do). */
 function keepsCases<T extends object>(store: T): store is T & SelfSubmissionStore {
   const methods: readonly (keyof SelfSubmissionStore)[] = [

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -40,7 +40,13 @@ export interface SqliteDatabaseOptions {
  */
 export function openSqliteDatabase(options: SqliteDatabaseOptions): StoreDatabase {
   const { file } = options;
-  if (file !== ':memory:' && file !== '') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:' && file !== '') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // The file holds banks (hashes of victims' images are sensitive), reports and the audit log:
+    // readable by its owner only, like `secret.key`. Created here because SQLite would create it
+    // with the umask's mode (0644); SQLite gives the -wal and -shm files the database file's mode.
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const database = new BetterSqlite3(file);
   try {
     database.pragma('journal_mode = WAL');
