@@ -156,6 +156,12 @@ describe.each(['sqlite', 'postgres'] as const)('hashline analyst and audit (buil
     expect(rows.map((r) => [r.seq, r.actor, r.action, r.subjectId])).toEqual(
       ids.map((id, i) => [i + 1, 'system:cli', 'analyst_created', id]),
     );
+    // People read names, not ids (issue 17): the table names the actor; JSON keeps the id beside it.
+    expect((rows as unknown as { actorName: string }[]).map((r) => r.actorName)).toEqual(
+      ids.map(() => 'system (cli)'),
+    );
+    const auditTable = await run(['audit', 'list']);
+    expect(auditTable.stdout.split('\n')[1]).toContain('system (cli)');
 
     const verified = await run(['audit', 'verify']);
     expect(verified.stderr).toBe('');

@@ -66,12 +66,14 @@ export const ASN_DATASET_PACKAGE = '@ip-location-db/asn';
  * the data links to it: show this wherever a host trace is displayed.
  */
 export const HOST_TRACE_ATTRIBUTION = {
-  text: 'IP data: geo-whois-asn-country and asn from ip-location-db (CC0 / CC BY 4.0), built from RouteViews, NRO and the RIRs, and IP Geolocation by DB-IP.',
+  // The lead-in only: each source is named once, by its link (the text used to name them all and
+  // the links named them again, so the page printed the attribution twice).
+  text: 'IP data (CC0 / CC BY 4.0):',
   links: [
     { label: 'IP Geolocation by DB-IP', href: 'https://db-ip.com' },
+    { label: 'ip-location-db (geo-whois-asn-country, asn)', href: 'https://github.com/sapics/ip-location-db' },
     { label: 'RouteViews', href: 'https://www.routeviews.org/routeviews/' },
-    { label: 'NRO', href: 'https://www.nro.net/' },
-    { label: 'ip-location-db', href: 'https://github.com/sapics/ip-location-db' },
+    { label: 'NRO and the RIRs', href: 'https://www.nro.net/' },
   ],
 } as const;
 

@@ -134,6 +134,10 @@ describe('createHostTracer', () => {
     const { name, date } = await tracer.dataset();
     expect([name, date]).toEqual([trace.dataset, trace.datasetDate]);
     expect(HOST_TRACE_ATTRIBUTION.links.map((l) => l.href)).toContain('https://db-ip.com');
+    // Each source named once: by its link, never again in the lead-in text.
+    for (const link of HOST_TRACE_ATTRIBUTION.links) {
+      expect(HOST_TRACE_ATTRIBUTION.text).not.toContain(link.label.split(' (')[0]!);
+    }
   });
 
   test('the data is inside the installed packages (nothing is downloaded), for IPv4 and IPv6', () => {

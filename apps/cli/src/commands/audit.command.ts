@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditVerification, HotlineStore } from '@hashline/domain';
+import type { AuditActorDirectory, AuditEvent, AuditVerification, HotlineStore } from '@hashline/domain';
 import type { Command, CommandContext, ExitCodeValue } from './command.js';
 import { ExitCode } from './command.js';
 import { parseCommandArgs } from '../parse-command-args.js';
@@ -173,21 +173,25 @@ async function list(
   const target = await resolveHotlineTarget(values, context, 'audit');
   const { store, hotline } = await openHotline(target, { create: false });
   let rows: AuditEvent[];
+  let directory: AuditActorDirectory;
   try {
     rows = await hotline.listAudit({ afterSeq: after, limit });
+    directory = { analysts: await hotline.listAnalysts(), apiKeys: await store.listApiKeys() };
   } finally {
     await store.close();
   }
+  const { auditActorName } = await import('@hashline/domain');
+  const named = rows.map((row) => ({ ...row, actorName: auditActorName(row.actor, directory) }));
   if (format === 'json') {
     context.stdout.write(
       JSON.stringify(
-        rows.map((row) => ({ ...row, at: row.at.toISOString() })),
+        named.map((row) => ({ ...row, at: row.at.toISOString() })),
         null,
         2,
       ) + '\n',
     );
   } else {
-    context.stdout.write(auditTable(rows));
+    context.stdout.write(auditTable(named));
   }
   return ExitCode.Ok;
 }
@@ -209,14 +213,14 @@ function wholeNumber(
   return number;
 }
 
-function auditTable(rows: readonly AuditEvent[]): string {
+function auditTable(rows: readonly (AuditEvent & { readonly actorName: string | null })[]): string {
   if (rows.length === 0) return 'no audit rows\n';
   const table = [
     ['SEQ', 'AT', 'ACTOR', 'ACTION', 'SUBJECT', 'DETAILS'],
     ...rows.map((row) => [
       String(row.seq),
       row.at.toISOString().slice(0, 19).replace('T', ' '),
-      row.actor ?? '-',
+      row.actorName ?? '-',
       row.action,
       `${row.subjectType}:${row.subjectId}`,
       Object.keys(row.details).length === 0 ? '-' : JSON.stringify(row.details),

@@ -1,12 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
   DomainError,
+  auditActorName,
   KNOWN_DEVICE_MS,
   SignInThrottled,
   requireRole,
   type Analyst,
   type AnalystSession,
   type AuditAction,
+  type AuditActorDirectory,
   type AuditEvent,
   type DuplicateRef,
   type MediaWithAssessments,
@@ -382,7 +384,14 @@ export async function workbenchRoutes(
         ...(q.action ? { action: q.action as AuditAction } : {}),
       });
       noStore(reply);
-      return { items: result.items.map(auditView), verified: result.verified };
+      const directory: AuditActorDirectory = {
+        analysts: (await workbench.analysts(me(request))).map(({ analyst }) => analyst),
+        apiKeys: await context.store.listApiKeys(),
+      };
+      return {
+        items: result.items.map((e) => ({ ...auditView(e), actorName: auditActorName(e.actor, directory) })),
+        verified: result.verified,
+      };
     },
   );
 

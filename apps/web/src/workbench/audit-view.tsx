@@ -125,7 +125,7 @@ export function AuditView() {
                 >
                   <td>{row.seq}</td>
                   <td>{formatUtc(row.at, true)}</td>
-                  <td>{row.actor ?? WB.anonymous}</td>
+                  <td title={row.actor ?? undefined}>{row.actorName ?? row.actor ?? WB.anonymous}</td>
                   <td>{row.action}</td>
                   <td>
                     {row.subjectType} {row.subjectId}

@@ -246,6 +246,8 @@ export interface AuditRow {
   readonly seq: number;
   readonly at: string;
   readonly actor: string | null;
+  /** The actor as people read it: "Ann Peeters (ann)", `API key "x"`, "system (retention)". */
+  readonly actorName?: string | null;
   readonly action: string;
   readonly subjectType: string;
   readonly subjectId: string;

@@ -2,6 +2,7 @@ export * from './hotline-vocabulary.js';
 export * from './hotline-records.js';
 export * from './hotline-store.js';
 export * from './audit-chain.js';
+export * from './audit-actors.js';
 export * from './capture-ports.js';
 export * from './hotline-ids.js';
 export * from './url-normalization.js';
