@@ -151,6 +151,16 @@ describe('hashline serve --demo (built CLI)', () => {
     expect(wrong.stderr).not.toContain('    at ');
     const missing = await remote(['bank', 'export', 'nope']);
     expect(missing.stderr).toMatch(/BANK_NOT_FOUND: .*\(HTTP 404\)/);
+
+    // Revoking says when it bites (issue 17): at once on this server, within the cache time elsewhere.
+    const id = verdictKey.replace(/^hl_([a-z0-9]+)_.*$/, '$1');
+    const revoked = await remote(['api-key', 'revoke', id]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stderr).toContain(`revoked key ${id}: refused at once by the server that revoked it`);
+    expect(revoked.stderr).toContain('HASHLINE_API_KEY_CACHE_MS, 5 s by default');
+    const afterRevoke = await remote(['match', '.data/demo/landscape-1-small.jpg'], verdictKey);
+    expect(afterRevoke.code).toBe(2);
+    expect(afterRevoke.stderr).toContain('UNAUTHENTICATED');
   });
 
   it('stops on SIGINT; a second start keeps the data, does not reseed and prints no key', async () => {

@@ -143,7 +143,15 @@ async function runApiKey(args: readonly string[], context: CommandContext): Prom
         await store.close();
       }
     }
-    context.stderr.write(`hashline api-key: revoked key ${id}\n`);
+    // Servers cache verified keys (HASHLINE_API_KEY_CACHE_MS, 5 s by default): say when the
+    // revocation bites, so nobody assumes a leaked key is dead the moment this returns.
+    context.stderr.write(
+      target.kind === 'remote'
+        ? `hashline api-key: revoked key ${id}: refused at once by the server that revoked it, and by every other ` +
+            'server process within its key cache time (HASHLINE_API_KEY_CACHE_MS, 5 s by default)\n'
+        : `hashline api-key: revoked key ${id}: running servers refuse it within their key cache time ` +
+            '(HASHLINE_API_KEY_CACHE_MS, 5 s by default)\n',
+    );
     return ExitCode.Ok;
   }
 

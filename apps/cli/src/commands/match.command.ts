@@ -148,7 +148,7 @@ async function runMatch(
 
   await checkRemoteKey(target);
   const matcher = await openHashMatcher(target, banks ? { banks } : {});
-  const formatter = createMatchFormatter(format as MatchOutputFormat);
+  const formatter = createMatchFormatter(format as MatchOutputFormat, { bankNames: matcher.bankNames });
   const skipped: SkippedInput[] = [];
   const warnings: string[] = [];
   let inputs = 0;

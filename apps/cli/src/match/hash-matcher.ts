@@ -39,6 +39,8 @@ export interface HashMatcher {
   readonly mode: 'local' | 'remote';
   /** Queries one call may carry. */
   readonly maxBatch: number;
+  /** Names of the banks answers may come from, as far as known (to size the output table). */
+  readonly bankNames: readonly string[];
   /** Answers in the order of `queries`. */
   match(queries: readonly MatchQuery[]): Promise<QueryAnswer[]>;
   close(): Promise<void>;
@@ -63,18 +65,25 @@ export async function openHashMatcher(
   try {
     const engine = new MatchEngine(store);
     await engine.load();
-    return localMatcher(engine, store, options);
+    const bankNames = (await store.listBanks()).map((bank) => bank.name);
+    return localMatcher(engine, store, options, bankNames);
   } catch (error) {
     await store.close();
     throw error;
   }
 }
 
-function localMatcher(engine: MatchEngine, store: HashlineStore, options: HashMatcherOptions): HashMatcher {
+function localMatcher(
+  engine: MatchEngine,
+  store: HashlineStore,
+  options: HashMatcherOptions,
+  bankNames: readonly string[],
+): HashMatcher {
   const service = new MatchService(engine, store);
   return {
     mode: 'local',
     maxBatch: MAX_MATCH_BATCH,
+    bankNames,
     async match(queries) {
       const answers = await service.match(
         { id: 'cli', verdictOnly: false },
@@ -97,6 +106,7 @@ function remoteMatcher(client: HashlineClient, options: HashMatcherOptions): Has
   return {
     mode: 'remote',
     maxBatch: MAX_MATCH_BATCH,
+    bankNames: options.banks ?? [],
     async match(queries) {
       const { results } = await client.post<{ results: MatchAnswer[] }>('/v1/match', {
         hashes: queries.map((query) => ({

@@ -1,3 +1,5 @@
+import { SELF_SUBMISSION_BANKS } from '@hashline/domain';
+import { DIHEDRAL_NAMES } from '@hashline/pdq';
 import { csvField } from '../hash/output-format.js';
 import type { MatchHitView } from './hash-matcher.js';
 import type { MatchSubject } from './match-subject.js';
@@ -23,27 +25,47 @@ export interface MatchFormatter {
   end(): string;
 }
 
-const PLAIN_COLUMNS = [
-  ['RESULT', 8],
-  ['BANK', 14],
-  ['SIGNAL', 12],
-  ['DISTANCE', 8],
-  ['ENTRY', 7],
-] as const;
+/**
+ * Banks the product creates under its own names: the hotline's bank (its default name), the
+ * self-submission banks and the demo. The plain table is as wide as the longest of these and of
+ * the banks the caller knows, so the product's own names never push a row out of line.
+ */
+const PRODUCT_BANK_NAMES = [
+  'hotline-known-csam',
+  ...Object.values(SELF_SUBMISSION_BANKS).map((bank) => bank.name),
+  'demo',
+];
+
+/** The widest signal label: a dihedral variant of a PDQ query (`pdq/flipplusrot90`…). */
+const SIGNAL_WIDTH = Math.max(12, ...DIHEDRAL_NAMES.map((variant) => `pdq/${variant}`.length));
+
+/** Options of {@link createMatchFormatter}. */
+export interface MatchFormatterOptions {
+  /** Names of the banks answers may come from, when known (local data folder, `--bank`). */
+  readonly bankNames?: readonly string[];
+}
 
 /** Creates the formatter for `--format name`. */
-export function createMatchFormatter(name: MatchOutputFormat): MatchFormatter {
+export function createMatchFormatter(
+  name: MatchOutputFormat,
+  options: MatchFormatterOptions = {},
+): MatchFormatter {
   switch (name) {
-    case 'plain':
+    case 'plain': {
+      const widths = [
+        8,
+        Math.max(14, ...[...PRODUCT_BANK_NAMES, ...(options.bankNames ?? [])].map((n) => n.length)),
+        SIGNAL_WIDTH,
+        8,
+        7,
+      ];
+      const row = (cells: readonly string[], input: string): string => plainRow(widths, cells, input);
       return {
-        begin: () =>
-          plainRow(
-            PLAIN_COLUMNS.map(([title]) => title),
-            'INPUT',
-          ),
-        result: (result) => plainRows(result),
+        begin: () => row(['RESULT', 'BANK', 'SIGNAL', 'DISTANCE', 'ENTRY'], 'INPUT'),
+        result: (result) => plainRows(result, row),
         end: () => '',
       };
+    }
     case 'csv':
       return {
         begin: () => 'input,matched,bank,signal_type,variant,distance,entry_id,actions\n',
@@ -70,7 +92,10 @@ export function createMatchFormatter(name: MatchOutputFormat): MatchFormatter {
  * `no match` row per input without any. Columns have fixed widths so rows can be printed as they
  * come; the input is the last column and printed as is, like `hashline hash`.
  */
-function plainRows(result: MatchResult): string {
+function plainRows(
+  result: MatchResult,
+  plainRow: (cells: readonly string[], input: string) => string,
+): string {
   if (result.verdictOnly && result.matched)
     return plainRow(['match', '?', '?', '?', '?'], result.subject.input);
   if (result.hits.length === 0) return plainRow(['no match', '-', '-', '-', '-'], result.subject.input);
@@ -90,9 +115,9 @@ function plainRows(result: MatchResult): string {
     .join('');
 }
 
-function plainRow(cells: readonly string[], input: string): string {
+function plainRow(widths: readonly number[], cells: readonly string[], input: string): string {
   const padded = cells.map((cell, i) => {
-    const width = PLAIN_COLUMNS[i]![1];
+    const width = widths[i]!;
     return i === 3 || i === 4 ? cell.padStart(width) : cell.padEnd(width);
   });
   return `${padded.join('  ')}  ${input}\n`;
