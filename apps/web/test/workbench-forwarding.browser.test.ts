@@ -144,6 +144,8 @@ let browser: Browser;
 let reportId: string;
 const images = new Map<Place, Buffer>();
 const urlIds = new Map<Place, number>();
+/** How the page numbers each URL: its place in the report (1, 2, ...), never its database id. */
+const urlNumbers = new Map<Place, number>();
 const dropped = new Set<string>();
 /** What the partner hotline's stand-in received: the bodies and the headers that matter. */
 const partnerReceived: {
@@ -400,6 +402,8 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
       .toBe(true);
     const detail = (await (await ana.call('GET', `/v1/workbench/reports/${reportId}`)).json()) as Detail;
     for (const place of PLACES) urlIds.set(place, detail.urls.find((u) => u.url === pageUrl(place))!.id);
+    for (const place of PLACES)
+      urlNumbers.set(place, detail.urls.findIndex((u) => u.url === pageUrl(place)) + 1);
   });
 
   it('before any assessment: nothing to forward, and no notice can be sent', async () => {
@@ -450,11 +454,11 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
     await expect.poll(() => takedown.getAttribute('data-via')).toBe('police');
     await expect
       .poll(() => plainText(takedown))
-      .toContain(`Notice and takedown of URL #${urlIds.get('be')}: hosted in BE`);
+      .toContain(`Notice and takedown of URL #${urlNumbers.get('be')}: hosted in BE`);
     const trace = items.nth(3);
     await expect.poll(() => plainText(trace)).toContain('Trace needed');
-    await expect.poll(() => plainText(trace)).toContain(`#${urlIds.get('unknown')} (`);
-    await expect.poll(() => plainText(trace)).not.toContain(`#${urlIds.get('be')} (`);
+    await expect.poll(() => plainText(trace)).toContain(`#${urlNumbers.get('unknown')} (`);
+    await expect.poll(() => plainText(trace)).not.toContain(`#${urlNumbers.get('be')} (`);
     await page.screenshot({ path: join(SCREENSHOTS, 'workbench-forwarding-plan.png'), fullPage: true });
   });
 
@@ -587,6 +591,8 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
     const row = page.locator(`[data-testid="takedown-url"][data-url-id="${urlIds.get('be')}"]`);
     const form = row.getByTestId('notice-form');
     await form.waitFor();
+    // Numbered by its place in the report, as in the plan (issue 17: a one-URL report said "URL #2").
+    expect(await row.getByRole('heading', { level: 3 }).textContent()).toBe(`URL #${urlNumbers.get('be')}`);
     // The Belgian route is preselected: the police unit delivers notices for domestic hosting.
     expect(
       await form.getByRole('radio', { name: 'the police (handed to the police unit)' }).isChecked(),

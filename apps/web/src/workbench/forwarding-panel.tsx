@@ -36,9 +36,19 @@ export function urlRefs(ids: readonly number[], urls: readonly ReportUrl[]): str
   return ids
     .map((id) => {
       const url = urls.find((u) => u.id === id);
-      return url ? `#${id} (${hostOf(url.url)})` : `#${id}`;
+      return url ? `#${urlNumber(id, urls)} (${hostOf(url.url)})` : `#${urlNumber(id, urls)}`;
     })
     .join(', ');
+}
+
+/**
+ * How a URL is numbered on its report's page: its place in the report (1, 2, ...), not its id in
+ * the database, so a report with one URL never speaks of "URL #2". An id not on the page keeps
+ * its id (never happens for a plan built from the same report).
+ */
+export function urlNumber(id: number, urls: readonly ReportUrl[]): number {
+  const index = urls.findIndex((u) => u.id === id);
+  return index === -1 ? id : index + 1;
 }
 
 function hostOf(url: string): string {
@@ -217,7 +227,7 @@ function PlanRow({
       <li className="wb-plan-item" data-testid="plan-item" data-action={item.action} data-via={item.via}>
         <span>
           {fill(WB.planTakedown, {
-            id: item.urlId,
+            id: urlNumber(item.urlId, urls),
             country: item.country,
             via: labelOf(VIA_LABELS, item.via),
           })}

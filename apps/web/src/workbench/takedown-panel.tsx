@@ -106,9 +106,10 @@ export function TakedownPanel({
       )}
       {takedowns.data && (
         <ul className="wb-urls">
-          {detail.urls.map((url) => (
+          {detail.urls.map((url, index) => (
             <UrlTakedowns
               key={url.id}
+              number={index + 1}
               reportId={detail.reportId}
               url={url}
               eligible={noticeEligible(url.id, detail.media)}
@@ -126,6 +127,7 @@ export function TakedownPanel({
 
 function UrlTakedowns({
   reportId,
+  number,
   url,
   eligible,
   closed,
@@ -134,6 +136,8 @@ function UrlTakedowns({
   onChanged,
 }: {
   reportId: string;
+  /** The URL's place in its report (1, 2, ...): how the page numbers it. */
+  number: number;
   url: ReportUrl;
   eligible: boolean;
   /** The report is closed: no new notice (the server would refuse it). */
@@ -149,7 +153,7 @@ function UrlTakedowns({
   const headingId = `takedown-url-${url.id}`;
   return (
     <li className="wb-url" data-testid="takedown-url" data-url-id={url.id} aria-labelledby={headingId}>
-      <h3 id={headingId}>{fill(WB.takedownUrl, { id: url.id })}</h3>
+      <h3 id={headingId}>{fill(WB.takedownUrl, { id: number })}</h3>
       <code className="wb-url-text">{url.url}</code>
       {takedowns.length === 0 ? (
         <p className="wb-muted">{WB.takedownsEmpty}</p>
