@@ -71,7 +71,10 @@ export const HOST_TRACE_ATTRIBUTION = {
   text: 'IP data (CC0 / CC BY 4.0):',
   links: [
     { label: 'IP Geolocation by DB-IP', href: 'https://db-ip.com' },
-    { label: 'ip-location-db (geo-whois-asn-country, asn)', href: 'https://github.com/sapics/ip-location-db' },
+    {
+      label: 'ip-location-db (geo-whois-asn-country, asn)',
+      href: 'https://github.com/sapics/ip-location-db',
+    },
     { label: 'RouteViews', href: 'https://www.routeviews.org/routeviews/' },
     { label: 'NRO and the RIRs', href: 'https://www.nro.net/' },
   ],

@@ -436,7 +436,9 @@ describe('capture and the workbench', () => {
     // Each row names its actor as people read it; the id stays beside it (issue 17).
     const signIns = audit.items.filter((e: { action: string }) => e.action === 'sign_in');
     expect(signIns.map((e: { actorName: string }) => e.actorName)).toContain('Ana Analyst (ana)');
-    expect(signIns.find((e: { actorName: string }) => e.actorName === 'Ada Admin (root)')?.actor).toMatch(/\S/);
+    expect(signIns.find((e: { actorName: string }) => e.actorName === 'Ada Admin (root)')?.actor).toMatch(
+      /\S/,
+    );
     const analysts = (await root.call('GET', '/v1/workbench/analysts')).json().items;
     expect(analysts.find((a: { username: string }) => a.username === 'bert').exposureToday).toBe(3);
   });
