@@ -121,6 +121,13 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/match/video', access: ['match', 'match:verdict'] },
   { method: 'POST', url: '/v1/match/media', access: ['match', 'match:verdict'] },
   { method: 'POST', url: '/v1/hash', access: ['match', 'match:verdict', 'banks:write'] },
+  // HMA-compatible endpoints (issue 14): by URL as by upload; compare needs no bank; adding by
+  // media writes a bank; the index status is for who reads banks or matches.
+  { method: 'POST', url: '/v1/hash/url', access: ['match', 'match:verdict', 'banks:write'] },
+  { method: 'POST', url: '/v1/match/url', access: ['match', 'match:verdict'] },
+  { method: 'POST', url: '/v1/compare', access: ['match', 'match:verdict', 'banks:read'] },
+  { method: 'POST', url: '/v1/banks/:bank/media', access: ['banks:write'] },
+  { method: 'GET', url: '/v1/index/status', access: ['match', 'match:verdict', 'banks:read'] },
   // A `match` key sees its own records only; `admin` sees all (filtered in the route).
   { method: 'GET', url: '/v1/match-records', access: ['match'] },
   { method: 'GET', url: '/v1/match-records/:id', access: ['match'] },
