@@ -85,6 +85,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/workbench/reports/:id/package.pdf', access: 'session' },
   // The CyberTipline export for platforms (issue 5 part 4): a match key's own records only.
   { method: 'POST', url: '/v1/cybertipline/reports', access: ['match'] },
+  // Submission to NCMEC's Reporting API (issue 14), when configured: the same key's records only.
+  { method: 'POST', url: '/v1/cybertipline/submissions', access: ['match'] },
   { method: 'POST', url: '/v1/cybertipline/match-records/:id/file-views', access: ['match'] },
 
   // Notice and takedown (issue 5 part 3): notices, their re-checks, a re-check on request.

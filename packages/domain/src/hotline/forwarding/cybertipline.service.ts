@@ -10,12 +10,19 @@ import { HOTLINE_ASSESSMENT_SOURCE } from '../workbench.service.js';
 import {
   annotationsFromAssessments,
   buildCyberTiplineReport,
+  buildCyberTiplineReportDocument,
   industryClassificationOf,
   type CyberTiplineIpCapture,
   type CyberTiplinePerson,
   type CyberTiplineReportInput,
 } from './cybertipline-builder.js';
 import { validateCyberTiplineXml } from './cybertipline-validator.js';
+import {
+  declareFileHashes,
+  runCyberTiplineSubmission,
+  type CyberTiplineSubmissionState,
+  type NcmecReportingPort,
+} from './cybertipline-submission.js';
 import {
   CYBERTIPLINE_FILE_ANNOTATIONS,
   CYBERTIPLINE_HASH_TYPES,
@@ -41,7 +48,23 @@ export interface CyberTiplineServiceDependencies {
   /** The audit log (views and exports), and the hotline's assessments behind published hashes. */
   readonly hotline: Pick<HotlineStore, 'appendAudit' | 'listAudit' | 'listAssessments'>;
   readonly clock: Clock;
+  /** NCMEC's Reporting API (the server's client), when submission is configured; absent: export only. */
+  readonly ncmec?: NcmecReportingPort;
 }
+
+/** What `submit` answers: NCMEC's report id, kept in the audit log with every step. */
+export interface CyberTiplineSubmission {
+  readonly matchRecordId: number;
+  readonly ncmecReportId: string;
+  readonly incidentType: CyberTiplineIncidentKey;
+  /** How many files' hashes were declared in the report (Hashline never holds the media). */
+  readonly declaredFiles: number;
+  /** True when this idempotency key had already finished: nothing was sent again. */
+  readonly replayed: boolean;
+}
+
+/** Longest Idempotency-Key a submission accepts. */
+export const MAX_SUBMISSION_KEY = 100;
 
 /** Whether anyone at the platform viewed a matched file, as the audit log records it. */
 export interface FileViews {
@@ -128,6 +151,146 @@ export class CyberTiplineService {
     caller: CyberTiplineCaller,
     body: unknown,
   ): Promise<{ xml: string; fileName: string; input: CyberTiplineReportInput }> {
+    const { request, record, input, views } = await this.prepare(caller, body);
+    const xml = buildCyberTiplineReport(input);
+    const problems = validateCyberTiplineXml(xml);
+    if (problems.length > 0) {
+      // Inputs are validated above; what remains are NCMEC's stricter patterns (e.g. its e-mail syntax).
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `The report would not pass NCMEC's structure: ${problems[0]!.at}: ${problems[0]!.message}`,
+        problems.map((p) => ({ at: p.at, code: 'VALIDATION_FAILED' as const, message: p.message })),
+      );
+    }
+    await this.deps.hotline.appendAudit(
+      {
+        actor: `apikey:${caller.id}`,
+        action: 'cybertipline_exported',
+        subjectType: 'match_record',
+        subjectId: String(record.id),
+        details: { incidentType: request.incidentType, fileViewedByEsp: views.fileViewed, files: 1 },
+      },
+      this.deps.clock.now(),
+    );
+    return { xml, fileName: `cybertipline-match-record-${record.id}.xml`, input };
+  }
+
+  /**
+   * Submits the report for a match record to NCMEC through its Reporting API: the `<report>` (the
+   * file's hashes declared in it, as Hashline never holds the media), then `/finish`. Every step is
+   * appended to the audit log (`cybertipline_submission_step`, with NCMEC's report id once known)
+   * before the next call, so a retry with the same `idempotencyKey` resumes where a failed attempt
+   * stopped (never opening a second report), and a finished one answers again without sending.
+   * @throws {DomainError} CYBERTIPLINE_NOT_CONFIGURED; VALIDATION_FAILED; MATCH_RECORD_NOT_FOUND;
+   *   CYBERTIPLINE_REJECTED / CYBERTIPLINE_UNAVAILABLE from NCMEC (the state is kept for the retry)
+   */
+  async submit(
+    caller: CyberTiplineCaller,
+    body: unknown,
+    idempotencyKey: unknown,
+  ): Promise<CyberTiplineSubmission> {
+    const ncmec = this.deps.ncmec;
+    if (!ncmec) {
+      throw new DomainError(
+        'CYBERTIPLINE_NOT_CONFIGURED',
+        'Submission to NCMEC is not configured on this server (HASHLINE_NCMEC_REPORTING_URL and credentials); use the export.',
+      );
+    }
+    if (
+      typeof idempotencyKey !== 'string' ||
+      idempotencyKey.length === 0 ||
+      idempotencyKey.length > MAX_SUBMISSION_KEY ||
+      !/^[\x21-\x7e]+$/.test(idempotencyKey)
+    ) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Idempotency-Key: a header of 1–${MAX_SUBMISSION_KEY} visible ASCII characters is required; reuse it to retry this submission.`,
+      );
+    }
+    const { request, record, input, views } = await this.prepare(caller, body);
+    const declared = declareFileHashes(input);
+    const problems = validateCyberTiplineXml(buildCyberTiplineReportDocument(declared));
+    if (problems.length > 0) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `The report would not pass NCMEC's structure: ${problems[0]!.at}: ${problems[0]!.message}`,
+        problems.map((p) => ({ at: p.at, code: 'VALIDATION_FAILED' as const, message: p.message })),
+      );
+    }
+    const subjectId = String(record.id);
+    const saved = await this.savedSubmission(subjectId, caller.id, idempotencyKey);
+    const answer = (reportId: string, replayed: boolean): CyberTiplineSubmission => ({
+      matchRecordId: record.id,
+      ncmecReportId: reportId,
+      incidentType: request.incidentType,
+      declaredFiles: input.files.length,
+      replayed,
+    });
+    if (saved?.finished && saved.reportId !== null) return answer(saved.reportId, true);
+    const audit = (
+      action: 'cybertipline_submission_step' | 'cybertipline_submitted',
+      state: CyberTiplineSubmissionState,
+    ) =>
+      this.deps.hotline.appendAudit(
+        {
+          actor: `apikey:${caller.id}`,
+          action,
+          subjectType: 'match_record',
+          subjectId,
+          details: {
+            idempotencyKey,
+            ncmecReportId: state.reportId,
+            finished: state.finished,
+            state: JSON.stringify(state),
+            incidentType: request.incidentType,
+            fileViewedByEsp: views.fileViewed,
+          },
+        },
+        this.deps.clock.now(),
+      );
+    const final = await runCyberTiplineSubmission(ncmec, declared, [], {
+      ...(saved ? { state: saved } : {}),
+      onProgress: async (state) => {
+        await audit('cybertipline_submission_step', state);
+      },
+    });
+    await audit('cybertipline_submitted', final);
+    return answer(final.reportId, false);
+  }
+
+  /** The last saved state of this caller's submission under `key` for a match record, if any. */
+  private async savedSubmission(
+    subjectId: string,
+    callerId: string,
+    key: string,
+  ): Promise<CyberTiplineSubmissionState | undefined> {
+    let found: CyberTiplineSubmissionState | undefined;
+    let after = 0;
+    for (;;) {
+      const page = await this.deps.hotline.listAudit({
+        action: 'cybertipline_submission_step',
+        subjectId,
+        afterSeq: after,
+        limit: 500,
+      });
+      if (page.length === 0) return found;
+      for (const event of page) {
+        if (
+          event.subjectType === 'match_record' &&
+          event.subjectId === subjectId &&
+          event.actor === `apikey:${callerId}` &&
+          event.details.idempotencyKey === key &&
+          typeof event.details.state === 'string'
+        ) {
+          found = JSON.parse(event.details.state) as CyberTiplineSubmissionState;
+        }
+      }
+      after = page[page.length - 1]!.seq;
+    }
+  }
+
+  /** Parses the request, finds the record and builds the report's input (shared by export and submit). */
+  private async prepare(caller: CyberTiplineCaller, body: unknown) {
     const request = parseCyberTiplineExportRequest(body);
     const record = await this.requireRecord(caller, request.matchRecordId);
     const entries = await this.deps.store.getEntries(record.matches.map((m) => m.entryId));
@@ -184,27 +347,7 @@ export class CyberTiplineService {
         },
       ],
     };
-    const xml = buildCyberTiplineReport(input);
-    const problems = validateCyberTiplineXml(xml);
-    if (problems.length > 0) {
-      // Inputs are validated above; what remains are NCMEC's stricter patterns (e.g. its e-mail syntax).
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        `The report would not pass NCMEC's structure: ${problems[0]!.at}: ${problems[0]!.message}`,
-        problems.map((p) => ({ at: p.at, code: 'VALIDATION_FAILED' as const, message: p.message })),
-      );
-    }
-    await this.deps.hotline.appendAudit(
-      {
-        actor: `apikey:${caller.id}`,
-        action: 'cybertipline_exported',
-        subjectType: 'match_record',
-        subjectId: String(record.id),
-        details: { incidentType: request.incidentType, fileViewedByEsp: views.fileViewed, files: 1 },
-      },
-      this.deps.clock.now(),
-    );
-    return { xml, fileName: `cybertipline-match-record-${record.id}.xml`, input };
+    return { request, record, input, views };
   }
 
   private async requireRecord(caller: CyberTiplineCaller, id: number) {
