@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CYBERTIPLINE_INCIDENT_LABELS,
   CyberTiplineService,
   MAX_SUBMISSION_KEY,
   ReferralService,
@@ -259,7 +260,10 @@ export async function referralRoutes(
             "From the match record, the entries it matched (industry classification; file annotations from the hotline's assessments) " +
             'and what you supply (reporter, reported user, URLs), returns the `<report>` and its `<fileDetails>` in one XML file, ' +
             "elements in NCMEC's schema order. `fileViewedByEsp` is true only when a view of the file was recorded with " +
-            '`POST /v1/cybertipline/match-records/{id}/file-views`.',
+            '`POST /v1/cybertipline/match-records/{id}/file-views`. With `Accept: application/json` it answers the ' +
+            "documents NCMEC's Reporting API takes instead: `report` (for /submit) and, when `ncmecReportId` and " +
+            '`ncmecFileId` (from /submit and /upload) are given, `fileDetails` (for /fileinfo), with `incidentType` as ' +
+            'our key and `incidentTypeLabel` in our words.',
           documentedBody: {
             type: 'object',
             required: ['matchRecordId', 'incidentUrls', 'reporter'],
@@ -291,14 +295,37 @@ export async function referralRoutes(
               reportedUser: { type: 'object' },
               file: { type: 'object' },
               additionalInfo: { type: 'string' },
+              ncmecReportId: {
+                type: 'string',
+                description: "NCMEC's report id from /submit (JSON answer only).",
+              },
+              ncmecFileId: {
+                type: 'string',
+                description: "NCMEC's file id from /upload (JSON answer only).",
+              },
             },
           },
-          produces: ['application/xml'],
+          produces: ['application/xml', 'application/json'],
           response: problems(400, 401, 403, 404, 429),
         },
       },
       async (request, reply) => {
         const exported = await cyberTipline.export(caller(request), request.body);
+        if (wantsJson(request)) {
+          // The documents NCMEC's Reporting API takes, for a platform that submits them itself.
+          void reply.header('cache-control', 'no-store');
+          return {
+            matchRecordId: exported.matchRecordId,
+            incidentType: exported.incidentType,
+            incidentTypeLabel: CYBERTIPLINE_INCIDENT_LABELS[exported.incidentType],
+            report: exported.documents.report,
+            fileDetails: exported.documents.fileDetails,
+            next:
+              exported.documents.fileDetails === null
+                ? 'POST report to NCMEC /submit, upload the file to /upload, then call again with ncmecReportId and ncmecFileId for the /fileinfo document, then /finish.'
+                : 'POST fileDetails to NCMEC /fileinfo, then /finish.',
+          };
+        }
         void reply
           .header('cache-control', 'no-store')
           .header('content-disposition', `attachment; filename="${exported.fileName}"`)
@@ -391,6 +418,12 @@ export async function referralRoutes(
       },
     );
   });
+}
+
+/** Whether the client asked for JSON rather than the XML file. */
+function wantsJson(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return /application\/json/i.test(accept) && !/application\/xml/i.test(accept);
 }
 
 /** A referral as the API shows it. */

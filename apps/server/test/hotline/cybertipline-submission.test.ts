@@ -14,6 +14,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createNcmecReportingClient } from '../../src/hotline/ncmec-reporting-client.js';
+import { ncmecSchemaErrors } from '../../../../tools/ncmec/ncmec-xsd.js';
 import { startNcmecReportingMock, type NcmecReportingMock } from '../support/ncmec-reporting-mock.js';
 import { createTestApp, problemBody, testConfig, type TestApp } from '../support/test-app.js';
 
@@ -294,6 +295,51 @@ describe('POST /v1/cybertipline/submissions', () => {
     const response = await submit('k');
     expect(response.statusCode).toBe(409);
     expect(problemBody(response).code).toBe('CYBERTIPLINE_NOT_CONFIGURED');
+  });
+
+  it("the export answers NCMEC's documents as JSON: report, then fileDetails once NCMEC's ids are given", async () => {
+    const exportJson = (extra: Record<string, unknown> = {}) =>
+      t.call(platform, {
+        method: 'POST',
+        url: '/v1/cybertipline/reports',
+        headers: { accept: 'application/json' },
+        payload: {
+          matchRecordId: recordId,
+          incidentUrls: ['https://platform.example/upload/9'],
+          reporter: { email: 'trust@platform.example' },
+          ...extra,
+        },
+      });
+    const first = await exportJson();
+    expect(first.statusCode, first.body).toBe(200);
+    const body = first.json();
+    expect(body).toMatchObject({ incidentType: 'csam', fileDetails: null });
+    expect(body.incidentTypeLabel).toMatch(/^Child sexual abuse material/);
+    expect(await ncmecSchemaErrors(body.report)).toEqual([]);
+    expect(body.report).toContain(`<incidentType>${NCMEC_INCIDENT_TYPE_CSAM}</incidentType>`);
+    const second = await exportJson({
+      ncmecReportId: '4564654',
+      ncmecFileId: 'b0754af766b426f2928a02c651ed4b99',
+    });
+    const fileDetails = second.json().fileDetails as string;
+    expect(await ncmecSchemaErrors(fileDetails)).toEqual([]);
+    expect(fileDetails).toMatch(
+      /<fileDetails[^>]*>\s*<reportId>4564654<\/reportId>\s*<fileId>b0754af766b426f2928a02c651ed4b99<\/fileId>/,
+    );
+    expect(fileDetails).toContain(`<originalFileHash hashType="MD5">${MD5}</originalFileHash>`);
+    const half = await exportJson({ ncmecReportId: '4564654' });
+    expect(problemBody(half).errors!.map((e) => e.at)).toEqual(['/ncmecFileId']);
+    // The XML file stays the default.
+    const xml = await t.call(platform, {
+      method: 'POST',
+      url: '/v1/cybertipline/reports',
+      payload: {
+        matchRecordId: recordId,
+        incidentUrls: ['https://platform.example/upload/9'],
+        reporter: { email: 'trust@platform.example' },
+      },
+    });
+    expect(xml.headers['content-type']).toBe('application/xml; charset=utf-8');
   });
 });
 

@@ -10,6 +10,7 @@ import { HOTLINE_ASSESSMENT_SOURCE } from '../workbench.service.js';
 import {
   annotationsFromAssessments,
   buildCyberTiplineReport,
+  buildCyberTiplineFileDetailsDocument,
   buildCyberTiplineReportDocument,
   industryClassificationOf,
   type CyberTiplineIpCapture,
@@ -150,7 +151,15 @@ export class CyberTiplineService {
   async export(
     caller: CyberTiplineCaller,
     body: unknown,
-  ): Promise<{ xml: string; fileName: string; input: CyberTiplineReportInput }> {
+  ): Promise<{
+    xml: string;
+    fileName: string;
+    input: CyberTiplineReportInput;
+    /** The documents NCMEC's API takes: `<report>` for /submit; `<fileDetails>` for /fileinfo once NCMEC's ids are given. */
+    documents: { report: string; fileDetails: string | null };
+    incidentType: CyberTiplineIncidentKey;
+    matchRecordId: number;
+  }> {
     const { request, record, input, views } = await this.prepare(caller, body);
     const xml = buildCyberTiplineReport(input);
     const problems = validateCyberTiplineXml(xml);
@@ -172,7 +181,19 @@ export class CyberTiplineService {
       },
       this.deps.clock.now(),
     );
-    return { xml, fileName: `cybertipline-match-record-${record.id}.xml`, input };
+    return {
+      xml,
+      fileName: `cybertipline-match-record-${record.id}.xml`,
+      input,
+      documents: {
+        report: buildCyberTiplineReportDocument(input),
+        fileDetails: request.ncmecIds
+          ? buildCyberTiplineFileDetailsDocument(input.files[0]!, request.ncmecIds)
+          : null,
+      },
+      incidentType: request.incidentType,
+      matchRecordId: record.id,
+    };
   }
 
   /**
@@ -416,6 +437,8 @@ export interface CyberTiplineExportRequest {
     readonly hashes: { type: CyberTiplineHashType; value: string }[];
     readonly uploadIpCaptureEvent?: CyberTiplineIpCapture;
   };
+  /** NCMEC's ids for this report's file (from /submit and /upload): the export then includes its `<fileDetails>` document. */
+  readonly ncmecIds?: { readonly reportId: string; readonly fileId: string };
 }
 
 const DATE_TIME_TZ = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -443,9 +466,22 @@ export function parseCyberTiplineExportRequest(body: unknown): CyberTiplineExpor
       'reportedUser',
       'additionalInfo',
       'file',
+      'ncmecReportId',
+      'ncmecFileId',
     ],
     p,
   );
+  const ncmecReportId = body.ncmecReportId;
+  const ncmecFileId = body.ncmecFileId;
+  let ncmecIds: { reportId: string; fileId: string } | undefined;
+  if (ncmecReportId !== undefined || ncmecFileId !== undefined) {
+    const reportId = typeof ncmecReportId === 'number' ? String(ncmecReportId) : ncmecReportId;
+    if (typeof reportId !== 'string' || !/^\d{1,20}$/.test(reportId))
+      p.add('/ncmecReportId', "NCMEC's numeric report id from /submit (with ncmecFileId)");
+    if (typeof ncmecFileId !== 'string' || ncmecFileId.length === 0 || ncmecFileId.length > 200)
+      p.add('/ncmecFileId', "NCMEC's file id from /upload (with ncmecReportId)");
+    else if (typeof reportId === 'string') ncmecIds = { reportId, fileId: ncmecFileId };
+  }
   const matchRecordId = body.matchRecordId;
   if (!Number.isSafeInteger(matchRecordId) || (matchRecordId as number) < 1)
     p.add('/matchRecordId', 'the id of one of your match records');
@@ -607,6 +643,7 @@ export function parseCyberTiplineExportRequest(body: unknown): CyberTiplineExpor
     ...(reportedUser ? { reportedUser } : {}),
     ...stringField(body, 'additionalInfo', '', 3000, p),
     file,
+    ...(ncmecIds ? { ncmecIds } : {}),
   };
   p.throwIfAny('The CyberTipline request has problems');
   return request;
