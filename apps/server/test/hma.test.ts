@@ -148,7 +148,7 @@ describe('hash and match by URL', () => {
 });
 
 describe('POST /v1/banks/:bank/media', () => {
-  test('an upload is hashed, one entry per hash is committed in the change log, the bytes are not kept', async () => {
+  test('an upload is hashed and one entry per hash is committed in the change log', async () => {
     const before = await t.store.latestSeq();
     const response = await t.call(writer, {
       method: 'POST',
