@@ -88,7 +88,8 @@ const SIGNAL_HASH_TYPES: Readonly<Partial<Record<SignalType, CyberTiplineHashTyp
  * match record (the platform's upload that matched), the bank entries it matched (industry
  * classification; for hashes the hotline published, the file annotations its analysts' assessments
  * justify) and what the platform supplies about itself and the user, it writes NCMEC's report XML
- * as a file. Nothing is submitted to NCMEC.
+ * as a file, or as the documents NCMEC's Reporting API takes. {@link CyberTiplineService.submit}
+ * sends it to NCMEC only when the server is configured with NCMEC's credentials (issue 14).
  *
  * `fileViewedByEsp` is true only when the audit log holds a view of that file: the platform
  * records each human review with {@link CyberTiplineService.recordFileViewed} (audited as
