@@ -49,6 +49,7 @@ import { takedownRoutes } from './hotline/takedown.routes.js';
 import { workbenchRoutes } from './hotline/workbench.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
+import { hmaRoutes } from './routes/hma.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
 import { IMPORT_SCHEMAS, importRoutes } from './routes/imports.routes.js';
@@ -461,6 +462,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   );
   await app.register(async (scope) => matchRoutes(scope, context));
   await app.register(async (scope) => mediaRoutes(scope, context));
+  // HMA-compatible endpoints (issue 14): hash and match by URL, compare, add by media, index status.
+  await app.register(async (scope) => hmaRoutes(scope, context));
   const selfSubmission = deps.selfSubmission ?? selfSubmissionOptionsFrom(deps.config);
   await app.register(async (scope) => selfSubmissionRoutes(scope, context, selfSubmission));
   const reportListeners: ((reportId: string) => void)[] = [];

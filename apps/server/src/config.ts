@@ -116,6 +116,12 @@ export interface ServerConfig {
    */
   readonly adminToken: string | null;
   /**
+   * NCMEC's CyberTipline Reporting API for `POST /v1/cybertipline/submissions` (issue 14); null
+   * when `HASHLINE_NCMEC_REPORTING_URL` is unset (export only). Credentials come from the
+   * environment or a secret file, are never logged and never reach the API's answers.
+   */
+  readonly ncmecReporting: NcmecReportingSettings | null;
+  /**
    * Which `X-Forwarded-For` hops to believe (`HASHLINE_TRUST_PROXY`, default off: the client
    * address is the TCP peer). A hop count (`1`: one proxy in front, the address it saw is used) or
    * the proxies' addresses and CIDRs (`127.0.0.1,10.0.0.0/8`; also `loopback`, `linklocal`,
@@ -343,6 +349,24 @@ export interface ExchangeConfig {
    * For tests on loopback, or partners reached over a private link.
    */
   readonly allowPrivate: boolean;
+}
+
+/** NCMEC's Reporting API: where and as whom to submit CyberTipline reports. */
+export interface NcmecReportingSettings {
+  /** The API root (`HASHLINE_NCMEC_REPORTING_URL`): `https://report.cybertip.org/ispws`, or NCMEC's test root `https://exttest.cybertip.org/ispws`. */
+  readonly url: string;
+  /** `HASHLINE_NCMEC_REPORTING_USERNAME`. */
+  readonly username: string;
+  /** `HASHLINE_NCMEC_REPORTING_PASSWORD`, or the first line of the file `HASHLINE_NCMEC_REPORTING_PASSWORD_FILE` names. */
+  readonly password: string;
+  /** Time for one call (`HASHLINE_NCMEC_REPORTING_TIMEOUT_MS`, default 30 s). */
+  readonly timeoutMs: number;
+  /** Tries per call (`HASHLINE_NCMEC_REPORTING_ATTEMPTS`, default 4). */
+  readonly attempts: number;
+  /** First wait before a retry, doubled each time up to 8 s (`HASHLINE_NCMEC_REPORTING_RETRY_DELAY_MS`, default 500). */
+  readonly retryDelayMs: number;
+  /** TESTS ONLY (`HASHLINE_NCMEC_REPORTING_ALLOW_HTTP_FOR_TESTS`): plain http to a loopback mock. */
+  readonly allowHttpForTests: boolean;
 }
 
 /** A configuration problem, naming the variable and what it accepts. */
@@ -640,6 +664,44 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       allowPrivate: bool('HASHLINE_WEBHOOK_ALLOW_PRIVATE', false),
     },
     adminToken,
+    ncmecReporting: ((): NcmecReportingSettings | null => {
+      const url = text('HASHLINE_NCMEC_REPORTING_URL');
+      if (url === undefined) return null;
+      const allowHttpForTests = bool('HASHLINE_NCMEC_REPORTING_ALLOW_HTTP_FOR_TESTS', false);
+      if (!(/^https:\/\/\S+$/.test(url) || (allowHttpForTests && /^http:\/\/\S+$/.test(url)))) {
+        problems.push(
+          'HASHLINE_NCMEC_REPORTING_URL must be an https:// URL, e.g. https://report.cybertip.org/ispws.',
+        );
+      }
+      const username = text('HASHLINE_NCMEC_REPORTING_USERNAME');
+      let password = text('HASHLINE_NCMEC_REPORTING_PASSWORD');
+      const passwordFile = text('HASHLINE_NCMEC_REPORTING_PASSWORD_FILE');
+      if (password !== undefined && passwordFile !== undefined) {
+        problems.push(
+          'Set HASHLINE_NCMEC_REPORTING_PASSWORD or HASHLINE_NCMEC_REPORTING_PASSWORD_FILE, not both.',
+        );
+      } else if (passwordFile !== undefined) {
+        try {
+          password = readFileSync(resolve(passwordFile), 'utf8').split(/\r?\n/)[0]!.trim() || undefined;
+        } catch {
+          problems.push(`HASHLINE_NCMEC_REPORTING_PASSWORD_FILE (${passwordFile}) cannot be read.`);
+        }
+      }
+      if (username === undefined || password === undefined) {
+        problems.push(
+          'HASHLINE_NCMEC_REPORTING_URL needs HASHLINE_NCMEC_REPORTING_USERNAME and HASHLINE_NCMEC_REPORTING_PASSWORD (or _PASSWORD_FILE).',
+        );
+      }
+      return {
+        url,
+        username: username ?? '',
+        password: password ?? '',
+        timeoutMs: int('HASHLINE_NCMEC_REPORTING_TIMEOUT_MS', 30_000, 100, 600_000),
+        attempts: int('HASHLINE_NCMEC_REPORTING_ATTEMPTS', 4, 1, 10),
+        retryDelayMs: int('HASHLINE_NCMEC_REPORTING_RETRY_DELAY_MS', 500, 0, 60_000),
+        allowHttpForTests,
+      };
+    })(),
     trustProxy: parseTrustProxy(text('HASHLINE_TRUST_PROXY'), problems),
     hsts: {
       maxAgeSeconds: int('HASHLINE_HSTS_MAX_AGE', 0, 0, 2 * 365 * 86_400),

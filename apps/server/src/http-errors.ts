@@ -87,6 +87,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   CAPTURE_FAILED: 422,
   REFERRAL_NOT_FOUND: 404,
   NOTHING_TO_REFER: 409,
+  CYBERTIPLINE_NOT_CONFIGURED: 409,
+  // NCMEC refused our document (4xxx codes) or failed: gateway problems, not the caller's request shape.
+  CYBERTIPLINE_REJECTED: 502,
+  CYBERTIPLINE_UNAVAILABLE: 502,
   PARTNER_NOT_FOUND: 404,
   PARTNER_API_NOT_CONFIGURED: 409,
   NOTHING_TO_EXCHANGE: 409,

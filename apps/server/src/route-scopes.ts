@@ -87,6 +87,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/workbench/reports/:id/package.pdf', access: 'session' },
   // The CyberTipline export for platforms (issue 5 part 4): a match key's own records only.
   { method: 'POST', url: '/v1/cybertipline/reports', access: ['match'] },
+  // Submission to NCMEC's Reporting API (issue 14), when configured: the same key's records only.
+  { method: 'POST', url: '/v1/cybertipline/submissions', access: ['match'] },
   { method: 'POST', url: '/v1/cybertipline/match-records/:id/file-views', access: ['match'] },
 
   // Notice and takedown (issue 5 part 3): notices, their re-checks, a re-check on request.
@@ -123,6 +125,13 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/match/video', access: ['match', 'match:verdict'] },
   { method: 'POST', url: '/v1/match/media', access: ['match', 'match:verdict'] },
   { method: 'POST', url: '/v1/hash', access: ['match', 'match:verdict', 'banks:write'] },
+  // HMA-compatible endpoints (issue 14): by URL as by upload; compare needs no bank; adding by
+  // media writes a bank; the index status is for who reads banks or matches.
+  { method: 'POST', url: '/v1/hash/url', access: ['match', 'match:verdict', 'banks:write'] },
+  { method: 'POST', url: '/v1/match/url', access: ['match', 'match:verdict'] },
+  { method: 'POST', url: '/v1/compare', access: ['match', 'match:verdict', 'banks:read'] },
+  { method: 'POST', url: '/v1/banks/:bank/media', access: ['banks:write'] },
+  { method: 'GET', url: '/v1/index/status', access: ['match', 'match:verdict', 'banks:read'] },
   // A `match` key sees its own records only; `admin` sees all (filtered in the route).
   { method: 'GET', url: '/v1/match-records', access: ['match'] },
   { method: 'GET', url: '/v1/match-records/:id', access: ['match'] },

@@ -68,6 +68,11 @@ export const ERROR_CATALOGUE = {
   CAPTURE_FAILED: 'The URL could not be fetched.',
   REFERRAL_NOT_FOUND: 'No referral has that id.',
   NOTHING_TO_REFER: 'The report has no URL with illegal media and a traced hosting country to refer.',
+  CYBERTIPLINE_NOT_CONFIGURED:
+    'Submission to NCMEC is not configured on this server (HASHLINE_NCMEC_REPORTING_URL and credentials).',
+  CYBERTIPLINE_REJECTED: "NCMEC's Reporting API refused the request (its response code is in the detail).",
+  CYBERTIPLINE_UNAVAILABLE:
+    "NCMEC's Reporting API did not answer or failed after retries; retry with the same Idempotency-Key to resume.",
   PARTNER_NOT_FOUND: 'No partner hotline with that country or name is configured.',
   PARTNER_API_NOT_CONFIGURED: 'That partner hotline has no exchange API (base URL and token) configured.',
   NOTHING_TO_EXCHANGE:

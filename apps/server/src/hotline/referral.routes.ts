@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CYBERTIPLINE_INCIDENT_LABELS,
   CyberTiplineService,
+  MAX_SUBMISSION_KEY,
   ReferralService,
   referralPackageDocument,
   type Analyst,
   type Clock,
   type HashlineStore,
+  type NcmecReportingPort,
   type Referral,
   type ReferralStore,
 } from '@hashline/domain';
@@ -14,6 +17,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.js';
 import { problems } from '../http/schemas.js';
 import type { Hotline } from './hotline-wiring.js';
+import { createNcmecReportingClient } from './ncmec-reporting-client.js';
 import { renderPrintablePdf } from './referral-package-pdf.js';
 import { workbenchSessionHook } from './workbench.routes.js';
 
@@ -42,11 +46,27 @@ export function createForwarding(deps: {
   readonly hotline: Pick<Hotline, 'store'>;
   readonly referrals?: ReferralStore;
   readonly clock?: Clock;
+  /** NCMEC's Reporting API to use instead of the configured one (tests). */
+  readonly ncmec?: NcmecReportingPort;
 }): Forwarding {
   const { config, store } = deps.context;
   const clock = deps.clock ?? deps.context.clock;
   const sqlStore = deps.referrals ?? referralStoreOf(store);
   const referralStore = sqlStore ?? createMemoryReferralStore();
+  const settings = config.ncmecReporting;
+  const ncmec =
+    deps.ncmec ??
+    (settings
+      ? createNcmecReportingClient({
+          baseUrl: settings.url,
+          username: settings.username,
+          password: settings.password,
+          timeoutMs: settings.timeoutMs,
+          attempts: settings.attempts,
+          retryDelayMs: (n) => Math.min(8_000, settings.retryDelayMs * 2 ** (n - 1)),
+          allowHttpForTests: settings.allowHttpForTests,
+        })
+      : undefined);
   return {
     store: referralStore,
     volatile: sqlStore === undefined,
@@ -58,7 +78,12 @@ export function createForwarding(deps: {
       config: config.hotline.referrals,
       hotlineName: config.hotline.name,
     }),
-    cyberTipline: new CyberTiplineService({ store, hotline: deps.hotline.store, clock }),
+    cyberTipline: new CyberTiplineService({
+      store,
+      hotline: deps.hotline.store,
+      clock,
+      ...(ncmec ? { ncmec } : {}),
+    }),
   };
 }
 
@@ -235,7 +260,10 @@ export async function referralRoutes(
             "From the match record, the entries it matched (industry classification; file annotations from the hotline's assessments) " +
             'and what you supply (reporter, reported user, URLs), returns the `<report>` and its `<fileDetails>` in one XML file, ' +
             "elements in NCMEC's schema order. `fileViewedByEsp` is true only when a view of the file was recorded with " +
-            '`POST /v1/cybertipline/match-records/{id}/file-views`.',
+            '`POST /v1/cybertipline/match-records/{id}/file-views`. With `Accept: application/json` it answers the ' +
+            "documents NCMEC's Reporting API takes instead: `report` (for /submit) and, when `ncmecReportId` and " +
+            '`ncmecFileId` (from /submit and /upload) are given, `fileDetails` (for /fileinfo), with `incidentType` as ' +
+            'our key and `incidentTypeLabel` in our words.',
           documentedBody: {
             type: 'object',
             required: ['matchRecordId', 'incidentUrls', 'reporter'],
@@ -267,19 +295,91 @@ export async function referralRoutes(
               reportedUser: { type: 'object' },
               file: { type: 'object' },
               additionalInfo: { type: 'string' },
+              ncmecReportId: {
+                type: 'string',
+                description: "NCMEC's report id from /submit (JSON answer only).",
+              },
+              ncmecFileId: {
+                type: 'string',
+                description: "NCMEC's file id from /upload (JSON answer only).",
+              },
             },
           },
-          produces: ['application/xml'],
+          produces: ['application/xml', 'application/json'],
           response: problems(400, 401, 403, 404, 429),
         },
       },
       async (request, reply) => {
         const exported = await cyberTipline.export(caller(request), request.body);
+        if (wantsJson(request)) {
+          // The documents NCMEC's Reporting API takes, for a platform that submits them itself.
+          void reply.header('cache-control', 'no-store');
+          return {
+            matchRecordId: exported.matchRecordId,
+            incidentType: exported.incidentType,
+            incidentTypeLabel: CYBERTIPLINE_INCIDENT_LABELS[exported.incidentType],
+            report: exported.documents.report,
+            fileDetails: exported.documents.fileDetails,
+            next:
+              exported.documents.fileDetails === null
+                ? 'POST report to NCMEC /submit, upload the file to /upload, then call again with ncmecReportId and ncmecFileId for the /fileinfo document, then /finish.'
+                : 'POST fileDetails to NCMEC /fileinfo, then /finish.',
+          };
+        }
         void reply
           .header('cache-control', 'no-store')
           .header('content-disposition', `attachment; filename="${exported.fileName}"`)
           .type('application/xml; charset=utf-8');
         return exported.xml;
+      },
+    );
+
+    scope.post(
+      '/v1/cybertipline/submissions',
+      {
+        bodyLimit: 256 * 1024,
+        schema: {
+          tags: platformTags,
+          summary: 'Submit the CyberTipline report for one of your match records to NCMEC (when configured)',
+          description:
+            "Takes the body of `POST /v1/cybertipline/reports` and submits the report through NCMEC's Reporting API: " +
+            "`/submit` with the `<report>` (incident type: `csam` is child sexual abuse material; the matched file's " +
+            'hashes are declared in the report, as Hashline never holds the media), then `/finish`. Each call is ' +
+            'retried on 5xx, 429 and timeouts. Send an `Idempotency-Key` header: every step is kept in the audit log ' +
+            "with NCMEC's report id, so repeating the request with the same key resumes a failed attempt without " +
+            'opening a second report, and after success answers the same report id again (`replayed: true`). ' +
+            '409 CYBERTIPLINE_NOT_CONFIGURED when the server has no NCMEC credentials.',
+          headers: {
+            type: 'object',
+            properties: { 'idempotency-key': { type: 'string', maxLength: MAX_SUBMISSION_KEY } },
+          },
+          documentedBody: { type: 'object', description: 'As for POST /v1/cybertipline/reports.' },
+          response: {
+            201: {
+              type: 'object',
+              required: ['matchRecordId', 'ncmecReportId', 'incidentType', 'declaredFiles', 'replayed'],
+              properties: {
+                matchRecordId: { type: 'integer' },
+                ncmecReportId: { type: 'string', description: "NCMEC's report id (also in the audit log)." },
+                incidentType: {
+                  type: 'string',
+                  description: 'Hashline key of the incident type, e.g. `csam`.',
+                },
+                declaredFiles: { type: 'integer' },
+                replayed: { type: 'boolean' },
+              },
+            },
+            ...problems(400, 401, 403, 404, 409, 429, 502),
+          },
+        },
+      },
+      async (request, reply) => {
+        const submitted = await cyberTipline.submit(
+          caller(request),
+          request.body,
+          request.headers['idempotency-key'],
+        );
+        return reply.code(201).header('cache-control', 'no-store').send(submitted);
       },
     );
 
@@ -318,6 +418,12 @@ export async function referralRoutes(
       },
     );
   });
+}
+
+/** Whether the client asked for JSON rather than the XML file. */
+function wantsJson(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return /application\/json/i.test(accept) && !/application\/xml/i.test(accept);
 }
 
 /** A referral as the API shows it. */

@@ -1,5 +1,5 @@
 import fastifyMultipart from '@fastify/multipart';
-import { DomainError, normalizeSignal, type MatchRequestItem } from '@hashline/domain';
+import { DomainError, normalizeSignal, type MatchCaller, type MatchRequestItem } from '@hashline/domain';
 import type { ImageHashes } from '@hashline/media-node';
 import { PDQ_MIN_QUALITY } from '@hashline/pdq';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -24,6 +24,30 @@ const uploadBody = {
   },
 } as const;
 
+/** The answer of a match by media (upload or URL). */
+export const MEDIA_MATCH_RESPONSE = {
+  type: 'object',
+  required: ['results'],
+  properties: {
+    matched: { type: 'boolean', description: 'Any hash matched.' },
+    results: { type: 'array', items: ref('MatchAnswer') },
+    hashes: ref('ImageHashes'),
+    skipped: {
+      type: 'array',
+      description: 'Hashes not matched, and why (e.g. LOW_QUALITY_HASH for a flat image).',
+      items: {
+        type: 'object',
+        required: ['signalType', 'code'],
+        properties: {
+          signalType: { type: 'string' },
+          code: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;
+
 const mediaConsumes = [
   'multipart/form-data',
   'application/octet-stream',
@@ -33,12 +57,11 @@ const mediaConsumes = [
 ];
 
 /**
- * Media uploads: match by media and hash-only. Uploaded bytes live only in memory until the
- * hashing worker has them (they are transferred to it, not copied), are never stored, never
- * logged, and are dropped once hashed; the computed hashes are not logged either.
+ * Lets a route scope take one uploaded image: multipart/form-data (one file), or the raw body as
+ * `application/octet-stream` or `image/*`, at most `maxBytes`; an oversized body is answered as
+ * MEDIA_TOO_LARGE.
  */
-export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const maxBytes = ctx.config.maxUploadBytes;
+export async function acceptUploads(app: FastifyInstance, maxBytes: number): Promise<void> {
   await app.register(fastifyMultipart, {
     limits: { fileSize: maxBytes, files: 1, fields: 5, fieldSize: 1024, parts: 6, headerPairs: 100 },
   });
@@ -56,6 +79,15 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
     if (internal) request.log.error({ err: error }, 'unexpected error');
     void reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
+}
+
+/**
+ * Media uploads: match by media and hash-only. Uploaded bytes live only in memory until the
+ * hashing worker has them (they are transferred to it, not copied), are never stored, never
+ * logged, and are dropped once hashed; the computed hashes are not logged either.
+ */
+export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await acceptUploads(app, ctx.config.maxUploadBytes);
 
   app.post<{ Querystring: { dihedral: boolean; banks?: string; contentRef?: string } }>(
     '/v1/match/media',
@@ -89,28 +121,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
         },
         documentedBody: uploadBody,
         response: {
-          200: {
-            type: 'object',
-            required: ['results'],
-            properties: {
-              matched: { type: 'boolean', description: 'Any hash matched.' },
-              results: { type: 'array', items: ref('MatchAnswer') },
-              hashes: ref('ImageHashes'),
-              skipped: {
-                type: 'array',
-                description: 'Hashes not matched, and why (e.g. LOW_QUALITY_HASH for a flat image).',
-                items: {
-                  type: 'object',
-                  required: ['signalType', 'code'],
-                  properties: {
-                    signalType: { type: 'string' },
-                    code: { type: 'string' },
-                    message: { type: 'string' },
-                  },
-                },
-              },
-            },
-          },
+          200: MEDIA_MATCH_RESPONSE,
           ...problems(400, 401, 403, 404, 413, 415, 422, 429, 503),
         },
       },
@@ -121,37 +132,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const caller = callerOf(request.apiKey!);
       const bytes = await uploadedBytes(request);
       const hashes = await ctx.hashingPool.hashBytes(bytes, { dihedral, crypto: true, transfer: true });
-      const items: MatchRequestItem[] = [];
-      const skipped: { signalType: string; code: string; message: string }[] = [];
-      const pdqProblem = pdqUnusable(hashes);
-      if (pdqProblem) skipped.push({ signalType: 'pdq', ...pdqProblem });
-      else {
-        const variants =
-          dihedral && hashes.dihedral
-            ? Object.entries(hashes.dihedral)
-                .filter(([name]) => name !== 'orig')
-                .map(([name, value]) => ({ name, value }))
-            : undefined;
-        items.push({
-          signalType: 'pdq',
-          value: hashes.pdq,
-          quality: hashes.quality,
-          contentRef: contentRef ?? null,
-          ...(variants ? { variants } : {}),
-        });
-      }
-      for (const type of EXACT_TYPES) {
-        const value = hashes[type];
-        if (value) items.push({ signalType: type, value, contentRef: contentRef ?? null });
-      }
-      const results = await ctx.matcher.match(caller, items, {
-        source: 'media',
-        ...(banks ? { banks } : {}),
-      });
-      countMatches(ctx, 'media', items, results);
-      const matched = results.some((r) => r.matched);
-      if (caller.verdictOnly) return { results: [{ matched }] };
-      return { matched, results, hashes: describeHashes(hashes), skipped };
+      return matchImageHashes(ctx, caller, hashes, { dihedral, contentRef: contentRef ?? null, banks });
     },
   );
 
@@ -198,8 +179,53 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
   );
 }
 
+/**
+ * Matches the hashes of one image (PDQ unless unusable, with its rotations when `dihedral`, and the
+ * byte digests), counts them in the metrics, and answers as `POST /v1/match/media` does.
+ */
+export async function matchImageHashes(
+  ctx: AppContext,
+  caller: MatchCaller,
+  hashes: ImageHashes,
+  options: { dihedral: boolean; contentRef: string | null; banks: string[] | undefined },
+) {
+  const { dihedral, banks } = options;
+  const contentRef = options.contentRef;
+  const items: MatchRequestItem[] = [];
+  const skipped: { signalType: string; code: string; message: string }[] = [];
+  const pdqProblem = pdqUnusable(hashes);
+  if (pdqProblem) skipped.push({ signalType: 'pdq', ...pdqProblem });
+  else {
+    const variants =
+      dihedral && hashes.dihedral
+        ? Object.entries(hashes.dihedral)
+            .filter(([name]) => name !== 'orig')
+            .map(([name, value]) => ({ name, value }))
+        : undefined;
+    items.push({
+      signalType: 'pdq',
+      value: hashes.pdq,
+      quality: hashes.quality,
+      contentRef: contentRef ?? null,
+      ...(variants ? { variants } : {}),
+    });
+  }
+  for (const type of EXACT_TYPES) {
+    const value = hashes[type];
+    if (value) items.push({ signalType: type, value, contentRef: contentRef ?? null });
+  }
+  const results = await ctx.matcher.match(caller, items, {
+    source: 'media',
+    ...(banks ? { banks } : {}),
+  });
+  countMatches(ctx, 'media', items, results);
+  const matched = results.some((r) => r.matched);
+  if (caller.verdictOnly) return { results: [{ matched }] };
+  return { matched, results, hashes: describeHashes(hashes), skipped };
+}
+
 /** The uploaded bytes: the one file of a multipart body, or the raw body. */
-async function uploadedBytes(request: FastifyRequest): Promise<Uint8Array> {
+export async function uploadedBytes(request: FastifyRequest): Promise<Uint8Array> {
   if (request.isMultipart()) {
     const file = await request.file();
     if (!file) throw new DomainError('MEDIA_EMPTY', 'The multipart body holds no file.');
@@ -218,7 +244,7 @@ async function uploadedBytes(request: FastifyRequest): Promise<Uint8Array> {
 }
 
 /** Why a PDQ hash cannot be matched (low quality, degenerate), or undefined when it can. */
-function pdqUnusable(hashes: ImageHashes): { code: string; message: string } | undefined {
+export function pdqUnusable(hashes: ImageHashes): { code: string; message: string } | undefined {
   if (hashes.quality < PDQ_MIN_QUALITY) {
     return {
       code: 'LOW_QUALITY_HASH',
@@ -234,6 +260,7 @@ function pdqUnusable(hashes: ImageHashes): { code: string; message: string } | u
   }
 }
 
-function describeHashes(hashes: ImageHashes) {
+/** The hashes of an image as the API shows them, with whether its PDQ is usable. */
+export function describeHashes(hashes: ImageHashes) {
   return { ...hashes, usable: pdqUnusable(hashes) === undefined };
 }

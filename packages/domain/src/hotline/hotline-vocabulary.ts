@@ -220,6 +220,9 @@ export const AUDIT_ACTIONS = [
   'referral_updated',
   'cybertipline_exported',
   'match_record_file_viewed',
+  // Submission to NCMEC (issue 14): each step with NCMEC's report id, and the finished report.
+  'cybertipline_submission_step',
+  'cybertipline_submitted',
   // Statistics (issue 5): a CSV export of the figures.
   'statistics_exported',
   // Hotline-to-hotline exchange (issue 5 part 2).

@@ -192,7 +192,7 @@ describe('buildCyberTiplineReport + validateCyberTiplineXml', () => {
   });
 
   it('writes standalone <report> and <fileDetails> documents for the API calls, each valid', () => {
-    const docs = buildCyberTiplineDocuments(FULL);
+    const docs = buildCyberTiplineDocuments(FULL, [{ reportId: 12, fileId: 'f1' }]);
     expect(validateCyberTiplineXml(docs.report)).toEqual([]);
     expect(docs.fileDetails).toHaveLength(1);
     expect(validateCyberTiplineXml(docs.fileDetails[0]!)).toEqual([]);

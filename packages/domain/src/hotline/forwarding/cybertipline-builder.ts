@@ -108,19 +108,47 @@ const EXPORT_NOTE =
   'Prepared by Hashline; nothing was sent. Submit <report> to /submit, upload each file (/upload), ' +
   'then send its <fileDetails> with the returned reportId and fileId (/fileinfo), then /finish.';
 
+/** The ids NCMEC returns: `reportId` from /submit, `fileId` from /upload of that file. */
+export interface NcmecFileIds {
+  readonly reportId: number | string;
+  readonly fileId: string;
+}
+
+/**
+ * The `<report>` document NCMEC's `/submit` takes: every element in schema order, every value
+ * escaped, `<incidentType>` carrying NCMEC's enumeration value for the chosen key.
+ */
+export function buildCyberTiplineReportDocument(input: CyberTiplineReportInput): string {
+  return renderXmlDocument({ ...reportElement(input), attributes: SCHEMA_ATTRIBUTES });
+}
+
+/**
+ * The `<fileDetails>` document NCMEC's `/fileinfo` takes for one uploaded file: `reportId` and
+ * `fileId` first (as the schema orders them), then the file's details.
+ */
+export function buildCyberTiplineFileDetailsDocument(file: CyberTiplineFile, ids: NcmecFileIds): string {
+  if (!/^\d+$/.test(String(ids.reportId)) || ids.fileId.length === 0) {
+    throw new RangeError('fileDetails needs the numeric reportId from /submit and the fileId from /upload');
+  }
+  return renderXmlDocument({ ...fileDetailsElement(file, ids), attributes: SCHEMA_ATTRIBUTES });
+}
+
 /**
  * The `<report>` and one `<fileDetails>` per file as standalone NCMEC documents (what the
- * /submit and /fileinfo calls take), every element in schema order and every value escaped.
+ * /submit and /fileinfo calls take); `ids[i]` are the ids NCMEC returned for `input.files[i]`.
  */
-export function buildCyberTiplineDocuments(input: CyberTiplineReportInput): {
-  report: string;
-  fileDetails: string[];
-} {
+export function buildCyberTiplineDocuments(
+  input: CyberTiplineReportInput,
+  ids: readonly NcmecFileIds[],
+): { report: string; fileDetails: string[] } {
+  if (ids.length !== input.files.length) {
+    throw new RangeError(
+      `one reportId/fileId pair per file: ${input.files.length} files, ${ids.length} pairs`,
+    );
+  }
   return {
-    report: renderXmlDocument({ ...reportElement(input), attributes: SCHEMA_ATTRIBUTES }),
-    fileDetails: input.files.map((file) =>
-      renderXmlDocument({ ...fileDetailsElement(file), attributes: SCHEMA_ATTRIBUTES }),
-    ),
+    report: buildCyberTiplineReportDocument(input),
+    fileDetails: input.files.map((file, i) => buildCyberTiplineFileDetailsDocument(file, ids[i]!)),
   };
 }
 
@@ -131,7 +159,7 @@ export function buildCyberTiplineDocuments(input: CyberTiplineReportInput): {
  */
 export function buildCyberTiplineReport(input: CyberTiplineReportInput): string {
   return renderXmlDocument(
-    el('cybertiplineExport', [reportElement(input), ...input.files.map(fileDetailsElement)], {
+    el('cybertiplineExport', [reportElement(input), ...input.files.map((file) => fileDetailsElement(file))], {
       generator: 'Hashline',
       version: '1',
     }),
@@ -217,9 +245,11 @@ function ipCaptureElement(event: CyberTiplineIpCapture): XmlElement {
   ]);
 }
 
-function fileDetailsElement(file: CyberTiplineFile): XmlElement {
+function fileDetailsElement(file: CyberTiplineFile, ids?: NcmecFileIds): XmlElement {
   const annotations = CYBERTIPLINE_FILE_ANNOTATIONS.filter((a) => file.annotations.includes(a));
   return el('fileDetails', [
+    ids ? el('reportId', String(ids.reportId)) : null,
+    ids ? el('fileId', ids.fileId) : null,
     optionalText('originalFileName', file.originalFileName),
     optionalText('locationOfFile', file.locationOfFile),
     el('fileViewedByEsp', String(file.fileViewedByEsp)),

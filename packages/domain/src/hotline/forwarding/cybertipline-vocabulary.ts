@@ -1,12 +1,21 @@
-// NCMEC CyberTipline vocabularies (DOMAIN.md §3.2). Every word here follows the Luxembourg
-// Terminology Guidelines, the first incident type included: Hashline writes "Child Sexual Abuse
-// Material" where NCMEC's published XSD (2014/15 copy) still spells the US statutory term. The
-// exported file is Hashline's document; a live submission adapter (not built: nothing is sent to
-// NCMEC) must map this key to the enumeration NCMEC publishes at the time of submission.
+// NCMEC CyberTipline vocabularies (DOMAIN.md §3.2). Every word a person reads follows the
+// Luxembourg Terminology Guidelines: the labels below, the API's own fields (the keys), the CLI,
+// the UI and the docs say "child sexual abuse material". What goes on the wire to NCMEC is NCMEC's
+// data: its schema enumerates `<incidentType>` values, and a report carrying any other value is
+// refused (responseCode 4100), so those values are written exactly as the schema lists them.
 
-/** Incident types by Hashline key, with the text written into `<incidentType>`. */
+/**
+ * NCMEC's `<incidentType>` value for child sexual abuse material. NCMEC's Reporting API schema
+ * fixes this category to the US statutory name (18 U.S.C. § 2258A), and a report whose value is
+ * not one of the schema's enumerated strings is rejected. It is therefore a foreign API's
+ * enumeration value, kept verbatim as data in this ONE place and written only into the XML sent to
+ * NCMEC; never show it to a person: use {@link CYBERTIPLINE_INCIDENT_LABELS}.csam instead.
+ */
+export const NCMEC_INCIDENT_TYPE_CSAM = 'Child Pornography (possession, manufacture, and distribution)'; // enumeration value (NCMEC schema)
+
+/** Incident types by Hashline key: NCMEC's enumeration value written into `<incidentType>`. */
 export const CYBERTIPLINE_INCIDENT_TYPES = {
-  csam: 'Child Sexual Abuse Material (possession, manufacture, and distribution)',
+  csam: NCMEC_INCIDENT_TYPE_CSAM,
   child_sex_trafficking: 'Child Sex Trafficking',
   child_sex_tourism: 'Child Sex Tourism',
   child_sexual_molestation: 'Child Sexual Molestation',
@@ -15,6 +24,20 @@ export const CYBERTIPLINE_INCIDENT_TYPES = {
   online_enticement: 'Online Enticement of Children for Sexual Acts',
   unsolicited_obscene_material: 'Unsolicited Obscene Material Sent to a Child',
 } as const;
+
+/** Incident types by Hashline key, in Hashline's words: what a person reads (UI, CLI, API, docs). */
+export const CYBERTIPLINE_INCIDENT_LABELS: Readonly<
+  Record<keyof typeof CYBERTIPLINE_INCIDENT_TYPES, string>
+> = {
+  csam: 'Child sexual abuse material (possession, manufacture, and distribution)',
+  child_sex_trafficking: 'Child sex trafficking',
+  child_sex_tourism: 'Child sex tourism',
+  child_sexual_molestation: 'Child sexual abuse (contact)',
+  misleading_domain_name: 'Misleading domain name',
+  misleading_words_or_images: 'Misleading words or digital images on the internet',
+  online_enticement: 'Online enticement of children for sexual acts',
+  unsolicited_obscene_material: 'Unsolicited obscene material sent to a child',
+};
 /** A Hashline key of an incident type. */
 export type CyberTiplineIncidentKey = keyof typeof CYBERTIPLINE_INCIDENT_TYPES;
 /** The keys, for validation messages. */

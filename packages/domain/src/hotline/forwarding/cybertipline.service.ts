@@ -10,12 +10,20 @@ import { HOTLINE_ASSESSMENT_SOURCE } from '../workbench.service.js';
 import {
   annotationsFromAssessments,
   buildCyberTiplineReport,
+  buildCyberTiplineFileDetailsDocument,
+  buildCyberTiplineReportDocument,
   industryClassificationOf,
   type CyberTiplineIpCapture,
   type CyberTiplinePerson,
   type CyberTiplineReportInput,
 } from './cybertipline-builder.js';
 import { validateCyberTiplineXml } from './cybertipline-validator.js';
+import {
+  declareFileHashes,
+  runCyberTiplineSubmission,
+  type CyberTiplineSubmissionState,
+  type NcmecReportingPort,
+} from './cybertipline-submission.js';
 import {
   CYBERTIPLINE_FILE_ANNOTATIONS,
   CYBERTIPLINE_HASH_TYPES,
@@ -41,7 +49,23 @@ export interface CyberTiplineServiceDependencies {
   /** The audit log (views and exports), and the hotline's assessments behind published hashes. */
   readonly hotline: Pick<HotlineStore, 'appendAudit' | 'listAudit' | 'listAssessments'>;
   readonly clock: Clock;
+  /** NCMEC's Reporting API (the server's client), when submission is configured; absent: export only. */
+  readonly ncmec?: NcmecReportingPort;
 }
+
+/** What `submit` answers: NCMEC's report id, kept in the audit log with every step. */
+export interface CyberTiplineSubmission {
+  readonly matchRecordId: number;
+  readonly ncmecReportId: string;
+  readonly incidentType: CyberTiplineIncidentKey;
+  /** How many files' hashes were declared in the report (Hashline never holds the media). */
+  readonly declaredFiles: number;
+  /** True when this idempotency key had already finished: nothing was sent again. */
+  readonly replayed: boolean;
+}
+
+/** Longest Idempotency-Key a submission accepts. */
+export const MAX_SUBMISSION_KEY = 100;
 
 /** Whether anyone at the platform viewed a matched file, as the audit log records it. */
 export interface FileViews {
@@ -64,7 +88,8 @@ const SIGNAL_HASH_TYPES: Readonly<Partial<Record<SignalType, CyberTiplineHashTyp
  * match record (the platform's upload that matched), the bank entries it matched (industry
  * classification; for hashes the hotline published, the file annotations its analysts' assessments
  * justify) and what the platform supplies about itself and the user, it writes NCMEC's report XML
- * as a file. Nothing is submitted to NCMEC.
+ * as a file, or as the documents NCMEC's Reporting API takes. {@link CyberTiplineService.submit}
+ * sends it to NCMEC only when the server is configured with NCMEC's credentials (issue 14).
  *
  * `fileViewedByEsp` is true only when the audit log holds a view of that file: the platform
  * records each human review with {@link CyberTiplineService.recordFileViewed} (audited as
@@ -127,7 +152,167 @@ export class CyberTiplineService {
   async export(
     caller: CyberTiplineCaller,
     body: unknown,
-  ): Promise<{ xml: string; fileName: string; input: CyberTiplineReportInput }> {
+  ): Promise<{
+    xml: string;
+    fileName: string;
+    input: CyberTiplineReportInput;
+    /** The documents NCMEC's API takes: `<report>` for /submit; `<fileDetails>` for /fileinfo once NCMEC's ids are given. */
+    documents: { report: string; fileDetails: string | null };
+    incidentType: CyberTiplineIncidentKey;
+    matchRecordId: number;
+  }> {
+    const { request, record, input, views } = await this.prepare(caller, body);
+    const xml = buildCyberTiplineReport(input);
+    const problems = validateCyberTiplineXml(xml);
+    if (problems.length > 0) {
+      // Inputs are validated above; what remains are NCMEC's stricter patterns (e.g. its e-mail syntax).
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `The report would not pass NCMEC's structure: ${problems[0]!.at}: ${problems[0]!.message}`,
+        problems.map((p) => ({ at: p.at, code: 'VALIDATION_FAILED' as const, message: p.message })),
+      );
+    }
+    await this.deps.hotline.appendAudit(
+      {
+        actor: `apikey:${caller.id}`,
+        action: 'cybertipline_exported',
+        subjectType: 'match_record',
+        subjectId: String(record.id),
+        details: { incidentType: request.incidentType, fileViewedByEsp: views.fileViewed, files: 1 },
+      },
+      this.deps.clock.now(),
+    );
+    return {
+      xml,
+      fileName: `cybertipline-match-record-${record.id}.xml`,
+      input,
+      documents: {
+        report: buildCyberTiplineReportDocument(input),
+        fileDetails: request.ncmecIds
+          ? buildCyberTiplineFileDetailsDocument(input.files[0]!, request.ncmecIds)
+          : null,
+      },
+      incidentType: request.incidentType,
+      matchRecordId: record.id,
+    };
+  }
+
+  /**
+   * Submits the report for a match record to NCMEC through its Reporting API: the `<report>` (the
+   * file's hashes declared in it, as Hashline never holds the media), then `/finish`. Every step is
+   * appended to the audit log (`cybertipline_submission_step`, with NCMEC's report id once known)
+   * before the next call, so a retry with the same `idempotencyKey` resumes where a failed attempt
+   * stopped (never opening a second report), and a finished one answers again without sending.
+   * @throws {DomainError} CYBERTIPLINE_NOT_CONFIGURED; VALIDATION_FAILED; MATCH_RECORD_NOT_FOUND;
+   *   CYBERTIPLINE_REJECTED / CYBERTIPLINE_UNAVAILABLE from NCMEC (the state is kept for the retry)
+   */
+  async submit(
+    caller: CyberTiplineCaller,
+    body: unknown,
+    idempotencyKey: unknown,
+  ): Promise<CyberTiplineSubmission> {
+    const ncmec = this.deps.ncmec;
+    if (!ncmec) {
+      throw new DomainError(
+        'CYBERTIPLINE_NOT_CONFIGURED',
+        'Submission to NCMEC is not configured on this server (HASHLINE_NCMEC_REPORTING_URL and credentials); use the export.',
+      );
+    }
+    if (
+      typeof idempotencyKey !== 'string' ||
+      idempotencyKey.length === 0 ||
+      idempotencyKey.length > MAX_SUBMISSION_KEY ||
+      !/^[\x21-\x7e]+$/.test(idempotencyKey)
+    ) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Idempotency-Key: a header of 1–${MAX_SUBMISSION_KEY} visible ASCII characters is required; reuse it to retry this submission.`,
+      );
+    }
+    const { request, record, input, views } = await this.prepare(caller, body);
+    const declared = declareFileHashes(input);
+    const problems = validateCyberTiplineXml(buildCyberTiplineReportDocument(declared));
+    if (problems.length > 0) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `The report would not pass NCMEC's structure: ${problems[0]!.at}: ${problems[0]!.message}`,
+        problems.map((p) => ({ at: p.at, code: 'VALIDATION_FAILED' as const, message: p.message })),
+      );
+    }
+    const subjectId = String(record.id);
+    const saved = await this.savedSubmission(subjectId, caller.id, idempotencyKey);
+    const answer = (reportId: string, replayed: boolean): CyberTiplineSubmission => ({
+      matchRecordId: record.id,
+      ncmecReportId: reportId,
+      incidentType: request.incidentType,
+      declaredFiles: input.files.length,
+      replayed,
+    });
+    if (saved?.finished && saved.reportId !== null) return answer(saved.reportId, true);
+    const audit = (
+      action: 'cybertipline_submission_step' | 'cybertipline_submitted',
+      state: CyberTiplineSubmissionState,
+    ) =>
+      this.deps.hotline.appendAudit(
+        {
+          actor: `apikey:${caller.id}`,
+          action,
+          subjectType: 'match_record',
+          subjectId,
+          details: {
+            idempotencyKey,
+            ncmecReportId: state.reportId,
+            finished: state.finished,
+            state: JSON.stringify(state),
+            incidentType: request.incidentType,
+            fileViewedByEsp: views.fileViewed,
+          },
+        },
+        this.deps.clock.now(),
+      );
+    const final = await runCyberTiplineSubmission(ncmec, declared, [], {
+      ...(saved ? { state: saved } : {}),
+      onProgress: async (state) => {
+        await audit('cybertipline_submission_step', state);
+      },
+    });
+    await audit('cybertipline_submitted', final);
+    return answer(final.reportId, false);
+  }
+
+  /** The last saved state of this caller's submission under `key` for a match record, if any. */
+  private async savedSubmission(
+    subjectId: string,
+    callerId: string,
+    key: string,
+  ): Promise<CyberTiplineSubmissionState | undefined> {
+    let found: CyberTiplineSubmissionState | undefined;
+    let after = 0;
+    for (;;) {
+      const page = await this.deps.hotline.listAudit({
+        action: 'cybertipline_submission_step',
+        subjectId,
+        afterSeq: after,
+        limit: 500,
+      });
+      if (page.length === 0) return found;
+      for (const event of page) {
+        if (
+          event.subjectType === 'match_record' &&
+          event.subjectId === subjectId &&
+          event.actor === `apikey:${callerId}` &&
+          event.details.idempotencyKey === key &&
+          typeof event.details.state === 'string'
+        ) {
+          found = JSON.parse(event.details.state) as CyberTiplineSubmissionState;
+        }
+      }
+      after = page[page.length - 1]!.seq;
+    }
+  }
+
+  /** Parses the request, finds the record and builds the report's input (shared by export and submit). */
+  private async prepare(caller: CyberTiplineCaller, body: unknown) {
     const request = parseCyberTiplineExportRequest(body);
     const record = await this.requireRecord(caller, request.matchRecordId);
     const entries = await this.deps.store.getEntries(record.matches.map((m) => m.entryId));
@@ -184,27 +369,7 @@ export class CyberTiplineService {
         },
       ],
     };
-    const xml = buildCyberTiplineReport(input);
-    const problems = validateCyberTiplineXml(xml);
-    if (problems.length > 0) {
-      // Inputs are validated above; what remains are NCMEC's stricter patterns (e.g. its e-mail syntax).
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        `The report would not pass NCMEC's structure: ${problems[0]!.at}: ${problems[0]!.message}`,
-        problems.map((p) => ({ at: p.at, code: 'VALIDATION_FAILED' as const, message: p.message })),
-      );
-    }
-    await this.deps.hotline.appendAudit(
-      {
-        actor: `apikey:${caller.id}`,
-        action: 'cybertipline_exported',
-        subjectType: 'match_record',
-        subjectId: String(record.id),
-        details: { incidentType: request.incidentType, fileViewedByEsp: views.fileViewed, files: 1 },
-      },
-      this.deps.clock.now(),
-    );
-    return { xml, fileName: `cybertipline-match-record-${record.id}.xml`, input };
+    return { request, record, input, views };
   }
 
   private async requireRecord(caller: CyberTiplineCaller, id: number) {
@@ -273,6 +438,8 @@ export interface CyberTiplineExportRequest {
     readonly hashes: { type: CyberTiplineHashType; value: string }[];
     readonly uploadIpCaptureEvent?: CyberTiplineIpCapture;
   };
+  /** NCMEC's ids for this report's file (from /submit and /upload): the export then includes its `<fileDetails>` document. */
+  readonly ncmecIds?: { readonly reportId: string; readonly fileId: string };
 }
 
 const DATE_TIME_TZ = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -300,9 +467,22 @@ export function parseCyberTiplineExportRequest(body: unknown): CyberTiplineExpor
       'reportedUser',
       'additionalInfo',
       'file',
+      'ncmecReportId',
+      'ncmecFileId',
     ],
     p,
   );
+  const ncmecReportId = body.ncmecReportId;
+  const ncmecFileId = body.ncmecFileId;
+  let ncmecIds: { reportId: string; fileId: string } | undefined;
+  if (ncmecReportId !== undefined || ncmecFileId !== undefined) {
+    const reportId = typeof ncmecReportId === 'number' ? String(ncmecReportId) : ncmecReportId;
+    if (typeof reportId !== 'string' || !/^\d{1,20}$/.test(reportId))
+      p.add('/ncmecReportId', "NCMEC's numeric report id from /submit (with ncmecFileId)");
+    if (typeof ncmecFileId !== 'string' || ncmecFileId.length === 0 || ncmecFileId.length > 200)
+      p.add('/ncmecFileId', "NCMEC's file id from /upload (with ncmecReportId)");
+    else if (typeof reportId === 'string') ncmecIds = { reportId, fileId: ncmecFileId };
+  }
   const matchRecordId = body.matchRecordId;
   if (!Number.isSafeInteger(matchRecordId) || (matchRecordId as number) < 1)
     p.add('/matchRecordId', 'the id of one of your match records');
@@ -464,6 +644,7 @@ export function parseCyberTiplineExportRequest(body: unknown): CyberTiplineExpor
     ...(reportedUser ? { reportedUser } : {}),
     ...stringField(body, 'additionalInfo', '', 3000, p),
     file,
+    ...(ncmecIds ? { ncmecIds } : {}),
   };
   p.throwIfAny('The CyberTipline request has problems');
   return request;

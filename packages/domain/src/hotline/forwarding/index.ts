@@ -9,4 +9,5 @@ export * from './referral.service.js';
 export * from './cybertipline-vocabulary.js';
 export * from './cybertipline-builder.js';
 export * from './cybertipline-validator.js';
+export * from './cybertipline-submission.js';
 export * from './cybertipline.service.js';
