@@ -109,7 +109,7 @@ export function cropPixels(pixels: ImagePixels, rect: PixelRect): ImagePixels {
   };
 }
 
-/** The rectangle of each crop variant of a `width` × `height` image. */
+/** The rectangle of each crop variant of a `width` × `height` image, in the order of the names. */
 export function cropRects(width: number, height: number): Map<RobustVariantName, PixelRect> {
   const rects = new Map<RobustVariantName, PixelRect>();
   for (const p of CENTRE_CROPS) {
@@ -119,13 +119,20 @@ export function cropRects(width: number, height: number): Map<RobustVariantName,
     const y = Math.round(cutY / 2);
     rects.set(`crop-c${p}`, { x, y, width: width - cutX, height: height - cutY });
   }
-  for (const p of EDGE_CROPS) {
-    const cutX = Math.round((width * p) / 100);
-    const cutY = Math.round((height * p) / 100);
-    rects.set(`crop-t${p}`, { x: 0, y: cutY, width, height: height - cutY });
-    rects.set(`crop-b${p}`, { x: 0, y: 0, width, height: height - cutY });
-    rects.set(`crop-l${p}`, { x: cutX, y: 0, width: width - cutX, height });
-    rects.set(`crop-r${p}`, { x: 0, y: 0, width: width - cutX, height });
+  for (const edge of ['t', 'b', 'l', 'r'] as const) {
+    for (const p of EDGE_CROPS) {
+      const cutX = Math.round((width * p) / 100);
+      const cutY = Math.round((height * p) / 100);
+      const rect =
+        edge === 't'
+          ? { x: 0, y: cutY, width, height: height - cutY }
+          : edge === 'b'
+            ? { x: 0, y: 0, width, height: height - cutY }
+            : edge === 'l'
+              ? { x: cutX, y: 0, width: width - cutX, height }
+              : { x: 0, y: 0, width: width - cutX, height };
+      rects.set(`crop-${edge}${p}`, rect);
+    }
   }
   return rects;
 }
