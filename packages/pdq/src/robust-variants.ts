@@ -52,6 +52,13 @@ export type RobustVariantSide = 'query' | 'bank';
 const FLAT_TOLERANCE = 10;
 /** A border line's colour stays within this of the outermost line's: a border has one colour. */
 const BORDER_COLOUR_TOLERANCE = 8;
+/**
+ * Tolerance for the compression ringing along a picture's edges: after the borders are trimmed, a
+ * few lines this flat at the edges (chroma blocks straddling the edge) are shaved off too.
+ */
+const RINGING_TOLERANCE = 28;
+/** At most this fraction of a side (and at least 2 lines) is shaved as ringing. */
+const RINGING_DEPTH = 0.015;
 /** A line is flat when at most this fraction of its samples are off its colour (specks, icons). */
 const FLAT_OUTLIERS = 0.02;
 /** At most this many samples per line are examined (evenly spaced), whatever the image size. */
@@ -74,6 +81,7 @@ export function findContentRect(pixels: ImagePixels): PixelRect | null {
   let rect = trimBorders(pixels, stride, { x: 0, y: 0, width, height });
   const block = dominantRowBlock(pixels, stride, rect);
   if (block) rect = trimBorders(pixels, stride, block);
+  if (rect.width < width || rect.height < height) rect = shaveRinging(pixels, stride, rect);
   if (rect.width < MIN_KEEP * width || rect.height < MIN_KEEP * height) return null;
   if (rect.width >= KEEP_WHOLE * width && rect.height >= KEEP_WHOLE * height) return null;
   return rect;
@@ -177,6 +185,7 @@ function lineStats(
   y: number,
   length: number,
   horizontal: boolean,
+  tolerance = FLAT_TOLERANCE,
 ): LineStats {
   const { data, channels } = pixels;
   const used = Math.min(channels, 3);
@@ -194,7 +203,7 @@ function lineStats(
   const allowed = Math.floor(count * FLAT_OUTLIERS);
   for (let i = 0, p = start; i < count; i++, p += pixelStep) {
     for (let c = 0; c < used; c++) {
-      if (Math.abs(data[p + c]! - mean[c]!) > FLAT_TOLERANCE) {
+      if (Math.abs(data[p + c]! - mean[c]!) > tolerance) {
         if (++outliers > allowed) return { flat: false, mean };
         break;
       }
@@ -230,6 +239,26 @@ function trimBorders(pixels: ImagePixels, stride: number, rect: PixelRect): Pixe
     if (edge.flat) while (x1 - x0 > 1 && sameFlat(col(x1 - 1), edge)) x1--;
     if ([x0, y0, x1, y1].join() === before) break;
   }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/**
+ * Shaves the ringing off a trimmed rectangle's edges: up to {@link RINGING_DEPTH} of each side,
+ * the lines that are flat within {@link RINGING_TOLERANCE}.
+ */
+function shaveRinging(pixels: ImagePixels, stride: number, rect: PixelRect): PixelRect {
+  let x0 = rect.x;
+  let y0 = rect.y;
+  let x1 = rect.x + rect.width;
+  let y1 = rect.y + rect.height;
+  const depthY = Math.max(2, Math.round(rect.height * RINGING_DEPTH));
+  const depthX = Math.max(2, Math.round(rect.width * RINGING_DEPTH));
+  const flatRow = (y: number) => lineStats(pixels, stride, x0, y, x1 - x0, true, RINGING_TOLERANCE).flat;
+  const flatCol = (x: number) => lineStats(pixels, stride, x, y0, y1 - y0, false, RINGING_TOLERANCE).flat;
+  for (let n = 0; n < depthY && y1 - y0 > 2 && flatRow(y0); n++) y0++;
+  for (let n = 0; n < depthY && y1 - y0 > 2 && flatRow(y1 - 1); n++) y1--;
+  for (let n = 0; n < depthX && x1 - x0 > 2 && flatCol(x0); n++) x0++;
+  for (let n = 0; n < depthX && x1 - x0 > 2 && flatCol(x1 - 1); n++) x1--;
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
