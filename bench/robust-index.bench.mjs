@@ -9,7 +9,7 @@
 // plain figure of `npm run bench:match` by the ratios printed here (a derivation, not a measurement).
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { PdqIndex } from '@hashline/matcher';
+import { PdqIndex, wordsToPdqHash } from '@hashline/matcher';
 import { flip, rng } from './lib/random-words.mjs';
 
 const N = Number(process.env.BENCH_N ?? 500_000);
@@ -42,7 +42,7 @@ function queries(bank, count, perQuery, bankSize) {
         words.set(bank.subarray(i * 8, i * 8 + 8));
         flip(words, 0, next() % 32, next);
       }
-      return words;
+      return wordsToPdqHash(words, 0);
     }),
   );
 }
