@@ -115,6 +115,22 @@ describe('hashline hash (built CLI)', () => {
     });
   });
 
+  it('--robust adds the crop variants, and trim when the image has borders; pdq is unchanged', () => {
+    const file = join(PIXELS, 'bridge-mods_aaa-orig.jpg.png');
+    const [row] = JSON.parse(hashline(['hash', '-f', 'json', '--robust', file]).stdout) as {
+      pdq: string;
+      variants: { name: string; pdq: string; quality: number }[];
+    }[];
+    expect(row!.pdq).toBe(vectors.get('bridge-mods_aaa-orig.jpg.png')!.hash);
+    const names = row!.variants.map((v) => v.name);
+    expect(names).toContain('crop-c8');
+    expect(names).toContain('crop-t3');
+    for (const v of row!.variants) expect(v.pdq).toMatch(/^[0-9a-f]{64}$/);
+    const plain = hashline(['hash', '--robust', file]).stdout.trimEnd().split(',');
+    expect(plain[0]).toBe(row!.pdq);
+    expect(plain[2]).toBe(row!.variants.map((v) => `${v.name}:${v.pdq}`).join(';'));
+  });
+
   it('every format parses and agrees with the plain output', () => {
     const files = ['bridge-mods_aaa-orig.jpg.png', 'misc-images_c.png.png'].map((name) => join(PIXELS, name));
     const expected = files.map((file) => vectors.get(file.slice(PIXELS.length + 1))!);

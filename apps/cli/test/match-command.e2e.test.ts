@@ -21,12 +21,21 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hashline-match-e2e-'));
   mkdirSync(join(dir, 'img'));
   mkdirSync(join(dir, 'bank'));
+  mkdirSync(join(dir, 'extra'));
   for (const image of await renderDemoImages()) {
     writeFileSync(join(dir, image.role === 'bank' ? 'bank' : 'img', image.name), image.bytes);
     if (image.name === 'landscape-1.jpg') {
       writeFileSync(
         join(dir, 'img', 'landscape-1-rotated.png'),
         await sharp(image.bytes).rotate(90).png().toBuffer(),
+      );
+      // Letterboxed for a story format: black bars above and below, then JPEG.
+      writeFileSync(
+        join(dir, 'extra', 'landscape-1-letterboxed.jpg'),
+        await sharp(image.bytes)
+          .extend({ top: 200, bottom: 200, background: '#000000' })
+          .jpeg({ quality: 85 })
+          .toBuffer(),
       );
     }
   }
@@ -45,8 +54,22 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hashline match (built CLI, local data folder)', () => {
-  it('matches a folder: blurred and resized copies hit, the unrelated image does not', async () => {
+  it('matches a folder: blurred, resized and (by default) rotated copies hit, the unrelated image does not', async () => {
     const { code, stdout, stderr } = await local(['match', 'img']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^match\\s+demo\\s+pdq/rot(90|270)\\s+\\d+\\s+${landscapeId}\\s+img/landscape-1-rotated\\.png$`,
+      ),
+    );
+    expect(lines[4]).toMatch(/^no match\s+-\s+-\s+-\s+-\s+img\/unrelated\.jpg$/);
+    expect(stderr).toContain('3 of 4 inputs matched in the data folder (bank demo)');
+  });
+
+  it('--no-dihedral --no-robust: only the blurred and resized copies hit', async () => {
+    const { code, stdout, stderr } = await local(['match', '--no-dihedral', '--no-robust', 'img']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^RESULT\s+BANK\s+SIGNAL\s+DISTANCE\s+ENTRY\s+INPUT$/);
@@ -58,6 +81,16 @@ describe('hashline match (built CLI, local data folder)', () => {
     expect(lines[3]).toMatch(hit('landscape-1-small.jpg'));
     expect(lines[4]).toMatch(/^no match\s+-\s+-\s+-\s+-\s+img\/unrelated\.jpg$/);
     expect(stderr).toContain('2 of 4 inputs matched in the data folder (bank demo)');
+  });
+
+  it('matches a letterboxed copy through the trim variant by default, not with --no-robust', async () => {
+    const robust = await local(['match', 'extra/landscape-1-letterboxed.jpg', '-f', 'json']);
+    expect(robust.code).toBe(0);
+    const [hit] = JSON.parse(robust.stdout) as { matched: boolean; matches: { variant?: string }[] }[];
+    expect(hit!.matched).toBe(true);
+    expect(hit!.matches[0]!.variant).toBe('trim');
+    const plain = await local(['match', '--no-robust', 'extra/landscape-1-letterboxed.jpg', '-f', 'json']);
+    expect((JSON.parse(plain.stdout) as { matched: boolean }[])[0]!.matched).toBe(false);
   });
 
   it('matches the rotated copy with --dihedral, naming the variant', async () => {

@@ -29,6 +29,23 @@ function render(name: Parameters<typeof createOutputFormatter>[0], dihedral: boo
 }
 
 describe('output formats', () => {
+  it('--robust adds the variants as one name:hash;… field before the path, or as objects in json', () => {
+    const variants = [
+      { name: 'trim', pdq: H('b'), quality: 90 },
+      { name: 'crop-c4', pdq: H('c'), quality: 88 },
+    ];
+    const robust = { dihedral: false, crypto: false, robust: true };
+    const plain = createOutputFormatter('plain', robust);
+    expect(plain.record({ ...record, variants }, 0)).toBe(
+      `${H('a')},87,trim:${H('b')};crop-c4:${H('c')},dir/a, "b".jpg\n`,
+    );
+    expect(plain.record({ ...record, path: 'z.png' }, 1)).toBe(`${H('a')},87,,z.png\n`);
+    const csv = createOutputFormatter('csv', robust);
+    expect(csv.begin()).toBe('path,pdq,quality,width,height,variants\n');
+    const json = createOutputFormatter('ndjson', robust);
+    expect(JSON.parse(json.record({ ...record, variants }, 0)).variants).toEqual(variants);
+  });
+
   it('plain is hash,quality,path with the raw path last', () => {
     expect(render('plain', false, false)).toBe(`${H('a')},87,dir/a, "b".jpg\n${H('a')},87,z.png\n`);
   });

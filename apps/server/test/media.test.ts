@@ -8,6 +8,46 @@ import { createTestApp, problemBody, testConfig, type TestApp } from './support/
 
 const ORIGINAL = readFileSync(join(PDQ_FIXTURES, 'data/bridge-mods/aaa-orig.jpg'));
 
+/** The image with a 15 % blue border on every side, as a JPEG. */
+async function benignPadded(bytes: Uint8Array): Promise<Buffer> {
+  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+  const x = Math.round(width * 0.15);
+  const y = Math.round(height * 0.15);
+  return sharp(bytes)
+    .extend({ top: y, bottom: y, left: x, right: x, background: '#2a6fd6' })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+/**
+ * A phone screenshot of the image: a 540 × 960 light canvas with a status bar of icons, a header
+ * with an avatar and a name, the picture fitted between margins, and a bottom bar; then JPEG 80.
+ */
+async function benignScreenshot(bytes: Uint8Array): Promise<Buffer> {
+  const box = (left: number, top: number, width: number, height: number, colour: string) => ({
+    input: { create: { width, height, channels: 3 as const, background: colour } },
+    left,
+    top,
+  });
+  const picture = await sharp(bytes).resize({ width: 504, height: 700, fit: 'inside' }).toBuffer();
+  return sharp({ create: { width: 540, height: 960, channels: 3, background: '#f5f5f5' } })
+    .composite([
+      box(0, 0, 540, 36, '#e1e1e1'),
+      box(18, 12, 40, 13, '#202020'),
+      box(450, 12, 70, 13, '#202020'),
+      box(0, 36, 540, 72, '#ffffff'),
+      box(18, 48, 48, 48, '#c87840'),
+      box(78, 57, 150, 14, '#202020'),
+      box(0, 876, 540, 84, '#ffffff'),
+      box(45, 903, 30, 30, '#202020'),
+      box(255, 903, 30, 30, '#202020'),
+      box(465, 903, 30, 30, '#202020'),
+      { input: picture, left: 18, top: 120 },
+    ])
+    .jpeg({ quality: 80 })
+    .toBuffer();
+}
+
 /** A multipart/form-data body with one file part. */
 function multipart(bytes: Uint8Array, filename = 'upload.jpg', type = 'image/jpeg') {
   const boundary = '----hashline-test-boundary';
@@ -33,6 +73,8 @@ let matcher: string;
 let verdict: string;
 let blurred: Buffer;
 let rotated: Buffer;
+let padded: Buffer;
+let screenshot: Buffer;
 let originalHashes: { pdq: string; quality: number; md5: string; sha256: string };
 
 beforeAll(async () => {
@@ -50,6 +92,8 @@ beforeAll(async () => {
   // Benign test image, re-encoded the way an upload pipeline would: blurred, shrunk, as PNG.
   blurred = await sharp(ORIGINAL).blur(1.5).resize({ width: 300 }).png().toBuffer();
   rotated = await sharp(ORIGINAL).rotate(90).jpeg({ quality: 85 }).toBuffer();
+  padded = await benignPadded(ORIGINAL);
+  screenshot = await benignScreenshot(ORIGINAL);
   const hashed = await t.call(writer, { method: 'POST', url: '/v1/hash', ...raw(ORIGINAL, 'image/jpeg') });
   expect(hashed.statusCode).toBe(200);
   originalHashes = hashed.json();
@@ -109,21 +153,54 @@ describe('POST /v1/match/media', () => {
     expect(records[0]).toMatchObject({ source: 'media', signalType: 'pdq', contentRef: 'u-1' });
   });
 
-  test('a rotated copy matches only with dihedral=true, naming the variant', async () => {
+  test('a rotated copy matches by default (dihedral), naming the variant, and not with dihedral=false', async () => {
     const plain = (
-      await t.call(matcher, { method: 'POST', url: '/v1/match/media', ...raw(rotated, 'image/jpeg') })
+      await t.call(matcher, {
+        method: 'POST',
+        url: '/v1/match/media?dihedral=false',
+        ...raw(rotated, 'image/jpeg'),
+      })
     ).json();
     expect(plain.matched).toBe(false);
     const dihedral = (
-      await t.call(matcher, {
-        method: 'POST',
-        url: '/v1/match/media?dihedral=true',
-        ...raw(rotated, 'image/jpeg'),
-      })
+      await t.call(matcher, { method: 'POST', url: '/v1/match/media', ...raw(rotated, 'image/jpeg') })
     ).json();
     expect(dihedral.matched).toBe(true);
     const hit = dihedral.results.find((r: { signalType: string }) => r.signalType === 'pdq').matches[0];
     expect(hit.variant).toMatch(/^rot(90|270)$/);
+  });
+
+  test.each([
+    ['padded by 15 % in blue', () => padded],
+    ['captured as a phone screenshot', () => screenshot],
+  ])('a copy %s matches through the trim variant by default, not with robust=false', async (_, bytes) => {
+    const plain = (
+      await t.call(matcher, {
+        method: 'POST',
+        url: '/v1/match/media?robust=false',
+        ...raw(bytes(), 'image/jpeg'),
+      })
+    ).json();
+    expect(plain.matched).toBe(false);
+    const robust = (
+      await t.call(matcher, { method: 'POST', url: '/v1/match/media', ...raw(bytes(), 'image/jpeg') })
+    ).json();
+    expect(robust.matched).toBe(true);
+    const hit = robust.results.find((r: { signalType: string }) => r.signalType === 'pdq').matches[0];
+    expect(hit).toMatchObject({ bank: 'bridge', variant: 'trim' });
+    expect(hit.distance).toBeLessThanOrEqual(31);
+    expect(robust.hashes.variants.map((v: { name: string }) => v.name)).toEqual(['trim']);
+  });
+
+  test('/v1/hash?robust=true returns the bank-side variants (trim when bordered, and the crops)', async () => {
+    const body = (
+      await t.call(matcher, { method: 'POST', url: '/v1/hash?robust=true', ...raw(padded, 'image/jpeg') })
+    ).json();
+    const names = body.variants.map((v: { name: string }) => v.name);
+    expect(names[0]).toBe('trim');
+    expect(names).toContain('crop-c8');
+    expect(names).toContain('crop-r9');
+    for (const v of body.variants) expect(v.pdq).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('exact digests match too', async () => {

@@ -212,7 +212,7 @@ describe('MatchService variants', () => {
         ]),
       ).toEqual(['/hashes/0/variants/1/name']);
       expect(fails([{ name: 'rot90', value: '0'.repeat(64) }])).toEqual(['/hashes/0/variants/0/value']);
-      expect(fails(Array.from({ length: 8 }, () => ({ name: 'rot90', value: randomPdq(next) })))).toEqual([
+      expect(fails(Array.from({ length: 9 }, () => ({ name: 'rot90', value: randomPdq(next) })))).toEqual([
         '/hashes/0/variants',
       ]);
     });

@@ -11,6 +11,12 @@ export interface CapturedMediaHasherOptions {
    * bytes and the URL they came from are not.
    */
   readonly onUndecodable?: (code: MediaErrorCode) => void;
+  /**
+   * Also look up the rotated and mirrored copies (the 7 dihedral PDQ variants) and the picture
+   * without borders, letterboxing or a screenshot's bars (the `trim` robust variant). Default
+   * `true`; `false` looks up the PDQ hash of the image as captured only.
+   */
+  readonly variants?: boolean;
 }
 
 /**
@@ -47,12 +53,26 @@ export function createCapturedMediaHasher(
         preview: null,
       };
       try {
-        const hashes = await pool.hashBytes(bytes, { derivatives: true, crypto: false });
+        const variants = options.variants ?? true;
+        const hashes = await pool.hashBytes(bytes, {
+          derivatives: true,
+          crypto: false,
+          ...(variants ? { dihedral: true, robust: 'query' as const } : {}),
+        });
+        const pdqVariants = variants
+          ? [
+              ...Object.entries(hashes.dihedral ?? {})
+                .filter(([name]) => name !== 'orig')
+                .map(([name, value]) => ({ name, value })),
+              ...(hashes.variants ?? []).map((v) => ({ name: v.name, value: v.pdq })),
+            ]
+          : [];
         return {
           md5,
           sha256,
           pdq: hashes.pdq,
           pdqQuality: hashes.quality,
+          ...(pdqVariants.length > 0 ? { pdqVariants } : {}),
           width: hashes.width,
           height: hashes.height,
           thumbnail: hashes.derivatives?.thumbnail ?? null,

@@ -2,7 +2,10 @@ import {
   DIHEDRAL_NAMES,
   pdqHash,
   pdqHashDihedral,
+  pdqRobustVariants,
   toHex,
+  type RobustVariantName,
+  type RobustVariantSide,
   type DihedralName,
   type ImagePixels,
 } from '@hashline/pdq';
@@ -21,6 +24,12 @@ import {
 export interface HashOptions {
   /** Also compute the 8 dihedral PDQ hashes (default `false`). */
   readonly dihedral?: boolean;
+  /**
+   * Also compute robust variants (see `pdqRobustVariants`): `'query'` gives `trim` (the picture
+   * without borders, letterboxing or a screenshot's bars) when there is one; `'bank'` also the crop
+   * variants a banked image keeps. Default: none.
+   */
+  readonly robust?: RobustVariantSide;
   /** Also compute MD5, SHA-1 and SHA-256 of the original bytes (default `true`). */
   readonly crypto?: boolean;
   /** The reference's 512×512 nearest pre-resize of large images (default `true`; see `pdqHash`). */
@@ -46,6 +55,8 @@ export interface ImageHashes {
   readonly quality: number;
   /** The 8 dihedral PDQ hashes, when asked for. */
   readonly dihedral?: Readonly<Record<DihedralName, string>>;
+  /** The robust variants, when asked for: PDQ hashes of parts of the same pixels. */
+  readonly variants?: readonly RobustVariantHash[];
   /** MD5 of the original bytes, lower-case hex, when `crypto` is on. */
   readonly md5?: string;
   /** SHA-1 of the original bytes, lower-case hex, when `crypto` is on. */
@@ -62,19 +73,40 @@ export interface ImageHashes {
   readonly derivatives?: ImageDerivatives;
 }
 
+/** One robust variant of an image: its name, PDQ hash (hex) and quality. */
+export interface RobustVariantHash {
+  readonly name: RobustVariantName;
+  readonly pdq: string;
+  readonly quality: number;
+}
+
 /**
- * PDQ hashes (and, if asked, dihedral hashes) of decoded pixels. The dihedral "orig" hash equals
+ * PDQ hashes (and, if asked, dihedral hashes and robust variants) of decoded pixels. The dihedral "orig" hash equals
  * the plain one except for images of exactly 64×64, where the reference's plain path skips the
  * blur (SPEC §2.4); that case is hashed twice so `pdq` always matches the reference CLI.
  */
 export function hashPixels(
   pixels: ImagePixels,
-  options: Pick<HashOptions, 'dihedral' | 'preResize'> = {},
-): { pdq: string; quality: number; dihedral?: Record<DihedralName, string> } {
+  options: Pick<HashOptions, 'dihedral' | 'preResize' | 'robust'> = {},
+): {
+  pdq: string;
+  quality: number;
+  dihedral?: Record<DihedralName, string>;
+  variants?: RobustVariantHash[];
+} {
   const pdqOptions = { preResize: options.preResize ?? true };
+  const variants = options.robust
+    ? {
+        variants: pdqRobustVariants(pixels, options.robust, pdqOptions).map((v) => ({
+          name: v.name,
+          pdq: toHex(v.hash),
+          quality: v.quality,
+        })),
+      }
+    : {};
   if (options.dihedral !== true) {
     const { hash, quality } = pdqHash(pixels, pdqOptions);
-    return { pdq: toHex(hash), quality };
+    return { pdq: toHex(hash), quality, ...variants };
   }
   const { hashes, quality } = pdqHashDihedral(pixels, pdqOptions);
   const dihedral = Object.fromEntries(DIHEDRAL_NAMES.map((name) => [name, toHex(hashes[name])])) as Record<
@@ -83,7 +115,7 @@ export function hashPixels(
   >;
   const plain =
     pixels.width === 64 && pixels.height === 64 ? toHex(pdqHash(pixels, pdqOptions).hash) : dihedral.orig;
-  return { pdq: plain, quality, dihedral };
+  return { pdq: plain, quality, dihedral, ...variants };
 }
 
 /**

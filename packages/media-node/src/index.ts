@@ -28,6 +28,7 @@ export {
   type HashOptions,
   type InProcessHashOptions,
   type ImageHashes,
+  type RobustVariantHash,
 } from './image-hasher.js';
 export {
   PREVIEW_MAX_SIDE,

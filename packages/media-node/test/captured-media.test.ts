@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fromHex, hammingDistance } from '@hashline/pdq';
 import {
   createCapturedMediaHasher,
   createHashingPool,
@@ -276,6 +277,28 @@ describe.each(['thread', 'process'] as const)('the captured-media hasher on a %s
     const inProcess = await hashImageBytes(bytes, { derivatives: true });
     expect(Buffer.from(captured.thumbnail!).equals(Buffer.from(inProcess.derivatives!.thumbnail))).toBe(true);
     expect(Buffer.from(captured.preview!).equals(Buffer.from(inProcess.derivatives!.preview))).toBe(true);
+    // Looked up with the 7 rotated and mirrored hashes by default (and trim when bordered).
+    const dihedral = await pool.hashBytes(bytes, { dihedral: true });
+    expect(captured.pdqVariants).toEqual(
+      Object.entries(dihedral.dihedral!)
+        .filter(([name]) => name !== 'orig')
+        .map(([name, value]) => ({ name, value })),
+    );
+  });
+
+  test('a bordered image gets the trim variant; variants: false gives none', async () => {
+    const [landscape] = await renderDemoImages();
+    const bytes = await sharp(landscape!.bytes)
+      .extend({ top: 80, bottom: 80, left: 60, right: 60, background: '#ffffff' })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const captured = await hasher().hashCaptured(bytes);
+    const trim = captured.pdqVariants?.find((v) => v.name === 'trim');
+    const original = await pool.hashBytes(landscape!.bytes);
+    expect(trim).toBeDefined();
+    expect(hammingDistance(fromHex(trim!.value), fromHex(original.pdq))).toBeLessThanOrEqual(31);
+    const off = await createCapturedMediaHasher(pool, { variants: false }).hashCaptured(bytes);
+    expect(off.pdqVariants).toBeUndefined();
   });
 
   test('a 4000×3000 image: capped derivatives, unchanged PDQ', async () => {

@@ -44,3 +44,14 @@ export {
   prepareVpdqHashes,
   vpdqMatch,
 } from './vpdq.js';
+export {
+  type PixelRect,
+  type PdqVariant,
+  type RobustVariantName,
+  type RobustVariantSide,
+  ROBUST_VARIANT_NAMES,
+  findContentRect,
+  cropPixels,
+  cropRects,
+  pdqRobustVariants,
+} from './robust-variants.js';

@@ -29,6 +29,7 @@ const OPTIONS = {
   format: { type: 'string', short: 'f', default: 'plain' },
   dihedral: { type: 'boolean', short: 'd', default: false },
   crypto: { type: 'boolean', short: 'c', default: false },
+  robust: { type: 'boolean', default: false },
   threads: { type: 'string', short: 'j' },
   ext: { type: 'string' },
   'files-from': { type: 'string' },
@@ -55,6 +56,11 @@ Options:
                         "orig,rot90,rot180,rot270,flipx,flipy,flipp,flipm,quality,path"
                         like pdq-photo-hasher --pdqdih-across
   -c, --crypto          add md5, sha1 and sha256 of the file bytes (plain: before the path)
+      --robust          add the robust variants: PDQ hashes of "trim" (the picture without
+                        uniform borders, letterboxing or a screenshot's bars, when it has
+                        them) and of the crops a banked image keeps (crop-c4, crop-c8 centred;
+                        crop-t3 … crop-r9 from one edge); plain and csv/tsv: one field
+                        "name:hash;name:hash…" before the path; json: "variants" objects
   -j, --threads <n>     worker threads (default: number of cores, here ${availableParallelism()})
       --ext <list>      extensions taken from folders, comma-separated
                         (default: ${DEFAULT_IMAGE_EXTENSIONS.join(',')})
@@ -86,6 +92,7 @@ Examples:
   hashline hash ~/Pictures > hashes.txt         # a whole folder, recursively
   hashline hash -f csv --crypto uploads/ > hashes.csv
   hashline hash --dihedral -f ndjson a.png b.webp
+  hashline hash --robust -f json banked.jpg      # with the trim and crop variants
   hashline hash clip.mp4                        # 0,100,9f3c…,0.000 (one line per second)
   hashline hash -r 0 --crypto clip.mp4          # every frame, with the file's digests
   find . -name '*.jpg' | hashline hash --files-from -
@@ -124,7 +131,11 @@ async function runHash(
   const format = parseFormat(values.format as string);
   const threads = parseThreads(values.threads as string | undefined);
   const extensions = parseExtensions(values.ext as string | undefined);
-  const columns = { dihedral: values.dihedral === true, crypto: values.crypto === true };
+  const columns = {
+    dihedral: values.dihedral === true,
+    crypto: values.crypto === true,
+    robust: values.robust === true,
+  };
 
   const inputs = [...positionals];
   const videos = inputs.filter(isVideoPath);
@@ -136,6 +147,7 @@ async function runHash(
       throw new UsageError(`videos are printed as plain, json or ndjson, not ${format}`, 'hash');
     }
     if (values.dihedral === true) throw new UsageError('--dihedral applies to images only', 'hash');
+    if (values.robust === true) throw new UsageError('--robust applies to images only', 'hash');
     return runVideoHashing(
       videos,
       {
@@ -184,7 +196,11 @@ async function runHash(
       entries,
       (entry) =>
         entry.kind === 'file' && hasher
-          ? hasher.hashFile(entry.absolutePath, columns)
+          ? hasher.hashFile(entry.absolutePath, {
+              dihedral: columns.dihedral,
+              crypto: columns.crypto,
+              ...(columns.robust ? { robust: 'bank' as const } : {}),
+            })
           : Promise.resolve(undefined),
       async (outcome, entry) => {
         progress.tick();

@@ -25,6 +25,8 @@ const OPTIONS = {
   ...TARGET_OPTIONS,
   format: { type: 'string', short: 'f', default: 'plain' },
   dihedral: { type: 'boolean', short: 'd', default: false },
+  'no-dihedral': { type: 'boolean', default: false },
+  'no-robust': { type: 'boolean', default: false },
   'hashes-from': { type: 'string' },
   banks: { type: 'string' },
   'fail-on-match': { type: 'boolean', default: false },
@@ -52,7 +54,10 @@ Options:
   -f, --format <fmt>    plain (default): a table, one row per hit and one "no match" row per
                         input, the input last; csv (one row per hit); json (one array);
                         ndjson (one object per input, with hashes and every hit)
-  -d, --dihedral        also match the 7 rotated and mirrored versions of each image (PDQ)
+  -d, --dihedral        also match the 7 rotated and mirrored versions of each image (PDQ);
+                        on by default for image files, --no-dihedral turns it off
+      --no-robust       do not match the "trim" variant of image files (the picture without
+                        uniform borders, letterboxing or a screenshot's bars), on by default
       --banks <a,b>     only report matches in these banks (allow-lists always apply)
       --fail-on-match   exit with 3 when anything matched (for scripts and CI gates)
   -j, --threads <n>     hashing threads (default: number of cores, here ${availableParallelism()})
@@ -129,7 +134,12 @@ async function runMatch(
   if (positionals.length === 0 && hashesFrom === undefined) {
     throw new UsageError('give files, folders or hashes to match (or --hashes-from)', 'match');
   }
-  const dihedral = values.dihedral === true;
+  if (values.dihedral === true && values['no-dihedral'] === true) {
+    throw new UsageError('--dihedral and --no-dihedral contradict each other', 'match');
+  }
+  // Image files: rotations, mirrors and the trim variant by default (see README, "Robust matching").
+  const dihedral = values['no-dihedral'] !== true;
+  const robust = values['no-robust'] !== true;
   if (hashesFrom !== undefined && hashesFrom !== '-')
     await checkReadable(resolve(context.cwd, hashesFrom), hashesFrom);
   const target = await resolveTarget(values, context, 'match');
@@ -221,7 +231,14 @@ async function runMatch(
       async (item) => {
         if (item.kind === 'hash') return item.subject;
         if (item.kind === 'file' && hasher) {
-          return fileSubject(item.path, await hasher.hashFile(item.absolutePath, { dihedral, crypto: true }));
+          return fileSubject(
+            item.path,
+            await hasher.hashFile(item.absolutePath, {
+              dihedral,
+              crypto: true,
+              ...(robust ? { robust: 'query' as const } : {}),
+            }),
+          );
         }
         return undefined;
       },

@@ -4,6 +4,8 @@ import type { HashRecord } from './hash-record.js';
 export interface FileHashOptions {
   readonly dihedral: boolean;
   readonly crypto: boolean;
+  /** Also robust variants: `'query'` the trim only, `'bank'` also the crops a banked image keeps. */
+  readonly robust?: 'query' | 'bank';
 }
 
 /** A file's hashes without its path: what a {@link FileHasher} returns. */
@@ -34,6 +36,7 @@ export const createMediaFileHasher: FileHasherFactory = async ({ threads }) => {
       const result = await pool.hashFile(absolutePath, {
         dihedral: options.dihedral,
         crypto: options.crypto,
+        ...(options.robust ? { robust: options.robust } : {}),
       });
       return {
         pdq: result.pdq,
@@ -41,6 +44,7 @@ export const createMediaFileHasher: FileHasherFactory = async ({ threads }) => {
         width: result.width,
         height: result.height,
         ...(result.dihedral ? { dihedral: result.dihedral } : {}),
+        ...(result.variants ? { variants: result.variants } : {}),
         ...(result.md5 ? { md5: result.md5 } : {}),
         ...(result.sha1 ? { sha1: result.sha1 } : {}),
         ...(result.sha256 ? { sha256: result.sha256 } : {}),

@@ -12,6 +12,8 @@ export interface HashRecord {
   readonly height: number;
   /** The eight dihedral hashes (with `--dihedral`). */
   readonly dihedral?: Readonly<Record<DihedralName, string>>;
+  /** The robust variants (with `--robust`): name, PDQ hash and quality of each. */
+  readonly variants?: readonly { readonly name: string; readonly pdq: string; readonly quality: number }[];
   /** File digests, lower-case hex (with `--crypto`). */
   readonly md5?: string;
   readonly sha1?: string;

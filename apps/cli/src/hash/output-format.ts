@@ -11,6 +11,8 @@ export type OutputFormatName = (typeof OUTPUT_FORMATS)[number];
 export interface OutputColumns {
   readonly dihedral: boolean;
   readonly crypto: boolean;
+  /** The robust variants, as one field (`--robust`). */
+  readonly robust?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ function plainFormatter(columns: OutputColumns): OutputFormatter {
         : [record.pdq];
       fields.push(String(record.quality));
       if (columns.crypto) fields.push(...CRYPTO_FIELDS.map((field) => record[field] ?? ''));
+      if (columns.robust) fields.push(variantsField(record));
       fields.push(record.path);
       return fields.join(',') + '\n';
     },
@@ -80,6 +83,7 @@ function delimitedFormatter(
   const header = ['path', 'pdq', 'quality', 'width', 'height'];
   if (columns.dihedral) header.push(...DIHEDRAL_NAMES.map((name) => `dih_${name}`));
   if (columns.crypto) header.push(...CRYPTO_FIELDS);
+  if (columns.robust) header.push('variants');
   return {
     begin: () => header.join(separator) + '\n',
     record: (record) => {
@@ -92,6 +96,7 @@ function delimitedFormatter(
       ];
       if (columns.dihedral) fields.push(...DIHEDRAL_NAMES.map((name) => dihedralHash(record, name)));
       if (columns.crypto) fields.push(...CRYPTO_FIELDS.map((field) => record[field] ?? ''));
+      if (columns.robust) fields.push(variantsField(record));
       return fields.join(separator) + '\n';
     },
     end: () => '',
@@ -127,5 +132,11 @@ function jsonObject(record: HashRecord, columns: OutputColumns): Record<string, 
     object.dihedral = Object.fromEntries(DIHEDRAL_NAMES.map((name) => [name, dihedralHash(record, name)]));
   }
   if (columns.crypto) for (const field of CRYPTO_FIELDS) object[field] = record[field] ?? null;
+  if (columns.robust) object.variants = record.variants ?? [];
   return object;
+}
+
+/** The robust variants as one field: `name:hash` pairs joined by `;` (empty when none). */
+function variantsField(record: HashRecord): string {
+  return (record.variants ?? []).map((v) => `${v.name}:${v.pdq}`).join(';');
 }

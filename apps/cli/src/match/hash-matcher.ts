@@ -18,7 +18,7 @@ export interface MatchHitView {
   readonly signalType: SignalName | 'vpdq';
   readonly entryId: number;
   readonly distance: number;
-  /** The dihedral variant (rot90, flipx, ...) that matched, when not the image as it is. */
+  /** The variant that matched (rot90, flipx, ..., or trim), when not the image as it is. */
   readonly variant?: string;
   readonly classification: Classification;
   readonly actions: readonly string[];

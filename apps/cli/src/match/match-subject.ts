@@ -53,19 +53,25 @@ export function checkSignal(
 }
 
 /**
- * A hashed file as a subject: its PDQ hash (when usable, with the 7 other dihedral variants if
- * computed), MD5 and SHA-256. SHA-1 is computed but not sent: banks exchange MD5 and SHA-256.
+ * A hashed file as a subject: its PDQ hash (when usable, with the 7 other dihedral variants and
+ * the `trim` robust variant if computed), MD5 and SHA-256. SHA-1 is computed but not sent: banks exchange MD5 and SHA-256.
  */
 export function fileSubject(path: string, result: FileHashResult): MatchSubject {
   const queries: MatchQuery[] = [];
   const skipped: SkippedSignal[] = [];
   const pdq = checkSignal('pdq', result.pdq, result.quality);
   if (pdq.ok) {
-    const variants = result.dihedral
-      ? (Object.entries(result.dihedral) as [DihedralName, string][])
-          .filter(([name, value]) => name !== 'orig' && checkSignal('pdq', value, null).ok)
-          .map(([name, value]) => ({ name, value }))
-      : undefined;
+    const found = [
+      ...(result.dihedral
+        ? (Object.entries(result.dihedral) as [DihedralName, string][])
+            .filter(([name, value]) => name !== 'orig' && checkSignal('pdq', value, null).ok)
+            .map(([name, value]) => ({ name, value }))
+        : []),
+      ...(result.variants ?? [])
+        .filter((v) => v.name === 'trim' && checkSignal('pdq', v.pdq, null).ok)
+        .map((v) => ({ name: v.name, value: v.pdq })),
+    ];
+    const variants = found.length > 0 ? found : undefined;
     queries.push({
       signalType: 'pdq',
       value: pdq.value,

@@ -325,15 +325,19 @@ export const SHARED_SCHEMAS = [
       },
       variants: {
         type: 'array',
-        maxItems: 7,
+        maxItems: 8,
         description:
-          'PDQ only: hashes of the rotated and mirrored image (`hashline hash --dihedral`), matched as one query; a hit names the variant.',
+          'PDQ only: hashes of the rotated and mirrored image (`hashline hash --dihedral`: rot90…flipm) and of the picture ' +
+          'without borders or bars (`trim`, from `hashline hash --robust`), matched as one query; a hit names the variant.',
         items: {
           type: 'object',
           required: ['name', 'value'],
           additionalProperties: false,
           properties: {
-            name: { type: 'string', enum: ['rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm'] },
+            name: {
+              type: 'string',
+              enum: ['rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm', 'trim'],
+            },
             value: hex,
           },
         },
@@ -351,7 +355,8 @@ export const SHARED_SCHEMAS = [
       distance: { type: 'integer', description: 'PDQ Hamming distance (0 for exact hashes).' },
       variant: {
         type: 'string',
-        description: 'Which rotated/mirrored copy matched (dihedral media queries).',
+        description:
+          'Which variant of the query matched: a rotated/mirrored copy (rot90…flipm) or `trim`, the picture without borders or bars.',
       },
       videoFrame: {
         type: 'integer',
@@ -401,6 +406,21 @@ export const SHARED_SCHEMAS = [
         type: 'object',
         description: 'PDQ hashes of the 8 rotations and mirrors (with `dihedral=true`).',
         additionalProperties: hex,
+      },
+      variants: {
+        type: 'array',
+        description:
+          'Robust variants (with `robust`): PDQ hashes of parts of the same image — `trim` (without borders, letterboxing ' +
+          "or a screenshot's bars) and, from `/v1/hash`, the crops a banked image keeps.",
+        items: {
+          type: 'object',
+          required: ['name', 'pdq', 'quality'],
+          properties: {
+            name: { type: 'string' },
+            pdq: hex,
+            quality: { type: 'integer' },
+          },
+        },
       },
       md5: hex,
       sha1: hex,

@@ -104,7 +104,12 @@ export async function hmaRoutes(
   await acceptUploads(app, ctx.config.maxUploadBytes);
 
   /** Fetches an image by URL and hashes it; the bytes are dropped once hashed. */
-  const hashUrl = async (url: unknown, dihedral: boolean, crypto: boolean): Promise<ImageHashes> => {
+  const hashUrl = async (
+    url: unknown,
+    dihedral: boolean,
+    crypto: boolean,
+    robust = false,
+  ): Promise<ImageHashes> => {
     if (typeof url !== 'string' || url.length === 0 || url.length > MAX_URL_LENGTH) {
       throw new DomainError(
         'VALIDATION_FAILED',
@@ -112,7 +117,12 @@ export async function hmaRoutes(
       );
     }
     const fetched = await fetcher.fetch(url, 'media');
-    return ctx.hashingPool.hashBytes(fetched.bytes, { dihedral, crypto, transfer: true });
+    return ctx.hashingPool.hashBytes(fetched.bytes, {
+      dihedral,
+      crypto,
+      transfer: true,
+      ...(robust ? { robust: 'query' as const } : {}),
+    });
   };
 
   app.post<{ Body: { url: string; dihedral?: boolean; crypto?: boolean } }>(
@@ -139,7 +149,7 @@ export async function hmaRoutes(
   );
 
   app.post<{
-    Body: { url: string; dihedral?: boolean; banks?: string[]; contentRef?: string | null };
+    Body: { url: string; dihedral?: boolean; robust?: boolean; banks?: string[]; contentRef?: string | null };
   }>(
     '/v1/match/url',
     {
@@ -148,9 +158,11 @@ export async function hmaRoutes(
         summary: 'Match an image by URL',
         description:
           "HMA's `GET /m/lookup?url=`. The server fetches the URL and matches its hashes exactly as " +
-          '`POST /v1/match/media` matches an upload (same answer, same match records and webhooks).',
+          '`POST /v1/match/media` matches an upload (same answer, same match records and webhooks; the dihedral ' +
+          'and `trim` variants by default, `dihedral: false` and `robust: false` turn them off).',
         body: urlBody({
-          dihedral: { type: 'boolean', default: false },
+          dihedral: { type: 'boolean', default: true },
+          robust: { type: 'boolean', default: true },
           banks: { type: 'array', items: { type: 'string' } },
           contentRef: { type: ['string', 'null'], maxLength: 200 },
         }),
@@ -158,10 +170,10 @@ export async function hmaRoutes(
       },
     },
     async (request) => {
-      const { url, dihedral = false, contentRef = null } = request.body;
+      const { url, dihedral = true, robust = true, contentRef = null } = request.body;
       const banks = parseBankFilter(request.body.banks, 'banks');
       const caller = callerOf(request.apiKey!);
-      const hashes = await hashUrl(url, dihedral, true);
+      const hashes = await hashUrl(url, dihedral, true, robust);
       return matchImageHashes(ctx, caller, hashes, { dihedral, contentRef, banks });
     },
   );

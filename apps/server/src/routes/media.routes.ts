@@ -89,7 +89,7 @@ export async function acceptUploads(app: FastifyInstance, maxBytes: number): Pro
 export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await acceptUploads(app, ctx.config.maxUploadBytes);
 
-  app.post<{ Querystring: { dihedral: boolean; banks?: string; contentRef?: string } }>(
+  app.post<{ Querystring: { dihedral: boolean; robust: boolean; banks?: string; contentRef?: string } }>(
     '/v1/match/media',
     {
       schema: {
@@ -98,8 +98,10 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
         description:
           'Hashes the image on the server (PDQ, and MD5/SHA-1/SHA-256 of the bytes) and matches every hash. The bytes ' +
           'are discarded once hashed: never stored, never logged. Send multipart/form-data with one file, or the raw ' +
-          'bytes with `Content-Type: application/octet-stream` or `image/*`. With `dihedral=true` the 8 rotations and ' +
-          'mirrors are matched too. A PDQ hash of quality below 50 is not matched (listed in `skipped`). Keys with ' +
+          'bytes with `Content-Type: application/octet-stream` or `image/*`. By default the 8 rotations and mirrors ' +
+          "(`dihedral`) and the picture without borders, letterboxing or a screenshot's bars (`robust`: the `trim` " +
+          'variant) are matched too; a hit names the variant. `dihedral=false&robust=false` matches the plain PDQ hash ' +
+          'only. A PDQ hash of quality below 50 is not matched (listed in `skipped`). Keys with ' +
           '`match:verdict` receive `{ "results": [{ "matched": true|false }] }` only.',
         consumes: mediaConsumes,
         querystring: {
@@ -108,8 +110,14 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
           properties: {
             dihedral: {
               type: 'boolean',
-              default: false,
-              description: 'Also match the 8 rotated/mirrored variants.',
+              default: true,
+              description: 'Also match the 8 rotated/mirrored variants (default on).',
+            },
+            robust: {
+              type: 'boolean',
+              default: true,
+              description:
+                "Also match the `trim` variant: the picture without uniform borders, letterboxing or a screenshot's bars (default on).",
             },
             banks: { type: 'string', description: 'Comma-separated bank names or ids to report matches in.' },
             contentRef: {
@@ -127,16 +135,21 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (request) => {
-      const { dihedral, contentRef } = request.query;
+      const { dihedral, robust, contentRef } = request.query;
       const banks = parseBankFilter(request.query.banks, 'banks');
       const caller = callerOf(request.apiKey!);
       const bytes = await uploadedBytes(request);
-      const hashes = await ctx.hashingPool.hashBytes(bytes, { dihedral, crypto: true, transfer: true });
+      const hashes = await ctx.hashingPool.hashBytes(bytes, {
+        dihedral,
+        crypto: true,
+        transfer: true,
+        ...(robust ? { robust: 'query' as const } : {}),
+      });
       return matchImageHashes(ctx, caller, hashes, { dihedral, contentRef: contentRef ?? null, banks });
     },
   );
 
-  app.post<{ Querystring: { dihedral: boolean; crypto: boolean } }>(
+  app.post<{ Querystring: { dihedral: boolean; robust: boolean; crypto: boolean } }>(
     '/v1/hash',
     {
       schema: {
@@ -156,6 +169,13 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
               default: false,
               description: 'Also return the 8 rotated/mirrored PDQ hashes.',
             },
+            robust: {
+              type: 'boolean',
+              default: false,
+              description:
+                'Also return the robust variants a banked image keeps (`variants`): `trim` (without borders or bars) when ' +
+                'the image has them, and the crops `crop-c4`, `crop-c8` (centred) and `crop-t3`…`crop-r9` (from one edge).',
+            },
             crypto: {
               type: 'boolean',
               default: true,
@@ -172,6 +192,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const hashes = await ctx.hashingPool.hashBytes(bytes, {
         dihedral: request.query.dihedral,
         crypto: request.query.crypto,
+        ...(request.query.robust ? { robust: 'bank' as const } : {}),
         transfer: true,
       });
       return describeHashes(hashes);
@@ -196,12 +217,16 @@ export async function matchImageHashes(
   const pdqProblem = pdqUnusable(hashes);
   if (pdqProblem) skipped.push({ signalType: 'pdq', ...pdqProblem });
   else {
-    const variants =
-      dihedral && hashes.dihedral
+    // The dihedral variants (when asked for) and the robust variants the pool computed (`trim`).
+    const found = [
+      ...(dihedral && hashes.dihedral
         ? Object.entries(hashes.dihedral)
             .filter(([name]) => name !== 'orig')
             .map(([name, value]) => ({ name, value }))
-        : undefined;
+        : []),
+      ...(hashes.variants ?? []).map((v) => ({ name: v.name, value: v.pdq })),
+    ];
+    const variants = found.length > 0 ? found : undefined;
     items.push({
       signalType: 'pdq',
       value: hashes.pdq,

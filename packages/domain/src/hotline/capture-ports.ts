@@ -59,6 +59,11 @@ export interface CapturedMedia {
   /** Null when the bytes are not a decodable image (e.g. a video file: hashed exactly only). */
   readonly pdq: string | null;
   readonly pdqQuality: number | null;
+  /**
+   * Extra PDQ hashes looked up with `pdq`: rotated and mirrored copies (`rot90`…`flipm`) and the
+   * picture without borders or a screenshot's bars (`trim`). Absent when turned off.
+   */
+  readonly pdqVariants?: readonly { readonly name: string; readonly value: string }[];
   readonly width: number | null;
   readonly height: number | null;
   /** A small greyscale, blurred JPEG (≤ 256 px); null when the bytes did not decode. */

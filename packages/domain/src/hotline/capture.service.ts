@@ -23,6 +23,8 @@ export const MAX_CAPTURE_ATTEMPTS = 5;
 /** The hashes of one captured item, as the known-material lookup takes them. */
 export interface CapturedHashes {
   readonly pdq: string | null;
+  /** Variants of `pdq` matched with it (see `CapturedMedia.pdqVariants`). */
+  readonly pdqVariants?: readonly { readonly name: string; readonly value: string }[];
   readonly md5: string;
   readonly sha256: string;
 }
@@ -42,7 +44,15 @@ export function createKnownMaterialLookup(engine: MatchEngine, banks: BankServic
     const queries = [
       { signalType: 'sha256' as const, value: hashes.sha256 },
       { signalType: 'md5' as const, value: hashes.md5 },
-      ...(hashes.pdq === null ? [] : [{ signalType: 'pdq' as const, value: hashes.pdq }]),
+      ...(hashes.pdq === null
+        ? []
+        : [
+            {
+              signalType: 'pdq' as const,
+              value: hashes.pdq,
+              ...(hashes.pdqVariants?.length ? { variants: hashes.pdqVariants } : {}),
+            },
+          ]),
     ];
     for (const query of queries) {
       const [best] = engine.query({ ...query, bankIds: knownBankIds }).matches;
@@ -201,6 +211,7 @@ export class CaptureService {
   ): Promise<NewMediaItem> {
     const knownMatch = await this.deps.lookupKnown({
       pdq: hashed.pdq,
+      ...(hashed.pdqVariants ? { pdqVariants: hashed.pdqVariants } : {}),
       md5: hashed.md5,
       sha256: hashed.sha256,
     });

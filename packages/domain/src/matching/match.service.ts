@@ -504,12 +504,26 @@ function isStoreUnavailable(error: unknown): boolean {
   return isDomainError(error) && error.code === 'STORE_UNAVAILABLE';
 }
 
-/** Names a caller may give PDQ variants: the seven rotations and mirror images besides `orig`. */
-const VARIANT_NAMES: readonly string[] = ['rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm'];
+/**
+ * Names a caller may give PDQ variants: the seven rotations and mirror images besides `orig`, and
+ * `trim`, the robust variant of the picture without borders, letterboxing or a screenshot's bars
+ * (`pdqRobustVariants` in `@hashline/pdq`).
+ */
+const VARIANT_NAMES: readonly string[] = [
+  'rot90',
+  'rot180',
+  'rot270',
+  'flipx',
+  'flipy',
+  'flipp',
+  'flipm',
+  'trim',
+];
 
 /**
- * Parses the optional dihedral variants of a PDQ query (hashes of the rotated and mirrored image,
- * e.g. from `hashline hash --dihedral`): at most one per name, each validated like the main hash.
+ * Parses the optional variants of a PDQ query (hashes of the rotated and mirrored image, e.g. from
+ * `hashline hash --dihedral`, and the `trim` robust variant from `--robust`): at most one per
+ * name, each validated like the main hash.
  */
 function parseVariants(
   input: unknown,
@@ -519,7 +533,7 @@ function parseVariants(
 ): { name: string; value: string }[] | undefined {
   if (input === undefined || input === null) return undefined;
   if (signalType !== 'pdq') {
-    problems.add(at, 'Only PDQ hashes have rotated and mirrored variants.');
+    problems.add(at, 'Only PDQ hashes have variants.');
     return undefined;
   }
   if (!Array.isArray(input) || input.length > VARIANT_NAMES.length) {

@@ -1,0 +1,300 @@
+import { pdqHash } from './pdq-hasher.js';
+import { validatePixels } from './luma.js';
+import type { ImagePixels, PdqHash, PdqOptions } from './types.js';
+
+/**
+ * Robust variants: extra PDQ hashes of parts of an image that let a match survive the edits plain
+ * PDQ misses (borders, letterboxing, screenshots, crops). The primary PDQ hash is never changed:
+ * each variant is Meta's PDQ of a sub-rectangle of the same decoded pixels.
+ *
+ * - `trim` (query and bank side): the largest photo-like rectangle, found by removing rows and
+ *   columns of one flat colour around the image and, in a screenshot, the status bar or toolbar
+ *   separated from the picture by a flat band. A padded, letterboxed or screenshotted copy trims
+ *   back to (nearly) the original picture.
+ * - `crop-*` (bank side only): the banked image with a few percent cut away — centred, or from one
+ *   edge — so a cropped copy lands near one of them.
+ */
+
+/** A rectangle of an image, in pixels: `x`, `y` of its top-left corner, `width` × `height`. */
+export interface PixelRect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Edge crops, in percent of the side cut from one edge: a crop up to 10.5 % is within 1.5 % of one. */
+const EDGE_CROPS = [3, 6, 9] as const;
+/** Centred crops, in percent of each side cut (half from each end): up to 10 % within 1 % of one. */
+const CENTRE_CROPS = [4, 8] as const;
+
+/** Names of the robust variants, in the order they are computed (see the module comment). */
+export const ROBUST_VARIANT_NAMES = [
+  'trim',
+  ...CENTRE_CROPS.map((p) => `crop-c${p}` as const),
+  ...(['t', 'b', 'l', 'r'] as const).flatMap((edge) => EDGE_CROPS.map((p) => `crop-${edge}${p}` as const)),
+] as const;
+
+/** Name of one robust variant: `trim`, `crop-c<percent>` (centred) or `crop-<t|b|l|r><percent>`. */
+export type RobustVariantName = (typeof ROBUST_VARIANT_NAMES)[number];
+
+/** One robust variant: its name, its PDQ hash and that hash's quality. */
+export interface PdqVariant {
+  readonly name: RobustVariantName;
+  readonly hash: PdqHash;
+  readonly quality: number;
+}
+
+/** Which side the variants are for: a query computes `trim` only, a banked image also the crops. */
+export type RobustVariantSide = 'query' | 'bank';
+
+/** A channel within this of the line's mean counts as the line's colour (survives JPEG ringing). */
+const FLAT_TOLERANCE = 10;
+/** A border line's colour stays within this of the outermost line's: a border has one colour. */
+const BORDER_COLOUR_TOLERANCE = 8;
+/**
+ * Tolerance for the compression ringing along a picture's edges: after the borders are trimmed, a
+ * few lines this flat at the edges (chroma blocks straddling the edge) are shaved off too.
+ */
+const RINGING_TOLERANCE = 28;
+/** At most this fraction of a side (and at least 2 lines) is shaved as ringing. */
+const RINGING_DEPTH = 0.015;
+/** A line is flat when at most this fraction of its samples are off its colour (specks, icons). */
+const FLAT_OUTLIERS = 0.02;
+/** At most this many samples per line are examined (evenly spaced), whatever the image size. */
+const MAX_SAMPLES = 512;
+/** A rectangle keeping at least this fraction of both sides is the whole image: no `trim`. */
+const KEEP_WHOLE = 0.97;
+/** The picture must keep at least this fraction of a side; less means no picture was found. */
+const MIN_KEEP = 0.2;
+
+/**
+ * Finds the largest photo-like rectangle of an image: first the image less its borders (rows and
+ * columns of one flat colour at its edges); then, when flat bands split that into stacked blocks
+ * and one block is at least twice as tall as any other (a picture between a status bar and a
+ * toolbar), that block less its own borders. Returns null when the result is (nearly) the whole
+ * image or under a fifth of a side.
+ */
+export function findContentRect(pixels: ImagePixels): PixelRect | null {
+  const stride = validatePixels(pixels);
+  const { width, height } = pixels;
+  let rect = trimBorders(pixels, stride, { x: 0, y: 0, width, height });
+  const block = dominantRowBlock(pixels, stride, rect);
+  if (block) rect = trimBorders(pixels, stride, block);
+  if (rect.width < width || rect.height < height) rect = shaveRinging(pixels, stride, rect);
+  if (rect.width < MIN_KEEP * width || rect.height < MIN_KEEP * height) return null;
+  if (rect.width >= KEEP_WHOLE * width && rect.height >= KEEP_WHOLE * height) return null;
+  return rect;
+}
+
+/**
+ * A view of a rectangle of an image, sharing its bytes (no copy): the same row stride, starting at
+ * the rectangle's first pixel.
+ */
+export function cropPixels(pixels: ImagePixels, rect: PixelRect): ImagePixels {
+  const stride = validatePixels(pixels);
+  const { x, y, width, height } = rect;
+  if (
+    ![x, y, width, height].every(Number.isInteger) ||
+    x < 0 ||
+    y < 0 ||
+    width < 1 ||
+    height < 1 ||
+    x + width > pixels.width ||
+    y + height > pixels.height
+  ) {
+    throw new RangeError(
+      `Rectangle ${width}×${height}+${x}+${y} is outside the ${pixels.width}×${pixels.height} image.`,
+    );
+  }
+  const start = y * stride + x * pixels.channels;
+  return {
+    data: pixels.data.subarray(start),
+    width,
+    height,
+    channels: pixels.channels,
+    stride,
+  };
+}
+
+/** The rectangle of each crop variant of a `width` × `height` image, in the order of the names. */
+export function cropRects(width: number, height: number): Map<RobustVariantName, PixelRect> {
+  const rects = new Map<RobustVariantName, PixelRect>();
+  for (const p of CENTRE_CROPS) {
+    const cutX = Math.round((width * p) / 100);
+    const cutY = Math.round((height * p) / 100);
+    const x = Math.round(cutX / 2);
+    const y = Math.round(cutY / 2);
+    rects.set(`crop-c${p}`, { x, y, width: width - cutX, height: height - cutY });
+  }
+  for (const edge of ['t', 'b', 'l', 'r'] as const) {
+    for (const p of EDGE_CROPS) {
+      const cutX = Math.round((width * p) / 100);
+      const cutY = Math.round((height * p) / 100);
+      const rect =
+        edge === 't'
+          ? { x: 0, y: cutY, width, height: height - cutY }
+          : edge === 'b'
+            ? { x: 0, y: 0, width, height: height - cutY }
+            : edge === 'l'
+              ? { x: cutX, y: 0, width: width - cutX, height }
+              : { x: 0, y: 0, width: width - cutX, height };
+      rects.set(`crop-${edge}${p}`, rect);
+    }
+  }
+  return rects;
+}
+
+/**
+ * Computes the robust variants of an image (see the module comment): for a query, `trim` when the
+ * image has borders; for a banked image, also the crops. Variants of quality 0 (under 5 pixels)
+ * are left out. Deterministic and isomorphic: the same pixels give the same variants in Node and in a
+ * browser.
+ */
+export function pdqRobustVariants(
+  pixels: ImagePixels,
+  side: RobustVariantSide,
+  options: PdqOptions = {},
+): PdqVariant[] {
+  const variants: PdqVariant[] = [];
+  const add = (name: RobustVariantName, rect: PixelRect) => {
+    const { hash, quality } = pdqHash(cropPixels(pixels, rect), options);
+    if (quality > 0) variants.push({ name, hash, quality });
+  };
+  const content = findContentRect(pixels);
+  if (content) add('trim', content);
+  if (side === 'bank' && pixels.width >= 32 && pixels.height >= 32) {
+    for (const [name, rect] of cropRects(pixels.width, pixels.height)) add(name, rect);
+  }
+  return variants;
+}
+
+/** Whether a line is flat (one colour but for a few outliers) and its mean colour. */
+interface LineStats {
+  readonly flat: boolean;
+  readonly mean: readonly number[];
+}
+
+/**
+ * Statistics of a line of `length` pixels from (x, y): a row when `horizontal`, else a column.
+ */
+function lineStats(
+  pixels: ImagePixels,
+  stride: number,
+  x: number,
+  y: number,
+  length: number,
+  horizontal: boolean,
+  tolerance = FLAT_TOLERANCE,
+): LineStats {
+  const { data, channels } = pixels;
+  const used = Math.min(channels, 3);
+  if (length <= 0) return { flat: true, mean: [0, 0, 0].slice(0, used) };
+  const step = Math.max(1, Math.ceil(length / MAX_SAMPLES));
+  const pixelStep = (horizontal ? channels : stride) * step;
+  const start = y * stride + x * channels;
+  const count = Math.ceil(length / step);
+  const sums = [0, 0, 0];
+  for (let i = 0, p = start; i < count; i++, p += pixelStep) {
+    for (let c = 0; c < used; c++) sums[c]! += data[p + c]!;
+  }
+  const mean = sums.slice(0, used).map((s) => s / count);
+  let outliers = 0;
+  const allowed = Math.floor(count * FLAT_OUTLIERS);
+  for (let i = 0, p = start; i < count; i++, p += pixelStep) {
+    for (let c = 0; c < used; c++) {
+      if (Math.abs(data[p + c]! - mean[c]!) > tolerance) {
+        if (++outliers > allowed) return { flat: false, mean };
+        break;
+      }
+    }
+  }
+  return { flat: true, mean };
+}
+
+function sameColour(a: readonly number[], b: readonly number[]): boolean {
+  return a.every((v, c) => Math.abs(v - b[c]!) <= BORDER_COLOUR_TOLERANCE);
+}
+
+/**
+ * Removes the borders of a rectangle: from each edge, the lines that are flat and of the colour of
+ * the outermost line; repeated until nothing changes (trimming columns can make rows flat).
+ */
+function trimBorders(pixels: ImagePixels, stride: number, rect: PixelRect): PixelRect {
+  let x0 = rect.x;
+  let y0 = rect.y;
+  let x1 = rect.x + rect.width;
+  let y1 = rect.y + rect.height;
+  const row = (y: number) => lineStats(pixels, stride, x0, y, x1 - x0, true);
+  const col = (x: number) => lineStats(pixels, stride, x, y0, y1 - y0, false);
+  for (let pass = 0; pass < 4; pass++) {
+    const before = [x0, y0, x1, y1].join();
+    let edge = row(y0);
+    if (edge.flat) while (y1 - y0 > 1 && sameFlat(row(y0), edge)) y0++;
+    edge = row(y1 - 1);
+    if (edge.flat) while (y1 - y0 > 1 && sameFlat(row(y1 - 1), edge)) y1--;
+    edge = col(x0);
+    if (edge.flat) while (x1 - x0 > 1 && sameFlat(col(x0), edge)) x0++;
+    edge = col(x1 - 1);
+    if (edge.flat) while (x1 - x0 > 1 && sameFlat(col(x1 - 1), edge)) x1--;
+    if ([x0, y0, x1, y1].join() === before) break;
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/**
+ * Shaves the ringing off a trimmed rectangle's edges: up to {@link RINGING_DEPTH} of each side,
+ * the lines that are flat within {@link RINGING_TOLERANCE}.
+ */
+function shaveRinging(pixels: ImagePixels, stride: number, rect: PixelRect): PixelRect {
+  let x0 = rect.x;
+  let y0 = rect.y;
+  let x1 = rect.x + rect.width;
+  let y1 = rect.y + rect.height;
+  const depthY = Math.max(2, Math.round(rect.height * RINGING_DEPTH));
+  const depthX = Math.max(2, Math.round(rect.width * RINGING_DEPTH));
+  const flatRow = (y: number) => lineStats(pixels, stride, x0, y, x1 - x0, true, RINGING_TOLERANCE).flat;
+  const flatCol = (x: number) => lineStats(pixels, stride, x, y0, y1 - y0, false, RINGING_TOLERANCE).flat;
+  for (let n = 0; n < depthY && y1 - y0 > 2 && flatRow(y0); n++) y0++;
+  for (let n = 0; n < depthY && y1 - y0 > 2 && flatRow(y1 - 1); n++) y1--;
+  for (let n = 0; n < depthX && x1 - x0 > 2 && flatCol(x0); n++) x0++;
+  for (let n = 0; n < depthX && x1 - x0 > 2 && flatCol(x1 - 1); n++) x1--;
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+function sameFlat(line: LineStats, edge: LineStats): boolean {
+  return line.flat && sameColour(line.mean, edge.mean);
+}
+
+/**
+ * The dominant block of a rectangle's rows: the rows are split at flat bands at least 0.5 % of
+ * the height (3 rows or more) thick; the tallest block is returned when it is at least a fifth
+ * of the height and at least twice as tall as every other block. Null otherwise (one block, or
+ * several alike: lines of text, a collage).
+ */
+function dominantRowBlock(pixels: ImagePixels, stride: number, rect: PixelRect): PixelRect | null {
+  const minGap = Math.max(3, Math.round(rect.height * 0.005));
+  const blocks: [number, number][] = [];
+  let start = -1;
+  let end = -1;
+  let gap = 0;
+  for (let y = rect.y; y < rect.y + rect.height; y++) {
+    if (lineStats(pixels, stride, rect.x, y, rect.width, true).flat) {
+      if (++gap >= minGap && start >= 0) {
+        blocks.push([start, end]);
+        start = -1;
+      }
+      continue;
+    }
+    if (start < 0) start = y;
+    end = y + 1;
+    gap = 0;
+  }
+  if (start >= 0) blocks.push([start, end]);
+  if (blocks.length < 2) return null;
+  blocks.sort((a, b) => b[1] - b[0] - (a[1] - a[0]));
+  const [first, second] = [blocks[0]!, blocks[1]!];
+  const tallest = first[1] - first[0];
+  if (tallest < rect.height * MIN_KEEP || tallest < 2 * (second[1] - second[0])) return null;
+  return { x: rect.x, y: first[0], width: rect.width, height: tallest };
+}
