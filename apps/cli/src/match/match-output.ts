@@ -81,7 +81,11 @@ function plainRows(result: MatchResult): string {
           'match',
           hit.bank,
           signalLabel(hit),
-          hit.signalType === 'pdq' ? String(hit.distance) : 'exact',
+          hit.signalType === 'pdq'
+            ? String(hit.distance)
+            : hit.signalType === 'vpdq'
+              ? videoShares(hit)
+              : 'exact',
           String(hit.entryId),
         ],
         result.subject.input,
@@ -96,6 +100,12 @@ function plainRow(cells: readonly string[], input: string): string {
     return i === 3 || i === 4 ? cell.padStart(width) : cell.padEnd(width);
   });
   return `${padded.join('  ')}  ${input}\n`;
+}
+
+/** A video hit's two shares, query/banked, as whole percentages (`100/85`). */
+function videoShares(hit: MatchHitView): string {
+  const share = (value: number | undefined): string => (value === undefined ? '?' : String(Math.floor(value)));
+  return `${share(hit.queryMatchPercent)}/${share(hit.comparedMatchPercent)}%`;
 }
 
 function signalLabel(hit: MatchHitView): string {
