@@ -180,7 +180,12 @@ describe('POST /v1/match/media with a video', () => {
     });
     expect(body.results.map((r: { signalType: string }) => r.signalType)).toEqual(['md5', 'sha1', 'sha256']);
     const record = await t.call(matcher, { method: 'GET', url: `/v1/match-records/${body.video.recordId}` });
-    expect(record.json()).toMatchObject({ source: 'media', signalType: 'vpdq' });
+    expect(record.json()).toMatchObject({
+      source: 'media',
+      signalType: 'vpdq',
+      contentRef: 'upload-7',
+      matches: [{ bank: 'videos', queryMatchPercent: 100, comparedMatchPercent: 100 }],
+    });
     spoolIsEmpty();
   });
 

@@ -523,6 +523,14 @@ export const SHARED_SCHEMAS = [
             bank: { type: ['string', 'null'] },
             distance: { type: 'integer' },
             variant: { type: 'string' },
+            queryMatchPercent: {
+              type: 'number',
+              description: "Video matches: the share of the query's usable frames that matched this banked video.",
+            },
+            comparedMatchPercent: {
+              type: 'number',
+              description: "Video matches: the share of the banked video's usable frames that the query matched.",
+            },
           },
         },
       },
