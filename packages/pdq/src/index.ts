@@ -43,4 +43,5 @@ export {
   parseVpdqLines,
   prepareVpdqHashes,
   vpdqMatch,
+  vpdqUsableFrames,
 } from './vpdq.js';
