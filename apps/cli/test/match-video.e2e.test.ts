@@ -24,7 +24,16 @@ beforeAll(async () => {
   const hashed = await hashline(['hash', 'clip.mp4'], { cwd: dir });
   expect(hashed.code).toBe(0);
   writeFileSync(join(dir, 'clip.vpdq.txt'), hashed.stdout);
-  const imported = await local(['bank', 'import', 'videos', 'clip.vpdq.txt', '-f', 'vpdq', '--create-kind', 'test']);
+  const imported = await local([
+    'bank',
+    'import',
+    'videos',
+    'clip.vpdq.txt',
+    '-f',
+    'vpdq',
+    '--create-kind',
+    'test',
+  ]);
   expect(imported.code).toBe(0);
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +43,9 @@ describe('hashline match <video>', () => {
     const result = await local(['match', 'clip.mp4', 'other.mp4', 'broken.mp4']);
     expect(result.code).toBe(1);
     const rows = result.stdout.split('\n');
-    expect(rows.find((r) => r.endsWith('clip.mp4'))).toMatch(/^match\s+videos\s+vpdq\s+100\/100%\s+\d+\s+clip\.mp4$/);
+    expect(rows.find((r) => r.endsWith('clip.mp4'))).toMatch(
+      /^match\s+videos\s+vpdq\s+100\/100%\s+\d+\s+clip\.mp4$/,
+    );
     expect(rows.find((r) => r.endsWith('other.mp4'))).toMatch(/^no match\s/);
     expect(result.stderr).toMatch(/broken\.mp4: MEDIA_UNSUPPORTED_FORMAT/);
     expect(result.stderr).toContain('1 of 2 inputs matched in the data folder');
@@ -49,15 +60,18 @@ describe('hashline match <video>', () => {
   });
 
   it('matches against a server: only the hashes are sent', async () => {
-    const token = `hl_mvid_${randomBytes(24).toString("base64url")}`;
+    const token = `hl_mvid_${randomBytes(24).toString('base64url')}`;
     const server = await startServe(['--port', '0', '--data-dir', data], {
       cwd: dir,
       env: cleanEnv({ HASHLINE_ADMIN_TOKEN: token }),
     });
     try {
-      const result = await hashline(['match', '--server', server.url, '--key', token, '--fail-on-match', 'clip.mp4'], {
-        cwd: dir,
-      });
+      const result = await hashline(
+        ['match', '--server', server.url, '--key', token, '--fail-on-match', 'clip.mp4'],
+        {
+          cwd: dir,
+        },
+      );
       expect(result.stderr).toContain('1 of 1 input matched on the server');
       expect(result.code).toBe(3);
       expect(result.stdout).toMatch(/match\s+videos\s+vpdq\s+100\/100%/);

@@ -48,7 +48,10 @@ function multipart(bytes: Uint8Array, filename: string, type: string) {
   };
 }
 
-const raw = (bytes: Uint8Array, type: string) => ({ payload: Buffer.from(bytes), headers: { 'content-type': type } });
+const raw = (bytes: Uint8Array, type: string) => ({
+  payload: Buffer.from(bytes),
+  headers: { 'content-type': type },
+});
 const hostile = (name: string) => readFileSync(join(hostileDir, name));
 const spoolIsEmpty = () => expect(readdirSync(spoolDir)).toEqual([]);
 
@@ -132,7 +135,11 @@ describe('POST /v1/hash with a video', () => {
     expect(form.statusCode).toBe(200);
     expect(form.json().frames).toEqual(sampleFrames);
     // Images still take the image path.
-    const image = await t.call(matcher, { method: 'POST', url: '/v1/hash', ...raw(IMAGE, 'application/octet-stream') });
+    const image = await t.call(matcher, {
+      method: 'POST',
+      url: '/v1/hash',
+      ...raw(IMAGE, 'application/octet-stream'),
+    });
     expect(image.json()).toMatchObject({ format: 'jpeg', usable: true });
     spoolIsEmpty();
   });
@@ -148,7 +155,11 @@ describe('POST /v1/hash with a video', () => {
 
 describe('POST /v1/match/media with a video', () => {
   beforeAll(async () => {
-    await t.call(writer, { method: 'POST', url: '/v1/banks', payload: { name: 'videos', kind: 'known_csam' } });
+    await t.call(writer, {
+      method: 'POST',
+      url: '/v1/banks',
+      payload: { name: 'videos', kind: 'known_csam' },
+    });
     const added = await t.call(writer, {
       method: 'POST',
       url: '/v1/banks/videos/entries',
@@ -190,7 +201,11 @@ describe('POST /v1/match/media with a video', () => {
   });
 
   test('a match:verdict key learns yes or no only', async () => {
-    const response = await t.call(verdict, { method: 'POST', url: '/v1/match/media', ...raw(SAMPLE, 'video/mp4') });
+    const response = await t.call(verdict, {
+      method: 'POST',
+      url: '/v1/match/media',
+      ...raw(SAMPLE, 'video/mp4'),
+    });
     expect(response.json()).toEqual({ results: [{ matched: true }] });
   });
 });
@@ -198,7 +213,11 @@ describe('POST /v1/match/media with a video', () => {
 describe('long videos become jobs', () => {
   test('202 with Location; the job holds the hashes, then the match; only its uploader sees it', async () => {
     const [writer, matcher] = await Promise.all([jobsApp.key(['banks:write']), jobsApp.key(['match'])]);
-    const accepted = await jobsApp.call(writer, { method: 'POST', url: '/v1/hash', ...raw(SAMPLE, 'video/mp4') });
+    const accepted = await jobsApp.call(writer, {
+      method: 'POST',
+      url: '/v1/hash',
+      ...raw(SAMPLE, 'video/mp4'),
+    });
     expect(accepted.statusCode).toBe(202);
     const location = accepted.headers.location as string;
     expect(location).toMatch(/^\/v1\/media-jobs\/[\w-]+$/);
@@ -214,7 +233,11 @@ describe('long videos become jobs', () => {
     });
     spoolIsEmpty();
 
-    const match = await jobsApp.call(matcher, { method: 'POST', url: '/v1/match/media', ...raw(SAMPLE, 'video/mp4') });
+    const match = await jobsApp.call(matcher, {
+      method: 'POST',
+      url: '/v1/match/media',
+      ...raw(SAMPLE, 'video/mp4'),
+    });
     expect(match.statusCode).toBe(202);
     const matched = await finished(jobsApp, matcher, match.headers.location as string);
     // The jobs app has its own (empty) store: the answer is a clean "no match".
@@ -242,22 +265,35 @@ describe('hostile videos', () => {
     ['999 streams', HOSTILE_VIDEOS.streams, 'video/mp4', 415, 'MEDIA_UNSUPPORTED_FORMAT'],
     ['absurd frame rate', HOSTILE_VIDEOS.absurdRate, 'video/mp4', 422, 'MEDIA_CORRUPT'],
     ['a ZIP renamed .mp4', HOSTILE_VIDEOS.archive, 'video/mp4', 415, 'MEDIA_UNSUPPORTED_FORMAT'],
-    ['a ZIP sent as octet-stream', HOSTILE_VIDEOS.archive, 'application/octet-stream', 415, 'MEDIA_UNSUPPORTED_FORMAT'],
+    [
+      'a ZIP sent as octet-stream',
+      HOSTILE_VIDEOS.archive,
+      'application/octet-stream',
+      415,
+      'MEDIA_UNSUPPORTED_FORMAT',
+    ],
     ['a PNG renamed .mp4', HOSTILE_VIDEOS.image, 'video/mp4', 415, 'MEDIA_UNSUPPORTED_FORMAT'],
   ];
-  test.each(cases)('%s is refused with problem+json, and the server still answers', async (_name, file, type, status, code) => {
-    for (const url of ['/v1/hash', '/v1/match/media']) {
-      const response = await t.call(matcher, { method: 'POST', url, ...raw(hostile(file), type) });
-      expect(response.statusCode).toBe(status);
-      expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(problemBody(response).code).toBe(code);
-    }
-    spoolIsEmpty();
-    expect((await t.call(null, { method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-  });
+  test.each(cases)(
+    '%s is refused with problem+json, and the server still answers',
+    async (_name, file, type, status, code) => {
+      for (const url of ['/v1/hash', '/v1/match/media']) {
+        const response = await t.call(matcher, { method: 'POST', url, ...raw(hostile(file), type) });
+        expect(response.statusCode).toBe(status);
+        expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(problemBody(response).code).toBe(code);
+      }
+      spoolIsEmpty();
+      expect((await t.call(null, { method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    },
+  );
 
   test('an empty video upload is MEDIA_EMPTY; after all of them a good video still hashes', async () => {
-    const empty = await t.call(matcher, { method: 'POST', url: '/v1/hash', ...multipart(Buffer.alloc(0), 'a.mp4', 'video/mp4') });
+    const empty = await t.call(matcher, {
+      method: 'POST',
+      url: '/v1/hash',
+      ...multipart(Buffer.alloc(0), 'a.mp4', 'video/mp4'),
+    });
     expect(problemBody(empty).code).toBe('MEDIA_EMPTY');
     const good = await t.call(matcher, { method: 'POST', url: '/v1/hash', ...raw(SAMPLE, 'video/mp4') });
     expect(good.statusCode).toBe(200);

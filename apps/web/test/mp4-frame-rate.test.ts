@@ -11,22 +11,28 @@ const VIDEOS = join(PDQ_FIXTURES, 'vpdq-videos');
 
 describe('mp4FrameRate', () => {
   const names = readdirSync(VIDEOS).filter((n) => n.endsWith('.mp4'));
-  it.each(names)('%s: the frame numbers and times at one frame a second are the reference file\'s', async (name) => {
-    const bytes = readFileSync(join(VIDEOS, name));
-    const fps = await mp4FrameRate(new Blob([bytes]));
-    expect(fps).toBeGreaterThan(0);
-    // The reference's frames at r = 0 (every frame): its numbers at r = 1 are every step-th one.
-    const reference = readFileSync(join(PDQ_FIXTURES, 'vpdq-sample-hashes', name.replace(/\.mp4$/, '.txt')), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => line.split(','));
-    const step = Math.max(1, Math.trunc(fps!));
-    const expected = reference.filter(([frame]) => Number(frame) % step === 0);
-    const duration = reference.length / fps!;
-    const sampled = vpdqSampleFrames(fps!, duration, 10_000);
-    expect(sampled.map((s) => s.frameNumber)).toEqual(expected.map(([frame]) => Number(frame)));
-    expect(sampled.map((s) => s.seconds.toFixed(3))).toEqual(expected.map(([, , , t]) => t));
-  });
+  it.each(names)(
+    "%s: the frame numbers and times at one frame a second are the reference file's",
+    async (name) => {
+      const bytes = readFileSync(join(VIDEOS, name));
+      const fps = await mp4FrameRate(new Blob([bytes]));
+      expect(fps).toBeGreaterThan(0);
+      // The reference's frames at r = 0 (every frame): its numbers at r = 1 are every step-th one.
+      const reference = readFileSync(
+        join(PDQ_FIXTURES, 'vpdq-sample-hashes', name.replace(/\.mp4$/, '.txt')),
+        'utf8',
+      )
+        .trim()
+        .split('\n')
+        .map((line) => line.split(','));
+      const step = Math.max(1, Math.trunc(fps!));
+      const expected = reference.filter(([frame]) => Number(frame) % step === 0);
+      const duration = reference.length / fps!;
+      const sampled = vpdqSampleFrames(fps!, duration, 10_000);
+      expect(sampled.map((s) => s.frameNumber)).toEqual(expected.map(([frame]) => Number(frame)));
+      expect(sampled.map((s) => s.seconds.toFixed(3))).toEqual(expected.map(([, , , t]) => t));
+    },
+  );
 
   it('is undefined for what is not an MP4', async () => {
     expect(await mp4FrameRate(new Blob([Buffer.from('not a video at all')]))).toBeUndefined();

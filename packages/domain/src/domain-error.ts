@@ -38,7 +38,8 @@ export const ERROR_CATALOGUE = {
   MEDIA_TIMEOUT: 'Decoding the media took too long.',
   MEDIA_FAILED: 'The image could not be decoded.',
   MEDIA_READ_FAILED: 'The file could not be read.',
-  MEDIA_JOB_NOT_FOUND: 'No video job has that id (finished jobs are kept for HASHLINE_VIDEO_JOB_RESULT_MINUTES).',
+  MEDIA_JOB_NOT_FOUND:
+    'No video job has that id (finished jobs are kept for HASHLINE_VIDEO_JOB_RESULT_MINUTES).',
   MEDIA_BUSY: 'This server is hashing as many videos as it takes at once; retry later.',
   MEDIA_WORKER_CRASHED: 'The decoder crashed on this file; the service stays up.',
   MEDIA_POOL_CLOSED: 'The service is shutting down; retry shortly.',

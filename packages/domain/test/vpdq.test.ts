@@ -172,7 +172,10 @@ describe('one match rule (ADR 0013)', () => {
     // verdicts for every pair of these videos.
     for (const name of sampleNames) {
       const frames = sample(name);
-      expect(usableVpdqFrames(frames).map((f) => f.pdqHex), name).toEqual(pytxPrepared(frames));
+      expect(
+        usableVpdqFrames(frames).map((f) => f.pdqHex),
+        name,
+      ).toEqual(pytxPrepared(frames));
     }
   });
 

@@ -146,7 +146,11 @@ describe('match rule (ADR 0013: quality filter, degenerate hashes, dedup; then b
   test('degenerate hashes (blank frames) never take part', () => {
     const blank = [frame(0, ZERO), frame(1, 'f'.repeat(64))];
     expect(vpdqUsableFrames(blank)).toEqual([]);
-    expect(vpdqMatch(blank, blank)).toEqual({ queryMatchPercent: 0, comparedMatchPercent: 0, isMatch: false });
+    expect(vpdqMatch(blank, blank)).toEqual({
+      queryMatchPercent: 0,
+      comparedMatchPercent: 0,
+      isMatch: false,
+    });
   });
 
   test('a side with no frame left gives 0 % and no match', () => {

@@ -104,7 +104,8 @@ function plainRow(cells: readonly string[], input: string): string {
 
 /** A video hit's two shares, query/banked, as whole percentages (`100/85`). */
 function videoShares(hit: MatchHitView): string {
-  const share = (value: number | undefined): string => (value === undefined ? '?' : String(Math.floor(value)));
+  const share = (value: number | undefined): string =>
+    value === undefined ? '?' : String(Math.floor(value));
   return `${share(hit.queryMatchPercent)}/${share(hit.comparedMatchPercent)}%`;
 }
 

@@ -427,7 +427,16 @@ export const SHARED_SCHEMAS = [
     type: 'object',
     description:
       'The vPDQ hash of an uploaded video: one PDQ hash per kept frame (every `secondsPerHash` seconds), and MD5/SHA-1/SHA-256 of the file.',
-    required: ['kind', 'signalType', 'frames', 'secondsPerHash', 'frameStep', 'width', 'height', 'framesPerSecond'],
+    required: [
+      'kind',
+      'signalType',
+      'frames',
+      'secondsPerHash',
+      'frameStep',
+      'width',
+      'height',
+      'framesPerSecond',
+    ],
     properties: {
       kind: { type: 'string', enum: ['video'] },
       signalType: { type: 'string', enum: ['vpdq'] },
@@ -448,8 +457,7 @@ export const SHARED_SCHEMAS = [
   {
     $id: 'VideoMatchAnswer',
     type: 'object',
-    description:
-      'The answer for a query video. Keys with the `match:verdict` scope receive `matched` alone.',
+    description: 'The answer for a query video. Keys with the `match:verdict` scope receive `matched` alone.',
     required: ['matched'],
     properties: {
       matched: { type: 'boolean' },
@@ -525,11 +533,13 @@ export const SHARED_SCHEMAS = [
             variant: { type: 'string' },
             queryMatchPercent: {
               type: 'number',
-              description: "Video matches: the share of the query's usable frames that matched this banked video.",
+              description:
+                "Video matches: the share of the query's usable frames that matched this banked video.",
             },
             comparedMatchPercent: {
               type: 'number',
-              description: "Video matches: the share of the banked video's usable frames that the query matched.",
+              description:
+                "Video matches: the share of the banked video's usable frames that the query matched.",
             },
           },
         },

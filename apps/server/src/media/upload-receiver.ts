@@ -124,7 +124,11 @@ async function spoolVideo(
  * `tempDir` older than `olderThanMs`, which no live job can still use (jobs end at the time limit).
  * @returns how many folders were deleted
  */
-export async function sweepStaleUploads(tempDir: string, olderThanMs: number, now = Date.now()): Promise<number> {
+export async function sweepStaleUploads(
+  tempDir: string,
+  olderThanMs: number,
+  now = Date.now(),
+): Promise<number> {
   let names: string[];
   try {
     names = await readdir(tempDir);

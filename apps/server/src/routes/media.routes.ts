@@ -9,12 +9,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../http-errors.js';
 import { problems, ref } from '../http/schemas.js';
 import { receiveUpload, sweepStaleUploads, type ReceivedUpload } from '../media/upload-receiver.js';
 import { VideoJobs, type VideoJobKind, type VideoJobView } from '../media/video-jobs.js';
-import {
-  answersInline,
-  describeVideoHashes,
-  probeUpload,
-  videoPoolOf,
-} from '../media/video-uploads.js';
+import { answersInline, describeVideoHashes, probeUpload, videoPoolOf } from '../media/video-uploads.js';
 import { callerOf, countMatches, parseBankFilter } from './match.routes.js';
 
 /** Raw-body content types read into memory: images. */
@@ -251,10 +246,20 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
           countMatches(ctx, 'media', items, results);
           const matched = answer.matched || results.some((r) => r.matched);
           if (caller.verdictOnly) return { results: [{ matched }] };
-          return { kind: 'video', matched, video: answer, results, hashes: describeVideoHashes(hashes, true) };
+          return {
+            kind: 'video',
+            matched,
+            video: answer,
+            results,
+            hashes: describeVideoHashes(hashes, true),
+          };
         });
       }
-      const hashes = await ctx.hashingPool.hashBytes(upload.bytes, { dihedral, crypto: true, transfer: true });
+      const hashes = await ctx.hashingPool.hashBytes(upload.bytes, {
+        dihedral,
+        crypto: true,
+        transfer: true,
+      });
       const items: MatchRequestItem[] = [];
       const skipped: { signalType: string; code: string; message: string }[] = [];
       const pdqProblem = pdqUnusable(hashes);
@@ -382,7 +387,11 @@ async function uploaded(
   if (Buffer.isBuffer(body)) return { kind: 'image', bytes: body };
   const type = request.headers['content-type'];
   if (body instanceof Readable) return receiveUpload(body, type, limits);
-  if (body === undefined && type !== undefined && /^(application\/octet-stream|image\/|video\/)/i.test(type)) {
+  if (
+    body === undefined &&
+    type !== undefined &&
+    /^(application\/octet-stream|image\/|video\/)/i.test(type)
+  ) {
     throw new DomainError('MEDIA_EMPTY', 'The upload is empty.');
   }
   throw new DomainError(

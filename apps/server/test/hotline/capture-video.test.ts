@@ -46,7 +46,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   tempDir = mkdtempSync(join(tmpdir(), 'hashline-capture-video-test-'));
-  store = await openStore(`sqlite:${join(mkdtempSync(join(tmpdir(), 'hashline-capture-video-')), 'hashline.db')}`);
+  store = await openStore(
+    `sqlite:${join(mkdtempSync(join(tmpdir(), 'hashline-capture-video-')), 'hashline.db')}`,
+  );
   const engine = new MatchEngine(store);
   await engine.load();
   const base = testConfig();
@@ -70,9 +72,15 @@ afterAll(async () => {
 
 describe('capture of a page with videos', () => {
   it('hashes both videos and labels the banked one previously assessed', async () => {
-    const token = (await createApiKey(store, { name: 'admin', scopes: ['admin'], rateLimitPerSecond: null })).token;
+    const token = (await createApiKey(store, { name: 'admin', scopes: ['admin'], rateLimitPerSecond: null }))
+      .token;
     const headers = { authorization: `Bearer ${token}` };
-    await app.inject({ method: 'POST', url: '/v1/banks', headers, payload: { name: 'partner-videos', kind: 'known_csam' } });
+    await app.inject({
+      method: 'POST',
+      url: '/v1/banks',
+      headers,
+      payload: { name: 'partner-videos', kind: 'known_csam' },
+    });
     // The bank holds the known clip's vPDQ (as a partner would have shared it).
     const banked = await hashVideoFile(join(PDQ_FIXTURES, 'vpdq-videos', 'doorknob-hd-no-bar.mp4'));
     const added = await app.inject({

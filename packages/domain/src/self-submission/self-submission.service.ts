@@ -380,7 +380,7 @@ function parseVideo(item: unknown, at: string, problems: Problems): SelfSubmitte
     const frameNumber = frame.frameNumber ?? i;
     const timestampSeconds = frame.timestampSeconds ?? i;
     if (!Number.isSafeInteger(frameNumber) || (frameNumber as number) <= previous)
-      problems.add(`${f}/frameNumber`, 'A whole number, larger than the previous frame\'s.');
+      problems.add(`${f}/frameNumber`, "A whole number, larger than the previous frame's.");
     else previous = frameNumber as number;
     if (typeof timestampSeconds !== 'number' || !Number.isFinite(timestampSeconds) || timestampSeconds < 0)
       problems.add(`${f}/timestampSeconds`, 'Seconds from the start, 0 or more.');
