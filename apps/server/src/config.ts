@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { buildReferralConfig, type ReferralConfig } from '@hashline/domain';
 import type { StoreConnectionOptions } from '@hashline/storage';
@@ -10,6 +11,48 @@ import { fileURLToPath } from 'node:url';
  * or the addresses/CIDRs of trusted proxies.
  */
 export type TrustProxy = false | number | readonly string[];
+
+/**
+ * Video uploads: where FFmpeg comes from, the limits a video is hashed under (the video
+ * equivalents of the image limits), and when an upload becomes an asynchronous job.
+ */
+export interface VideoConfig {
+  /**
+   * The `ffmpeg` program (`HASHLINE_FFMPEG_PATH`; default the static build of the
+   * `@ffmpeg-installer/ffmpeg` npm package, else `ffmpeg` on PATH; ADR 0010).
+   */
+  readonly ffmpegPath: string | null;
+  /** The `ffprobe` program (`HASHLINE_FFPROBE_PATH`; default as for ffmpeg). */
+  readonly ffprobePath: string | null;
+  /** Largest video upload (`HASHLINE_VIDEO_MAX_BYTES`, default 512 MiB), streamed to a temporary file. */
+  readonly maxBytes: number;
+  /** Largest frame, width × height (`HASHLINE_VIDEO_MAX_PIXELS`, default 8K UHD, 33,177,600). */
+  readonly maxPixels: number;
+  /** Longest video in seconds (`HASHLINE_VIDEO_MAX_SECONDS`, default 3 h). */
+  readonly maxDurationSeconds: number;
+  /** Most frames (`HASHLINE_VIDEO_MAX_FRAMES`, default 648,000: 3 h at 60 fps). */
+  readonly maxFrames: number;
+  /** Highest declared frame rate (`HASHLINE_VIDEO_MAX_FRAME_RATE`, default 240). */
+  readonly maxFrameRate: number;
+  /** Most streams in the container (`HASHLINE_VIDEO_MAX_STREAMS`, default 64). */
+  readonly maxStreams: number;
+  /** Time limit of hashing one video, probe and decode (`HASHLINE_VIDEO_TIMEOUT_MS`, default 10 min). */
+  readonly timeoutMs: number;
+  /**
+   * Videos up to this many seconds are answered in the request (`HASHLINE_VIDEO_INLINE_SECONDS`,
+   * default 60); longer ones become a job: 202 with a `Location` to poll. 0: always a job.
+   */
+  readonly inlineMaxSeconds: number;
+  /**
+   * Where uploads wait while they are hashed (`HASHLINE_VIDEO_TEMP_DIR`, default the system's
+   * temporary folder). Each upload is a 0600 file in its own folder, deleted when hashed.
+   */
+  readonly tempDir: string;
+  /** How long a finished job's result is kept for its caller (`HASHLINE_VIDEO_JOB_RESULT_MINUTES`, 60). */
+  readonly jobResultMinutes: number;
+  /** Most video jobs waiting or running in one process (`HASHLINE_VIDEO_MAX_JOBS`, default 16); more: 429. */
+  readonly maxJobs: number;
+}
 
 /** Pino log levels the server accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -65,6 +108,8 @@ export interface ServerConfig {
   readonly hashingIsolation: 'process' | 'thread';
   /** Time limit of one decode + hash (`HASHLINE_HASHING_TIMEOUT_MS`, default 10 s). */
   readonly hashingTimeoutMs: number;
+  /** Video uploads to `POST /v1/hash` and `POST /v1/match/media` (issue 13). */
+  readonly video: VideoConfig;
   /**
    * How often the index polls the change log for other processes' commits (`HASHLINE_POLL_MS`,
    * 250). On PostgreSQL, notifications wake the index at once and polling is the fallback.
@@ -628,6 +673,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     hashingThreads: int('HASHLINE_HASHING_THREADS', 0, 0, 64),
     hashingIsolation: isolation as 'process' | 'thread',
     hashingTimeoutMs: int('HASHLINE_HASHING_TIMEOUT_MS', 10_000, 100, 600_000),
+    video: {
+      ffmpegPath: text('HASHLINE_FFMPEG_PATH') ?? null,
+      ffprobePath: text('HASHLINE_FFPROBE_PATH') ?? null,
+      maxBytes: int('HASHLINE_VIDEO_MAX_BYTES', 512 * 1024 ** 2, 1024, 64 * 1024 ** 3),
+      maxPixels: int('HASHLINE_VIDEO_MAX_PIXELS', 7680 * 4320, 1_000, 1_000_000_000),
+      maxDurationSeconds: int('HASHLINE_VIDEO_MAX_SECONDS', 3 * 3600, 1, 48 * 3600),
+      maxFrames: int('HASHLINE_VIDEO_MAX_FRAMES', 3 * 3600 * 60, 1, 100_000_000),
+      maxFrameRate: int('HASHLINE_VIDEO_MAX_FRAME_RATE', 240, 1, 1000),
+      maxStreams: int('HASHLINE_VIDEO_MAX_STREAMS', 64, 1, 1000),
+      timeoutMs: int('HASHLINE_VIDEO_TIMEOUT_MS', 600_000, 1_000, 24 * 3_600_000),
+      inlineMaxSeconds: int('HASHLINE_VIDEO_INLINE_SECONDS', 60, 0, 24 * 3600),
+      tempDir: resolve(text('HASHLINE_VIDEO_TEMP_DIR') ?? tmpdir()),
+      jobResultMinutes: int('HASHLINE_VIDEO_JOB_RESULT_MINUTES', 60, 1, 7 * 24 * 60),
+      maxJobs: int('HASHLINE_VIDEO_MAX_JOBS', 16, 1, 10_000),
+    },
     pollIntervalMs: int('HASHLINE_POLL_MS', 250, 10, 60_000),
     changeNotifications: bool('HASHLINE_CHANGE_NOTIFY', true),
     apiKeyCacheMs: int('HASHLINE_API_KEY_CACHE_MS', 5_000, 0, 600_000),

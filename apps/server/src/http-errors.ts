@@ -54,6 +54,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   MEDIA_TIMEOUT: 422,
   MEDIA_FAILED: 422,
   MEDIA_READ_FAILED: 500,
+  MEDIA_JOB_NOT_FOUND: 404,
+  MEDIA_BUSY: 503,
   // The file made the decoder crash (a hostile or broken input): the caller's problem, and the
   // server is still up because decoding runs in a child process.
   MEDIA_WORKER_CRASHED: 422,

@@ -132,6 +132,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/compare', access: ['match', 'match:verdict', 'banks:read'] },
   { method: 'POST', url: '/v1/banks/:bank/media', access: ['banks:write'] },
   { method: 'GET', url: '/v1/index/status', access: ['match', 'match:verdict', 'banks:read'] },
+  // A video job answered 202 by the two routes above; only its uploader's key sees it.
+  { method: 'GET', url: '/v1/media-jobs/:id', access: ['match', 'match:verdict', 'banks:write'] },
   // A `match` key sees its own records only; `admin` sees all (filtered in the route).
   { method: 'GET', url: '/v1/match-records', access: ['match'] },
   { method: 'GET', url: '/v1/match-records/:id', access: ['match'] },

@@ -25,6 +25,7 @@ import { startPollingLoop, throttledFailureLog } from './hotline/polling-loop.js
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
 import { hotlineStoreOf, type HotlineOverrides } from './hotline/hotline-wiring.js';
 import { createMetrics } from './metrics.js';
+import { videoPoolOptions } from './media/video-uploads.js';
 import { StoreHealth } from './store-health.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
@@ -167,6 +168,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       isolation: config.hashingIsolation,
       timeoutMs: config.hashingTimeoutMs,
       decode: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
+      video: videoPoolOptions(config.video),
     });
     cleanups.push(() => hashingPool.close());
     const hotlineStore = hotlineStoreOf(store);

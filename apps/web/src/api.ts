@@ -69,11 +69,16 @@ export async function loadConfig(): Promise<PublicConfig> {
   return (await response.json()) as PublicConfig;
 }
 
-/** A video's hashes as sent: file digests and one PDQ per second (no frame numbers or times). */
+/** A video's hashes as sent: file digests and one PDQ per second with its frame number and time. */
 export interface VideoSubmission {
   readonly md5: string;
   readonly sha256: string;
-  readonly frames: readonly { readonly pdq: string; readonly quality: number }[];
+  readonly frames: readonly {
+    readonly pdq: string;
+    readonly quality: number;
+    readonly frameNumber: number;
+    readonly timestampSeconds: number;
+  }[];
 }
 
 /** Sends the hashes (and nothing else about the files) with the case type. */
@@ -90,7 +95,12 @@ export function submitHashes(
           videos: videos.map(({ md5, sha256, frames }) => ({
             md5,
             sha256,
-            frames: frames.map(({ pdq, quality }) => ({ pdq, quality })),
+            frames: frames.map(({ pdq, quality, frameNumber, timestampSeconds }) => ({
+              pdq,
+              quality,
+              frameNumber,
+              timestampSeconds,
+            })),
           })),
         }
       : {}),

@@ -316,12 +316,20 @@ function SubmitView({ t, config }: { t: Messages; config: PublicConfig }) {
   );
 }
 
-/** A video as sent: file digests and the distinct frame hashes that pass the quality gate. */
+/**
+ * A video as sent: file digests and the distinct frame hashes that pass the quality gate, with
+ * their frame numbers and times (the server stores them as one vpdq entry).
+ */
 function videoForSending(video: VideoHashes) {
   const seen = new Set<string>();
   const frames = video.frames
     .filter((f) => f.quality >= MIN_QUALITY && !seen.has(f.pdq) && seen.add(f.pdq))
-    .map(({ pdq, quality }) => ({ pdq, quality }));
+    .map(({ pdq, quality, frame, timestamp }) => ({
+      pdq,
+      quality,
+      frameNumber: frame,
+      timestampSeconds: Number(timestamp.toFixed(3)),
+    }));
   return { md5: video.md5, sha256: video.sha256, frames };
 }
 

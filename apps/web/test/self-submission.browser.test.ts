@@ -345,6 +345,14 @@ describe('videos', () => {
     // One frame per second of a 22.4 s video, in the vPDQ line format.
     expect(frames.length).toBe(Math.ceil(reference.at(-1)!.t));
     for (const line of lines) expect(line).toMatch(/^\d+,\d+,[0-9a-f]{64},\d+\.\d{3}$/);
+    // Numbered as the reference numbers them: the decode index (0, 30, 60… at 30 fps), with its time.
+    const kept = readFileSync(join(PDQ_FIXTURES, 'vpdq-sample-hashes', `${name}.txt`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(','))
+      .filter(([frame]) => Number(frame) % 30 === 0);
+    expect(frames.map((f) => f.frame)).toEqual(kept.map(([frame]) => Number(frame)));
+    expect(frames.map((f) => f.t.toFixed(3))).toEqual(kept.map(([, , , t]) => t));
     // Each frame against the reference frame nearest in time (Chromium's decoder and scaler
     // versus FFmpeg's): report the distances; most must be within Meta's match threshold.
     const distances = frames.map((f) => {
@@ -358,8 +366,17 @@ describe('videos', () => {
 
     await submit(c.page);
     const post = c.posts.find((p) => p.url.endsWith('/v1/public/self-submissions'))!;
-    const body = JSON.parse(post.body.toString()) as { videos: { frames: { pdq: string }[] }[] };
+    const body = JSON.parse(post.body.toString()) as {
+      videos: { frames: { pdq: string; frameNumber: number; timestampSeconds: number }[] }[];
+    };
     expect(body.videos[0]!.frames.length).toBeGreaterThan(0);
+    expect(Object.keys(body.videos[0]!.frames[0]!).sort()).toEqual([
+      'frameNumber',
+      'pdq',
+      'quality',
+      'timestampSeconds',
+    ]);
+    // Stored as one vpdq entry: an image of one of its frames reports the video.
     expect(await matched(server, 'pdq', body.videos[0]!.frames[0]!.pdq)).toBe(true);
     await c.context.close();
   });

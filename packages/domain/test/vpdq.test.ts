@@ -156,3 +156,38 @@ describe('vPDQ match rule', () => {
     }
   });
 });
+
+describe('one match rule (ADR 0013)', () => {
+  /** python-threatexchange's brute-force preparation, as an oracle: dedupe first, then drop low quality. */
+  const pytxPrepared = (frames: readonly VpdqFrame[]): string[] => {
+    const seen = new Set<string>();
+    return frames
+      .filter((f) => !seen.has(f.pdqHex) && seen.add(f.pdqHex))
+      .filter((f) => f.quality >= 50)
+      .map((f) => f.pdqHex);
+  };
+
+  test("on every one of Meta's sample files it keeps the frames the reference's brute force keeps", () => {
+    // Percentages depend only on each side's kept hashes: equal sets give equal percentages and
+    // verdicts for every pair of these videos.
+    for (const name of sampleNames) {
+      const frames = sample(name);
+      expect(
+        usableVpdqFrames(frames).map((f) => f.pdqHex),
+        name,
+      ).toEqual(pytxPrepared(frames));
+    }
+  });
+
+  test('the orders differ only when one hash occurs below and above the quality threshold', () => {
+    const hash = 'ab'.repeat(32);
+    const query = [
+      { frameNumber: 0, quality: 10, pdqHex: hash, timestampSeconds: 0 },
+      { frameNumber: 1, quality: 90, pdqHex: hash, timestampSeconds: 1 },
+    ];
+    // Ours keeps the good copy; the brute force's dedupe kept the low-quality one and then dropped it.
+    expect(usableVpdqFrames(query).map((f) => f.frameNumber)).toEqual([1]);
+    expect(pytxPrepared(query)).toEqual([]);
+    expect(compareVpdqBrute(query, query)).toEqual({ queryMatchPercent: 100, comparedMatchPercent: 100 });
+  });
+});

@@ -1,7 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CapturedMedia, CapturedMediaHasher } from '@hashline/domain';
 import { digestBytes } from './file-digests.js';
-import type { HashingPool } from './hashing-pool.js';
+import type { HashingPool, VideoHashingPool } from './hashing-pool.js';
 import { isMediaDecodeError, type MediaErrorCode } from './media-decode-error.js';
+import { sniffVideoContainer } from './video-format-sniffer.js';
 
 /** Options of {@link createCapturedMediaHasher}. */
 export interface CapturedMediaHasherOptions {
@@ -17,13 +21,20 @@ export interface CapturedMediaHasherOptions {
    * `true`; `false` looks up the PDQ hash of the image as captured only.
    */
   readonly variants?: boolean;
+  /**
+   * Folder for the temporary file a captured video is hashed from (default: the system's temp
+   * folder); each video gets its own 0600 file in its own folder, deleted once hashed.
+   */
+  readonly tempDir?: string;
 }
 
 /**
  * Implements the domain's {@link CapturedMediaHasher} with a hashing pool (use
  * `isolation: 'process'`, so a codec crash ends one child process, not the capture worker).
  *
- * Every capture gets MD5 and SHA-256 of the original bytes, computed here. Decodable images also
+ * Every capture gets MD5 and SHA-256 of the original bytes, computed here. A video (bytes that
+ * start like a video container, with a pool that hashes videos) gets its vPDQ frames, hashed from
+ * a temporary 0600 file deleted afterwards, and no image fields. Decodable images also
  * get PDQ, quality, size, and the re-encoded thumbnail and preview, all from one decode in a pool
  * worker. Bytes the pool cannot turn into an image keep their exact hashes with the rest null, so
  * a video, a damaged file or a hostile one never stops a capture: every pool error counts as
@@ -36,9 +47,21 @@ export interface CapturedMediaHasherOptions {
  * The caller's bytes are copied to the worker, never detached: it still has to store them.
  */
 export function createCapturedMediaHasher(
-  pool: HashingPool,
+  pool: HashingPool & Partial<VideoHashingPool>,
   options: CapturedMediaHasherOptions = {},
 ): CapturedMediaHasher {
+  /** vPDQ of captured video bytes (one frame a second), hashed from a temporary file by the pool. */
+  const hashVideo = async (bytes: Uint8Array): Promise<CapturedMedia['vpdq']> => {
+    const folder = await mkdtemp(join(options.tempDir ?? tmpdir(), 'hashline-capture-video-'));
+    try {
+      const path = join(folder, 'capture');
+      await writeFile(path, bytes, { mode: 0o600, flag: 'wx' });
+      const video = await pool.hashVideoFile!(path, { secondsPerHash: 1 });
+      return video.frames;
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  };
   return {
     async hashCaptured(bytes: Uint8Array): Promise<CapturedMedia> {
       const { md5, sha256 } = digestBytes(bytes);
@@ -53,6 +76,10 @@ export function createCapturedMediaHasher(
         preview: null,
       };
       try {
+        // A video container goes to the video hasher (when the pool has one): its frames, no image.
+        if (typeof pool.hashVideoFile === 'function' && sniffVideoContainer(bytes) !== undefined) {
+          return { ...exactOnly, vpdq: await hashVideo(bytes) };
+        }
         const variants = options.variants ?? true;
         const hashes = await pool.hashBytes(bytes, {
           derivatives: true,

@@ -48,6 +48,7 @@ export {
   type VideoHashingPool,
 } from './hashing-pool.js';
 export type { VideoJobOptions, VideoPoolOptions } from './hashing-protocol.js';
+export { sniffVideoContainer, VIDEO_SNIFF_BYTES, type VideoContainerFamily } from './video-format-sniffer.js';
 export { renderDemoImages, type DemoImage } from './demo-images.js';
 export { resolveFfmpegBinaries, type FfmpegBinaries, type FfmpegPathOptions } from './ffmpeg-binaries.js';
 export {

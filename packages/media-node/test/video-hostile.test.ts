@@ -1,56 +1,15 @@
 // Hostile and broken videos end in a MediaDecodeError with a stable code, before or during
 // decoding, and the hasher keeps working afterwards. The files are made here, with the bundled
 // ffmpeg (it encodes too), or by cutting and forging bytes.
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PDQ_FIXTURES } from '../../../tools/test-fixtures.js';
-import {
-  createHashingPool,
-  hashVideoFile,
-  MediaDecodeError,
-  resolveFfmpegBinaries,
-  type VideoHashOptions,
-} from '../src/index.js';
+import { createHashingPool, hashVideoFile, MediaDecodeError, type VideoHashOptions } from '../src/index.js';
+import { writeHostileVideos } from './support/hostile-videos.js';
 
-const run = promisify(execFile);
-const SAMPLE = join(PDQ_FIXTURES, 'vpdq-videos', 'doorknob-hd-no-bar.mp4');
 let dir: string;
-
-async function ffmpeg(...args: string[]): Promise<void> {
-  await run(resolveFfmpegBinaries().ffmpeg, ['-nostdin', '-v', 'error', '-y', ...args], {
-    maxBuffer: 1 << 20,
-  });
-}
-
-/** A ZIP archive (one stored file), the bytes a renamed `.zip` would have. */
-function zipBytes(): Buffer {
-  const name = Buffer.from('notes.txt');
-  const data = Buffer.from('not a video\n');
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(10, 4);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(10, 6);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + name.length, 12);
-  end.writeUInt32LE(local.length + name.length + data.length, 16);
-  return Buffer.concat([local, name, data, central, name, end]);
-}
 
 async function failure(path: string, options: VideoHashOptions = {}): Promise<MediaDecodeError> {
   const error: unknown = await hashVideoFile(path, options).then(
@@ -63,67 +22,7 @@ async function failure(path: string, options: VideoHashOptions = {}): Promise<Me
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hashline-video-hostile-'));
-  writeFileSync(join(dir, 'truncated.mp4'), readFileSync(SAMPLE).subarray(0, 100_000));
-  writeFileSync(join(dir, 'archive.mp4'), zipBytes());
-  writeFileSync(join(dir, 'empty.mp4'), Buffer.alloc(0));
-  // 8192×8192 (67 MP a frame): one black MJPEG frame, 400 KB.
-  await ffmpeg(
-    '-f',
-    'lavfi',
-    '-i',
-    'color=black:s=8192x8192:d=0.04',
-    '-frames:v',
-    '1',
-    '-c:v',
-    'mjpeg',
-    join(dir, 'huge.avi'),
-  );
-  // 500 frames 1 µs apart: an average rate of about 1,000,000 frames per second.
-  await ffmpeg(
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=s=32x32:r=1000:d=0.5',
-    '-vf',
-    'setpts=N/1000000/TB',
-    '-vsync',
-    '0',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-video_track_timescale',
-    '1000000',
-    join(dir, 'absurd-rate.mp4'),
-  );
-  // 999 video streams in one MP4 (the muxer's own limit is 1000).
-  await ffmpeg(
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=s=16x16:r=1:d=1',
-    ...Array.from({ length: 999 }, () => ['-map', '0:v']).flat(),
-    '-c:v',
-    'mjpeg',
-    '-f',
-    'mov',
-    join(dir, 'streams.mp4'),
-  );
-  // An image in a video's clothes: the PNG demuxer is not on the container allow-list.
-  await ffmpeg(
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=s=64x64:d=0.04',
-    '-frames:v',
-    '1',
-    '-f',
-    'image2',
-    '-c:v',
-    'png',
-    join(dir, 'image.mp4'),
-  );
-  copyFileSync(SAMPLE, join(dir, 'good.mp4'));
+  await writeHostileVideos(dir);
 }, 120_000);
 
 afterAll(() => {

@@ -43,6 +43,7 @@ export {
   parseVpdqLines,
   prepareVpdqHashes,
   vpdqMatch,
+  vpdqUsableFrames,
 } from './vpdq.js';
 export {
   type PixelRect,

@@ -162,10 +162,19 @@ export interface VpdqMatchResult {
 }
 
 /**
- * Compares two videos as python-threatexchange's brute-force matcher does: each side deduplicated
- * by hash (first occurrence kept), frames of quality below the threshold dropped, then the share of
- * each side's frames with some frame of the other side within the distance (≤). A side with no
- * frame left has a share of 0 (python would divide by zero). Frame order and timestamps are ignored.
+ * Hashline's one vPDQ match rule (docs/adr/0013-vpdq-match-rule.md), used by this function, by the
+ * banks' frame index (`@hashline/domain`'s `usableVpdqFrames` is {@link vpdqUsableFrames}) and by
+ * every test: on each side, frames of quality below the threshold are dropped, then degenerate
+ * hashes (all zeros or all ones: blank frames, which would match every other blank frame), then
+ * repeated hashes (the first is kept); each side's percentage is the share of its remaining frames
+ * that have a frame of the other side within the distance (≤). A side with no frame left has a
+ * share of 0 and matches nothing. Frame order and timestamps are ignored.
+ *
+ * python-threatexchange's brute-force matcher dedupes before the quality filter (its index filters
+ * first, as here); the two orders differ only when one hash occurs at two qualities across the
+ * threshold, which does not happen in Meta's sample hashes (checked by test). The default
+ * thresholds are python-threatexchange's (query ≥ 80 %, compared ≥ 0 %); banks apply their own
+ * (`vpdqMatchPercent` on the banked side, `vpdqQueryMatchPercent` on the query's).
  */
 export function vpdqMatch(
   query: readonly VpdqFrame[],
@@ -187,28 +196,41 @@ export function vpdqMatch(
 }
 
 /**
- * The frames that take part in matching: unique hashes (first occurrence), quality ≥ `minQuality`,
- * each as eight 32-bit words (big-endian over the hex), ready for {@link vpdqMatch}'s comparisons.
- * Exported so an index can prepare a video once.
+ * The frames that take part in matching under {@link vpdqMatch}'s rule: quality ≥ `minQuality`,
+ * not degenerate (all zeros or all ones), one per distinct hash (the first). Order is kept; hashes
+ * are compared in lower case.
+ */
+export function vpdqUsableFrames(
+  frames: readonly VpdqFrame[],
+  minQuality: number = VPDQ_QUALITY_THRESHOLD,
+): VpdqFrame[] {
+  const seen = new Set<string>();
+  const out: VpdqFrame[] = [];
+  for (const frame of frames) {
+    if (frame.quality < minQuality) continue;
+    const hex = frame.pdqHex.toLowerCase();
+    if (seen.has(hex) || /^0+$/.test(hex) || /^f+$/.test(hex)) continue;
+    seen.add(hex);
+    out.push(frame);
+  }
+  return out;
+}
+
+/**
+ * {@link vpdqUsableFrames} as eight 32-bit words each (big-endian over the hex), ready for
+ * {@link vpdqMatch}'s comparisons. Exported so an index can prepare a video once.
  */
 export function prepareVpdqHashes(frames: readonly VpdqFrame[], minQuality: number): Uint32Array[] {
-  const seen = new Set<string>();
-  const hashes: Uint32Array[] = [];
-  for (const frame of frames) {
-    const hex = frame.pdqHex.toLowerCase();
-    if (seen.has(hex)) continue;
-    seen.add(hex);
-    if (frame.quality < minQuality) continue;
-    const bytes = fromHex(hex);
+  return vpdqUsableFrames(frames, minQuality).map((frame) => {
+    const bytes = fromHex(frame.pdqHex.toLowerCase());
     const words = new Uint32Array(8);
     for (let w = 0; w < 8; w++) {
       words[w] =
         ((bytes[4 * w]! << 24) | (bytes[4 * w + 1]! << 16) | (bytes[4 * w + 2]! << 8) | bytes[4 * w + 3]!) >>>
         0;
     }
-    hashes.push(words);
-  }
-  return hashes;
+    return words;
+  });
 }
 
 function matchedPercent(

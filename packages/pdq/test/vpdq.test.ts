@@ -7,6 +7,7 @@ import {
   vpdqFrameStep,
   vpdqHashFrame,
   vpdqMatch,
+  vpdqUsableFrames,
   vpdqTimestamp,
   type VpdqFrame,
 } from '../src/index.js';
@@ -103,30 +104,28 @@ describe('frame hashing', () => {
   });
 });
 
-describe('match rule (python-threatexchange)', () => {
+describe('match rule (ADR 0013: quality filter, degenerate hashes, dedup; then both shares)', () => {
+  // BASE is one bit from ZERO, so withBits(n + 1) is exactly n bits from BASE (ZERO itself is
+  // degenerate, as a blank frame's hash is, and never takes part).
+  const BASE = withBits(1);
+  const from = (bits: number) => withBits(bits + 1);
+
   test('distance ≤ 31 matches, 32 does not', () => {
-    expect(vpdqMatch([frame(0, ZERO)], [frame(0, withBits(31))]).queryMatchPercent).toBe(100);
-    expect(vpdqMatch([frame(0, ZERO)], [frame(0, withBits(32))]).queryMatchPercent).toBe(0);
-    expect(vpdqMatch([frame(0, ZERO)], [frame(0, withBits(32))], { distanceThreshold: 32 }).isMatch).toBe(
-      true,
-    );
+    expect(vpdqMatch([frame(0, BASE)], [frame(0, from(31))]).queryMatchPercent).toBe(100);
+    expect(vpdqMatch([frame(0, BASE)], [frame(0, from(32))]).queryMatchPercent).toBe(0);
+    expect(vpdqMatch([frame(0, BASE)], [frame(0, from(32))], { distanceThreshold: 32 }).isMatch).toBe(true);
   });
 
-  test('percentages are taken on each side after dedup and the quality filter', () => {
+  test('percentages are taken on each side after the quality filter and dedup', () => {
     const query = [
-      frame(0, ZERO),
-      frame(1, ZERO), // duplicate hash: counted once
-      frame(2, withBits(100)),
-      frame(3, withBits(200), 49), // below quality 50: dropped
+      frame(0, BASE),
+      frame(1, BASE), // duplicate hash: counted once
+      frame(2, from(100)),
+      frame(3, from(200), 49), // below quality 50: dropped
     ];
-    const compared = [
-      frame(0, withBits(5)),
-      frame(1, withBits(150)),
-      frame(2, withBits(240)),
-      frame(3, withBits(250)),
-    ];
+    const compared = [frame(0, from(5)), frame(1, from(150)), frame(2, from(240)), frame(3, from(250))];
     const result = vpdqMatch(query, compared);
-    // Query keeps {ZERO, 100 bits}: ZERO matches (5 bits away), 100 bits does not → 50 %.
+    // Query keeps {BASE, 100 bits}: BASE matches (5 bits away), 100 bits does not → 50 %.
     expect(result.queryMatchPercent).toBe(50);
     // Compared keeps 4 frames: only the 5-bit one is near a query frame → 25 %.
     expect(result.comparedMatchPercent).toBe(25);
@@ -138,13 +137,24 @@ describe('match rule (python-threatexchange)', () => {
     ).toBe(false);
   });
 
-  test('dedup keeps the first occurrence, so its quality decides', () => {
-    const query = [frame(0, ZERO, 10), frame(1, ZERO, 100), frame(2, withBits(100))];
-    expect(vpdqMatch(query, [frame(0, ZERO)]).queryMatchPercent).toBe(0);
+  test('the quality filter runs before dedup: a good copy of a hash is not lost behind a bad first one', () => {
+    const query = [frame(0, BASE, 10), frame(1, BASE, 100), frame(2, from(100))];
+    expect(vpdqMatch(query, [frame(0, BASE)]).queryMatchPercent).toBe(50);
+    expect(vpdqUsableFrames(query).map((f) => f.frameNumber)).toEqual([1, 2]);
+  });
+
+  test('degenerate hashes (blank frames) never take part', () => {
+    const blank = [frame(0, ZERO), frame(1, 'f'.repeat(64))];
+    expect(vpdqUsableFrames(blank)).toEqual([]);
+    expect(vpdqMatch(blank, blank)).toEqual({
+      queryMatchPercent: 0,
+      comparedMatchPercent: 0,
+      isMatch: false,
+    });
   });
 
   test('a side with no frame left gives 0 % and no match', () => {
-    const result = vpdqMatch([frame(0, ZERO, 10)], [frame(0, ZERO)]);
+    const result = vpdqMatch([frame(0, BASE, 10)], [frame(0, BASE)]);
     expect(result).toEqual({ queryMatchPercent: 0, comparedMatchPercent: 0, isMatch: false });
   });
 });

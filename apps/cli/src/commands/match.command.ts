@@ -14,9 +14,11 @@ import type { InputEntry } from '../hash/input-walker.js';
 import { createMediaFileHasher } from '../hash/file-hasher.js';
 import type { FileHasherFactory } from '../hash/file-hasher.js';
 import { runInOrder } from '../hash/ordered-runner.js';
+import { isVideoPath, parseSecondsPerHash, VIDEO_EXTENSIONS } from '../hash/video-hashing.js';
 import { resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target/target.js';
 import type { Target } from '../target/target.js';
-import type { MatchSubject } from '../match/match-subject.js';
+import type { MatchQuery, MatchSubject } from '../match/match-subject.js';
+import type { HashMatcher } from '../match/hash-matcher.js';
 import type { MatchOutputFormat, MatchResult } from '../match/match-output.js';
 
 const FORMATS = ['plain', 'csv', 'json', 'ndjson'] as const;
@@ -32,20 +34,26 @@ const OPTIONS = {
   'fail-on-match': { type: 'boolean', default: false },
   threads: { type: 'string', short: 'j' },
   ext: { type: 'string' },
+  'seconds-per-hash': { type: 'string', short: 'r' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies OptionSpec;
 
-const HELP = `Usage: hashline match [options] <file|folder|hash>...
+const HELP = `Usage: hashline match [options] <file|folder|hash|video>...
        hashline match [options] --hashes-from <file|->
 
-Match images or hashes against the hash banks: locally against a data folder, or against a
-server. Images are hashed on this machine (PDQ, MD5, SHA-256); only the hashes are sent.
+Match images, videos or hashes against the hash banks: locally against a data folder, or against
+a server. Files are hashed on this machine (images: PDQ, MD5, SHA-256; videos: vPDQ, MD5,
+SHA-256); only the hashes are sent.
 
 Inputs:
   files and folders     hashed locally, in parallel (folders recursively, image extensions only)
   hashes                64 hex digits = PDQ, 32 = MD5, 40 = SHA-1; or prefixed: pdq:<hex>,
                         md5:<hex>, sha1:<hex>, sha256:<hex> (SHA-256 needs its prefix). An
                         argument that looks like a hash is one: write ./name for such a file
+  videos                files named one by one with a video extension (${VIDEO_EXTENSIONS.join(', ')}):
+                        vPDQ frame hashes matched against the banked videos (\`POST
+                        /v1/match/video\` on a server), MD5 and SHA-256 as hashes; a video
+                        hit shows query/banked shares of matched frames instead of a distance
   --hashes-from <f>     more hashes, one per line ("-" = standard input): a hash as above,
                         "type,hex", or "hex,quality,path" as \`hashline hash\` prints, so
                         \`hashline hash dir | hashline match --hashes-from -\` works
@@ -62,6 +70,7 @@ Options:
       --fail-on-match   exit with 3 when anything matched (for scripts and CI gates)
   -j, --threads <n>     hashing threads (default: number of cores, here ${availableParallelism()})
       --ext <list>      extensions taken from folders (default: ${DEFAULT_IMAGE_EXTENSIONS.join(',')})
+  -r, --seconds-per-hash <s>  videos: seconds between hashed frames (default 1; 0 = every frame)
 ${TARGET_HELP}
   -h, --help            show this help
 
@@ -82,6 +91,7 @@ Examples:
   hashline match d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22
   hashline hash -j 4 uploads/ | hashline match --hashes-from - -f ndjson
   hashline match --fail-on-match --dihedral incoming/ || echo "known material found"
+  hashline match --server http://127.0.0.1:8080 --key-file .data/initial-admin-token clip.mp4
 `;
 
 /** Dependencies of the match command, replaceable in tests. */
@@ -140,6 +150,7 @@ async function runMatch(
   // Image files: rotations, mirrors and the trim variant by default (see README, "Robust matching").
   const dihedral = values['no-dihedral'] !== true;
   const robust = values['no-robust'] !== true;
+  const secondsPerHash = parseSecondsPerHash(values['seconds-per-hash'] as string | undefined, 'match');
   if (hashesFrom !== undefined && hashesFrom !== '-')
     await checkReadable(resolve(context.cwd, hashesFrom), hashesFrom);
   const target = await resolveTarget(values, context, 'match');
@@ -150,9 +161,11 @@ async function runMatch(
   const { openHashMatcher } = await import('../match/hash-matcher.js');
 
   const items: Item[] = [];
+  const videos: string[] = [];
   for (const argument of positionals) {
     const hash = parseHashArgument(argument);
     if (hash) items.push({ kind: 'hash', subject: hashSubject(hash.signalType, hash.value, null, argument) });
+    else if (isVideoPath(argument)) videos.push(argument);
     else items.push(...(await collectInputs([argument], { extensions, cwd: context.cwd })));
   }
 
@@ -258,6 +271,21 @@ async function runMatch(
       { concurrency: threads * 2, window: threads * 16 },
     );
     await closeHasher(); // the workers are not needed for the hashes that follow
+    await flush(); // results stay in input order: images before the videos that follow
+    for (const video of videos) {
+      inputs++;
+      try {
+        const result = await matchVideoFile(video, resolve(context.cwd, video), secondsPerHash, matcher);
+        if (result.matched) matchedInputs++;
+        for (const hit of result.hits) matchedBanks.add(hit.bank);
+        await out(formatter.result(result, resultIndex++));
+      } catch (error) {
+        // A bad video is skipped like an unreadable image; API and connection errors stop the run.
+        const code = (error as { code?: unknown }).code;
+        if (typeof code !== 'string' || !code.startsWith('MEDIA_')) throw error;
+        skipped.push({ input: video, code, message: (error as Error).message });
+      }
+    }
     if (hashesFrom !== undefined) {
       const lines = createInterface({
         input: hashesFrom === '-' ? context.stdin : createReadStream(resolve(context.cwd, hashesFrom)),
@@ -308,6 +336,40 @@ async function runMatch(
   if (matchable === 0) return ExitCode.Failure;
   if (matchedInputs > 0 && values['fail-on-match'] === true) return ExitCode.Matched;
   return skipped.length > 0 ? ExitCode.Partial : ExitCode.Ok;
+}
+
+/**
+ * Hashes one video on this machine (vPDQ, MD5, SHA-256 of the file) and matches it: the frames
+ * against the banked videos, the digests as hashes. Only hashes leave the machine.
+ * @throws {MediaDecodeError} when the video cannot be hashed (the caller skips it)
+ */
+async function matchVideoFile(
+  input: string,
+  absolutePath: string,
+  secondsPerHash: number,
+  matcher: HashMatcher,
+): Promise<MatchResult> {
+  const { hashVideoFile } = await import('@hashline/media-node');
+  const video = await hashVideoFile(absolutePath, { secondsPerHash, digests: true });
+  const digests = video.digests!;
+  const queries: MatchQuery[] = [
+    { signalType: 'md5', value: digests.md5, quality: null },
+    { signalType: 'sha256', value: digests.sha256, quality: null },
+  ];
+  const answers = [await matcher.matchVideo(video.frames), ...(await matcher.match(queries))];
+  const subject: MatchSubject = {
+    input,
+    type: 'file',
+    hashes: { vpdqFrames: video.frames.length, md5: digests.md5, sha256: digests.sha256 },
+    queries,
+    skipped: [],
+  };
+  return {
+    subject,
+    matched: answers.some((a) => a.matched),
+    verdictOnly: answers.some((a) => a.verdictOnly),
+    hits: answers.flatMap((a) => a.hits),
+  };
 }
 
 /** In remote mode, checks the key with `GET /v1/me` before hashing anything, so a typo fails fast. */

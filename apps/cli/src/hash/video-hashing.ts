@@ -105,13 +105,13 @@ export async function runVideoHashing(
 }
 
 /** `-r` value: seconds per hash, ≥ 0. */
-export function parseSecondsPerHash(value: string | undefined): number {
+export function parseSecondsPerHash(value: string | undefined, command = 'hash'): number {
   if (value === undefined) return 1;
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
     throw new UsageError(
       `-r/--seconds-per-hash must be a number ≥ 0 (0 = every frame), got "${value}"`,
-      'hash',
+      command,
     );
   }
   return seconds;

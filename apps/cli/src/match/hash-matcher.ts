@@ -5,7 +5,9 @@ import {
   type Classification,
   type HashlineStore,
   type MatchAnswer,
+  type VideoMatchAnswer,
 } from '@hashline/domain';
+import type { VpdqFrame } from '@hashline/pdq';
 import type { HashlineClient } from '../remote/hashline-client.js';
 import { openLocalStore, type Target } from '../target/target.js';
 import type { MatchQuery, SignalName } from './match-subject.js';
@@ -24,6 +26,10 @@ export interface MatchHitView {
   readonly actions: readonly string[];
   /** The match record the server stored. */
   readonly recordId: number | null;
+  /** A video hit (`vpdq`): the share of the query's usable frames that matched this banked video. */
+  readonly queryMatchPercent?: number;
+  /** A video hit (`vpdq`): the share of the banked video's usable frames that the query matched. */
+  readonly comparedMatchPercent?: number;
 }
 
 /** The answer for one query. */
@@ -43,6 +49,8 @@ export interface HashMatcher {
   readonly bankNames: readonly string[];
   /** Answers in the order of `queries`. */
   match(queries: readonly MatchQuery[]): Promise<QueryAnswer[]>;
+  /** Matches a video's vPDQ frames against the banked videos (locally, or `POST /v1/match/video`). */
+  matchVideo(frames: readonly VpdqFrame[]): Promise<QueryAnswer>;
   close(): Promise<void>;
 }
 
@@ -97,6 +105,13 @@ function localMatcher(
       );
       return answers.map(toQueryAnswer);
     },
+    async matchVideo(frames) {
+      const answer = await service.matchVideo({ id: 'cli', verdictOnly: false }, frames, {
+        source: 'hash',
+        ...(options.banks ? { banks: options.banks } : {}),
+      });
+      return toVideoAnswer(answer);
+    },
     close: () => store.close(),
   };
 }
@@ -119,6 +134,13 @@ function remoteMatcher(client: HashlineClient, options: HashMatcherOptions): Has
       });
       return results.map(toQueryAnswer);
     },
+    async matchVideo(frames) {
+      const answer = await client.post<VideoMatchAnswer>('/v1/match/video', {
+        frames,
+        ...(options.banks ? { banks: options.banks } : {}),
+      });
+      return toVideoAnswer(answer);
+    },
     close: async () => undefined,
   };
 }
@@ -138,6 +160,26 @@ function toQueryAnswer(answer: MatchAnswer): QueryAnswer {
       classification: m.classification,
       actions: m.actions,
       recordId: answer.recordId,
+    })),
+  };
+}
+
+function toVideoAnswer(answer: VideoMatchAnswer): QueryAnswer {
+  if (!('matches' in answer)) return { matched: answer.matched, verdictOnly: true, hits: [] };
+  return {
+    matched: answer.matched,
+    verdictOnly: false,
+    hits: answer.matches.map((m) => ({
+      bank: m.bank,
+      bankKind: m.bankKind,
+      signalType: 'vpdq',
+      entryId: m.entryId,
+      distance: m.distance,
+      classification: m.classification,
+      actions: m.actions,
+      recordId: answer.recordId,
+      queryMatchPercent: m.queryMatchPercent,
+      comparedMatchPercent: m.comparedMatchPercent,
     })),
   };
 }

@@ -106,7 +106,11 @@ function plainRows(
           'match',
           hit.bank,
           signalLabel(hit),
-          hit.signalType === 'pdq' ? String(hit.distance) : 'exact',
+          hit.signalType === 'pdq'
+            ? String(hit.distance)
+            : hit.signalType === 'vpdq'
+              ? videoShares(hit)
+              : 'exact',
           String(hit.entryId),
         ],
         result.subject.input,
@@ -121,6 +125,13 @@ function plainRow(widths: readonly number[], cells: readonly string[], input: st
     return i === 3 || i === 4 ? cell.padStart(width) : cell.padEnd(width);
   });
   return `${padded.join('  ')}  ${input}\n`;
+}
+
+/** A video hit's two shares, query/banked, as whole percentages (`100/85`). */
+function videoShares(hit: MatchHitView): string {
+  const share = (value: number | undefined): string =>
+    value === undefined ? '?' : String(Math.floor(value));
+  return `${share(hit.queryMatchPercent)}/${share(hit.comparedMatchPercent)}%`;
 }
 
 function signalLabel(hit: MatchHitView): string {

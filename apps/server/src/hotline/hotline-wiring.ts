@@ -106,7 +106,9 @@ export function createHotline(deps: {
       fetcher,
       extractMedia: (page, baseUrl) => extractMediaReferences(Buffer.from(page).toString('utf8'), baseUrl),
       tracer: deps.overrides?.tracer ?? createHostTracer({ clock }),
-      hasher: deps.overrides?.hasher ?? createCapturedMediaHasher(deps.hashingPool),
+      hasher:
+        deps.overrides?.hasher ??
+        createCapturedMediaHasher(deps.hashingPool, { tempDir: deps.config.video.tempDir }),
       lookupKnown: createKnownMaterialLookup(deps.engine, deps.banks),
       secrets,
       clock,

@@ -1,15 +1,27 @@
+import { Readable } from 'node:stream';
 import fastifyMultipart from '@fastify/multipart';
 import { DomainError, normalizeSignal, type MatchCaller, type MatchRequestItem } from '@hashline/domain';
-import type { ImageHashes } from '@hashline/media-node';
+import type { ImageHashes, VideoHashes } from '@hashline/media-node';
 import { PDQ_MIN_QUALITY } from '@hashline/pdq';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../http-errors.js';
 import { problems, ref } from '../http/schemas.js';
+import { receiveUpload, sweepStaleUploads, type ReceivedUpload } from '../media/upload-receiver.js';
+import { VideoJobs, type VideoJobKind, type VideoJobView } from '../media/video-jobs.js';
+import { answersInline, describeVideoHashes, probeUpload, videoPoolOf } from '../media/video-uploads.js';
 import { callerOf, countMatches, parseBankFilter } from './match.routes.js';
 
-/** Raw-body content types accepted besides multipart. */
+/** Raw-body content types of an image-only scope (see {@link acceptUploads}). */
 const RAW_TYPES: readonly (string | RegExp)[] = ['application/octet-stream', /^image\/[\w.+-]+/i];
+
+/** Raw-body content types read into memory: images. */
+const IMAGE_TYPES: readonly (string | RegExp)[] = [/^image\/[\w.+-]+/i];
+/** Raw-body content types read as a stream: a video goes to a temporary file, an image to memory. */
+const STREAMED_TYPES: readonly (string | RegExp)[] = ['application/octet-stream', /^video\/[\w.+-]+/i];
+
+/** Where a finished or running video job is read. */
+const JOB_URL = '/v1/media-jobs';
 
 const EXACT_TYPES = ['md5', 'sha1', 'sha256'] as const;
 
@@ -19,7 +31,8 @@ const uploadBody = {
     file: {
       type: 'string',
       format: 'binary',
-      description: 'The image (JPEG, PNG, WebP, GIF, TIFF, AVIF…). Any field name.',
+      description:
+        'The image (JPEG, PNG, WebP, GIF, TIFF, AVIF…) or video (MP4/MOV, Matroska/WebM, AVI, MPEG-TS/PS, FLV, ASF, Ogg). Any field name.',
     },
   },
 } as const;
@@ -54,7 +67,28 @@ const mediaConsumes = [
   'image/jpeg',
   'image/png',
   'image/webp',
+  'video/mp4',
+  'video/quicktime',
+  'video/webm',
 ];
+
+const videoQuery = {
+  secondsPerHash: {
+    type: 'number',
+    minimum: 0,
+    maximum: 60,
+    default: 1,
+    description: 'Videos: seconds between hashed frames (vPDQ; 0 hashes every frame).',
+  },
+} as const;
+
+const accepted = {
+  202: {
+    description:
+      'A video longer than the server answers inline (HASHLINE_VIDEO_INLINE_SECONDS): a job, to poll at `Location` / `statusUrl`.',
+    ...ref('MediaJob'),
+  },
+};
 
 /**
  * Lets a route scope take one uploaded image: multipart/form-data (one file), or the raw body as
@@ -82,27 +116,117 @@ export async function acceptUploads(app: FastifyInstance, maxBytes: number): Pro
 }
 
 /**
- * Media uploads: match by media and hash-only. Uploaded bytes live only in memory until the
- * hashing worker has them (they are transferred to it, not copied), are never stored, never
- * logged, and are dropped once hashed; the computed hashes are not logged either.
+ * Media uploads: match by media and hash-only. An uploaded image lives only in memory until the
+ * hashing worker has it (transferred to it, not copied); a video is streamed to a 0600 temporary
+ * file (never whole in memory), probed and hashed from there by the pool's isolated processes,
+ * and the file is deleted once hashed or refused. Nothing uploaded is stored or logged, nor are
+ * the computed hashes. A video longer than `HASHLINE_VIDEO_INLINE_SECONDS` becomes a job whose
+ * result the caller polls (`GET /v1/media-jobs/{id}`).
  */
 export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  await acceptUploads(app, ctx.config.maxUploadBytes);
+  const maxBytes = ctx.config.maxUploadBytes;
+  const video = ctx.config.video;
+  const jobs = new VideoJobs({ resultMinutes: video.jobResultMinutes, maxJobs: video.maxJobs });
+  // Folders of uploads a killed process was hashing: no job can use them after the time limit.
+  await sweepStaleUploads(video.tempDir, video.timeoutMs + 60_000);
+  app.addHook('onClose', () => jobs.idle());
+  await app.register(fastifyMultipart, {
+    limits: {
+      fileSize: Math.max(maxBytes, video.maxBytes),
+      files: 1,
+      fields: 5,
+      fieldSize: 1024,
+      parts: 6,
+      headerPairs: 100,
+    },
+  });
+  for (const type of IMAGE_TYPES) {
+    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => {
+      done(null, body);
+    });
+  }
+  for (const type of STREAMED_TYPES) {
+    // The body stays a stream: receiveUpload reads it chunk by chunk under the right limit.
+    app.addContentTypeParser(type, (_request, payload, done) => {
+      done(null, payload);
+    });
+  }
+  const receive = (request: FastifyRequest): Promise<ReceivedUpload> =>
+    uploaded(request, { maxImageBytes: maxBytes, maxVideoBytes: video.maxBytes, tempDir: video.tempDir });
 
-  app.post<{ Querystring: { dihedral: boolean; robust: boolean; banks?: string; contentRef?: string } }>(
+  /**
+   * Probes the video, then hashes it (and runs `finish`) in the request when it is short, or as a
+   * job answered 202 when it is long. The temporary file is deleted on every path.
+   */
+  const answerVideo = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    upload: Extract<ReceivedUpload, { kind: 'video' }>,
+    kind: VideoJobKind,
+    secondsPerHash: number,
+    finish: (hashes: VideoHashes) => Promise<unknown>,
+  ): Promise<unknown> => {
+    let handedOver = false;
+    try {
+      const pool = videoPoolOf(ctx.hashingPool);
+      const info = await probeUpload(upload.path, video);
+      const work = async (): Promise<unknown> => {
+        try {
+          const hashes = await pool.hashVideoFile(upload.path, { secondsPerHash, digests: true });
+          await upload.discard();
+          return await finish(hashes);
+        } finally {
+          await upload.discard();
+        }
+      };
+      if (answersInline(info, video)) {
+        handedOver = true;
+        return await work();
+      }
+      const job = jobs.start(request.apiKey!.id, kind, work);
+      handedOver = true;
+      void reply.code(202).header('location', `${JOB_URL}/${job.id}`);
+      return jobAnswer(job, request);
+    } finally {
+      if (!handedOver) await upload.discard();
+    }
+  };
+  // In this scope an oversized body is an oversized image.
+  app.setErrorHandler((error, request, reply) => {
+    const tooLarge = (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    const { problem, internal } = toProblem(
+      tooLarge ? new DomainError('MEDIA_TOO_LARGE', `The upload is larger than ${maxBytes} bytes.`) : error,
+    );
+    if (internal) request.log.error({ err: error }, 'unexpected error');
+    void reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+
+  app.post<{
+    Querystring: {
+      dihedral: boolean;
+      robust: boolean;
+      banks?: string;
+      contentRef?: string;
+      secondsPerHash: number;
+    };
+  }>(
     '/v1/match/media',
     {
       schema: {
         tags: ['match'],
-        summary: 'Match an uploaded image',
+        summary: 'Match an uploaded image or video',
         description:
           'Hashes the image on the server (PDQ, and MD5/SHA-1/SHA-256 of the bytes) and matches every hash. The bytes ' +
           'are discarded once hashed: never stored, never logged. Send multipart/form-data with one file, or the raw ' +
-          'bytes with `Content-Type: application/octet-stream` or `image/*`. By default the 8 rotations and mirrors ' +
+          'bytes with `Content-Type: application/octet-stream`, `image/*` or `video/*`. By default the 8 rotations and mirrors ' +
           "(`dihedral`) and the picture without borders, letterboxing or a screenshot's bars (`robust`: the `trim` " +
           'variant) are matched too; a hit names the variant. `dihedral=false&robust=false` matches the plain PDQ hash ' +
           'only. A PDQ hash of quality below 50 is not matched (listed in `skipped`). Keys with ' +
-          '`match:verdict` receive `{ "results": [{ "matched": true|false }] }` only.',
+          '`match:verdict` receive `{ "results": [{ "matched": true|false }] }` only. ' +
+          'A video (a `video/*` type, or a file that starts like a video container) is streamed to a temporary file, ' +
+          'hashed with vPDQ (`secondsPerHash`) and matched against the banked videos as `POST /v1/match/video` does ' +
+          '(`video`, with both percentages), its MD5/SHA-1/SHA-256 as hashes (`results`); the file is deleted once hashed. ' +
+          'A video longer than the server answers inline gets 202 and a job to poll (`GET /v1/media-jobs/{id}`).',
         consumes: mediaConsumes,
         querystring: {
           type: 'object',
@@ -125,21 +249,64 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
               maxLength: 200,
               description: 'Your reference for the upload (recorded).',
             },
+            ...videoQuery,
           },
         },
         documentedBody: uploadBody,
         response: {
-          200: MEDIA_MATCH_RESPONSE,
+          200: {
+            ...MEDIA_MATCH_RESPONSE,
+            properties: {
+              kind: { type: 'string', enum: ['video'], description: 'Present for a video.' },
+              ...MEDIA_MATCH_RESPONSE.properties,
+              video: ref('VideoMatchAnswer'),
+              hashes: { anyOf: [ref('ImageHashes'), ref('VideoHashes')] },
+            },
+          },
+          ...accepted,
           ...problems(400, 401, 403, 404, 413, 415, 422, 429, 503),
         },
       },
     },
-    async (request) => {
-      const { dihedral, robust, contentRef } = request.query;
+    async (request, reply) => {
+      const { dihedral, robust, contentRef, secondsPerHash } = request.query;
       const banks = parseBankFilter(request.query.banks, 'banks');
       const caller = callerOf(request.apiKey!);
-      const bytes = await uploadedBytes(request);
-      const hashes = await ctx.hashingPool.hashBytes(bytes, {
+      const upload = await receive(request);
+      if (upload.kind === 'video') {
+        return answerVideo(request, reply, upload, 'match', secondsPerHash, async (hashes) => {
+          const answer = await ctx.matcher.matchVideo(caller, hashes.frames, {
+            source: 'media',
+            ...(banks ? { banks } : {}),
+            contentRef: contentRef ?? null,
+          });
+          ctx.metrics.matchQueries.inc({
+            source: 'media',
+            signal_type: 'vpdq',
+            result: answer.matched ? 'matched' : 'unmatched',
+          });
+          const items: MatchRequestItem[] = [];
+          for (const type of EXACT_TYPES) {
+            const value = hashes.digests?.[type];
+            if (value) items.push({ signalType: type, value, contentRef: contentRef ?? null });
+          }
+          const results = await ctx.matcher.match(caller, items, {
+            source: 'media',
+            ...(banks ? { banks } : {}),
+          });
+          countMatches(ctx, 'media', items, results);
+          const matched = answer.matched || results.some((r) => r.matched);
+          if (caller.verdictOnly) return { results: [{ matched }] };
+          return {
+            kind: 'video',
+            matched,
+            video: answer,
+            results,
+            hashes: describeVideoHashes(hashes, true),
+          };
+        });
+      }
+      const hashes = await ctx.hashingPool.hashBytes(upload.bytes, {
         dihedral,
         crypto: true,
         transfer: true,
@@ -149,16 +316,17 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.post<{ Querystring: { dihedral: boolean; robust: boolean; crypto: boolean } }>(
+  app.post<{ Querystring: { dihedral: boolean; robust: boolean; crypto: boolean; secondsPerHash: number } }>(
     '/v1/hash',
     {
       schema: {
         tags: ['match'],
-        summary: 'Hash an uploaded image (nothing is stored or matched)',
+        summary: 'Hash an uploaded image or video (nothing is stored or matched)',
         description:
           'Returns the PDQ hash and quality (and, by default, MD5/SHA-1/SHA-256 of the bytes). `usable` is false when ' +
           'the quality is below 50 or the hash is degenerate: such a hash is refused by banks and matching. The bytes ' +
-          'are discarded once hashed.',
+          'are discarded once hashed. A video returns its vPDQ frames (`VideoHashes`, one frame every `secondsPerHash` ' +
+          'seconds), or 202 and a job to poll when it is longer than the server answers inline.',
         consumes: mediaConsumes,
         querystring: {
           type: 'object',
@@ -181,15 +349,26 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
               default: true,
               description: 'Also return MD5, SHA-1 and SHA-256 of the bytes.',
             },
+            ...videoQuery,
           },
         },
         documentedBody: uploadBody,
-        response: { 200: ref('ImageHashes'), ...problems(400, 401, 403, 413, 415, 422, 429) },
+        response: {
+          200: { anyOf: [ref('ImageHashes'), ref('VideoHashes')] },
+          ...accepted,
+          ...problems(400, 401, 403, 413, 415, 422, 429, 503),
+        },
       },
     },
-    async (request) => {
-      const bytes = await uploadedBytes(request);
-      const hashes = await ctx.hashingPool.hashBytes(bytes, {
+    async (request, reply) => {
+      const upload = await receive(request);
+      if (upload.kind === 'video') {
+        const { crypto, secondsPerHash } = request.query;
+        return answerVideo(request, reply, upload, 'hash', secondsPerHash, (hashes) =>
+          Promise.resolve(describeVideoHashes(hashes, crypto)),
+        );
+      }
+      const hashes = await ctx.hashingPool.hashBytes(upload.bytes, {
         dihedral: request.query.dihedral,
         crypto: request.query.crypto,
         ...(request.query.robust ? { robust: 'bank' as const } : {}),
@@ -197,6 +376,27 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
       });
       return describeHashes(hashes);
     },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${JOB_URL}/:id`,
+    {
+      schema: {
+        tags: ['match'],
+        summary: 'A video job: running, or its result',
+        description:
+          'The state of a video upload answered 202 by `POST /v1/hash` or `POST /v1/match/media`. Only the API key ' +
+          'that uploaded it sees a job. A finished job is kept for HASHLINE_VIDEO_JOB_RESULT_MINUTES; jobs live in ' +
+          'the process that accepted the upload (poll the same server, or upload again after a restart).',
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string', maxLength: 64 } },
+        },
+        response: { 200: ref('MediaJob'), ...problems(401, 403, 404, 429) },
+      },
+    },
+    async (request) => jobAnswer(jobs.get(request.params.id, request.apiKey!.id), request),
   );
 }
 
@@ -266,6 +466,46 @@ export async function uploadedBytes(request: FastifyRequest): Promise<Uint8Array
     'VALIDATION_FAILED',
     'Send the image as multipart/form-data (one file) or as the raw body with Content-Type application/octet-stream or image/*.',
   );
+}
+
+/**
+ * The upload: the one file of a multipart body, or the raw body; a video is streamed to a
+ * temporary file, an image collected in memory (see `receiveUpload`).
+ */
+async function uploaded(
+  request: FastifyRequest,
+  limits: Parameters<typeof receiveUpload>[2],
+): Promise<ReceivedUpload> {
+  if (request.isMultipart()) {
+    const file = await request.file();
+    if (!file) throw new DomainError('MEDIA_EMPTY', 'The multipart body holds no file.');
+    return receiveUpload(file.file, file.mimetype, limits);
+  }
+  const body = request.body;
+  if (Buffer.isBuffer(body)) return { kind: 'image', bytes: body };
+  const type = request.headers['content-type'];
+  if (body instanceof Readable) return receiveUpload(body, type, limits);
+  if (
+    body === undefined &&
+    type !== undefined &&
+    /^(application\/octet-stream|image\/|video\/)/i.test(type)
+  ) {
+    throw new DomainError('MEDIA_EMPTY', 'The upload is empty.');
+  }
+  throw new DomainError(
+    'VALIDATION_FAILED',
+    'Send the image or video as multipart/form-data (one file) or as the raw body with Content-Type application/octet-stream, image/* or video/*.',
+  );
+}
+
+/** A job as the API shows it: its poll URL, and a failure as problem details. */
+function jobAnswer(job: VideoJobView, request: FastifyRequest) {
+  const { error, ...rest } = job;
+  const answer = { ...rest, statusUrl: `${JOB_URL}/${job.id}` };
+  if (job.status !== 'failed') return answer;
+  const { problem, internal } = toProblem(error);
+  if (internal) request.log.error({ err: error }, 'video job failed unexpectedly');
+  return { ...answer, problem };
 }
 
 /** Why a PDQ hash cannot be matched (low quality, degenerate), or undefined when it can. */

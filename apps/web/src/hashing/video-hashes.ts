@@ -1,9 +1,14 @@
 import type { HashClient } from './hash-client.js';
 import type { FileDigests } from './image-hashes.js';
+import { mp4FrameRate, vpdqSampleFrames } from './mp4-frame-rate.js';
 
 /** One hashed frame, as a line of the vPDQ format (SPEC §8): `frame,quality,hash,timestamp`. */
 export interface VideoFrameFeature {
-  /** Index of the kept frame (one per second), counted from 0. */
+  /**
+   * The frame's index among all frames of the video (the decode index, as the reference writes
+   * it: 0, 30, 60… at 30 fps). When the frame rate cannot be read (not an MP4/MOV), the index of
+   * the kept frame (0, 1, 2…, one a second).
+   */
   readonly frame: number;
   readonly quality: number;
   readonly pdq: string;
@@ -62,25 +67,42 @@ export async function hashVideoFile(
     video.src = url;
     await loaded;
     const { videoWidth: width, videoHeight: height } = video;
-    const seconds = Math.min(MAX_VIDEO_SECONDS, Math.max(1, Math.ceil(video.duration || 0)));
     if (width < 5 || height < 5) throw new Error('unreadable');
+    // The reference's frames: frame n = k · trunc(fps), shown at n / fps (read from the MP4's
+    // boxes). Seeking half a frame past n's start lands inside frame n whatever the rounding.
+    const fps = await mp4FrameRate(file);
+    const samples =
+      fps !== undefined
+        ? vpdqSampleFrames(fps, video.duration || 0, MAX_VIDEO_SECONDS).map((s) => ({
+            frame: s.frameNumber,
+            timestamp: s.seconds,
+            seek: s.seconds + 0.5 / fps,
+          }))
+        : Array.from(
+            { length: Math.min(MAX_VIDEO_SECONDS, Math.max(1, Math.ceil(video.duration || 0))) },
+            (_, k) => ({ frame: k, timestamp: k, seek: k }),
+          );
     const canvas = document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
     const context = canvas.getContext('2d', { willReadFrequently: true });
     if (!context) throw new Error('unreadable');
     const frames: VideoFrameFeature[] = [];
-    for (let k = 0; k < seconds; k++) {
-      const t = Math.min(k, Math.max(0, video.duration - 0.001));
+    for (const [k, sample] of samples.entries()) {
       const seeked = once(video, 'seeked');
-      video.currentTime = t;
+      video.currentTime = Math.min(sample.seek, Math.max(0, video.duration - 0.001));
       await seeked;
       context.drawImage(video, 0, 0, width, height);
       const pixels = context.getImageData(0, 0, width, height);
       const outcome = await hasher.hashFrame(pixels.data, width, height);
       if (outcome.ok)
-        frames.push({ frame: k, quality: outcome.result.quality, pdq: outcome.result.pdq, timestamp: t });
-      onProgress((k + 1) / seconds);
+        frames.push({
+          frame: sample.frame,
+          quality: outcome.result.quality,
+          pdq: outcome.result.pdq,
+          timestamp: sample.timestamp,
+        });
+      onProgress((k + 1) / samples.length);
     }
     const files = await digests;
     if (!files.ok) throw new Error('unreadable');

@@ -1,3 +1,4 @@
+import type { VpdqFrame } from '@hashline/pdq';
 import type { HostTrace } from './hotline-records.js';
 
 /** Bytes fetched from a reported URL by the capture worker (never by an analyst's browser). */
@@ -70,6 +71,11 @@ export interface CapturedMedia {
   readonly thumbnail: Uint8Array | null;
   /** A size-capped (≤ 1024 px) re-encoded JPEG for a deliberate reveal; null when the bytes did not decode. */
   readonly preview: Uint8Array | null;
+  /**
+   * A video's vPDQ frames (one a second), when the bytes were a video the hasher could decode;
+   * absent or null otherwise. Matched against the banked videos to label known material.
+   */
+  readonly vpdq?: readonly VpdqFrame[] | null;
 }
 
 /** Decodes captured media behind limits (in a process that may die) and hashes it. */

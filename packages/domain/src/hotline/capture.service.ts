@@ -10,6 +10,7 @@ import type {
   MediaReferenceExtractor,
   SafeFetcher,
 } from './capture-ports.js';
+import type { VpdqFrame } from '@hashline/pdq';
 import type { CaptureJob, HostTrace, KnownMatch } from './hotline-records.js';
 import type { CaptureOutcome, HotlineStore, NewMediaItem } from './hotline-store.js';
 import { KNOWN_MATCH_SOURCES, type KnownMatchSource, type UrlAccessibility } from './hotline-vocabulary.js';
@@ -27,6 +28,8 @@ export interface CapturedHashes {
   readonly pdqVariants?: readonly { readonly name: string; readonly value: string }[];
   readonly md5: string;
   readonly sha256: string;
+  /** A captured video's vPDQ frames, matched against the banked videos by the reference's rule. */
+  readonly vpdq?: readonly VpdqFrame[] | null;
 }
 
 /** Finds whether captured media is already in a bank of assessed material. */
@@ -34,7 +37,7 @@ export type KnownMaterialLookup = (hashes: CapturedHashes) => Promise<KnownMatch
 
 /**
  * The known-material lookup on the match engine: exact SHA-256/MD5 first, then PDQ within each
- * bank's threshold, in `known_csam` banks only (self-submitted and test banks say nothing about
+ * bank's threshold, then a video's vPDQ frames against the banked videos, in `known_csam` banks only (self-submitted and test banks say nothing about
  * an assessment). The classification comes from the matched entry.
  */
 export function createKnownMaterialLookup(engine: MatchEngine, banks: BankService): KnownMaterialLookup {
@@ -57,22 +60,35 @@ export function createKnownMaterialLookup(engine: MatchEngine, banks: BankServic
     for (const query of queries) {
       const [best] = engine.query({ ...query, bankIds: knownBankIds }).matches;
       if (!best) continue;
-      const entry = await banks.getEntry(best.entryId).catch(() => undefined);
-      if (!entry) continue;
-      const source = entry.provenance.source.toLowerCase();
-      return {
-        source: (KNOWN_MATCH_SOURCES as readonly string[]).includes(source)
-          ? (source as KnownMatchSource)
-          : 'own',
-        bankName: engine.bank(best.bankId)?.name ?? String(best.bankId),
-        entryId: entry.id,
-        signalType: query.signalType,
-        distance: best.distance,
-        classification: entry.classification,
-      };
+      const known = await knownMatchOf(best, query.signalType);
+      if (known) return known;
+    }
+    // A video: its frames against the banked videos (each bank's percentages), best share first.
+    if (hashes.vpdq && hashes.vpdq.length > 0) {
+      const [best] = engine.queryVideo(hashes.vpdq, { bankIds: knownBankIds }).matches;
+      if (best) return knownMatchOf(best, 'vpdq');
     }
     return null;
   };
+
+  async function knownMatchOf(
+    best: { readonly entryId: number; readonly bankId: number; readonly distance: number },
+    signalType: string,
+  ): Promise<KnownMatch | null> {
+    const entry = await banks.getEntry(best.entryId).catch(() => undefined);
+    if (!entry) return null;
+    const source = entry.provenance.source.toLowerCase();
+    return {
+      source: (KNOWN_MATCH_SOURCES as readonly string[]).includes(source)
+        ? (source as KnownMatchSource)
+        : 'own',
+      bankName: engine.bank(best.bankId)?.name ?? String(best.bankId),
+      entryId: entry.id,
+      signalType,
+      distance: best.distance,
+      classification: entry.classification,
+    };
+  }
 }
 
 /** What the capture needs. */
@@ -214,10 +230,11 @@ export class CaptureService {
       ...(hashed.pdqVariants ? { pdqVariants: hashed.pdqVariants } : {}),
       md5: hashed.md5,
       sha256: hashed.sha256,
+      ...(hashed.vpdq ? { vpdq: hashed.vpdq } : {}),
     });
     return {
       sourceUrl,
-      mediaType: contentType.startsWith('video/') ? 'video' : 'image',
+      mediaType: contentType.startsWith('video/') || (hashed.vpdq?.length ?? 0) > 0 ? 'video' : 'image',
       md5: hashed.md5,
       sha256: hashed.sha256,
       pdq: hashed.pdq,

@@ -165,6 +165,10 @@ export interface EngineMatch {
    * among the video's usable frames (quality ≥ 50, deduplicated, in order).
    */
   readonly videoFrame?: number;
+  /** A query video's match (`queryVideo`): the query's share of matched frames, 0–100. */
+  readonly queryMatchPercent?: number;
+  /** A query video's match: the banked video's share of matched frames, 0–100. */
+  readonly comparedMatchPercent?: number;
 }
 
 /** One banked video a query video matched, with both sides' percentages (0–100). */

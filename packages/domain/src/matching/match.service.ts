@@ -317,10 +317,13 @@ export class MatchService {
       value: vpdqSignalKey(frames),
       contentRef: options.contentRef ?? null,
     };
+    // Both shares go into the match record, so a reviewer sees how much of each video matched.
     const engineMatches: EngineMatch[] = result.matches.map((m) => ({
       entryId: m.entryId,
       bankId: m.bankId,
       distance: m.distance,
+      queryMatchPercent: m.queryMatchPercent,
+      comparedMatchPercent: m.comparedMatchPercent,
     }));
     const stored = await this.describeAndRecord(caller, item, item.value, engineMatches, options, changeSeq);
     if (caller.verdictOnly) return { matched };

@@ -1,7 +1,8 @@
-import { PDQ_MIN_QUALITY } from '@hashline/pdq';
+import { PDQ_MIN_QUALITY, type VpdqFrame } from '@hashline/pdq';
 import type { BankService } from '../banks/bank.service.js';
 import { DomainError } from '../domain-error.js';
 import type { Clock } from '../ports/clock.js';
+import { vpdqSignalKey } from '../signals/vpdq.js';
 import { Problems, isRecord } from '../validation.js';
 import { PIN_DIGITS, newCaseNumber, newPin, parseCaseNumber } from './case-number.js';
 import {
@@ -43,13 +44,20 @@ export interface SelfSubmittedImage {
 
 /**
  * The hashes of one video, computed on the person's device: MD5 and SHA-256 of the file and the
- * PDQ of one frame per second (vPDQ frames, SPEC §8, without frame numbers or times: matching
- * treats a video as a bag of frames).
+ * PDQ of one frame per second (vPDQ frames, SPEC §8). The frame number is the frame's index among
+ * all decoded frames (as the reference writes it) and the timestamp its time in seconds; a client
+ * that sends neither gets the k-th frame numbered k at k seconds (one a second, as pages before
+ * these fields sent them). Stored as one `vpdq` entry per video.
  */
 export interface SelfSubmittedVideo {
   readonly md5: string;
   readonly sha256: string;
-  readonly frames: readonly { readonly pdq: string; readonly quality: number }[];
+  readonly frames: readonly {
+    readonly pdq: string;
+    readonly quality: number;
+    readonly frameNumber: number;
+    readonly timestampSeconds: number;
+  }[];
 }
 
 /** A validated submission: the case type and the hashes, nothing else. */
@@ -140,13 +148,26 @@ export class SelfSubmissionService {
         { signalType: 'md5', value: image.md5, provenance },
         { signalType: 'sha256', value: image.sha256, provenance },
       ]),
-      ...submission.videos.flatMap((video) => [
-        { signalType: 'md5', value: video.md5, provenance },
-        { signalType: 'sha256', value: video.sha256, provenance },
-        ...video.frames.map((f) => ({ signalType: 'pdq', value: f.pdq, quality: f.quality, provenance })),
-      ]),
+      // One vpdq entry per video: its frames and the file's digests, withdrawn as one. It matches
+      // a query video by the reference's rule and an image of one of its frames (videoFrame).
+      ...submission.videos.map((video) => {
+        const frames: VpdqFrame[] = video.frames.map((f) => ({
+          frameNumber: f.frameNumber,
+          quality: f.quality,
+          pdqHex: f.pdq,
+          timestampSeconds: f.timestampSeconds,
+        }));
+        return {
+          signalType: 'vpdq',
+          value: vpdqSignalKey(frames),
+          frames,
+          fileMd5: video.md5,
+          fileSha256: video.sha256,
+          provenance,
+        };
+      }),
     ];
-    // A frame may repeat across videos (or equal an image): one entry per distinct hash.
+    // The same file twice (or an image twice): one entry per distinct hash.
     const seen = new Set<string>();
     const distinct = entries.filter(
       (e) => !seen.has(`${e.signalType}:${e.value}`) && seen.add(`${e.signalType}:${e.value}`),
@@ -345,16 +366,30 @@ function parseVideo(item: unknown, at: string, problems: Problems): SelfSubmitte
     problems.add(`${at}/frames`, 'A non-empty list of { pdq, quality } (one frame per second).');
     return undefined;
   }
+  let previous = -1;
   const parsed = frames.map((frame, i) => {
     const f = `${at}/frames/${i}`;
     if (!isRecord(frame)) {
-      problems.add(f, 'An object with pdq and quality.');
+      problems.add(f, 'An object with pdq and quality (and frameNumber, timestampSeconds).');
       return undefined;
     }
     for (const key of Object.keys(frame))
-      if (key !== 'pdq' && key !== 'quality') problems.add(`${f}/${key}`, 'Unknown field.');
+      if (!['pdq', 'quality', 'frameNumber', 'timestampSeconds'].includes(key))
+        problems.add(`${f}/${key}`, 'Unknown field.');
     checkPdq(frame.pdq, frame.quality, f, problems);
-    return { pdq: frame.pdq as string, quality: frame.quality as number };
+    const frameNumber = frame.frameNumber ?? i;
+    const timestampSeconds = frame.timestampSeconds ?? i;
+    if (!Number.isSafeInteger(frameNumber) || (frameNumber as number) <= previous)
+      problems.add(`${f}/frameNumber`, "A whole number, larger than the previous frame's.");
+    else previous = frameNumber as number;
+    if (typeof timestampSeconds !== 'number' || !Number.isFinite(timestampSeconds) || timestampSeconds < 0)
+      problems.add(`${f}/timestampSeconds`, 'Seconds from the start, 0 or more.');
+    return {
+      pdq: frame.pdq as string,
+      quality: frame.quality as number,
+      frameNumber: frameNumber as number,
+      timestampSeconds: timestampSeconds as number,
+    };
   });
   return { md5: md5 as string, sha256: sha256 as string, frames: parsed as SelfSubmittedVideo['frames'] };
 }

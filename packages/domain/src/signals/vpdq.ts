@@ -1,8 +1,8 @@
 import {
   VPDQ_DISTANCE_THRESHOLD,
   VPDQ_QUALITY_THRESHOLD,
-  fromHex,
-  hammingDistance,
+  vpdqMatch,
+  vpdqUsableFrames,
   type VpdqFrame,
 } from '@hashline/pdq';
 import { DomainError } from '../domain-error.js';
@@ -21,7 +21,9 @@ import { sha256HexOfAscii } from './sha256.js';
 // where a frame matches when some frame of the other video is within Hamming distance 31 (≤).
 // The reference's brute-force matcher dedupes before it filters by quality, its index filters
 // first; we filter first everywhere (a high-quality copy of a hash is never lost behind a
-// low-quality first occurrence), which is what the index, i.e. real bank matching, does.
+// low-quality first occurrence), which is what the index, i.e. real bank matching, does, and drop
+// degenerate (blank-frame) hashes. One implementation: @hashline/pdq's vpdqMatch and
+// vpdqUsableFrames (ADR 0013).
 
 // The frame type and the two frame thresholds are @hashline/pdq's (its vpdq.ts: the hasher and the
 // pure rule); this module adds what banks need: validation, pytx's JSON shape, the bank's default
@@ -204,55 +206,31 @@ export function formatVpdqCompactJson(frames: readonly VpdqFrame[]): string {
 }
 
 /**
- * The frames that take part in matching: quality ≥ `qualityThreshold`, not degenerate (all
- * zeros or all ones, which PDQ yields for blank frames and which would match any other blank
- * frame), and one per distinct hash (the first). Order is kept.
+ * The frames that take part in matching: `@hashline/pdq`'s {@link vpdqUsableFrames} (quality ≥
+ * `qualityThreshold`, not degenerate, one per distinct hash, in order): the one rule of ADR 0013.
  */
 export function usableVpdqFrames(
   frames: readonly VpdqFrame[],
   qualityThreshold = VPDQ_QUALITY_THRESHOLD,
 ): VpdqFrame[] {
-  const seen = new Set<string>();
-  const out: VpdqFrame[] = [];
-  for (const f of frames) {
-    if (f.quality < qualityThreshold || seen.has(f.pdqHex)) continue;
-    if (/^0+$/.test(f.pdqHex) || /^f+$/.test(f.pdqHex)) continue;
-    seen.add(f.pdqHex);
-    out.push(f);
-  }
-  return out;
+  return vpdqUsableFrames(frames, qualityThreshold);
 }
 
 /**
- * Compares two videos frame by frame (O(n·m): for tests, small sets and as the benchmark's
- * baseline; banks use the frame index). Percentages are 0 for a side with no usable frame.
+ * Compares two videos frame by frame with `@hashline/pdq`'s {@link vpdqMatch} (O(n·m): for tests,
+ * small sets and as the benchmark's baseline; banks use the frame index, which applies the same
+ * rule). Percentages are 0 for a side with no usable frame.
  */
 export function compareVpdqBrute(
   query: readonly VpdqFrame[],
   compared: readonly VpdqFrame[],
   rule: VpdqMatchRule = {},
 ): VpdqMatchPercentages {
-  const quality = rule.qualityThreshold ?? VPDQ_QUALITY_THRESHOLD;
-  const distance = rule.distanceThreshold ?? VPDQ_DISTANCE_THRESHOLD;
-  const q = usableVpdqFrames(query, quality).map((f) => fromHex(f.pdqHex));
-  const c = usableVpdqFrames(compared, quality).map((f) => fromHex(f.pdqHex));
-  const cMatched = new Uint8Array(c.length);
-  let qCount = 0;
-  for (const qh of q) {
-    let hit = false;
-    for (let j = 0; j < c.length; j++) {
-      if (hammingDistance(qh, c[j]!) <= distance) {
-        hit = true;
-        cMatched[j] = 1;
-      }
-    }
-    if (hit) qCount++;
-  }
-  const cCount = cMatched.reduce((sum, v) => sum + v, 0);
-  return {
-    queryMatchPercent: q.length === 0 ? 0 : (qCount * 100) / q.length,
-    comparedMatchPercent: c.length === 0 ? 0 : (cCount * 100) / c.length,
-  };
+  const { queryMatchPercent, comparedMatchPercent } = vpdqMatch(query, compared, {
+    qualityThreshold: rule.qualityThreshold ?? VPDQ_QUALITY_THRESHOLD,
+    distanceThreshold: rule.distanceThreshold ?? VPDQ_DISTANCE_THRESHOLD,
+  });
+  return { queryMatchPercent, comparedMatchPercent };
 }
 
 /** Whether two percentages satisfy a rule's thresholds (defaults: compared ≥ 80, query ≥ 0). */

@@ -340,24 +340,53 @@ describe('SelfSubmissionService', () => {
     expect(await workOf(receipt.caseNumber)).toEqual(['verify']); // locked now
   });
 
-  it('takes videos as MD5, SHA-256 and one PDQ per frame (distinct), and withdraws them all', async () => {
+  it('stores a video as one vpdq entry (frames and file digests) and withdraws it in one step', async () => {
     const { service, engine, banks } = await fixture();
     const [a, b] = [image(20), image(21)];
     const video = {
       md5: a.md5,
       sha256: a.sha256,
       frames: [
-        { pdq: a.pdq, quality: 80 },
-        { pdq: b.pdq, quality: 70 },
-        { pdq: a.pdq, quality: 80 },
+        { pdq: a.pdq, quality: 80, frameNumber: 0, timestampSeconds: 0 },
+        { pdq: b.pdq, quality: 70, frameNumber: 30, timestampSeconds: 1 },
+        { pdq: a.pdq, quality: 80, frameNumber: 60, timestampSeconds: 2 },
       ],
     };
     const receipt = await service.submit({ caseType: 'adult', videos: [video] });
     expect(receipt.imageCount).toBe(1);
     const bank = await banks.getBank('ncii-adults');
     const { entries } = await banks.listEntries(bank.id, { limit: 10 });
-    expect(entries.map((e) => e.signalType).sort()).toEqual(['md5', 'pdq', 'pdq', 'sha256']);
-    expect(engine.query({ signalType: 'pdq', value: b.pdq }).matches).toHaveLength(1);
+    expect(entries.map((e) => e.signalType)).toEqual(['vpdq']);
+    const stored = (await banks.getVideoSignals([entries[0]!.id])).get(entries[0]!.id)!;
+    expect(stored).toMatchObject({ fileMd5: a.md5, fileSha256: a.sha256 });
+    expect(stored.frames.map((f) => [f.frameNumber, f.timestampSeconds])).toEqual([
+      [0, 0],
+      [30, 1],
+      [60, 2],
+    ]);
+    // The same video queried matches it by the reference's rule; an image of one frame names it.
+    const query = video.frames.map((f) => ({ ...f, pdqHex: f.pdq }));
+    expect(engine.queryVideo(query).matches).toMatchObject([
+      { entryId: entries[0]!.id, queryMatchPercent: 100, comparedMatchPercent: 100 },
+    ]);
+    expect(engine.query({ signalType: 'pdq', value: b.pdq }).matches).toMatchObject([
+      { entryId: entries[0]!.id, videoFrame: 1 },
+    ]);
+    // Frames without numbers (older pages): the k-th frame is numbered k, at k seconds.
+    const legacy = await service.submit({
+      caseType: 'adult',
+      videos: [{ md5: b.md5, sha256: b.sha256, frames: [{ pdq: b.pdq, quality: 70 }] }],
+    });
+    expect(legacy.imageCount).toBe(1);
+    expect(
+      await codeOf(
+        service.submit({
+          caseType: 'adult',
+          videos: [{ ...video, frames: [video.frames[1], video.frames[0]] }],
+        }),
+      ),
+    ).toBe('VALIDATION_FAILED');
+    await service.withdraw({ caseNumber: legacy.caseNumber, pin: legacy.pin });
     expect(
       await codeOf(
         service.submit({ caseType: 'adult', videos: [{ ...video, frames: [{ pdq: a.pdq, quality: 10 }] }] }),
@@ -371,8 +400,12 @@ describe('SelfSubmissionService', () => {
       'BATCH_TOO_LARGE',
     );
     expect(await service.withdraw({ caseNumber: receipt.caseNumber, pin: receipt.pin })).toMatchObject({
-      removedEntries: 4,
+      removedEntries: 1,
     });
     expect(engine.query({ signalType: 'pdq', value: b.pdq }).matches).toHaveLength(0);
+    expect(engine.queryVideo(query).matches).toHaveLength(0);
+    expect((await banks.listEntries((await banks.getBank('ncii-adults')).id, { limit: 10 })).entries).toEqual(
+      [],
+    );
   });
 });
