@@ -66,6 +66,7 @@ export const ERROR_CATALOGUE = {
   CAPTURE_UNSUPPORTED_TYPE: 'The response is not a page or media type the capture accepts.',
   CAPTURE_HTTP_STATUS: 'The host answered with an error status.',
   CAPTURE_FAILED: 'The URL could not be fetched.',
+  CAPTURE_BROWSER_FAILED: 'The capture browser could not render the page (missing, crashed or too slow).',
   REFERRAL_NOT_FOUND: 'No referral has that id.',
   NOTHING_TO_REFER: 'The report has no URL with illegal media and a traced hosting country to refer.',
   PARTNER_NOT_FOUND: 'No partner hotline with that country or name is configured.',
