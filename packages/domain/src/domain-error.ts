@@ -43,6 +43,8 @@ export const ERROR_CATALOGUE = {
   MEDIA_INTERNAL: 'Hashing failed unexpectedly.',
   REPORT_NOT_FOUND: 'No report has that id or receipt code.',
   MEDIA_ITEM_NOT_FOUND: 'No captured media item has that id.',
+  URL_NOT_FOUND: 'No reported URL has that id in this report.',
+  SCREENSHOT_NOT_FOUND: 'No capture screenshot has that id, or its bytes were deleted.',
   IDEMPOTENCY_KEY_REUSED: 'This idempotency key was used for a different request.',
   OUT_OF_REMIT: 'The hotline does not handle this concern; the response says where to get help.',
   INVALID_CREDENTIALS: 'The user name or password is wrong, or the account is disabled.',
