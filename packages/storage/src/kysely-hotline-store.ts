@@ -461,6 +461,8 @@ export class KyselyHotlineStore implements HotlineStore {
           method: outcome.method ?? 'http',
           note: outcome.note ?? null,
           media_found: found,
+          // The attempt's result: the outcome's error code (a refusal), null when it captured.
+          last_error: outcome.captureError,
         })
         .where('id', '=', jobId)
         .execute();

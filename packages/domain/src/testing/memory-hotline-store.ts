@@ -188,7 +188,8 @@ class MemoryHotlineStore implements HotlineStore {
         leaseUntil: null,
       };
       this.#jobs.set(job.id, job);
-      this.#attemptInfo.set(job.id, { ...NO_ATTEMPT_INFO, requestedAt: new Date(report.receivedAt) });
+      // As the SQL stores' created_at: when the report was stored.
+      this.#attemptInfo.set(job.id, { ...NO_ATTEMPT_INFO, requestedAt: this.#clock.now() });
     }
     this.#idempotency.set(record.idempotency.keyHash, {
       reportId: report.id,
@@ -336,7 +337,7 @@ class MemoryHotlineStore implements HotlineStore {
         previewSealed: item.previewSealed && new Uint8Array(item.previewSealed),
       });
     }
-    this.#jobs.set(job.id, { ...job, status: 'done', leaseUntil: null });
+    this.#jobs.set(job.id, { ...job, status: 'done', leaseUntil: null, lastError: outcome.captureError });
     this.#attemptInfo.set(job.id, {
       ...this.#info(job),
       finishedAt: new Date(outcome.capturedAt),
