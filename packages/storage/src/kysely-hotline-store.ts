@@ -38,7 +38,7 @@ import {
   type SignInBackoffPolicy,
   type SignInClaim,
 } from '@hashline/domain';
-import { sql, type Kysely, type Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
 import {
   bytesParam,
   readBytes,
@@ -1122,7 +1122,7 @@ const SCREENSHOT_FACTS = [
   'width',
   'height',
   'captured_at',
-  (eb: import('kysely').ExpressionBuilder<Database, 'capture_screenshots'>) =>
+  (eb: ExpressionBuilder<Database, 'capture_screenshots'>) =>
     eb.case().when('original_sealed', 'is', null).then(0).else(1).end().as('stored'),
 ] as const;
 
