@@ -205,7 +205,7 @@ describe('browser capture in the workbench (issue 16)', () => {
       .toBe('done,done');
 
     const page = await signInPage('ana');
-    await expect(page.getByTestId('loopback-banner')).toBeVisible();
+    await page.getByTestId('loopback-banner').waitFor();
     await page.goto(`${server.url}/workbench#/reports/${reportId}`);
     const media = page.getByTestId('media-item');
     await expect.poll(() => media.count(), { timeout: 30_000 }).toBe(3);
@@ -216,7 +216,9 @@ describe('browser capture in the workbench (issue 16)', () => {
       .poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
       .toBeGreaterThan(0);
     expect(await image.evaluate((el) => getComputedStyle(el).filter)).toContain('blur');
-    await expect(page.getByTestId('capture-attempt').first()).toContainText('rendered in the browser');
+    expect(await page.getByTestId('capture-attempt').first().textContent()).toContain(
+      'rendered in the browser',
+    );
     await page.screenshot({
       path: join(SCREENSHOTS, 'capture-gallery-screenshot-blurred.png'),
       fullPage: true,
@@ -228,7 +230,7 @@ describe('browser capture in the workbench (issue 16)', () => {
     await expect
       .poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
       .toBeGreaterThan(0);
-    await expect(page.getByTestId('exposure')).toContainText('Revealed today: 1 / 10');
+    await expect.poll(() => page.getByTestId('exposure').textContent()).toContain('Revealed today: 1 / 10');
     await page.screenshot({
       path: join(SCREENSHOTS, 'capture-gallery-screenshot-revealed.png'),
       fullPage: true,
@@ -240,17 +242,18 @@ describe('browser capture in the workbench (issue 16)', () => {
     await page.goto(`${server.url}/workbench#/reports/${reportId}`);
     const flaky = page.getByTestId('report-url').nth(1);
     const error = flaky.getByTestId('capture-error');
-    await expect(error).toContainText('The site answered with an error');
-    await expect(error).not.toContainText('CAPTURE_');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('The site answered with an error');
+    expect(await error.textContent()).not.toContain('CAPTURE_');
     flakyOnline = true;
     await flaky.getByTestId('capture-again').click();
-    await expect(flaky.getByRole('status')).toContainText('Queued');
+    await expect.poll(() => flaky.getByRole('status').textContent()).toContain('Queued');
     // The panel follows the attempt until it finishes, then the report reloads with the new media.
     await expect.poll(() => page.getByTestId('media-item').count(), { timeout: 120_000 }).toBe(4);
     const attempts = page.getByTestId('report-url').nth(1).getByTestId('capture-attempt');
     await expect.poll(() => attempts.count()).toBe(2);
-    await expect(attempts.nth(1)).toContainText('asked for by');
-    await expect(attempts.nth(1)).toContainText('1 new media item(s)');
+    await expect.poll(() => attempts.nth(1).textContent()).toContain('asked for by');
+    expect(await attempts.nth(1).textContent()).toContain('1 new media item(s)');
     await page.screenshot({ path: join(SCREENSHOTS, 'capture-recapture.png'), fullPage: true });
   });
 });

@@ -255,11 +255,20 @@ export async function workbenchRoutes(
     async (request, reply) => {
       noStore(reply);
       const detail = await workbench.report(me(request), request.params.id);
-      return reportView(detail, me(request), await hotline.captures.attemptsOf(detail.urls));
+      return reportView(
+        detail,
+        me(request),
+        await hotline.captures.attemptsOf(detail.urls),
+        await staffNames(),
+      );
     },
   );
 
   // ---- recapture, attempts, screenshots (issue 16) ----
+
+  /** Staff display names by id: an attempt shows who asked for it. */
+  const staffNames = async (): Promise<ReadonlyMap<string, string>> =>
+    new Map((await hotline.store.listAnalysts()).map((a) => [a.id, a.displayName]));
 
   app.post<{ Params: { id: string; urlId: string } }>(
     '/v1/workbench/reports/:id/urls/:urlId/recapture',
@@ -276,7 +285,9 @@ export async function workbenchRoutes(
         request.params.id,
         Number(request.params.urlId),
       );
-      return reply.code(created ? 202 : 200).send({ created, attempt: attemptView(attempt) });
+      return reply
+        .code(created ? 202 : 200)
+        .send({ created, attempt: attemptView(attempt, await staffNames()) });
     },
   );
 
@@ -292,7 +303,8 @@ export async function workbenchRoutes(
     async (request, reply) => {
       noStore(reply);
       const attempts = await hotline.captures.attempts(request.params.id, Number(request.params.urlId));
-      return { attempts: attempts.map(attemptView) };
+      const names = await staffNames();
+      return { attempts: attempts.map((a) => attemptView(a, names)) };
     },
   );
 
@@ -364,7 +376,12 @@ export async function workbenchRoutes(
         (request.body as { status?: unknown } | null)?.status,
       );
       const detail = await workbench.report(me(request), request.params.id);
-      return reportView(detail, me(request), await hotline.captures.attemptsOf(detail.urls));
+      return reportView(
+        detail,
+        me(request),
+        await hotline.captures.attemptsOf(detail.urls),
+        await staffNames(),
+      );
     },
   );
 
@@ -584,13 +601,14 @@ function mediaView(item: MediaWithAssessments) {
 }
 
 /** One capture attempt as the workbench shows it (error codes are turned into sentences there). */
-function attemptView(a: CaptureAttempt) {
+function attemptView(a: CaptureAttempt, names: ReadonlyMap<string, string>) {
   return {
     jobId: a.jobId,
     urlId: a.urlId,
     status: a.status,
     tries: a.tries,
     requestedBy: a.requestedBy,
+    requestedByName: a.requestedBy === null ? null : (names.get(a.requestedBy) ?? a.requestedBy),
     requestedAt: a.requestedAt.toISOString(),
     finishedAt: a.finishedAt?.toISOString() ?? null,
     error: a.error,
@@ -616,6 +634,7 @@ function reportView(
   detail: ReportDetail,
   _viewer: Analyst,
   attempts: ReadonlyMap<number, readonly CaptureAttempt[]> = new Map(),
+  names: ReadonlyMap<string, string> = new Map(),
 ) {
   const r = detail.report;
   return {
@@ -640,7 +659,7 @@ function reportView(
       capturedAt: u.capturedAt?.toISOString() ?? null,
       captureError: u.captureError,
       trace: u.trace ? { ...u.trace, tracedAt: u.trace.tracedAt.toISOString() } : null,
-      attempts: (attempts.get(u.id) ?? []).map(attemptView),
+      attempts: (attempts.get(u.id) ?? []).map((a) => attemptView(a, names)),
     })),
     media: detail.media.map(mediaView),
     // The IP data's licence asks for this credit wherever its results are shown.

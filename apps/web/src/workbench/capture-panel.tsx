@@ -96,7 +96,7 @@ export function CapturePanel({
                   who:
                     a.requestedBy === null
                       ? WB.captureByReport
-                      : fill(WB.captureByAnalyst, { name: a.requestedBy }),
+                      : fill(WB.captureByAnalyst, { name: a.requestedByName ?? a.requestedBy }),
                   how:
                     a.method === 'browser'
                       ? WB.captureHowBrowser

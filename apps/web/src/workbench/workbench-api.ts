@@ -123,6 +123,8 @@ export interface CaptureAttemptView {
   readonly status: 'pending' | 'done' | 'failed';
   readonly tries: number;
   readonly requestedBy: string | null;
+  /** The display name of the analyst who asked for it. */
+  readonly requestedByName?: string | null;
   readonly requestedAt: string;
   readonly finishedAt: string | null;
   /** A stable error code; the workbench shows it as a sentence. */
