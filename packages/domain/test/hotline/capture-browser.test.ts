@@ -290,7 +290,7 @@ describe('the screenshot in the workbench', () => {
     const t = setup({ renderer: galleryBrowser() });
     const { urlId } = await t.submit('https://host.example/gallery');
     await t.capture.runOnce();
-    const [{ jobId }] = (await t.store.listCaptureAttempts(urlId)) as [{ jobId: number }];
+    const { jobId } = (await t.store.listCaptureAttempts(urlId))[0]!;
     expect(Array.from(await t.captures.thumbnail(analyst, jobId))).toEqual([0xff, 0xd8, 1]);
     await expect(t.captures.preview(analyst, jobId)).rejects.toMatchObject({ code: 'REVEAL_REQUIRED' });
     const revealed = await t.captures.reveal(analyst, jobId);
