@@ -252,6 +252,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ),
   };
   app.addHook('onClose', async () => context.rateLimit.close());
+  // The capture browser (issue 16) closes with the app; a capture in flight fails and is retried.
+  app.addHook('onClose', async () => context.hotline.close());
   // After the requests in flight have finished (onClose hooks run once the server has closed):
   // every queued match record commits before the store closes (server.ts closes it after the app).
   app.addHook('onClose', async () => context.matcher.recorder.close());

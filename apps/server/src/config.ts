@@ -294,6 +294,31 @@ export interface HotlineConfig {
    * ::1 so end-to-end tests can serve a test site on loopback. Every other blocked range stays blocked.
    */
   readonly captureAllowLoopbackForTests: boolean;
+  /**
+   * Browser capture (issue 16): `auto` renders pages in headless Chromium when it is installed
+   * (`HASHLINE_CAPTURE_BROWSER`, default `auto`), `off` captures over plain HTTP only.
+   */
+  readonly captureBrowser: 'auto' | 'off';
+  /** The Chromium executable (`HASHLINE_CAPTURE_CHROMIUM_PATH`, default `/usr/bin/chromium`). */
+  readonly captureChromiumPath: string;
+  /** Browser pages rendered at once, and capture jobs run at once (`HASHLINE_CAPTURE_BROWSER_PAGES`, default 2). */
+  readonly captureBrowserPages: number;
+  /** A page's whole time budget in the browser (`HASHLINE_CAPTURE_PAGE_TIMEOUT_MS`, default 45 s). */
+  readonly capturePageTimeoutMs: number;
+  /** A page's JavaScript heap limit in MiB (`HASHLINE_CAPTURE_PAGE_MEMORY_MB`, default 512). */
+  readonly capturePageMemoryMb: number;
+  /**
+   * Audit chain anchors (issue 16): the Ed25519 private key (PEM, PKCS#8) that signs the chain's
+   * head (`HASHLINE_AUDIT_ANCHOR_KEY_FILE`; keep it outside the database and its backups), where
+   * signed heads are published (`HASHLINE_AUDIT_ANCHOR_TARGET`: a file path, appended one JSON
+   * line per anchor, or an http(s) URL a partner receives them at), and how often
+   * (`HASHLINE_AUDIT_ANCHOR_INTERVAL_MS`, default one hour). Off unless both are set.
+   */
+  readonly auditAnchor: {
+    readonly keyFile: string | null;
+    readonly target: string | null;
+    readonly intervalMs: number;
+  };
   /** Reveals per analyst per UTC day (`HASHLINE_EXPOSURE_DAILY_LIMIT`, default 100). */
   readonly exposureDailyLimit: number;
   /** Reveals after which the workbench warns (`HASHLINE_EXPOSURE_WARN_AT`, default 80 % of the limit). */
@@ -599,6 +624,27 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     };
   };
 
+  const captureBrowserMode = (): 'auto' | 'off' => {
+    const mode = (text('HASHLINE_CAPTURE_BROWSER') ?? 'auto').toLowerCase();
+    if (mode !== 'auto' && mode !== 'off') problems.push('HASHLINE_CAPTURE_BROWSER must be auto or off.');
+    return mode === 'off' ? 'off' : 'auto';
+  };
+
+  const auditAnchorConfig = (): HotlineConfig['auditAnchor'] => {
+    const keyFile = text('HASHLINE_AUDIT_ANCHOR_KEY_FILE') ?? null;
+    const target = text('HASHLINE_AUDIT_ANCHOR_TARGET') ?? null;
+    if ((keyFile === null) !== (target === null)) {
+      problems.push(
+        'HASHLINE_AUDIT_ANCHOR_KEY_FILE and HASHLINE_AUDIT_ANCHOR_TARGET go together: set both to publish signed audit anchors, or neither.',
+      );
+    }
+    return {
+      keyFile: keyFile === null ? null : resolve(keyFile),
+      target: target === null || /^https?:\/\//i.test(target) ? target : resolve(target),
+      intervalMs: int('HASHLINE_AUDIT_ANCHOR_INTERVAL_MS', 3_600_000, 1_000, 7 * 86_400_000),
+    };
+  };
+
   const hotlineConfig = (): HotlineConfig => {
     const secretKey = text('HASHLINE_SECRET_KEY') ?? null;
     if (secretKey !== null && Buffer.from(secretKey, 'base64').length !== 32) {
@@ -623,6 +669,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       captureTimeoutMs: int('HASHLINE_CAPTURE_TIMEOUT_MS', 10_000, 100, 600_000),
       captureMaxBytes: int('HASHLINE_CAPTURE_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       captureAllowLoopbackForTests: bool('HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS', false),
+      captureBrowser: captureBrowserMode(),
+      captureChromiumPath: text('HASHLINE_CAPTURE_CHROMIUM_PATH') ?? '/usr/bin/chromium',
+      captureBrowserPages: int('HASHLINE_CAPTURE_BROWSER_PAGES', 2, 1, 16),
+      capturePageTimeoutMs: int('HASHLINE_CAPTURE_PAGE_TIMEOUT_MS', 45_000, 1_000, 600_000),
+      capturePageMemoryMb: int('HASHLINE_CAPTURE_PAGE_MEMORY_MB', 512, 32, 16_384),
+      auditAnchor: auditAnchorConfig(),
       exposureDailyLimit,
       exposureWarnAt: int(
         'HASHLINE_EXPOSURE_WARN_AT',

@@ -57,6 +57,15 @@ export {
   type HotlineOverrides,
 } from './hotline/hotline-wiring.js';
 export { createAesSecretBox, loadOrCreateMasterKey } from './hotline/aes-secret-box.js';
+export {
+  anchorSignatureCheck,
+  describePublicKey,
+  loadAnchorKey,
+  publishAuditAnchor,
+  publishAuditHead,
+  signAuditAnchor,
+  type AnchorKey,
+} from './hotline/audit-anchor-publisher.js';
 export { rfc6238Totp, currentTotp, base32Encode, base32Decode } from './hotline/totp.js';
 export { SESSION_COOKIE } from './hotline/workbench.routes.js';
 /** Staff passwords and self-submission PINs use the same scrypt hasher (the CLI creates staff accounts). */

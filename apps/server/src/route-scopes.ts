@@ -63,6 +63,12 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/workbench/media/:id/reveal', access: 'session' },
   { method: 'GET', url: '/v1/workbench/media/:id/preview', access: 'session' },
   { method: 'POST', url: '/v1/workbench/media/:id/assessments', access: 'session' },
+  // Recapture, capture attempts and screenshots (issue 16).
+  { method: 'POST', url: '/v1/workbench/reports/:id/urls/:urlId/recapture', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/reports/:id/urls/:urlId/captures', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/captures/:jobId/screenshot/thumbnail', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/captures/:jobId/screenshot/reveal', access: 'session' },
+  { method: 'GET', url: '/v1/workbench/captures/:jobId/screenshot/preview', access: 'session' },
   { method: 'GET', url: '/v1/workbench/audit', access: 'session' },
   { method: 'GET', url: '/v1/workbench/analysts', access: 'session' },
   { method: 'POST', url: '/v1/workbench/analysts', access: 'session' },

@@ -20,6 +20,7 @@ import { loadConfig, storeConnectionOptions, type ServerConfig } from './config.
 import { createWorkerIndexBuilder, createWorkerIndexRebuilder } from './index-build/worker-index-builder.js';
 import { createActiveSignalsReader } from './index-build/active-signals-reader.js';
 import { createFileIndexSnapshots } from './index-snapshot/file-index-snapshots.js';
+import { loadAnchorKey, publishAuditHead } from './hotline/audit-anchor-publisher.js';
 import { startCaptureWorker } from './hotline/capture-worker.js';
 import { startPollingLoop, throttledFailureLog } from './hotline/polling-loop.js';
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
@@ -375,8 +376,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         capture: app.hashlineHotline.capture,
         logger: log,
         pollMs: config.hotline.capturePollMs,
+        // As many jobs at once as the browser has pages: one slow page does not stall the queue.
+        batch: config.hotline.captureBrowserPages,
       });
       app.onHashlineReport(() => worker.wake());
+      app.hashlineHotline.onCaptureQueued(() => worker.wake());
       // Stopped before the hashing pool closes (cleanups run in reverse, app.close() first).
       background.push(() => worker.stop());
     }
@@ -413,6 +417,34 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           return false;
         },
         onError: (error) => logFailure(error, 'match-record retention'),
+      });
+      background.push(() => loop.stop());
+    }
+    if (config.hotline.captureAllowLoopbackForTests) {
+      log.warn(
+        'HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS is on: the capture may fetch this machine (127.0.0.1 and ::1). For trying capture on a local test site only; never in production',
+      );
+    }
+    const browser = app.hashlineHotline.browser;
+    if (browser.enabled) log.info('capture renders pages in headless Chromium (browser capture)');
+    else log.warn({ reason: browser.reason }, 'capture runs over plain HTTP: no browser capture');
+    if (config.hotline.auditAnchor.keyFile !== null && config.hotline.auditAnchor.target !== null) {
+      const anchorKey = await loadAnchorKey(config.hotline.auditAnchor.keyFile);
+      const target = config.hotline.auditAnchor.target;
+      const logFailure = throttledFailureLog(log);
+      const loop = startPollingLoop({
+        pollMs: config.hotline.auditAnchor.intervalMs,
+        round: async () => {
+          const anchor = await publishAuditHead({
+            store: app.hashlineHotline.store,
+            key: anchorKey,
+            target,
+            clock,
+          });
+          if (anchor) log.info({ seq: anchor.seq, keyId: anchor.keyId }, 'audit anchor published');
+          return false;
+        },
+        onError: (error) => logFailure(error, 'audit anchor publishing'),
       });
       background.push(() => loop.stop());
     }

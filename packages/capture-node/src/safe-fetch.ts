@@ -45,6 +45,39 @@ export const DEFAULT_PAGE_TYPES: readonly string[] = [
   ...DEFAULT_MEDIA_TYPES,
 ];
 
+/**
+ * Media types a browser capture's sub-requests (`resource` fetches) accept by default: what a page
+ * needs to render (markup, scripts, styles, fonts, data, images, media). Anything else is refused.
+ */
+export const DEFAULT_RESOURCE_TYPES: readonly string[] = [
+  ...DEFAULT_PAGE_TYPES,
+  'image/svg+xml',
+  'image/x-icon',
+  'image/vnd.microsoft.icon',
+  'text/css',
+  'text/javascript',
+  'application/javascript',
+  'application/x-javascript',
+  'application/ecmascript',
+  'text/plain',
+  'application/json',
+  'text/xml',
+  'application/xml',
+  'font/woff',
+  'font/woff2',
+  'font/ttf',
+  'font/otf',
+  'application/font-woff',
+  'application/vnd.apple.mpegurl',
+  'application/x-mpegurl',
+  'video/mp2t',
+  'video/ogg',
+  'audio/mpeg',
+  'audio/ogg',
+  'audio/mp4',
+  'audio/webm',
+];
+
 /** Options of {@link createSafeFetcher}. */
 export interface SafeFetcherOptions {
   /** Largest body kept, in bytes (decoded size when the host compresses). Default 20 MiB. */
@@ -66,6 +99,8 @@ export interface SafeFetcherOptions {
   readonly pageTypes?: readonly string[];
   /** Content types a `media` fetch accepts (lower case, no parameters). */
   readonly mediaTypes?: readonly string[];
+  /** Content types a `resource` fetch (a browser capture's sub-request) accepts. */
+  readonly resourceTypes?: readonly string[];
   /**
    * PEM certificates trusted in addition to Node's bundled roots (tests use it for a
    * self-signed site; a deployment behind a TLS-inspecting proxy would too).
@@ -94,6 +129,7 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
     types: {
       page: new Set(options.pageTypes ?? DEFAULT_PAGE_TYPES),
       media: new Set(options.mediaTypes ?? DEFAULT_MEDIA_TYPES),
+      resource: new Set(options.resourceTypes ?? DEFAULT_RESOURCE_TYPES),
     } satisfies Record<FetchPurpose, Set<string>>,
     ca: options.extraCaCertificates?.length
       ? [...rootCertificates, ...options.extraCaCertificates]
@@ -109,8 +145,8 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
   }
   return {
     async fetch(url: string, purpose: FetchPurpose): Promise<FetchedResource> {
-      if (purpose !== 'page' && purpose !== 'media') {
-        throw new DomainError('CAPTURE_FAILED', 'The fetch purpose must be page or media.');
+      if (purpose !== 'page' && purpose !== 'media' && purpose !== 'resource') {
+        throw new DomainError('CAPTURE_FAILED', 'The fetch purpose must be page, media or resource.');
       }
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), settings.timeoutMs);

@@ -46,6 +46,8 @@ export const ERROR_CATALOGUE = {
   MEDIA_INTERNAL: 'Hashing failed unexpectedly.',
   REPORT_NOT_FOUND: 'No report has that id or receipt code.',
   MEDIA_ITEM_NOT_FOUND: 'No captured media item has that id.',
+  URL_NOT_FOUND: 'No reported URL has that id in this report.',
+  SCREENSHOT_NOT_FOUND: 'No capture screenshot has that id, or its bytes were deleted.',
   IDEMPOTENCY_KEY_REUSED: 'This idempotency key was used for a different request.',
   OUT_OF_REMIT: 'The hotline does not handle this concern; the response says where to get help.',
   INVALID_CREDENTIALS: 'The user name or password is wrong, or the account is disabled.',
@@ -69,6 +71,7 @@ export const ERROR_CATALOGUE = {
   CAPTURE_UNSUPPORTED_TYPE: 'The response is not a page or media type the capture accepts.',
   CAPTURE_HTTP_STATUS: 'The host answered with an error status.',
   CAPTURE_FAILED: 'The URL could not be fetched.',
+  CAPTURE_BROWSER_FAILED: 'The capture browser could not render the page (missing, crashed or too slow).',
   REFERRAL_NOT_FOUND: 'No referral has that id.',
   NOTHING_TO_REFER: 'The report has no URL with illegal media and a traced hosting country to refer.',
   CYBERTIPLINE_NOT_CONFIGURED:

@@ -11,7 +11,12 @@ import {
   type Assessment,
   type AssessmentInput,
   type AuditAction,
+  type AuditAnchor,
   type AuditEvent,
+  type CaptureAttempt,
+  type CaptureMethod,
+  type CaptureScreenshot,
+  type ScreenshotImage,
   type AuditQuery,
   type CaptureJob,
   type CaptureOutcome,
@@ -33,7 +38,7 @@ import {
   type SignInBackoffPolicy,
   type SignInClaim,
 } from '@hashline/domain';
-import { sql, type Kysely, type Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
 import {
   bytesParam,
   readBytes,
@@ -50,7 +55,7 @@ import {
 } from './hotline-row-mapping.js';
 import { listRetentionDue, purgePersonalData } from './kysely-retention-queries.js';
 import { readDate, readId } from './row-mapping.js';
-import type { AnalystsTable, Database, ReportsTable } from './schema.js';
+import type { AnalystsTable, CaptureScreenshotsTable, Database, ReportsTable } from './schema.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
 /** Values per `IN (...)` list. */
@@ -376,7 +381,20 @@ export class KyselyHotlineStore implements HotlineStore {
         })
         .where('id', '=', job.url_id)
         .execute();
+      // Media an earlier attempt of this URL recorded is not recorded again by a recapture.
+      const earlier = new Set(
+        (
+          await trx
+            .selectFrom('media_items')
+            .select('sha256')
+            .where('url_id', '=', job.url_id)
+            .where('capture_job_id', '<>', jobId)
+            .execute()
+        ).map((row) => row.sha256),
+      );
+      let found = 0;
       for (const item of outcome.media) {
+        if (earlier.has(item.sha256)) continue;
         const known = item.knownMatch !== null;
         const inserted = await trx
           .insertInto('media_items')
@@ -405,6 +423,7 @@ export class KyselyHotlineStore implements HotlineStore {
           .returning('id')
           .executeTakeFirst();
         if (!inserted) continue;
+        found++;
         await trx
           .insertInto('media_blobs')
           .values({
@@ -414,9 +433,37 @@ export class KyselyHotlineStore implements HotlineStore {
           })
           .execute();
       }
+      if (outcome.screenshot) {
+        const shot = outcome.screenshot;
+        await trx
+          .insertInto('capture_screenshots')
+          .values({
+            capture_job_id: jobId,
+            report_id: job.report_id,
+            url_id: job.url_id,
+            sha256: shot.sha256,
+            byte_length: shot.byteLength,
+            width: shot.width,
+            height: shot.height,
+            captured_at: d.date(outcome.capturedAt),
+            thumbnail: shot.thumbnail && bytesParam(shot.thumbnail),
+            preview_sealed: shot.previewSealed && bytesParam(shot.previewSealed),
+            original_sealed: bytesParam(shot.originalSealed),
+          })
+          .execute();
+      }
       await trx
         .updateTable('capture_jobs')
-        .set({ status: 'done', lease_until: null })
+        .set({
+          status: 'done',
+          lease_until: null,
+          finished_at: d.date(outcome.capturedAt),
+          method: outcome.method ?? 'http',
+          note: outcome.note ?? null,
+          media_found: found,
+          // The attempt's result: the outcome's error code (a refusal), null when it captured.
+          last_error: outcome.captureError,
+        })
         .where('id', '=', jobId)
         .execute();
       // Forward only: a report already past triage keeps its status.
@@ -437,7 +484,7 @@ export class KyselyHotlineStore implements HotlineStore {
       .set(
         retryAt
           ? { status: 'pending', last_error: error, run_after: d.date(retryAt), lease_until: null }
-          : { status: 'failed', last_error: error },
+          : { status: 'failed', last_error: error, finished_at: d.date(this.#clock.now()) },
       )
       .where('id', '=', jobId)
       // A done job stays done: a late failure from a worker whose lease ran out changes nothing.
@@ -461,6 +508,129 @@ export class KyselyHotlineStore implements HotlineStore {
     const counts: Record<CaptureJob['status'], number> = { pending: 0, done: 0, failed: 0 };
     for (const row of rows) counts[row.status as CaptureJob['status']] = readId(row.count);
     return counts;
+  }
+
+  // ---- recapture, screenshots, anchors (issue 16) ----
+
+  async requestRecapture(
+    urlId: number,
+    requestedBy: string,
+    at: Date,
+  ): Promise<{ readonly job: CaptureJob; readonly created: boolean }> {
+    const d = this.#dialect;
+    return this.#db.transaction().execute(async (trx) => {
+      // The URL row locked: two analysts asking at once queue one attempt, not two.
+      const url = await d
+        .lockForUpdate(trx.selectFrom('reported_urls').select(['id', 'report_id']).where('id', '=', urlId))
+        .executeTakeFirst();
+      if (!url) throw new DomainError('URL_NOT_FOUND', `No reported URL has id ${urlId}.`);
+      const pending = await trx
+        .selectFrom('capture_jobs')
+        .selectAll()
+        .where('url_id', '=', urlId)
+        .where('status', '=', 'pending')
+        .orderBy('id')
+        .executeTakeFirst();
+      if (pending) return { job: toCaptureJob(pending), created: false };
+      const row = await trx
+        .insertInto('capture_jobs')
+        .values({
+          report_id: url.report_id,
+          url_id: urlId,
+          status: 'pending',
+          attempts: 0,
+          run_after: d.date(at),
+          created_at: d.date(at),
+          requested_by: requestedBy,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { job: toCaptureJob(row), created: true };
+    });
+  }
+
+  async listCaptureAttempts(urlId: number): Promise<CaptureAttempt[]> {
+    const rows = await this.#db
+      .selectFrom('capture_jobs')
+      .selectAll()
+      .where('url_id', '=', urlId)
+      .orderBy('id')
+      .execute();
+    const shots = await this.#db
+      .selectFrom('capture_screenshots')
+      .select(SCREENSHOT_FACTS)
+      .where('url_id', '=', urlId)
+      .execute();
+    const byJob = new Map(shots.map((shot) => [shot.capture_job_id, toScreenshot(shot)]));
+    return rows.map((row) => ({
+      jobId: row.id,
+      reportId: row.report_id,
+      urlId: row.url_id,
+      status: row.status as CaptureAttempt['status'],
+      tries: row.attempts,
+      requestedBy: row.requested_by,
+      requestedAt: readDate(row.created_at),
+      finishedAt: row.finished_at === null ? null : readDate(row.finished_at),
+      error: row.last_error,
+      method: row.method as CaptureMethod | null,
+      note: row.note,
+      mediaFound: row.media_found,
+      screenshot: byJob.get(row.id) ?? null,
+    }));
+  }
+
+  async getCaptureScreenshot(jobId: number): Promise<CaptureScreenshot | undefined> {
+    const row = await this.#db
+      .selectFrom('capture_screenshots')
+      .select(SCREENSHOT_FACTS)
+      .where('capture_job_id', '=', jobId)
+      .executeTakeFirst();
+    return row && toScreenshot(row);
+  }
+
+  async getScreenshotImage(jobId: number, image: ScreenshotImage): Promise<Uint8Array | undefined> {
+    const column = (
+      { thumbnail: 'thumbnail', preview: 'preview_sealed', original: 'original_sealed' } as const
+    )[image];
+    const row = await this.#db
+      .selectFrom('capture_screenshots')
+      .select(column)
+      .where('capture_job_id', '=', jobId)
+      .executeTakeFirst();
+    const bytes = row?.[column as keyof typeof row] as Uint8Array | null | undefined;
+    return bytes ? readBytes(bytes) : undefined;
+  }
+
+  async recordAuditAnchor(anchor: AuditAnchor): Promise<void> {
+    await this.#db
+      .insertInto('audit_anchors')
+      .values({
+        seq: anchor.seq,
+        hash: anchor.hash,
+        signed_at: this.#dialect.date(anchor.signedAt),
+        key_id: anchor.keyId,
+        signature: anchor.signature,
+        published_to: anchor.publishedTo,
+      })
+      .onConflict((oc) => oc.columns(['seq', 'key_id']).doNothing())
+      .execute();
+  }
+
+  async listAuditAnchors(): Promise<AuditAnchor[]> {
+    const rows = await this.#db
+      .selectFrom('audit_anchors')
+      .selectAll()
+      .orderBy('seq')
+      .orderBy('key_id')
+      .execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      hash: row.hash,
+      signedAt: readDate(row.signed_at),
+      keyId: row.key_id,
+      signature: row.signature,
+      publishedTo: row.published_to,
+    }));
   }
 
   // ---- media ----
@@ -940,6 +1110,39 @@ async function listUrls(db: Db, reportId: string): Promise<ReportedUrl[]> {
     .orderBy('id')
     .execute();
   return rows.map(toReportedUrl);
+}
+
+/** The facts of a screenshot row (never its bytes), with whether its bytes are still kept. */
+const SCREENSHOT_FACTS = [
+  'capture_job_id',
+  'report_id',
+  'url_id',
+  'sha256',
+  'byte_length',
+  'width',
+  'height',
+  'captured_at',
+  (eb: ExpressionBuilder<Database, 'capture_screenshots'>) =>
+    eb.case().when('original_sealed', 'is', null).then(0).else(1).end().as('stored'),
+] as const;
+
+function toScreenshot(
+  row: Pick<
+    CaptureScreenshotsTable,
+    'capture_job_id' | 'report_id' | 'url_id' | 'sha256' | 'byte_length' | 'width' | 'height' | 'captured_at'
+  > & { stored: number | string },
+): CaptureScreenshot {
+  return {
+    jobId: row.capture_job_id,
+    reportId: row.report_id,
+    urlId: row.url_id,
+    sha256: row.sha256,
+    byteLength: row.byte_length,
+    width: row.width,
+    height: row.height,
+    capturedAt: readDate(row.captured_at),
+    storedContent: Number(row.stored) === 1,
+  };
 }
 
 async function mediaOfJob(db: Db, jobId: number): Promise<MediaItem[]> {

@@ -96,6 +96,12 @@ export async function purgePersonalData(
       .where('id', '=', reportId)
       .execute();
     await trx.deleteFrom('media_blobs').where('media_id', 'in', mediaOfReport).execute();
+    // Capture screenshots show the page: their bytes go too, their SHA-256 stays (issue 16).
+    await trx
+      .updateTable('capture_screenshots')
+      .set({ thumbnail: null, preview_sealed: null, original_sealed: null })
+      .where('report_id', '=', reportId)
+      .execute();
     await trx
       .updateTable('media_items')
       .set({ stored_content: dialect.bool(false) })

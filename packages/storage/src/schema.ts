@@ -522,3 +522,48 @@ export interface ImportJobsTable {
 export interface Database {
   import_jobs: ImportJobsTable;
 }
+
+// ---- browser capture, recapture, audit anchors (migration 0017; issue 16) ----
+// Merged into the tables above so this block stays apart from the other issues' changes.
+
+/** A capture job is one attempt of a URL's capture: who asked, how it ran, what it found. */
+export interface CaptureJobsTable {
+  /** The analyst who asked for a recapture; null for the report's own capture. */
+  requested_by: string | null;
+  /** `browser` or `http`; null until it ran. */
+  method: string | null;
+  /** Why a browser capture ran over plain HTTP instead (a fixed sentence, never page content). */
+  note: string | null;
+  finished_at: DbDate | null;
+  media_found: number | null;
+}
+
+/** A browser capture's full-page screenshot (one per job), sealed like kept media. */
+export interface CaptureScreenshotsTable {
+  capture_job_id: number;
+  report_id: string;
+  url_id: number;
+  sha256: string;
+  byte_length: number;
+  width: number | null;
+  height: number | null;
+  captured_at: DbDate;
+  thumbnail: DbBytes | null;
+  preview_sealed: DbBytes | null;
+  original_sealed: DbBytes | null;
+}
+
+/** A signed audit head the server published. */
+export interface AuditAnchorsTable {
+  seq: number;
+  hash: string;
+  signed_at: DbDate;
+  key_id: string;
+  signature: string;
+  published_to: string;
+}
+
+export interface Database {
+  capture_screenshots: CaptureScreenshotsTable;
+  audit_anchors: AuditAnchorsTable;
+}

@@ -1,8 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createHostTracer, createSafeFetcher, extractMediaReferences } from '@hashline/capture-node';
+import {
+  createBrowserRenderer,
+  createHostTracer,
+  createSafeFetcher,
+  extractMediaReferences,
+  isChromiumInstalled,
+} from '@hashline/capture-node';
 import {
   AnalystAuthService,
+  CaptureReviewService,
   CaptureService,
   ReportIntakeService,
   WorkbenchService,
@@ -14,6 +21,7 @@ import {
   type HostTracer,
   type HotlineStore,
   type MatchEngine,
+  type PageRenderer,
   type SafeFetcher,
   type SecretBox,
   type Sha256Hex,
@@ -37,6 +45,15 @@ export interface HotlineOverrides {
   readonly tracer?: HostTracer;
   readonly hasher?: CapturedMediaHasher;
   readonly secrets?: SecretBox;
+  /** The browser capture; null: HTTP capture only (with the reason `browserUnavailable`). */
+  readonly renderer?: PageRenderer | null;
+}
+
+/** How this process captures pages: in the browser, or over HTTP and why. */
+export interface CaptureBrowserStatus {
+  readonly enabled: boolean;
+  /** Why there is no browser capture (null when there is). */
+  readonly reason: string | null;
 }
 
 /** The hotline's services, wired. */
@@ -47,10 +64,18 @@ export interface Hotline {
   readonly intake: ReportIntakeService;
   readonly capture: CaptureService;
   readonly workbench: WorkbenchService;
+  /** Recapture, capture attempts and screenshots in the workbench (issue 16). */
+  readonly captures: CaptureReviewService;
+  /** Wakes the capture worker when a recapture is queued (set by the server that runs the worker). */
+  onCaptureQueued(listener: () => void): void;
   readonly auth: AnalystAuthService;
   readonly secrets: SecretBox;
   /** True when the reports live in memory only (a store without hotline tables). */
   readonly volatile: boolean;
+  /** Whether captures render pages in the browser (issue 16). */
+  readonly browser: CaptureBrowserStatus;
+  /** Closes the capture browser (when one runs). */
+  close(): Promise<void>;
 }
 
 /** A store that keeps hotline data (the SQL stores do). */
@@ -95,11 +120,29 @@ export function createHotline(deps: {
       timeoutMs: settings.captureTimeoutMs,
       allowLoopbackForTests: settings.captureAllowLoopbackForTests,
     });
+  const { renderer, reason } = captureRenderer(settings, fetcher, deps.overrides);
+  const queuedListeners: (() => void)[] = [];
   return {
+    captures: new CaptureReviewService({
+      store,
+      clock,
+      secrets,
+      exposure: { dailyLimit: settings.exposureDailyLimit, warnAt: settings.exposureWarnAt },
+      wakeCapture: () => {
+        for (const listener of queuedListeners) listener();
+      },
+    }),
+    onCaptureQueued: (listener) => {
+      queuedListeners.push(listener);
+    },
     store,
     statistics,
     secrets,
     volatile: sqlStore === undefined,
+    browser: { enabled: renderer !== null, reason },
+    close: async () => {
+      await (renderer as { close?: () => Promise<void> } | null)?.close?.();
+    },
     intake: new ReportIntakeService({ store, clock, random, secrets, sha256Hex }),
     capture: new CaptureService({
       store,
@@ -113,6 +156,8 @@ export function createHotline(deps: {
       secrets,
       clock,
       keepMedia: settings.keepMedia,
+      renderer,
+      browserUnavailable: reason,
     }),
     workbench: new WorkbenchService({
       store,
@@ -135,5 +180,45 @@ export function createHotline(deps: {
       sessionTtlMs: settings.sessionHours * 3600_000,
       issuer: settings.name,
     }),
+  };
+}
+
+/**
+ * The browser capture this process uses: the override, none when switched off or when Chromium
+ * is missing (the reason goes into every attempt's note), else headless Chromium launched on
+ * first use, every request answered by `fetcher`.
+ */
+function captureRenderer(
+  settings: ServerConfig['hotline'],
+  fetcher: SafeFetcher,
+  overrides: HotlineOverrides | undefined,
+): { renderer: PageRenderer | null; reason: string | null } {
+  if (overrides?.renderer !== undefined) {
+    return {
+      renderer: overrides.renderer,
+      reason: overrides.renderer === null ? 'Browser capture is off in this process.' : null,
+    };
+  }
+  if (settings.captureBrowser === 'off') {
+    return {
+      renderer: null,
+      reason: 'Browser capture is off (HASHLINE_CAPTURE_BROWSER=off): captured over plain HTTP.',
+    };
+  }
+  if (!isChromiumInstalled(settings.captureChromiumPath)) {
+    return {
+      renderer: null,
+      reason: `Chromium is not installed at ${settings.captureChromiumPath}: captured over plain HTTP.`,
+    };
+  }
+  return {
+    renderer: createBrowserRenderer({
+      fetcher,
+      executablePath: settings.captureChromiumPath,
+      maxPages: settings.captureBrowserPages,
+      pageTimeoutMs: settings.capturePageTimeoutMs,
+      pageMemoryMb: settings.capturePageMemoryMb,
+    }),
+    reason: null,
   };
 }

@@ -10,6 +10,7 @@ import {
   type AuditAction,
   type AuditActorDirectory,
   type AuditEvent,
+  type CaptureAttempt,
   type DuplicateRef,
   type MediaWithAssessments,
   type ReportDetail,
@@ -118,6 +119,9 @@ export async function workbenchRoutes(
     exposure: await workbench.exposure(analyst),
     jurisdiction: settings.jurisdiction,
     hotlineName: settings.name,
+    // Issue 16: the workbench shows a banner while the capture may fetch this machine.
+    captureLoopbackForTests: settings.captureAllowLoopbackForTests,
+    browserCapture: hotline.browser.enabled,
   });
 
   app.post(
@@ -252,7 +256,108 @@ export async function workbenchRoutes(
     },
     async (request, reply) => {
       noStore(reply);
-      return reportView(await workbench.report(me(request), request.params.id), me(request));
+      const detail = await workbench.report(me(request), request.params.id);
+      return reportView(
+        detail,
+        me(request),
+        await hotline.captures.attemptsOf(detail.urls),
+        await staffNames(),
+      );
+    },
+  );
+
+  // ---- recapture, attempts, screenshots (issue 16) ----
+
+  /** Staff display names by id: an attempt shows who asked for it. */
+  const staffNames = async (): Promise<ReadonlyMap<string, string>> =>
+    new Map((await hotline.store.listAnalysts()).map((a) => [a.id, a.displayName]));
+
+  app.post<{ Params: { id: string; urlId: string } }>(
+    '/v1/workbench/reports/:id/urls/:urlId/recapture',
+    {
+      schema: {
+        tags,
+        summary: 'Capture a reported URL again (one attempt at a time per URL; audited)',
+        response: problems(404),
+      },
+    },
+    async (request, reply) => {
+      const { attempt, created } = await hotline.captures.recapture(
+        me(request),
+        request.params.id,
+        Number(request.params.urlId),
+      );
+      return reply
+        .code(created ? 202 : 200)
+        .send({ created, attempt: attemptView(attempt, await staffNames()) });
+    },
+  );
+
+  app.get<{ Params: { id: string; urlId: string } }>(
+    '/v1/workbench/reports/:id/urls/:urlId/captures',
+    {
+      schema: {
+        tags,
+        summary: 'The capture attempts of a reported URL, oldest first',
+        response: problems(404),
+      },
+    },
+    async (request, reply) => {
+      noStore(reply);
+      const attempts = await hotline.captures.attempts(request.params.id, Number(request.params.urlId));
+      const names = await staffNames();
+      return { attempts: attempts.map((a) => attemptView(a, names)) };
+    },
+  );
+
+  app.get<{ Params: { jobId: string } }>(
+    '/v1/workbench/captures/:jobId/screenshot/thumbnail',
+    {
+      schema: {
+        tags,
+        summary: "The blurred greyscale thumbnail of a capture's screenshot (audited)",
+        produces: ['image/jpeg'],
+      },
+    },
+    async (request, reply) => {
+      const bytes = await hotline.captures.thumbnail(me(request), Number(request.params.jobId));
+      void reply.header('cache-control', 'no-store').type('image/jpeg');
+      return Buffer.from(bytes);
+    },
+  );
+
+  app.post<{ Params: { jobId: string } }>(
+    '/v1/workbench/captures/:jobId/screenshot/reveal',
+    {
+      schema: {
+        tags,
+        summary: "Reveal a capture's screenshot (counted against the daily exposure limit, audited)",
+        response: problems(404, 429),
+      },
+    },
+    async (request) => {
+      const jobId = Number(request.params.jobId);
+      const revealed = await hotline.captures.reveal(me(request), jobId);
+      return {
+        exposure: revealed.exposure,
+        previewUrl: revealed.previewAvailable ? `/v1/workbench/captures/${jobId}/screenshot/preview` : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { jobId: string } }>(
+    '/v1/workbench/captures/:jobId/screenshot/preview',
+    {
+      schema: {
+        tags,
+        summary: "The server-re-encoded preview of a revealed capture's screenshot",
+        produces: ['image/jpeg'],
+      },
+    },
+    async (request, reply) => {
+      const bytes = await hotline.captures.preview(me(request), Number(request.params.jobId));
+      void reply.header('cache-control', 'no-store').type('image/jpeg');
+      return Buffer.from(bytes);
     },
   );
 
@@ -272,7 +377,13 @@ export async function workbenchRoutes(
         request.params.id,
         (request.body as { status?: unknown } | null)?.status,
       );
-      return reportView(await workbench.report(me(request), request.params.id), me(request));
+      const detail = await workbench.report(me(request), request.params.id);
+      return reportView(
+        detail,
+        me(request),
+        await hotline.captures.attemptsOf(detail.urls),
+        await staffNames(),
+      );
     },
   );
 
@@ -498,7 +609,42 @@ function mediaView(item: MediaWithAssessments) {
   };
 }
 
-function reportView(detail: ReportDetail, _viewer: Analyst) {
+/** One capture attempt as the workbench shows it (error codes are turned into sentences there). */
+function attemptView(a: CaptureAttempt, names: ReadonlyMap<string, string>) {
+  return {
+    jobId: a.jobId,
+    urlId: a.urlId,
+    status: a.status,
+    tries: a.tries,
+    requestedBy: a.requestedBy,
+    requestedByName: a.requestedBy === null ? null : (names.get(a.requestedBy) ?? a.requestedBy),
+    requestedAt: a.requestedAt.toISOString(),
+    finishedAt: a.finishedAt?.toISOString() ?? null,
+    error: a.error,
+    method: a.method,
+    note: a.note,
+    mediaFound: a.mediaFound,
+    screenshot: a.screenshot
+      ? {
+          sha256: a.screenshot.sha256,
+          byteLength: a.screenshot.byteLength,
+          width: a.screenshot.width,
+          height: a.screenshot.height,
+          capturedAt: a.screenshot.capturedAt.toISOString(),
+          thumbnailUrl: a.screenshot.storedContent
+            ? `/v1/workbench/captures/${a.jobId}/screenshot/thumbnail`
+            : null,
+        }
+      : null,
+  };
+}
+
+function reportView(
+  detail: ReportDetail,
+  _viewer: Analyst,
+  attempts: ReadonlyMap<number, readonly CaptureAttempt[]> = new Map(),
+  names: ReadonlyMap<string, string> = new Map(),
+) {
   const r = detail.report;
   return {
     reportId: r.id,
@@ -522,6 +668,7 @@ function reportView(detail: ReportDetail, _viewer: Analyst) {
       capturedAt: u.capturedAt?.toISOString() ?? null,
       captureError: u.captureError,
       trace: u.trace ? { ...u.trace, tracedAt: u.trace.tracedAt.toISOString() } : null,
+      attempts: (attempts.get(u.id) ?? []).map((a) => attemptView(a, names)),
     })),
     media: detail.media.map(mediaView),
     // The IP data's licence asks for this credit wherever its results are shown.

@@ -13,10 +13,12 @@ import {
   DUPLICATE_REASON_LABELS,
   REPORT_STATUS_LABELS,
   WB,
+  captureErrorSentence,
   fill,
   formatUtc,
   labelOf,
 } from './workbench-messages.js';
+import { CapturePanel } from './capture-panel.js';
 import { CLOSING_STATUSES } from './workbench-vocabulary.js';
 import { TakedownPanel } from './takedown-panel.js';
 
@@ -92,7 +94,7 @@ export function ReportView({ reportId }: { reportId: string }) {
             <h2 id="urls-title">{WB.urlsTitle}</h2>
             <ul className="wb-urls">
               {detail.urls.map((url) => (
-                <UrlRow key={url.id} url={url} />
+                <UrlRow key={url.id} url={url} reportId={reportId} onCaptured={report.reload} />
               ))}
             </ul>
             {detail.traceAttribution && detail.urls.some((u) => u.trace) && (
@@ -193,14 +195,16 @@ function Facts({ detail }: { detail: ReportDetail }) {
  * A reported URL as text, never a link: reported URLs are never fetched from an analyst's browser
  * (SECURITY.md §4.2); the capture worker fetched it and traced the host.
  */
-function UrlRow({ url }: { url: ReportUrl }) {
+function UrlRow({ url, reportId, onCaptured }: { url: ReportUrl; reportId: string; onCaptured: () => void }) {
   const { trace } = url;
   return (
     <li className="wb-url" data-testid="report-url">
       <code className="wb-url-text">{url.url}</code>
       <p className="wb-url-capture">
         {url.captureError ? (
-          <span className="wb-error-text">{fill(WB.captureError, { code: url.captureError })}</span>
+          <span className="wb-error-text" data-testid="capture-error" data-code={url.captureError}>
+            {captureErrorSentence(url.captureError)}
+          </span>
         ) : url.capturedAt ? (
           <span>{fill(WB.captured, { when: formatUtc(url.capturedAt) })}</span>
         ) : (
@@ -233,6 +237,7 @@ function UrlRow({ url }: { url: ReportUrl }) {
       ) : (
         <p className="wb-muted">{WB.noTrace}</p>
       )}
+      <CapturePanel reportId={reportId} url={url} onFinished={onCaptured} />
     </li>
   );
 }

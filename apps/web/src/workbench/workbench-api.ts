@@ -41,6 +41,10 @@ export interface Session {
   readonly jurisdiction?: string;
   /** The hotline's name, shown in the header. */
   readonly hotlineName?: string;
+  /** The capture may fetch this machine (`HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS`): a banner says so. */
+  readonly captureLoopbackForTests?: boolean;
+  /** Captures render pages in the browser (else plain HTTP). */
+  readonly browserCapture?: boolean;
 }
 
 /** An earlier open report this one duplicates (or a later one folded under it). */
@@ -97,6 +101,38 @@ export interface ReportUrl {
   readonly capturedAt: string | null;
   readonly captureError: string | null;
   readonly trace: Trace | null;
+  /** Every capture attempt of the URL, oldest first (issue 16). */
+  readonly attempts?: readonly CaptureAttemptView[];
+}
+
+/** A capture's full-page screenshot (evidence), blurred until revealed. */
+export interface ScreenshotView {
+  readonly sha256: string;
+  readonly byteLength: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly capturedAt: string;
+  /** Null once retention deleted its bytes. */
+  readonly thumbnailUrl: string | null;
+}
+
+/** One capture attempt of a URL: the report's own capture or a recapture. */
+export interface CaptureAttemptView {
+  readonly jobId: number;
+  readonly urlId: number;
+  readonly status: 'pending' | 'done' | 'failed';
+  readonly tries: number;
+  readonly requestedBy: string | null;
+  /** The display name of the analyst who asked for it. */
+  readonly requestedByName?: string | null;
+  readonly requestedAt: string;
+  readonly finishedAt: string | null;
+  /** A stable error code; the workbench shows it as a sentence. */
+  readonly error: string | null;
+  readonly method: 'browser' | 'http' | null;
+  readonly note: string | null;
+  readonly mediaFound: number | null;
+  readonly screenshot: ScreenshotView | null;
 }
 
 /** The bank entry an item matched: it was assessed before. */
@@ -598,6 +634,25 @@ export class WorkbenchApi {
   /** Counts a reveal against today's exposure; 429 EXPOSURE_LIMIT_REACHED at the limit. */
   reveal(mediaId: number): Promise<RevealOutcome> {
     return this.#call('POST', `/v1/workbench/media/${mediaId}/reveal`, {});
+  }
+
+  /** Queues another capture of a report's URL (an attempt still pending is returned as it is). */
+  recapture(reportId: string, urlId: number): Promise<{ created: boolean; attempt: CaptureAttemptView }> {
+    return this.#call(
+      'POST',
+      `/v1/workbench/reports/${encodeURIComponent(reportId)}/urls/${urlId}/recapture`,
+      {},
+    );
+  }
+
+  /** The capture attempts of a report's URL, oldest first. */
+  captureAttempts(reportId: string, urlId: number): Promise<{ attempts: CaptureAttemptView[] }> {
+    return this.#call('GET', `/v1/workbench/reports/${encodeURIComponent(reportId)}/urls/${urlId}/captures`);
+  }
+
+  /** Reveals a capture's screenshot: counted against today's exposure like any reveal. */
+  revealScreenshot(jobId: number): Promise<RevealOutcome> {
+    return this.#call('POST', `/v1/workbench/captures/${jobId}/screenshot/reveal`, {});
   }
 
   /** Records my assessment of one item; 409 ALREADY_ASSESSED the second time. */

@@ -133,6 +133,11 @@ function Shell({
           {WB.signOut}
         </button>
       </header>
+      {session.captureLoopbackForTests && (
+        <p className="wb-banner wb-banner--warn" role="status" data-testid="loopback-banner">
+          {WB.loopbackBanner}
+        </p>
+      )}
       <ExposureBanner exposure={exposure} />
       <BreakReminder />
       <main id="main" className="wb-main" tabIndex={-1}>

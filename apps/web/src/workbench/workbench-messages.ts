@@ -116,6 +116,29 @@ export const WB = {
   captured: 'Captured {when}',
   notCaptured: 'Not captured yet',
   captureError: 'Capture failed: {code}',
+
+  // Capture attempts, recapture and screenshots (issue 16)
+  captureAgain: 'Capture again',
+  captureQueued: 'Queued: the capture worker will fetch the URL again shortly.',
+  captureAlreadyQueued: 'A capture of this URL is already queued.',
+  captureAttempts: 'Capture attempts',
+  captureAttemptRow: '{when} · {who} · {how} · {result}',
+  captureByReport: 'from the report',
+  captureByAnalyst: 'asked for by {name}',
+  captureHowBrowser: 'rendered in the browser',
+  captureHowHttp: 'plain HTTP',
+  captureHowPending: 'waiting',
+  captureResultPending: 'in progress (try {tries})',
+  captureResultMedia: '{count} new media item(s)',
+  captureRetrying: 'Tried {tries} time(s), will try again: {reason}',
+  screenshotTitle: 'Screenshot of the page',
+  screenshotAlt: 'Screenshot of the captured page, blurred and greyscale',
+  screenshotAltRevealed: 'Screenshot of the captured page',
+  screenshotHash: 'SHA-256 {sha256}',
+  screenshotReveal: 'Reveal screenshot',
+  screenshotDeleted: 'The screenshot was deleted by retention; its SHA-256 is kept.',
+  loopbackBanner:
+    'Test mode: the capture may fetch addresses on this machine (HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS is on). Use it only to try capture on a local test site; turn it off in production.',
   accessibility: 'Accessibility',
   trace: 'Trace',
   ipAddress: 'IP address',
@@ -572,4 +595,40 @@ export function formatUtc(iso: string, seconds = false): string {
     .toISOString()
     .slice(0, seconds ? 19 : 16)
     .replace('T', ' ')} UTC`;
+}
+
+/**
+ * What each capture failure means and what to do, as a sentence (issue 16): analysts never see a
+ * raw code. Unknown codes fall back to {@link CAPTURE_ERROR_FALLBACK}.
+ */
+export const CAPTURE_ERROR_SENTENCES: Readonly<Record<string, string>> = {
+  CAPTURE_BLOCKED_ADDRESS:
+    'The address points inside a private network or at this server, so it was not fetched (a safety rule). If the site is public, check the URL for typos; nothing else can be done from here.',
+  CAPTURE_BLOCKED_SCHEME:
+    'Only web addresses (http or https) are captured. Ask the reporter for the web address of the page.',
+  CAPTURE_DNS_FAILED:
+    'The host name does not exist (any more). The site may be gone: try capturing again later, and check the URL for typos.',
+  CAPTURE_HTTP_STATUS:
+    'The site answered with an error (the page is missing, removed or refused). Capture again later; if it stays so, the content may have been taken down.',
+  CAPTURE_TIMEOUT: 'The site did not answer in time. It may be slow or down: capture again later.',
+  CAPTURE_TOO_LARGE:
+    'The page or a file on it is larger than the capture allows. Ask an administrator whether the size limit (HASHLINE_CAPTURE_MAX_BYTES) should be raised.',
+  CAPTURE_TOO_MANY_REDIRECTS:
+    'The address redirects too many times (or in a loop). Capture again later, or ask the reporter for the final address.',
+  CAPTURE_UNSUPPORTED_TYPE:
+    'The address leads to something that is neither a web page nor an image or video. Check that the URL is the page the reporter meant.',
+  CAPTURE_BROWSER_FAILED:
+    'The capture browser could not render the page (it crashed, ran out of memory or took too long); the page was fetched over plain HTTP instead. Capture again to try the browser once more.',
+  CAPTURE_FAILED:
+    'The URL could not be fetched (the connection failed or the address is not valid). Check the URL, then capture again.',
+  URL_NOT_FOUND: 'The URL is no longer part of this report.',
+};
+
+/** The sentence for a capture failure code nobody described yet. */
+export const CAPTURE_ERROR_FALLBACK =
+  'The capture failed ({code}). Capture again later; if it keeps failing, tell an administrator.';
+
+/** The sentence for a capture failure code. */
+export function captureErrorSentence(code: string): string {
+  return CAPTURE_ERROR_SENTENCES[code] ?? fill(CAPTURE_ERROR_FALLBACK, { code });
 }

@@ -24,8 +24,11 @@ export function capturedHttpStatus(error: unknown): number | null {
   return typeof status === 'number' && Number.isInteger(status) ? status : null;
 }
 
-/** What a fetch is for: it decides the content types allowed. */
-export type FetchPurpose = 'page' | 'media';
+/**
+ * What a fetch is for: it decides the content types allowed. `resource` is a browser capture's
+ * sub-request (script, style, font, XHR, image, media) under the same address and size rules.
+ */
+export type FetchPurpose = 'page' | 'media' | 'resource';
 
 /**
  * Fetches a reported URL behind SSRF protection (a non-2xx answer throws `CAPTURE_HTTP_STATUS`
@@ -81,4 +84,50 @@ export interface CapturedMedia {
 /** Decodes captured media behind limits (in a process that may die) and hashes it. */
 export interface CapturedMediaHasher {
   hashCaptured(bytes: Uint8Array): Promise<CapturedMedia>;
+}
+
+/** Where a rendered page showed a media item. */
+export type RenderedMediaSource =
+  | 'img'
+  | 'srcset'
+  | 'css_background'
+  | 'video'
+  | 'video_poster'
+  | 'video_source'
+  | 'blob'
+  | 'data'
+  | 'document';
+
+/** One image or video a rendered page displayed, with the bytes the browser got for it. */
+export interface RenderedMedia {
+  /** The http(s) URL it came from; for blob:/data: media the page's URL. */
+  readonly url: string;
+  readonly foundIn: RenderedMediaSource;
+  /** The media type, lower case, no parameters ('' when the page did not say). */
+  readonly contentType: string;
+  readonly bytes: Uint8Array;
+}
+
+/** What a browser capture of one page found. */
+export interface RenderedPage {
+  /** The document's URL after redirects. */
+  readonly finalUrl: string;
+  /** The document's media type (a reported image is not rendered: it is its own media). */
+  readonly contentType: string;
+  /** Every image and video the page displayed, each URL once, in document order. */
+  readonly media: readonly RenderedMedia[];
+  /** A full-page PNG screenshot; null when the URL is not an HTML page. */
+  readonly screenshot: Uint8Array | null;
+  /** Requests the browser made that the capture refused (blocked address, WebSocket, non-GET, …). */
+  readonly refusedRequests: number;
+}
+
+/**
+ * Renders a reported page in a headless browser whose every request goes through the
+ * {@link SafeFetcher} (the browser itself connects nowhere). Throws `CAPTURE_*` errors of the
+ * document's fetch as they are, and `CAPTURE_BROWSER_FAILED` when the browser could not render
+ * (missing, crashed, hung past the page's time limit): the caller may fall back to HTTP capture.
+ */
+export interface PageRenderer {
+  render(url: string): Promise<RenderedPage>;
 }

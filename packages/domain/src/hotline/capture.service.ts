@@ -8,9 +8,12 @@ import type {
   FetchedResource,
   HostTracer,
   MediaReferenceExtractor,
+  PageRenderer,
+  RenderedPage,
   SafeFetcher,
 } from './capture-ports.js';
 import type { VpdqFrame } from '@hashline/pdq';
+import type { NewCaptureScreenshot } from './capture-records.js';
 import type { CaptureJob, HostTrace, KnownMatch } from './hotline-records.js';
 import type { CaptureOutcome, HotlineStore, NewMediaItem } from './hotline-store.js';
 import { KNOWN_MATCH_SOURCES, type KnownMatchSource, type UrlAccessibility } from './hotline-vocabulary.js';
@@ -104,6 +107,13 @@ export interface CaptureDependencies {
   readonly clock: Clock;
   /** Keep a sealed preview of each image (the mandate allows it); otherwise hashes and a blurred thumbnail only. */
   readonly keepMedia: boolean;
+  /**
+   * The browser capture (issue 16); absent or null: plain HTTP capture, and `browserUnavailable`
+   * says why in each attempt's note.
+   */
+  readonly renderer?: PageRenderer | null;
+  /** Why there is no browser capture (a fixed sentence for the attempt's note), when there is none. */
+  readonly browserUnavailable?: string | null;
   /** Called after each job with what happened (metrics); never with URLs or media. */
   readonly onJob?: (outcome: 'captured' | 'retry' | 'failed', code: string | null) => void;
 }
@@ -133,7 +143,8 @@ export class CaptureService {
   /** Claims and runs up to `limit` due jobs; returns how many it ran. */
   async runOnce(limit = 4, leaseMs = 120_000): Promise<number> {
     const jobs = await this.deps.store.claimCaptureJobs(this.deps.clock.now(), limit, leaseMs);
-    for (const job of jobs) await this.run(job);
+    // At once: a slow page does not hold up the others (the browser's page pool bounds the load).
+    await Promise.all(jobs.map((job) => this.run(job)));
     return jobs.length;
   }
 
@@ -148,7 +159,8 @@ export class CaptureService {
     }
     try {
       const outcome = await this.capture(url.url);
-      await store.completeCapture(job.id, outcome);
+      const media = await store.completeCapture(job.id, outcome);
+      await this.auditCapture(job, outcome, media.length);
       this.deps.onJob?.('captured', outcome.captureError);
     } catch (error) {
       const code = isDomainError(error) ? error.code : 'CAPTURE_FAILED';
@@ -158,13 +170,17 @@ export class CaptureService {
         await store.failCaptureJob(job.id, code, retryAt);
         this.deps.onJob?.('retry', code);
       } else {
-        await store.completeCapture(job.id, {
+        const outcome: CaptureOutcome = {
           accessibility: 'error',
           capturedAt: clock.now(),
           captureError: code,
           trace: await this.traceQuietly(url.url),
           media: [],
-        });
+          method: this.deps.renderer ? 'browser' : 'http',
+          note: this.deps.renderer ? null : (this.deps.browserUnavailable ?? null),
+        };
+        await store.completeCapture(job.id, outcome);
+        await this.auditCapture(job, outcome, 0);
         this.deps.onJob?.('failed', code);
       }
     }
@@ -175,6 +191,40 @@ export class CaptureService {
    * are recorded as the outcome; others (timeouts, resets) are thrown for a retry.
    */
   async capture(url: string): Promise<CaptureOutcome> {
+    const { renderer } = this.deps;
+    if (!renderer) return this.captureOverHttp(url, this.deps.browserUnavailable ?? null);
+    const trace = await this.traceQuietly(url);
+    let page: RenderedPage;
+    try {
+      page = await renderer.render(url);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'CAPTURE_BROWSER_FAILED') {
+        // The page is still captured, the way it was before the browser: the note says so.
+        return this.captureOverHttp(url, `${error.message} Captured over plain HTTP instead.`);
+      }
+      if (isDomainError(error) && FINAL_CODES.has(error.code))
+        return this.failedOutcome(error.code, trace, 'browser');
+      throw error;
+    }
+    const media: NewMediaItem[] = [];
+    const seen = new Set<string>();
+    for (const item of page.media.slice(0, MAX_MEDIA_PER_PAGE)) {
+      await this.addMedia(media, seen, item.url, item.bytes, item.contentType);
+    }
+    return {
+      accessibility: 'online',
+      capturedAt: this.deps.clock.now(),
+      captureError: null,
+      trace,
+      media,
+      method: 'browser',
+      note: null,
+      screenshot: page.screenshot && (await this.toScreenshot(page.screenshot)),
+    };
+  }
+
+  /** Today's HTTP capture: the page's HTML and the media it names. */
+  private async captureOverHttp(url: string, note: string | null): Promise<CaptureOutcome> {
     const { fetcher, clock } = this.deps;
     const trace = await this.traceQuietly(url);
     let page: FetchedResource;
@@ -182,31 +232,19 @@ export class CaptureService {
       page = await fetcher.fetch(url, 'page');
     } catch (error) {
       if (isDomainError(error) && FINAL_CODES.has(error.code)) {
-        return {
-          accessibility: accessibilityOf(error.code),
-          capturedAt: clock.now(),
-          captureError: error.code,
-          trace,
-          media: [],
-        };
+        return { ...this.failedOutcome(error.code, trace, 'http'), note };
       }
       throw error;
     }
     const media: NewMediaItem[] = [];
     const seen = new Set<string>();
-    const add = async (sourceUrl: string, bytes: Uint8Array, contentType: string): Promise<void> => {
-      const hashed = await this.deps.hasher.hashCaptured(bytes);
-      if (seen.has(hashed.sha256)) return;
-      seen.add(hashed.sha256);
-      media.push(await this.toMediaItem(sourceUrl, bytes.byteLength, contentType, hashed));
-    };
     if (isHtml(page.contentType)) {
       for (const reference of this.deps
         .extractMedia(page.bytes, page.finalUrl)
         .slice(0, MAX_MEDIA_PER_PAGE)) {
         try {
           const item = await fetcher.fetch(reference.url, 'media');
-          await add(item.finalUrl, item.bytes, item.contentType);
+          await this.addMedia(media, seen, item.finalUrl, item.bytes, item.contentType);
         } catch (error) {
           // One broken or refused image does not stop the page; a closed pool does.
           if (isDomainError(error) && error.code.startsWith('CAPTURE_')) continue;
@@ -214,9 +252,83 @@ export class CaptureService {
         }
       }
     } else {
-      await add(page.finalUrl, page.bytes, page.contentType);
+      await this.addMedia(media, seen, page.finalUrl, page.bytes, page.contentType);
     }
-    return { accessibility: 'online', capturedAt: clock.now(), captureError: null, trace, media };
+    return {
+      accessibility: 'online',
+      capturedAt: clock.now(),
+      captureError: null,
+      trace,
+      media,
+      method: 'http',
+      note,
+    };
+  }
+
+  private failedOutcome(
+    code: ErrorCode,
+    trace: HostTrace | null,
+    method: 'browser' | 'http',
+  ): CaptureOutcome {
+    return {
+      accessibility: accessibilityOf(code),
+      capturedAt: this.deps.clock.now(),
+      captureError: code,
+      trace,
+      media: [],
+      method,
+      note: null,
+    };
+  }
+
+  private async addMedia(
+    media: NewMediaItem[],
+    seen: Set<string>,
+    sourceUrl: string,
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<void> {
+    const hashed: CapturedMedia = await this.deps.hasher.hashCaptured(bytes);
+    if (seen.has(hashed.sha256)) return;
+    seen.add(hashed.sha256);
+    media.push(await this.toMediaItem(sourceUrl, bytes.byteLength, contentType, hashed));
+  }
+
+  /** The screenshot as evidence: its SHA-256, a blurred thumbnail, and the PNG and a preview sealed. */
+  private async toScreenshot(png: Uint8Array): Promise<NewCaptureScreenshot> {
+    const { secrets, hasher } = this.deps;
+    // The hasher digests the exact bytes and makes the blurred thumbnail and the preview.
+    const derived = await hasher.hashCaptured(png);
+    return {
+      sha256: derived.sha256,
+      byteLength: png.byteLength,
+      width: derived.width,
+      height: derived.height,
+      thumbnail: derived.thumbnail,
+      previewSealed: derived.preview && secrets.sealBytes('media', derived.preview),
+      originalSealed: secrets.sealBytes('media', png),
+    };
+  }
+
+  /** One audit row per recorded capture: what was found and the screenshot's SHA-256, never URLs or media. */
+  private async auditCapture(job: CaptureJob, outcome: CaptureOutcome, mediaCount: number): Promise<void> {
+    await this.deps.store.appendAudit(
+      {
+        actor: 'system:capture',
+        action: 'capture_recorded',
+        subjectType: 'capture_job',
+        subjectId: String(job.id),
+        details: {
+          reportId: job.reportId,
+          urlId: job.urlId,
+          method: outcome.method ?? 'http',
+          error: outcome.captureError,
+          media: mediaCount,
+          screenshotSha256: outcome.screenshot?.sha256 ?? null,
+        },
+      },
+      this.deps.clock.now(),
+    );
   }
 
   private async toMediaItem(

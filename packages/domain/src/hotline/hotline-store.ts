@@ -21,6 +21,14 @@ import type {
   SiteType,
   UrlAccessibility,
 } from './hotline-vocabulary.js';
+import type {
+  AuditAnchor,
+  CaptureAttempt,
+  CaptureMethod,
+  CaptureScreenshot,
+  NewCaptureScreenshot,
+  ScreenshotImage,
+} from './capture-records.js';
 
 /** A report to store, with its URLs, optional contact and the idempotency record of its request. */
 export interface NewReportRecord {
@@ -78,6 +86,12 @@ export interface CaptureOutcome {
   readonly captureError: string | null;
   readonly trace: HostTrace | null;
   readonly media: readonly NewMediaItem[];
+  /** How the page was fetched (absent: plain HTTP). */
+  readonly method?: CaptureMethod;
+  /** Why a browser capture ran over plain HTTP (a fixed sentence, never page content). */
+  readonly note?: string | null;
+  /** The browser capture's full-page screenshot. */
+  readonly screenshot?: NewCaptureScreenshot | null;
 }
 
 /** A queue row: a report with what the workbench lists about it. */
@@ -194,6 +208,30 @@ export interface HotlineStore {
   failCaptureJob(jobId: number, error: string, retryAt: Date | null): Promise<void>;
   /** Counts jobs by status (for /metrics and tests). */
   countCaptureJobs(): Promise<Record<CaptureJob['status'], number>>;
+
+  // ---- recapture, screenshots, anchors (issue 16) ----
+
+  /**
+   * Queues another capture of a reported URL (a new job, due now, `requestedBy` the analyst). A
+   * URL with an attempt still pending gets that one back (`created: false`): one at a time.
+   * Media a recapture finds again (same SHA-256 as an earlier attempt of the URL) is not recorded twice.
+   * @throws {DomainError} URL_NOT_FOUND
+   */
+  requestRecapture(
+    urlId: number,
+    requestedBy: string,
+    at: Date,
+  ): Promise<{ readonly job: CaptureJob; readonly created: boolean }>;
+  /** Every capture attempt of a URL, oldest first, with its screenshot's facts. */
+  listCaptureAttempts(urlId: number): Promise<CaptureAttempt[]>;
+  /** The screenshot of one capture attempt (facts only). */
+  getCaptureScreenshot(jobId: number): Promise<CaptureScreenshot | undefined>;
+  /** A screenshot's thumbnail (plain, already blurred) or its sealed preview or PNG. */
+  getScreenshotImage(jobId: number, image: ScreenshotImage): Promise<Uint8Array | undefined>;
+  /** Records a published audit anchor (the same seq and key twice changes nothing). */
+  recordAuditAnchor(anchor: AuditAnchor): Promise<void>;
+  /** Recorded anchors, by seq. */
+  listAuditAnchors(): Promise<AuditAnchor[]>;
 
   getMedia(id: number): Promise<MediaItem | undefined>;
   listMedia(reportId: string): Promise<MediaItem[]>;

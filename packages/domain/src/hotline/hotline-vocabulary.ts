@@ -233,5 +233,8 @@ export const AUDIT_ACTIONS = [
   'takedown_notice_sent',
   'takedown_send_failed',
   'takedown_checked',
+  // Capture (issue 16): each recorded capture (with its screenshot's SHA-256), and recaptures asked for.
+  'capture_recorded',
+  'recapture_requested',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -25,6 +25,13 @@ import type {
   QueueItem,
   RetentionCandidate,
 } from '../hotline/hotline-store.js';
+import type {
+  AuditAnchor,
+  CaptureAttempt,
+  CaptureMethod,
+  CaptureScreenshot,
+  ScreenshotImage,
+} from '../hotline/capture-records.js';
 import { signInBlock, type SignInBackoffPolicy, type SignInClaim } from '../hotline/hotline-store.js';
 import {
   CLOSED_REPORT_STATUSES,
@@ -57,6 +64,29 @@ export function createMemoryHotlineStore(options: MemoryHotlineStoreOptions): Ho
 
 interface StoredJob extends CaptureJob {
   readonly leaseUntil: Date | null;
+}
+
+interface AttemptInfo {
+  readonly requestedBy: string | null;
+  readonly requestedAt: Date;
+  readonly finishedAt: Date | null;
+  readonly method: CaptureMethod | null;
+  readonly note: string | null;
+  readonly mediaFound: number | null;
+}
+
+const NO_ATTEMPT_INFO: Omit<AttemptInfo, 'requestedAt'> = {
+  requestedBy: null,
+  finishedAt: null,
+  method: null,
+  note: null,
+  mediaFound: null,
+};
+
+interface StoredScreenshot extends CaptureScreenshot {
+  readonly thumbnail: Uint8Array | null;
+  readonly previewSealed: Uint8Array | null;
+  readonly originalSealed: Uint8Array | null;
 }
 
 interface StoredBlobs {
@@ -97,6 +127,10 @@ class MemoryHotlineStore implements HotlineStore {
   readonly #nextId = { url: 1, job: 1, media: 1, assessment: 1 };
   // Retention (issue 5 part 6): reports whose personal data is deleted, with what was deleted.
   readonly #purges = new Map<string, PersonalDataPurge>();
+  // Capture attempts, screenshots and audit anchors (issue 16).
+  readonly #attemptInfo = new Map<number, AttemptInfo>();
+  readonly #screenshots = new Map<number, StoredScreenshot>();
+  readonly #anchors = new Map<string, AuditAnchor>();
 
   constructor(clock: Clock, sha256Hex: Sha256Hex) {
     this.#clock = clock;
@@ -154,6 +188,8 @@ class MemoryHotlineStore implements HotlineStore {
         leaseUntil: null,
       };
       this.#jobs.set(job.id, job);
+      // As the SQL stores' created_at: when the report was stored.
+      this.#attemptInfo.set(job.id, { ...NO_ATTEMPT_INFO, requestedAt: this.#clock.now() });
     }
     this.#idempotency.set(record.idempotency.keyHash, {
       reportId: report.id,
@@ -264,10 +300,15 @@ class MemoryHotlineStore implements HotlineStore {
       captureError: outcome.captureError,
       trace: outcome.trace && copyTrace(outcome.trace),
     });
-    const hashes = new Set<string>();
+    // Media an earlier attempt of this URL recorded is not recorded again by a recapture.
+    const hashes = new Set<string>(
+      [...this.#media.values()].filter((m) => m.urlId === job.urlId).map((m) => m.sha256),
+    );
+    let found = 0;
     for (const item of outcome.media) {
       // One row per (job, SHA-256), as the SQL stores' unique key keeps it: the first one wins.
       if (hashes.has(item.sha256)) continue;
+      found++;
       hashes.add(item.sha256);
       const stored: StoredMedia = {
         id: this.#nextId.media++,
@@ -296,7 +337,31 @@ class MemoryHotlineStore implements HotlineStore {
         previewSealed: item.previewSealed && new Uint8Array(item.previewSealed),
       });
     }
-    this.#jobs.set(job.id, { ...job, status: 'done', leaseUntil: null });
+    this.#jobs.set(job.id, { ...job, status: 'done', leaseUntil: null, lastError: outcome.captureError });
+    this.#attemptInfo.set(job.id, {
+      ...this.#info(job),
+      finishedAt: new Date(outcome.capturedAt),
+      method: outcome.method ?? 'http',
+      note: outcome.note ?? null,
+      mediaFound: found,
+    });
+    if (outcome.screenshot) {
+      const shot = outcome.screenshot;
+      this.#screenshots.set(job.id, {
+        jobId: job.id,
+        reportId: job.reportId,
+        urlId: job.urlId,
+        sha256: shot.sha256,
+        byteLength: shot.byteLength,
+        width: shot.width,
+        height: shot.height,
+        capturedAt: new Date(outcome.capturedAt),
+        storedContent: true,
+        thumbnail: shot.thumbnail && new Uint8Array(shot.thumbnail),
+        previewSealed: shot.previewSealed && new Uint8Array(shot.previewSealed),
+        originalSealed: new Uint8Array(shot.originalSealed),
+      });
+    }
     const report = this.#reports.get(job.reportId)!;
     // Forward only: a report already past triage keeps its status.
     if (report.status === 'received') {
@@ -315,6 +380,86 @@ class MemoryHotlineStore implements HotlineStore {
         ? { ...job, status: 'pending', lastError: error, runAfter: new Date(retryAt), leaseUntil: null }
         : { ...job, status: 'failed', lastError: error },
     );
+    if (!retryAt) this.#attemptInfo.set(jobId, { ...this.#info(job), finishedAt: this.#clock.now() });
+  }
+
+  async requestRecapture(
+    urlId: number,
+    requestedBy: string,
+    at: Date,
+  ): Promise<{ readonly job: CaptureJob; readonly created: boolean }> {
+    const url = this.#urls.get(urlId);
+    if (!url) throw new DomainError('URL_NOT_FOUND', `No reported URL has id ${urlId}.`);
+    const pending = [...this.#jobs.values()].find((j) => j.urlId === urlId && j.status === 'pending');
+    if (pending) return { job: copyJob(pending), created: false };
+    const job: StoredJob = {
+      id: this.#nextId.job++,
+      reportId: url.reportId,
+      urlId,
+      attempts: 0,
+      status: 'pending',
+      runAfter: new Date(at),
+      lastError: null,
+      leaseUntil: null,
+    };
+    this.#jobs.set(job.id, job);
+    this.#attemptInfo.set(job.id, { ...NO_ATTEMPT_INFO, requestedBy, requestedAt: new Date(at) });
+    return { job: copyJob(job), created: true };
+  }
+
+  async listCaptureAttempts(urlId: number): Promise<CaptureAttempt[]> {
+    return [...this.#jobs.values()]
+      .filter((job) => job.urlId === urlId)
+      .map((job) => {
+        const info = this.#info(job);
+        const shot = this.#screenshots.get(job.id);
+        return {
+          jobId: job.id,
+          reportId: job.reportId,
+          urlId: job.urlId,
+          status: job.status,
+          tries: job.attempts,
+          requestedBy: info.requestedBy,
+          requestedAt: new Date(info.requestedAt),
+          finishedAt: info.finishedAt && new Date(info.finishedAt),
+          error: job.lastError,
+          method: info.method,
+          note: info.note,
+          mediaFound: info.mediaFound,
+          screenshot: shot ? screenshotFacts(shot) : null,
+        };
+      });
+  }
+
+  async getCaptureScreenshot(jobId: number): Promise<CaptureScreenshot | undefined> {
+    const shot = this.#screenshots.get(jobId);
+    return shot && screenshotFacts(shot);
+  }
+
+  async getScreenshotImage(jobId: number, image: ScreenshotImage): Promise<Uint8Array | undefined> {
+    const shot = this.#screenshots.get(jobId);
+    const bytes =
+      image === 'thumbnail'
+        ? shot?.thumbnail
+        : image === 'preview'
+          ? shot?.previewSealed
+          : shot?.originalSealed;
+    return bytes ? new Uint8Array(bytes) : undefined;
+  }
+
+  async recordAuditAnchor(anchor: AuditAnchor): Promise<void> {
+    const key = `${anchor.seq}/${anchor.keyId}`;
+    if (!this.#anchors.has(key)) this.#anchors.set(key, { ...anchor, signedAt: new Date(anchor.signedAt) });
+  }
+
+  async listAuditAnchors(): Promise<AuditAnchor[]> {
+    return [...this.#anchors.values()]
+      .sort((a, b) => a.seq - b.seq || a.keyId.localeCompare(b.keyId))
+      .map((a) => ({ ...a, signedAt: new Date(a.signedAt) }));
+  }
+
+  #info(job: CaptureJob): AttemptInfo {
+    return this.#attemptInfo.get(job.id) ?? { ...NO_ATTEMPT_INFO, requestedAt: new Date(job.runAfter) };
   }
 
   async countCaptureJobs(): Promise<Record<CaptureJob['status'], number>> {
@@ -590,6 +735,16 @@ class MemoryHotlineStore implements HotlineStore {
         if (a.mediaId === media.id && a.notes !== null) this.#assessments.set(a.id, { ...a, notes: null });
       }
     }
+    for (const shot of this.#screenshots.values()) {
+      if (shot.reportId !== reportId) continue;
+      this.#screenshots.set(shot.jobId, {
+        ...shot,
+        storedContent: false,
+        thumbnail: null,
+        previewSealed: null,
+        originalSealed: null,
+      });
+    }
     const purge: PersonalDataPurge = { reportId, ...held, purgedAt: new Date(at), alreadyPurged: false };
     this.#purges.set(reportId, purge);
     return { ...purge, purgedAt: new Date(at) };
@@ -736,6 +891,11 @@ function copyUrl(url: ReportedUrl): ReportedUrl {
     capturedAt: url.capturedAt && new Date(url.capturedAt),
     trace: url.trace && copyTrace(url.trace),
   };
+}
+
+function screenshotFacts(shot: StoredScreenshot): CaptureScreenshot {
+  const { thumbnail: _t, previewSealed: _p, originalSealed: _o, ...facts } = shot;
+  return { ...facts, capturedAt: new Date(shot.capturedAt) };
 }
 
 function copyJob(job: StoredJob): CaptureJob {

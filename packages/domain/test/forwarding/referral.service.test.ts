@@ -346,3 +346,75 @@ describe('ReferralService', () => {
     expect(doc.footer).toContain('no images');
   });
 });
+
+describe('the chain of custody in the package (issue 16)', () => {
+  it("carries each capture's time, screenshot hash, audit row and the anchor that covers it", async () => {
+    const seeded = await seedMixedCase();
+    const url = seeded.urls[0]!;
+    const { job } = await hotline.requestRecapture(url.id, 'ana', T0);
+    const [claimed] = await hotline.claimCaptureJobs(new Date(T0.getTime() + 1), 10, 60_000);
+    expect(claimed!.id).toBe(job.id);
+    const capturedAt = new Date(T0.getTime() + 60_000);
+    await hotline.completeCapture(job.id, {
+      accessibility: 'online',
+      capturedAt,
+      captureError: null,
+      trace: null,
+      media: [],
+      method: 'browser',
+      screenshot: {
+        sha256: 'e'.repeat(64),
+        byteLength: 1234,
+        width: 1280,
+        height: 900,
+        thumbnail: null,
+        previewSealed: null,
+        originalSealed: new Uint8Array([1]),
+      },
+    });
+    const row = await hotline.appendAudit(
+      {
+        actor: 'system:capture',
+        action: 'capture_recorded',
+        subjectType: 'capture_job',
+        subjectId: String(job.id),
+        details: { screenshotSha256: 'e'.repeat(64) },
+      },
+      capturedAt,
+    );
+    const before = await service.package(ana, seeded.report.id, 'json');
+    const capture = before.captures!.find((c) => c.urlId === url.id && c.screenshot !== null)!;
+    expect(capture).toMatchObject({
+      capturedAt: capturedAt.toISOString(),
+      method: 'browser',
+      screenshot: { sha256: 'e'.repeat(64), byteLength: 1234 },
+      audit: { seq: row.seq, hash: row.hash },
+      anchor: null,
+    });
+    const anchor = {
+      seq: row.seq + 1,
+      hash: 'f'.repeat(64),
+      signedAt: new Date(T0.getTime() + 3_600_000),
+      keyId: 'k'.repeat(64),
+      signature: 'c2ln',
+      publishedTo: 'file:/srv/anchors.jsonl',
+    };
+    await hotline.recordAuditAnchor({ ...anchor, seq: row.seq - 1 }); // before the row: does not cover it
+    await hotline.recordAuditAnchor(anchor);
+    const after = await service.package(ana, seeded.report.id, 'json');
+    expect(after.captures!.find((c) => c.screenshot !== null)!.anchor).toEqual({
+      ...anchor,
+      signedAt: anchor.signedAt.toISOString(),
+    });
+    const doc = referralPackageDocument(after);
+    const section = doc.sections.find(
+      (s) => s.heading.startsWith('Capture') && s.rows.some((r) => r.value === 'e'.repeat(64)),
+    );
+    expect(section!.rows.map((r) => r.label)).toEqual([
+      'Captured',
+      'Screenshot SHA-256',
+      'Audit row',
+      'Signed anchor',
+    ]);
+  });
+});

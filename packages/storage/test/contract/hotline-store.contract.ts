@@ -807,6 +807,137 @@ export function describeHotlineStoreContract(name: string, open: OpenHotlineCont
       });
     });
 
+    describe('capture attempts, screenshots and anchors (issue 16)', () => {
+      it('lists attempts, queues one recapture at a time, records screenshots and skips media seen before', async () => {
+        const { report, urls } = await store.createReport(reportRecord(40));
+        const url = urls[0]!;
+        const claimed = await store.claimCaptureJobs(new Date(T0.getTime() + 10 * MINUTE), 1000, 60_000);
+        const first = claimed.find((j) => j.urlId === url.id);
+        for (const other of claimed) if (other !== first) await store.completeCapture(other.id, outcome([]));
+        await store.completeCapture(
+          first!.id,
+          outcome([mediaItem(40)], {
+            method: 'browser',
+            note: null,
+            screenshot: {
+              sha256: sha256Hex('png-40'),
+              byteLength: 4040,
+              width: 1280,
+              height: 2400,
+              thumbnail: Uint8Array.from([0xff, 0xd8, 40]),
+              previewSealed: Uint8Array.from([7, 7]),
+              originalSealed: Uint8Array.from([9, 9, 9]),
+            },
+          }),
+        );
+        const at = new Date(T0.getTime() + 20 * MINUTE);
+        await expectDomainError(store.requestRecapture(999_999, 'analyst-1', at), 'URL_NOT_FOUND');
+        const queued = await store.requestRecapture(url.id, 'analyst-1', at);
+        expect(queued).toMatchObject({
+          created: true,
+          job: { urlId: url.id, reportId: report.id, status: 'pending', attempts: 0 },
+        });
+        expect(await store.requestRecapture(url.id, 'analyst-2', at)).toEqual({
+          created: false,
+          job: queued.job,
+        });
+        const [again] = await store.claimCaptureJobs(at, 10, 60_000);
+        expect(again!.id).toBe(queued.job.id);
+        // The same image again and a new one: only the new one becomes an item.
+        await store.completeCapture(
+          again!.id,
+          outcome([mediaItem(40), mediaItem(41)], { method: 'http', note: 'Chromium is not installed.' }),
+        );
+        expect((await store.listMedia(report.id)).map((m) => m.sha256)).toEqual([
+          sha256Hex('media-40'),
+          sha256Hex('media-41'),
+        ]);
+        const attempts = await store.listCaptureAttempts(url.id);
+        expect(attempts).toEqual([
+          {
+            jobId: first!.id,
+            reportId: report.id,
+            urlId: url.id,
+            status: 'done',
+            tries: 1,
+            requestedBy: null,
+            requestedAt: now0,
+            finishedAt: new Date(T0.getTime() + 3 * MINUTE),
+            error: null,
+            method: 'browser',
+            note: null,
+            mediaFound: 1,
+            screenshot: {
+              jobId: first!.id,
+              reportId: report.id,
+              urlId: url.id,
+              sha256: sha256Hex('png-40'),
+              byteLength: 4040,
+              width: 1280,
+              height: 2400,
+              capturedAt: new Date(T0.getTime() + 3 * MINUTE),
+              storedContent: true,
+            },
+          },
+          {
+            jobId: queued.job.id,
+            reportId: report.id,
+            urlId: url.id,
+            status: 'done',
+            tries: 1,
+            requestedBy: 'analyst-1',
+            requestedAt: at,
+            finishedAt: new Date(T0.getTime() + 3 * MINUTE),
+            error: null,
+            method: 'http',
+            note: 'Chromium is not installed.',
+            mediaFound: 1,
+            screenshot: null,
+          },
+        ]);
+        expect(await store.getCaptureScreenshot(first!.id)).toEqual(attempts[0]!.screenshot);
+        expect(await store.getCaptureScreenshot(queued.job.id)).toBeUndefined();
+        expect(Array.from((await store.getScreenshotImage(first!.id, 'thumbnail'))!)).toEqual([
+          0xff, 0xd8, 40,
+        ]);
+        expect(Array.from((await store.getScreenshotImage(first!.id, 'preview'))!)).toEqual([7, 7]);
+        expect(Array.from((await store.getScreenshotImage(first!.id, 'original'))!)).toEqual([9, 9, 9]);
+        // Retention deletes the screenshot's bytes; its facts and hash stay.
+        await store.purgePersonalData(report.id, at);
+        expect(await store.getCaptureScreenshot(first!.id)).toMatchObject({
+          storedContent: false,
+          sha256: sha256Hex('png-40'),
+        });
+        expect(await store.getScreenshotImage(first!.id, 'original')).toBeUndefined();
+      });
+
+      it('marks a failed attempt finished, and records each anchor once', async () => {
+        await store.createReport(reportRecord(41));
+        const [job] = await store.claimCaptureJobs(new Date(T0.getTime() + 10 * MINUTE), 1, 60_000);
+        await store.failCaptureJob(job!.id, 'CAPTURE_TIMEOUT', null);
+        const [attempt] = await store.listCaptureAttempts(job!.urlId);
+        expect(attempt).toMatchObject({
+          status: 'failed',
+          error: 'CAPTURE_TIMEOUT',
+          finishedAt: now0,
+          method: null,
+        });
+
+        const anchor = {
+          seq: 5,
+          hash: 'a'.repeat(64),
+          signedAt: new Date(T0.getTime() + 5 * MINUTE),
+          keyId: 'b'.repeat(64),
+          signature: 'c2lnbmF0dXJl',
+          publishedTo: 'file:/srv/anchors.jsonl',
+        };
+        await store.recordAuditAnchor({ ...anchor, seq: 9, hash: 'd'.repeat(64) });
+        await store.recordAuditAnchor(anchor);
+        await store.recordAuditAnchor({ ...anchor, signature: 'other' });
+        expect(await store.listAuditAnchors()).toEqual([anchor, { ...anchor, seq: 9, hash: 'd'.repeat(64) }]);
+      });
+    });
+
     describe('media', () => {
       it('finds identical media across reports, sets status and bank entries, deletes the kept preview only', async () => {
         await store.createReport(

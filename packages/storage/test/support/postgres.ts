@@ -70,6 +70,9 @@ export const HOTLINE_TABLES = [
   'audit_head',
   // Migration 0010: the sign-in back-off per account name.
   'sign_in_throttle',
+  // Migration 0017: capture screenshots and published audit anchors.
+  'capture_screenshots',
+  'audit_anchors',
 ] as const;
 
 /** Empties the hotline's tables (ids restart at 1) and puts the audit head back at genesis. */

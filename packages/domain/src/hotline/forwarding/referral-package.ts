@@ -112,6 +112,34 @@ export interface ReferralPackage {
   }[];
   /** What the routing rules propose now (takedowns, URLs that need a manual trace). */
   readonly plan: readonly ReferralPlan[];
+  /**
+   * Chain of custody of the captures (issue 16): each finished capture attempt with its time,
+   * method, the screenshot's SHA-256, the audit row that recorded it and the signed audit anchor
+   * that covers that row (null until the next anchor is published).
+   */
+  readonly captures?: readonly ReferralCapture[];
+}
+
+/** One finished capture attempt in a referral package, with the proof that it was recorded. */
+export interface ReferralCapture {
+  readonly urlId: number;
+  readonly attempt: number;
+  readonly capturedAt: string | null;
+  readonly method: string | null;
+  readonly error: string | null;
+  readonly mediaFound: number | null;
+  readonly screenshot: { readonly sha256: string; readonly byteLength: number } | null;
+  /** The audit row (`capture_recorded`) that recorded the capture. */
+  readonly audit: { readonly seq: number; readonly hash: string; readonly at: string } | null;
+  /** The first published anchor at or after that row: its signature covers the row. */
+  readonly anchor: {
+    readonly seq: number;
+    readonly hash: string;
+    readonly signedAt: string;
+    readonly keyId: string;
+    readonly signature: string;
+    readonly publishedTo: string;
+  } | null;
 }
 
 /** What {@link buildReferralPackage} is made from. */
@@ -125,6 +153,8 @@ export interface ReferralPackageSource {
   readonly generatedAt: Date;
   readonly generatedBy: { readonly id: string; readonly name: string };
   readonly includeDescription: boolean;
+  /** The captures' chain of custody (issue 16), when the caller has it. */
+  readonly captures?: readonly ReferralCapture[];
 }
 
 /**
@@ -287,6 +317,7 @@ export function buildReferralPackage(source: ReferralPackageSource): ReferralPac
       urlIds: [...r.urlIds],
     })),
     plan: source.plan,
+    ...(source.captures ? { captures: source.captures } : {}),
   };
 }
 
@@ -401,6 +432,24 @@ export function referralPackageDocument(pkg: ReferralPackage): PrintableDocument
         ],
       };
     }),
+    ...(pkg.captures ?? []).map((c) => ({
+      heading: `Capture ${c.attempt} (URL ${c.urlId})`,
+      rows: [
+        {
+          label: 'Captured',
+          value: `${c.capturedAt ?? 'not finished'}; ${c.method ?? 'unknown'}${c.error ? `; failed: ${c.error}` : `; ${c.mediaFound ?? 0} new media item(s)`}`,
+        },
+        ...(c.screenshot ? [{ label: 'Screenshot SHA-256', value: c.screenshot.sha256, mono: true }] : []),
+        ...(c.audit ? [{ label: 'Audit row', value: `${c.audit.seq}: ${c.audit.hash}`, mono: true }] : []),
+        {
+          label: 'Signed anchor',
+          value: c.anchor
+            ? `row ${c.anchor.seq} ${c.anchor.hash}, signed ${c.anchor.signedAt} by key ${c.anchor.keyId}, published to ${c.anchor.publishedTo}`
+            : 'not yet anchored (covered by the next published anchor)',
+          mono: c.anchor !== null,
+        },
+      ],
+    })),
     {
       heading: 'Referrals',
       rows:

@@ -8,7 +8,13 @@ import { auditRecorder, requireReport, type AuditRecorder } from '../hotline-loo
 import type { HotlineStore } from '../hotline-store.js';
 import { CLOSED_REPORT_STATUSES, type ReportStatus } from '../hotline-vocabulary.js';
 import type { ReferralConfig } from './referral-config.js';
-import { buildReferralPackage, isAssessedIllegal, type ReferralPackage } from './referral-package.js';
+import { anchorCovering } from '../audit-anchor.js';
+import {
+  buildReferralPackage,
+  isAssessedIllegal,
+  type ReferralCapture,
+  type ReferralPackage,
+} from './referral-package.js';
 import type { Referral, ReferralPatch, ReferralStore } from './referral-records.js';
 import {
   planReferrals,
@@ -217,6 +223,7 @@ export class ReferralService {
       generatedAt: clock.now(),
       generatedBy: { id: analyst.id, name: analyst.displayName },
       includeDescription: config.packageIncludesDescription,
+      captures: await this.capturesOf(urls),
     });
     await this.audit(analyst.id, 'export_created', 'report', report.id, {
       kind: 'referral_package',
@@ -225,6 +232,48 @@ export class ReferralService {
       referrals: pkg.referrals.length,
     });
     return pkg;
+  }
+
+  /** The finished capture attempts of the URLs, each with its audit row and covering anchor. */
+  private async capturesOf(urls: readonly { readonly id: number }[]): Promise<ReferralCapture[]> {
+    const { hotline } = this.deps;
+    const anchors = await hotline.listAuditAnchors();
+    const out: ReferralCapture[] = [];
+    for (const url of urls) {
+      const attempts = await hotline.listCaptureAttempts(url.id);
+      for (const [index, attempt] of attempts.entries()) {
+        if (attempt.status === 'pending') continue;
+        const [row] = await hotline.listAudit({
+          action: 'capture_recorded',
+          subjectId: String(attempt.jobId),
+          limit: 1,
+        });
+        const anchor = row ? anchorCovering(anchors, row.seq) : null;
+        out.push({
+          urlId: url.id,
+          attempt: index + 1,
+          capturedAt: attempt.finishedAt?.toISOString() ?? null,
+          method: attempt.method,
+          error: attempt.error,
+          mediaFound: attempt.mediaFound,
+          screenshot: attempt.screenshot
+            ? { sha256: attempt.screenshot.sha256, byteLength: attempt.screenshot.byteLength }
+            : null,
+          audit: row ? { seq: row.seq, hash: row.hash, at: row.at.toISOString() } : null,
+          anchor: anchor
+            ? {
+                seq: anchor.seq,
+                hash: anchor.hash,
+                signedAt: anchor.signedAt.toISOString(),
+                keyId: anchor.keyId,
+                signature: anchor.signature,
+                publishedTo: anchor.publishedTo,
+              }
+            : null,
+        });
+      }
+    }
+    return out;
   }
 
   private async inputFor(report: Report): Promise<ReferralPlanInput> {
