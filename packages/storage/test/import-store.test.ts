@@ -417,12 +417,14 @@ for (const engine of engines) {
         else operations.push(withdrawSource(`id-${n}-${i % 3}`));
       }
       // The reference: the bank as it was, then each record applied on its own, in order.
-      const model = new Map<string, { classification: Classification; externalId: string; id?: number }>();
+      // Each hash keeps every source that vouches for it (first one first): withdrawing a source
+      // removes the hash only when no other source still vouches for it.
+      const model = new Map<string, { classification: Classification; sources: string[]; id?: number }>();
       const everWithdrawn = new Set<string>();
       for (const e of await store.listEntries(bankId, { limit: 100, includeDisabled: true })) {
         model.set(e.value, {
           classification: e.classification,
-          externalId: e.provenance.externalId!,
+          sources: [e.provenance.externalId!],
           id: e.id,
         });
       }
@@ -430,20 +432,25 @@ for (const engine of engines) {
         if (op.kind === 'upsert') {
           const found = model.get(op.entry.value);
           const stated = Object.keys(op.entry.classification!).length > 0;
-          if (found) found.classification = stated ? op.entry.classification! : found.classification;
-          else
+          const externalId = op.entry.provenance!.externalId!;
+          if (found) {
+            found.classification = stated ? op.entry.classification! : found.classification;
+            if (!found.sources.includes(externalId)) found.sources.push(externalId);
+          } else
             model.set(op.entry.value, {
               classification: op.entry.classification!,
-              externalId: op.entry.provenance!.externalId!,
+              sources: [externalId],
             });
         } else if ('value' in op.withdrawn) {
           model.delete(op.withdrawn.value);
           everWithdrawn.add(op.withdrawn.value);
         } else {
+          const withdrawn = op.withdrawn;
           for (const [value, m] of model) {
-            if (m.externalId !== op.withdrawn.externalId) continue;
-            model.delete(value);
+            if (!m.sources.includes(withdrawn.externalId)) continue;
+            m.sources = m.sources.filter((id) => id !== withdrawn.externalId);
             everWithdrawn.add(value);
+            if (m.sources.length === 0) model.delete(value);
           }
         }
       }
@@ -488,12 +495,15 @@ for (const engine of engines) {
       expect(new Map(entries.map((e) => [e.value, e.classification] as const).sort())).toEqual(
         new Map([...model].map(([value, m]) => [value, m.classification] as const).sort()),
       );
-      // Entries never withdrawn keep their id, first provenance, and an analyst's disabling.
+      // Every entry keeps its sources (the first as its provenance); entries never withdrawn keep
+      // their id and an analyst's disabling.
+      const sources = await store.getEntrySources(entries.map((e) => e.id));
       for (const e of entries) {
-        if (everWithdrawn.has(e.value)) continue;
         const m = model.get(e.value)!;
+        expect(e.provenance.externalId).toBe(m.sources[0]);
+        expect((sources.get(e.id) ?? []).map((p) => p.externalId).sort()).toEqual(m.sources.slice(1).sort());
+        if (everWithdrawn.has(e.value)) continue;
         if (m.id !== undefined) expect(e.id).toBe(m.id);
-        expect(e.provenance.externalId).toBe(m.externalId);
       }
       if (!everWithdrawn.has(pdq(2))) expect(entries.find((e) => e.value === pdq(2))!.disabled).toBe(true);
       const upserts = operations.filter((op) => op.kind === 'upsert').length;
