@@ -449,7 +449,12 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     return this.#mutate(async (trx) => {
       const bank = await this.#requireBank(trx, bankId);
       const lookups = importLookups(operations);
-      const existing = await this.#withSources(trx, bankId, lookups, await bulk.findExisting(trx, bankId, lookups));
+      const existing = await this.#withSources(
+        trx,
+        bankId,
+        lookups,
+        await bulk.findExisting(trx, bankId, lookups),
+      );
       const plan = planImportBatch(operations, existing);
       const writes = plan.creates.length + plan.updates.length + plan.deletes.length;
       if (writes > 0) {
@@ -537,7 +542,12 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   }
 
   /** Writes a plan's source changes (see `ImportPlan.sourceAdds`): not logged, a matcher never sees them. */
-  async #writeSources(trx: Transaction<Database>, bankId: number, plan: ImportPlan, now: Date): Promise<void> {
+  async #writeSources(
+    trx: Transaction<Database>,
+    bankId: number,
+    plan: ImportPlan,
+    now: Date,
+  ): Promise<void> {
     const d = this.#dialect;
     for (const { entry, provenance } of plan.provenanceMoves) {
       await trx

@@ -193,6 +193,14 @@ export class BankService {
     return entries.length;
   }
 
+  /**
+   * The sources that vouch for entries besides their first provenance, by entry id (entries with
+   * none are absent): another NCMEC member's entry, another StopNCII case, another list.
+   */
+  getEntrySources(entryIds: readonly number[]): Promise<Map<number, Provenance[]>> {
+    return this.store.getEntrySources(entryIds);
+  }
+
   /** The frames and file digests of vpdq entries, by entry id (others are absent). */
   getVideoSignals(entryIds: readonly number[]): Promise<Map<number, VpdqSignal>> {
     return this.store.getVideoSignals(entryIds);

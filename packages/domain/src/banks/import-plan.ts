@@ -64,7 +64,10 @@ export interface ImportPlan {
    * Existing entries whose first provenance was withdrawn while other sources still vouch for
    * them: the next source becomes the entry's provenance (and leaves {@link sourceRemoves}).
    */
-  readonly provenanceMoves: readonly { readonly entry: ImportExistingEntry; readonly provenance: Provenance }[];
+  readonly provenanceMoves: readonly {
+    readonly entry: ImportExistingEntry;
+    readonly provenance: Provenance;
+  }[];
 }
 
 /** The key of a provenance: source, external id and member (a source's id may repeat across members). */
@@ -270,7 +273,8 @@ export function planImportBatch(
         provenanceMoves.push({ entry: row, provenance: first });
       }
       for (const [k, p] of before) {
-        if (!after.has(k)) sourceRemoves.push({ signalType: row.signalType, value: row.value, provenance: p });
+        if (!after.has(k))
+          sourceRemoves.push({ signalType: row.signalType, value: row.value, provenance: p });
       }
       for (const [k, p] of after) {
         if (!before.has(k)) sourceAdds.push({ signalType: row.signalType, value: row.value, provenance: p });

@@ -23,7 +23,9 @@ export function hashSourcesSchema(engine: Engine): Migration {
       await db.schema
         .createTable('bank_entry_sources')
         .addColumn('id', 'integer', identity)
-        .addColumn('entry_id', 'integer', (c) => c.notNull().references('bank_entries.id').onDelete('cascade'))
+        .addColumn('entry_id', 'integer', (c) =>
+          c.notNull().references('bank_entries.id').onDelete('cascade'),
+        )
         .addColumn('bank_id', 'integer', (c) => c.notNull())
         .addColumn('source', 'text', (c) => c.notNull())
         .addColumn('external_id', 'text')
