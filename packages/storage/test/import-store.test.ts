@@ -386,6 +386,53 @@ for (const engine of engines) {
       expect(await store.latestSeq()).toBe(seq);
     });
 
+    it('keeps every source of a shared hash; a withdrawal names source, member and id (issue 14)', async () => {
+      const member = (n: number, externalId: string, m: string): ImportOperation =>
+        upsert(n, { provenance: { source: 'ncmec', externalId, member: m } });
+      const withdraw = (externalId: string, m: string | null): ImportOperation => ({
+        kind: 'withdraw',
+        withdrawn: { source: 'ncmec', externalId, member: m },
+      });
+      // Two members' entries share hash 1 (NCMEC ids are per member: both call theirs "e1").
+      await store.applyImport(
+        bankId,
+        [member(1, 'e1', '42'), member(1, 'e1', '43'), member(2, 'e2', '42')],
+        't',
+      );
+      const [shared] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      expect(shared!.provenance).toMatchObject({ externalId: 'e1', member: '42' });
+      expect((await store.getEntrySources([shared!.id])).get(shared!.id)).toEqual([
+        { source: 'ncmec', externalId: 'e1', member: '43' },
+      ]);
+      // Member 44 has no e2: nothing happens.
+      expect(await store.applyImport(bankId, [withdraw('e2', '44')], 't')).toMatchObject({
+        withdrawn: 0,
+        withdrawalsUnmatched: 1,
+      });
+      // Member 42 withdraws e1: the hash stays for member 43, which becomes its provenance.
+      const seq = await store.latestSeq();
+      expect(await store.applyImport(bankId, [withdraw('e1', '42')], 't')).toMatchObject({
+        withdrawn: 0,
+        withdrawalsUnmatched: 0,
+      });
+      expect(await store.latestSeq()).toBe(seq); // nothing a matcher sees changed
+      const [kept] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      expect(kept).toMatchObject({ id: shared!.id, provenance: { externalId: 'e1', member: '43' } });
+      expect((await store.getEntrySources([kept!.id])).get(kept!.id)).toBeUndefined();
+      expect(await store.findEntries(bankId, { source: 'ncmec', externalId: 'e1', member: '42' })).toEqual(
+        [],
+      );
+      // Member 43 withdraws it too: gone, logged as entry_delete; the other entry is untouched.
+      expect(await store.applyImport(bankId, [withdraw('e1', '43')], 't')).toMatchObject({ withdrawn: 1 });
+      expect((await live(store, bankId)).has(pdq(1))).toBe(false);
+      expect((await live(store, bankId)).has(pdq(2))).toBe(true);
+      // Deleting an entry forgets its sources.
+      await store.applyImport(bankId, [member(3, 'e3', '42'), member(3, 'e3', '43')], 't');
+      const [third] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(3) });
+      await store.deleteEntry(third!.id);
+      expect((await store.getEntrySources([third!.id])).size).toBe(0);
+    });
+
     it('a stage (SQLite) applied between batches ends as applying every record in file order would', async () => {
       // Pre-existing entries: classified, disabled by an analyst, with a first provenance to keep.
       await store.applyImport(
