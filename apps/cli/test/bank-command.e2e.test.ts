@@ -132,11 +132,11 @@ ${body}
     expect(imported.code).toBe(0);
     expect(imported.stderr).toContain('2 added');
     expect(imported.stderr).toContain('1 not imported (signal types Hashline does not match on)');
-    expect(imported.stderr).toMatch(/line 4: not imported: .*PDNA/);
+    expect(imported.stderr).toMatch(/line 4: not imported: .*PhotoDNA/);
     expect(await entryCount('hotline')).toBe(4);
 
     const exported = await run(['bank', 'export', 'hotline']);
-    expect(exported.stdout).toContain(`md5,${photoMd5},,A1,,,ncmec,img-1,Example ESP,0,`);
+    expect(exported.stdout).toContain(`md5,${photoMd5},,A1,,,ncmec,img-1,42,0,`);
 
     // An NCMEC update of the same image (reclassified) changes the entries, a re-import nothing.
     writeFileSync(
@@ -156,7 +156,7 @@ ${body}
     const again = await run(['bank', 'import', 'hotline', 'update.xml']);
     expect(again.stderr).toContain('0 added, 2 already in the bank');
     const reexported = await run(['bank', 'export', 'hotline']);
-    expect(reexported.stdout).toContain(`md5,${photoMd5},,B1,,,ncmec,img-1,Example ESP,0,`);
+    expect(reexported.stdout).toContain(`md5,${photoMd5},,B1,,,ncmec,img-1,42,0,`);
 
     writeFileSync(
       join(dir, 'deletions.xml'),
@@ -195,6 +195,7 @@ ${body}
     expect(te.stderr).toContain('3 added');
     expect(te.stderr).toMatch(/line 5: not imported: .*photodna/);
 
+    writeFileSync(join(dir, 'signals.dat'), 'some words that are no hash list\n');
     const unknown = await run(['bank', 'import', 'te', 'signals.dat']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('give --format');
@@ -225,7 +226,8 @@ ${body}
     const te = await run(['bank', 'export', 'te', '-f', 'threatexchange']);
     expect(te.stdout.trimEnd().split('\n')).toHaveLength(3);
     // Signal types in type order: the import numbered the file's entries by (type, hash).
-    expect(te.stdout).toMatch(/^md5,[0-9a-f]{32}\npdq,[0-9a-f]{64}\nsha256,[0-9a-f]{64}\n$/);
+    // "signal_type signal", as python-threatexchange's file exchange and HMA read it.
+    expect(te.stdout).toMatch(/^md5 [0-9a-f]{32}\npdq [0-9a-f]{64}\nsha256 [0-9a-f]{64}\n$/);
 
     const missing = await run(['bank', 'export', 'nope', '-o', 'nope.csv']);
     expect(missing.code).toBe(2);

@@ -92,7 +92,7 @@ describe('hashline bank: videos (vpdq)', () => {
     expect(te.code).toBe(0);
     const lines = readFileSync(join(dir, 'samples.te.txt'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(new Set(sampleKeys).size);
-    expect(lines.every((line) => line.startsWith('vpdq,["'))).toBe(true);
+    expect(lines.every((line) => line.startsWith('vpdq ["'))).toBe(true);
     // HMA's name for the signal type, with a line of another type, imports too.
     writeFileSync(
       join(dir, 'hma.txt'),

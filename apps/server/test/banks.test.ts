@@ -199,7 +199,9 @@ describe('entries', () => {
     expect(page3.nextAfter).toBeNull();
 
     const id = page1.entries[0].id;
-    expect((await t.call(reader, { method: 'GET', url: `/v1/entries/${id}` })).json().value).toBe(values[0]);
+    const got = (await t.call(reader, { method: 'GET', url: `/v1/entries/${id}` })).json();
+    expect(got.value).toBe(values[0]);
+    expect(got.otherSources).toEqual([]);
     const patched = await t.call(writer, {
       method: 'PATCH',
       url: `/v1/entries/${id}`,

@@ -123,6 +123,46 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
     return job(id);
   };
 
+  test('NCMEC XML: a hash two members share keeps both sources; one member deletion leaves it; broken XML adds nothing (issue 14)', async () => {
+    const md5 = randomPdq().slice(0, 32);
+    const page = (body: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<queryResult xmlns="https://hashsharing.ncmec.org/hashsharing/v2">${body}</queryResult>\n`;
+    const image = (member: string, id: string) =>
+      `<image><member id="${member}">M${member}</member><id>${id}</id><classification>A1</classification>` +
+      `<fingerprints><md5>${md5}</md5></fingerprints></image>`;
+    await t.call(writer, {
+      method: 'POST',
+      url: '/v1/banks',
+      payload: { name: 'ncmec-shared', kind: 'test' },
+    });
+    const first = await finished(
+      (await upload('ncmec-shared', page(image('42', 'e1') + image('43', 'e1')), 'application/xml')).json()
+        .id,
+    );
+    expect(first).toMatchObject({ status: 'succeeded', counts: { added: 1, existing: 1 } });
+    const listed = (await t.call(writer, { method: 'GET', url: '/v1/banks/ncmec-shared/entries' })).json();
+    const id = listed.entries[0].id as number;
+    const entry = (await t.call(writer, { method: 'GET', url: `/v1/entries/${id}` })).json();
+    expect(entry.provenance).toMatchObject({ source: 'ncmec', externalId: 'e1', member: '42' });
+    expect(entry.otherSources).toEqual([{ source: 'ncmec', externalId: 'e1', member: '43' }]);
+
+    const deletion = page('<deletedImage><member id="42">M42</member><id>e1</id></deletedImage>');
+    expect(
+      (await finished((await upload('ncmec-shared', deletion, 'application/xml')).json().id)).status,
+    ).toBe('succeeded');
+    const after = (await t.call(writer, { method: 'GET', url: `/v1/entries/${id}` })).json();
+    expect(after.provenance).toMatchObject({ externalId: 'e1', member: '43' });
+    expect(after.otherSources).toEqual([]);
+
+    const broken = page(image('44', 'e9').replace(md5, randomPdq().slice(0, 32)) + '<image><id>x</image>');
+    const aborted = await finished((await upload('ncmec-shared', broken, 'application/xml')).json().id);
+    expect(aborted.status).toBe('aborted');
+    expect(aborted.problems[0]!.message).toMatch(/Not well-formed XML/);
+    expect(
+      (await t.call(writer, { method: 'GET', url: '/v1/banks/ncmec-shared/entries' })).json().entries,
+    ).toHaveLength(1);
+  });
+
   test('an upload answers 202 with the job; it runs in batches and its entries are in the bank', async () => {
     const hashes = Array.from({ length: 350 }, () => randomPdq());
     const file = csvOf(hashes);

@@ -149,7 +149,7 @@ describe('NCMEC hash-sharing XML', () => {
           signalType: 'md5',
           value: MD5.toUpperCase(),
           classification: { industry: 'A1' },
-          provenance: { source: 'ncmec', externalId: 'img-1', member: 'Example ESP' },
+          provenance: { source: 'ncmec', externalId: 'img-1', member: '42' },
         },
       },
       {
@@ -159,10 +159,10 @@ describe('NCMEC hash-sharing XML', () => {
           signalType: 'pdq',
           value: PDQ,
           classification: { industry: 'A1' },
-          provenance: { source: 'ncmec', externalId: 'img-1', member: 'Example ESP' },
+          provenance: { source: 'ncmec', externalId: 'img-1', member: '42' },
         },
       },
-      { kind: 'skipped', line: 4, reason: expect.stringContaining('PDNA') },
+      { kind: 'skipped', line: 4, reason: expect.stringContaining('PhotoDNA') },
       {
         kind: 'hash',
         line: 16,
@@ -173,7 +173,7 @@ describe('NCMEC hash-sharing XML', () => {
           provenance: { source: 'ncmec', externalId: 'vid-1', member: '7' },
         },
       },
-      { kind: 'withdrawal', line: 17, withdrawn: { externalId: 'img-0', source: 'ncmec' } },
+      { kind: 'withdrawal', line: 17, withdrawn: { externalId: 'img-0', source: 'ncmec', member: '42' } },
     ]);
   });
 
@@ -207,7 +207,12 @@ describe('StopNCII FetchHashes JSON', () => {
       {
         kind: 'hash',
         line: 1,
-        hash: { signalType: 'pdq', value: PDQ, provenance: { source: 'stopncii', externalId: 'CASE-1' } },
+        hash: {
+          signalType: 'pdq',
+          value: PDQ,
+          provenance: { source: 'stopncii', externalId: 'CASE-1' },
+          note: null,
+        },
       },
       { kind: 'skipped', line: 1, reason: expect.stringContaining('VideoTMK') },
       { kind: 'withdrawal', line: 1, withdrawn: { signalType: 'md5', value: MD5 } },

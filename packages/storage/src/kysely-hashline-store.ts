@@ -15,6 +15,9 @@ import {
   type EntryQuery,
   type HashlineStore,
   type ImportBatchResult,
+  type ImportExistingEntry,
+  type ImportLookups,
+  type ImportPlan,
   type ImportStage,
   type ImportOperation,
   importLookups,
@@ -53,6 +56,7 @@ import {
 import {
   sql,
   type Insertable,
+  type ExpressionBuilder,
   type Kysely,
   type Selectable,
   type Transaction,
@@ -444,12 +448,19 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     const now = this.#clock.now();
     return this.#mutate(async (trx) => {
       const bank = await this.#requireBank(trx, bankId);
-      const existing = await bulk.findExisting(trx, bankId, importLookups(operations));
+      const lookups = importLookups(operations);
+      const existing = await this.#withSources(
+        trx,
+        bankId,
+        lookups,
+        await bulk.findExisting(trx, bankId, lookups),
+      );
       const plan = planImportBatch(operations, existing);
       const writes = plan.creates.length + plan.updates.length + plan.deletes.length;
       if (writes > 0) {
         await bulk.write(trx, plan, { bankId, bankEnabled: readBool(bank.enabled), addedBy, now });
       }
+      await this.#writeSources(trx, bankId, plan, now);
       return {
         created: plan.creates.length,
         updated: plan.updates.length,
@@ -459,6 +470,143 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         seq: await latestSeq(trx),
       };
     });
+  }
+
+  /**
+   * Adds to an import's existing entries the sources recorded beside their first provenance
+   * (`bank_entry_sources`), and the entries a withdrawal by provenance names only through such a
+   * source. One cheap probe when the bank has none (the common case: no extra query per batch).
+   */
+  async #withSources(
+    trx: Transaction<Database>,
+    bankId: number,
+    lookups: ImportLookups,
+    found: ImportExistingEntry[],
+  ): Promise<ImportExistingEntry[]> {
+    const any = await trx
+      .selectFrom('bank_entry_sources')
+      .select('entry_id')
+      .where('bank_id', '=', bankId)
+      .limit(1)
+      .executeTakeFirst();
+    if (!any) return found;
+    const byId = new Map(found.map((row) => [row.id, row]));
+    const more = new Set<number>();
+    for (const { source, externalId } of lookups.provenances) {
+      const rows = await trx
+        .selectFrom('bank_entry_sources')
+        .select('entry_id')
+        .where('bank_id', '=', bankId)
+        .where('source', '=', source)
+        .where('external_id', '=', externalId)
+        .execute();
+      for (const row of rows) if (!byId.has(row.entry_id)) more.add(row.entry_id);
+    }
+    for (const part of chunks([...more], LOOKUP_CHUNK)) {
+      const rows = await trx.selectFrom('bank_entries').selectAll().where('id', 'in', part).execute();
+      for (const row of rows) {
+        const entry = toEntry(row);
+        byId.set(entry.id, {
+          id: entry.id,
+          signalType: entry.signalType,
+          value: entry.value,
+          classification: entry.classification,
+          provenanceSource: entry.provenance.source,
+          provenanceExternalId: entry.provenance.externalId ?? null,
+          provenanceMember: entry.provenance.member ?? null,
+          disabled: entry.disabled,
+        });
+      }
+    }
+    const sources = await this.#sourcesOf(trx, [...byId.keys()]);
+    return [...byId.values()].map((row) => ({ ...row, otherSources: sources.get(row.id) ?? [] }));
+  }
+
+  async #sourcesOf(db: Kysely<Database>, entryIds: readonly number[]): Promise<Map<number, Provenance[]>> {
+    const out = new Map<number, Provenance[]>();
+    for (const part of chunks([...new Set(entryIds)], LOOKUP_CHUNK)) {
+      const rows = await db
+        .selectFrom('bank_entry_sources')
+        .select(['entry_id', 'source', 'external_id', 'member'])
+        .where('entry_id', 'in', part)
+        .orderBy('entry_id')
+        .orderBy('id')
+        .execute();
+      for (const row of rows) {
+        let list = out.get(row.entry_id);
+        if (!list) out.set(row.entry_id, (list = []));
+        list.push({ source: row.source, externalId: row.external_id, member: row.member });
+      }
+    }
+    return out;
+  }
+
+  /** Writes a plan's source changes (see `ImportPlan.sourceAdds`): not logged, a matcher never sees them. */
+  async #writeSources(
+    trx: Transaction<Database>,
+    bankId: number,
+    plan: ImportPlan,
+    now: Date,
+  ): Promise<void> {
+    const d = this.#dialect;
+    for (const { entry, provenance } of plan.provenanceMoves) {
+      await trx
+        .updateTable('bank_entries')
+        .set({
+          provenance: JSON.stringify(provenance),
+          provenance_source: provenance.source,
+          provenance_external_id: provenance.externalId ?? null,
+          updated_at: d.date(now),
+        })
+        .where('id', '=', entry.id)
+        .execute();
+    }
+    const entryId = async (signalType: string, value: string): Promise<number | undefined> =>
+      (
+        await trx
+          .selectFrom('bank_entries')
+          .select('id')
+          .where('bank_id', '=', bankId)
+          .where('signal_type', '=', signalType)
+          .where('value', '=', value)
+          .executeTakeFirst()
+      )?.id;
+    const sameSource = (p: Provenance) => (eb: ExpressionBuilder<Database, 'bank_entry_sources'>) =>
+      eb.and([
+        eb('source', '=', p.source),
+        p.externalId == null ? eb('external_id', 'is', null) : eb('external_id', '=', p.externalId),
+        p.member == null ? eb('member', 'is', null) : eb('member', '=', p.member),
+      ]);
+    for (const change of plan.sourceRemoves) {
+      const id = await entryId(change.signalType, change.value);
+      if (id === undefined) continue;
+      await trx
+        .deleteFrom('bank_entry_sources')
+        .where('entry_id', '=', id)
+        .where(sameSource(change.provenance))
+        .execute();
+    }
+    for (const change of plan.sourceAdds) {
+      const id = await entryId(change.signalType, change.value);
+      if (id === undefined) continue;
+      const p = change.provenance;
+      await trx
+        .insertInto('bank_entry_sources')
+        .values({
+          entry_id: id,
+          bank_id: bankId,
+          source: p.source,
+          external_id: p.externalId ?? null,
+          member: p.member ?? null,
+          first_seen_at: d.date(now),
+          last_seen_at: d.date(now),
+        })
+        .execute();
+    }
+  }
+
+  async getEntrySources(entryIds: readonly number[]): Promise<Map<number, Provenance[]>> {
+    return this.#sourcesOf(this.#db, entryIds);
   }
 
   /** A stage applied part by part, each part in the change-log transaction like {@link applyImport}. */
@@ -552,7 +700,11 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       'value' in by
         ? q.where('signal_type', '=', by.signalType).where('value', '=', by.value)
         : q.where('provenance_source', '=', by.source).where('provenance_external_id', '=', by.externalId);
-    return (await q.execute()).map(toEntry);
+    const member = 'value' in by ? null : (by.member ?? null);
+    // NCMEC ids are unique per member: a lookup naming a member skips other members' entries.
+    return (await q.execute())
+      .map(toEntry)
+      .filter((e) => member === null || e.provenance.member == null || e.provenance.member === member);
   }
 
   async updateEntry(id: number, patch: EntryPatch): Promise<BankEntry> {

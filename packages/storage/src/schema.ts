@@ -367,8 +367,21 @@ export interface VideoSignalsTable {
   file_sha256: string | null;
 }
 
+/** A source vouching for an entry besides its first provenance (migration 0014). */
+export interface BankEntrySourcesTable {
+  id: ColumnType<number, never, never>;
+  entry_id: number;
+  bank_id: number;
+  source: string;
+  external_id: string | null;
+  member: string | null;
+  first_seen_at: DbDate;
+  last_seen_at: DbDate;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
+  bank_entry_sources: BankEntrySourcesTable;
   video_signals: VideoSignalsTable;
   self_submission_cases: SelfSubmissionCasesTable;
   self_submission_case_entries: SelfSubmissionCaseEntriesTable;

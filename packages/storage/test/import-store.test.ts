@@ -386,6 +386,53 @@ for (const engine of engines) {
       expect(await store.latestSeq()).toBe(seq);
     });
 
+    it('keeps every source of a shared hash; a withdrawal names source, member and id (issue 14)', async () => {
+      const member = (n: number, externalId: string, m: string): ImportOperation =>
+        upsert(n, { provenance: { source: 'ncmec', externalId, member: m } });
+      const withdraw = (externalId: string, m: string | null): ImportOperation => ({
+        kind: 'withdraw',
+        withdrawn: { source: 'ncmec', externalId, member: m },
+      });
+      // Two members' entries share hash 1 (NCMEC ids are per member: both call theirs "e1").
+      await store.applyImport(
+        bankId,
+        [member(1, 'e1', '42'), member(1, 'e1', '43'), member(2, 'e2', '42')],
+        't',
+      );
+      const [shared] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      expect(shared!.provenance).toMatchObject({ externalId: 'e1', member: '42' });
+      expect((await store.getEntrySources([shared!.id])).get(shared!.id)).toEqual([
+        { source: 'ncmec', externalId: 'e1', member: '43' },
+      ]);
+      // Member 44 has no e2: nothing happens.
+      expect(await store.applyImport(bankId, [withdraw('e2', '44')], 't')).toMatchObject({
+        withdrawn: 0,
+        withdrawalsUnmatched: 1,
+      });
+      // Member 42 withdraws e1: the hash stays for member 43, which becomes its provenance.
+      const seq = await store.latestSeq();
+      expect(await store.applyImport(bankId, [withdraw('e1', '42')], 't')).toMatchObject({
+        withdrawn: 0,
+        withdrawalsUnmatched: 0,
+      });
+      expect(await store.latestSeq()).toBe(seq); // nothing a matcher sees changed
+      const [kept] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(1) });
+      expect(kept).toMatchObject({ id: shared!.id, provenance: { externalId: 'e1', member: '43' } });
+      expect((await store.getEntrySources([kept!.id])).get(kept!.id)).toBeUndefined();
+      expect(await store.findEntries(bankId, { source: 'ncmec', externalId: 'e1', member: '42' })).toEqual(
+        [],
+      );
+      // Member 43 withdraws it too: gone, logged as entry_delete; the other entry is untouched.
+      expect(await store.applyImport(bankId, [withdraw('e1', '43')], 't')).toMatchObject({ withdrawn: 1 });
+      expect((await live(store, bankId)).has(pdq(1))).toBe(false);
+      expect((await live(store, bankId)).has(pdq(2))).toBe(true);
+      // Deleting an entry forgets its sources.
+      await store.applyImport(bankId, [member(3, 'e3', '42'), member(3, 'e3', '43')], 't');
+      const [third] = await store.findEntries(bankId, { signalType: 'pdq', value: pdq(3) });
+      await store.deleteEntry(third!.id);
+      expect((await store.getEntrySources([third!.id])).size).toBe(0);
+    });
+
     it('a stage (SQLite) applied between batches ends as applying every record in file order would', async () => {
       // Pre-existing entries: classified, disabled by an analyst, with a first provenance to keep.
       await store.applyImport(
@@ -417,12 +464,14 @@ for (const engine of engines) {
         else operations.push(withdrawSource(`id-${n}-${i % 3}`));
       }
       // The reference: the bank as it was, then each record applied on its own, in order.
-      const model = new Map<string, { classification: Classification; externalId: string; id?: number }>();
+      // Each hash keeps every source that vouches for it (first one first): withdrawing a source
+      // removes the hash only when no other source still vouches for it.
+      const model = new Map<string, { classification: Classification; sources: string[]; id?: number }>();
       const everWithdrawn = new Set<string>();
       for (const e of await store.listEntries(bankId, { limit: 100, includeDisabled: true })) {
         model.set(e.value, {
           classification: e.classification,
-          externalId: e.provenance.externalId!,
+          sources: [e.provenance.externalId!],
           id: e.id,
         });
       }
@@ -430,20 +479,25 @@ for (const engine of engines) {
         if (op.kind === 'upsert') {
           const found = model.get(op.entry.value);
           const stated = Object.keys(op.entry.classification!).length > 0;
-          if (found) found.classification = stated ? op.entry.classification! : found.classification;
-          else
+          const externalId = op.entry.provenance!.externalId!;
+          if (found) {
+            found.classification = stated ? op.entry.classification! : found.classification;
+            if (!found.sources.includes(externalId)) found.sources.push(externalId);
+          } else
             model.set(op.entry.value, {
               classification: op.entry.classification!,
-              externalId: op.entry.provenance!.externalId!,
+              sources: [externalId],
             });
         } else if ('value' in op.withdrawn) {
           model.delete(op.withdrawn.value);
           everWithdrawn.add(op.withdrawn.value);
         } else {
+          const withdrawn = op.withdrawn;
           for (const [value, m] of model) {
-            if (m.externalId !== op.withdrawn.externalId) continue;
-            model.delete(value);
+            if (!m.sources.includes(withdrawn.externalId)) continue;
+            m.sources = m.sources.filter((id) => id !== withdrawn.externalId);
             everWithdrawn.add(value);
+            if (m.sources.length === 0) model.delete(value);
           }
         }
       }
@@ -488,12 +542,15 @@ for (const engine of engines) {
       expect(new Map(entries.map((e) => [e.value, e.classification] as const).sort())).toEqual(
         new Map([...model].map(([value, m]) => [value, m.classification] as const).sort()),
       );
-      // Entries never withdrawn keep their id, first provenance, and an analyst's disabling.
+      // Every entry keeps its sources (the first as its provenance); entries never withdrawn keep
+      // their id and an analyst's disabling.
+      const sources = await store.getEntrySources(entries.map((e) => e.id));
       for (const e of entries) {
-        if (everWithdrawn.has(e.value)) continue;
         const m = model.get(e.value)!;
+        expect(e.provenance.externalId).toBe(m.sources[0]);
+        expect((sources.get(e.id) ?? []).map((p) => p.externalId).sort()).toEqual(m.sources.slice(1).sort());
+        if (everWithdrawn.has(e.value)) continue;
         if (m.id !== undefined) expect(e.id).toBe(m.id);
-        expect(e.provenance.externalId).toBe(m.externalId);
       }
       if (!everWithdrawn.has(pdq(2))) expect(entries.find((e) => e.value === pdq(2))!.disabled).toBe(true);
       const upserts = operations.filter((op) => op.kind === 'upsert').length;

@@ -39,7 +39,13 @@ export function formatImportReport(summary: ImportSummary, context: ImportReport
   const rate = context.seconds > 0 ? Math.round(summary.read / context.seconds) : summary.read;
   const lines: string[] = [];
   const head = `hashline bank import: ${context.file} → bank "${context.bank}"`;
-  if (summary.aborted) {
+  if (summary.aborted && context.onError === 'skip') {
+    // Only a file that breaks beyond repair (XML that is not well-formed) aborts a skip import.
+    lines.push(
+      `${head}: aborted, nothing was added: the file cannot be read past the error below ` +
+        '(an import adds all of a file or none of it when the rest cannot be read)',
+    );
+  } else if (summary.aborted) {
     lines.push(
       `${head}: aborted, nothing was added: ${n(summary.errors)} bad ${plural(summary.errors, 'row')} ` +
         `(fix ${summary.errors === 1 ? 'it' : 'them'}, or use --on-error skip to import the good rows)`,

@@ -73,7 +73,8 @@ bank list                list banks with their kind, entry count and threshold
 
 bank import <name> <file>  stream a hash list into a bank, in constant memory, with a progress bar
                          on a terminal and a summary on stderr (bad rows with their line numbers)
-  -f, --format <fmt>       ${IMPORT_FORMATS.join(', ')}, ${VIDEO_FORMAT}; default: from the extension
+  -f, --format <fmt>       ${IMPORT_FORMATS.join(', ')}, ${VIDEO_FORMAT}; default: from the
+                           file's first lines (then its extension), printed on stderr
                            (.csv, .tsv/.tab, .txt = threatexchange, .xml = ncmec-xml,
                            .json/.ndjson/.jsonl = stopncii-json)
                            vpdq: videos. <file> is the vPDQ reference hasher's output (one video,
@@ -270,13 +271,20 @@ async function importFile(args: readonly string[], context: CommandContext): Pro
   const createKind = values['create-kind'] as string | undefined;
   if (createKind !== undefined) oneOf(createKind, BANK_KINDS, '--create-kind');
   if (values.format === VIDEO_FORMAT) return importVideos(name, file, values, context, createKind);
-  const { formatFromFileName } = await import('@hashline/domain');
-  const format = (values.format as string | undefined) ?? formatFromFileName(file);
+  let format = values.format as string | undefined;
   if (format === undefined) {
-    throw new UsageError(
-      `cannot tell the format of ${file} from its extension: give --format (${IMPORT_FORMATS.join(', ')})`,
-      'bank',
-    );
+    // No --format: the file's first bytes decide (then its extension), and we say what we chose.
+    const { detectHashListFormat } = await import('@hashline/domain');
+    const detected = detectHashListFormat(file, await fileHead(resolve(context.cwd, file), file));
+    if (detected === undefined) {
+      throw new UsageError(
+        `cannot tell the format of ${file}: give --format (${IMPORT_FORMATS.join(', ')}, ${VIDEO_FORMAT})`,
+        'bank',
+      );
+    }
+    context.stderr.write(`hashline bank import: reading ${file} as ${detected.format}: ${detected.reason}\n`);
+    if (detected.format === VIDEO_FORMAT) return importVideos(name, file, values, context, createKind);
+    format = detected.format;
   }
   oneOf(format, IMPORT_FORMATS, '--format');
   const path = resolve(context.cwd, file);
@@ -349,6 +357,24 @@ async function importFile(args: readonly string[], context: CommandContext): Pro
     );
     return importExitCode(summary, summary.withdrawalsNotApplied);
   });
+}
+
+/** The first 64 KiB of a file as text (for format detection), or a readable error. */
+async function fileHead(path: string, shown: string): Promise<string> {
+  const { open } = await import('node:fs/promises');
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new UsageError(`cannot read ${shown}: ${(error as Error).message}`, 'bank');
+  }
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 async function exportBank(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {

@@ -206,6 +206,12 @@ export const SHARED_SCHEMAS = [
       note: { type: ['string', 'null'] },
       disabled: { type: 'boolean' },
       feedback: { type: ['string', 'null'], enum: [...ENTRY_FEEDBACK, null] },
+      otherSources: {
+        type: 'array',
+        items: { $ref: 'Provenance#' },
+        description:
+          'In `GET /v1/entries/{id}` only: the further sources that sent the same hash, besides `provenance` (another NCMEC member, another StopNCII case, another list), in arrival order. A withdrawal by one source removes only that source; the entry goes when none is left.',
+      },
       frames: {
         type: 'string',
         description:

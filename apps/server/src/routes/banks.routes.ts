@@ -285,13 +285,17 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
         tags: ['banks'],
         summary: 'Get an entry',
         description:
-          "A video (`vpdq`) entry comes with its frames (`frames`, the reference hasher's lines) and the file digests it was added with.",
+          "With `otherSources`: every further source that sent the same hash. A video (`vpdq`) entry comes with its frames (`frames`, the reference hasher's lines) and the file digests it was added with.",
         params: idParams,
         response: { 200: ref('Entry'), ...problems(400, 401, 403, 404, 429) },
       },
     },
     async (request) => {
-      const entry = await ctx.banks.getEntry(request.params.id);
+      const found = await ctx.banks.getEntry(request.params.id);
+      const entry = {
+        ...found,
+        otherSources: (await ctx.banks.getEntrySources([found.id])).get(found.id) ?? [],
+      };
       if (entry.signalType !== 'vpdq') return entry;
       const video = (await ctx.banks.getVideoSignals([entry.id])).get(entry.id);
       return video

@@ -178,8 +178,10 @@ export class BankService {
 
   /**
    * Applies a withdrawal from a source (an NCMEC deletion, a StopNCII or self-submitted hash the
-   * person withdrew): deletes the entries it names, since a withdrawn hash must stop matching and
-   * is sensitive data we no longer need. Returns how many entries were deleted.
+   * person withdrew), as an import would (see `planImportBatch`): by hash, it deletes the entry,
+   * since a withdrawn hash must stop matching and is sensitive data we no longer need; by
+   * provenance (source, external id, member), it removes that source, and the entry once no other
+   * source vouches for it. Returns how many entries were deleted.
    */
   async withdraw(ref: string | number, withdrawn: EntryLookup): Promise<number> {
     const bank = await this.getBank(ref);
@@ -187,10 +189,16 @@ export class BankService {
       'value' in withdrawn
         ? { signalType: withdrawn.signalType, value: normalizeSignal(withdrawn.signalType, withdrawn.value) }
         : withdrawn;
-    const entries = await this.store.findEntries(bank.id, lookup);
-    for (const entry of entries) await this.store.deleteEntry(entry.id);
-    if (entries.length > 0) await this.engine?.catchUp();
-    return entries.length;
+    const result = await this.applyImport(bank.id, [{ kind: 'withdraw', withdrawn: lookup }], 'withdrawal');
+    return result.withdrawn;
+  }
+
+  /**
+   * The sources that vouch for entries besides their first provenance, by entry id (entries with
+   * none are absent): another NCMEC member's entry, another StopNCII case, another list.
+   */
+  getEntrySources(entryIds: readonly number[]): Promise<Map<number, Provenance[]>> {
+    return this.store.getEntrySources(entryIds);
   }
 
   /** The frames and file digests of vpdq entries, by entry id (others are absent). */

@@ -1,6 +1,6 @@
 import type { EntryLookup, ImportOperation } from '../ports/hashline-store.js';
 import type { Classification, SignalType } from '../vocabulary.js';
-import type { NewEntry } from './bank.js';
+import type { NewEntry, Provenance } from './bank.js';
 
 /**
  * What a store knows of an entry already in the bank, as far as an import needs it: enough to
@@ -13,7 +13,21 @@ export interface ImportExistingEntry {
   readonly classification: Classification;
   readonly provenanceSource: string;
   readonly provenanceExternalId: string | null;
+  /** The member of the first provenance (NCMEC: the member id), when the source named one. */
+  readonly provenanceMember?: string | null;
+  /**
+   * The other sources that vouch for the same hash (see {@link ImportPlan.sourceAdds}), besides
+   * the first provenance; empty or absent when only one did.
+   */
+  readonly otherSources?: readonly Provenance[];
   readonly disabled: boolean;
+}
+
+/** One more source vouching for a hash of the bank (an entry's provenance beyond its first). */
+export interface ImportSourceChange {
+  readonly signalType: SignalType;
+  readonly value: string;
+  readonly provenance: Provenance;
 }
 
 /** The keys a batch names, for a store to look up the entries they already match (indexed lookups). */
@@ -38,6 +52,36 @@ export interface ImportPlan {
   /** Upserts that write nothing (see {@link ImportBatchResult.unchanged}). */
   readonly unchanged: number;
   readonly withdrawalsUnmatched: number;
+  /**
+   * Sources to record for an entry (existing or created by this plan), named by its hash: a
+   * record of another source (or another id of the same source) for a hash the bank already has
+   * keeps its own provenance, so withdrawing one source leaves the hash live for the others.
+   */
+  readonly sourceAdds: readonly ImportSourceChange[];
+  /** Recorded sources of existing entries to forget (withdrawn, or promoted to first). */
+  readonly sourceRemoves: readonly ImportSourceChange[];
+  /**
+   * Existing entries whose first provenance was withdrawn while other sources still vouch for
+   * them: the next source becomes the entry's provenance (and leaves {@link sourceRemoves}).
+   */
+  readonly provenanceMoves: readonly {
+    readonly entry: ImportExistingEntry;
+    readonly provenance: Provenance;
+  }[];
+}
+
+/** The key of a provenance: source, external id and member (a source's id may repeat across members). */
+export function provenanceKey(p: Provenance): string {
+  return `${p.source}\u0000${p.externalId ?? ''}\u0000${p.member ?? ''}`;
+}
+
+/** True when a withdrawal by provenance names this provenance (a withdrawal without member: any member). */
+function withdrawalNames(
+  by: { readonly source: string; readonly externalId: string; readonly member?: string | null },
+  p: Provenance,
+): boolean {
+  if (p.source !== by.source || (p.externalId ?? null) !== by.externalId) return false;
+  return by.member == null || p.member == null || p.member === by.member;
 }
 
 /** The key of a (signal type, value) pair. */
@@ -89,6 +133,23 @@ interface KeyState {
   classification: Classification;
   /** A new entry to create (no existing entry): the upsert that created it. */
   entry: NewEntry | undefined;
+  /** The sources vouching for the hash while live, first one first (the entry's provenance). */
+  sources: Provenance[];
+}
+
+const UNKNOWN_SOURCE: Provenance = { source: 'unknown' };
+
+function existingProvenance(row: ImportExistingEntry): Provenance {
+  return {
+    source: row.provenanceSource,
+    externalId: row.provenanceExternalId,
+    member: row.provenanceMember ?? null,
+  };
+}
+
+function normalProvenance(p: Provenance | undefined): Provenance {
+  const q = p ?? UNKNOWN_SOURCE;
+  return { source: q.source, externalId: q.externalId ?? null, member: q.member ?? null };
 }
 
 /**
@@ -101,37 +162,42 @@ interface KeyState {
  *   one (a record with an empty classification never erases it) that differs ("updated", logged
  *   as `entry_upsert`; compared: industry, uk, baseline): the first provenance, the analyst's note, review
  *   count, feedback and `disabled` stay as they are (an analyst's disabling is never undone);
- * - a withdrawal (by hash, or by provenance source and external id, the entry's first
- *   provenance) removes what is live at that point of the file; one that names nothing live is
- *   "unmatched";
+ * - every source that vouches for a hash is kept: an upsert of a live hash from another source
+ *   (or another id or member of the same source) adds its provenance to the entry's sources;
+ * - a withdrawal by hash removes what is live under that hash at that point of the file; a
+ *   withdrawal by provenance (source, external id and, when given, member: NCMEC ids are unique
+ *   per member) removes that source from the hashes it vouches for, and a hash no source vouches
+ *   for any more is removed; one that names nothing live is "unmatched";
  * - net effect: an entry added and withdrawn within the batch is never written; an existing entry
- *   withdrawn and added again within the batch stays (same id, first provenance), its
- *   classification updated if the re-add changes it.
+ *   withdrawn and added again within the batch stays (same id), with the provenance of the re-add,
+ *   its classification updated if the re-add changes it.
  */
 export function planImportBatch(
   operations: readonly ImportOperation[],
   existing: readonly ImportExistingEntry[],
 ): ImportPlan {
   const states = new Map<string, KeyState>();
-  // Keys that may carry a provenance pair: existing entries by theirs, new ones by the file's.
+  // Keys that may carry a provenance pair (any of their sources), by (source, external id).
   const byProvenance = new Map<string, Set<string>>();
-  const index = (provenanceKey: string, key: string): void => {
-    let keys = byProvenance.get(provenanceKey);
-    if (!keys) byProvenance.set(provenanceKey, (keys = new Set()));
+  const index = (p: Provenance, key: string): void => {
+    if (p.externalId == null) return;
+    const provenance = importProvenanceKey(p.source, p.externalId);
+    let keys = byProvenance.get(provenance);
+    if (!keys) byProvenance.set(provenance, (keys = new Set()));
     keys.add(key);
   };
   for (const row of existing) {
     const key = importValueKey(row.signalType, row.value);
     if (states.has(key)) continue;
+    const sources = [existingProvenance(row), ...(row.otherSources ?? []).map(normalProvenance)];
     states.set(key, {
       existing: row,
       live: true,
       classification: row.classification,
       entry: undefined,
+      sources,
     });
-    if (row.provenanceExternalId !== null) {
-      index(importProvenanceKey(row.provenanceSource, row.provenanceExternalId), key);
-    }
+    for (const p of sources) index(p, key);
   }
 
   let upserts = 0;
@@ -142,16 +208,19 @@ export function planImportBatch(
       const entry = op.entry;
       const key = importValueKey(entry.signalType, entry.value);
       const classification = entry.classification ?? {};
+      const provenance = normalProvenance(entry.provenance);
       let state = states.get(key);
       if (!state) {
-        state = { existing: undefined, live: false, classification, entry: undefined };
+        state = { existing: undefined, live: false, classification, entry: undefined, sources: [] };
         states.set(key, state);
       }
-      if (!state.live && !state.existing) {
-        state.entry = entry;
-        const externalId = entry.provenance?.externalId;
-        if (externalId != null) index(importProvenanceKey(entry.provenance!.source, externalId), key);
+      if (!state.live) {
+        if (!state.existing) state.entry = entry;
+        state.sources = [provenance];
+      } else if (!state.sources.some((p) => provenanceKey(p) === provenanceKey(provenance))) {
+        state.sources.push(provenance);
       }
+      index(provenance, key);
       // A record that states no classification (a list without one) never erases the entry's.
       if (!state.live || !isEmptyClassification(classification)) state.classification = classification;
       state.live = true;
@@ -163,20 +232,18 @@ export function planImportBatch(
       const state = states.get(importValueKey(by.signalType, by.value));
       if (state?.live) {
         state.live = false;
+        state.sources = [];
         matched = true;
       }
     } else {
       for (const key of byProvenance.get(importProvenanceKey(by.source, by.externalId)) ?? []) {
         const state = states.get(key)!;
         if (!state.live) continue;
-        // A key re-created with another provenance since it was indexed no longer matches.
-        const source = state.existing ? state.existing.provenanceSource : state.entry?.provenance?.source;
-        const externalId = state.existing
-          ? state.existing.provenanceExternalId
-          : state.entry?.provenance?.externalId;
-        if (source !== by.source || externalId !== by.externalId) continue;
-        state.live = false;
+        const left = state.sources.filter((p) => !withdrawalNames(by, p));
+        if (left.length === state.sources.length) continue;
         matched = true;
+        state.sources = left;
+        if (left.length === 0) state.live = false;
       }
     }
     if (!matched) withdrawalsUnmatched++;
@@ -185,14 +252,38 @@ export function planImportBatch(
   const createKeys: string[] = [];
   const updates: { entry: ImportExistingEntry; classification: Classification }[] = [];
   const deletes: ImportExistingEntry[] = [];
+  const sourceAdds: ImportSourceChange[] = [];
+  const sourceRemoves: ImportSourceChange[] = [];
+  const provenanceMoves: { entry: ImportExistingEntry; provenance: Provenance }[] = [];
   for (const [key, state] of states) {
     if (state.existing) {
-      if (!state.live) deletes.push(state.existing);
-      else if (!sameClassification(state.classification, state.existing.classification)) {
-        updates.push({ entry: state.existing, classification: state.classification });
+      const row = state.existing;
+      if (!state.live) {
+        deletes.push(row);
+        continue;
+      }
+      if (!sameClassification(state.classification, row.classification)) {
+        updates.push({ entry: row, classification: state.classification });
+      }
+      // The recorded sources (beyond the first) before and after the batch.
+      const first = state.sources[0]!;
+      const before = new Map((row.otherSources ?? []).map((p) => [provenanceKey(p), normalProvenance(p)]));
+      const after = new Map(state.sources.slice(1).map((p) => [provenanceKey(p), p]));
+      if (provenanceKey(first) !== provenanceKey(existingProvenance(row))) {
+        provenanceMoves.push({ entry: row, provenance: first });
+      }
+      for (const [k, p] of before) {
+        if (!after.has(k))
+          sourceRemoves.push({ signalType: row.signalType, value: row.value, provenance: p });
+      }
+      for (const [k, p] of after) {
+        if (!before.has(k)) sourceAdds.push({ signalType: row.signalType, value: row.value, provenance: p });
       }
     } else if (state.live && state.entry) {
       createKeys.push(key);
+      for (const p of state.sources.slice(1)) {
+        sourceAdds.push({ signalType: state.entry.signalType, value: state.entry.value, provenance: p });
+      }
     }
   }
   // Created in (signal type, value) order, not file order: the unique index's pages are then
@@ -202,9 +293,15 @@ export function planImportBatch(
   const creates = createKeys.map((key) => {
     const state = states.get(key)!;
     const entry = state.entry!;
-    return sameClassification(state.classification, entry.classification ?? {})
-      ? entry
-      : { ...entry, classification: state.classification };
+    const first = state.sources[0]!;
+    const sameFirst = provenanceKey(first) === provenanceKey(normalProvenance(entry.provenance));
+    const sameClass = sameClassification(state.classification, entry.classification ?? {});
+    if (sameFirst && sameClass) return entry;
+    return {
+      ...entry,
+      ...(sameClass ? {} : { classification: state.classification }),
+      ...(sameFirst ? {} : { provenance: first }),
+    };
   });
   return {
     creates,
@@ -212,5 +309,8 @@ export function planImportBatch(
     deletes,
     unchanged: upserts - creates.length - updates.length,
     withdrawalsUnmatched,
+    sourceAdds,
+    sourceRemoves,
+    provenanceMoves,
   };
 }

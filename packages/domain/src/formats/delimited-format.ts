@@ -5,9 +5,10 @@ import {
   type SignalType,
 } from '../vocabulary.js';
 import { isSignalType } from '../banks/signal-validation.js';
-import type { BankEntry } from '../banks/bank.js';
+import type { BankEntry, Provenance } from '../banks/bank.js';
 import type { ImportRecord, ImportedHash, TextSource } from './import-record.js';
 import { splitDelimited, textLines } from './text-lines.js';
+import { THREATEXCHANGE_SIGNAL_NAMES } from './threatexchange-format.js';
 
 /** Columns of Hashline's CSV/TSV hash lists, in export order. `signal_type` and `value` are required. */
 export const DELIMITED_COLUMNS = [
@@ -23,7 +24,19 @@ export const DELIMITED_COLUMNS = [
   'reviewer_count',
   'note',
 ] as const;
-type Column = (typeof DELIMITED_COLUMNS)[number];
+/**
+ * Columns of python-threatexchange's `threatexchange dataset -P --csv` output that are not ours:
+ * `category` (a collaboration's opinion: a NEGATIVE_CLASS row says "not this kind of material"
+ * and is not imported) and `tags` (kept in the note). `collab` and `signal_str` are aliases.
+ */
+const PYTX_COLUMNS = ['category', 'tags'] as const;
+type Column = (typeof DELIMITED_COLUMNS)[number] | (typeof PYTX_COLUMNS)[number];
+
+/** The pytx category whose rows are not imported (an opinion that the signal is not a match). */
+const PYTX_NEGATIVE_CATEGORY = 'NEGATIVE_CLASS'; // enumeration value (python-threatexchange SignalOpinionCategory)
+
+/** Hex lengths of hashes in a bare list (one per line, no header): 64 is read as PDQ. */
+const BARE_HASH_TYPES: Readonly<Record<number, SignalType>> = { 64: 'pdq', 32: 'md5', 40: 'sha1' };
 
 /**
  * Free-text columns: written as they are, read back as they are (leading and trailing spaces and
@@ -64,12 +77,17 @@ const ALIASES: Readonly<Record<string, Column>> = {
   algorithm: 'signal_type',
   classification: 'industry',
   uk_category: 'uk',
+  signal_str: 'value',
+  collab: 'member',
 };
 
 /**
  * Parses a CSV or TSV hash list with a header row naming its columns (see {@link DELIMITED_COLUMNS};
- * order free, unknown columns refused). A file without a header whose first field is a 64-digit
- * hex hash is read as `hashline hash` / `pdq-photo-hasher` output: `hash,quality[,path]`, PDQ.
+ * order free, unknown columns refused), including python-threatexchange's `threatexchange dataset
+ * -P --csv` output (`collab,signal_type,signal_str,category,tags`: the collaboration becomes the
+ * member, the tags the note, pytx signal names are mapped, NEGATIVE_CLASS rows are not imported).
+ * A file without a header whose first field is a hex hash is a bare list or `hashline hash` /
+ * `pdq-photo-hasher` output: `hash[,quality[,path]]`, 64 digits read as PDQ, 32 as MD5, 40 as SHA-1.
  */
 export async function* parseDelimited(
   source: TextSource,
@@ -86,7 +104,7 @@ export async function* parseDelimited(
       continue;
     }
     if (!columns && !hasherOutput) {
-      if (/^[0-9a-fA-F]{64}$/.test(fields[0]!.trim())) {
+      if (/^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/.test(fields[0]!.trim())) {
         hasherOutput = true;
       } else {
         const named = fields.map((f) => {
@@ -94,7 +112,8 @@ export async function* parseDelimited(
             .trim()
             .toLowerCase()
             .replace(/[\s-]+/g, '_');
-          return (DELIMITED_COLUMNS as readonly string[]).includes(key)
+          return (DELIMITED_COLUMNS as readonly string[]).includes(key) ||
+            (PYTX_COLUMNS as readonly string[]).includes(key)
             ? (key as Column)
             : (ALIASES[key] ?? null);
         });
@@ -116,12 +135,22 @@ export async function* parseDelimited(
     }
     if (hasherOutput) {
       const quality = Number(fields[1]);
+      const value = fields[0]!.trim();
+      const signalType = BARE_HASH_TYPES[value.length];
+      if (!signalType || !/^[0-9a-fA-F]+$/.test(value)) {
+        yield {
+          kind: 'error',
+          line,
+          message: `Expected a hex hash (64 digits PDQ, 32 MD5, 40 SHA-1); got ${JSON.stringify(value.slice(0, 80))}.`,
+        };
+        continue;
+      }
       yield {
         kind: 'hash',
         line,
         hash: {
-          signalType: 'pdq',
-          value: fields[0]!.trim(),
+          signalType,
+          value,
           quality:
             fields[1] !== undefined && fields[1].trim() !== '' && Number.isFinite(quality) ? quality : null,
           provenance: { source: origin },
@@ -137,15 +166,47 @@ export async function* parseDelimited(
       const value = TEXT_COLUMNS.has(column) ? fromSpreadsheetSafe(fields[i] ?? '') : fields[i]?.trim();
       if (value) row[column] = value;
     });
+    if (row.category?.toUpperCase() === PYTX_NEGATIVE_CATEGORY) {
+      yield {
+        kind: 'skipped',
+        line,
+        reason: `Not imported: the collaboration's opinion is ${PYTX_NEGATIVE_CATEGORY} (not a match).`,
+      };
+      continue;
+    }
     const record = rowToHash(row, origin);
+    if (typeof record === 'object' && 'skip' in record) {
+      yield { kind: 'skipped', line, reason: record.skip };
+      continue;
+    }
     yield typeof record === 'string'
       ? { kind: 'error', line, message: record }
       : { kind: 'hash', line, hash: record };
   }
 }
 
-function rowToHash(row: Partial<Record<Column, string>>, origin: string): ImportedHash | string {
-  const signalType = row.signal_type?.toLowerCase();
+/** pytx signal types Hashline does not match on: their rows are skipped, not errors. */
+const FOREIGN_SIGNAL_NAMES = new Set([
+  'photodna',
+  'pdna',
+  'url',
+  'url_md5',
+  'raw_text',
+  'trend_query',
+  'tmk',
+  'video_tmk_pdqf',
+  'vpdq',
+  'video_vpdq',
+]);
+
+function rowToHash(
+  row: Partial<Record<Column, string>>,
+  origin: string,
+): ImportedHash | string | { readonly skip: string } {
+  const named = row.signal_type?.toLowerCase();
+  const signalType = named && !isSignalType(named) ? THREATEXCHANGE_SIGNAL_NAMES[named] : named;
+  if (named && FOREIGN_SIGNAL_NAMES.has(named))
+    return { skip: `Not imported: signal type ${row.signal_type} is not one Hashline matches on here.` };
   if (!signalType || !isSignalType(signalType))
     return `signal_type must be pdq, md5, sha1 or sha256; got ${JSON.stringify(row.signal_type ?? '')}.`;
   if (!row.value) return 'value is empty.';
@@ -188,7 +249,7 @@ function rowToHash(row: Partial<Record<Column, string>>, origin: string): Import
       member: row.member ?? null,
     },
     ...(reviewerCount !== null ? { reviewerCount } : {}),
-    note: row.note ?? null,
+    note: row.note ?? (row.tags ? `tags: ${row.tags}` : null),
   };
 }
 
@@ -217,9 +278,23 @@ export function delimitedHeader(delimiter: ',' | '\t'): string {
   return DELIMITED_COLUMNS.join(delimiter) + '\n';
 }
 
-/** One entry as a line of a CSV/TSV export (re-importable by {@link parseDelimited}). */
-export function delimitedLine(entry: BankEntry, delimiter: ',' | '\t'): string {
-  const values: Record<Column, string | number | boolean | null | undefined> = {
+/**
+ * One entry as a line of a CSV/TSV export (re-importable by {@link parseDelimited}), then one more
+ * line per further source that vouches for its hash (`otherSources`): re-imported, the first line
+ * creates the entry and the others add their sources, so no provenance is lost.
+ */
+export function delimitedLine(
+  entry: BankEntry,
+  delimiter: ',' | '\t',
+  otherSources: readonly Provenance[] = [],
+): string {
+  let out = delimitedRow(entry, delimiter);
+  for (const provenance of otherSources) out += delimitedRow({ ...entry, provenance }, delimiter);
+  return out;
+}
+
+function delimitedRow(entry: BankEntry, delimiter: ',' | '\t'): string {
+  const values: Record<(typeof DELIMITED_COLUMNS)[number], string | number | boolean | null | undefined> = {
     signal_type: entry.signalType,
     value: entry.value,
     quality: entry.quality,

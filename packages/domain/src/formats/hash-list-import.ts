@@ -1,4 +1,4 @@
-import { vpdqThreatExchangeLine } from './vpdq-format.js';
+import { VPDQ_SIGNAL_NAMES, vpdqThreatExchangeLine } from './vpdq-format.js';
 import type { NewEntry } from '../banks/bank.js';
 import { parseNewEntry, type BankService } from '../banks/bank.service.js';
 import { normalizeSignal } from '../banks/signal-validation.js';
@@ -16,7 +16,11 @@ import type {
 } from './import-record.js';
 import { parseNcmecXml } from './ncmec-xml-format.js';
 import { parseStopNciiJson } from './stopncii-json-format.js';
-import { parseThreatExchange, threatExchangeLine } from './threatexchange-format.js';
+import {
+  THREATEXCHANGE_SIGNAL_NAMES,
+  parseThreatExchange,
+  threatExchangeLine,
+} from './threatexchange-format.js';
 
 /** Reads the records of a hash list in any supported format. `origin` becomes the entries' source. */
 export function parseHashList(
@@ -36,6 +40,82 @@ export function parseHashList(
     case 'stopncii-json':
       return parseStopNciiJson(source);
   }
+}
+
+/** Names that start a ThreatExchange line or header besides the signal types we match on. */
+const OTHER_TE_NAMES: ReadonlySet<string> = new Set([
+  'signal_type',
+  'indicator_type',
+  'photodna',
+  'pdna',
+  'url',
+  'url_md5',
+  'raw_text',
+  'trend_query',
+  'video_tmk_pdqf',
+]);
+
+/** What {@link detectHashListFormat} chose, and why (shown to the user). */
+export interface DetectedFormat {
+  /** A hash-list format, or `vpdq` for video hash files (imported with their frames). */
+  readonly format: ImportFormat | 'vpdq';
+  readonly reason: string;
+}
+
+/**
+ * Chooses the format of a file from its first few kilobytes (`head`), then from its name:
+ * XML → NCMEC; JSON → StopNCII; vPDQ hasher output (`frame,quality,pdq,seconds`) or vpdq
+ * ThreatExchange lines → vpdq; a `threatexchange dataset --csv` or Hashline header → CSV/TSV;
+ * bare hex hashes (one per line, optionally `,quality,path`) → the hasher-output reading of CSV;
+ * `signal_type signal` lines → ThreatExchange. Undefined when nothing fits.
+ */
+export function detectHashListFormat(fileName: string, head: string): DetectedFormat | undefined {
+  const text = head.replace(/^\uFEFF/, '');
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('<'))
+    return { format: 'ncmec-xml', reason: 'the file starts with XML (NCMEC hash-sharing entries)' };
+  if (trimmed.startsWith('{') || trimmed.startsWith('['))
+    return { format: 'stopncii-json', reason: 'the file starts with JSON (StopNCII FetchHashes pages)' };
+  const first = text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, '').trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
+  if (first !== undefined) {
+    if (/^\d+,\d+(\.\d+)?,[0-9a-fA-F]{64},\d+(\.\d+)?$/.test(first))
+      return {
+        format: 'vpdq',
+        reason: 'the lines are vPDQ hasher output (frame,quality,pdq,seconds): one video',
+      };
+    const name = /^([A-Za-z_]+)[,\s]/.exec(first)?.[1]?.toLowerCase();
+    if (name && VPDQ_SIGNAL_NAMES.includes(name))
+      return { format: 'vpdq', reason: 'the lines are ThreatExchange/HMA vpdq signals: one video per line' };
+    const header = first.toLowerCase();
+    if (/(^|[,\t])collab([,\t]|$)/.test(header) && header.includes('signal_str')) {
+      return {
+        format: header.includes('\t') ? 'tsv' : 'csv',
+        reason: 'the header is python-threatexchange dataset --csv output',
+      };
+    }
+    if (
+      /^signal_type\t/.test(header) ||
+      (header.includes('\t') && /(^|\t)(value|hash|signal)(\t|$)/.test(header))
+    )
+      return { format: 'tsv', reason: 'the first line is a tab-separated header' };
+    if (/^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})(,.*)?$/.test(header))
+      return {
+        format: 'csv',
+        reason:
+          'the lines are bare hex hashes (64 digits read as PDQ, 32 MD5, 40 SHA-1), optionally with quality and path',
+      };
+    if (/^(signal_type|indicator_type)[,\s]+(signal|indicator)$/.test(header))
+      return { format: 'threatexchange', reason: 'the header is "signal_type signal" (ThreatExchange/HMA)' };
+    if (/^signal_type,/.test(header) || /^[a-z_]+(,[a-z_ ]+)+$/.test(header))
+      return { format: 'csv', reason: 'the first line is a comma-separated header' };
+    if (name && (THREATEXCHANGE_SIGNAL_NAMES[name] || OTHER_TE_NAMES.has(name)))
+      return { format: 'threatexchange', reason: 'the lines are "signal_type signal" (ThreatExchange/HMA)' };
+  }
+  const byName = formatFromFileName(fileName);
+  return byName ? { format: byName, reason: `from the file name's extension` } : undefined;
 }
 
 /** Guesses a format from a file name, or returns undefined. */
@@ -279,9 +359,13 @@ export async function importHashListInto(
   options: ImportIntoOptions,
 ): Promise<ImportSummary> {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_IMPORT_BATCH);
-  if (options.onError === 'abort') {
-    const check = await readAll(open(), options, null, batchSize);
-    if (check.errors > 0) {
+  // A first pass validates the whole file: with `abort`, so a bad row adds nothing; for formats
+  // that can break beyond repair part-way (XML that is not well-formed), always, so a broken file
+  // adds nothing even with `skip` (skipping a row cannot skip an unreadable rest of file).
+  if (options.onError === 'abort' || MAY_BREAK.has(options.format)) {
+    const fatal = { seen: false };
+    const check = await readAll(open(), options, null, batchSize, fatal);
+    if (check.errors > 0 && (options.onError === 'abort' || fatal.seen)) {
       return {
         ...check,
         added: 0,
@@ -298,11 +382,15 @@ export async function importHashListInto(
   return summary;
 }
 
+/** Formats whose parser can meet an error that makes the rest of the file unreadable. */
+const MAY_BREAK: ReadonlySet<ImportFormat> = new Set(['ncmec-xml']);
+
 async function readAll(
   source: TextSource,
   options: ImportIntoOptions,
   sink: ImportSink | null,
   batchSize: number,
+  fatal: { seen: boolean } = { seen: false },
 ): Promise<ImportSummary> {
   const summary: ImportSummary = {
     read: 0,
@@ -364,6 +452,11 @@ async function readAll(
       switch (record.kind) {
         case 'error':
           note(record.line, 'error', record.message);
+          if (record.fatal) {
+            fatal.seen = true;
+            // Only reachable if the file changed between the two passes: stop before writing more.
+            if (sink) throw new DomainError('IMPORT_FORMAT_ERROR', `Line ${record.line}: ${record.message}`);
+          }
           break;
         case 'skipped':
           note(record.line, 'skipped', record.reason);
@@ -452,13 +545,18 @@ export async function* exportHashList(
     const videoIds = entries.filter((e) => e.signalType === 'vpdq').map((e) => e.id);
     const videos =
       format === 'threatexchange' && videoIds.length > 0 ? await service.getVideoSignals(videoIds) : null;
+    // Every source of a hash, so a re-import loses no provenance (CSV and TSV carry them).
+    const sources =
+      format === 'threatexchange' ? null : await service.getEntrySources(entries.map((e) => e.id));
     for (const entry of entries) {
       if (entry.signalType === 'vpdq') {
         const video = videos?.get(entry.id);
         if (video) yield vpdqThreatExchangeLine(video.frames);
         continue;
       }
-      yield format === 'threatexchange' ? threatExchangeLine(entry) : delimitedLine(entry, delimiter);
+      yield format === 'threatexchange'
+        ? threatExchangeLine(entry)
+        : delimitedLine(entry, delimiter, sources?.get(entry.id));
     }
     if (entries.length < 5_000) return;
     afterId = entries[entries.length - 1]!.id;

@@ -34,7 +34,16 @@ export type ImportRecord =
   | { readonly kind: 'hash'; readonly line: number; readonly hash: ImportedHash }
   | { readonly kind: 'withdrawal'; readonly line: number; readonly withdrawn: Withdrawn }
   | { readonly kind: 'skipped'; readonly line: number; readonly reason: string }
-  | { readonly kind: 'error'; readonly line: number; readonly message: string };
+  | {
+      readonly kind: 'error';
+      readonly line: number;
+      readonly message: string;
+      /**
+       * The rest of the file cannot be read (XML that is not well-formed): the import then adds
+       * nothing at all, whatever `onError` says, since "skip the bad row" cannot apply.
+       */
+      readonly fatal?: boolean;
+    };
 
 /** Text arriving in chunks (a file stream decoded as UTF-8, or a string). */
 export type TextSource = AsyncIterable<string> | Iterable<string>;

@@ -32,6 +32,7 @@ export async function* parseStopNciiJson(
       if (buffered.length > MAX_JSON_DOCUMENT_CHARS) {
         yield {
           kind: 'error',
+          fatal: true,
           line,
           message: 'The JSON document is too large: export it as NDJSON, one page per line.',
         };
@@ -63,9 +64,9 @@ function* parseDocument(text: string, line: number, origin: string): Generator<I
   for (const page of pages) {
     if (isRecord(page) && Array.isArray(page.hashRecords)) {
       let index = 0;
-      for (const record of page.hashRecords) yield recordToImport(record, line, index++, origin);
+      for (const record of page.hashRecords) yield* recordToImport(record, line, index++, origin);
     } else if (isRecord(page) && 'hashValue' in page) {
-      yield recordToImport(page, line, 0, origin);
+      yield* recordToImport(page, line, 0, origin);
     } else {
       yield {
         kind: 'error',
@@ -76,31 +77,74 @@ function* parseDocument(text: string, line: number, origin: string): Generator<I
   }
 }
 
-function recordToImport(record: unknown, line: number, index: number, origin: string): ImportRecord {
+/** StopNCII statuses that mean "stop using this hash". */
+const WITHDRAWN_STATUSES = new Set(['Withdrawn', 'Deleted']); // enumeration values (StopNCII hashStatus)
+
+/**
+ * The records of one hash: its `caseNumbers` (an object of case number → case status in the API;
+ * an array of case numbers in older exports) each become a source of the hash (source
+ * `stopncii`, the case number as external id), so a case withdrawn later removes only that case;
+ * a case whose own status is Withdrawn/Deleted yields a withdrawal of that case, and an
+ * aggregate `hashStatus` of Withdrawn/Deleted a withdrawal of the hash. Platforms' (CSPs')
+ * feedback is kept in the note (`StopNCII partner feedback: Blocked ×2, NotBlocked ×1`).
+ */
+function* recordToImport(
+  record: unknown,
+  line: number,
+  index: number,
+  origin: string,
+): Generator<ImportRecord> {
   if (!isRecord(record) || typeof record.hashValue !== 'string' || typeof record.signalType !== 'string') {
-    return { kind: 'error', line, message: `hashRecords[${index}] needs signalType and hashValue.` };
+    yield { kind: 'error', line, message: `hashRecords[${index}] needs signalType and hashValue.` };
+    return;
   }
   const signalType = SIGNALS[record.signalType];
   if (!signalType) {
-    return {
+    yield {
       kind: 'skipped',
       line,
       reason: `hashRecords[${index}]: signal type ${record.signalType} is not one Hashline matches on.`,
     };
+    return;
   }
-  if (record.hashStatus === 'Withdrawn' || record.hashStatus === 'Deleted') {
-    return { kind: 'withdrawal', line, withdrawn: { signalType, value: record.hashValue } };
+  if (typeof record.hashStatus === 'string' && WITHDRAWN_STATUSES.has(record.hashStatus)) {
+    yield { kind: 'withdrawal', line, withdrawn: { signalType, value: record.hashValue } };
+    return;
   }
-  const cases = Array.isArray(record.caseNumbers)
-    ? record.caseNumbers.filter((c) => typeof c === 'string')
-    : [];
-  return {
+  const cases: { id: string; status: string | null }[] = [];
+  if (Array.isArray(record.caseNumbers)) {
+    for (const c of record.caseNumbers) if (typeof c === 'string') cases.push({ id: c, status: null });
+  } else if (isRecord(record.caseNumbers)) {
+    for (const [id, status] of Object.entries(record.caseNumbers)) {
+      cases.push({ id, status: typeof status === 'string' ? status : null });
+    }
+  }
+  const note = feedbackNote(record.CSPFeedbacks);
+  const live = cases.filter((c) => c.status === null || !WITHDRAWN_STATUSES.has(c.status));
+  for (const c of cases) {
+    if (c.status !== null && WITHDRAWN_STATUSES.has(c.status)) {
+      yield { kind: 'withdrawal', line, withdrawn: { source: origin, externalId: c.id } };
+    }
+  }
+  if (cases.length > 0 && live.length === 0) return;
+  const hash = (externalId: string | null): ImportRecord => ({
     kind: 'hash',
     line,
-    hash: {
-      signalType,
-      value: record.hashValue,
-      provenance: { source: origin, externalId: (cases[0] as string | undefined) ?? null },
-    },
-  };
+    hash: { signalType, value: record.hashValue as string, provenance: { source: origin, externalId }, note },
+  });
+  if (live.length === 0) yield hash(null);
+  for (const c of live) yield hash(c.id);
+}
+
+/** Platforms' feedback on a hash, counted per value, as a note; null when there is none. */
+function feedbackNote(feedbacks: unknown): string | null {
+  if (!Array.isArray(feedbacks)) return null;
+  const counts = new Map<string, number>();
+  for (const f of feedbacks) {
+    if (isRecord(f) && typeof f.feedbackValue === 'string') {
+      counts.set(f.feedbackValue, (counts.get(f.feedbackValue) ?? 0) + 1);
+    }
+  }
+  if (counts.size === 0) return null;
+  return `StopNCII partner feedback: ${[...counts].map(([v, n]) => `${v} ×${n}`).join(', ')}`;
 }

@@ -5,7 +5,7 @@ import { textLines } from './text-lines.js';
 import { VPDQ_SIGNAL_NAMES } from './vpdq-format.js';
 
 /** Signal names of ThreatExchange, python-threatexchange and HMA, mapped to ours. */
-const SIGNAL_NAMES: Readonly<Record<string, SignalType>> = {
+export const THREATEXCHANGE_SIGNAL_NAMES: Readonly<Record<string, SignalType>> = {
   pdq: 'pdq',
   hash_pdq: 'pdq',
   md5: 'md5',
@@ -21,8 +21,8 @@ const SIGNAL_NAMES: Readonly<Record<string, SignalType>> = {
 };
 
 /**
- * Parses ThreatExchange-style signal files: one `signal_type,signal` (or `signal_type signal`, as
- * HMA's local file exchange writes) per line; `#` comments and an optional header are ignored.
+ * Parses ThreatExchange-style signal files: one `signal_type signal` (as python-threatexchange's
+ * and HMA's file exchange write them) or `signal_type,signal` per line; `#` comments and an optional header are ignored.
  * Signal types we do not match on (PhotoDNA, TMK, URLs, text) are skipped with a reason.
  */
 export async function* parseThreatExchange(source: TextSource, origin: string): AsyncGenerator<ImportRecord> {
@@ -41,7 +41,7 @@ export async function* parseThreatExchange(source: TextSource, origin: string): 
       continue;
     }
     first = false;
-    const signalType = SIGNAL_NAMES[name];
+    const signalType = THREATEXCHANGE_SIGNAL_NAMES[name];
     if (VPDQ_SIGNAL_NAMES.includes(name)) {
       yield {
         kind: 'skipped',
@@ -63,7 +63,12 @@ export async function* parseThreatExchange(source: TextSource, origin: string): 
   }
 }
 
-/** One entry as a ThreatExchange-style line. */
+/**
+ * One entry as a line python-threatexchange's file exchange and HMA read: the signal type, one
+ * space, the signal (they split each line at its first space; a comma would make `pdq,<hash>` one
+ * unknown signal type). PDQ is `pdq` there; they have no image MD5, SHA-1 or SHA-256 type, so
+ * those keep Hashline's names (our import reads them back; pytx skips them).
+ */
 export function threatExchangeLine(entry: BankEntry): string {
-  return `${entry.signalType},${entry.value}\n`;
+  return `${entry.signalType} ${entry.value}\n`;
 }

@@ -33,9 +33,12 @@ export interface VpdqImportItem {
   readonly frames: readonly VpdqFrame[];
 }
 
-/** A ThreatExchange/HMA line of one video (its frames as pytx's signal string). */
+/**
+ * A ThreatExchange/HMA line of one video (its frames as pytx's signal string), `vpdq <signal>`:
+ * python-threatexchange's file exchange splits a line at its first space.
+ */
 export function vpdqThreatExchangeLine(frames: readonly VpdqFrame[]): string {
-  return `vpdq,${formatVpdqCompactJson(frames)}\n`;
+  return `vpdq ${formatVpdqCompactJson(frames)}\n`;
 }
 
 /** The file name of a video in a directory bundle: the entry id and the start of its key. */

@@ -9,6 +9,7 @@ import type {
   EntryPatch,
   NewBank,
   NewEntry,
+  Provenance,
 } from '../banks/bank.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
 import type {
@@ -29,10 +30,14 @@ export interface AddEntriesResult {
   readonly seq: number;
 }
 
-/** How {@link BankStore.findEntries} names entries. */
+/**
+ * How {@link BankStore.findEntries} names entries: by hash, or by a source's identifier. A source
+ * whose identifiers are unique only per member (NCMEC: each member numbers its own entries) names
+ * the member too; a lookup without `member` matches any member.
+ */
 export type EntryLookup =
   | { readonly signalType: SignalType; readonly value: string }
-  | { readonly source: string; readonly externalId: string };
+  | { readonly source: string; readonly externalId: string; readonly member?: string | null };
 
 /** One record of an import, in file order. */
 export type ImportOperation =
@@ -142,6 +147,11 @@ export interface BankStore {
    * external id (how NCMEC deletions name entries). At most a few rows; indexed lookups.
    */
   findEntries(bankId: number, by: EntryLookup): Promise<BankEntry[]>;
+  /**
+   * The sources that vouch for entries besides their first provenance (see
+   * `ImportPlan.sourceAdds`), by entry id; entries with none are absent.
+   */
+  getEntrySources(entryIds: readonly number[]): Promise<Map<number, Provenance[]>>;
   /** Logs an `entry_upsert` (whatever the patch changed) with `active` = !disabled && bank enabled. */
   updateEntry(id: number, patch: EntryPatch): Promise<BankEntry>;
   deleteEntry(id: number): Promise<void>;

@@ -9,8 +9,14 @@ import {
   type EntryPatch,
   type NewBank,
   type NewEntry,
+  type Provenance,
 } from '../banks/bank.js';
-import { importLookups, planImportBatch, type ImportExistingEntry } from '../banks/import-plan.js';
+import {
+  importLookups,
+  planImportBatch,
+  provenanceKey,
+  type ImportExistingEntry,
+} from '../banks/import-plan.js';
 import { DomainError } from '../domain-error.js';
 import { VPDQ_COMPARED_MATCH_PERCENT, VPDQ_QUERY_MATCH_PERCENT, type VpdqSignal } from '../signals/vpdq.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
@@ -58,6 +64,8 @@ class MemoryHashlineStore implements HashlineStore {
   readonly #banks = new Map<number, StoredBank>();
   // Ids only grow and Maps keep insertion order, so iterating yields ascending ids.
   readonly #entries = new Map<number, BankEntry>();
+  /** Sources vouching for an entry besides its first provenance (see ImportPlan.sourceAdds). */
+  readonly #sources = new Map<number, Provenance[]>();
   /** `bankId/signalType/value` → entry id: the uniqueness the SQL stores enforce with an index. */
   readonly #entryKeys = new Map<string, number>();
   /** Frames of vpdq entries, by entry id (the SQL stores' video_signals table). */
@@ -188,9 +196,11 @@ class MemoryHashlineStore implements HashlineStore {
     }
     if (lookups.provenances.length > 0) {
       const wanted = new Set(lookups.provenances.map((p) => `${p.source}\u0000${p.externalId}`));
+      const names = (p: Provenance): boolean =>
+        p.externalId != null && wanted.has(`${p.source}\u0000${p.externalId}`);
       for (const entry of this.#entries.values()) {
-        if (entry.bankId !== bankId || entry.provenance.externalId == null) continue;
-        if (wanted.has(`${entry.provenance.source}\u0000${entry.provenance.externalId}`))
+        if (entry.bankId !== bankId) continue;
+        if (names(entry.provenance) || (this.#sources.get(entry.id) ?? []).some(names))
           found.set(entry.id, entry);
       }
     }
@@ -203,6 +213,8 @@ class MemoryHashlineStore implements HashlineStore {
         classification: entry.classification,
         provenanceSource: entry.provenance.source,
         provenanceExternalId: entry.provenance.externalId ?? null,
+        provenanceMember: entry.provenance.member ?? null,
+        otherSources: this.#sources.get(entry.id) ?? [],
         disabled: entry.disabled,
       })),
     );
@@ -225,6 +237,24 @@ class MemoryHashlineStore implements HashlineStore {
     for (const entry of plan.creates) {
       const stored = this.#newEntry(bankId, entry, addedBy, now);
       changes.push({ id: stored.id, change: entryUpsert(stored, bank.enabled, now) });
+    }
+    // Sources: a matcher does not see them, so they are not logged.
+    const idOf = (c: { signalType: string; value: string }): number =>
+      this.#entryKeys.get(entryKey(bankId, c.signalType, c.value))!;
+    for (const { entry: row, provenance } of plan.provenanceMoves) {
+      const entry = this.#entries.get(row.id)!;
+      this.#entries.set(row.id, { ...entry, provenance: cloneJson(provenance), updatedAt: now });
+    }
+    for (const change of plan.sourceRemoves) {
+      const id = idOf(change);
+      const key = provenanceKey(change.provenance);
+      const left = (this.#sources.get(id) ?? []).filter((p) => provenanceKey(p) !== key);
+      if (left.length > 0) this.#sources.set(id, left);
+      else this.#sources.delete(id);
+    }
+    for (const change of plan.sourceAdds) {
+      const id = idOf(change);
+      this.#sources.set(id, [...(this.#sources.get(id) ?? []), cloneJson(change.provenance)]);
     }
     changes.sort((a, b) => a.id - b.id);
     for (const { change } of changes) this.#log(change);
@@ -309,6 +339,15 @@ class MemoryHashlineStore implements HashlineStore {
     return count;
   }
 
+  async getEntrySources(entryIds: readonly number[]): Promise<Map<number, Provenance[]>> {
+    const out = new Map<number, Provenance[]>();
+    for (const id of entryIds) {
+      const sources = this.#sources.get(id);
+      if (sources) out.set(id, cloneJson(sources));
+    }
+    return out;
+  }
+
   async findEntries(bankId: number, by: EntryLookup): Promise<BankEntry[]> {
     const out: BankEntry[] = [];
     for (const entry of this.#entries.values()) {
@@ -316,7 +355,9 @@ class MemoryHashlineStore implements HashlineStore {
       const hit =
         'value' in by
           ? entry.signalType === by.signalType && entry.value === by.value
-          : entry.provenance.source === by.source && entry.provenance.externalId === by.externalId;
+          : entry.provenance.source === by.source &&
+            entry.provenance.externalId === by.externalId &&
+            (by.member == null || entry.provenance.member == null || entry.provenance.member === by.member);
       if (hit) out.push(copyEntry(entry));
     }
     return out;
@@ -710,6 +751,7 @@ class MemoryHashlineStore implements HashlineStore {
 
   #removeEntry(entry: BankEntry): void {
     this.#entries.delete(entry.id);
+    this.#sources.delete(entry.id);
     this.#videos.delete(entry.id);
     this.#entryKeys.delete(entryKey(entry.bankId, entry.signalType, entry.value));
   }

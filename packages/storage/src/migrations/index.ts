@@ -11,6 +11,7 @@ import { rateBucketsSchema } from './0008-rate-buckets.js';
 import { importJobsSchema } from './0009-import-jobs.js';
 import { hardeningSchema } from './0010-hardening.js';
 import { videoSignalsSchema } from './0011-video-signals.js';
+import { hashSourcesSchema } from './0014-hash-sources.js';
 import { captureCustodySchema } from './0017-capture-custody.js';
 
 /**
@@ -31,6 +32,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0009_import_jobs': importJobsSchema(engine),
     '0010_hardening': hardeningSchema(engine),
     '0011_video_signals': videoSignalsSchema(engine),
+    '0014_hash_sources': hashSourcesSchema(engine),
     '0017_capture_custody': captureCustodySchema(engine),
   };
 }

@@ -21,6 +21,7 @@ interface ExistingRow {
   classification: Classification;
   provenance_source: string;
   provenance_external_id: string | null;
+  provenance_member: string | null;
   disabled: boolean;
 }
 
@@ -38,7 +39,7 @@ export const postgresBulkImporter: BulkImporter = {
     const keys = lookups.values.length + lookups.provenances.length;
     await lookUpByIndex(trx, keys);
     const out: ImportExistingEntry[] = [];
-    const columns = sql`e.id, e.signal_type, e.value, e.classification, e.provenance_source, e.provenance_external_id, e.disabled`;
+    const columns = sql`e.id, e.signal_type, e.value, e.classification, e.provenance_source, e.provenance_external_id, e.disabled, e.provenance->>'member' as provenance_member`;
     if (lookups.values.length > 0) {
       await stage(trx);
       await copyRows(
@@ -249,5 +250,6 @@ function existing(row: ExistingRow): ImportExistingEntry {
     provenanceSource: row.provenance_source,
     provenanceExternalId: row.provenance_external_id,
     disabled: row.disabled,
+    provenanceMember: row.provenance_member,
   };
 }

@@ -12,7 +12,7 @@ const ENTRY_COLUMNS = 14;
 /** Keys per `IN (...)` lookup: one prepared statement, padded, far below SQLite's 32,766 parameters. */
 const LOOKUP_CHUNK = 500;
 
-type Row = [number, string, string, string, string, string | null, number];
+type Row = [number, string, string, string, string, string | null, number, unknown];
 
 /**
  * SQLite's bulk path: better-sqlite3 prepared statements run directly on the store's connection,
@@ -131,7 +131,7 @@ export function sqliteBulkImporter(database: BetterSqlite3.Database): BulkImport
 
 function prepare(database: BetterSqlite3.Database) {
   const columns =
-    'id, signal_type, value, classification, provenance_source, provenance_external_id, disabled';
+    "id, signal_type, value, classification, provenance_source, provenance_external_id, disabled, json_extract(provenance, '$.member')";
   const placeholders = new Array<string>(LOOKUP_CHUNK).fill('?').join(',');
   return {
     byValues: database
@@ -176,5 +176,6 @@ function existing(row: Row): ImportExistingEntry {
     provenanceSource: row[4],
     provenanceExternalId: row[5],
     disabled: row[6] !== 0,
+    provenanceMember: row[7] == null ? null : String(row[7]),
   };
 }

@@ -170,6 +170,25 @@ export async function openSqliteImportStage(
                 where rowid in (select folded_id from ${STAGE}.restated);
               drop table ${STAGE}.repeated;`);
           }
+          // Every source of a repeated hash (beyond the one folded into the entry), so that
+          // withdrawing one source leaves the hash live for the others (planImportBatch's rule).
+          database.exec(`drop table if exists ${STAGE}.sources;
+            create table ${STAGE}.sources (folded_id integer not null, source text not null,
+              external_id text, member text, first_row integer not null)`);
+          if (s.foldedRepeated().get()) {
+            database.exec(`create table ${STAGE}.repeated_any as
+                select rowid as folded_id, signal_type, value from ${STAGE}.folded where upserts > 1;
+              create index ${STAGE}.repeated_any_key on repeated_any (signal_type, value);
+              insert into ${STAGE}.sources
+                select r.folded_id, s.provenance_source, s.provenance_external_id,
+                  json_extract(s.provenance, '$.member'), min(s.rowid)
+                from ${STAGE}.staged s
+                join ${STAGE}.repeated_any r on r.signal_type = s.signal_type and r.value = s.value
+                group by r.folded_id, s.provenance_source, s.provenance_external_id,
+                  json_extract(s.provenance, '$.member');
+              create index ${STAGE}.sources_folded on sources (folded_id);
+              drop table ${STAGE}.repeated_any;`);
+          }
         } finally {
           database.pragma(`cache_size = ${cacheSize}`);
         }
@@ -193,6 +212,8 @@ export async function openSqliteImportStage(
         const created = s.insertCreated().run(bankId, addedBy, at, at, from, to, bankId).changes;
         // Logs every entry just created, in id order (nothing else writes meanwhile).
         if (created > 0) s.logCreated().run(bankEnabled ? 1 : 0, at, bankId, lastId);
+        // Sources besides each entry's first provenance (not logged: a matcher never sees them).
+        s.insertSources().run(at, at, from, to, from, to, bankId);
         const upserts = (s.partUpserts().get(from, to) as [number | null])[0] ?? 0;
         return { created, updated: updates.length, unchanged: upserts - created - updates.length };
       } catch (error) {
@@ -203,7 +224,8 @@ export async function openSqliteImportStage(
       open();
       await exclusive(() => {
         database.exec(
-          `drop table if exists ${STAGE}.folded; drop table if exists ${STAGE}.restated; delete from ${STAGE}.staged`,
+          `drop table if exists ${STAGE}.folded; drop table if exists ${STAGE}.restated;
+           drop table if exists ${STAGE}.sources; delete from ${STAGE}.staged`,
         );
       });
       size = 0;
@@ -281,6 +303,26 @@ function prepare(database: BetterSqlite3.Database) {
     insertOne: database.prepare(insertRows(1)),
     foldedRows: lazy(`select max(rowid) from ${STAGE}.folded`),
     foldedRestated: lazy(`select 1 from ${STAGE}.folded where upserts > 1 and stated > 0 limit 1`),
+    foldedRepeated: lazy(`select 1 from ${STAGE}.folded where upserts > 1 limit 1`),
+    insertSources: lazy(
+      `insert into main.bank_entry_sources
+         (entry_id, bank_id, source, external_id, member, first_seen_at, last_seen_at)
+       select e.id, e.bank_id, c.source, c.external_id, c.member, ?, ?
+       from (select rowid as folded_id, provenance_source as source, provenance_external_id as external_id,
+               json_extract(provenance, '$.member') as member, first_upsert as first_row
+             from ${STAGE}.folded where rowid between ? and ?
+             union
+             select folded_id, source, external_id, member, first_row from ${STAGE}.sources
+             where folded_id between ? and ?) c
+       join ${STAGE}.folded f on f.rowid = c.folded_id
+       join main.bank_entries e on e.bank_id = ? and e.signal_type = f.signal_type and e.value = f.value
+       where not (c.source = e.provenance_source and c.external_id is e.provenance_external_id
+                  and c.member is json_extract(e.provenance, '$.member'))
+         and not exists (select 1 from main.bank_entry_sources x where x.entry_id = e.id
+           and x.source = c.source and x.external_id is c.external_id and x.member is c.member)
+       order by c.first_row`,
+      false,
+    ),
     partUpserts: lazy(`select sum(upserts) from ${STAGE}.folded where rowid between ? and ?`),
     partUpdates: lazy(
       `select e.id, e.signal_type, e.value, e.disabled, f.classification
