@@ -103,7 +103,9 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
       if (chunk) chunks.push(chunk);
       await db
         .connection()
-        .execute((c) => c.executeQuery(CompiledQuery.raw(COPY_FROM_STDIN, [`copy ${name} from stdin`, chunks])));
+        .execute((c) =>
+          c.executeQuery(CompiledQuery.raw(COPY_FROM_STDIN, [`copy ${name} from stdin`, chunks])),
+        );
       size += entries.length;
     },
     async seal() {
