@@ -11,9 +11,16 @@ import {
   type NewEntry,
 } from '@hashline/domain';
 import { createManualClock, createMemoryStore } from '@hashline/domain/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresStore, openSqliteStore } from '../src/index.js';
-import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, requirePostgres } from './support/postgres.js';
+import {
+  dropSchema,
+  freshSchemaName,
+  POSTGRES_TEST_URL,
+  requirePostgres,
+  runSql,
+} from './support/postgres.js';
 
 /** A valid, non-degenerate PDQ hash for each n. */
 function pdq(n: number): string {
@@ -742,3 +749,54 @@ for (const engine of engines) {
     });
   });
 }
+
+describe('PostgreSQL import stage', () => {
+  const schema = freshSchemaName();
+  let store: HashlineStore | undefined;
+
+  beforeEach(requirePostgres);
+  afterAll(async () => {
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  it('drops a stage that a killed import left over a day ago, keeps a recent one, and drops its own on close', async () => {
+    store = await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema, clock });
+    const bank = await store.createBank({ name: 'stage-owner', kind: 'known_csam' });
+    const secondsAgo = (s: number): string => Math.floor(Date.now() / 1000 - s).toString(36);
+    const dead = `hashline_import_stage_${secondsAgo(2 * 86_400)}_dead`;
+    const live = `hashline_import_stage_${secondsAgo(60)}_live`;
+    for (const name of [dead, live]) {
+      await runSql(schema, `create table "${name}" (bucket integer) partition by range (bucket)`);
+    }
+    const stages = async (): Promise<string[]> => {
+      const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ name: string }>(
+          `select relname as name from pg_class
+           where relnamespace = $1::regnamespace and relkind = 'p' and relname like 'hashline\\_import\\_stage\\_%'
+           order by 1`,
+          [schema],
+        );
+        return rows.map((r) => r.name);
+      } finally {
+        await client.end();
+      }
+    };
+    const stage = await store.openImportStage!(bank.id, 'cli');
+    try {
+      const open = await stages();
+      expect(open).toContain(live);
+      expect(open).not.toContain(dead);
+      expect(open).toHaveLength(2);
+      await stage.add([(upsert(1) as { entry: NewEntry }).entry, (upsert(1) as { entry: NewEntry }).entry]);
+      expect(await stage.applyNext()).toMatchObject({ created: 1, unchanged: 1 });
+      expect(await stage.applyNext()).toBeUndefined();
+    } finally {
+      await stage.close();
+    }
+    expect(await stages()).toEqual([live]);
+    expect(await store.countEntries(bank.id)).toBe(1);
+  });
+});
