@@ -11,9 +11,16 @@ import {
   type NewEntry,
 } from '@hashline/domain';
 import { createManualClock, createMemoryStore } from '@hashline/domain/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresStore, openSqliteStore } from '../src/index.js';
-import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, requirePostgres } from './support/postgres.js';
+import {
+  dropSchema,
+  freshSchemaName,
+  POSTGRES_TEST_URL,
+  requirePostgres,
+  runSql,
+} from './support/postgres.js';
 
 /** A valid, non-degenerate PDQ hash for each n. */
 function pdq(n: number): string {
@@ -666,6 +673,96 @@ for (const engine of engines) {
       },
     );
 
+    it('a staged import across the whole hash range ends as the same file applied batch by batch: bank, counts and change log', async () => {
+      const service = new BankService(store);
+      const staged = (await store.getBank(bankId))!;
+      const batched = await store.createBank({ name: `${staged.name}-batched`, kind: 'known_csam' });
+      // 300 values spread over every range of the stage (first hex digits 0–f), a few already in
+      // the bank (one restated alike, one reclassified), repeats with and without a classification.
+      const value = (n: number): string => {
+        let x = (n + 1) * 2654435761;
+        let hex = '';
+        for (let i = 0; i < 8; i++) {
+          x = (Math.imul(x ^ (x >>> 15), 2246822519) + i) >>> 0;
+          hex += x.toString(16).padStart(8, '0');
+        }
+        return hex;
+      };
+      for (const id of [staged.id, batched.id]) {
+        await store.applyImport(
+          id,
+          [0, 1, 2]
+            .map((n) => ncmec(0, `pre-${n}`))
+            .map((op, n) => ({
+              kind: 'upsert' as const,
+              entry: {
+                ...(op as { entry: NewEntry }).entry,
+                value: value(n),
+                classification: { industry: 'A1' },
+              },
+            })),
+          'cli',
+        );
+      }
+      const header = 'signal_type,value,quality,industry,source,external_id';
+      const lines = [header];
+      for (let n = 0; n < 300; n++)
+        lines.push(`pdq,${value(n)},80,${n === 1 ? 'A1' : n === 2 ? 'B2' : ''},ncmec,e${n}`);
+      for (let n = 10; n < 30; n++) lines.push(`pdq,${value(n)},90,${n % 2 ? 'B1' : ''},other,x${n}`);
+      lines.push(`pdq,${value(11)},70,A2,other,y11`);
+      const file = lines.join('\n') + '\n';
+      const run = (bank: string, stageAfterRecords: number) =>
+        importHashList(service, bank, () => [file], {
+          format: 'csv',
+          onError: 'skip',
+          addedBy: 'cli',
+          origin: 'import:t.csv',
+          batchSize: 1000,
+          stageAfterRecords,
+        });
+      const seqStaged = await store.latestSeq();
+      const viaStage = await run(staged.name, 0);
+      const seqBatched = await store.latestSeq();
+      const viaBatches = await run(batched.name, Infinity);
+      expect(viaStage).toMatchObject({ read: 321, added: 297, updated: 1, existing: 23, errors: 0 });
+      expect(viaStage).toEqual(viaBatches);
+      const view = async (id: number) =>
+        (await store.listEntries(id, { limit: 1000, includeDisabled: true })).map((e) => ({
+          value: e.value,
+          classification: e.classification,
+          provenance: e.provenance,
+          quality: e.quality,
+          disabled: e.disabled,
+        }));
+      const entries = await view(staged.id);
+      expect(entries).toEqual(await view(batched.id));
+      expect(entries.find((e) => e.value === value(2))!.classification).toEqual({ industry: 'B2' });
+      expect(entries.find((e) => e.value === value(11))).toMatchObject({
+        classification: { industry: 'A2' },
+        provenance: { source: 'ncmec', externalId: 'e11' },
+        quality: 80,
+      });
+      expect(entries.find((e) => e.value === value(13))!.classification).toEqual({ industry: 'B1' });
+      // New entries were created in hash order (ids follow the values), across the ranges.
+      const created = entries.slice(3).map((e) => e.value);
+      expect(created).toEqual([...created].sort());
+      expect(new Set(created.map((v) => v[0])).size).toBe(16);
+      const log = async (id: number, after: number) =>
+        (await changesOf(store, id, after)).map((c) => [
+          c.op,
+          'value' in c ? c.value : null,
+          'active' in c ? c.active : null,
+        ]);
+      // The same changes (a reclassification is logged with its range's part, not first).
+      const stagedLog = (await log(staged.id, seqStaged)).sort();
+      expect(stagedLog).toHaveLength(298);
+      expect(stagedLog).toEqual((await log(batched.id, seqBatched)).sort());
+      // The same file again, staged: nothing changes.
+      const seq = await store.latestSeq();
+      expect(await run(staged.name, 0)).toMatchObject({ read: 321, added: 0, updated: 0, existing: 321 });
+      expect(await store.latestSeq()).toBe(seq);
+    });
+
     it('imports a file through the service across batch boundaries; re-importing it changes nothing', async () => {
       const service = new BankService(store);
       const bank = await store.getBank(bankId);
@@ -709,3 +806,54 @@ for (const engine of engines) {
     });
   });
 }
+
+describe('PostgreSQL import stage', () => {
+  const schema = freshSchemaName();
+  let store: HashlineStore | undefined;
+
+  beforeEach(requirePostgres);
+  afterAll(async () => {
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  it('drops a stage that a killed import left over a day ago, keeps a recent one, and drops its own on close', async () => {
+    store = await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema, clock });
+    const bank = await store.createBank({ name: 'stage-owner', kind: 'known_csam' });
+    const secondsAgo = (s: number): string => Math.floor(Date.now() / 1000 - s).toString(36);
+    const dead = `hashline_import_stage_${secondsAgo(2 * 86_400)}_dead`;
+    const live = `hashline_import_stage_${secondsAgo(60)}_live`;
+    for (const name of [dead, live]) {
+      await runSql(schema, `create table "${name}" (bucket integer) partition by range (bucket)`);
+    }
+    const stages = async (): Promise<string[]> => {
+      const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ name: string }>(
+          `select relname as name from pg_class
+           where relnamespace = $1::regnamespace and relkind = 'p' and relname like 'hashline\\_import\\_stage\\_%'
+           order by 1`,
+          [schema],
+        );
+        return rows.map((r) => r.name);
+      } finally {
+        await client.end();
+      }
+    };
+    const stage = await store.openImportStage!(bank.id, 'cli');
+    try {
+      const open = await stages();
+      expect(open).toContain(live);
+      expect(open).not.toContain(dead);
+      expect(open).toHaveLength(2);
+      await stage.add([(upsert(1) as { entry: NewEntry }).entry, (upsert(1) as { entry: NewEntry }).entry]);
+      expect(await stage.applyNext()).toMatchObject({ created: 1, unchanged: 1 });
+      expect(await stage.applyNext()).toBeUndefined();
+    } finally {
+      await stage.close();
+    }
+    expect(await stages()).toEqual([live]);
+    expect(await store.countEntries(bank.id)).toBe(1);
+  });
+});

@@ -3,6 +3,7 @@ import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { UNKNOWN_PROVENANCE_SOURCE, type BulkImporter } from '../bulk-import.js';
 import type { Database } from '../schema.js';
 import { COPY_FROM_STDIN } from './postgres-copy.js';
+import { openPostgresImportStage } from './postgres-import-stage.js';
 
 /**
  * Rows per set-based statement: 20,000 rows keep each statement to about a second on a busy
@@ -130,6 +131,11 @@ export const postgresBulkImporter: BulkImporter = {
   async refreshStatistics(db) {
     await sql`analyze bank_entries, bank_changes`.execute(db);
   },
+
+  // A large import is staged whole with COPY and merged range by range in hash order
+  // (postgres-import-stage.ts): batch by batch, each batch's foreign-key checks, index probes and
+  // statements cost more than its rows' insertion.
+  openStage: openPostgresImportStage,
 };
 
 /**
