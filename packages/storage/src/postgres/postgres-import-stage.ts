@@ -160,6 +160,31 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
           returning 1
         )
         select count(*)::integer as n from logged`.execute(trx);
+      // Every source that vouches for a hash besides the entry's own provenance (a repeated hash
+      // in the file, or a hash the bank holds from another source): withdrawing one source then
+      // leaves the hash live for the others, as planImportBatch decides for a batch. Not logged:
+      // a matcher never sees sources.
+      await sql`
+        insert into bank_entry_sources (entry_id, bank_id, source, external_id, member, first_seen_at, last_seen_at)
+        select e.id, e.bank_id, c.source, c.external_id, c.member, ${now}::timestamptz, ${now}::timestamptz
+        from (
+          select signal_type, value, source, external_id, member, min(first_row) as first_row from (
+            select p.signal_type, p.value, p.source, p.external_id, p.provenance->>'member' as member,
+              -1::bigint as first_row
+            from hashline_import_part p
+            union all
+            select s.signal_type, s.value, s.source, s.external_id, s.provenance::jsonb->>'member', s.n
+            from ${sql.id(`${name}_${range}`)} s
+            join hashline_import_part p on p.upserts > 1 and p.signal_type = s.signal_type and p.value = s.value
+          ) all_sources
+          group by signal_type, value, source, external_id, member
+        ) c
+        join bank_entries e on e.bank_id = ${bankId}::integer and e.signal_type = c.signal_type and e.value = c.value
+        where not (c.source = e.provenance_source and c.external_id is not distinct from e.provenance_external_id
+                   and c.member is not distinct from e.provenance->>'member')
+          and not exists (select 1 from bank_entry_sources x where x.entry_id = e.id and x.source = c.source
+            and x.external_id is not distinct from c.external_id and x.member is not distinct from c.member)
+        order by e.id, c.first_row`.execute(trx);
       const u = updated[0]?.n ?? 0;
       const c = created[0]?.n ?? 0;
       return { created: c, updated: u, unchanged: upserts - c - u };

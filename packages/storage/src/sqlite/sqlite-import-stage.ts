@@ -204,12 +204,13 @@ export async function openSqliteImportStage(
                 select rowid as folded_id, signal_type, value from ${STAGE}.folded where upserts > 1;
               create index ${STAGE}.repeated_any_key on repeated_any (signal_type, value);
               insert into ${STAGE}.sources
-                select r.folded_id, s.provenance_source, s.provenance_external_id,
-                  json_extract(s.provenance, '$.member'), min(s.rowid)
+                select r.folded_id, coalesce(s.provenance_source, p.source), s.provenance_external_id,
+                  json_extract(coalesce(s.provenance, p.provenance), '$.member'), min(s.rowid)
                 from ${STAGE}.staged s
                 join ${STAGE}.repeated_any r on r.signal_type = s.signal_type and r.value = s.value
-                group by r.folded_id, s.provenance_source, s.provenance_external_id,
-                  json_extract(s.provenance, '$.member');
+                left join ${STAGE}.provenances p on p.id = s.provenance_ref
+                group by r.folded_id, coalesce(s.provenance_source, p.source), s.provenance_external_id,
+                  json_extract(coalesce(s.provenance, p.provenance), '$.member');
               create index ${STAGE}.sources_folded on sources (folded_id);
               drop table ${STAGE}.repeated_any;`);
           }
@@ -340,14 +341,16 @@ function prepare(database: BetterSqlite3.Database) {
       `insert into main.bank_entry_sources
          (entry_id, bank_id, source, external_id, member, first_seen_at, last_seen_at)
        select e.id, e.bank_id, c.source, c.external_id, c.member, ?, ?
-       from (select rowid as folded_id, provenance_source as source, provenance_external_id as external_id,
-               json_extract(provenance, '$.member') as member, first_upsert as first_row
-             from ${STAGE}.folded where rowid between ? and ?
+       from (select f0.rowid as folded_id, coalesce(f0.provenance_source, p0.source) as source,
+               f0.provenance_external_id as external_id,
+               json_extract(coalesce(f0.provenance, p0.provenance), '$.member') as member, f0.first_upsert as first_row
+             from ${STAGE}.folded f0 left join ${STAGE}.provenances p0 on p0.id = f0.provenance_ref
+             where f0.rowid between ? and ?
              union
              select folded_id, source, external_id, member, first_row from ${STAGE}.sources
              where folded_id between ? and ?) c
        join ${STAGE}.folded f on f.rowid = c.folded_id
-       join main.bank_entries e on e.bank_id = ? and e.signal_type = f.signal_type and e.value = f.value
+       join main.bank_entries e on e.bank_id = ? and e.signal_type = f.signal_type and e.value = lower(hex(f.value))
        where not (c.source = e.provenance_source and c.external_id is e.provenance_external_id
                   and c.member is json_extract(e.provenance, '$.member'))
          and not exists (select 1 from main.bank_entry_sources x where x.entry_id = e.id
