@@ -25,6 +25,7 @@ import Fastify, {
 } from 'fastify';
 import { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { ApiKeyRateLimit } from './auth/api-key-rate-limit.js';
+import { enforceBankList } from './auth/bank-limits.js';
 import { LocalKeyRateLimiter, type KeyRateLimiter } from './auth/shared-rate-limiter.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, routeNotFound, toProblem } from './http-errors.js';
@@ -210,7 +211,24 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }
   const health = storeHealth;
   const metrics = deps.metrics ?? createMetrics({ engine, store, clock, hashingPool, storeHealth: health });
-  const banks = new BankService(store, engine);
+  // Every bank change is written to the hotline's audit chain with its actor (issue 15); the
+  // hotline (created below, after the service it publishes through) owns that chain.
+  let auditStore: Hotline['store'] | undefined;
+  const banks = new BankService(store, engine, {
+    fourEyesBanks: [config.hotline.bank],
+    audit: async (event) => {
+      await auditStore?.appendAudit(
+        {
+          actor: event.actor,
+          action: event.action,
+          subjectType: 'bank',
+          subjectId: event.bank,
+          details: event.details,
+        },
+        clock.now(),
+      );
+    },
+  });
   const context: AppContext = {
     config,
     store,
@@ -250,6 +268,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       () => metrics.rateLimited.inc(),
     ),
   };
+  auditStore = context.hotline.store;
   app.addHook('onClose', async () => context.rateLimit.close());
   // After the requests in flight have finished (onClose hooks run once the server has closed):
   // every queued match record commits before the store closes (server.ts closes it after the app).
@@ -300,6 +319,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       throw new DomainError('FORBIDDEN', `This operation needs the ${describeAccess(access)} scope.`);
     }
     await context.rateLimit.charge(key, reply, 1);
+    // A key limited to named banks touches only those (issue 15).
+    await enforceBankList(key, request.method, request.routeOptions.url ?? '', request.params, banks);
   });
 
   // Graceful shutdown: once close() starts, responses to requests still in flight say

@@ -100,6 +100,11 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   FIGURES_NOT_PUBLISHED: 404,
   INTERNAL: 500,
+  FOUR_EYES_REQUIRED: 403,
+  BANK_NOT_ALLOWED: 403,
+  HASH_QUOTA_EXCEEDED: 429,
+  API_KEY_SUSPENDED: 403,
+  MEDIA_BUSY: 503,
 };
 
 /** The body of an error response. */

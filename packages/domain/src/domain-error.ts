@@ -82,6 +82,12 @@ export const ERROR_CATALOGUE = {
   CONFLICT: 'The request conflicts with the current state.',
   FIGURES_NOT_PUBLISHED: 'The figures of that year are not published (yet).',
   INTERNAL: 'An unexpected error occurred.',
+  FOUR_EYES_REQUIRED:
+    'This bank holds published material: it changes only through the four-eyes publication in the workbench, never through an API key.',
+  BANK_NOT_ALLOWED: 'This API key is limited to other banks.',
+  HASH_QUOTA_EXCEEDED: 'This API key has matched as many hashes as it may in this hour or day; retry later.',
+  API_KEY_SUSPENDED: 'This API key is suspended (its queries looked like probing the banks); ask an admin.',
+  MEDIA_BUSY: 'Too many images are being hashed; retry shortly (see Retry-After).',
 } as const;
 
 /** A stable error code from {@link ERROR_CATALOGUE}. */

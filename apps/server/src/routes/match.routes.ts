@@ -12,6 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.js';
 import { idParams, problems, ref } from '../http/schemas.js';
+import { matchBanksFor } from '../auth/bank-limits.js';
 
 /** Most banks a match request may restrict itself to. */
 export const MAX_BANK_FILTER = 100;
@@ -120,7 +121,7 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
         }
       }
       const items = ctx.matcher.parseItems(body.hashes);
-      const banks = parseBankFilter(body.banks, 'banks');
+      const banks = matchBanksFor(request.apiKey!, parseBankFilter(body.banks, 'banks'), ctx.engine);
       // Limits count hashes: the request paid one token on arrival, each further hash pays one.
       await ctx.rateLimit.charge(request.apiKey!, reply, items.length - 1, 1);
       const results = await ctx.matcher.match(callerOf(request.apiKey!), items, {
@@ -213,7 +214,7 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
           ]);
         }
       }
-      const banks = parseBankFilter(body.banks, 'banks');
+      const banks = matchBanksFor(request.apiKey!, parseBankFilter(body.banks, 'banks'), ctx.engine);
       const contentRef = body.contentRef;
       if (
         contentRef !== undefined &&

@@ -7,6 +7,7 @@ import type { AppContext } from '../app.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../http-errors.js';
 import { problems, ref } from '../http/schemas.js';
 import { callerOf, countMatches, parseBankFilter } from './match.routes.js';
+import { matchBanksFor } from '../auth/bank-limits.js';
 
 /** Raw-body content types accepted besides multipart. */
 const RAW_TYPES: readonly (string | RegExp)[] = ['application/octet-stream', /^image\/[\w.+-]+/i];
@@ -117,7 +118,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request) => {
       const { dihedral, contentRef } = request.query;
-      const banks = parseBankFilter(request.query.banks, 'banks');
+      const banks = matchBanksFor(request.apiKey!, parseBankFilter(request.query.banks, 'banks'), ctx.engine);
       const caller = callerOf(request.apiKey!);
       const bytes = await uploadedBytes(request);
       const hashes = await ctx.hashingPool.hashBytes(bytes, { dihedral, crypto: true, transfer: true });

@@ -28,6 +28,11 @@ export interface ApiKey {
   readonly secretHash: string;
   /** Requests per second allowed (token bucket rate); null = the server default. */
   readonly rateLimitPerSecond: number | null;
+  /**
+   * The banks (by name) this key may read, write and match against (issue 15); null or absent:
+   * every bank. Enforced on every bank route and on matching.
+   */
+  readonly banks?: readonly string[] | null;
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
 }
@@ -38,4 +43,9 @@ export function hasScope(granted: readonly ApiScope[], needed: readonly ApiScope
   return needed.some(
     (scope) => granted.includes(scope) || (scope === 'banks:read' && granted.includes('banks:write')),
   );
+}
+
+/** Whether `key` may use the bank named `bankName` (its bank list, if it has one, names it). */
+export function keyAllowsBank(key: Pick<ApiKey, 'banks'>, bankName: string): boolean {
+  return key.banks === undefined || key.banks === null || key.banks.includes(bankName);
 }

@@ -230,5 +230,14 @@ export const AUDIT_ACTIONS = [
   'takedown_notice_sent',
   'takedown_send_failed',
   'takedown_checked',
+  // Every bank change from any path, with its actor (issue 15).
+  'bank_created',
+  'bank_updated',
+  'bank_deleted',
+  'bank_entries_added',
+  'bank_entry_updated',
+  'bank_entry_deleted',
+  'bank_import_applied',
+  'bank_entries_withdrawn',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

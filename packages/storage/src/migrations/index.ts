@@ -11,6 +11,7 @@ import { rateBucketsSchema } from './0008-rate-buckets.js';
 import { importJobsSchema } from './0009-import-jobs.js';
 import { hardeningSchema } from './0010-hardening.js';
 import { videoSignalsSchema } from './0011-video-signals.js';
+import { bankGuardsSchema } from './0016-bank-guards.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -30,6 +31,8 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0009_import_jobs': importJobsSchema(engine),
     '0010_hardening': hardeningSchema(engine),
     '0011_video_signals': videoSignalsSchema(engine),
+    // 0012–0015 belong to other changes of the same release; numbers only need to sort.
+    '0016_bank_guards': bankGuardsSchema(engine),
   };
 }
 
