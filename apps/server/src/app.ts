@@ -26,6 +26,7 @@ import Fastify, {
 import { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { ApiKeyRateLimit } from './auth/api-key-rate-limit.js';
 import { enforceBankList } from './auth/bank-limits.js';
+import { VerdictGuard } from './auth/verdict-guard.js';
 import { LocalKeyRateLimiter, type KeyRateLimiter } from './auth/shared-rate-limiter.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, routeNotFound, toProblem } from './http-errors.js';
@@ -117,6 +118,11 @@ export interface AppDependencies {
    * PostgreSQL-backed limiter so the limit holds across replicas; the app closes it.
    */
   readonly rateLimiter?: KeyRateLimiter;
+  /**
+   * Where verdict-only keys' hourly and daily hash quotas live (default: in this process; the
+   * server passes PostgreSQL-backed ones beside the shared rate limit). The app closes them.
+   */
+  readonly hashQuotas?: { readonly hourly: KeyRateLimiter; readonly daily: KeyRateLimiter };
 }
 
 /** Everything the route modules share. */
@@ -136,6 +142,8 @@ export interface AppContext {
   readonly storeHealth: StoreHealth;
   /** API keys' rate limits: routes whose cost depends on the body charge the rest once it is parsed. */
   readonly rateLimit: ApiKeyRateLimit;
+  /** Oracle resistance of verdict-only keys: batch size, hash quotas, probing detection (issue 15). */
+  readonly verdict: VerdictGuard;
 }
 
 /** `Retry-After` of a 503 STORE_UNAVAILABLE: about when the health check will have looked again. */
@@ -267,7 +275,41 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       config.rateLimit.perSecond,
       () => metrics.rateLimited.inc(),
     ),
+    verdict: undefined as unknown as VerdictGuard,
   };
+  const hashQuotas = deps.hashQuotas ?? {
+    hourly: new LocalKeyRateLimiter(3_600),
+    daily: new LocalKeyRateLimiter(86_400),
+  };
+  (context as { verdict: VerdictGuard }).verdict = new VerdictGuard({
+    settings: config.verdict,
+    hourly: hashQuotas.hourly,
+    daily: hashQuotas.daily,
+    onQuotaRefused: (period) => metrics.hashQuotaRefused.inc({ period }),
+    onAlert: async (alert) => {
+      metrics.probingAlerts.inc({ suspended: String(alert.suspended) });
+      if (alert.suspended) {
+        await store.revokeApiKey(alert.keyId);
+        context.authenticator.forget(alert.keyId);
+      }
+      // Admin-visible: GET /v1/security/alerts and the workbench's audit log.
+      await context.hotline.store.appendAudit(
+        {
+          actor: 'system:probing-detector',
+          action: 'api_key_probing_suspected',
+          subjectType: 'api_key',
+          subjectId: alert.keyId,
+          details: { nearQueries: alert.nearQueries, radius: alert.radius, suspended: alert.suspended },
+        },
+        clock.now(),
+      );
+      app.log.warn({ key: alert.keyId, suspended: alert.suspended }, 'probing suspected');
+    },
+  });
+  app.addHook('onClose', async () => {
+    await hashQuotas.hourly.close();
+    await hashQuotas.daily.close();
+  });
   auditStore = context.hotline.store;
   app.addHook('onClose', async () => context.rateLimit.close());
   // After the requests in flight have finished (onClose hooks run once the server has closed):

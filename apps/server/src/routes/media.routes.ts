@@ -116,7 +116,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { dihedral, contentRef } = request.query;
       const banks = matchBanksFor(request.apiKey!, parseBankFilter(request.query.banks, 'banks'), ctx.engine);
       const caller = callerOf(request.apiKey!);
@@ -145,6 +145,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
         const value = hashes[type];
         if (value) items.push({ signalType: type, value, contentRef: contentRef ?? null });
       }
+      if (caller.verdictOnly) await ctx.verdict.admit(request.apiKey!, reply, items, { batch: false });
       const results = await ctx.matcher.match(caller, items, {
         source: 'media',
         ...(banks ? { banks } : {}),

@@ -239,5 +239,7 @@ export const AUDIT_ACTIONS = [
   'bank_entry_deleted',
   'bank_import_applied',
   'bank_entries_withdrawn',
+  // A verdict-only key's queries clustered around one point: probing a banked hash (issue 15).
+  'api_key_probing_suspected',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
