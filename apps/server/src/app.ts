@@ -622,7 +622,10 @@ SHA-1, SHA-256), keeps a record of every match, and notifies bank owners by sign
 **Authentication.** Every \`/v1\` route needs an API key: \`Authorization: Bearer hl_<id>_<secret>\`
 (or \`X-API-Key\`). Keys have scopes: \`admin\` (everything), \`banks:write\` (implies \`banks:read\`),
 \`banks:read\`, \`match\` (full results) and \`match:verdict\` (matched yes/no only: no banks, entries or
-distances, so the banks cannot be probed). Each key has a token-bucket rate limit, shared by every
+distances; batches of at most 10 hashes, hourly and daily hash quotas, and probing detection that alerts
+an admin and suspends the key make reading a banked hash out of yes/no answers slow and visible). A key
+may be limited to named banks (\`banks\`). Banks that hold published material (\`fourEyes\`, the hotline's
+bank) change only through the workbench's four-eyes publication: API keys get 403 \`FOUR_EYES_REQUIRED\`. Each key has a token-bucket rate limit, shared by every
 server process: a request takes one token, and \`POST /v1/match\` one per hash; over it, 429 with
 \`Retry-After\`.
 

@@ -170,6 +170,13 @@ export interface ServerConfig {
     /** Whether an alert also suspends (revokes) the key (`HASHLINE_PROBING_SUSPEND`, default true). */
     readonly probingSuspend: boolean;
   };
+  /**
+   * New self-submission cases one client address may open per day (`HASHLINE_SELF_SUBMISSIONS_PER_DAY`,
+   * default 20; issue 15). Their hashes land in banks of kind `self_submitted_minors` /
+   * `ncii_adults` with provenance `self-submission`, no reviewer and the advised action `review`:
+   * platforms weigh such a match as unreviewed.
+   */
+  readonly selfSubmissionsPerAddressPerDay: number;
 }
 
 /**
@@ -692,6 +699,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       probingNearQueries: int('HASHLINE_PROBING_NEAR_QUERIES', 32, 2, 1_000_000),
       probingSuspend: bool('HASHLINE_PROBING_SUSPEND', true),
     },
+    selfSubmissionsPerAddressPerDay: int('HASHLINE_SELF_SUBMISSIONS_PER_DAY', 20, 1, 1_000_000),
     ...overrides,
   };
   if (text('HASHLINE_WEBHOOK_MAX_ATTEMPTS') !== undefined) {

@@ -4,8 +4,9 @@
  * - `banks:write`: create and change banks and entries, import, export; implies `banks:read`.
  * - `banks:read`: read banks and entries, sync changes (platforms consuming shared banks).
  * - `match`: match hashes or media with full results (entries, distances, banks).
- * - `match:verdict`: match, but learn only whether something matched: no distances, no entries,
- *   so a less trusted caller cannot probe the bank (SECURITY.md §2).
+ * - `match:verdict`: match, but learn only whether something matched: no distances, no entries;
+ *   small batches, hash quotas and probing detection (the server's VerdictGuard) make reading a
+ *   banked hash out of the yes/no answers slow and visible (SECURITY.md §2).
  * - `exchange:submit`: a partner hotline forwarding a case (`POST /v1/exchange/reports`); nothing else.
  */
 export const API_SCOPES = [
