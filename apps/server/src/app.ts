@@ -329,6 +329,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.setErrorHandler((error, request, reply) => {
     const { problem, internal } = toProblem(error);
     if (internal) request.log.error({ err: error }, 'unexpected error');
+    // Media work is bounded (issue 15): a full queue or a key at its limit retries in a second.
+    if (problem.code === 'MEDIA_BUSY') void reply.header('retry-after', '1');
     if (problem.code === 'STORE_UNAVAILABLE') {
       void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
       // Matching and API keys stop waiting on the store at once; the health check sees its return.

@@ -121,7 +121,13 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const banks = matchBanksFor(request.apiKey!, parseBankFilter(request.query.banks, 'banks'), ctx.engine);
       const caller = callerOf(request.apiKey!);
       const bytes = await uploadedBytes(request);
-      const hashes = await ctx.hashingPool.hashBytes(bytes, { dihedral, crypto: true, transfer: true });
+      const hashes = await ctx.hashingPool.hashBytes(bytes, {
+        dihedral,
+        crypto: true,
+        transfer: true,
+        // Fair and bounded between keys (issue 15).
+        owner: request.apiKey!.id,
+      });
       const items: MatchRequestItem[] = [];
       const skipped: { signalType: string; code: string; message: string }[] = [];
       const pdqProblem = pdqUnusable(hashes);
@@ -194,6 +200,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
         dihedral: request.query.dihedral,
         crypto: request.query.crypto,
         transfer: true,
+        owner: request.apiKey!.id,
       });
       return describeHashes(hashes);
     },
