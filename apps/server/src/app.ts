@@ -221,11 +221,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const metrics = deps.metrics ?? createMetrics({ engine, store, clock, hashingPool, storeHealth: health });
   // Every bank change is written to the hotline's audit chain with its actor (issue 15); the
   // hotline (created below, after the service it publishes through) owns that chain.
-  let auditStore: Hotline['store'] | undefined;
+  const auditTo: { store?: Hotline['store'] } = {};
   const banks = new BankService(store, engine, {
     fourEyesBanks: [config.hotline.bank],
     audit: async (event) => {
-      await auditStore?.appendAudit(
+      await auditTo.store?.appendAudit(
         {
           actor: event.actor,
           action: event.action,
@@ -310,7 +310,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await hashQuotas.hourly.close();
     await hashQuotas.daily.close();
   });
-  auditStore = context.hotline.store;
+  auditTo.store = context.hotline.store;
   app.addHook('onClose', async () => context.rateLimit.close());
   // After the requests in flight have finished (onClose hooks run once the server has closed):
   // every queued match record commits before the store closes (server.ts closes it after the app).
