@@ -34,6 +34,9 @@ export interface TargetCounts {
   /** Decoder workers that died on an input (the pool replaced them; the caller got 422). */
   workerCrashes: number;
   crashes: number;
+  /** Inputs cut off by their time limit (MEDIA_TIMEOUT: the pool replaced the worker and answered). */
+  timeouts: number;
+  /** Inputs not answered within their time limit plus 5 s: the limit itself failed. */
   hangs: number;
   /** Wall-clock seconds spent on this target. */
   seconds: number;
@@ -170,7 +173,16 @@ const MEDIA_REFUSALS = new Set([
 ]);
 
 function newCounts(): TargetCounts {
-  return { inputs: 0, accepted: 0, refused: 0, workerCrashes: 0, crashes: 0, hangs: 0, seconds: 0 };
+  return {
+    inputs: 0,
+    accepted: 0,
+    refused: 0,
+    workerCrashes: 0,
+    crashes: 0,
+    timeouts: 0,
+    hangs: 0,
+    seconds: 0,
+  };
 }
 
 /** Runs the suite. `log` gets a progress line now and then. */
@@ -224,15 +236,30 @@ export async function runAbuse(
       await Promise.all(
         batch.map(async (bytes) => {
           images.inputs++;
+          const index = images.inputs;
+          let timer: NodeJS.Timeout | undefined;
+          const hang = new Promise<'hang'>((resolve) => {
+            timer = setTimeout(() => resolve('hang'), timeoutMs + 5_000);
+          });
           try {
-            await pool.hashBytes(bytes, { crypto: true });
-            images.accepted++;
+            const outcome = await Promise.race([pool.hashBytes(bytes, { crypto: true }), hang]);
+            if (outcome === 'hang') {
+              images.hangs++;
+              crashSamples.push(`hashing pool: input ${index} (${bytes.length} B) not answered in time`);
+            } else images.accepted++;
           } catch (error) {
             if (!isMediaDecodeError(error)) crash('hashing pool (images)', String(error));
-            else if (error.code === 'MEDIA_TIMEOUT') images.hangs++;
-            else if (error.code === 'MEDIA_WORKER_CRASHED') images.workerCrashes++;
+            else if (error.code === 'MEDIA_TIMEOUT') {
+              images.timeouts++;
+              if (crashSamples.length < 20)
+                crashSamples.push(
+                  `hashing pool: input ${index} (${bytes.length} B) cut off by the time limit`,
+                );
+            } else if (error.code === 'MEDIA_WORKER_CRASHED') images.workerCrashes++;
             else if (MEDIA_REFUSALS.has(error.code)) images.refused++;
             else crash('hashing pool (images)', `${error.code}: ${error.message}`);
+          } finally {
+            clearTimeout(timer);
           }
         }),
       );
@@ -318,7 +345,7 @@ export async function runAbuse(
         payload: Buffer.from(mutateBytes(base, random)),
         headers: { 'content-type': 'application/octet-stream' },
       });
-      if (response.statusCode === 422 && response.json().code === 'MEDIA_TIMEOUT') media.hangs++;
+      if (response.statusCode === 422 && response.json().code === 'MEDIA_TIMEOUT') media.timeouts++;
       else if (response.statusCode === 422 && response.json().code === 'MEDIA_WORKER_CRASHED')
         media.workerCrashes++;
       else
@@ -526,12 +553,12 @@ function hashListSeeds(random: () => number): [ImportFormat, string][] {
 export function formatAbuseReport(report: AbuseReport): string {
   const rows = Object.entries(report.targets).map(
     ([name, c]) =>
-      `${name.padEnd(32)} ${String(c.inputs).padStart(8)} ${String(c.accepted).padStart(8)} ${String(c.refused).padStart(8)} ${String(c.workerCrashes).padStart(8)} ${String(c.crashes).padStart(8)} ${String(c.hangs).padStart(6)} ${String(c.seconds).padStart(7)}`,
+      `${name.padEnd(32)} ${String(c.inputs).padStart(8)} ${String(c.accepted).padStart(8)} ${String(c.refused).padStart(8)} ${String(c.workerCrashes).padStart(8)} ${String(c.crashes).padStart(8)} ${String(c.timeouts).padStart(8)} ${String(c.hangs).padStart(6)} ${String(c.seconds).padStart(7)}`,
   );
   return [
     `abuse suite, seed ${report.seed}, ${report.seconds} s, peak RSS ${report.peakRssMiB} MiB`,
-    `${'target'.padEnd(32)} ${'inputs'.padStart(8)} ${'answered'.padStart(8)} ${'refused'.padStart(8)} ${'w.crash'.padStart(8)} ${'crashes'.padStart(8)} ${'hangs'.padStart(6)} ${'seconds'.padStart(7)}`,
+    `${'target'.padEnd(32)} ${'inputs'.padStart(8)} ${'answered'.padStart(8)} ${'refused'.padStart(8)} ${'w.crash'.padStart(8)} ${'crashes'.padStart(8)} ${'timeouts'.padStart(8)} ${'hangs'.padStart(6)} ${'seconds'.padStart(7)}`,
     ...rows,
-    ...(report.crashSamples.length > 0 ? ['crashes:', ...report.crashSamples] : []),
+    ...(report.crashSamples.length > 0 ? ['notes:', ...report.crashSamples] : []),
   ].join('\n');
 }
