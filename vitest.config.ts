@@ -11,7 +11,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tools/**/test/**/*.test.ts'],
     // The fault suite has its own command and config (npm run test:faults, vitest.faults.config.ts).
-    exclude: [...configDefaults.exclude, '**/*.fault.test.ts'],
+    // So does the abuse suite (npm run test:abuse, vitest.abuse.config.ts; abuse-smoke.test.ts is its short version).
+    exclude: [...configDefaults.exclude, '**/*.fault.test.ts', '**/*.abuse.test.ts'],
     reporters: ['default', './tools/summary-reporter.ts'],
     // Deadlines, not speed targets: CI may share the machine with other work, so a test that
     // waits on a condition gets room to wait (a passing test never uses it up).

@@ -25,6 +25,8 @@ import Fastify, {
 } from 'fastify';
 import { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { ApiKeyRateLimit } from './auth/api-key-rate-limit.js';
+import { enforceBankList } from './auth/bank-limits.js';
+import { VerdictGuard } from './auth/verdict-guard.js';
 import { LocalKeyRateLimiter, type KeyRateLimiter } from './auth/shared-rate-limiter.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, routeNotFound, toProblem } from './http-errors.js';
@@ -117,6 +119,11 @@ export interface AppDependencies {
    * PostgreSQL-backed limiter so the limit holds across replicas; the app closes it.
    */
   readonly rateLimiter?: KeyRateLimiter;
+  /**
+   * Where verdict-only keys' hourly and daily hash quotas live (default: in this process; the
+   * server passes PostgreSQL-backed ones beside the shared rate limit). The app closes them.
+   */
+  readonly hashQuotas?: { readonly hourly: KeyRateLimiter; readonly daily: KeyRateLimiter };
 }
 
 /** Everything the route modules share. */
@@ -136,6 +143,8 @@ export interface AppContext {
   readonly storeHealth: StoreHealth;
   /** API keys' rate limits: routes whose cost depends on the body charge the rest once it is parsed. */
   readonly rateLimit: ApiKeyRateLimit;
+  /** Oracle resistance of verdict-only keys: batch size, hash quotas, probing detection (issue 15). */
+  readonly verdict: VerdictGuard;
 }
 
 /** `Retry-After` of a 503 STORE_UNAVAILABLE: about when the health check will have looked again. */
@@ -211,7 +220,24 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }
   const health = storeHealth;
   const metrics = deps.metrics ?? createMetrics({ engine, store, clock, hashingPool, storeHealth: health });
-  const banks = new BankService(store, engine);
+  // Every bank change is written to the hotline's audit chain with its actor (issue 15); the
+  // hotline (created below, after the service it publishes through) owns that chain.
+  const auditTo: { store?: Hotline['store'] } = {};
+  const banks = new BankService(store, engine, {
+    fourEyesBanks: [config.hotline.bank],
+    audit: async (event) => {
+      await auditTo.store?.appendAudit(
+        {
+          actor: event.actor,
+          action: event.action,
+          subjectType: 'bank',
+          subjectId: event.bank,
+          details: event.details,
+        },
+        clock.now(),
+      );
+    },
+  });
   const context: AppContext = {
     config,
     store,
@@ -250,7 +276,42 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       config.rateLimit.perSecond,
       () => metrics.rateLimited.inc(),
     ),
+    verdict: undefined as unknown as VerdictGuard,
   };
+  const hashQuotas = deps.hashQuotas ?? {
+    hourly: new LocalKeyRateLimiter(3_600),
+    daily: new LocalKeyRateLimiter(86_400),
+  };
+  (context as { verdict: VerdictGuard }).verdict = new VerdictGuard({
+    settings: config.verdict,
+    hourly: hashQuotas.hourly,
+    daily: hashQuotas.daily,
+    onQuotaRefused: (period) => metrics.hashQuotaRefused.inc({ period }),
+    onAlert: async (alert) => {
+      metrics.probingAlerts.inc({ suspended: String(alert.suspended) });
+      if (alert.suspended) {
+        await store.revokeApiKey(alert.keyId);
+        context.authenticator.forget(alert.keyId);
+      }
+      // Admin-visible: GET /v1/security/alerts and the workbench's audit log.
+      await context.hotline.store.appendAudit(
+        {
+          actor: 'system:probing-detector',
+          action: 'api_key_probing_suspected',
+          subjectType: 'api_key',
+          subjectId: alert.keyId,
+          details: { nearQueries: alert.nearQueries, radius: alert.radius, suspended: alert.suspended },
+        },
+        clock.now(),
+      );
+      app.log.warn({ key: alert.keyId, suspended: alert.suspended }, 'probing suspected');
+    },
+  });
+  app.addHook('onClose', async () => {
+    await hashQuotas.hourly.close();
+    await hashQuotas.daily.close();
+  });
+  auditTo.store = context.hotline.store;
   app.addHook('onClose', async () => context.rateLimit.close());
   // The capture browser (issue 16) closes with the app; a capture in flight fails and is retried.
   app.addHook('onClose', async () => context.hotline.close());
@@ -271,6 +332,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.setErrorHandler((error, request, reply) => {
     const { problem, internal } = toProblem(error);
     if (internal) request.log.error({ err: error }, 'unexpected error');
+    // Media work is bounded (issue 15): a full queue or a key at its limit retries in a second.
+    if (problem.code === 'MEDIA_BUSY') void reply.header('retry-after', '1');
     if (problem.code === 'STORE_UNAVAILABLE') {
       void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
       // Matching and API keys stop waiting on the store at once; the health check sees its return.
@@ -303,6 +366,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       throw new DomainError('FORBIDDEN', `This operation needs the ${describeAccess(access)} scope.`);
     }
     await context.rateLimit.charge(key, reply, 1);
+    // A key limited to named banks touches only those (issue 15).
+    await enforceBankList(key, request.method, request.routeOptions.url ?? '', request.params, banks);
   });
 
   // Graceful shutdown: once close() starts, responses to requests still in flight say
@@ -564,7 +629,10 @@ SHA-1, SHA-256), keeps a record of every match, and notifies bank owners by sign
 **Authentication.** Every \`/v1\` route needs an API key: \`Authorization: Bearer hl_<id>_<secret>\`
 (or \`X-API-Key\`). Keys have scopes: \`admin\` (everything), \`banks:write\` (implies \`banks:read\`),
 \`banks:read\`, \`match\` (full results) and \`match:verdict\` (matched yes/no only: no banks, entries or
-distances, so the banks cannot be probed). Each key has a token-bucket rate limit, shared by every
+distances; batches of at most 10 hashes, hourly and daily hash quotas, and probing detection that alerts
+an admin and suspends the key make reading a banked hash out of yes/no answers slow and visible). A key
+may be limited to named banks (\`banks\`). Banks that hold published material (\`fourEyes\`, the hotline's
+bank) change only through the workbench's four-eyes publication: API keys get 403 \`FOUR_EYES_REQUIRED\`. Each key has a token-bucket rate limit, shared by every
 server process: a request takes one token, and \`POST /v1/match\` one per hash; over it, 429 with
 \`Retry-After\`.
 

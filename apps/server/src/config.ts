@@ -197,6 +197,37 @@ export interface ServerConfig {
   };
   /** The hotline: public reports, capture, workbench (issue 4). */
   readonly hotline: HotlineConfig;
+  /**
+   * Oracle resistance for `match:verdict` keys (issue 15, finding 2): small batches, hashes
+   * counted per hour and per day (across processes on PostgreSQL, like the rate limit), and
+   * probing detection. See the README's "How many queries recovering one hash needs".
+   */
+  readonly verdict: {
+    /** Most hashes in one match request of a verdict-only key (`HASHLINE_VERDICT_MAX_BATCH`, default 10). */
+    readonly maxBatch: number;
+    /** Hashes a verdict-only key may match per hour (`HASHLINE_VERDICT_HASHES_PER_HOUR`, default 600). */
+    readonly hashesPerHour: number;
+    /** ... and per day (`HASHLINE_VERDICT_HASHES_PER_DAY`, default 5000). */
+    readonly hashesPerDay: number;
+    /**
+     * A query is "near" when a PDQ hash lies within this Hamming distance of one of the key's
+     * recent queries (`HASHLINE_PROBING_RADIUS`, default 64: twice the default threshold, so every
+     * query that can tell anything about one banked hash is near every other; unrelated hashes lie
+     * about 128 apart).
+     */
+    readonly probingRadius: number;
+    /** Near queries per hour that raise a probing alert (`HASHLINE_PROBING_NEAR_QUERIES`, default 32). */
+    readonly probingNearQueries: number;
+    /** Whether an alert also suspends (revokes) the key (`HASHLINE_PROBING_SUSPEND`, default true). */
+    readonly probingSuspend: boolean;
+  };
+  /**
+   * New self-submission cases one client address may open per day (`HASHLINE_SELF_SUBMISSIONS_PER_DAY`,
+   * default 20; issue 15). Their hashes land in banks of kind `self_submitted_minors` /
+   * `ncii_adults` with provenance `self-submission`, no reviewer and the advised action `review`:
+   * platforms weigh such a match as unreviewed.
+   */
+  readonly selfSubmissionsPerAddressPerDay: number;
 }
 
 /**
@@ -834,6 +865,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       testLeakyPage: bool('HASHLINE_TEST_LEAKY_PAGE', false),
     },
     hotline: hotlineConfig(),
+    verdict: {
+      maxBatch: int('HASHLINE_VERDICT_MAX_BATCH', 10, 1, 1_000),
+      hashesPerHour: int('HASHLINE_VERDICT_HASHES_PER_HOUR', 600, 1, 100_000_000),
+      hashesPerDay: int('HASHLINE_VERDICT_HASHES_PER_DAY', 5_000, 1, 1_000_000_000),
+      probingRadius: int('HASHLINE_PROBING_RADIUS', 64, 1, 128),
+      probingNearQueries: int('HASHLINE_PROBING_NEAR_QUERIES', 32, 2, 1_000_000),
+      probingSuspend: bool('HASHLINE_PROBING_SUSPEND', true),
+    },
+    selfSubmissionsPerAddressPerDay: int('HASHLINE_SELF_SUBMISSIONS_PER_DAY', 20, 1, 1_000_000),
     ...overrides,
   };
   if (text('HASHLINE_WEBHOOK_MAX_ATTEMPTS') !== undefined) {

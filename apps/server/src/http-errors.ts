@@ -109,6 +109,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   FIGURES_NOT_PUBLISHED: 404,
   INTERNAL: 500,
+  FOUR_EYES_REQUIRED: 403,
+  BANK_NOT_ALLOWED: 403,
+  HASH_QUOTA_EXCEEDED: 429,
+  API_KEY_SUSPENDED: 403,
 };
 
 /** The body of an error response. */
@@ -148,6 +152,7 @@ const MEDIA_CODE: Readonly<Record<MediaErrorCode, ErrorCode>> = {
   MEDIA_POOL_CLOSED: 'MEDIA_POOL_CLOSED',
   MEDIA_READ_FAILED: 'MEDIA_READ_FAILED',
   MEDIA_INTERNAL: 'MEDIA_INTERNAL',
+  MEDIA_BUSY: 'MEDIA_BUSY',
 };
 const HIDDEN_MEDIA_MESSAGES: ReadonlySet<MediaErrorCode> = new Set([
   'MEDIA_WORKER_CRASHED',

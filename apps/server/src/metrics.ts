@@ -20,6 +20,10 @@ export interface ServerMetrics {
   readonly matchQueries: Counter<'source' | 'signal_type' | 'result'>;
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly rateLimited: Counter<never>;
+  /** Probing alerts raised on verdict-only keys (issue 15), by whether the key was suspended. */
+  readonly probingAlerts: Counter<'suspended'>;
+  /** Match requests of verdict-only keys refused by their hourly or daily hash quota. */
+  readonly hashQuotaRefused: Counter<'period'>;
   /**
    * Matched hashes the store could not take while it was unavailable: `record` (answered from
    * memory without a match record), `webhooks` (recorded, but the notifications were not queued).
@@ -85,6 +89,18 @@ export function createMetrics(
   const rateLimited = new Counter({
     name: 'hashline_rate_limited_total',
     help: 'Requests refused with 429 by the per-key rate limit.',
+    registers,
+  });
+  const probingAlerts = new Counter({
+    name: 'hashline_probing_alerts_total',
+    help: 'Verdict-only keys whose queries clustered in Hamming space (probing a banked hash), by whether the key was suspended.',
+    labelNames: ['suspended'] as const,
+    registers,
+  });
+  const hashQuotaRefused = new Counter({
+    name: 'hashline_hash_quota_refused_total',
+    help: 'Match requests of verdict-only keys refused by their hourly or daily hash quota.',
+    labelNames: ['period'] as const,
     registers,
   });
   new Gauge({
@@ -254,6 +270,8 @@ export function createMetrics(
     matchQueries,
     webhookDeliveries,
     rateLimited,
+    probingAlerts,
+    hashQuotaRefused,
     storeUnavailableMatches,
     matchRecordCommits,
     matchRecordsCommitted,

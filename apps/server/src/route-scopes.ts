@@ -148,6 +148,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/api-keys', access: ['admin'] },
   { method: 'GET', url: '/v1/api-keys/:id', access: ['admin'] },
   { method: 'DELETE', url: '/v1/api-keys/:id', access: ['admin'] },
+  // Issue 15: probing alerts raised on verdict-only keys (and the suspensions they caused).
+  { method: 'GET', url: '/v1/security/alerts', access: ['admin'] },
 ];
 
 /** Path prefixes served without a key (the interactive API docs, the web app's static assets). */

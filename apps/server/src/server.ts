@@ -237,6 +237,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
             },
           })
         : undefined;
+    // Verdict-only keys' hash quotas (issue 15) in the same shared buckets, one pool each (small).
+    const quotaLimiter = (burstSeconds: number) =>
+      new SharedRateLimiter({
+        buckets: openPostgresRateBuckets({ connectionString: config.databaseUrl, maxConnections: 2 }),
+        burstSeconds,
+        onFallback: () => rateFallbacks.inc(),
+      });
+    const hashQuotas =
+      postgres && config.rateLimit.shared
+        ? { hourly: quotaLimiter(3_600), daily: quotaLimiter(86_400) }
+        : undefined;
     const app = await buildApp({
       config,
       store,
@@ -246,6 +257,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       metrics,
       storeHealth,
       ...(rateLimiter ? { rateLimiter } : {}),
+      ...(hashQuotas ? { hashQuotas } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.hotline ? { hotline: options.hotline } : {}),
     });

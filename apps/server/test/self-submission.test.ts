@@ -173,6 +173,46 @@ describe('self-submission API', () => {
   });
 });
 
+describe('mitigation of the open self-submission endpoint (issue 15)', () => {
+  test('new cases are limited per address per day; status stays open; another address is not affected; the hashes are labelled unreviewed', async () => {
+    const limited = await makeApp({ casesPerAddressPerDay: 2 });
+    const submit = (remoteAddress: string) =>
+      limited.app.inject({
+        method: 'POST',
+        url: '/v1/public/self-submissions',
+        payload: { caseType: 'minor', images: [image()] },
+        remoteAddress,
+      });
+    expect((await submit('198.51.100.7')).statusCode).toBe(201);
+    expect((await submit('198.51.100.7')).statusCode).toBe(201);
+    const third = await submit('198.51.100.7');
+    expect(third.statusCode).toBe(429);
+    expect(third.json().code).toBe('RATE_LIMITED');
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(3600);
+    const status = await limited.app.inject({
+      method: 'POST',
+      url: '/v1/public/self-submissions/status',
+      payload: { caseNumber: '0000000000000', pin: '12345678' },
+      remoteAddress: '198.51.100.7',
+    });
+    expect(status.statusCode).toBe(404);
+    expect((await submit('203.0.113.9')).statusCode).toBe(201);
+    // What platforms weigh: a bank of its own kind, advised review, no reviewer, its provenance.
+    const bank = await limited.store.getBankByName('self-submitted-minors');
+    expect(bank).toMatchObject({
+      kind: 'self_submitted_minors',
+      defaultActions: ['review'],
+      fourEyes: false,
+    });
+    const entries = await limited.store.listEntries(bank!.id, { limit: 10 });
+    for (const entry of entries) {
+      expect(entry.reviewerCount).toBe(0);
+      expect(entry.provenance.source).toBe('self-submission');
+    }
+    await limited.app.close();
+  });
+});
+
 describe('the web app', () => {
   test('is served at / and /self-submission with the strict CSP, assets too', async () => {
     for (const url of ['/', '/self-submission', '/assets/app.js']) {

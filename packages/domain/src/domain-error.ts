@@ -40,7 +40,7 @@ export const ERROR_CATALOGUE = {
   MEDIA_READ_FAILED: 'The file could not be read.',
   MEDIA_JOB_NOT_FOUND:
     'No video job has that id (finished jobs are kept for HASHLINE_VIDEO_JOB_RESULT_MINUTES).',
-  MEDIA_BUSY: 'This server is hashing as many videos as it takes at once; retry later.',
+  MEDIA_BUSY: 'The server is hashing as much media as it takes at once; retry shortly (see Retry-After).',
   MEDIA_WORKER_CRASHED: 'The decoder crashed on this file; the service stays up.',
   MEDIA_POOL_CLOSED: 'The service is shutting down; retry shortly.',
   MEDIA_INTERNAL: 'Hashing failed unexpectedly.',
@@ -93,6 +93,11 @@ export const ERROR_CATALOGUE = {
   CONFLICT: 'The request conflicts with the current state.',
   FIGURES_NOT_PUBLISHED: 'The figures of that year are not published (yet).',
   INTERNAL: 'An unexpected error occurred.',
+  FOUR_EYES_REQUIRED:
+    'This bank holds published material: it changes only through the four-eyes publication in the workbench, never through an API key.',
+  BANK_NOT_ALLOWED: 'This API key is limited to other banks.',
+  HASH_QUOTA_EXCEEDED: 'This API key has matched as many hashes as it may in this hour or day; retry later.',
+  API_KEY_SUSPENDED: 'This API key is suspended (its queries looked like probing the banks); ask an admin.',
 } as const;
 
 /** A stable error code from {@link ERROR_CATALOGUE}. */

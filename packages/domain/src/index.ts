@@ -17,6 +17,7 @@ export * from './ports/clock.js';
 export * from './ports/import-job-store.js';
 export * from './validation.js';
 export * from './banks/bank.service.js';
+export * from './banks/bank-actor.js';
 export * from './matching/match-engine.js';
 export * from './matching/match.service.js';
 export * from './matching/match-recorder.js';

@@ -53,6 +53,17 @@ export interface HashingPoolOptions {
   readonly video?: VideoPoolOptions;
   /** @internal Lets jobs inject faults (`fault`): for this package's own tests only. */
   readonly testHooks?: boolean;
+  /**
+   * Most jobs waiting for a worker (default 64); beyond it a job is refused at once with
+   * `MEDIA_BUSY` (the server answers 503 with Retry-After) rather than queued without bound.
+   */
+  readonly maxQueued?: number;
+  /**
+   * Most jobs one owner (an API key) may have queued or running at once (default: half the
+   * workers, at least one, so another owner always finds a worker when there are two or more);
+   * beyond it, `MEDIA_BUSY`. Jobs without an owner are not limited this way.
+   */
+  readonly maxPerOwner?: number;
 }
 
 /** Options of one pool job. */
@@ -70,6 +81,11 @@ export interface PoolHashOptions extends HashOptions {
   readonly timeoutMs?: number;
   /** @internal Fault to simulate, honoured only when the pool was created with `testHooks`. */
   readonly fault?: InjectedFault;
+  /**
+   * Who asks (an API key id): jobs are dispatched fairly between owners (the owner with the
+   * fewest jobs running goes first) and each owner has at most `maxPerOwner` jobs in flight.
+   */
+  readonly owner?: string;
 }
 
 /** Options of one video job: the vPDQ choices and an optional time limit. */
@@ -141,6 +157,7 @@ interface Job {
   readonly transfer: ArrayBuffer[];
   readonly resolve: (result: ImageHashes | VideoHashes) => void;
   readonly reject: (error: MediaDecodeError) => void;
+  readonly owner: string | undefined;
   startedAt?: number;
   timer?: NodeJS.Timeout;
 }
@@ -162,6 +179,10 @@ class WorkerHashingPool implements HashingPool, VideoHashingPool {
   readonly #queue: Job[] = [];
   readonly #retiring = new Set<PoolWorkerHandle>();
   readonly #running = new Set<Promise<unknown>>();
+  readonly #maxQueued: number;
+  readonly #maxPerOwner: number;
+  /** Jobs queued or running, by owner. */
+  readonly #inFlight = new Map<string, number>();
   #nextId = 1;
   #startupFailures = 0;
   #closing = false;
@@ -188,6 +209,8 @@ class WorkerHashingPool implements HashingPool, VideoHashingPool {
     this.#threads = threads;
     this.#isolation = isolation;
     this.#timeoutMs = timeoutMs;
+    this.#maxQueued = options.maxQueued ?? 64;
+    this.#maxPerOwner = options.maxPerOwner ?? Math.max(1, Math.ceil(threads / 2));
     this.#videoTimeoutMs = options.video?.timeoutMs ?? DEFAULT_VIDEO_TIMEOUT_MS;
     // Worker threads share this process's libvips: its loader policy is applied here, once, before
     // any worker starts, and never by a worker while another one decodes (see applySharpPolicy).
@@ -276,10 +299,34 @@ class WorkerHashingPool implements HashingPool, VideoHashingPool {
     if (this.#closing) {
       return Promise.reject(new MediaDecodeError('MEDIA_POOL_CLOSED', 'The hashing pool is closed.'));
     }
-    const { transfer: _transfer, fault, timeoutMs = this.#timeoutMs, ...hashOptions } = options;
+    const { transfer: _transfer, fault, timeoutMs = this.#timeoutMs, owner, ...hashOptions } = options;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       return Promise.reject(new RangeError(`timeoutMs must be a positive number, got ${String(timeoutMs)}.`));
     }
+    // Bounded and fair (issue 15): a full queue or an owner at its limit is told at once.
+    if (this.#queue.length >= this.#maxQueued) {
+      return Promise.reject(
+        new MediaDecodeError(
+          'MEDIA_BUSY',
+          `${this.#queue.length} images are waiting to be hashed; retry shortly.`,
+        ),
+      );
+    }
+    if (owner !== undefined && (this.#inFlight.get(owner) ?? 0) >= this.#maxPerOwner) {
+      return Promise.reject(
+        new MediaDecodeError(
+          'MEDIA_BUSY',
+          `This caller has ${this.#maxPerOwner} images being hashed already; retry when one is answered.`,
+        ),
+      );
+    }
+    if (owner !== undefined) this.#inFlight.set(owner, (this.#inFlight.get(owner) ?? 0) + 1);
+    const release = () => {
+      if (owner === undefined) return;
+      const left = (this.#inFlight.get(owner) ?? 1) - 1;
+      if (left <= 0) this.#inFlight.delete(owner);
+      else this.#inFlight.set(owner, left);
+    };
     const promise = new Promise<ImageHashes | VideoHashes>((resolve, reject) => {
       this.#queue.push({
         id: this.#nextId++,
@@ -289,8 +336,15 @@ class WorkerHashingPool implements HashingPool, VideoHashingPool {
         fault,
         timeoutMs,
         transfer,
-        resolve,
-        reject,
+        owner,
+        resolve: (result) => {
+          release();
+          resolve(result);
+        },
+        reject: (error) => {
+          release();
+          reject(error);
+        },
       });
     });
     const settled = promise.then(
@@ -337,11 +391,28 @@ class WorkerHashingPool implements HashingPool, VideoHashingPool {
     }
   }
 
+  /**
+   * The next job: the oldest of the owner with the fewest jobs running (jobs without an owner
+   * count as one owner), so a caller with many uploads waiting cannot keep another's first
+   * upload waiting behind all of them.
+   */
+  #takeFairly(): Job {
+    const running = new Map<string | undefined, number>();
+    for (const slot of this.#slots) {
+      if (slot.job) running.set(slot.job.owner, (running.get(slot.job.owner) ?? 0) + 1);
+    }
+    let best = 0;
+    for (let i = 1; i < this.#queue.length; i++) {
+      if ((running.get(this.#queue[i]!.owner) ?? 0) < (running.get(this.#queue[best]!.owner) ?? 0)) best = i;
+    }
+    return this.#queue.splice(best, 1)[0]!;
+  }
+
   #dispatch(): void {
     for (const slot of this.#slots) {
       if (this.#queue.length === 0) return;
       if (slot.worker === undefined || !slot.ready || slot.job !== undefined) continue;
-      const job = this.#queue.shift()!;
+      const job = this.#takeFairly();
       slot.job = job;
       job.startedAt = Date.now();
       job.timer = setTimeout(() => this.#onTimeout(slot, job), job.timeoutMs);

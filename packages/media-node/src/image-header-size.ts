@@ -4,6 +4,21 @@ import type { ImageFormat } from './image-format-sniffer.js';
 export interface DeclaredSize {
   readonly width: number;
   readonly height: number;
+  /**
+   * Bands the decoder will hold per pixel (palette images expand to RGB or RGBA) and bytes per
+   * sample (2 for 16-bit PNG and 12/16-bit JPEG), when the header says; the decoded size is
+   * width × height × channels × bytesPerSample.
+   */
+  readonly channels?: number;
+  readonly bytesPerSample?: number;
+}
+
+/**
+ * The memory a decode of this size needs at least: width × height × channels × bytes per sample
+ * (4 channels of 1 byte when the header does not say).
+ */
+export function decodedBytes(size: DeclaredSize): number {
+  return size.width * size.height * (size.channels ?? 4) * (size.bytesPerSample ?? 1);
 }
 
 /**
@@ -71,8 +86,15 @@ function jpegSize(b: Uint8Array): DeclaredSize | undefined {
     if (length < 2) return undefined;
     if (SOF_MARKERS.has(marker)) {
       if (p + 9 > end) return undefined;
-      // Segment: length (2), precision (1), height (2), width (2), ...
-      return { height: u16be(b, p + 5), width: u16be(b, p + 7) };
+      // Segment: length (2), precision (1), height (2), width (2), components (1), ...
+      const precision = b[p + 4]!;
+      const components = p + 9 < end ? b[p + 9]! : 3;
+      return {
+        height: u16be(b, p + 5),
+        width: u16be(b, p + 7),
+        channels: Math.max(1, components),
+        bytesPerSample: precision > 8 ? 2 : 1,
+      };
     }
     p += 2 + length;
   }
@@ -83,7 +105,13 @@ function pngSize(b: Uint8Array): DeclaredSize | undefined {
   // Signature (8), then the IHDR chunk: length (4), "IHDR", width (4), height (4).
   if (b.length < 24) return undefined;
   if (String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!) !== 'IHDR') return undefined;
-  return { width: u32be(b, 16), height: u32be(b, 20) };
+  const size = { width: u32be(b, 16), height: u32be(b, 20) };
+  if (b.length < 26) return size;
+  // Bit depth, colour type: grey 0, RGB 2, palette 3 (expanded to RGB, or RGBA with tRNS), grey +
+  // alpha 4, RGBA 6.
+  const depth = b[24]!;
+  const channels = ({ 0: 1, 2: 3, 3: 4, 4: 2, 6: 4 } as Record<number, number>)[b[25]!] ?? 4;
+  return { ...size, channels, bytesPerSample: depth === 16 ? 2 : 1 };
 }
 
 function gifSize(b: Uint8Array): DeclaredSize | undefined {

@@ -23,6 +23,11 @@ export const MEDIA_ERROR_CODES = [
   'MEDIA_READ_FAILED',
   /** An unexpected failure inside this package (a bug): the message says more. */
   'MEDIA_INTERNAL',
+  /**
+   * The pool's queue is full, or the job's owner has as many jobs in flight as it may: retry
+   * shortly (issue 15: one caller's uploads must not starve everyone's).
+   */
+  'MEDIA_BUSY',
 ] as const;
 
 /** One of {@link MEDIA_ERROR_CODES}. */

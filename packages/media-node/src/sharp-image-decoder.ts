@@ -1,13 +1,19 @@
 import { collapseGrey, type ImagePixels } from '@hashline/pdq';
 import sharp, { type Metadata } from 'sharp';
 import { sniffImageFormat, IMAGE_FORMATS, type ImageFormat } from './image-format-sniffer.js';
-import { JPEG_MAX_SIDE, readDeclaredSize } from './image-header-size.js';
+import { JPEG_MAX_SIDE, decodedBytes, readDeclaredSize } from './image-header-size.js';
 import { MediaDecodeError } from './media-decode-error.js';
 
 /** Default byte limit: 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 /** Default pixel limit: 40 megapixels (width × height of one frame). */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
+/**
+ * Default memory budget of one decode, as bytes per pixel of the pixel limit: an RGBA image of 8
+ * bits a sample at the pixel limit (160 MB at 40 megapixels). The pixel limit alone let a 16-bit
+ * RGBA PNG under it take 561 MB a worker (issue 15).
+ */
+export const DEFAULT_DECODED_BYTES_PER_PIXEL = 4;
 /** Default decode time limit. */
 export const DEFAULT_DECODE_TIMEOUT_MS = 30_000;
 
@@ -24,6 +30,11 @@ export interface DecodeOptions {
   readonly maxBytes?: number;
   /** Maximum width × height, read from the header before decoding (default {@link DEFAULT_MAX_PIXELS}). */
   readonly maxPixels?: number;
+  /**
+   * Maximum decoded size in bytes, width × height × channels × bytes per sample as the header
+   * declares them, checked before decoding (default `maxPixels` × {@link DEFAULT_DECODED_BYTES_PER_PIXEL}).
+   */
+  readonly maxDecodedBytes?: number;
   /**
    * Time limit in milliseconds (default {@link DEFAULT_DECODE_TIMEOUT_MS}). libvips enforces it in
    * whole seconds, rounded up, and checks it between chunks of work.
@@ -159,10 +170,22 @@ export function mapSharpError(error: unknown, format: ImageFormat): MediaDecodeE
  * The pixel gate on the size the header declares, read from the bytes (not from a libvips error
  * message, which concurrent failures can swap: see {@link readDeclaredSize}).
  */
-function checkDeclaredSize(bytes: Uint8Array, format: ImageFormat, maxPixels: number): void {
+function checkDeclaredSize(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  maxPixels: number,
+  maxDecodedBytes: number,
+): void {
   const declared = readDeclaredSize(bytes, format);
   if (declared === undefined) return;
   const { width, height } = declared;
+  const decoded = decodedBytes(declared);
+  if (decoded > maxDecodedBytes) {
+    throw new MediaDecodeError(
+      'MEDIA_TOO_MANY_PIXELS',
+      `The ${format} header declares ${width}×${height} with ${declared.channels ?? 4} channels of ${8 * (declared.bytesPerSample ?? 1)} bits: ${decoded} bytes decoded, over the memory budget of ${maxDecodedBytes}.`,
+    );
+  }
   if (width * height > maxPixels) {
     throw new MediaDecodeError(
       'MEDIA_TOO_MANY_PIXELS',
@@ -273,7 +296,12 @@ export async function decodeOrientedImage(
         : `The ${format} format is not accepted here (expected ${formats.join(', ')}).`,
     );
   }
-  checkDeclaredSize(bytes, format, maxPixels);
+  checkDeclaredSize(
+    bytes,
+    format,
+    maxPixels,
+    positiveOption(options.maxDecodedBytes, maxPixels * DEFAULT_DECODED_BYTES_PER_PIXEL, 'maxDecodedBytes'),
+  );
   applySharpPolicy();
 
   // A Buffer view of the caller's bytes, without copying.

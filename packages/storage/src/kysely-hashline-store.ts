@@ -212,6 +212,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
             vpdq_match_percent: bank.vpdqMatchPercent ?? VPDQ_COMPARED_MATCH_PERCENT,
             vpdq_query_match_percent: bank.vpdqQueryMatchPercent ?? VPDQ_QUERY_MATCH_PERCENT,
             enabled: d.bool(bank.enabled ?? true),
+            four_eyes: d.bool(bank.fourEyes ?? false),
             webhook_url: bank.webhookUrl ?? null,
             webhook_secret: bank.webhookSecret ?? null,
             created_at: d.date(now),
@@ -252,6 +253,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     if (patch.vpdqMatchPercent !== undefined) set.vpdq_match_percent = patch.vpdqMatchPercent;
     if (patch.vpdqQueryMatchPercent !== undefined) set.vpdq_query_match_percent = patch.vpdqQueryMatchPercent;
     if (patch.enabled !== undefined) set.enabled = d.bool(patch.enabled);
+    if (patch.fourEyes !== undefined) set.four_eyes = d.bool(patch.fourEyes);
     if (patch.webhookUrl !== undefined) set.webhook_url = patch.webhookUrl;
     if (patch.webhookSecret !== undefined) set.webhook_secret = patch.webhookSecret;
     return this.#mapBankNameTaken(patch.name, () =>
@@ -945,6 +947,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
           scopes: JSON.stringify(key.scopes),
           secret_hash: key.secretHash,
           rate_limit_per_second: key.rateLimitPerSecond,
+          banks: key.banks ? JSON.stringify(key.banks) : null,
           created_at: this.#dialect.date(this.#clock.now()),
           revoked_at: null,
         })

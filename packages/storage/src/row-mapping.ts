@@ -64,6 +64,7 @@ export function toBank(row: Selectable<BanksTable>): Bank {
     vpdqMatchPercent: Number(row.vpdq_match_percent),
     vpdqQueryMatchPercent: Number(row.vpdq_query_match_percent),
     enabled: readBool(row.enabled),
+    fourEyes: readBool(row.four_eyes),
     webhookUrl: row.webhook_url,
     createdAt: readDate(row.created_at),
     updatedAt: readDate(row.updated_at),
@@ -146,6 +147,7 @@ export function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
     scopes: readJson<ApiScope[]>(row.scopes),
     secretHash: row.secret_hash,
     rateLimitPerSecond: row.rate_limit_per_second,
+    banks: row.banks === null ? null : readJson<string[]>(row.banks),
     createdAt: readDate(row.created_at),
     revokedAt: row.revoked_at === null ? null : readDate(row.revoked_at),
   };

@@ -24,6 +24,8 @@ export interface BanksTable {
   vpdq_match_percent: ColumnType<number, number | undefined, number>;
   vpdq_query_match_percent: ColumnType<number, number | undefined, number>;
   enabled: DbBool;
+  /** Migration 0016: only the four-eyes path changes the bank. */
+  four_eyes: ColumnType<DbBool, DbBool | undefined, DbBool>;
   webhook_url: string | null;
   webhook_secret: string | null;
   created_at: DbDate;
@@ -90,6 +92,8 @@ export interface ApiKeysTable {
   scopes: DbJson;
   secret_hash: string;
   rate_limit_per_second: number | null;
+  /** Migration 0016: a JSON array of bank names, or null for every bank. */
+  banks: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: DbDate;
   revoked_at: DbDate | null;
 }

@@ -20,6 +20,8 @@ import {
   parseVpdqReferenceLines,
   type ErrorCode,
   type AddEntriesResult,
+  type BankActor,
+  type HotlineStore,
 } from '@hashline/domain';
 import { ApiError, type HashlineClient } from '../remote/hashline-client.js';
 import { openLocalStore, type LocalTarget, type Target } from '../target/target.js';
@@ -95,7 +97,27 @@ export async function openBankBackend(target: Target, options: { create: boolean
 
 function localBackend(_target: LocalTarget, store: HashlineStore): BankBackend {
   // No match engine here: a running server follows the change log and applies these writes.
-  const service = new BankService(store);
+  // Every change is in the audit log with its actor (issue 15), when the store keeps one (the SQL
+  // stores do); the operator's changes are refused on banks that hold published material.
+  const audit = (store as { hotline?: Pick<HotlineStore, 'appendAudit'> }).hotline;
+  const service = new BankService(store, undefined, {
+    ...(audit
+      ? {
+          audit: async (event) => {
+            await audit.appendAudit(
+              {
+                actor: event.actor,
+                action: event.action,
+                subjectType: 'bank',
+                subjectId: event.bank,
+                details: event.details,
+              },
+              new Date(),
+            );
+          },
+        }
+      : {}),
+  });
   const view = async (bank: Awaited<ReturnType<BankService['getBank']>>): Promise<BankView> => ({
     id: bank.id,
     name: bank.name,
@@ -109,7 +131,7 @@ function localBackend(_target: LocalTarget, store: HashlineStore): BankBackend {
   });
   return {
     mode: 'local',
-    createBank: async (input) => view(await service.createBank(input)),
+    createBank: async (input) => view(await service.createBank(input, operator())),
     listBanks: async () => Promise.all((await service.listBanks()).map(view)),
     findBank: async (name) => {
       const bank = await store.getBankByName(name);
@@ -122,11 +144,11 @@ function localBackend(_target: LocalTarget, store: HashlineStore): BankBackend {
         onError: options.onError,
         origin: options.origin,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        addedBy: localUser(),
+        addedBy: operator(),
       }),
     exportBank: (bank, format) => exportHashList(service, bank, format),
     importVideos: (bank, items, origin) =>
-      importVpdqItems(service, bank, items, { origin, addedBy: localUser() }),
+      importVpdqItems(service, bank, items, { origin, addedBy: operator() }),
     exportVideos: async function* (bank) {
       const { bank: found } = await service.listEntries(bank, { limit: 1 });
       let afterId = 0;
@@ -228,6 +250,11 @@ async function* exportOverHttp(
     if (page.nextAfter === null) return;
     page = await client.get(`${bankPath}/entries`, { limit: EXPORT_PAGE, after: page.nextAfter });
   }
+}
+
+/** Who changes banks through the local backend: an operator at the database. */
+function operator(): BankActor {
+  return { via: 'operator', id: localUser() };
 }
 
 /** Recorded as `addedBy` of locally imported entries: who ran the import. */

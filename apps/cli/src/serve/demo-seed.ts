@@ -49,15 +49,21 @@ export async function seedDemo(store: HashlineStore, dataDir: string): Promise<D
     );
   }
   const service = new BankService(store);
-  await service.createBank({
-    name: DEMO_BANK,
-    kind: 'test',
-    description: 'Generated landscapes (benign demo images) for trying Hashline out.',
-    defaultActions: ['review'],
-  });
-  const result = await service.addEntries(DEMO_BANK, entries, 'hashline serve --demo');
+  await service.createBank(
+    {
+      name: DEMO_BANK,
+      kind: 'test',
+      description: 'Generated landscapes (benign demo images) for trying Hashline out.',
+      defaultActions: ['review'],
+    },
+    DEMO_SEED_ACTOR,
+  );
+  const result = await service.addEntries(DEMO_BANK, entries, DEMO_SEED_ACTOR);
   return { bank: DEMO_BANK, folder, files, entries: result.created.length };
 }
+
+/** The demo seed writes as an operator at the database. */
+const DEMO_SEED_ACTOR = { via: 'operator', id: 'hashline serve --demo' } as const;
 
 /** The demo file the instructions suggest matching: the blurred copy of a bank image (a hit). */
 export function demoQueryFile(dataDir: string): string {

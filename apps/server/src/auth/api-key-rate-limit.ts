@@ -34,6 +34,9 @@ export class ApiKeyRateLimit {
     const rate = key.rateLimitPerSecond ?? this.#defaultPerSecond;
     const decision = await this.#limiter.take(key.id, rate, cost, paid);
     if (decision.allowed) return;
+    // The second step of a request was refused: give back what its first step took, so a flood
+    // of single requests does not also drain the tokens of the batches it crowds out.
+    if (paid > 0) await this.#limiter.take(key.id, rate, -paid).catch(() => undefined);
     this.#onLimited();
     void reply.header('retry-after', String(decision.retryAfterSeconds));
     throw new DomainError(

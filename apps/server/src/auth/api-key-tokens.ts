@@ -78,14 +78,19 @@ export interface NewApiKeyRequest {
   readonly name: string;
   readonly scopes: readonly ApiScope[];
   readonly rateLimitPerSecond: number | null;
+  /** Bank names the key is limited to (issue 15); null: every bank. */
+  readonly banks?: readonly string[] | null;
 }
+
+/** Most banks one key's list may name. */
+export const MAX_KEY_BANKS = 100;
 
 /** Validates the body of `POST /v1/api-keys`. @throws {DomainError} VALIDATION_FAILED */
 export function parseNewApiKey(input: unknown): NewApiKeyRequest {
   if (!isRecord(input)) throw new DomainError('VALIDATION_FAILED', 'An API key must be a JSON object.');
   const problems = new Problems();
   for (const key of Object.keys(input)) {
-    if (!['name', 'scopes', 'rateLimitPerSecond'].includes(key)) problems.add(key, 'Unknown field.');
+    if (!['name', 'scopes', 'rateLimitPerSecond', 'banks'].includes(key)) problems.add(key, 'Unknown field.');
   }
   if (typeof input.name !== 'string' || input.name.trim().length === 0 || input.name.length > 200) {
     problems.add('name', 'A string of 1–200 characters.');
@@ -106,11 +111,23 @@ export function parseNewApiKey(input: unknown): NewApiKeyRequest {
   ) {
     problems.add('rateLimitPerSecond', 'An integer from 1 to 1000000, or null for the server default.');
   }
+  const banks = input.banks;
+  if (
+    banks !== undefined &&
+    banks !== null &&
+    (!Array.isArray(banks) ||
+      banks.length === 0 ||
+      banks.length > MAX_KEY_BANKS ||
+      banks.some((b) => typeof b !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(b)))
+  ) {
+    problems.add('banks', `A list of 1–${MAX_KEY_BANKS} bank names, or null for every bank.`);
+  }
   problems.throwIfAny('The API key is invalid');
   return {
     name: (input.name as string).trim(),
     scopes: [...new Set(scopes as ApiScope[])],
     rateLimitPerSecond: (rate as number | null | undefined) ?? null,
+    banks: Array.isArray(banks) ? [...new Set(banks as string[])] : null,
   };
 }
 
@@ -120,6 +137,6 @@ export async function createApiKey(
   request: NewApiKeyRequest,
 ): Promise<{ apiKey: ApiKey; token: string }> {
   const issued = issueApiKey(request.name, request.scopes, request.rateLimitPerSecond);
-  const apiKey = await store.createApiKey(issued.key);
+  const apiKey = await store.createApiKey({ ...issued.key, banks: request.banks ?? null });
   return { apiKey, token: issued.token };
 }

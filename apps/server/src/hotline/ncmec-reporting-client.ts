@@ -153,7 +153,7 @@ export function createNcmecReportingClient(
         body: () => {
           const form = new FormData();
           form.append('id', reportId);
-          form.append('file', new Blob([file.bytes]), file.fileName);
+          form.append('file', new Blob([Uint8Array.from(file.bytes)]), file.fileName);
           return form;
         },
       });

@@ -90,6 +90,7 @@ export const SHARED_SCHEMAS = [
       'vpdqMatchPercent',
       'vpdqQueryMatchPercent',
       'enabled',
+      'fourEyes',
       'webhookUrl',
       'createdAt',
       'updatedAt',
@@ -104,6 +105,11 @@ export const SHARED_SCHEMAS = [
       vpdqMatchPercent: vpdqMatchPercent,
       vpdqQueryMatchPercent: vpdqQueryMatchPercent,
       enabled: { type: 'boolean' },
+      fourEyes: {
+        type: 'boolean',
+        description:
+          'The bank holds published material: only the four-eyes publication in the workbench changes it; API keys get 403 FOUR_EYES_REQUIRED. Only admins set it; the hotline bank always is.',
+      },
       webhookUrl: { type: ['string', 'null'] },
       entryCount: { type: 'integer', description: 'Entries in the bank (enabled or not).' },
       webhookSecret: {
@@ -134,6 +140,11 @@ export const SHARED_SCHEMAS = [
       vpdqMatchPercent: { ...vpdqMatchPercent, default: VPDQ_COMPARED_MATCH_PERCENT },
       vpdqQueryMatchPercent: { ...vpdqQueryMatchPercent, default: VPDQ_QUERY_MATCH_PERCENT },
       enabled: { type: 'boolean', default: true },
+      fourEyes: {
+        type: 'boolean',
+        description:
+          'The bank holds published material: only the four-eyes publication in the workbench changes it; API keys get 403 FOUR_EYES_REQUIRED. Only admins set it; the hotline bank always is.',
+      },
       webhookUrl: { type: ['string', 'null'], format: 'uri' },
       webhookSecret: {
         type: ['string', 'null'],
@@ -156,6 +167,11 @@ export const SHARED_SCHEMAS = [
       vpdqMatchPercent,
       vpdqQueryMatchPercent,
       enabled: { type: 'boolean' },
+      fourEyes: {
+        type: 'boolean',
+        description:
+          'The bank holds published material: only the four-eyes publication in the workbench changes it; API keys get 403 FOUR_EYES_REQUIRED. Only admins set it; the hotline bank always is.',
+      },
       webhookUrl: { type: ['string', 'null'], format: 'uri' },
       webhookSecret: { type: ['string', 'null'], minLength: 16, maxLength: 256 },
     },
@@ -627,6 +643,11 @@ export const SHARED_SCHEMAS = [
       name: { type: 'string' },
       scopes: { type: 'array', items: { type: 'string', enum: [...API_SCOPES] } },
       rateLimitPerSecond: { type: ['integer', 'null'], description: 'null: the server default.' },
+      banks: {
+        type: ['array', 'null'],
+        items: { type: 'string' },
+        description: 'The banks this key may read, write and match against; null: every bank.',
+      },
       createdAt: dateTime,
       revokedAt: { type: ['string', 'null'], format: 'date-time' },
     },
@@ -640,6 +661,13 @@ export const SHARED_SCHEMAS = [
       name: { type: 'string', minLength: 1, maxLength: 200 },
       scopes: { type: 'array', minItems: 1, items: { type: 'string', enum: [...API_SCOPES] } },
       rateLimitPerSecond: { type: ['integer', 'null'], minimum: 1 },
+      banks: {
+        type: ['array', 'null'],
+        minItems: 1,
+        maxItems: 100,
+        items: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+        description: 'Limit the key to these banks (read, write and match); omit or null for every bank.',
+      },
     },
   },
   {

@@ -229,7 +229,8 @@ export class ImportJobRunner {
           format: job.format,
           onError: job.onError,
           origin: job.origin,
-          addedBy: job.createdBy,
+          // The job acts for the key that started it (its bank list was checked then).
+          addedBy: { via: 'api-key', id: job.createdBy },
           batchSize,
           // The matcher follows the batches without holding them up; the job ends once it has
           // applied them all (a succeeded import matches).

@@ -128,4 +128,60 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): Promi
       return revoked;
     },
   );
+
+  app.get<{ Querystring: { limit: number } }>(
+    '/v1/security/alerts',
+    {
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Probing alerts on verdict-only keys',
+        description:
+          "Newest first: keys whose match queries clustered in Hamming space (as probing a banked hash does), how many near queries were seen, and whether the key was suspended (revoked). The same rows are in the workbench's audit log.",
+        querystring: {
+          type: 'object',
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['alerts'],
+            properties: {
+              alerts: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['keyId', 'at', 'nearQueries', 'suspended'],
+                  properties: {
+                    keyId: { type: 'string' },
+                    at: { type: 'string', format: 'date-time' },
+                    nearQueries: { type: 'integer' },
+                    radius: { type: 'integer' },
+                    suspended: { type: 'boolean' },
+                  },
+                },
+              },
+            },
+          },
+          ...problems(400, 401, 403, 429),
+        },
+      },
+    },
+    async (request) => {
+      const rows = await ctx.hotline.store.listAudit({
+        action: 'api_key_probing_suspected',
+        limit: request.query.limit,
+      });
+      return {
+        alerts: rows
+          .sort((a, b) => b.seq - a.seq)
+          .map((row) => ({
+            keyId: row.subjectId,
+            at: row.at.toISOString(),
+            nearQueries: Number(row.details.nearQueries ?? 0),
+            radius: Number(row.details.radius ?? 0),
+            suspended: row.details.suspended === true,
+          })),
+      };
+    },
+  );
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import {
   DomainError,
   MAX_ENTRIES_PER_CALL,
+  apiKeyActor,
+  keyAllowsBank,
   SIGNAL_TYPES,
   formatVpdqReferenceLines,
   isRecord,
@@ -64,8 +66,9 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
         response: { 200: bankList, ...problems(401, 403, 429) },
       },
     },
-    async () => {
-      const banks = await ctx.banks.listBanks();
+    async (request) => {
+      // A key limited to named banks sees only those (issue 15).
+      const banks = (await ctx.banks.listBanks()).filter((bank) => keyAllowsBank(request.apiKey!, bank.name));
       return { banks: await Promise.all(banks.map((bank) => withCount(ctx, bank))) };
     },
   );
@@ -85,7 +88,7 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const { input, generatedSecret } = withGeneratedSecret(request.body, false);
-      const bank = await ctx.banks.createBank(input);
+      const bank = await ctx.banks.createBank(input, apiKeyActor(request.apiKey!));
       void reply.code(201).header('location', `/v1/banks/${bank.name}`);
       return { ...bank, entryCount: 0, ...(generatedSecret ? { webhookSecret: generatedSecret } : {}) };
     },
@@ -120,7 +123,7 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const bank = await ctx.banks.getBank(request.params.bank);
       const hasSecret = (await ctx.store.getWebhookSecret(bank.id)) !== null;
       const { input, generatedSecret } = withGeneratedSecret(request.body, hasSecret);
-      const updated = await ctx.banks.updateBank(bank.id, input);
+      const updated = await ctx.banks.updateBank(bank.id, input, apiKeyActor(request.apiKey!));
       return {
         ...(await withCount(ctx, updated)),
         ...(generatedSecret ? { webhookSecret: generatedSecret } : {}),
@@ -140,7 +143,7 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
       },
     },
     async (request, reply) => {
-      await ctx.banks.deleteBank(request.params.bank);
+      await ctx.banks.deleteBank(request.params.bank, apiKeyActor(request.apiKey!));
       return reply.code(204).send();
     },
   );
@@ -236,7 +239,11 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const body = request.body;
       if (!isRecord(body))
         throw new DomainError('VALIDATION_FAILED', 'The body must be an object { entries: [...] }.');
-      const result = await ctx.banks.addEntries(request.params.bank, body.entries, request.apiKey!.id);
+      const result = await ctx.banks.addEntries(
+        request.params.bank,
+        body.entries,
+        apiKeyActor(request.apiKey!),
+      );
       void reply.code(result.created.length > 0 ? 201 : 200);
       return result;
     },
@@ -321,7 +328,7 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
         response: { 200: ref('Entry'), ...problems(400, 401, 403, 404, 429) },
       },
     },
-    async (request) => ctx.banks.updateEntry(request.params.id, request.body),
+    async (request) => ctx.banks.updateEntry(request.params.id, request.body, apiKeyActor(request.apiKey!)),
   );
 
   app.delete<{ Params: { id: number } }>(
@@ -335,7 +342,7 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
       },
     },
     async (request, reply) => {
-      await ctx.banks.deleteEntry(request.params.id);
+      await ctx.banks.deleteEntry(request.params.id, apiKeyActor(request.apiKey!));
       return reply.code(204).send();
     },
   );

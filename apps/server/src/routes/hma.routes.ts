@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.js';
 import { problems, ref } from '../http/schemas.js';
 import { callerOf, parseBankFilter } from './match.routes.js';
+import { matchBanksFor } from '../auth/bank-limits.js';
 import {
   MEDIA_MATCH_RESPONSE,
   acceptUploads,
@@ -169,12 +170,17 @@ export async function hmaRoutes(
         response: { 200: MEDIA_MATCH_RESPONSE, ...problems(400, 401, 403, 404, 415, 422, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { url, dihedral = true, robust = true, contentRef = null } = request.body;
-      const banks = parseBankFilter(request.body.banks, 'banks');
+      const banks = matchBanksFor(request.apiKey!, parseBankFilter(request.body.banks, 'banks'), ctx.engine);
       const caller = callerOf(request.apiKey!);
       const hashes = await hashUrl(url, dihedral, true, robust);
-      return matchImageHashes(ctx, caller, hashes, { dihedral, contentRef, banks });
+      return matchImageHashes(ctx, caller, hashes, {
+        dihedral,
+        contentRef,
+        banks,
+        admit: (items) => ctx.verdict.admit(request.apiKey!, reply, items, { batch: false }),
+      });
     },
   );
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  apiKeyActor,
   ACTIVE_IMPORT_STATUSES,
   DomainError,
   ERROR_CATALOGUE,
@@ -247,6 +248,8 @@ export async function importRoutes(
     async (request, reply) => {
       const q = request.query;
       const bank = await ctx.banks.getBank(request.params.bank);
+      // Before the upload is read: a bank of published material takes no import (issue 15).
+      ctx.banks.assertMayChange(bank, apiKeyActor(request.apiKey!));
       const format = q.format ?? formatOfContentType(request.headers['content-type']);
       const declared = Number(request.headers['content-length']);
       if (Number.isFinite(declared) && declared > settings.maxBytes) {

@@ -3,6 +3,7 @@ import {
   MAX_MATCH_BATCH,
   hasScope,
   isRecord,
+  parseVpdqReferenceLines,
   type ApiKey,
   type MatchAnswer,
   type MatchCaller,
@@ -12,6 +13,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.js';
 import { idParams, problems, ref } from '../http/schemas.js';
+import { matchBanksFor } from '../auth/bank-limits.js';
 
 /** Most banks a match request may restrict itself to. */
 export const MAX_BANK_FILTER = 100;
@@ -120,9 +122,11 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
         }
       }
       const items = ctx.matcher.parseItems(body.hashes);
-      const banks = parseBankFilter(body.banks, 'banks');
+      const banks = matchBanksFor(request.apiKey!, parseBankFilter(body.banks, 'banks'), ctx.engine);
       // Limits count hashes: the request paid one token on arrival, each further hash pays one.
       await ctx.rateLimit.charge(request.apiKey!, reply, items.length - 1, 1);
+      // A verdict-only key: small batches, hourly and daily hash quotas, probing detection.
+      if (callerOf(request.apiKey!).verdictOnly) await ctx.verdict.admit(request.apiKey!, reply, items);
       const results = await ctx.matcher.match(callerOf(request.apiKey!), items, {
         source: 'hash',
         ...(banks ? { banks } : {}),
@@ -202,7 +206,7 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
       if (!isRecord(body))
         throw new DomainError('VALIDATION_FAILED', 'The body must be an object { frames: [...] }.');
@@ -213,7 +217,7 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
           ]);
         }
       }
-      const banks = parseBankFilter(body.banks, 'banks');
+      const banks = matchBanksFor(request.apiKey!, parseBankFilter(body.banks, 'banks'), ctx.engine);
       const contentRef = body.contentRef;
       if (
         contentRef !== undefined &&
@@ -224,6 +228,9 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
           'VALIDATION_FAILED',
           'contentRef: a string of at most 256 characters, or null.',
         );
+      if (callerOf(request.apiKey!).verdictOnly) {
+        await ctx.verdict.admit(request.apiKey!, reply, framesOf(body.frames), { batch: false });
+      }
       const answer = await ctx.matcher.matchVideo(callerOf(request.apiKey!), body.frames, {
         source: 'hash',
         ...(banks ? { banks } : {}),
@@ -322,4 +329,21 @@ function describeRecord(ctx: AppContext, record: MatchRecord) {
     ...record,
     matches: record.matches.map((m) => ({ ...m, bank: ctx.engine.bank(m.bankId)?.name ?? null })),
   };
+}
+
+/**
+ * A video query's frame hashes, for the verdict guard's quotas and probing detection; whatever
+ * does not parse is left to the matcher, which refuses it with its own error.
+ */
+function framesOf(input: unknown): { signalType: 'pdq'; value: string }[] {
+  try {
+    const frames = typeof input === 'string' ? parseVpdqReferenceLines(input) : input;
+    if (!Array.isArray(frames)) return [];
+    return frames
+      .map((f: unknown) => (isRecord(f) && typeof f.pdqHex === 'string' ? f.pdqHex.toLowerCase() : ''))
+      .filter((v) => v !== '')
+      .map((value) => ({ signalType: 'pdq' as const, value }));
+  } catch {
+    return [];
+  }
 }

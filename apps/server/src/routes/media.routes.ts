@@ -11,6 +11,7 @@ import { receiveUpload, sweepStaleUploads, type ReceivedUpload } from '../media/
 import { VideoJobs, type VideoJobKind, type VideoJobView } from '../media/video-jobs.js';
 import { answersInline, describeVideoHashes, probeUpload, videoPoolOf } from '../media/video-uploads.js';
 import { callerOf, countMatches, parseBankFilter } from './match.routes.js';
+import { matchBanksFor } from '../auth/bank-limits.js';
 
 /** Raw-body content types of an image-only scope (see {@link acceptUploads}). */
 const RAW_TYPES: readonly (string | RegExp)[] = ['application/octet-stream', /^image\/[\w.+-]+/i];
@@ -270,11 +271,14 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request, reply) => {
       const { dihedral, robust, contentRef, secondsPerHash } = request.query;
-      const banks = parseBankFilter(request.query.banks, 'banks');
+      const banks = matchBanksFor(request.apiKey!, parseBankFilter(request.query.banks, 'banks'), ctx.engine);
       const caller = callerOf(request.apiKey!);
       const upload = await receive(request);
       if (upload.kind === 'video') {
         return answerVideo(request, reply, upload, 'match', secondsPerHash, async (hashes) => {
+          if (caller.verdictOnly) {
+            await ctx.verdict.admit(request.apiKey!, reply, hashes.frames.map((f) => ({ signalType: 'pdq' as const, value: f.pdqHex })), { batch: false });
+          }
           const answer = await ctx.matcher.matchVideo(caller, hashes.frames, {
             source: 'media',
             ...(banks ? { banks } : {}),
@@ -311,8 +315,15 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
         crypto: true,
         transfer: true,
         ...(robust ? { robust: 'query' as const } : {}),
+        // Fair and bounded between keys (issue 15).
+        owner: request.apiKey!.id,
       });
-      return matchImageHashes(ctx, caller, hashes, { dihedral, contentRef: contentRef ?? null, banks });
+      return matchImageHashes(ctx, caller, hashes, {
+        dihedral,
+        contentRef: contentRef ?? null,
+        banks,
+        admit: (items) => ctx.verdict.admit(request.apiKey!, reply, items, { batch: false }),
+      });
     },
   );
 
@@ -373,6 +384,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
         crypto: request.query.crypto,
         ...(request.query.robust ? { robust: 'bank' as const } : {}),
         transfer: true,
+        owner: request.apiKey!.id,
       });
       return describeHashes(hashes);
     },
@@ -408,7 +420,16 @@ export async function matchImageHashes(
   ctx: AppContext,
   caller: MatchCaller,
   hashes: ImageHashes,
-  options: { dihedral: boolean; contentRef: string | null; banks: string[] | undefined },
+  options: {
+    dihedral: boolean;
+    contentRef: string | null;
+    banks: string[] | undefined;
+    /**
+     * For a verdict-only caller, its hash quotas and probing detection (issue 15): throws when
+     * the key may not be answered. Called with the hashes about to be matched, before matching.
+     */
+    admit?: (items: readonly MatchRequestItem[]) => Promise<void>;
+  },
 ) {
   const { dihedral, banks } = options;
   const contentRef = options.contentRef;
@@ -439,6 +460,7 @@ export async function matchImageHashes(
     const value = hashes[type];
     if (value) items.push({ signalType: type, value, contentRef: contentRef ?? null });
   }
+  if (caller.verdictOnly) await options.admit?.(items);
   const results = await ctx.matcher.match(caller, items, {
     source: 'media',
     ...(banks ? { banks } : {}),

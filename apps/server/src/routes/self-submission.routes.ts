@@ -60,6 +60,12 @@ export interface SelfSubmissionOptions {
   /** Requests per second per client address to the self-submission API (default 0.5, burst 20). */
   readonly perIpPerSecond?: number;
   /**
+   * New cases one client address may open per day (issue 15: the endpoint puts any well-formed
+   * hash into a bank platforms match against; default 20). Counted in this process's memory;
+   * addresses are never stored.
+   */
+  readonly casesPerAddressPerDay?: number;
+  /**
    * Test only (`HASHLINE_TEST_LEAKY_PAGE=1`): tells the page it may honour `?leak=1`, which
    * uploads the picked file, so the privacy test can prove it catches a leak. Never in production.
    */
@@ -73,6 +79,7 @@ export function selfSubmissionOptionsFrom(config: ServerConfig): SelfSubmissionO
     helpline: config.web.helpline,
     police: config.web.police,
     testLeakyPage: config.web.testLeakyPage,
+    casesPerAddressPerDay: config.selfSubmissionsPerAddressPerDay,
   };
 }
 
@@ -156,6 +163,20 @@ export async function selfSubmissionRoutes(
       );
     }
   };
+  // A second, daily bucket on new cases only: status and withdrawal stay open to the person.
+  const casesPerDay = options.casesPerAddressPerDay ?? 20;
+  const dailyCases = new RateLimiter(86_400);
+  const limitCasesByAddress = async (request: { ip: string }, reply: FastifyReply): Promise<void> => {
+    await limitByAddress(request, reply);
+    const decision = dailyCases.take(request.ip, casesPerDay / 86_400);
+    if (!decision.allowed) {
+      void reply.header('retry-after', String(decision.retryAfterSeconds));
+      throw new DomainError(
+        'RATE_LIMITED',
+        `This connection opened ${casesPerDay} cases today already; try again in ${Math.ceil(decision.retryAfterSeconds / 3600)} h, or ask the helpline.`,
+      );
+    }
+  };
   const tags = ['self-submission'];
 
   app.get(
@@ -193,7 +214,7 @@ export async function selfSubmissionRoutes(
     '/v1/public/self-submissions',
     {
       bodyLimit: SUBMISSION_BODY_LIMIT,
-      onRequest: limitByAddress,
+      onRequest: limitCasesByAddress,
       schema: {
         tags,
         summary: 'Submit the hashes of your own images (computed on your device)',

@@ -25,6 +25,7 @@ import type { AppContext } from '../../src/app.js';
 import { ApiKeyAuthenticator } from '../../src/auth/authenticator.js';
 import { StoreHealth } from '../../src/store-health.js';
 import { ApiKeyRateLimit } from '../../src/auth/api-key-rate-limit.js';
+import { VerdictGuard } from '../../src/auth/verdict-guard.js';
 import { LocalKeyRateLimiter } from '../../src/auth/shared-rate-limiter.js';
 import type { ServerConfig } from '../../src/config.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../src/http-errors.js';
@@ -188,6 +189,13 @@ beforeAll(async () => {
     // Never started: these routes do not read it.
     storeHealth: new StoreHealth({ probe: () => store.latestSeq(), timeoutMs: 1_000, intervalMs: 1_000 }),
     rateLimit: new ApiKeyRateLimit(new LocalKeyRateLimiter(5), 100_000),
+    // Never called: these routes match nothing.
+    verdict: new VerdictGuard({
+      settings: config.verdict,
+      hourly: new LocalKeyRateLimiter(3_600),
+      daily: new LocalKeyRateLimiter(86_400),
+      onAlert: async () => {},
+    }),
   };
   // The app's error handling and shared schemas, and the workbench scope as the server mounts it.
   app = Fastify({ logger: false });

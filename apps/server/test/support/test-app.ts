@@ -45,7 +45,11 @@ export interface TestApp {
   /** Log lines written by the app (JSON strings). */
   readonly logs: string[];
   /** Creates a key with these scopes and returns its token. */
-  key(scopes: readonly ApiScope[], rateLimitPerSecond?: number | null): Promise<string>;
+  key(
+    scopes: readonly ApiScope[],
+    rateLimitPerSecond?: number | null,
+    banks?: readonly string[] | null,
+  ): Promise<string>;
   /** Injects a request with `token` as Bearer. */
   call(token: string | null, options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -83,9 +87,15 @@ export async function createTestApp(
     engine,
     config,
     logs,
-    key: async (scopes, rate = null) =>
-      (await createApiKey(store, { name: `test ${scopes.join(' ')}`, scopes, rateLimitPerSecond: rate }))
-        .token,
+    key: async (scopes, rate = null, banks = null) =>
+      (
+        await createApiKey(store, {
+          name: `test ${scopes.join(' ')}`,
+          scopes,
+          rateLimitPerSecond: rate,
+          banks,
+        })
+      ).token,
     call: (token, request) =>
       app.inject({
         ...request,

@@ -4,8 +4,9 @@
  * - `banks:write`: create and change banks and entries, import, export; implies `banks:read`.
  * - `banks:read`: read banks and entries, sync changes (platforms consuming shared banks).
  * - `match`: match hashes or media with full results (entries, distances, banks).
- * - `match:verdict`: match, but learn only whether something matched: no distances, no entries,
- *   so a less trusted caller cannot probe the bank (SECURITY.md §2).
+ * - `match:verdict`: match, but learn only whether something matched: no distances, no entries;
+ *   small batches, hash quotas and probing detection (the server's VerdictGuard) make reading a
+ *   banked hash out of the yes/no answers slow and visible (SECURITY.md §2).
  * - `exchange:submit`: a partner hotline forwarding a case (`POST /v1/exchange/reports`); nothing else.
  */
 export const API_SCOPES = [
@@ -28,6 +29,11 @@ export interface ApiKey {
   readonly secretHash: string;
   /** Requests per second allowed (token bucket rate); null = the server default. */
   readonly rateLimitPerSecond: number | null;
+  /**
+   * The banks (by name) this key may read, write and match against (issue 15); null or absent:
+   * every bank. Enforced on every bank route and on matching.
+   */
+  readonly banks?: readonly string[] | null;
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
 }
@@ -38,4 +44,9 @@ export function hasScope(granted: readonly ApiScope[], needed: readonly ApiScope
   return needed.some(
     (scope) => granted.includes(scope) || (scope === 'banks:read' && granted.includes('banks:write')),
   );
+}
+
+/** Whether `key` may use the bank named `bankName` (its bank list, if it has one, names it). */
+export function keyAllowsBank(key: Pick<ApiKey, 'banks'>, bankName: string): boolean {
+  return key.banks === undefined || key.banks === null || key.banks.includes(bankName);
 }

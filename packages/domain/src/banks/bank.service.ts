@@ -32,6 +32,14 @@ import {
 } from './bank.js';
 import { isSignalType, normalizeSignal } from './signal-validation.js';
 import {
+  auditActorOf,
+  toBankActor,
+  type BankActor,
+  type BankActorInput,
+  type BankAuditAction,
+  type BankAuditSink,
+} from './bank-actor.js';
+import {
   VPDQ_COMPARED_MATCH_PERCENT,
   VPDQ_QUERY_MATCH_PERCENT,
   MAX_VIDEO_FRAMES,
@@ -47,22 +55,90 @@ export const MAX_ENTRIES_PER_CALL = 10_000;
 const BANK_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const MAX_NOTE = 1_000;
 
+/** Options of {@link BankService}. */
+export interface BankServiceOptions {
+  /**
+   * Banks that hold published material whatever their `fourEyes` flag says (the hotline's bank,
+   * `HASHLINE_HOTLINE_BANK`): only the four-eyes path changes them, and nobody unmarks them.
+   */
+  readonly fourEyesBanks?: readonly string[];
+  /** Where every bank change is recorded with its actor (the audit chain in the server). */
+  readonly audit?: BankAuditSink;
+}
+
+/** The no-actor default of read-modify callers that predate actors (tests, tools). */
+const UNNAMED: BankActor = { via: 'process', id: 'unnamed' };
+
 /**
  * Use cases on banks and their entries. Validates input into the domain's shapes, commits through
  * the store, then waits for the local matcher to apply the commit, so a caller that was told
  * "added" can match the entry on its very next request.
+ *
+ * Every change names its actor (issue 15): a key limited to named banks touches only those, a
+ * bank that holds published material changes only through the four-eyes path, and each committed
+ * change is recorded in the audit log (`options.audit`).
  */
 export class BankService {
+  readonly #fourEyesBanks: ReadonlySet<string>;
+  readonly #audit: BankAuditSink | undefined;
+
   constructor(
     private readonly store: BankStore,
     private readonly engine?: MatchEngine,
-  ) {}
+    options: BankServiceOptions = {},
+  ) {
+    this.#fourEyesBanks = new Set(options.fourEyesBanks ?? []);
+    this.#audit = options.audit;
+  }
 
-  /** @throws {DomainError} VALIDATION_FAILED, BANK_NAME_TAKEN */
-  async createBank(input: unknown): Promise<Bank> {
+  /** Whether a bank holds published material: marked so, or named by the deployment. */
+  isFourEyes(bank: Pick<Bank, 'name' | 'fourEyes'>): boolean {
+    return bank.fourEyes || this.#fourEyesBanks.has(bank.name);
+  }
+
+  /**
+   * Refuses an actor that may not change `bank`: a key limited to other banks (BANK_NOT_ALLOWED),
+   * anyone but the four-eyes path on a bank of published material (FOUR_EYES_REQUIRED).
+   */
+  assertMayChange(bank: Pick<Bank, 'name' | 'fourEyes'>, actorInput: BankActorInput): void {
+    const actor = toBankActor(actorInput);
+    this.assertMayUse(bank, actor);
+    if (this.isFourEyes(bank) && actor.via !== 'four-eyes') {
+      throw new DomainError(
+        'FOUR_EYES_REQUIRED',
+        `The bank ${JSON.stringify(bank.name)} holds published material: it changes only when two analysts confirm material in the workbench.`,
+      );
+    }
+  }
+
+  /** Refuses a key limited to other banks (BANK_NOT_ALLOWED). */
+  assertMayUse(bank: Pick<Bank, 'name'>, actorInput: BankActorInput): void {
+    const actor = toBankActor(actorInput);
+    if (actor.via === 'api-key' && actor.banks && !actor.banks.includes(bank.name)) {
+      throw new DomainError(
+        'BANK_NOT_ALLOWED',
+        `This API key is limited to other banks than ${JSON.stringify(bank.name)}.`,
+      );
+    }
+  }
+
+  /** @throws {DomainError} VALIDATION_FAILED, BANK_NAME_TAKEN, FOUR_EYES_REQUIRED, FORBIDDEN */
+  async createBank(input: unknown, actorInput: BankActorInput = UNNAMED): Promise<Bank> {
+    const actor = toBankActor(actorInput);
     const bank = parseNewBank(input);
+    if (this.#fourEyesBanks.has(bank.name) && actor.via !== 'four-eyes') {
+      // The hotline's bank is created by its first publication, so no key can create it first
+      // (with a webhook of its own, say).
+      throw new DomainError(
+        'FOUR_EYES_REQUIRED',
+        `The bank ${JSON.stringify(bank.name)} is the hotline's: the workbench creates it.`,
+      );
+    }
+    if (bank.fourEyes === true) this.#assertMayMark(actor);
+    this.assertMayUse(bank, actor);
     const created = await this.store.createBank(bank);
     await this.engine?.catchUp();
+    await this.#record(actor, 'bank_created', created.name, { fourEyes: this.isFourEyes(created) });
     return created;
   }
 
@@ -80,25 +156,66 @@ export class BankService {
     return bank;
   }
 
-  async updateBank(ref: string | number, input: unknown): Promise<Bank> {
+  /**
+   * Changes a bank's settings. A bank of published material takes one change only: an admin (or
+   * an operator) marking or unmarking it, and never unmarking a bank the deployment names.
+   */
+  async updateBank(
+    ref: string | number,
+    input: unknown,
+    actorInput: BankActorInput = UNNAMED,
+  ): Promise<Bank> {
+    const actor = toBankActor(actorInput);
     const bank = await this.getBank(ref);
-    const updated = await this.store.updateBank(bank.id, parseBankPatch(input));
+    const patch = parseBankPatch(input);
+    this.assertMayUse(bank, actor);
+    if (patch.fourEyes !== undefined) this.#assertMayMark(actor);
+    const onlyMarking = Object.keys(patch).every((key) => key === 'fourEyes');
+    if (this.isFourEyes(bank) && !(onlyMarking && actor.via !== 'process')) this.assertMayChange(bank, actor);
+    if (patch.fourEyes === false && this.#fourEyesBanks.has(bank.name)) {
+      throw new DomainError(
+        'FOUR_EYES_REQUIRED',
+        `The bank ${JSON.stringify(bank.name)} is the hotline's: it always holds published material.`,
+      );
+    }
+    if (patch.name !== undefined && this.#fourEyesBanks.has(patch.name) && actor.via !== 'four-eyes') {
+      throw new DomainError(
+        'FOUR_EYES_REQUIRED',
+        `The name ${JSON.stringify(patch.name)} is the hotline bank's.`,
+      );
+    }
+    const updated = await this.store.updateBank(bank.id, patch);
     await this.engine?.catchUp();
+    await this.#record(actor, 'bank_updated', bank.name, {
+      fields: Object.keys(patch).sort().join(','),
+      ...(patch.fourEyes !== undefined ? { fourEyes: patch.fourEyes } : {}),
+      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+      ...(patch.name !== undefined ? { renamedTo: patch.name } : {}),
+    });
     return updated;
   }
 
-  async deleteBank(ref: string | number): Promise<void> {
+  async deleteBank(ref: string | number, actorInput: BankActorInput = UNNAMED): Promise<void> {
+    const actor = toBankActor(actorInput);
     const bank = await this.getBank(ref);
+    this.assertMayChange(bank, actor);
     await this.store.deleteBank(bank.id);
     await this.engine?.catchUp();
+    await this.#record(actor, 'bank_deleted', bank.name, {});
   }
 
   /**
    * Adds entries, all or none: any invalid item rejects the whole call with every problem listed
    * (`/entries/3/value: ...`). Duplicates of entries already in the bank come back as `existing`.
    */
-  async addEntries(ref: string | number, items: unknown, addedBy: string): Promise<AddEntriesResult> {
+  async addEntries(
+    ref: string | number,
+    items: unknown,
+    actorInput: BankActorInput,
+  ): Promise<AddEntriesResult> {
+    const actor = toBankActor(actorInput);
     const bank = await this.getBank(ref);
+    this.assertMayChange(bank, actor);
     if (!Array.isArray(items)) throw new DomainError('VALIDATION_FAILED', 'entries must be an array.');
     if (items.length === 0) throw new DomainError('VALIDATION_FAILED', 'entries must not be empty.');
     if (items.length > MAX_ENTRIES_PER_CALL) {
@@ -110,8 +227,13 @@ export class BankService {
     const problems = new Problems();
     const entries = items.map((item, i) => parseNewEntry(item, `/entries/${i}`, problems));
     problems.throwIfAny('Some entries are invalid; nothing was added');
-    const result = await this.store.addEntries(bank.id, entries as NewEntry[], addedBy);
+    const result = await this.store.addEntries(bank.id, entries as NewEntry[], actor.id);
     await this.engine?.waitFor(result.seq);
+    await this.#record(actor, 'bank_entries_added', bank.name, {
+      created: result.created.length,
+      existing: result.existing.length,
+      seq: result.seq,
+    });
     return result;
   }
 
@@ -123,9 +245,12 @@ export class BankService {
   async applyImport(
     bankId: number,
     operations: readonly ImportOperation[],
-    addedBy: string,
+    actorInput: BankActorInput,
     options: { readonly matcher?: 'wait' | 'background' } = {},
   ): Promise<ImportBatchResult> {
+    const actor = toBankActor(actorInput);
+    const bank = await this.getBank(bankId);
+    this.assertMayChange(bank, actor);
     // The bulk paths write entry rows only: a video's frames would be lost (it would never match).
     if (operations.some((op) => op.kind === 'upsert' && op.entry.signalType === 'vpdq')) {
       throw new DomainError(
@@ -133,7 +258,7 @@ export class BankService {
         'Videos (vpdq) are added with their frames through addEntries (hashline bank import --format vpdq), not in a hash-list import.',
       );
     }
-    const result = await this.store.applyImport(bankId, operations, addedBy);
+    const result = await this.store.applyImport(bankId, operations, actor.id);
     if (options.matcher === 'background') {
       // The matcher applies this batch while the caller writes the next one. A failed pass is
       // repeated by the next call, and the caller awaits the last one (awaitMatcher).
@@ -141,6 +266,7 @@ export class BankService {
     } else {
       await this.engine?.waitFor(result.seq);
     }
+    await this.#record(actor, 'bank_import_applied', bank.name, importDetails(result));
     return result;
   }
 
@@ -153,10 +279,15 @@ export class BankService {
    * A staging area for a large import into a bank, when the store has one (see
    * {@link BankStore.openImportStage}); each part it applies is waited for like {@link applyImport}.
    */
-  async openImportStage(bankId: number, addedBy: string): Promise<ImportStage | undefined> {
-    const stage = await this.store.openImportStage?.(bankId, addedBy);
+  async openImportStage(bankId: number, actorInput: BankActorInput): Promise<ImportStage | undefined> {
+    const actor = toBankActor(actorInput);
+    const bank = await this.getBank(bankId);
+    this.assertMayChange(bank, actor);
+    const stage = await this.store.openImportStage?.(bankId, actor.id);
     if (!stage) return undefined;
     const engine = this.engine;
+    const record = (result: ImportBatchResult): Promise<void> =>
+      this.#record(actor, 'bank_import_applied', bank.name, importDetails(result));
     return {
       get size() {
         return stage.size;
@@ -164,7 +295,10 @@ export class BankService {
       add: (entries) => stage.add(entries),
       async applyNext() {
         const result = await stage.applyNext();
-        if (result) await engine?.waitFor(result.seq);
+        if (result) {
+          await engine?.waitFor(result.seq);
+          await record(result);
+        }
         return result;
       },
       close: () => stage.close(),
@@ -183,13 +317,23 @@ export class BankService {
    * provenance (source, external id, member), it removes that source, and the entry once no other
    * source vouches for it. Returns how many entries were deleted.
    */
-  async withdraw(ref: string | number, withdrawn: EntryLookup): Promise<number> {
+  async withdraw(
+    ref: string | number,
+    withdrawn: EntryLookup,
+    actorInput: BankActorInput = UNNAMED,
+  ): Promise<number> {
+    const actor = toBankActor(actorInput);
     const bank = await this.getBank(ref);
+    this.assertMayChange(bank, actor);
     const lookup: EntryLookup =
       'value' in withdrawn
         ? { signalType: withdrawn.signalType, value: normalizeSignal(withdrawn.signalType, withdrawn.value) }
         : withdrawn;
-    const result = await this.applyImport(bank.id, [{ kind: 'withdraw', withdrawn: lookup }], 'withdrawal');
+    const result = await this.store.applyImport(bank.id, [{ kind: 'withdraw', withdrawn: lookup }], actor.id);
+    await this.engine?.waitFor(result.seq);
+    if (result.withdrawn > 0) {
+      await this.#record(actor, 'bank_entries_withdrawn', bank.name, { deleted: result.withdrawn });
+    }
     return result.withdrawn;
   }
 
@@ -218,18 +362,62 @@ export class BankService {
     return { bank, entries: await this.store.listEntries(bank.id, query) };
   }
 
-  async updateEntry(id: number, input: unknown): Promise<BankEntry> {
-    await this.getEntry(id);
-    const updated = await this.store.updateEntry(id, parseEntryPatch(input));
+  /** The bank of an entry, for callers that check access before reading it. */
+  async bankOfEntry(id: number): Promise<Bank> {
+    return this.getBank((await this.getEntry(id)).bankId);
+  }
+
+  async updateEntry(id: number, input: unknown, actorInput: BankActorInput = UNNAMED): Promise<BankEntry> {
+    const actor = toBankActor(actorInput);
+    const entry = await this.getEntry(id);
+    const bank = await this.getBank(entry.bankId);
+    this.assertMayChange(bank, actor);
+    const patch = parseEntryPatch(input);
+    const updated = await this.store.updateEntry(id, patch);
     await this.engine?.catchUp();
+    await this.#record(actor, 'bank_entry_updated', bank.name, {
+      entry: id,
+      fields: Object.keys(patch).sort().join(','),
+    });
     return updated;
   }
 
-  async deleteEntry(id: number): Promise<void> {
-    await this.getEntry(id);
+  async deleteEntry(id: number, actorInput: BankActorInput = UNNAMED): Promise<void> {
+    const actor = toBankActor(actorInput);
+    const entry = await this.getEntry(id);
+    const bank = await this.getBank(entry.bankId);
+    this.assertMayChange(bank, actor);
     await this.store.deleteEntry(id);
     await this.engine?.catchUp();
+    await this.#record(actor, 'bank_entry_deleted', bank.name, { entry: id });
   }
+
+  /** Only admins (and operators at the database) mark banks as holding published material. */
+  #assertMayMark(actor: BankActor): void {
+    if (actor.via === 'api-key' && !actor.admin) {
+      throw new DomainError('FORBIDDEN', 'Only an admin key marks a bank as holding published material.');
+    }
+  }
+
+  /** Records a committed change in the audit log, when the service has one. */
+  async #record(
+    actor: BankActor,
+    action: BankAuditAction,
+    bank: string,
+    details: Readonly<Record<string, string | number | boolean | null>>,
+  ): Promise<void> {
+    await this.#audit?.({ actor: auditActorOf(actor), action, bank, details });
+  }
+}
+
+/** An import batch's counts for the audit log. */
+function importDetails(result: ImportBatchResult): Record<string, number> {
+  return {
+    created: result.created,
+    updated: result.updated,
+    withdrawn: result.withdrawn,
+    seq: result.seq,
+  };
 }
 
 function parseNewBank(input: unknown): NewBank {
@@ -281,6 +469,7 @@ function parseBankPatchInto(input: Record<string, unknown>, problems: Problems):
     'vpdqMatchPercent',
     'vpdqQueryMatchPercent',
     'enabled',
+    'fourEyes',
     'webhookUrl',
     'webhookSecret',
   ];
@@ -317,6 +506,10 @@ function parseBankPatchInto(input: Record<string, unknown>, problems: Problems):
   if (input.enabled !== undefined) {
     if (typeof input.enabled !== 'boolean') problems.add('enabled', 'true or false.');
     else patch.enabled = input.enabled;
+  }
+  if (input.fourEyes !== undefined) {
+    if (typeof input.fourEyes !== 'boolean') problems.add('fourEyes', 'true or false.');
+    else patch.fourEyes = input.fourEyes;
   }
   if (input.webhookUrl !== undefined) {
     if (input.webhookUrl !== null && !isHttpUrl(input.webhookUrl))

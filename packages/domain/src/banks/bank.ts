@@ -26,6 +26,12 @@ export interface Bank {
   readonly vpdqQueryMatchPercent: number;
   /** A disabled bank is kept but matches nothing. */
   readonly enabled: boolean;
+  /**
+   * The bank holds published material (issue 15): its entries change only through the
+   * workbench's four-eyes publication, never through an API key, the CLI or an import. The
+   * hotline's own bank is always so, whatever this says; admins mark other banks.
+   */
+  readonly fourEyes: boolean;
   /** Where match notifications for this bank are POSTed, if anywhere. */
   readonly webhookUrl: string | null;
   readonly createdAt: Date;
@@ -42,6 +48,8 @@ export interface NewBank {
   readonly vpdqMatchPercent?: number;
   readonly vpdqQueryMatchPercent?: number;
   readonly enabled?: boolean;
+  /** See {@link Bank.fourEyes} (default false; only admins may set it). */
+  readonly fourEyes?: boolean;
   readonly webhookUrl?: string | null;
   /** Secret for the webhook signature (the HTTP API generates one, shown once, when a URL is set without one). */
   readonly webhookSecret?: string | null;

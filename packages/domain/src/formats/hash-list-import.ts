@@ -21,6 +21,7 @@ import {
   parseThreatExchange,
   threatExchangeLine,
 } from './threatexchange-format.js';
+import type { BankActorInput } from '../banks/bank-actor.js';
 
 /** Reads the records of a hash list in any supported format. `origin` becomes the entries' source. */
 export function parseHashList(
@@ -179,8 +180,8 @@ export interface ImportIntoOptions {
 
 /** Options of {@link importHashList}. */
 export interface ImportOptions extends ImportIntoOptions {
-  /** Recorded as the entries' `addedBy`. */
-  readonly addedBy: string;
+  /** Who imports: recorded as the entries' `addedBy` and in the audit log (see {@link BankActor}). */
+  readonly addedBy: BankActorInput;
   /**
    * When the service's local matcher applies the batches: `wait` (default) after each one, before
    * the next; `background` while the next one is written, the import waiting for it once at the
@@ -260,6 +261,8 @@ export async function importHashList(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const bank = await service.getBank(bankRef);
+  // Refused before a byte is read: a key limited to other banks, a bank of published material.
+  service.assertMayChange(bank, options.addedBy);
   // The planner's statistics are refreshed as the import grows the bank (after 10,000 changes,
   // then each time the count has quadrupled: a few ANALYZEs however large the file), so the
   // lookups of later batches are planned for the bank as it now is, not as it was before.

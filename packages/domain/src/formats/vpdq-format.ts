@@ -6,6 +6,7 @@ import {
   parseVpdqReferenceLines,
   type VpdqFrame,
 } from '../signals/vpdq.js';
+import type { BankActorInput } from '../banks/bank-actor.js';
 
 // Video hash files, in the two shapes they travel in:
 //
@@ -119,7 +120,7 @@ export async function importVpdqItems(
   service: Pick<BankService, 'addEntries'>,
   bankRef: string | number,
   items: readonly VpdqImportItem[],
-  options: { readonly origin: string; readonly addedBy: string; readonly batchSize?: number },
+  options: { readonly origin: string; readonly addedBy: BankActorInput; readonly batchSize?: number },
 ): Promise<VpdqImportSummary> {
   const batchSize = options.batchSize ?? 50;
   let added = 0;

@@ -236,5 +236,16 @@ export const AUDIT_ACTIONS = [
   // Capture (issue 16): each recorded capture (with its screenshot's SHA-256), and recaptures asked for.
   'capture_recorded',
   'recapture_requested',
+  // Every bank change from any path, with its actor (issue 15).
+  'bank_created',
+  'bank_updated',
+  'bank_deleted',
+  'bank_entries_added',
+  'bank_entry_updated',
+  'bank_entry_deleted',
+  'bank_import_applied',
+  'bank_entries_withdrawn',
+  // A verdict-only key's queries clustered around one point: probing a banked hash (issue 15).
+  'api_key_probing_suspected',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,5 +1,6 @@
 import type { BankService } from '../banks/bank.service.js';
 import type { Bank } from '../banks/bank.js';
+import type { BankActor } from '../banks/bank-actor.js';
 import { DomainError } from '../domain-error.js';
 import type { Clock } from '../ports/clock.js';
 import { Problems, isRecord } from '../validation.js';
@@ -349,7 +350,7 @@ export class WorkbenchService {
     illegal: readonly Assessment[],
     actor: Analyst,
   ): Promise<MediaItem> {
-    const bank = await this.hotlineBank();
+    const bank = await this.hotlineBank(illegal);
     const classification = combinedClassification(illegal);
     const provenance = {
       source: HOTLINE_ASSESSMENT_SOURCE,
@@ -364,11 +365,7 @@ export class WorkbenchService {
       { signalType: 'md5', value: media.md5, ...common },
       { signalType: 'sha256', value: media.sha256, ...common },
     ];
-    const added = await this.deps.banks.addEntries(
-      bank.name,
-      entries,
-      `hotline:${illegal.map((a) => a.analystId).join('+')}`,
-    );
+    const added = await this.deps.banks.addEntries(bank.name, entries, this.fourEyesActor(illegal));
     const ids = [...added.created, ...added.existing].map((e) => e.id);
     const updated = await this.deps.store.setMediaStatus(media.id, 'published', ids);
     await this.audit(actor, 'bank_entry_added', 'media', String(media.id), {
@@ -379,19 +376,29 @@ export class WorkbenchService {
     return updated;
   }
 
-  private async hotlineBank(): Promise<Bank> {
+  /** The four-eyes path's actor: the analysts whose assessments publish the material. */
+  private fourEyesActor(illegal: readonly Assessment[]): BankActor {
+    return { via: 'four-eyes', id: `hotline:${illegal.map((a) => a.analystId).join('+')}` };
+  }
+
+  private async hotlineBank(illegal: readonly Assessment[]): Promise<Bank> {
     const name = this.deps.hotlineBank;
     try {
       return await this.deps.banks.getBank(name);
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'BANK_NOT_FOUND')) throw error;
       try {
-        return await this.deps.banks.createBank({
-          name,
-          kind: 'known_csam',
-          description: `Hashes confirmed by two analysts of ${this.deps.hotlineName}.`,
-          defaultActions: ['block', 'review'],
-        });
+        return await this.deps.banks.createBank(
+          {
+            name,
+            kind: 'known_csam',
+            description: `Hashes confirmed by two analysts of ${this.deps.hotlineName}.`,
+            defaultActions: ['block', 'review'],
+            // Published material: API keys, the CLI and imports never change it (issue 15).
+            fourEyes: true,
+          },
+          this.fourEyesActor(illegal),
+        );
       } catch (raced) {
         if (raced instanceof DomainError && raced.code === 'BANK_NAME_TAKEN')
           return this.deps.banks.getBank(name);

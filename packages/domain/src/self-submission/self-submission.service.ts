@@ -219,7 +219,7 @@ export class SelfSubmissionService {
     let removed = 0;
     for (const id of await store.entriesToRelease(found.caseNumber)) {
       try {
-        await banks.deleteEntry(id);
+        await banks.deleteEntry(id, SELF_SUBMISSION_SOURCE);
         removed++;
       } catch (error) {
         // Already gone: a concurrent withdrawal, an interrupted earlier one, an admin, a deleted bank.
@@ -275,15 +275,18 @@ export class SelfSubmissionService {
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'BANK_NOT_FOUND')) throw error;
       try {
-        await this.deps.banks.createBank({
-          name,
-          kind,
-          description:
-            caseType === 'minor'
-              ? 'Hashes young people submitted of their own images ("self-generated" material, often coerced), computed on their device.'
-              : 'Hashes adults submitted of their own intimate images shared without consent (NCII), computed on their device.',
-          defaultActions: ['review'],
-        });
+        await this.deps.banks.createBank(
+          {
+            name,
+            kind,
+            description:
+              caseType === 'minor'
+                ? 'Hashes young people submitted of their own images ("self-generated" material, often coerced), computed on their device.'
+                : 'Hashes adults submitted of their own intimate images shared without consent (NCII), computed on their device.',
+            defaultActions: ['review'],
+          },
+          SELF_SUBMISSION_SOURCE,
+        );
       } catch (raced) {
         // Two first submissions at once: the other one created it.
         if (!(raced instanceof DomainError && raced.code === 'BANK_NAME_TAKEN')) throw raced;

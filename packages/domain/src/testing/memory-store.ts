@@ -97,6 +97,7 @@ class MemoryHashlineStore implements HashlineStore {
       vpdqMatchPercent: bank.vpdqMatchPercent ?? VPDQ_COMPARED_MATCH_PERCENT,
       vpdqQueryMatchPercent: bank.vpdqQueryMatchPercent ?? VPDQ_QUERY_MATCH_PERCENT,
       enabled: bank.enabled ?? true,
+      fourEyes: bank.fourEyes ?? false,
       webhookUrl: bank.webhookUrl ?? null,
       webhookSecret: bank.webhookSecret ?? null,
       createdAt: now,
@@ -135,6 +136,7 @@ class MemoryHashlineStore implements HashlineStore {
       vpdqMatchPercent: patch.vpdqMatchPercent ?? bank.vpdqMatchPercent,
       vpdqQueryMatchPercent: patch.vpdqQueryMatchPercent ?? bank.vpdqQueryMatchPercent,
       enabled: patch.enabled ?? bank.enabled,
+      fourEyes: patch.fourEyes ?? bank.fourEyes,
       webhookUrl: patch.webhookUrl !== undefined ? patch.webhookUrl : bank.webhookUrl,
       webhookSecret: patch.webhookSecret !== undefined ? patch.webhookSecret : bank.webhookSecret,
       updatedAt: now,
@@ -503,6 +505,7 @@ class MemoryHashlineStore implements HashlineStore {
       scopes: [...key.scopes],
       secretHash: key.secretHash,
       rateLimitPerSecond: key.rateLimitPerSecond,
+      banks: key.banks ? [...key.banks] : null,
       createdAt: this.#clock.now(),
       revokedAt: null,
     };
@@ -841,6 +844,7 @@ function copyApiKey(key: ApiKey): ApiKey {
   return {
     ...key,
     scopes: [...key.scopes],
+    banks: key.banks ? [...key.banks] : null,
     createdAt: new Date(key.createdAt),
     revokedAt: key.revokedAt && new Date(key.revokedAt),
   };

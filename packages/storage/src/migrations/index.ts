@@ -12,6 +12,7 @@ import { importJobsSchema } from './0009-import-jobs.js';
 import { hardeningSchema } from './0010-hardening.js';
 import { videoSignalsSchema } from './0011-video-signals.js';
 import { hashSourcesSchema } from './0014-hash-sources.js';
+import { bankGuardsSchema } from './0016-bank-guards.js';
 import { captureCustodySchema } from './0017-capture-custody.js';
 
 /**
@@ -33,6 +34,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0010_hardening': hardeningSchema(engine),
     '0011_video_signals': videoSignalsSchema(engine),
     '0014_hash_sources': hashSourcesSchema(engine),
+    '0016_bank_guards': bankGuardsSchema(engine),
     '0017_capture_custody': captureCustodySchema(engine),
   };
 }

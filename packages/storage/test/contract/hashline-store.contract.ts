@@ -92,6 +92,7 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
           vpdqMatchPercent: 80,
           vpdqQueryMatchPercent: 0,
           enabled: true,
+          fourEyes: false,
           webhookUrl: null,
           createdAt: t0,
           updatedAt: t0,
@@ -102,6 +103,14 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.listBanks()).toEqual([bank]);
         expect(await store.getBank(bank.id + 1000)).toBeUndefined();
         expect(await store.getBankByName('nope')).toBeUndefined();
+      });
+
+      it('marks a bank as holding published material, and unmarks it (migration 0016)', async () => {
+        const bank = await store.createBank({ name: 'published', kind: 'known_csam', fourEyes: true });
+        expect(bank.fourEyes).toBe(true);
+        expect((await store.getBankByName('published'))?.fourEyes).toBe(true);
+        expect((await store.updateBank(bank.id, { fourEyes: false })).fourEyes).toBe(false);
+        expect((await store.updateBank(bank.id, { description: 'x' })).fourEyes).toBe(false);
       });
 
       it('keeps every field given at creation', async () => {
@@ -862,7 +871,13 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
 
       it('creates, reads, lists by creation time and revokes once', async () => {
         const b = await store.createApiKey(key('b'));
-        expect(b).toEqual({ ...key('b'), scopes: ['match', 'banks:read'], createdAt: t0, revokedAt: null });
+        expect(b).toEqual({
+          ...key('b'),
+          scopes: ['match', 'banks:read'],
+          banks: null,
+          createdAt: t0,
+          revokedAt: null,
+        });
         const a = await store.createApiKey({ ...key('a'), scopes: ['admin'], rateLimitPerSecond: 50 });
         await store.createApiKey(key('B'));
         clock.advance(10);
@@ -879,6 +894,12 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.revokeApiKey('b')).toEqual(revoked);
         expect(await store.getApiKey('b')).toEqual(revoked);
         expect(await store.getApiKey('0c')).toEqual(c);
+      });
+
+      it("keeps a key's bank list (migration 0016)", async () => {
+        const limited = await store.createApiKey({ ...key('lim'), banks: ['partner', 'mine'] });
+        expect(limited.banks).toEqual(['partner', 'mine']);
+        expect((await store.getApiKey('lim'))?.banks).toEqual(['partner', 'mine']);
       });
 
       it('refuses a duplicate id and reports unknown keys', async () => {
