@@ -295,7 +295,8 @@ export async function workbenchRoutes(
     {
       schema: {
         tags,
-        summary: 'Reveal an item (counted against the daily exposure limit, audited)',
+        summary:
+          'Reveal an item (counted against the daily exposure limit, audited); 404 PREVIEW_NOT_KEPT when only the blurred thumbnail exists, not counted',
         response: problems(404, 429),
       },
     },

@@ -351,6 +351,10 @@ describe('capture and the workbench', () => {
     expect(problemBody(await bert.call('GET', `/v1/workbench/media/${freshId}/preview`)).code).toBe(
       'REVEAL_REQUIRED',
     );
+    // Known material has no kept preview: nothing more to show, so nothing is counted.
+    expect(problemBody(await bert.call('POST', `/v1/workbench/media/${knownId}/reveal`)).code).toBe(
+      'PREVIEW_NOT_KEPT',
+    );
     const first = await bert.call('POST', `/v1/workbench/media/${freshId}/reveal`);
     expect(first.json()).toMatchObject({
       exposure: { today: 1, dailyLimit: 3, warnAt: 2 },

@@ -25,7 +25,8 @@ export function assessmentState(media: MediaView): 'published' | 'awaiting_secon
 /**
  * One captured item. Known (hash-matched) items are a label only, with no image at all. Others are
  * shown blurred and greyscale (CSS class `media--protected`) until the analyst reveals that one
- * item; a reveal is counted against the daily exposure limit and audited by the server.
+ * item; a reveal is counted against the daily exposure limit and audited by the server. Reveal is
+ * offered only when the server kept a preview: otherwise the thumbnail is all there is.
  */
 export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (media: MediaView) => void }) {
   const { api, exposure, setExposure } = useWorkbench();
@@ -133,7 +134,13 @@ export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (
         )}
       </div>
       <div className="wb-media-actions">
-        {revealed ? (
+        {!media.previewAvailable ? (
+          // Nothing more than the blurred thumbnail exists: a "reveal" would show nothing new and
+          // must not count against the analyst's exposure (the server refuses it too).
+          <span className="wb-muted" data-testid="thumbnail-only">
+            {WB.thumbnailOnly}
+          </span>
+        ) : revealed ? (
           <span className="wb-ok">{WB.revealed}</span>
         ) : (
           <button
@@ -146,7 +153,7 @@ export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (
             {revealing ? WB.revealing : WB.reveal}
           </button>
         )}
-        {limitReached && !revealed && (
+        {limitReached && !revealed && media.previewAvailable && (
           <span id={`media-${media.id}-limit`} className="wb-muted">
             {WB.revealDisabled}
           </span>

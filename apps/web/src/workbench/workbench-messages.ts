@@ -144,6 +144,8 @@ export const WB = {
   revealing: 'Revealing…',
   revealed: 'Revealed',
   revealDisabled: 'Daily limit reached',
+  thumbnailOnly:
+    'Only this blurred thumbnail exists: this deployment keeps no media, so there is nothing more to reveal.',
   previouslyAssessed: 'Previously assessed: {classification} ({bank}, distance {distance})',
   previouslyAssessedNote: 'Matched a known hash: not shown, nobody needs to view it again.',
   unclassified: 'no classification',

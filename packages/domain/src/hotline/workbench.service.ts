@@ -192,13 +192,16 @@ export class WorkbenchService {
 
   /**
    * Reveals an item (unblurred in the workbench): counted against the daily budget and audited.
-   * @throws {DomainError} EXPOSURE_LIMIT_REACHED, MEDIA_ITEM_NOT_FOUND
+   * Only an item with a kept preview can be revealed: without one the blurred thumbnail is all
+   * there is, and a "reveal" that shows nothing more must neither count nor be audited as one.
+   * @throws {DomainError} PREVIEW_NOT_KEPT, EXPOSURE_LIMIT_REACHED, MEDIA_ITEM_NOT_FOUND
    */
   async reveal(
     analyst: Analyst,
     mediaId: number,
   ): Promise<{ exposure: Exposure; previewAvailable: boolean }> {
     const media = await this.requireMedia(mediaId);
+    if (!media.storedContent || media.previouslyAssessed) throw new DomainError('PREVIEW_NOT_KEPT');
     const before = await this.exposure(analyst);
     if (before.today >= before.dailyLimit) throw new DomainError('EXPOSURE_LIMIT_REACHED');
     await this.audit(analyst, 'media_revealed', 'media', String(media.id), { count: before.today + 1 });

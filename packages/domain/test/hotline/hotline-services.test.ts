@@ -54,12 +54,12 @@ const hasher: CapturedMediaHasher = {
       width: 10,
       height: 10,
       thumbnail: new Uint8Array([0xff, 0xd8]),
-      preview: null,
+      preview: new Uint8Array([0xff, 0xd8, 0x01]),
     };
   },
 };
 
-function setup(fetcher: SafeFetcher) {
+function setup(fetcher: SafeFetcher, { keepMedia = false } = {}) {
   const clock = createManualClock(Date.UTC(2026, 10, 26, 9));
   const bankStore = createMemoryStore();
   const engine = new MatchEngine(bankStore);
@@ -79,7 +79,7 @@ function setup(fetcher: SafeFetcher) {
     lookupKnown: async () => null,
     secrets: plainBox,
     clock,
-    keepMedia: false,
+    keepMedia,
   });
   const workbench = new WorkbenchService({
     store,
@@ -191,7 +191,7 @@ describe('WorkbenchService', () => {
   });
 
   it('refuses reveals beyond the daily budget and counts again the next day', async () => {
-    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes') });
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes') }, { keepMedia: true });
     await submit(t.intake, ['https://a.example/img.jpg']);
     await t.capture.runOnce();
     const [item] = await t.store.listQueue({ limit: 10 });
@@ -204,6 +204,19 @@ describe('WorkbenchService', () => {
     });
     t.clock.advance(24 * 3600_000);
     expect((await t.workbench.reveal(ana, media!.id)).exposure.today).toBe(1);
+  });
+
+  it('neither counts nor audits a reveal when no preview is kept: the thumbnail is all there is', async () => {
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes-kept-not') });
+    await submit(t.intake, ['https://a.example/not-kept.jpg']);
+    await t.capture.runOnce();
+    const [item] = await t.store.listQueue({ limit: 10 });
+    const [media] = await t.store.listMedia(item!.report.id);
+    expect(media!.storedContent).toBe(false);
+    const ana = analyst('ana');
+    await expect(t.workbench.reveal(ana, media!.id)).rejects.toMatchObject({ code: 'PREVIEW_NOT_KEPT' });
+    expect((await t.workbench.exposure(ana)).today).toBe(0);
+    expect(await t.store.listAudit({ action: 'media_revealed', limit: 10 })).toEqual([]);
   });
 
   it('does not publish when two analysts disagree', async () => {
