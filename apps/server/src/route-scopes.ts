@@ -52,6 +52,7 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/workbench/session', access: 'session' },
   { method: 'GET', url: '/v1/workbench/session', access: 'session' },
   { method: 'DELETE', url: '/v1/workbench/session', access: 'session' },
+  { method: 'PUT', url: '/v1/workbench/session/language', access: 'session' },
   { method: 'POST', url: '/v1/workbench/session/totp', access: 'session' },
   { method: 'POST', url: '/v1/workbench/session/totp/confirm', access: 'session' },
   { method: 'GET', url: '/v1/workbench/queue', access: 'session' },

@@ -192,6 +192,31 @@ export async function workbenchRoutes(
     return reply.code(204).send();
   });
 
+  app.put(
+    '/v1/workbench/session/language',
+    {
+      bodyLimit: 256,
+      schema: {
+        tags,
+        summary: 'Keep the workbench language (nl, fr, de, en) with the signed-in analyst',
+        documentedBody: {
+          type: 'object',
+          required: ['language'],
+          properties: { language: { type: 'string', enum: ['nl', 'fr', 'de', 'en'] } },
+        },
+        response: problems(400),
+      },
+    },
+    async (request, reply) => {
+      const updated = await workbench.setLanguage(
+        me(request),
+        (request.body as { language?: unknown } | null)?.language,
+      );
+      noStore(reply);
+      return { language: updated.language ?? null };
+    },
+  );
+
   app.post(
     '/v1/workbench/session/totp',
     { schema: { tags, summary: 'Start TOTP enrolment' } },
@@ -420,6 +445,7 @@ function analystView(analyst: Analyst) {
     displayName: analyst.displayName,
     role: analyst.role,
     totpEnabled: analyst.totpSecretSealed !== null,
+    language: analyst.language ?? null,
   };
 }
 

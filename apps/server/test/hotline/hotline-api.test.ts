@@ -112,7 +112,7 @@ interface Session {
   cookie: string;
   csrf: string;
   call(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     payload?: unknown,
     csrf?: boolean,
@@ -332,6 +332,22 @@ describe('capture and the workbench', () => {
     expect(thumb.headers['content-type']).toBe('image/jpeg');
     expect(thumb.rawPayload.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     expect((await ana.call('GET', `/v1/workbench/media/${knownId}/thumbnail`)).statusCode).toBe(404);
+  });
+
+  it('keeps the workbench language each analyst chose, on the server (issue 17)', async () => {
+    const ana = await signIn('ana');
+    expect((await ana.call('GET', '/v1/workbench/session')).json().analyst.language).toBeNull();
+    const chosen = await ana.call('PUT', '/v1/workbench/session/language', { language: 'fr' });
+    expect(chosen.json()).toEqual({ language: 'fr' });
+    // Another session (another browser) of the same analyst starts in French.
+    const again = await signIn('ana');
+    expect((await again.call('GET', '/v1/workbench/session')).json().analyst.language).toBe('fr');
+    expect(
+      problemBody(await ana.call('PUT', '/v1/workbench/session/language', { language: 'xx' })).code,
+    ).toBe('VALIDATION_FAILED');
+    const noCsrf = await ana.call('PUT', '/v1/workbench/session/language', { language: 'nl' }, false);
+    expect(problemBody(noCsrf).code).toBe('CSRF_FAILED');
+    await ana.call('PUT', '/v1/workbench/session/language', { language: 'en' });
   });
 
   it('demands the CSRF token on changes and refuses API keys', async () => {

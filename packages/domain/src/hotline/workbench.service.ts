@@ -5,14 +5,16 @@ import type { Clock } from '../ports/clock.js';
 import { Problems, isRecord } from '../validation.js';
 import type { Classification, UkCategory } from '../vocabulary.js';
 import { verifyAuditChain, type AuditVerification, type Sha256Hex } from './audit-chain.js';
-import type {
-  Analyst,
-  Assessment,
-  AssessmentInput,
-  AuditEvent,
-  MediaItem,
-  Report,
-  ReportedUrl,
+import {
+  REPORT_LANGUAGES,
+  type Analyst,
+  type Assessment,
+  type AssessmentInput,
+  type AuditEvent,
+  type MediaItem,
+  type Report,
+  type ReportLanguage,
+  type ReportedUrl,
 } from './hotline-records.js';
 import { requireReport } from './hotline-lookups.js';
 import type { AuditQuery, HotlineStore } from './hotline-store.js';
@@ -333,6 +335,18 @@ export class WorkbenchService {
       }
     }
     return verifyAuditChain(rows(), head, this.deps.sha256Hex);
+  }
+
+  /**
+   * Keeps the language an analyst chose for the workbench (and their exports) with the analyst,
+   * so it follows them to any browser.
+   * @throws {DomainError} VALIDATION_FAILED
+   */
+  async setLanguage(analyst: Analyst, language: unknown): Promise<Analyst> {
+    if (typeof language !== 'string' || !(REPORT_LANGUAGES as readonly string[]).includes(language)) {
+      throw new DomainError('VALIDATION_FAILED', `language: one of ${REPORT_LANGUAGES.join(', ')}`);
+    }
+    return this.deps.store.updateAnalyst(analyst.id, { language: language as ReportLanguage });
   }
 
   /** Staff with today's exposure (admins only: supervisors watch the counters). */

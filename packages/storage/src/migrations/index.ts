@@ -11,6 +11,7 @@ import { rateBucketsSchema } from './0008-rate-buckets.js';
 import { importJobsSchema } from './0009-import-jobs.js';
 import { hardeningSchema } from './0010-hardening.js';
 import { videoSignalsSchema } from './0011-video-signals.js';
+import { analystLanguageSchema } from './0018-analyst-language.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -30,6 +31,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0009_import_jobs': importJobsSchema(engine),
     '0010_hardening': hardeningSchema(engine),
     '0011_video_signals': videoSignalsSchema(engine),
+    '0018_analyst_language': analystLanguageSchema(engine),
   };
 }
 
