@@ -1,6 +1,7 @@
 // The workbench's only network calls: same origin, JSON, under /v1/workbench. The session lives in
 // an HttpOnly cookie the page cannot read; the CSRF token is kept in memory only (never in storage),
 // and sent as X-CSRF-Token on every state-changing request.
+import type { Language } from '../shared/language.js';
 import type {
   AgeBand,
   AnalystRole,
@@ -30,6 +31,8 @@ export interface SessionAnalyst {
   readonly displayName: string;
   readonly role: AnalystRole;
   readonly totpEnabled: boolean;
+  /** The workbench language the analyst chose (kept on the server); null until they choose. */
+  readonly language?: Language | null;
 }
 
 /** `GET|POST /v1/workbench/session`. */
@@ -571,6 +574,11 @@ export class WorkbenchApi {
     } finally {
       this.#csrfToken = null;
     }
+  }
+
+  /** Keeps the workbench language with the signed-in analyst (it follows them to any browser). */
+  setLanguage(language: Language): Promise<{ language: Language }> {
+    return this.#call('PUT', '/v1/workbench/session/language', { language });
   }
 
   /** Starts TOTP enrolment: the secret to type into an authenticator app. */
