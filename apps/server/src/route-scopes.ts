@@ -13,7 +13,7 @@ export type RouteAccess = 'public' | 'authenticated' | 'session' | readonly ApiS
 
 /** One row of the access table. */
 export interface RouteScope {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route pattern as registered in Fastify (`/v1/banks/:bank`). */
   readonly url: string;
   readonly access: RouteAccess;

@@ -3,6 +3,9 @@
 // Guidelines' terms; dates and numbers follow the chosen language through Intl.
 import { afterEach, describe, expect, it } from 'vitest';
 import { LANGUAGES } from '../src/shared/language.js';
+import { FIGURES_CATALOGUES } from '../src/figures/figures-messages.js';
+import { ST, STATISTICS_CATALOGUES } from '../src/statistics/statistics-messages.js';
+import { formatCount, formatShare, labelOf as statisticsLabel } from '../src/statistics/statistics-labels.js';
 import {
   WB,
   WORKBENCH_CATALOGUES,
@@ -52,6 +55,36 @@ describe('workbench catalogues', () => {
     });
   }
 
+  const statisticsEnglish = leaves(STATISTICS_CATALOGUES.en);
+  for (const language of LANGUAGES) {
+    it(`${language}: the statistics dashboard has exactly the English keys and placeholders`, () => {
+      const mine = leaves(STATISTICS_CATALOGUES[language]);
+      const missing = [...statisticsEnglish.keys()].filter((k) => !mine.has(k));
+      const extra = [...mine.keys()].filter((k) => !statisticsEnglish.has(k));
+      expect({ missing, extra }).toEqual({ missing: [], extra: [] });
+      const wrongPlaceholders = [...statisticsEnglish]
+        .filter(([key, text]) => placeholders(text).join() !== placeholders(mine.get(key)!).join())
+        .map(([key]) => key);
+      expect(wrongPlaceholders).toEqual([]);
+      expect([...mine].filter(([, text]) => text.trim() === '').map(([key]) => key)).toEqual([]);
+      expect([...mine].filter(([, text]) => /porn/i.test(text)).map(([key]) => key)).toEqual([]);
+    });
+  }
+
+  const figuresEnglish = leaves(FIGURES_CATALOGUES.en);
+  for (const language of LANGUAGES) {
+    it(`${language}: the public figures page has exactly the English keys and placeholders`, () => {
+      const mine = leaves(FIGURES_CATALOGUES[language]);
+      expect([...mine.keys()].sort()).toEqual([...figuresEnglish.keys()].sort());
+      const wrongPlaceholders = [...figuresEnglish]
+        .filter(([key, text]) => placeholders(text).join() !== placeholders(mine.get(key)!).join())
+        .map(([key]) => key);
+      expect(wrongPlaceholders).toEqual([]);
+      expect([...mine].filter(([, text]) => text.trim() === '').map(([key]) => key)).toEqual([]);
+      expect([...mine].filter(([, text]) => /porn/i.test(text)).map(([key]) => key)).toEqual([]);
+    });
+  }
+
   it('a missing key would be caught: the comparison sees a removed and an added key', () => {
     const broken = leaves({ text: { ...WORKBENCH_EN.text, extraKey: 'x' }, labels: WORKBENCH_EN.labels });
     broken.delete('text.reveal');
@@ -90,5 +123,13 @@ describe('workbench catalogues', () => {
     expect(WB.reveal).toBe('Aufdecken');
     expect(formatUtc(when)).toMatch(/^07\.12\.2026,? 09:05 UTC$/);
     expect(formatNumber(12345)).toBe('12.345');
+    // The statistics tab follows the workbench's language: words, counts, shares and countries.
+    expect(ST.text.title).toBe('Statistik');
+    expect(formatCount(12345)).toBe('12.345');
+    expect(formatShare(0.125)).toBe('12,5 %');
+    expect(statisticsLabel('hosting_countries', 'BE')).toBe('Belgien');
+    setWorkbenchLanguage('fr');
+    expect(statisticsLabel('hosting_countries', 'NL')).toBe('Pays-Bas');
+    expect(statisticsLabel('report_outcome', 'illegal')).toBe('Illégal');
   });
 });

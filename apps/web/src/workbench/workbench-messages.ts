@@ -22,6 +22,7 @@ import type {
   VictimSex,
 } from './workbench-vocabulary.js';
 import type { Language } from '../shared/language.js';
+import { setStatisticsLanguage } from '../statistics/statistics-messages.js';
 import { WORKBENCH_DE } from './workbench-messages-de.js';
 import { WORKBENCH_FR } from './workbench-messages-fr.js';
 import { WORKBENCH_NL } from './workbench-messages-nl.js';
@@ -684,7 +685,7 @@ export let NOTICE_LANGUAGE_LABELS: Readonly<Record<string, string>> = LABELS_EN.
 export let workbenchLanguage: Language = 'en';
 let locale = WORKBENCH_EN.locale;
 
-/** Switches every binding above to `language`'s words (the caller re-renders from the root). */
+/** Switches every binding above, and the statistics tab's, to `language`'s words (the caller re-renders). */
 export function setWorkbenchLanguage(language: Language): void {
   const catalogue = WORKBENCH_CATALOGUES[language];
   const l = catalogue.labels;
@@ -714,6 +715,8 @@ export function setWorkbenchLanguage(language: Language): void {
   CHECK_RESULT_LABELS = l.checkResult;
   REMOVAL_BUCKET_LABELS = l.removalBucket;
   NOTICE_LANGUAGE_LABELS = l.noticeLanguage;
+  // The statistics tab speaks the workbench's language.
+  setStatisticsLanguage(language);
   if (typeof document !== 'undefined') document.documentElement.lang = language;
 }
 
