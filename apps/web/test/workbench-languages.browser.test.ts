@@ -40,6 +40,7 @@ let server: RunningServer;
 let site: Server;
 let browser: Browser;
 let reportId: string;
+let failedReportId: string;
 const contexts: BrowserContext[] = [];
 
 async function buildWorkbench(): Promise<string> {
@@ -125,19 +126,25 @@ beforeAll(async () => {
   for (const { username } of Object.values(PEOPLE)) {
     await auth.createAnalyst({ username, displayName: username, role: 'admin', password: PASSWORD }, null);
   }
-  const reported = await fetch(`${server.url}/v1/public/reports`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-    body: JSON.stringify({ urls: [pageUrl], concerns: ['csam'], language: 'nl' }),
-  });
-  expect(reported.status).toBe(201);
+  // One report whose page is gone (404: a final capture failure), one whose page has an image.
+  for (const url of [pageUrl.replace('page.html', 'gone.html'), pageUrl]) {
+    const reported = await fetch(`${server.url}/v1/public/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ urls: [url], concerns: ['csam'], language: 'nl' }),
+    });
+    expect(reported.status).toBe(201);
+  }
   const store = server.app.hashlineHotline.store;
   // Wait (polling the store) until the capture worker has fetched and hashed the one image.
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const [item] = await store.listQueue({ limit: 10 });
-    if (item && (await store.listMedia(item.report.id)).length === 1) {
-      reportId = item.report.id;
+    const items = await store.listQueue({ limit: 10 });
+    const failed = items.find((i) => i.urls[0]?.captureError != null);
+    const captured = items.find((i) => i.mediaCount === 1);
+    if (failed && captured) {
+      reportId = captured.report.id;
+      failedReportId = failed.report.id;
       break;
     }
     if (Date.now() > deadline) throw new Error('The capture did not finish within 120 s.');
@@ -162,6 +169,9 @@ describe('the workbench in four languages (issue 17)', () => {
       await page.getByRole('button', { name: t.signOut }).waitFor();
       expect(await page.evaluate(() => document.documentElement.lang)).toBe(language);
       await page.getByRole('heading', { name: t.queueTitle, level: 1 }).waitFor();
+      // A failed capture is visible as such in the queue.
+      const failedRow = page.locator(`[data-testid="queue-item"][data-report-id="${failedReportId}"]`);
+      expect(await failedRow.getByTestId('capture-failed').textContent()).toBe(t.captureFailedNone);
       if (language === 'nl' || language === 'fr')
         await page.screenshot({ path: join(SCREENSHOTS, `workbench-queue-${language}.png`), fullPage: true });
 

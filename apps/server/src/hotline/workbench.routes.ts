@@ -468,12 +468,19 @@ function queueView(item: WorkbenchQueueItem) {
       url: u.url,
       normalizedUrl: u.normalizedUrl,
       accessibility: u.accessibility,
+      captureError: u.captureError,
       hostingCountry: u.trace?.country ?? null,
     })),
     mediaCount: item.mediaCount,
     pendingMediaCount: item.pendingMediaCount,
     previouslyAssessedCount: item.previouslyAssessedCount,
-    duplicates: item.duplicates.map(duplicateView),
+    failedCaptures: item.failedCaptures,
+    duplicates: item.duplicates.map((d) => ({
+      ...duplicateView(d),
+      mediaCount: d.mediaCount,
+      pendingMediaCount: d.pendingMediaCount,
+      failedCaptures: d.failedCaptures,
+    })),
   };
 }
 

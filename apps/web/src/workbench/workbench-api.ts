@@ -59,10 +59,12 @@ export interface QueueUrl {
   readonly url: string;
   readonly normalizedUrl: string;
   readonly accessibility: string | null;
+  /** The capture's error code when it failed for good. */
+  readonly captureError?: string | null;
   readonly hostingCountry: string | null;
 }
 
-/** One row of the queue (duplicates folded under the earliest open report). */
+/** One row of the queue (a group's report with the most to assess; the others folded under it). */
 export interface QueueItem {
   readonly reportId: string;
   readonly receivedAt: string;
@@ -75,7 +77,16 @@ export interface QueueItem {
   readonly mediaCount: number;
   readonly pendingMediaCount: number;
   readonly previouslyAssessedCount: number;
-  readonly duplicates: readonly DuplicateRef[];
+  /** URLs whose capture failed for good. */
+  readonly failedCaptures: number;
+  readonly duplicates: readonly QueueDuplicate[];
+}
+
+/** A duplicate folded under a queue row, with its own counts. */
+export interface QueueDuplicate extends DuplicateRef {
+  readonly mediaCount: number;
+  readonly pendingMediaCount: number;
+  readonly failedCaptures: number;
 }
 
 /** Where a host resolved and what the offline dataset says about the address. */

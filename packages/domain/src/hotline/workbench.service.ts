@@ -77,6 +77,14 @@ export interface DuplicateRef {
   readonly reason: 'same_url' | 'same_media';
 }
 
+/** A duplicate as the queue folds it: with its own counts, so the folded line shows its work. */
+export interface QueueDuplicate extends DuplicateRef {
+  readonly mediaCount: number;
+  readonly pendingMediaCount: number;
+  /** URLs of that report whose capture failed (a final error). */
+  readonly failedCaptures: number;
+}
+
 /** A queue row with its folded duplicates. */
 export interface WorkbenchQueueItem {
   readonly report: Report;
@@ -84,7 +92,9 @@ export interface WorkbenchQueueItem {
   readonly mediaCount: number;
   readonly pendingMediaCount: number;
   readonly previouslyAssessedCount: number;
-  readonly duplicates: readonly DuplicateRef[];
+  /** URLs whose capture failed (a final error, not one still being retried). */
+  readonly failedCaptures: number;
+  readonly duplicates: readonly QueueDuplicate[];
 }
 
 /** A media item as the workbench shows it. */
@@ -122,13 +132,21 @@ const UK_SEVERITY: readonly UkCategory[] = ['A', 'B', 'C'];
 export class WorkbenchService {
   constructor(private readonly deps: WorkbenchDependencies) {}
 
-  /** Open reports, most urgent first; a report whose URLs or media all repeat an earlier one is folded under it. */
+  /**
+   * Open reports, most urgent first. Reports whose URLs or media all repeat an earlier open report
+   * form one group (a report in imminent danger is never folded); the group's row is the report
+   * with the most media left to assess (the earliest on a tie), so the work is on top and a first
+   * report whose capture failed does not hide the duplicate that holds the media. The others fold
+   * under it with their own counts.
+   */
   async queue(limit = 200): Promise<WorkbenchQueueItem[]> {
+    type Item = Awaited<ReturnType<HotlineStore['listQueue']>>[number];
     const items = await this.deps.store.listQueue({ limit });
     const byUrl = new Map<string, string>();
     const byMedia = new Map<string, string>();
-    const rows = new Map<string, WorkbenchQueueItem & { duplicates: DuplicateRef[] }>();
-    // Fold in order of arrival, so the earliest report is the one kept.
+    /** Each group's members in arrival order, keyed by its first report; with why each joined. */
+    const groups = new Map<string, { item: Item; reason: DuplicateRef['reason'] | null }[]>();
+    // Group in order of arrival, so a group is keyed by its earliest report.
     const byAge = [...items].sort(
       (a, b) =>
         a.report.receivedAt.getTime() - b.report.receivedAt.getTime() ||
@@ -144,18 +162,37 @@ export class WorkbenchService {
           : media.length > 0 && mediaOwners.every((o) => o !== undefined && o === mediaOwners[0])
             ? { id: mediaOwners[0]!, reason: 'same_media' as const }
             : undefined;
-      const keeper = owner ? rows.get(owner.id) : undefined;
-      if (owner && keeper && !item.report.imminentDanger) {
-        keeper.duplicates.push({
-          reportId: item.report.id,
-          receivedAt: item.report.receivedAt,
-          reason: owner.reason,
-        });
+      const group = owner ? groups.get(owner.id) : undefined;
+      if (owner && group && !item.report.imminentDanger) {
+        group.push({ item, reason: owner.reason });
         continue;
       }
-      rows.set(item.report.id, { ...item, duplicates: [] });
+      groups.set(item.report.id, [{ item, reason: null }]);
       for (const u of item.urls) if (!byUrl.has(u.normalizedUrl)) byUrl.set(u.normalizedUrl, item.report.id);
       for (const m of media) if (!byMedia.has(m.sha256)) byMedia.set(m.sha256, item.report.id);
+    }
+    const rows = new Map<string, WorkbenchQueueItem>();
+    for (const members of groups.values()) {
+      // The most to assess first; members are in arrival order, so a tie keeps the earliest.
+      const keeper = members.reduce((best, m) =>
+        m.item.pendingMediaCount > best.item.pendingMediaCount ? m : best,
+      );
+      const first = members[0]!;
+      rows.set(keeper.item.report.id, {
+        ...keeper.item,
+        failedCaptures: failedCaptures(keeper.item.urls),
+        duplicates: members
+          .filter((m) => m !== keeper)
+          .map((m) => ({
+            reportId: m.item.report.id,
+            receivedAt: m.item.report.receivedAt,
+            // The group's first report repeats nothing: it shares what the later one repeated.
+            reason: m.reason ?? keeper.reason ?? first.reason ?? 'same_url',
+            mediaCount: m.item.mediaCount,
+            pendingMediaCount: m.item.pendingMediaCount,
+            failedCaptures: failedCaptures(m.item.urls),
+          })),
+      });
     }
     // Back to the store's order: priority, then age.
     return items.flatMap((item) => rows.get(item.report.id) ?? []);
@@ -483,6 +520,11 @@ export function requireRole(analyst: Analyst, role: AnalystRole): void {
   if (ROLE_RANK[analyst.role] < ROLE_RANK[role]) {
     throw new DomainError('ROLE_REQUIRED', `This needs the ${role.replace('_', ' ')} role.`);
   }
+}
+
+/** URLs whose capture ended in an error (the worker gave up, or the address was refused). */
+function failedCaptures(urls: readonly ReportedUrl[]): number {
+  return urls.filter((u) => u.captureError !== null).length;
 }
 
 /** Midnight UTC of the day of `at`. */

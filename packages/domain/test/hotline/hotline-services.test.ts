@@ -190,6 +190,56 @@ describe('WorkbenchService', () => {
     expect(queue[1]!.duplicates.map((d) => d.reason)).toEqual(['same_url', 'same_media']);
   });
 
+  it('puts the report with the most to assess on top: a failed first capture folds under the duplicate with media', async () => {
+    let pageCalls = 0;
+    const t = setup({
+      fetch: async (url) => {
+        if (url.endsWith('/gallery')) {
+          // The first capture of the page is refused; a later report of it captures two images.
+          if (pageCalls++ === 0) throw new DomainError('CAPTURE_BLOCKED_ADDRESS');
+          return resource(
+            url,
+            'text/html',
+            '<img src="https://g.example/1.jpg"><img src="https://g.example/2.jpg">',
+          );
+        }
+        return resource(url, 'image/jpeg', `image ${url}`);
+      },
+    });
+    const first = await submit(t.intake, ['https://g.example/gallery']);
+    while ((await t.capture.runOnce()) > 0);
+    t.clock.advance(60_000);
+    const second = await submit(t.intake, ['https://g.example/gallery']);
+    while ((await t.capture.runOnce()) > 0);
+
+    const queue = await t.workbench.queue();
+    expect(queue).toHaveLength(1);
+    const [row] = queue;
+    expect(row!.report.id).toBe(second.reportId);
+    expect(row).toMatchObject({ pendingMediaCount: 2, mediaCount: 2, failedCaptures: 0 });
+    expect(row!.duplicates).toEqual([
+      {
+        reportId: first.reportId,
+        receivedAt: expect.any(Date),
+        reason: 'same_url',
+        mediaCount: 0,
+        pendingMediaCount: 0,
+        failedCaptures: 1,
+      },
+    ]);
+  });
+
+  it('keeps the earliest report on top when its duplicates have no more to assess', async () => {
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'tie-bytes') });
+    const first = await submit(t.intake, ['https://t.example/1']);
+    t.clock.advance(1000);
+    const second = await submit(t.intake, ['https://t.example/1']);
+    while ((await t.capture.runOnce()) > 0);
+    const [row] = await t.workbench.queue();
+    expect(row!.report.id).toBe(first.reportId);
+    expect(row!.duplicates.map((d) => [d.reportId, d.pendingMediaCount])).toEqual([[second.reportId, 1]]);
+  });
+
   it('refuses reveals beyond the daily budget and counts again the next day', async () => {
     const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes') }, { keepMedia: true });
     await submit(t.intake, ['https://a.example/img.jpg']);
