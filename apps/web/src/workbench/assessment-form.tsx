@@ -39,7 +39,7 @@ import {
 } from './workbench-vocabulary.js';
 
 /** The form's state: '' where the analyst has not chosen yet. */
-interface Draft {
+export interface Draft {
   internationalStatus: InternationalStatus | '';
   nationalStatus: NationalStatus | '';
   jurisdiction: string;
@@ -72,16 +72,24 @@ const EMPTY: Omit<Draft, 'jurisdiction'> = {
   notes: '',
 };
 
-/** The draft as the API wants it, or the label of the first field still to choose. */
-export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: string } {
-  if (!draft.internationalStatus) return { missing: WB.internationalStatus };
-  if (!draft.nationalStatus) return { missing: WB.nationalStatus };
-  if (!/^[A-Z]{2}$/.test(draft.jurisdiction.trim().toUpperCase())) return { missing: WB.jurisdiction };
-  if (!draft.ageBand) return { missing: WB.ageBand };
-  if (!draft.sex) return { missing: WB.sex };
-  if (!draft.confidence) return { missing: WB.confidence };
+/**
+ * The draft as the API wants it, or the labels of EVERY field still to choose or to correct (an
+ * analyst fixes them all in one pass, not one failed submit at a time).
+ */
+export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: string[] } {
   const count = draft.victimCount.trim() === '' ? null : Number(draft.victimCount);
-  if (count != null && (!Number.isInteger(count) || count < 0)) return { missing: WB.victimCount };
+  const missing = [
+    !draft.internationalStatus && WB.internationalStatus,
+    !draft.nationalStatus && WB.nationalStatus,
+    !/^[A-Z]{2}$/.test(draft.jurisdiction.trim().toUpperCase()) && WB.jurisdiction,
+    !draft.ageBand && WB.ageBand,
+    !draft.sex && WB.sex,
+    count != null && (!Number.isInteger(count) || count < 0) && WB.victimCount,
+    !draft.confidence && WB.confidence,
+  ].filter((field): field is string => typeof field === 'string');
+  const chosen =
+    draft.internationalStatus && draft.nationalStatus && draft.ageBand && draft.sex && draft.confidence;
+  if (missing.length > 0 || !chosen) return { missing };
   return {
     internationalStatus: draft.internationalStatus,
     nationalStatus: draft.nationalStatus,
@@ -98,6 +106,15 @@ export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: st
     confidence: draft.confidence,
     notes: draft.notes.trim() || null,
   };
+}
+
+/** The mark of a required field: a star for the eye (the accessible name stays the label's words). */
+function RequiredMark() {
+  return (
+    <span className="wb-required" aria-hidden="true" data-testid="required-mark">
+      {' *'}
+    </span>
+  );
 }
 
 /** A group of radio buttons with a legend. */
@@ -119,8 +136,11 @@ function Radios<T extends string>({
   required?: boolean;
 }) {
   return (
-    <fieldset className="wb-radios">
-      <legend>{legend}</legend>
+    <fieldset className="wb-radios" aria-required={required}>
+      <legend>
+        {legend}
+        {required && <RequiredMark />}
+      </legend>
       {values.map((v) => (
         <label key={v}>
           <input
@@ -159,7 +179,10 @@ function Select<T extends string>({
 }) {
   return (
     <label className="wb-field">
-      <span>{label}</span>
+      <span>
+        {label}
+        {required && <RequiredMark />}
+      </span>
       <select value={value} required={required} onChange={(e) => onChange(e.target.value as T | '')}>
         {empty !== undefined && <option value="">{empty}</option>}
         {values.map((v) => (
@@ -200,7 +223,7 @@ export function AssessmentForm({
     event.preventDefault();
     const input = toAssessmentInput(draft);
     if ('missing' in input) {
-      setError(fill(WB.required, { field: input.missing }));
+      setError(fill(WB.required, { field: input.missing.join(', ') }));
       return;
     }
     setBusy(true);
@@ -224,6 +247,7 @@ export function AssessmentForm({
     >
       <h4 id={`${id}-title`}>{fill(WB.assessTitle, { id: mediaId })}</h4>
       <p className="wb-muted">{WB.twoPersonRule}</p>
+      <p className="wb-muted">{WB.requiredHint}</p>
       <Radios
         name={`${id}-international`}
         legend={WB.internationalStatus}
@@ -244,7 +268,10 @@ export function AssessmentForm({
       />
       <div className="wb-row">
         <label className="wb-field wb-field--short">
-          <span>{WB.jurisdiction}</span>
+          <span>
+            {WB.jurisdiction}
+            <RequiredMark />
+          </span>
           <input
             value={draft.jurisdiction}
             maxLength={2}

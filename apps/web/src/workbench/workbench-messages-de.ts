@@ -179,6 +179,7 @@ export const WORKBENCH_DE: WorkbenchCatalogue = {
     submitAssessment: 'Bewertung speichern',
     submitting: 'Wird gespeichert…',
     required: 'Bitte wählen: {field}.',
+    requiredHint: 'Mit * markierte Felder sind Pflichtfelder.',
     errAlreadyAssessed:
       'Sie haben dieses Element bereits bewertet. Eine zweite Bewertung muss von einer anderen Person kommen.',
     errValidation: 'Der Server hat das Formular abgelehnt: {detail}',

@@ -179,6 +179,7 @@ export const WORKBENCH_FR: WorkbenchCatalogue = {
     submitAssessment: 'Enregistrer l’évaluation',
     submitting: 'Enregistrement…',
     required: 'Veuillez choisir : {field}.',
+    requiredHint: 'Les champs marqués * sont obligatoires.',
     errAlreadyAssessed:
       'Vous avez déjà évalué cet élément. Une seconde évaluation doit venir d’un autre analyste.',
     errValidation: 'Le serveur a refusé le formulaire : {detail}',

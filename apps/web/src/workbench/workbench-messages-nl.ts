@@ -177,6 +177,7 @@ export const WORKBENCH_NL: WorkbenchCatalogue = {
     submitAssessment: 'Beoordeling vastleggen',
     submitting: 'Vastleggen…',
     required: 'Kies: {field}.',
+    requiredHint: 'Velden met * zijn verplicht.',
     errAlreadyAssessed:
       'U hebt dit item al beoordeeld. Een tweede beoordeling moet van een andere analist komen.',
     errValidation: 'De server weigerde het formulier: {detail}',

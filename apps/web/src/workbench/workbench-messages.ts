@@ -210,6 +210,7 @@ const TEXT_EN = {
   submitAssessment: 'Record assessment',
   submitting: 'Recording…',
   required: 'Please choose: {field}.',
+  requiredHint: 'Fields marked * are required.',
   errAlreadyAssessed:
     'You have already assessed this item. A second assessment must come from another analyst.',
   errValidation: 'The server refused the form: {detail}',
