@@ -62,6 +62,7 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/workbench/media/:id/reveal', access: 'session' },
   { method: 'GET', url: '/v1/workbench/media/:id/preview', access: 'session' },
   { method: 'POST', url: '/v1/workbench/media/:id/assessments', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/reports/:id/assessments', access: 'session' },
   { method: 'GET', url: '/v1/workbench/audit', access: 'session' },
   { method: 'GET', url: '/v1/workbench/analysts', access: 'session' },
   { method: 'POST', url: '/v1/workbench/analysts', access: 'session' },

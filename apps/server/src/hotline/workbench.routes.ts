@@ -352,6 +352,49 @@ export async function workbenchRoutes(
   );
 
   app.post<{ Params: { id: string } }>(
+    '/v1/workbench/reports/:id/assessments',
+    {
+      bodyLimit: 32 * 1024,
+      schema: {
+        tags,
+        summary:
+          'Record your same assessment of several items of a report (bulk): one assessment per item, each audited, each still needing a second analyst',
+        documentedBody: {
+          type: 'object',
+          required: ['mediaIds', 'assessment'],
+          properties: {
+            mediaIds: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 200 },
+            assessment: { type: 'object', description: 'The fields of one assessment (DOMAIN.md §8.4)' },
+          },
+        },
+        response: problems(400, 404),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { mediaIds?: unknown; assessment?: unknown } | null;
+      const results = await workbench.assessMany(
+        me(request),
+        request.params.id,
+        body?.mediaIds,
+        body?.assessment,
+      );
+      return reply.code(201).send({
+        items: results.map((r) =>
+          r.recorded
+            ? {
+                mediaId: r.mediaId,
+                recorded: true,
+                media: mediaView(r.result.media),
+                published: r.result.published,
+                awaitingSecondAssessment: r.result.awaitingSecondAssessment,
+              }
+            : { mediaId: r.mediaId, recorded: false, code: r.code },
+        ),
+      });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
     '/v1/workbench/media/:id/assessments',
     {
       bodyLimit: 16 * 1024,

@@ -350,6 +350,30 @@ describe('capture and the workbench', () => {
     await ana.call('PUT', '/v1/workbench/session/language', { language: 'en' });
   });
 
+  it('records a bulk assessment item by item: refused items named, the rest recorded and audited (issue 17)', async () => {
+    const root = await signIn('root');
+    const empty = await root.call('POST', `/v1/workbench/reports/${reportId}/assessments`, {
+      mediaIds: [],
+      assessment: ILLEGAL,
+    });
+    expect(problemBody(empty).code).toBe('VALIDATION_FAILED');
+    const bulk = await root.call('POST', `/v1/workbench/reports/${reportId}/assessments`, {
+      mediaIds: [freshId, 987654],
+      assessment: { ...ILLEGAL, nationalStatus: 'borderline_needs_review' },
+    });
+    expect(bulk.statusCode, bulk.body).toBe(201);
+    expect(bulk.json().items).toMatchObject([
+      { mediaId: freshId, recorded: true, media: { id: freshId } },
+      { mediaId: 987654, recorded: false, code: 'MEDIA_ITEM_NOT_FOUND' },
+    ]);
+    const audit = await app.hashlineHotline.store.listAudit({
+      action: 'assessment_recorded',
+      subjectId: String(freshId),
+      limit: 50,
+    });
+    expect(audit.some((e) => e.details.bulk === 2)).toBe(true);
+  });
+
   it('demands the CSRF token on changes and refuses API keys', async () => {
     const ana = await signIn('ana');
     const noCsrf = await ana.call('POST', `/v1/workbench/media/${freshId}/reveal`, undefined, false);

@@ -112,6 +112,22 @@ export interface ReportDetail {
   readonly duplicates: readonly DuplicateRef[];
 }
 
+/** The most items one bulk assessment may cover (a page of a series, not a whole bank). */
+export const MAX_BULK_ASSESSMENT = 200;
+
+/** What a bulk assessment did for one item: recorded (as one assessment of its own) or why not. */
+export type BulkAssessmentItem =
+  | {
+      readonly mediaId: number;
+      readonly recorded: true;
+      readonly result: AssessmentResult;
+    }
+  | {
+      readonly mediaId: number;
+      readonly recorded: false;
+      readonly code: 'ALREADY_ASSESSED' | 'MEDIA_ITEM_NOT_FOUND';
+    };
+
 /** What recording an assessment did. */
 export interface AssessmentResult {
   readonly media: MediaWithAssessments;
@@ -275,15 +291,22 @@ export class WorkbenchService {
    * alone can never publish.
    * @throws {DomainError} VALIDATION_FAILED, ALREADY_ASSESSED, MEDIA_ITEM_NOT_FOUND
    */
-  async assess(analyst: Analyst, mediaId: number, body: unknown): Promise<AssessmentResult> {
+  async assess(
+    analyst: Analyst,
+    mediaId: number,
+    body: unknown,
+    bulk?: { readonly reportId: string; readonly items: number },
+  ): Promise<AssessmentResult> {
     const input = parseAssessment(body);
     const { store, clock } = this.deps;
     const media = await this.requireMedia(mediaId);
+    if (bulk && media.reportId !== bulk.reportId) throw new DomainError('MEDIA_ITEM_NOT_FOUND');
     const assessment = await store.addAssessment(media.id, analyst.id, input, clock.now());
     await this.audit(analyst, 'assessment_recorded', 'media', String(media.id), {
       assessmentId: assessment.id,
       nationalStatus: input.nationalStatus,
       internationalStatus: input.internationalStatus,
+      ...(bulk ? { bulk: bulk.items } : {}),
     });
     const all = await store.listAssessments(media.id);
     const illegal = distinctByAnalyst(all.filter((a) => a.nationalStatus === 'illegal'));
@@ -306,6 +329,50 @@ export class WorkbenchService {
       bankEntryIds: current.bankEntryIds,
       awaitingSecondAssessment: !published && illegal.length === 1,
     };
+  }
+
+  /**
+   * One analyst's same assessment of several items of a report (a page of one series): the form is
+   * checked once, then each item gets an assessment of its own, committed and audited one by one
+   * exactly as {@link assess} does (so the four-eyes rule holds per item: a second analyst must
+   * still assess each one). Items this analyst assessed already, or that are not the report's, are
+   * reported, not fatal: the others are still recorded.
+   * @throws {DomainError} VALIDATION_FAILED (the form or the list), REPORT_NOT_FOUND
+   */
+  async assessMany(
+    analyst: Analyst,
+    reportId: string,
+    mediaIds: unknown,
+    body: unknown,
+  ): Promise<BulkAssessmentItem[]> {
+    const problems = new Problems();
+    if (
+      !Array.isArray(mediaIds) ||
+      mediaIds.length === 0 ||
+      mediaIds.length > MAX_BULK_ASSESSMENT ||
+      !mediaIds.every((id) => Number.isSafeInteger(id) && (id as number) > 0)
+    ) {
+      problems.add('/mediaIds', `1 to ${MAX_BULK_ASSESSMENT} media item ids`);
+    }
+    problems.throwIfAny('The bulk assessment has problems');
+    parseAssessment(body); // the whole form is refused before anything is recorded
+    const report = await this.requireReport(reportId);
+    const results: BulkAssessmentItem[] = [];
+    const ids = [...new Set(mediaIds as number[])];
+    for (const mediaId of ids) {
+      try {
+        const result = await this.assess(analyst, mediaId, body, { reportId: report.id, items: ids.length });
+        results.push({ mediaId, recorded: true, result });
+      } catch (error) {
+        if (
+          error instanceof DomainError &&
+          (error.code === 'ALREADY_ASSESSED' || error.code === 'MEDIA_ITEM_NOT_FOUND')
+        ) {
+          results.push({ mediaId, recorded: false, code: error.code });
+        } else throw error;
+      }
+    }
+    return results;
   }
 
   /**

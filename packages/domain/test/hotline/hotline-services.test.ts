@@ -269,6 +269,71 @@ describe('WorkbenchService', () => {
     expect(await t.store.listAudit({ action: 'media_revealed', limit: 10 })).toEqual([]);
   });
 
+  it('bulk: one assessment per item, each audited, each still needing a second analyst', async () => {
+    const t = setup({
+      fetch: async (url) =>
+        url.endsWith('/series')
+          ? resource(
+              url,
+              'text/html',
+              [1, 2, 3].map((n) => `<img src="https://s.example/${n}.jpg">`).join(''),
+            )
+          : resource(url, 'image/jpeg', `series ${url}`),
+    });
+    const { reportId } = await submit(t.intake, ['https://s.example/series']);
+    while ((await t.capture.runOnce()) > 0);
+    const other = await submit(t.intake, ['https://o.example/one.jpg']);
+    while ((await t.capture.runOnce()) > 0);
+    const ids = (await t.store.listMedia(reportId!)).map((m) => m.id);
+    const [foreign] = await t.store.listMedia(other.reportId!);
+    expect(ids).toHaveLength(3);
+    for (const id of ['a', 'b']) await t.store.createAnalyst(analyst(id));
+    const body = {
+      internationalStatus: 'not_baseline',
+      nationalStatus: 'illegal',
+      jurisdiction: 'BE',
+      ageBand: '14-15',
+      sex: 'girls',
+      selfGenerated: 'unknown',
+      contentOrigin: 'unknown',
+      flags: [],
+      confidence: 'certain',
+    };
+
+    // A broken form records nothing at all.
+    await expect(
+      t.workbench.assessMany(analyst('a'), reportId!, ids, { ...body, confidence: 'maybe' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(t.workbench.assessMany(analyst('a'), reportId!, [], body)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    expect(await t.store.listAudit({ action: 'assessment_recorded', limit: 10 })).toEqual([]);
+
+    const first = await t.workbench.assessMany(analyst('a'), reportId!, [...ids, foreign!.id], body);
+    expect(first.map((r) => [r.mediaId, r.recorded])).toEqual([
+      [ids[0], true],
+      [ids[1], true],
+      [ids[2], true],
+      [foreign!.id, false], // not this report's: refused, the others still recorded
+    ]);
+    for (const r of first)
+      if (r.recorded) expect(r.result).toMatchObject({ published: false, awaitingSecondAssessment: true });
+    const audited = await t.store.listAudit({ action: 'assessment_recorded', limit: 10 });
+    expect(audited.map((e) => [e.actor, e.subjectId, e.details.bulk])).toEqual(
+      ids.map((id) => ['a', String(id), 4]),
+    );
+    expect(await t.banks.listBanks()).toEqual([]); // one analyst alone never publishes
+
+    // The same analyst again: each item refused on its own.
+    const again = await t.workbench.assessMany(analyst('a'), reportId!, ids, body);
+    expect(again.every((r) => !r.recorded && r.code === 'ALREADY_ASSESSED')).toBe(true);
+
+    // A second analyst, also in bulk: every item now has its four eyes and is published.
+    const second = await t.workbench.assessMany(analyst('b'), reportId!, ids, body);
+    expect(second.every((r) => r.recorded && r.result.published)).toBe(true);
+    expect((await t.store.listAudit({ action: 'assessment_recorded', limit: 20 })).length).toBe(6);
+  });
+
   it('does not publish when two analysts disagree', async () => {
     const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes-2') });
     await submit(t.intake, ['https://a.example/img2.jpg']);
