@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { errorMessage } from './sign-in-view.js';
-import type { AssessmentInput, AssessmentOutcome } from './workbench-api.js';
+import type { AssessmentInput, AssessmentOutcome, BulkOutcome } from './workbench-api.js';
 import { useWorkbench } from './workbench-context.js';
 import {
   AGE_BAND_LABELS,
@@ -87,9 +87,15 @@ export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: st
     count != null && (!Number.isInteger(count) || count < 0) && WB.victimCount,
     !draft.confidence && WB.confidence,
   ].filter((field): field is string => typeof field === 'string');
-  const chosen =
-    draft.internationalStatus && draft.nationalStatus && draft.ageBand && draft.sex && draft.confidence;
-  if (missing.length > 0 || !chosen) return { missing };
+  if (
+    missing.length > 0 ||
+    !draft.internationalStatus ||
+    !draft.nationalStatus ||
+    !draft.ageBand ||
+    !draft.sex ||
+    !draft.confidence
+  )
+    return { missing };
   return {
     internationalStatus: draft.internationalStatus,
     nationalStatus: draft.nationalStatus,
@@ -204,10 +210,17 @@ export function AssessmentForm({
   mediaId,
   onAssessed,
   onCancel,
+  bulk,
 }: {
   mediaId: number;
   onAssessed: (outcome: AssessmentOutcome) => void;
   onCancel: () => void;
+  /** Bulk mode: the same assessment recorded for each of these items of the report. */
+  bulk?: {
+    readonly reportId: string;
+    readonly mediaIds: readonly number[];
+    readonly onDone: (outcome: BulkOutcome) => void;
+  };
 }) {
   const { api, session } = useWorkbench();
   const id = useId();
@@ -229,7 +242,8 @@ export function AssessmentForm({
     setBusy(true);
     setError(null);
     try {
-      onAssessed(await api.assess(mediaId, input));
+      if (bulk) bulk.onDone(await api.assessMany(bulk.reportId, bulk.mediaIds, input));
+      else onAssessed(await api.assess(mediaId, input));
     } catch (caught) {
       setError(errorMessage(caught));
     } finally {
@@ -245,7 +259,11 @@ export function AssessmentForm({
       data-testid="assessment-form"
       noValidate
     >
-      <h4 id={`${id}-title`}>{fill(WB.assessTitle, { id: mediaId })}</h4>
+      <h4 id={`${id}-title`}>
+        {bulk
+          ? fill(WB.bulkFormTitle, { n: bulk.mediaIds.length, ids: bulk.mediaIds.join(', ') })
+          : fill(WB.assessTitle, { id: mediaId })}
+      </h4>
       <p className="wb-muted">{WB.twoPersonRule}</p>
       <p className="wb-muted">{WB.requiredHint}</p>
       <Radios

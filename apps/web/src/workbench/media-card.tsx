@@ -28,7 +28,18 @@ export function assessmentState(media: MediaView): 'published' | 'awaiting_secon
  * item; a reveal is counted against the daily exposure limit and audited by the server. Reveal is
  * offered only when the server kept a preview: otherwise the thumbnail is all there is.
  */
-export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (media: MediaView) => void }) {
+export function MediaCard({
+  media,
+  onChanged,
+  selected,
+  onSelect,
+}: {
+  media: MediaView;
+  onChanged: (media: MediaView) => void;
+  /** Bulk selection (an item the analyst has not assessed yet): whether it is selected. */
+  selected?: boolean;
+  onSelect?: (selected: boolean) => void;
+}) {
   const { api, exposure, setExposure } = useWorkbench();
   const [revealed, setRevealed] = useState(false);
   const [previewUrl, setPreviewUrl] = useState<string | null>(null);
@@ -102,6 +113,16 @@ export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (
       aria-labelledby={titleId}
     >
       <h3 id={titleId} className="wb-media-title">
+        {onSelect && (
+          <input
+            type="checkbox"
+            className="wb-select"
+            checked={selected === true}
+            aria-label={fill(WB.bulkSelect, { id: media.id })}
+            data-testid="bulk-select"
+            onChange={(event) => onSelect(event.target.checked)}
+          />
+        )}
         {fill(WB.mediaLabel, { id: media.id })}
         {isVideo && <span className="wb-badge">{WB.video}</span>}
       </h3>

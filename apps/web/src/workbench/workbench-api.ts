@@ -233,6 +233,14 @@ export interface AssessmentInput {
 }
 
 /** `POST /v1/workbench/media/:id/assessments`. */
+/** What a bulk assessment did, item by item. */
+export interface BulkOutcome {
+  readonly items: readonly (
+    | { readonly mediaId: number; readonly recorded: true; readonly media: MediaView }
+    | { readonly mediaId: number; readonly recorded: false; readonly code: string }
+  )[];
+}
+
 export interface AssessmentOutcome {
   readonly media: MediaView;
   readonly published: boolean;
@@ -618,6 +626,14 @@ export class WorkbenchApi {
   }
 
   /** Records my assessment of one item; 409 ALREADY_ASSESSED the second time. */
+  /** One assessment for each of several items of a report (each audited, each still four-eyes). */
+  assessMany(reportId: string, mediaIds: readonly number[], input: AssessmentInput): Promise<BulkOutcome> {
+    return this.#call('POST', `/v1/workbench/reports/${encodeURIComponent(reportId)}/assessments`, {
+      mediaIds,
+      assessment: input,
+    });
+  }
+
   assess(mediaId: number, input: AssessmentInput): Promise<AssessmentOutcome> {
     return this.#call('POST', `/v1/workbench/media/${mediaId}/assessments`, input);
   }

@@ -184,6 +184,16 @@ export const WORKBENCH_DE: WorkbenchCatalogue = {
       'Sie haben dieses Element bereits bewertet. Eine zweite Bewertung muss von einer anderen Person kommen.',
     errValidation: 'Der Server hat das Formular abgelehnt: {detail}',
     assessed: 'Bewertung gespeichert.',
+    bulkTitle: 'Mehrere Elemente auf einmal bewerten',
+    bulkIntro:
+      'Wählen Sie Elemente (oder alle, die Sie noch nicht bewertet haben) und speichern Sie eine Bewertung für jedes: Jede wird einzeln gespeichert und protokolliert, und jedes Element braucht weiterhin eine zweite Person.',
+    bulkSelect: 'Element {id} für eine Sammelbewertung auswählen',
+    bulkSelectAll: 'Alle noch nicht bewerteten auswählen ({n})',
+    bulkClear: 'Auswahl aufheben',
+    bulkAssess: '{n} ausgewählte bewerten',
+    bulkFormTitle: '{n} Elemente bewerten: {ids}',
+    bulkDone: '{n} Bewertung(en) gespeichert.',
+    bulkRefused: '{n} Element(e) nicht gespeichert (bereits von Ihnen bewertet oder entfernt): {ids}.',
 
     securityTitle: 'Sicherheit',
     totpOn: 'Die Anmeldung in zwei Schritten ist aktiv: Die Anmeldung verlangt einen Einmalcode.',

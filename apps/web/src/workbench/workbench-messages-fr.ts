@@ -184,6 +184,16 @@ export const WORKBENCH_FR: WorkbenchCatalogue = {
       'Vous avez déjà évalué cet élément. Une seconde évaluation doit venir d’un autre analyste.',
     errValidation: 'Le serveur a refusé le formulaire : {detail}',
     assessed: 'Évaluation enregistrée.',
+    bulkTitle: 'Évaluer plusieurs éléments à la fois',
+    bulkIntro:
+      'Sélectionnez des éléments (ou tous ceux que vous n’avez pas encore évalués) et enregistrez une évaluation pour chacun : chacune est enregistrée et auditée séparément, et chaque élément demande encore un second analyste.',
+    bulkSelect: 'Sélectionner l’élément {id} pour une évaluation groupée',
+    bulkSelectAll: 'Sélectionner tous les non évalués ({n})',
+    bulkClear: 'Effacer la sélection',
+    bulkAssess: 'Évaluer les {n} sélectionnés',
+    bulkFormTitle: 'Évaluer {n} éléments : {ids}',
+    bulkDone: '{n} évaluation(s) enregistrée(s).',
+    bulkRefused: '{n} élément(s) non enregistré(s) (déjà évalués par vous, ou disparus) : {ids}.',
 
     securityTitle: 'Sécurité',
     totpOn: 'La connexion en deux étapes est active : la connexion demande un code à usage unique.',

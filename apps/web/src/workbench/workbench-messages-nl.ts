@@ -182,6 +182,16 @@ export const WORKBENCH_NL: WorkbenchCatalogue = {
       'U hebt dit item al beoordeeld. Een tweede beoordeling moet van een andere analist komen.',
     errValidation: 'De server weigerde het formulier: {detail}',
     assessed: 'Beoordeling vastgelegd.',
+    bulkTitle: 'Meerdere items tegelijk beoordelen',
+    bulkIntro:
+      'Selecteer items (of alle die u nog niet beoordeelde) en leg voor elk één beoordeling vast: elke beoordeling wordt apart vastgelegd en geaudit, en elk item heeft nog een tweede analist nodig.',
+    bulkSelect: 'Item {id} selecteren voor een beoordeling in bulk',
+    bulkSelectAll: 'Alle nog niet beoordeelde selecteren ({n})',
+    bulkClear: 'Selectie wissen',
+    bulkAssess: '{n} geselecteerde beoordelen',
+    bulkFormTitle: '{n} items beoordelen: {ids}',
+    bulkDone: '{n} beoordeling(en) vastgelegd.',
+    bulkRefused: '{n} item(s) niet vastgelegd (al door u beoordeeld, of verdwenen): {ids}.',
 
     securityTitle: 'Beveiliging',
     totpOn: 'Aanmelden in twee stappen staat aan: aanmelden vraagt een eenmalige code.',

@@ -215,6 +215,16 @@ const TEXT_EN = {
     'You have already assessed this item. A second assessment must come from another analyst.',
   errValidation: 'The server refused the form: {detail}',
   assessed: 'Assessment recorded.',
+  bulkTitle: 'Assess several items at once',
+  bulkIntro:
+    'Select items (or all you have not assessed yet) and record one assessment for each: each is recorded and audited on its own, and each still needs a second analyst.',
+  bulkSelect: 'Select item {id} for a bulk assessment',
+  bulkSelectAll: 'Select all not yet assessed ({n})',
+  bulkClear: 'Clear the selection',
+  bulkAssess: 'Assess {n} selected',
+  bulkFormTitle: 'Assess {n} items: {ids}',
+  bulkDone: '{n} assessment(s) recorded.',
+  bulkRefused: '{n} item(s) not recorded (assessed by you already, or gone): {ids}.',
 
   // Security
   securityTitle: 'Security',
