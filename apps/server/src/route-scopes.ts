@@ -63,6 +63,7 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/workbench/media/:id/preview', access: 'session' },
   { method: 'POST', url: '/v1/workbench/media/:id/assessments', access: 'session' },
   { method: 'POST', url: '/v1/workbench/reports/:id/assessments', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/analysts/:id/exposure-raise', access: 'session' },
   { method: 'GET', url: '/v1/workbench/audit', access: 'session' },
   { method: 'GET', url: '/v1/workbench/analysts', access: 'session' },
   { method: 'POST', url: '/v1/workbench/analysts', access: 'session' },

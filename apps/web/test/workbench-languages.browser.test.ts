@@ -41,6 +41,7 @@ let site: Server;
 let browser: Browser;
 let reportId: string;
 let failedReportId: string;
+let seriesReportId: string;
 const contexts: BrowserContext[] = [];
 
 async function buildWorkbench(): Promise<string> {
@@ -64,14 +65,14 @@ async function buildWorkbench(): Promise<string> {
   return outDir;
 }
 
-async function testImage(): Promise<Buffer> {
+async function testImage(n = 0): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240">
     <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
       <stop offset="0" stop-color="#204060"/><stop offset="1" stop-color="#e0b070"/>
     </linearGradient></defs>
     <rect width="320" height="240" fill="url(#g)"/>
-    <circle cx="90" cy="110" r="60" fill="#f0f0f0"/><rect x="180" y="50" width="100" height="140" fill="#2a7a4a"/>
-    <text x="12" y="228" font-family="sans-serif" font-size="22" fill="#000">TEST IMAGE L</text>
+    <circle cx="${90 + n * 40}" cy="110" r="${60 - n * 10}" fill="#f0f0f0"/><rect x="180" y="${50 + n * 20}" width="100" height="140" fill="#2a7a4a"/>
+    <text x="12" y="228" font-family="sans-serif" font-size="22" fill="#000">TEST IMAGE L${n}</text>
   </svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
@@ -98,6 +99,7 @@ async function signIn(page: Page, language: Language, username = PEOPLE[language
 beforeAll(async () => {
   const webDir = await buildWorkbench();
   const image = await testImage();
+  const series = await Promise.all([1, 2, 3].map((n) => testImage(n)));
   site = createServer((request, response) => {
     if (request.url === '/page.html') {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -105,6 +107,14 @@ beforeAll(async () => {
     } else if (request.url === '/l.png') {
       response.writeHead(200, { 'content-type': 'image/png' });
       response.end(image);
+    } else if (request.url === '/series.html') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(
+        '<html><body><img src="/s1.png" alt=""><img src="/s2.png" alt=""><img src="/s3.png" alt=""></body></html>',
+      );
+    } else if (/^\/s[123]\.png$/.test(request.url ?? '')) {
+      response.writeHead(200, { 'content-type': 'image/png' });
+      response.end(series[Number(request.url![2]) - 1]);
     } else response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
@@ -127,7 +137,11 @@ beforeAll(async () => {
     await auth.createAnalyst({ username, displayName: username, role: 'admin', password: PASSWORD }, null);
   }
   // One report whose page is gone (404: a final capture failure), one whose page has an image.
-  for (const url of [pageUrl.replace('page.html', 'gone.html'), pageUrl]) {
+  for (const url of [
+    pageUrl.replace('page.html', 'gone.html'),
+    pageUrl,
+    pageUrl.replace('page.html', 'series.html'),
+  ]) {
     const reported = await fetch(`${server.url}/v1/public/reports`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
@@ -142,9 +156,11 @@ beforeAll(async () => {
     const items = await store.listQueue({ limit: 10 });
     const failed = items.find((i) => i.urls[0]?.captureError != null);
     const captured = items.find((i) => i.mediaCount === 1);
-    if (failed && captured) {
+    const seriesItem = items.find((i) => i.mediaCount === 3);
+    if (failed && captured && seriesItem) {
       reportId = captured.report.id;
       failedReportId = failed.report.id;
+      seriesReportId = seriesItem.report.id;
       break;
     }
     if (Date.now() > deadline) throw new Error('The capture did not finish within 120 s.');
@@ -218,6 +234,63 @@ describe('the workbench in four languages (issue 17)', () => {
     const other = await pageIn('nl');
     await signIn(other, 'nl', 'eve');
     await other.getByRole('button', { name: de.signOut }).waitFor();
+  });
+
+  it('bulk assessment: all not yet assessed, one form, one audited assessment each, four eyes per item', async () => {
+    const hotline = server.app.hashlineHotline.store;
+    for (const language of ['nl', 'fr'] as const) {
+      const t = WORKBENCH_CATALOGUES[language].text;
+      const labels = WORKBENCH_CATALOGUES[language].labels;
+      const page = await pageIn(language);
+      await signIn(page, language);
+      await page.getByRole('button', { name: t.signOut }).waitFor();
+      await page.goto(`${server.url}/workbench#/reports/${seriesReportId}`);
+      const bulk = page.getByTestId('bulk-assessment');
+      await bulk.getByTestId('bulk-select-all').click();
+      expect(
+        await page
+          .getByTestId('bulk-select')
+          .evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).checked)),
+      ).toEqual([true, true, true]);
+      await bulk.getByTestId('bulk-open').click();
+      const form = bulk.getByTestId('assessment-form');
+      // Submitting the empty form names every required field at once.
+      await form.getByRole('button', { name: t.submitAssessment }).click();
+      const error = await form.getByTestId('assessment-error').textContent();
+      for (const field of [t.internationalStatus, t.nationalStatus, t.ageBand, t.sex, t.confidence])
+        expect(error).toContain(field);
+      expect(await form.getByTestId('required-mark').count()).toBe(6);
+      await form
+        .getByRole('group', { name: t.internationalStatus })
+        .getByRole('radio', { name: labels.international.not_baseline, exact: true })
+        .check();
+      await form
+        .getByRole('group', { name: t.nationalStatus })
+        .getByRole('radio', { name: labels.national.illegal, exact: true })
+        .check();
+      await form.getByLabel(t.ageBand).selectOption('14-15');
+      await form.getByLabel(t.sex).selectOption('girls');
+      await form
+        .getByRole('group', { name: t.confidence })
+        .getByRole('radio', { name: labels.confidence.certain, exact: true })
+        .check();
+      if (language === 'nl')
+        await page.screenshot({ path: join(SCREENSHOTS, `workbench-bulk-${language}.png`), fullPage: true });
+      await form.getByRole('button', { name: t.submitAssessment }).click();
+      await bulk.getByTestId('bulk-notice').waitFor();
+      expect(await bulk.getByTestId('bulk-notice').textContent()).toBe(t.bulkDone.replace('{n}', '3'));
+      if (language === 'fr')
+        await page.screenshot({ path: join(SCREENSHOTS, `workbench-bulk-${language}.png`), fullPage: true });
+      const media = await hotline.listMedia(seriesReportId);
+      // One analyst (nl): recorded, audited per item, nothing published; the second (fr) publishes.
+      expect(
+        media
+          .map((m) => m.status)
+          .every((s) => s === (language === 'nl' ? 'pending_assessment' : 'published')),
+      ).toBe(true);
+    }
+    const audited = await hotline.listAudit({ action: 'assessment_recorded', limit: 50 });
+    expect(audited.filter((e) => e.details.bulk === 3)).toHaveLength(6);
   });
 
   it('shows the statistics dashboard in Dutch and French', async () => {

@@ -352,6 +352,30 @@ export async function workbenchRoutes(
   );
 
   app.post<{ Params: { id: string } }>(
+    '/v1/workbench/analysts/:id/exposure-raise',
+    {
+      bodyLimit: 2048,
+      schema: {
+        tags,
+        summary:
+          "Raise an analyst's daily reveal limit for today, with a reason (senior analysts and admins; audited; not your own)",
+        documentedBody: {
+          type: 'object',
+          required: ['extra', 'reason'],
+          properties: {
+            extra: { type: 'integer', minimum: 1, maximum: 1000 },
+            reason: { type: 'string', minLength: 10, maxLength: 500 },
+          },
+        },
+        response: problems(400, 403, 404),
+      },
+    },
+    async (request) => ({
+      exposure: await workbench.raiseExposureLimit(me(request), request.params.id, request.body),
+    }),
+  );
+
+  app.post<{ Params: { id: string } }>(
     '/v1/workbench/reports/:id/assessments',
     {
       bodyLimit: 32 * 1024,

@@ -536,3 +536,48 @@ describe('least exposure in logs', () => {
     }
   });
 });
+
+describe('care for analysts (issue 17)', () => {
+  it("lets a supervisor raise another analyst's limit for today, with a reason, audited", async () => {
+    const ana = await signIn('ana');
+    const bert = await signIn('bert');
+    const anaId = (await ana.call('GET', '/v1/workbench/session')).json().analyst.id as string;
+    const bertId = (await bert.call('GET', '/v1/workbench/session')).json().analyst.id as string;
+    const before = (await ana.call('GET', '/v1/workbench/session')).json().exposure.dailyLimit as number;
+    const reason = 'Series of a known case: needs finishing today, counsellor informed.';
+    // An analyst is no supervisor; no one raises their own limit; a raise needs a real reason.
+    expect(
+      problemBody(
+        await ana.call('POST', `/v1/workbench/analysts/${bertId}/exposure-raise`, { extra: 5, reason }),
+      ).code,
+    ).toBe('ROLE_REQUIRED');
+    expect(
+      problemBody(
+        await bert.call('POST', `/v1/workbench/analysts/${bertId}/exposure-raise`, { extra: 5, reason }),
+      ).code,
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      problemBody(
+        await bert.call('POST', `/v1/workbench/analysts/${anaId}/exposure-raise`, {
+          extra: 5,
+          reason: 'because',
+        }),
+      ).code,
+    ).toBe('VALIDATION_FAILED');
+    const raised = await bert.call('POST', `/v1/workbench/analysts/${anaId}/exposure-raise`, {
+      extra: 5,
+      reason,
+    });
+    expect(raised.statusCode, raised.body).toBe(200);
+    expect(raised.json().exposure.dailyLimit).toBe(before + 5);
+    expect((await ana.call('GET', '/v1/workbench/session')).json().exposure.dailyLimit).toBe(before + 5);
+    const audit = await app.hashlineHotline.store.listAudit({ action: 'exposure_limit_raised', limit: 10 });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      actor: bertId,
+      subjectType: 'analyst',
+      subjectId: anaId,
+      details: { extra: 5, reason },
+    });
+  });
+});

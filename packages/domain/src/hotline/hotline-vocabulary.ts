@@ -230,5 +230,7 @@ export const AUDIT_ACTIONS = [
   'takedown_notice_sent',
   'takedown_send_failed',
   'takedown_checked',
+  // The workbench for daily use (issue 17): a supervisor raised an analyst's daily exposure limit.
+  'exposure_limit_raised',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -235,14 +235,50 @@ export class WorkbenchService {
     return bytes;
   }
 
-  /** Today's reveals of an analyst against the budget. */
+  /**
+   * Today's reveals of an analyst against the budget: the configured limit plus what supervisors
+   * raised it by today (read from the audit log, where each raise is recorded with its reason).
+   */
   async exposure(analyst: Analyst): Promise<Exposure> {
-    const today = await this.deps.store.countAudit(
-      analyst.id,
-      'media_revealed',
-      startOfUtcDay(this.deps.clock.now()),
-    );
-    return { today, dailyLimit: this.deps.exposure.dailyLimit, warnAt: this.deps.exposure.warnAt };
+    const since = startOfUtcDay(this.deps.clock.now());
+    const today = await this.deps.store.countAudit(analyst.id, 'media_revealed', since);
+    const raises = await this.deps.store.listAudit({
+      action: 'exposure_limit_raised',
+      subjectId: analyst.id,
+      limit: 500,
+    });
+    const raised = raises
+      .filter((e) => e.at.getTime() >= since.getTime() && typeof e.details.extra === 'number')
+      .reduce((sum, e) => sum + (e.details.extra as number), 0);
+    return { today, dailyLimit: this.deps.exposure.dailyLimit + raised, warnAt: this.deps.exposure.warnAt };
+  }
+
+  /**
+   * A supervisor (senior analyst or admin) raises another analyst's reveal limit for today, with
+   * a reason; the raise is audited (actor, analyst, amount, reason) and ends with the UTC day. No
+   * one raises their own limit.
+   * @throws {DomainError} ROLE_REQUIRED, ANALYST_NOT_FOUND, VALIDATION_FAILED
+   */
+  async raiseExposureLimit(supervisor: Analyst, analystId: string, body: unknown): Promise<Exposure> {
+    requireRole(supervisor, 'senior_analyst');
+    const problems = new Problems();
+    const { extra, reason } = (isRecord(body) ? body : {}) as { extra?: unknown; reason?: unknown };
+    if (!Number.isSafeInteger(extra) || (extra as number) < 1 || (extra as number) > 1000) {
+      problems.add('/extra', 'a whole number of reveals from 1 to 1000');
+    }
+    const why = typeof reason === 'string' ? reason.trim() : '';
+    if (why.length < 10 || why.length > 500) problems.add('/reason', 'a reason of 10 to 500 characters');
+    if (analystId === supervisor.id)
+      problems.add('/analystId', 'another supervisor must raise your own limit');
+    problems.throwIfAny('The raise has problems');
+    const analyst = await this.deps.store.getAnalyst(analystId);
+    if (!analyst) throw new DomainError('ANALYST_NOT_FOUND');
+    await this.audit(supervisor, 'exposure_limit_raised', 'analyst', analyst.id, {
+      extra: extra as number,
+      reason: why,
+      day: startOfUtcDay(this.deps.clock.now()).toISOString().slice(0, 10),
+    });
+    return this.exposure(analyst);
   }
 
   /**
