@@ -322,13 +322,13 @@ export function Heatmap(props: {
         <caption className="st-visually-hidden">{props.title}</caption>
         <thead>
           <tr>
-            <th scope="col">Age band</th>
+            <th scope="col">{ST.text.colAgeBand}</th>
             {props.columns.map((c) => (
               <th key={c.key} scope="col">
                 {c.label}
               </th>
             ))}
-            <th scope="col">Total</th>
+            <th scope="col">{ST.text.colTotal}</th>
           </tr>
         </thead>
         <tbody>
@@ -355,7 +355,7 @@ export function Heatmap(props: {
         </tbody>
         <tfoot>
           <tr>
-            <th scope="row">Total</th>
+            <th scope="row">{ST.text.colTotal}</th>
             {props.columns.map((c) => (
               <td key={c.key} className="st-num st-total">
                 {formatCount(columnTotal(c.key))}

@@ -51,6 +51,7 @@ const EN = {
     colCount: 'Count',
     colShare: 'Share',
     colMonth: 'Month',
+    colAgeBand: 'Age band',
     colTotal: 'Total',
   },
   channels: {
@@ -205,6 +206,7 @@ const NL: StatisticsCatalogue = {
     colCount: 'Aantal',
     colShare: 'Aandeel',
     colMonth: 'Maand',
+    colAgeBand: 'Leeftijdsgroep',
     colTotal: 'Totaal',
   },
   channels: {
@@ -350,6 +352,7 @@ const FR: StatisticsCatalogue = {
     colCount: 'Nombre',
     colShare: 'Part',
     colMonth: 'Mois',
+    colAgeBand: 'Tranche d’âge',
     colTotal: 'Total',
   },
   channels: {
@@ -497,6 +500,7 @@ const DE: StatisticsCatalogue = {
     colCount: 'Anzahl',
     colShare: 'Anteil',
     colMonth: 'Monat',
+    colAgeBand: 'Altersgruppe',
     colTotal: 'Gesamt',
   },
   channels: {

@@ -140,6 +140,7 @@ export const WORKBENCH_DE: WorkbenchCatalogue = {
       'Stimmt mit einem bekannten Hash überein: nicht angezeigt, niemand muss es erneut ansehen.',
     unclassified: 'keine Klassifizierung',
     baseline: 'Baseline',
+    ukCategory: 'britische Kategorie {c}',
     size: 'Größe',
     dimensions: '{w} × {h} px',
     pdqQuality: '(Qualität {q})',

@@ -141,6 +141,7 @@ export const WORKBENCH_FR: WorkbenchCatalogue = {
     previouslyAssessedNote: 'Correspond à une empreinte connue : non affiché, personne ne doit le revoir.',
     unclassified: 'aucune classification',
     baseline: 'baseline',
+    ukCategory: 'catégorie britannique {c}',
     size: 'Taille',
     dimensions: '{w} × {h} px',
     pdqQuality: '(qualité {q})',

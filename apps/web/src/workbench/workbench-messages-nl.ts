@@ -139,6 +139,7 @@ export const WORKBENCH_NL: WorkbenchCatalogue = {
       'Komt overeen met een bekende hash: niet getoond, niemand hoeft het opnieuw te bekijken.',
     unclassified: 'geen classificatie',
     baseline: 'baseline',
+    ukCategory: 'Britse categorie {c}',
     size: 'Grootte',
     dimensions: '{w} × {h} px',
     pdqQuality: '(kwaliteit {q})',

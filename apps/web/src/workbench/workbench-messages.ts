@@ -172,6 +172,7 @@ const TEXT_EN = {
   previouslyAssessedNote: 'Matched a known hash: not shown, nobody needs to view it again.',
   unclassified: 'no classification',
   baseline: 'baseline',
+  ukCategory: 'UK category {c}',
   size: 'Size',
   dimensions: '{w} × {h} px',
   pdqQuality: '(quality {q})',
