@@ -483,10 +483,11 @@ export async function workbenchRoutes(
     '/v1/workbench/analysts',
     { schema: { tags, summary: "Staff accounts with today's exposure (admins)", response: problems(403) } },
     async (request) => ({
-      items: (await workbench.analysts(me(request))).map(({ analyst, exposureToday }) => ({
+      items: (await workbench.analysts(me(request))).map(({ analyst, exposureToday, dailyLimit }) => ({
         ...analystView(analyst),
         disabled: analyst.disabled,
         exposureToday,
+        dailyLimit,
       })),
     }),
   );

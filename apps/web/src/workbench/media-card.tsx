@@ -8,7 +8,11 @@ import { INTERNATIONAL_LABELS, NATIONAL_LABELS, WB, fill, labelOf } from './work
 /** "A1, UK category A, baseline" for a known match's classification. */
 export function classificationText(match: Pick<KnownMatch, 'classification'>): string {
   const { industry, uk, baseline } = match.classification;
-  const parts = [industry, uk ? fill(WB.ukCategory, { c: uk }) : undefined, baseline ? WB.baseline : undefined];
+  const parts = [
+    industry,
+    uk ? fill(WB.ukCategory, { c: uk }) : undefined,
+    baseline ? WB.baseline : undefined,
+  ];
   const text = parts.filter(Boolean).join(', ');
   return text || WB.unclassified;
 }

@@ -307,6 +307,8 @@ export interface AnalystListItem {
   readonly totpEnabled: boolean;
   readonly disabled: boolean;
   readonly exposureToday: number;
+  /** Today's limit of this analyst (the configured one plus a supervisor's raises). */
+  readonly dailyLimit?: number;
 }
 
 /** `POST /v1/workbench/analysts`. */
@@ -653,6 +655,14 @@ export class WorkbenchApi {
   }
 
   /** Every member of staff with today's exposure (admin only). */
+  /** A supervisor raises another analyst's reveal limit for today, with a reason (audited). */
+  raiseExposureLimit(analystId: string, extra: number, reason: string): Promise<{ exposure: Exposure }> {
+    return this.#call('POST', `/v1/workbench/analysts/${encodeURIComponent(analystId)}/exposure-raise`, {
+      extra,
+      reason,
+    });
+  }
+
   analysts(): Promise<{ items: AnalystListItem[] }> {
     return this.#call('GET', '/v1/workbench/analysts');
   }

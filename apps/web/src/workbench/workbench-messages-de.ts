@@ -245,6 +245,10 @@ export const WORKBENCH_DE: WorkbenchCatalogue = {
     create: 'Anlegen',
     created: '{username} angelegt.',
     errUsernameTaken: 'Dieser Benutzername ist vergeben.',
+    raiseLimit: 'Heutiges Limit erhöhen',
+    raiseExtra: 'Zusätzliche Aufdeckungen heute',
+    raiseReason: 'Grund (im Audit-Protokoll festgehalten)',
+    raiseSubmit: 'Limit erhöhen',
 
     navStatistics: 'Statistik',
     statisticsTitle: 'Statistik',

@@ -245,6 +245,10 @@ export const WORKBENCH_FR: WorkbenchCatalogue = {
     create: 'Créer',
     created: '{username} créé.',
     errUsernameTaken: 'Ce nom d’utilisateur est déjà pris.',
+    raiseLimit: 'Relever la limite du jour',
+    raiseExtra: 'Révélations supplémentaires aujourd’hui',
+    raiseReason: 'Motif (enregistré dans le journal d’audit)',
+    raiseSubmit: 'Relever la limite',
 
     navStatistics: 'Statistiques',
     statisticsTitle: 'Statistiques',

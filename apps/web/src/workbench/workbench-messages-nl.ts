@@ -243,6 +243,10 @@ export const WORKBENCH_NL: WorkbenchCatalogue = {
     create: 'Aanmaken',
     created: '{username} aangemaakt.',
     errUsernameTaken: 'Die gebruikersnaam is al in gebruik.',
+    raiseLimit: 'Daglimiet verhogen',
+    raiseExtra: 'Extra onthullingen vandaag',
+    raiseReason: 'Reden (vastgelegd in het auditlogboek)',
+    raiseSubmit: 'Limiet verhogen',
 
     navStatistics: 'Statistieken',
     statisticsTitle: 'Statistieken',

@@ -278,6 +278,10 @@ const TEXT_EN = {
   create: 'Create',
   created: 'Created {username}.',
   errUsernameTaken: 'That username is taken.',
+  raiseLimit: 'Raise today’s limit',
+  raiseExtra: 'More reveals today',
+  raiseReason: 'Reason (recorded in the audit log)',
+  raiseSubmit: 'Raise the limit',
 
   // Forwarding (issue #5): referral plan, referrals, package, partner exchange
   navStatistics: 'Statistics',

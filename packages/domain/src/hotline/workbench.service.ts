@@ -490,14 +490,16 @@ export class WorkbenchService {
   }
 
   /** Staff with today's exposure (admins only: supervisors watch the counters). */
-  async analysts(analyst: Analyst): Promise<{ analyst: Analyst; exposureToday: number }[]> {
+  async analysts(
+    analyst: Analyst,
+  ): Promise<{ analyst: Analyst; exposureToday: number; dailyLimit: number }[]> {
     requireRole(analyst, 'admin');
-    const since = startOfUtcDay(this.deps.clock.now());
     return Promise.all(
-      (await this.deps.store.listAnalysts()).map(async (a) => ({
-        analyst: a,
-        exposureToday: await this.deps.store.countAudit(a.id, 'media_revealed', since),
-      })),
+      (await this.deps.store.listAnalysts()).map(async (a) => {
+        // Each analyst's own limit: the configured one plus today's raises.
+        const exposure = await this.exposure(a);
+        return { analyst: a, exposureToday: exposure.today, dailyLimit: exposure.dailyLimit };
+      }),
     );
   }
 
