@@ -13,7 +13,7 @@ export type RouteAccess = 'public' | 'authenticated' | 'session' | readonly ApiS
 
 /** One row of the access table. */
 export interface RouteScope {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route pattern as registered in Fastify (`/v1/banks/:bank`). */
   readonly url: string;
   readonly access: RouteAccess;
@@ -54,6 +54,7 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/workbench/session', access: 'session' },
   { method: 'GET', url: '/v1/workbench/session', access: 'session' },
   { method: 'DELETE', url: '/v1/workbench/session', access: 'session' },
+  { method: 'PUT', url: '/v1/workbench/session/language', access: 'session' },
   { method: 'POST', url: '/v1/workbench/session/totp', access: 'session' },
   { method: 'POST', url: '/v1/workbench/session/totp/confirm', access: 'session' },
   { method: 'GET', url: '/v1/workbench/queue', access: 'session' },
@@ -69,6 +70,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/workbench/captures/:jobId/screenshot/thumbnail', access: 'session' },
   { method: 'POST', url: '/v1/workbench/captures/:jobId/screenshot/reveal', access: 'session' },
   { method: 'GET', url: '/v1/workbench/captures/:jobId/screenshot/preview', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/reports/:id/assessments', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/analysts/:id/exposure-raise', access: 'session' },
   { method: 'GET', url: '/v1/workbench/audit', access: 'session' },
   { method: 'GET', url: '/v1/workbench/analysts', access: 'session' },
   { method: 'POST', url: '/v1/workbench/analysts', access: 'session' },

@@ -489,7 +489,7 @@ describe('forwarding, partner exchange and notice and takedown in the workbench 
     await poll(() => police.getAttribute('data-status')).toBe('sent');
     await expect
       .poll(() => police.getByTestId('referral-sent-at').textContent())
-      .toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+      .toMatch(/^\d\d\/\d\d\/\d{4},? \d\d:\d\d UTC$/);
 
     const ana = await apiSignIn('ana');
     const stored = (await (await ana.call('GET', `/v1/workbench/reports/${reportId}/referrals`)).json()) as {

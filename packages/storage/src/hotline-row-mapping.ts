@@ -169,6 +169,7 @@ export function toAnalyst(row: Selectable<AnalystsTable>): Analyst {
     passwordHash: row.password_hash,
     totpSecretSealed: row.totp_secret_sealed,
     disabled: readBool(row.disabled),
+    language: (row.language ?? null) as Analyst['language'],
     createdAt: readDate(row.created_at),
     updatedAt: readDate(row.updated_at),
   };

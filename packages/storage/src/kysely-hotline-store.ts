@@ -791,6 +791,7 @@ export class KyselyHotlineStore implements HotlineStore {
           password_hash: analyst.passwordHash,
           totp_secret_sealed: analyst.totpSecretSealed,
           disabled: d.bool(analyst.disabled),
+          language: analyst.language ?? null,
           created_at: d.date(analyst.createdAt),
           updated_at: d.date(analyst.updatedAt),
         })
@@ -831,6 +832,7 @@ export class KyselyHotlineStore implements HotlineStore {
     if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
     if (patch.totpSecretSealed !== undefined) set.totp_secret_sealed = patch.totpSecretSealed;
     if (patch.disabled !== undefined) set.disabled = d.bool(patch.disabled);
+    if (patch.language !== undefined) set.language = patch.language;
     const row = await this.#db
       .updateTable('analysts')
       .set(set)

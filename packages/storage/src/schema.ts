@@ -278,6 +278,8 @@ export interface AnalystsTable {
   password_hash: string;
   totp_secret_sealed: string | null;
   disabled: DbBool;
+  /** Migration 0018: the workbench language the analyst chose (nl, fr, de, en), null until chosen. */
+  language: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: DbDate;
   updated_at: DbDate;
 }

@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { PrintableDocument } from '@hashline/domain';
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import fontkit from '@pdf-lib/fontkit';
+import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 
 /** A4 in PostScript points. */
 const PAGE = { width: 595.28, height: 841.89 } as const;
@@ -10,24 +13,58 @@ const MONO_SIZE = 8.5;
 const LINE = 12;
 
 /**
- * Renders a printable document (the referral package summary) as a PDF: text only, in the
- * standard fonts (Helvetica, Courier for hashes and URLs), never an image or an embedded file, so
- * the printout can carry nothing but what the JSON package says. Characters the standard fonts
- * cannot encode are printed as `?`. Deterministic for a given document and `createdAt`.
+ * The faces the PDF embeds: DejaVu Sans, Sans Bold and Sans Mono from the `dejavu-fonts-ttf` npm
+ * package (Bitstream Vera licence, DejaVu changes public domain). PDF's standard fonts speak
+ * WinAnsi only, which printed `?` for Ł, ő, Greek and Cyrillic host names and page titles; DejaVu
+ * covers Latin, Greek and Cyrillic. Read once per process.
+ */
+const FONT_FILES = {
+  regular: 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf',
+  bold: 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf',
+  mono: 'dejavu-fonts-ttf/ttf/DejaVuSansMono.ttf',
+} as const;
+/** Fixed subset names (pdf-lib would add a random tag), so the same document gives the same bytes. */
+const FONT_NAMES = {
+  regular: 'HLDJVA+DejaVuSans',
+  bold: 'HLDJVB+DejaVuSans-Bold',
+  mono: 'HLDJVM+DejaVuSansMono',
+};
+type FontKey = keyof typeof FONT_FILES;
+let fontBytes: Promise<Record<FontKey, Uint8Array>> | undefined;
+
+function loadFontBytes(): Promise<Record<FontKey, Uint8Array>> {
+  fontBytes ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const entries = await Promise.all(
+      (Object.keys(FONT_FILES) as FontKey[]).map(
+        async (key) => [key, new Uint8Array(await readFile(require.resolve(FONT_FILES[key])))] as const,
+      ),
+    );
+    return Object.fromEntries(entries) as Record<FontKey, Uint8Array>;
+  })();
+  fontBytes.catch(() => (fontBytes = undefined));
+  return fontBytes;
+}
+
+/**
+ * Renders a printable document (the referral package summary) as a PDF: text only, in DejaVu
+ * (Sans, and Sans Mono for hashes and URLs; subsets embedded), never an image or an embedded file,
+ * so the printout can carry nothing but what the JSON package says. Latin, Greek and Cyrillic
+ * print as written; a character the fonts lack (an emoji, CJK) is printed as `?`. Deterministic
+ * for a given document and `createdAt`.
  */
 export async function renderPrintablePdf(doc: PrintableDocument, createdAt: Date): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
+  pdf.registerFontkit(fontkit);
   pdf.setTitle(encodeable(doc.title, null));
   pdf.setSubject('Referral package summary (hashes and trace only, no media)');
   pdf.setProducer('Hashline');
   pdf.setCreator('Hashline');
   pdf.setCreationDate(createdAt);
   pdf.setModificationDate(createdAt);
-  const fonts = {
-    regular: await pdf.embedFont(StandardFonts.Helvetica),
-    bold: await pdf.embedFont(StandardFonts.HelveticaBold),
-    mono: await pdf.embedFont(StandardFonts.Courier),
-  };
+  const bytes = await loadFontBytes();
+  const embed = (key: FontKey) => pdf.embedFont(bytes[key], { subset: true, customName: FONT_NAMES[key] });
+  const fonts = { regular: await embed('regular'), bold: await embed('bold'), mono: await embed('mono') };
   const writer = new PageWriter(pdf, fonts);
   writer.paragraph(doc.title, fonts.bold, 15, 20);
   writer.paragraph(doc.subtitle, fonts.regular, BODY_SIZE, LINE);
@@ -44,7 +81,7 @@ export async function renderPrintablePdf(doc: PrintableDocument, createdAt: Date
   return pdf.save({ useObjectStreams: false });
 }
 
-/** Replaces what `font` cannot encode with `?` (the standard fonts speak WinAnsi only). */
+/** Replaces what `font` has no glyph for with `?` (so a missing glyph is visible, not an empty box). */
 function encodeable(text: string, font: PDFFont | null): string {
   const clean = text.replace(/[\r\n\t]+/g, ' ');
   if (!font) return clean;
@@ -76,14 +113,21 @@ function wrap(text: string, font: PDFFont, size: number, width: number): string[
     if (line !== '') lines.push(line);
     line = '';
     // A hash or URL longer than the line: split it by characters.
-    let rest = word;
-    while (!fits(rest)) {
-      let n = rest.length - 1;
-      while (n > 1 && !fits(rest.slice(0, n))) n--;
-      lines.push(rest.slice(0, n));
-      rest = rest.slice(n);
+    // Binary search for the longest prefix that fits (measuring an embedded font runs its layout
+    // engine: one measure per halving, not per character). Code points, never half a pair.
+    let rest = [...word];
+    while (!fits(rest.join(''))) {
+      let low = 1;
+      let high = rest.length - 1;
+      while (low < high) {
+        const mid = Math.ceil((low + high) / 2);
+        if (fits(rest.slice(0, mid).join(''))) low = mid;
+        else high = mid - 1;
+      }
+      lines.push(rest.slice(0, low).join(''));
+      rest = rest.slice(low);
     }
-    line = rest;
+    line = rest.join('');
   }
   if (line !== '' || lines.length === 0) lines.push(line);
   return lines;

@@ -198,6 +198,31 @@ export async function workbenchRoutes(
     return reply.code(204).send();
   });
 
+  app.put(
+    '/v1/workbench/session/language',
+    {
+      bodyLimit: 256,
+      schema: {
+        tags,
+        summary: 'Keep the workbench language (nl, fr, de, en) with the signed-in analyst',
+        documentedBody: {
+          type: 'object',
+          required: ['language'],
+          properties: { language: { type: 'string', enum: ['nl', 'fr', 'de', 'en'] } },
+        },
+        response: problems(400),
+      },
+    },
+    async (request, reply) => {
+      const updated = await workbench.setLanguage(
+        me(request),
+        (request.body as { language?: unknown } | null)?.language,
+      );
+      noStore(reply);
+      return { language: updated.language ?? null };
+    },
+  );
+
   app.post(
     '/v1/workbench/session/totp',
     { schema: { tags, summary: 'Start TOTP enrolment' } },
@@ -408,7 +433,8 @@ export async function workbenchRoutes(
     {
       schema: {
         tags,
-        summary: 'Reveal an item (counted against the daily exposure limit, audited)',
+        summary:
+          'Reveal an item (counted against the daily exposure limit, audited); 404 PREVIEW_NOT_KEPT when only the blurred thumbnail exists, not counted',
         response: problems(404, 429),
       },
     },
@@ -435,6 +461,73 @@ export async function workbenchRoutes(
       const bytes = await workbench.preview(me(request), Number(request.params.id));
       void reply.header('cache-control', 'no-store').type('image/jpeg');
       return Buffer.from(bytes);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/workbench/analysts/:id/exposure-raise',
+    {
+      bodyLimit: 2048,
+      schema: {
+        tags,
+        summary:
+          "Raise an analyst's daily reveal limit for today, with a reason (senior analysts and admins; audited; not your own)",
+        documentedBody: {
+          type: 'object',
+          required: ['extra', 'reason'],
+          properties: {
+            extra: { type: 'integer', minimum: 1, maximum: 1000 },
+            reason: { type: 'string', minLength: 10, maxLength: 500 },
+          },
+        },
+        response: problems(400, 403, 404),
+      },
+    },
+    async (request) => ({
+      exposure: await workbench.raiseExposureLimit(me(request), request.params.id, request.body),
+    }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/workbench/reports/:id/assessments',
+    {
+      bodyLimit: 32 * 1024,
+      schema: {
+        tags,
+        summary:
+          'Record your same assessment of several items of a report (bulk): one assessment per item, each audited, each still needing a second analyst',
+        documentedBody: {
+          type: 'object',
+          required: ['mediaIds', 'assessment'],
+          properties: {
+            mediaIds: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 200 },
+            assessment: { type: 'object', description: 'The fields of one assessment (DOMAIN.md §8.4)' },
+          },
+        },
+        response: problems(400, 404),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { mediaIds?: unknown; assessment?: unknown } | null;
+      const results = await workbench.assessMany(
+        me(request),
+        request.params.id,
+        body?.mediaIds,
+        body?.assessment,
+      );
+      return reply.code(201).send({
+        items: results.map((r) =>
+          r.recorded
+            ? {
+                mediaId: r.mediaId,
+                recorded: true,
+                media: mediaView(r.result.media),
+                published: r.result.published,
+                awaitingSecondAssessment: r.result.awaitingSecondAssessment,
+              }
+            : { mediaId: r.mediaId, recorded: false, code: r.code },
+        ),
+      });
     },
   );
 
@@ -510,10 +603,11 @@ export async function workbenchRoutes(
     '/v1/workbench/analysts',
     { schema: { tags, summary: "Staff accounts with today's exposure (admins)", response: problems(403) } },
     async (request) => ({
-      items: (await workbench.analysts(me(request))).map(({ analyst, exposureToday }) => ({
+      items: (await workbench.analysts(me(request))).map(({ analyst, exposureToday, dailyLimit }) => ({
         ...analystView(analyst),
         disabled: analyst.disabled,
         exposureToday,
+        dailyLimit,
       })),
     }),
   );
@@ -539,6 +633,7 @@ function analystView(analyst: Analyst) {
     displayName: analyst.displayName,
     role: analyst.role,
     totpEnabled: analyst.totpSecretSealed !== null,
+    language: analyst.language ?? null,
   };
 }
 
@@ -561,12 +656,19 @@ function queueView(item: WorkbenchQueueItem) {
       url: u.url,
       normalizedUrl: u.normalizedUrl,
       accessibility: u.accessibility,
+      captureError: u.captureError,
       hostingCountry: u.trace?.country ?? null,
     })),
     mediaCount: item.mediaCount,
     pendingMediaCount: item.pendingMediaCount,
     previouslyAssessedCount: item.previouslyAssessedCount,
-    duplicates: item.duplicates.map(duplicateView),
+    failedCaptures: item.failedCaptures,
+    duplicates: item.duplicates.map((d) => ({
+      ...duplicateView(d),
+      mediaCount: d.mediaCount,
+      pendingMediaCount: d.pendingMediaCount,
+      failedCaptures: d.failedCaptures,
+    })),
   };
 }
 

@@ -112,7 +112,7 @@ interface Session {
   cookie: string;
   csrf: string;
   call(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     payload?: unknown,
     csrf?: boolean,
@@ -334,6 +334,46 @@ describe('capture and the workbench', () => {
     expect((await ana.call('GET', `/v1/workbench/media/${knownId}/thumbnail`)).statusCode).toBe(404);
   });
 
+  it('keeps the workbench language each analyst chose, on the server (issue 17)', async () => {
+    const ana = await signIn('ana');
+    expect((await ana.call('GET', '/v1/workbench/session')).json().analyst.language).toBeNull();
+    const chosen = await ana.call('PUT', '/v1/workbench/session/language', { language: 'fr' });
+    expect(chosen.json()).toEqual({ language: 'fr' });
+    // Another session (another browser) of the same analyst starts in French.
+    const again = await signIn('ana');
+    expect((await again.call('GET', '/v1/workbench/session')).json().analyst.language).toBe('fr');
+    expect(
+      problemBody(await ana.call('PUT', '/v1/workbench/session/language', { language: 'xx' })).code,
+    ).toBe('VALIDATION_FAILED');
+    const noCsrf = await ana.call('PUT', '/v1/workbench/session/language', { language: 'nl' }, false);
+    expect(problemBody(noCsrf).code).toBe('CSRF_FAILED');
+    await ana.call('PUT', '/v1/workbench/session/language', { language: 'en' });
+  });
+
+  it('records a bulk assessment item by item: refused items named, the rest recorded and audited (issue 17)', async () => {
+    const root = await signIn('root');
+    const empty = await root.call('POST', `/v1/workbench/reports/${reportId}/assessments`, {
+      mediaIds: [],
+      assessment: ILLEGAL,
+    });
+    expect(problemBody(empty).code).toBe('VALIDATION_FAILED');
+    const bulk = await root.call('POST', `/v1/workbench/reports/${reportId}/assessments`, {
+      mediaIds: [freshId, 987654],
+      assessment: { ...ILLEGAL, nationalStatus: 'borderline_needs_review' },
+    });
+    expect(bulk.statusCode, bulk.body).toBe(201);
+    expect(bulk.json().items).toMatchObject([
+      { mediaId: freshId, recorded: true, media: { id: freshId } },
+      { mediaId: 987654, recorded: false, code: 'MEDIA_ITEM_NOT_FOUND' },
+    ]);
+    const audit = await app.hashlineHotline.store.listAudit({
+      action: 'assessment_recorded',
+      subjectId: String(freshId),
+      limit: 50,
+    });
+    expect(audit.some((e) => e.details.bulk === 2)).toBe(true);
+  });
+
   it('demands the CSRF token on changes and refuses API keys', async () => {
     const ana = await signIn('ana');
     const noCsrf = await ana.call('POST', `/v1/workbench/media/${freshId}/reveal`, undefined, false);
@@ -350,6 +390,10 @@ describe('capture and the workbench', () => {
     const bert = await signIn('bert');
     expect(problemBody(await bert.call('GET', `/v1/workbench/media/${freshId}/preview`)).code).toBe(
       'REVEAL_REQUIRED',
+    );
+    // Known material has no kept preview: nothing more to show, so nothing is counted.
+    expect(problemBody(await bert.call('POST', `/v1/workbench/media/${knownId}/reveal`)).code).toBe(
+      'PREVIEW_NOT_KEPT',
     );
     const first = await bert.call('POST', `/v1/workbench/media/${freshId}/reveal`);
     expect(first.json()).toMatchObject({
@@ -496,5 +540,52 @@ describe('least exposure in logs', () => {
     ]) {
       expect(text).not.toContain(secret);
     }
+  });
+});
+
+describe('care for analysts (issue 17)', () => {
+  it("lets a supervisor raise another analyst's limit for today, with a reason, audited", async () => {
+    const ana = await signIn('ana');
+    const bert = await signIn('bert');
+    const anaId = (await ana.call('GET', '/v1/workbench/session')).json().analyst.id as string;
+    const bertId = (await bert.call('GET', '/v1/workbench/session')).json().analyst.id as string;
+    const before = (await ana.call('GET', '/v1/workbench/session')).json().exposure.dailyLimit as number;
+    const reason = 'Series of a known case: needs finishing today, counsellor informed.';
+    // An analyst is no supervisor; no one raises their own limit; a raise needs a real reason.
+    expect(
+      problemBody(
+        await ana.call('POST', `/v1/workbench/analysts/${bertId}/exposure-raise`, { extra: 5, reason }),
+      ).code,
+    ).toBe('ROLE_REQUIRED');
+    expect(
+      problemBody(
+        await bert.call('POST', `/v1/workbench/analysts/${bertId}/exposure-raise`, { extra: 5, reason }),
+      ).code,
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      problemBody(
+        await bert.call('POST', `/v1/workbench/analysts/${anaId}/exposure-raise`, {
+          extra: 5,
+          reason: 'because',
+        }),
+      ).code,
+    ).toBe('VALIDATION_FAILED');
+    const raised = await bert.call('POST', `/v1/workbench/analysts/${anaId}/exposure-raise`, {
+      extra: 5,
+      reason,
+    });
+    expect(raised.statusCode, raised.body).toBe(200);
+    expect(raised.json().exposure.dailyLimit).toBe(before + 5);
+    expect((await ana.call('GET', '/v1/workbench/session')).json().exposure.dailyLimit).toBe(before + 5);
+    // Only ana's limit moved.
+    expect((await bert.call('GET', '/v1/workbench/session')).json().exposure.dailyLimit).toBe(before);
+    const audit = await app.hashlineHotline.store.listAudit({ action: 'exposure_limit_raised', limit: 10 });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      actor: bertId,
+      subjectType: 'analyst',
+      subjectId: anaId,
+      details: { extra: 5, reason },
+    });
   });
 });

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { MatchEngine, validateCyberTiplineXml, type HashlineStore } from '@hashline/domain';
 import { createMemoryStore, seedAssessedCase, type SeededCase } from '@hashline/domain/testing';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { PDFDocument, PDFName, PDFRawStream, decodePDFRawStream, type PDFArray, type PDFRef } from 'pdf-lib';
+import {
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFRawStream,
+  decodePDFRawStream,
+  type PDFArray,
+  type PDFRef,
+} from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/api-key-tokens.js';
@@ -114,26 +122,34 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** WinAnsi bytes 0x80–0x9F that differ from Latin-1 (Node's decoders may treat windows-1252 as Latin-1). */
-const WIN_ANSI: Readonly<Record<number, string>> = {
-  0x80: '€',
-  0x85: '…',
-  0x91: '‘',
-  0x92: '’',
-  0x93: '“',
-  0x94: '”',
-  0x96: '–',
-  0x97: '—',
-};
-const winAnsi = {
-  decode: (bytes: Buffer) => [...bytes].map((b) => WIN_ANSI[b] ?? String.fromCharCode(b)).join(''),
-};
+/** A font's ToUnicode CMap (pdf-lib writes `<glyph> <utf-16>` pairs between beginbfchar/endbfchar). */
+function toUnicodeMap(pdf: PDFDocument, font: PDFDict): Map<string, string> {
+  const map = new Map<string, string>();
+  const stream = pdf.context.lookup(font.get(PDFName.of('ToUnicode')));
+  if (!(stream instanceof PDFRawStream)) return map;
+  const cmap = Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1');
+  for (const block of cmap.matchAll(/beginbfchar\n([\s\S]*?)\nendbfchar/g)) {
+    for (const pair of block[1]!.matchAll(/<([0-9a-fA-F]+)> <([0-9a-fA-F]+)>/g)) {
+      map.set(pair[1]!.toLowerCase(), Buffer.from(pair[2]!, 'hex').swap16().toString('utf16le'));
+    }
+  }
+  return map;
+}
 
-/** The text a PDF draws (pdf-lib writes it as hex strings shown with Tj), page by page. */
+/**
+ * The text a PDF draws, page by page: pdf-lib shows glyph ids as hex strings with Tj after a Tf
+ * naming the font; each font's ToUnicode CMap turns the ids back into characters (a glyph with no
+ * mapping comes out as U+FFFD, so a missing character cannot pass for a present one).
+ */
 async function pdfText(bytes: Uint8Array): Promise<{ text: string; raw: string; pdf: PDFDocument }> {
   const pdf = await PDFDocument.load(bytes);
   const lines: string[] = [];
   for (const page of pdf.getPages()) {
+    const fontDict = page.node.Resources()?.lookup(PDFName.of('Font'), PDFDict);
+    const maps = new Map<string, Map<string, string>>();
+    for (const [name, ref] of fontDict?.entries() ?? []) {
+      maps.set(name.asString().slice(1), toUnicodeMap(pdf, pdf.context.lookup(ref, PDFDict)));
+    }
     const contents = page.node.Contents();
     const streams =
       contents instanceof PDFRawStream
@@ -143,9 +159,17 @@ async function pdfText(bytes: Uint8Array): Promise<{ text: string; raw: string; 
           );
     for (const stream of streams) {
       const decoded = Buffer.from(decodePDFRawStream(stream as PDFRawStream).decode()).toString('latin1');
-      // The standard fonts encode WinAnsi (windows-1252): an en dash is byte 0x96.
-      for (const match of decoded.matchAll(/<([0-9A-Fa-f]*)> Tj/g))
-        lines.push(winAnsi.decode(Buffer.from(match[1]!, 'hex')));
+      let font = new Map<string, string>();
+      for (const match of decoded.matchAll(/\/(\S+) [\d.]+ Tf|<([0-9A-Fa-f]*)> Tj/g)) {
+        if (match[1] !== undefined) {
+          font = maps.get(match[1]) ?? new Map();
+          continue;
+        }
+        const hex = match[2]!.toLowerCase();
+        let line = '';
+        for (let i = 0; i < hex.length; i += 4) line += font.get(hex.slice(i, i + 4)) ?? '\uFFFD';
+        lines.push(line);
+      }
     }
   }
   return { text: lines.join('\n'), raw: Buffer.from(bytes).toString('latin1'), pdf };
@@ -314,10 +338,16 @@ describe('referrals in the workbench', () => {
     expect(text).toContain('192.0.2.44');
     expect(text).toContain('Belgian Hosting NV (AS64500)');
     expect(text).toContain('fixture-dataset, 2026-01-01');
-    // The recipient's name is a label (wrapped in its column), its details the value beside it.
-    expect(text).toContain('Federal Police – Child Abuse');
-    expect(text).toContain('federal_police_child_abuse; hosted_in_country; referral; sent; ref PV-2026-0042');
-    expect(text).toContain(`Referral package: report ${mixed.report.id}`);
+    // The recipient's name is a label (wrapped in its column), its details the value beside it;
+    // label and value lines alternate when both wrap.
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Federal Police'));
+    expect(at).toBeGreaterThan(0);
+    expect(`${lines[at]} ${lines[at + 2]}`).toBe('Federal Police – Child Abuse team (BE)');
+    expect(`${lines[at + 1]} ${lines[at + 3]}`).toBe(
+      'federal_police_child_abuse; hosted_in_country; referral; sent; ref PV-2026-0042; URLs 1',
+    );
+    expect(text.replace(/\n/g, ' ')).toContain(`Referral package: report ${mixed.report.id}`);
     expect(text).not.toContain('Jo Example');
     // No image anywhere: no image stream, and every page's XObject resources empty.
     const images = pdf.context
@@ -550,11 +580,41 @@ describe('referral configuration', () => {
 });
 
 describe('renderPrintablePdf', () => {
-  it('prints text the standard fonts cannot encode as ?, wraps unbreakable values, and adds pages', async () => {
+  it('prints Latin, Greek and Cyrillic as written (embedded DejaVu), a character it lacks as ?', async () => {
+    const bytes = await renderPrintablePdf(
+      {
+        title: 'Łódź ő ű – Ελληνικά – Пример.рф',
+        subtitle: 'Zürich, Kraków, Αθήνα, Київ, Москва',
+        sections: [
+          {
+            heading: 'Host',
+            rows: [
+              { label: 'Host', value: 'пример.испытание', mono: true },
+              { label: 'Page title', value: 'Γειά σου Κόσμε — Őrség Łęczyca' },
+            ],
+          },
+        ],
+        footer: '中 한',
+      },
+      new Date(Date.UTC(2026, 0, 1)),
+    );
+    const { text, raw } = await pdfText(bytes);
+    expect(text).toContain('Łódź ő ű – Ελληνικά – Пример.рф');
+    expect(text).toContain('Zürich, Kraków, Αθήνα, Київ, Москва');
+    expect(text).toContain('пример.испытание');
+    expect(text).toContain('Γειά σου Κόσμε — Őrség Łęczyca');
+    expect(text).toContain('? ?'); // DejaVu has no CJK nor Hangul: visible, not silently dropped
+    expect(text).not.toContain('\uFFFD');
+    // The fonts are embedded (subsets), not referenced: the printout reads the same everywhere.
+    expect(raw).toContain('/BaseFont /HLDJVA+DejaVuSans');
+    expect(raw).toMatch(/\/FontFile2 \d+ 0 R/);
+  });
+
+  it('prints what the fonts cannot encode as ?, wraps unbreakable values, and adds pages', async () => {
     const long = 'x'.repeat(700);
     const bytes = await renderPrintablePdf(
       {
-        title: 'Référence ≤ Привет 😀',
+        title: 'Référence ≤ Привет 中',
         subtitle: 'tabs\tand\nnewlines',
         sections: Array.from({ length: 30 }, (_, i) => ({
           heading: `Section ${i}`,
@@ -569,7 +629,7 @@ describe('renderPrintablePdf', () => {
     );
     const { text, pdf } = await pdfText(bytes);
     expect(pdf.getPageCount()).toBeGreaterThan(2);
-    expect(text).toContain('Référence ? ?????? ?\n'); // one ? per code point, the emoji too
+    expect(text).toContain('Référence ≤ Привет ?\n'); // one ? per code point the fonts lack
     expect(text).toContain('tabs and newlines');
     expect(text).toContain('ümlaut – en dash');
     // The 700 characters survive wrapping, split over lines of the value column.

@@ -4,6 +4,7 @@
 // CSS classes (statistics.css): the CSP allows no inline style strings.
 import { useId, useState, type ReactNode } from 'react';
 import { formatCount, formatShare } from './statistics-labels.js';
+import { ST } from './statistics-messages.js';
 
 /** A data table: column headers and rows of cells (the first cell of a row is its header). */
 export interface DataTable {
@@ -35,7 +36,7 @@ export function ChartFrame(props: {
         aria-controls={tableId}
         onClick={() => setOpen(!open)}
       >
-        {open ? 'Hide data table' : 'Show data table'}
+        {open ? ST.text.hideTable : ST.text.showTable}
       </button>
       <div id={tableId} hidden={!open}>
         {open && <DataTableView table={props.table} caption={props.title} />}
@@ -110,7 +111,7 @@ export function BarChart(props: {
       title={props.title}
       {...(props.note ? { note: props.note } : {})}
       table={{
-        columns: ['', 'Count', 'Share'],
+        columns: ['', ST.text.colCount, ST.text.colShare],
         rows: props.bars.map((b) => [b.label, b.count, formatShare(b.share)]),
       }}
     >
@@ -199,7 +200,7 @@ export function StackedColumnChart(props: {
       id={props.id}
       title={props.title}
       table={{
-        columns: ['Month', ...props.series.map((s) => s.label), 'Total'],
+        columns: [ST.text.colMonth, ...props.series.map((s) => s.label), ST.text.colTotal],
         rows: props.categories.map((c, i) => [
           c.label,
           ...props.series.map((s) => props.value(c.key, s.key)),
@@ -321,13 +322,13 @@ export function Heatmap(props: {
         <caption className="st-visually-hidden">{props.title}</caption>
         <thead>
           <tr>
-            <th scope="col">Age band</th>
+            <th scope="col">{ST.text.colAgeBand}</th>
             {props.columns.map((c) => (
               <th key={c.key} scope="col">
                 {c.label}
               </th>
             ))}
-            <th scope="col">Total</th>
+            <th scope="col">{ST.text.colTotal}</th>
           </tr>
         </thead>
         <tbody>
@@ -354,7 +355,7 @@ export function Heatmap(props: {
         </tbody>
         <tfoot>
           <tr>
-            <th scope="row">Total</th>
+            <th scope="row">{ST.text.colTotal}</th>
             {props.columns.map((c) => (
               <td key={c.key} className="st-num st-total">
                 {formatCount(columnTotal(c.key))}

@@ -14,68 +14,59 @@ import {
   type PeriodPreset,
 } from './statistics-api.js';
 import {
-  SECTION_TITLES,
-  UNIT_WORDS,
   formatCount,
   formatShare,
   labelOf,
   monthLabel,
+  sectionTitle,
+  unitWord,
 } from './statistics-labels.js';
+import { ST } from './statistics-messages.js';
+import { fill } from '../shared/language.js';
 import './statistics.css';
 
-const PRESETS: readonly { readonly id: PeriodPreset; readonly label: string }[] = [
-  { id: 'this_year', label: 'This year' },
-  { id: 'last_year', label: 'Last year' },
-  { id: 'last_12_months', label: 'Last 12 months' },
+/** The presets, with their words in the current language (read at render). */
+const PRESETS: readonly { readonly id: PeriodPreset; readonly label: () => string }[] = [
+  { id: 'this_year', label: () => ST.text.presetThisYear },
+  { id: 'last_year', label: () => ST.text.presetLastYear },
+  { id: 'last_12_months', label: () => ST.text.presetLast12 },
 ];
 
 /** The bar sections, in the order shown, with a note on what they count. */
-const BAR_SECTIONS: readonly { readonly id: FigureSectionId; readonly note?: string }[] = [
-  {
-    id: 'report_outcome',
-    note: 'A report is illegal when any of its media items is (assessed illegal by an analyst, or previously known).',
-  },
-  {
-    id: 'media_known',
-    note: "Previously known: matched the hotline's banks of known child sexual abuse material at capture, so nobody had to view it again.",
-  },
+const BAR_SECTIONS: readonly {
+  readonly id: FigureSectionId;
+  readonly note?: keyof typeof ST.text;
+}[] = [
+  { id: 'report_outcome', note: 'noteReportOutcome' },
+  { id: 'media_known', note: 'noteMediaKnown' },
   { id: 'media_outcome' },
-  {
-    id: 'self_generated',
-    note: 'Per media item assessed illegal; "yes" when any analyst judged it "self-generated".',
-  },
-  {
-    id: 'content_origin',
-    note: 'Per media item assessed illegal; AI-generated when any analyst judged it so.',
-  },
-  { id: 'hosting_countries', note: 'From the trace at capture (offline dataset).' },
+  { id: 'self_generated', note: 'noteSelfGenerated' },
+  { id: 'content_origin', note: 'noteContentOrigin' },
+  { id: 'hosting_countries', note: 'noteHostingCountries' },
   { id: 'url_accessibility' },
   { id: 'referral_targets' },
-  {
-    id: 'removal_times',
-    note: 'Measured from the notice to the first re-check that found the content gone.',
-  },
+  { id: 'removal_times', note: 'noteRemovalTimes' },
 ];
 
 /** Which overview figures are tiles, with how their share reads. */
-const TILES: readonly { readonly key: string; readonly of: string }[] = [
-  { key: 'reports_received', of: '' },
-  { key: 'reports_assessed', of: 'of received' },
-  { key: 'reports_illegal', of: 'of assessed' },
-  { key: 'media_previously_known', of: 'of media items' },
-  { key: 'media_self_generated', of: 'of assessed illegal items' },
-  { key: 'media_ai_generated', of: 'of assessed illegal items' },
+const TILES: readonly { readonly key: string; readonly of?: keyof typeof ST.text }[] = [
+  { key: 'reports_received' },
+  { key: 'reports_assessed', of: 'ofReceived' },
+  { key: 'reports_illegal', of: 'ofAssessed' },
+  { key: 'media_previously_known', of: 'ofMedia' },
+  { key: 'media_self_generated', of: 'ofAssessedIllegal' },
+  { key: 'media_ai_generated', of: 'ofAssessedIllegal' },
 ];
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function messageOf(error: unknown): string {
   if (error instanceof StatisticsError) {
-    if (error.code === 'SESSION_REQUIRED') return 'Your session has ended: sign in again.';
-    if (error.code === 'VALIDATION_FAILED') return error.detail ?? 'The period is not valid.';
-    return `The figures could not be loaded (${error.code}).`;
+    if (error.code === 'SESSION_REQUIRED') return ST.text.errSession;
+    if (error.code === 'VALIDATION_FAILED') return error.detail ?? ST.text.errPeriod;
+    return fill(ST.text.errLoad, { code: error.code });
   }
-  return 'The figures could not be loaded: check the connection and try again.';
+  return ST.text.errNetwork;
 }
 
 /**
@@ -116,7 +107,7 @@ export function StatisticsDashboard(props: { readonly csrfToken: string }) {
   const apply = (event: FormEvent) => {
     event.preventDefault();
     if (!ISO_DAY.test(draft.from) || !ISO_DAY.test(draft.to) || draft.from >= draft.to) {
-      setError('Choose a start date before the end date.');
+      setError(ST.text.errOrder);
       return;
     }
     setPeriod({ ...draft });
@@ -127,9 +118,9 @@ export function StatisticsDashboard(props: { readonly csrfToken: string }) {
   return (
     <section className="st-dashboard" aria-labelledby="st-heading" aria-busy={loading}>
       <header className="st-header">
-        <h2 id="st-heading">Statistics</h2>
-        <form className="st-period" onSubmit={apply} aria-label="Period">
-          <div className="st-presets" role="group" aria-label="Presets">
+        <h2 id="st-heading">{ST.text.title}</h2>
+        <form className="st-period" onSubmit={apply} aria-label={ST.text.period}>
+          <div className="st-presets" role="group" aria-label={ST.text.presets}>
             {PRESETS.map((preset) => {
               const value = presetPeriod(preset.id, new Date());
               const active = value.from === period.from && value.to === period.to;
@@ -141,13 +132,13 @@ export function StatisticsDashboard(props: { readonly csrfToken: string }) {
                   aria-pressed={active}
                   onClick={() => choose(value)}
                 >
-                  {preset.label}
+                  {preset.label()}
                 </button>
               );
             })}
           </div>
           <label>
-            From{' '}
+            {ST.text.from}{' '}
             <input
               type="date"
               name="from"
@@ -157,7 +148,7 @@ export function StatisticsDashboard(props: { readonly csrfToken: string }) {
             />
           </label>
           <label>
-            To (exclusive){' '}
+            {ST.text.toExclusive}{' '}
             <input
               type="date"
               name="to"
@@ -167,17 +158,15 @@ export function StatisticsDashboard(props: { readonly csrfToken: string }) {
             />
           </label>
           <button type="submit" className="st-apply">
-            Show
+            {ST.text.show}
           </button>
           <a className="st-export" href={csvUrl(period)} download>
-            Export CSV
+            {ST.text.exportCsv}
           </a>
         </form>
       </header>
       <p className="st-period-text" aria-live="polite">
-        {loading
-          ? 'Loading…'
-          : `Reports received from ${period.from} up to (not including) ${period.to}, by date received (UTC).`}
+        {loading ? ST.text.loading : fill(ST.text.periodText, { from: period.from, to: period.to })}
       </p>
       {error && (
         <p className="st-error" role="alert">
@@ -198,7 +187,7 @@ function FiguresView({ figures }: { readonly figures: Figures }) {
   return (
     <>
       {overview && (
-        <ul className="st-tiles" aria-label="Headline figures">
+        <ul className="st-tiles" aria-label={ST.text.headline}>
           {TILES.map((tile) => {
             const cell = overview.cells.find((c) => c.key === tile.key);
             if (!cell) return null;
@@ -208,7 +197,7 @@ function FiguresView({ figures }: { readonly figures: Figures }) {
                 <span className="st-tile-value">{formatCount(cell.count)}</span>
                 {cell.base !== null && (
                   <span className="st-tile-share">
-                    {formatShare(cell.share)} {tile.of} ({formatCount(cell.base)})
+                    {formatShare(cell.share)} {tile.of ? ST.text[tile.of] : ''} ({formatCount(cell.base)})
                   </span>
                 )}
               </li>
@@ -221,11 +210,11 @@ function FiguresView({ figures }: { readonly figures: Figures }) {
         {ageSeverity && (
           <Heatmap
             id="age_severity"
-            title={SECTION_TITLES.age_severity!}
-            note={`Per media item assessed illegal (${formatCount(ageSeverity.total ?? 0)}): the youngest band and the most severe category any analyst gave.`}
+            title={sectionTitle('age_severity')}
+            note={fill(ST.text.noteAgeSeverity, { n: formatCount(ageSeverity.total ?? 0) })}
             rows={[...new Set(ageSeverity.cells.map((c) => c.key))].map((key) => ({
               key,
-              label: key === 'unknown' ? 'Unknown' : key,
+              label: key === 'unknown' ? ST.text.unknown : key,
             }))}
             columns={[...new Set(ageSeverity.cells.map((c) => c.subkey ?? ''))].map((key) => ({
               key,
@@ -238,7 +227,7 @@ function FiguresView({ figures }: { readonly figures: Figures }) {
         )}
         {BAR_SECTIONS.map(({ id, note }) => {
           const s = section(id);
-          return s ? <SectionBars key={id} section={s} {...(note ? { note } : {})} /> : null;
+          return s ? <SectionBars key={id} section={s} {...(note ? { note: ST.text[note] } : {})} /> : null;
         })}
       </div>
     </>
@@ -258,8 +247,11 @@ function MonthChart({ section }: { readonly section: FigureSection }) {
   return (
     <StackedColumnChart
       id={section.id}
-      title={SECTION_TITLES[section.id]!}
-      description={`${formatCount(section.total ?? 0)} reports over ${categories.length} months, each column split by the channel the reports came in through.`}
+      title={sectionTitle(section.id)}
+      description={fill(ST.text.monthsDescription, {
+        n: formatCount(section.total ?? 0),
+        months: formatCount(categories.length),
+      })}
       categories={categories}
       series={series}
       value={(category, s) => counts.get(`${category}|${s}`) ?? 0}
@@ -268,25 +260,25 @@ function MonthChart({ section }: { readonly section: FigureSection }) {
 }
 
 function SectionBars({ section, note }: { readonly section: FigureSection; readonly note?: string }) {
-  const title = SECTION_TITLES[section.id] ?? section.id;
+  const title = sectionTitle(section.id);
   if (!section.available) {
     return (
       <figure className="st-chart" data-testid={`chart-${section.id}`} data-available="false">
         <figcaption className="st-chart-caption">
           <h3>{title}</h3>
         </figcaption>
-        <p className="st-note">Not recorded in this deployment yet.</p>
+        <p className="st-note">{ST.text.notRecorded}</p>
       </figure>
     );
   }
-  const unit = UNIT_WORDS[section.unit] ?? 'items';
+  const unit = unitWord(section.unit);
   if (section.cells.length === 0) {
     return (
       <figure className="st-chart" data-testid={`chart-${section.id}`} data-available="true">
         <figcaption className="st-chart-caption">
           <h3>{title}</h3>
         </figcaption>
-        <p className="st-note">No {unit} in this period.</p>
+        <p className="st-note">{fill(ST.text.noneInPeriod, { unit })}</p>
       </figure>
     );
   }
@@ -297,7 +289,7 @@ function SectionBars({ section, note }: { readonly section: FigureSection; reado
     share: c.share,
   }));
   const summary =
-    bars.length === 0 ? 'none' : bars.map((b) => `${b.label} ${formatCount(b.count)}`).join(', ');
+    bars.length === 0 ? ST.text.none : bars.map((b) => `${b.label} ${formatCount(b.count)}`).join(', ');
   return (
     <BarChart
       id={section.id}

@@ -1,123 +1,34 @@
-// Display words for the statistics' keys (English, the workbench's language), shared by the
-// dashboard and the public figures page. Luxembourg Guidelines: "child sexual abuse material",
-// "self-generated" in quotes, nothing that blames a child.
+// Display words for the statistics' keys in the current language (`statistics-messages.ts`), and
+// counts, shares, months and countries written the language's way through Intl.
+import { ST } from './statistics-messages.js';
 
-const CHANNELS: Record<string, string> = {
-  web_form: 'Web form',
-  email: 'E-mail',
-  phone_116000: 'Phone (116 000)',
-  api_trusted_flagger: 'Trusted flagger',
-  proactive_search: 'Proactive search',
-  crawler_match: 'Crawler match',
-  iccam_incoming: 'Partner hotline (ICCAM)',
-  partner_referral: 'Partner referral',
-};
+/** Section titles, in the current language. */
+export function sectionTitle(id: string): string {
+  return (ST.sections as Readonly<Record<string, string>>)[id] ?? id;
+}
 
-const OUTCOMES: Record<string, string> = {
-  illegal: 'Illegal',
-  not_illegal: 'Not illegal',
-  duplicate: 'Duplicate',
-  inaccessible: 'Inaccessible',
-  out_of_remit: 'Out of remit',
-  in_progress: 'Not yet assessed',
-};
+/** What a section's numbers count, in the current language (for captions and descriptions). */
+export function unitWord(unit: string): string {
+  return (ST.units as Readonly<Record<string, string>>)[unit] ?? ST.units.mixed;
+}
 
-const MEDIA_OUTCOMES: Record<string, string> = {
-  previously_known: 'Previously known',
-  illegal_confirmed: 'Illegal (two analysts)',
-  illegal: 'Illegal (one analyst)',
-  needs_review: 'Needs review',
-  not_illegal: 'Not illegal',
-  pending: 'Not yet assessed',
-};
+const table = (t: object, key: string): string | undefined => (t as Readonly<Record<string, string>>)[key];
 
-const OTHER: Record<string, string> = {
-  new: 'New to the hotline',
-  previously_known: 'Previously known',
-  yes: 'Yes',
-  no: 'No',
-  unknown: 'Unknown',
-  ai_generated: 'AI-generated',
-  photographic: 'Photographic',
-  computer_generated_drawn: 'Computer-generated or drawn',
-  online: 'Online',
-  offline: 'Offline',
-  geo_blocked: 'Geo-blocked',
-  login_required: 'Login required',
-  error: 'Error',
-  not_captured: 'Not captured',
-  same_day: 'Same day (< 24 h)',
-  '<=3d': '≤ 3 days',
-  '<=6d': '≤ 6 days',
-  '>6d': '> 6 days',
-  not_removed: 'Not removed (yet)',
-  federal_police_child_abuse: 'National police (child abuse unit)',
-  inhope_hotline_via_iccam: 'INHOPE partner hotline',
-  interpol_icse_via_iccam: 'INTERPOL (ICSE)',
-  europol: 'Europol',
-  ncmec: 'NCMEC',
-  hosting_provider: 'Hosting provider',
-  platform_trusted_flagger_notice: 'Platform (trusted flagger notice)',
-  registry_registrar: 'Registry or registrar',
-  none: 'No category',
-  A: 'Category A',
-  B: 'Category B',
-  C: 'Category C',
-};
+const regionNames = new Map<string, Intl.DisplayNames | null>();
 
-const OVERVIEW: Record<string, string> = {
-  reports_received: 'Reports received',
-  reports_assessed: 'Reports assessed',
-  reports_illegal: 'Reports with illegal material',
-  urls_reported: 'URLs reported',
-  urls_illegal: 'URLs with illegal material',
-  media_items: 'Media items captured',
-  media_illegal: 'Media items illegal',
-  media_previously_known: 'Media items previously known',
-  media_self_generated: '"Self-generated" (of assessed illegal items)',
-  media_ai_generated: 'AI-generated (of assessed illegal items)',
-};
-
-/** Section titles. */
-export const SECTION_TITLES: Record<string, string> = {
-  overview: 'Overview',
-  reports_by_month_channel: 'Reports by month and channel',
-  reports_by_channel: 'Reports by channel',
-  report_outcome: 'Outcome of reports',
-  url_accessibility: 'Reported URLs at capture',
-  hosting_countries: 'Hosting countries of URLs with illegal material',
-  media_outcome: 'Media items by outcome',
-  media_known: 'New vs previously known media items',
-  age_severity: 'Age band (youngest child) × UK category, assessed illegal items',
-  self_generated: '"Self-generated" material, assessed illegal items',
-  content_origin: 'Content origin (AI-generated share), assessed illegal items',
-  referral_targets: 'Referrals by target',
-  removal_times: 'Time from notice to removal',
-};
-
-/** What a section's numbers count, for captions and descriptions. */
-export const UNIT_WORDS: Record<string, string> = {
-  reports: 'reports',
-  urls: 'URLs',
-  media_items: 'media items',
-  referrals: 'referrals',
-  takedowns: 'takedown notices',
-  mixed: 'items',
-};
-
-let regionNames: Intl.DisplayNames | null | undefined;
-
-/** A country's name from its ISO code (the code itself where the browser has no name). */
+/** A country's name from its ISO code, in the current language (the code where the browser has no name). */
 function countryName(code: string): string {
-  if (regionNames === undefined) {
+  let names = regionNames.get(ST.locale);
+  if (names === undefined) {
     try {
-      regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+      names = new Intl.DisplayNames([ST.locale], { type: 'region' });
     } catch {
-      regionNames = null;
+      names = null;
     }
+    regionNames.set(ST.locale, names);
   }
-  if (!/^[A-Z]{2}$/.test(code) || !regionNames) return code;
-  return regionNames.of(code) ?? code;
+  if (!/^[A-Z]{2}$/.test(code) || !names) return code;
+  return names.of(code) ?? code;
 }
 
 /** The display word of a key in a section. */
@@ -125,38 +36,39 @@ export function labelOf(section: string, key: string): string {
   switch (section) {
     case 'reports_by_month_channel':
     case 'reports_by_channel':
-      return CHANNELS[key] ?? key;
+      return table(ST.channels, key) ?? key;
     case 'report_outcome':
-      return OUTCOMES[key] ?? key;
+      return table(ST.outcomes, key) ?? key;
     case 'media_outcome':
-      return MEDIA_OUTCOMES[key] ?? key;
+      return table(ST.mediaOutcomes, key) ?? key;
     case 'overview':
-      return OVERVIEW[key] ?? key;
+      return table(ST.overview, key) ?? key;
     case 'hosting_countries':
-      return key === 'unknown' ? 'Unknown' : countryName(key);
+      return key === 'unknown' ? ST.text.unknown : countryName(key);
     default:
-      return OTHER[key] ?? key;
+      return table(ST.other, key) ?? key;
   }
 }
 
-/** `2025-03` as `Mar 2025`. */
+/** `2025-03` as `Mar 2025` (`mrt 2025`, `mars 2025`, …: the current language's short month). */
 export function monthLabel(month: string): string {
   const [year, m] = month.split('-').map(Number);
   if (!year || !m) return month;
-  return new Date(Date.UTC(year, m - 1, 1)).toLocaleDateString('en', {
+  return new Date(Date.UTC(year, m - 1, 1)).toLocaleDateString(ST.locale, {
     month: 'short',
     year: 'numeric',
     timeZone: 'UTC',
   });
 }
 
-const integer = new Intl.NumberFormat('en');
-/** A count with digit grouping. */
+/** A count with the current language's digit grouping. */
 export function formatCount(count: number): string {
-  return integer.format(count);
+  return new Intl.NumberFormat(ST.locale).format(count);
 }
 
-/** A share as a percentage with one decimal, or an en dash. */
+/** A share as a percentage with one decimal (the language's decimal sign), or an en dash. */
 export function formatShare(share: number | null): string {
-  return share === null ? '–' : `${(share * 100).toFixed(1)} %`;
+  if (share === null) return '–';
+  const number = new Intl.NumberFormat(ST.locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return `${number.format(share * 100)} %`;
 }

@@ -47,10 +47,11 @@ export function AnalystsView() {
                   <td>{ROLE_LABELS[a.role] ?? a.role}</td>
                   <td>{a.totpEnabled ? WB.yes : WB.no}</td>
                   <td
-                    className={a.exposureToday >= limit ? 'wb-error-text' : undefined}
+                    className={a.exposureToday >= (a.dailyLimit ?? limit) ? 'wb-error-text' : undefined}
                     data-testid="exposure-today"
                   >
-                    {a.exposureToday} / {limit}
+                    {a.exposureToday} / {a.dailyLimit ?? limit}
+                    {a.id !== session.analyst.id && <RaiseLimit analystId={a.id} onRaised={list.reload} />}
                   </td>
                   <td>{a.disabled ? WB.disabled : WB.active}</td>
                 </tr>
@@ -153,5 +154,54 @@ function CreateAnalyst({ onCreated }: { onCreated: () => void }) {
         {WB.create}
       </button>
     </form>
+  );
+}
+
+/**
+ * A supervisor's raise of one analyst's limit for today (issue 17): how many more reveals and why.
+ * The server audits it and refuses a raise of one's own limit.
+ */
+function RaiseLimit({ analystId, onRaised }: { analystId: string; onRaised: () => void }) {
+  const { api } = useWorkbench();
+  const [extra, setExtra] = useState('10');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.raiseExposureLimit(analystId, Number(extra), reason);
+      setReason('');
+      onRaised();
+    } catch (caught) {
+      setError(errorMessage(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <details className="wb-raise" data-testid="raise-limit">
+      <summary>{WB.raiseLimit}</summary>
+      <form onSubmit={submit}>
+        <label className="wb-field wb-field--short">
+          <span>{WB.raiseExtra}</span>
+          <input type="number" min={1} max={1000} value={extra} onChange={(e) => setExtra(e.target.value)} />
+        </label>
+        <label className="wb-field">
+          <span>{WB.raiseReason}</span>
+          <input value={reason} minLength={10} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+        </label>
+        <button type="submit" disabled={busy}>
+          {WB.raiseSubmit}
+        </button>
+        {error && (
+          <p className="wb-error" role="alert">
+            {error}
+          </p>
+        )}
+      </form>
+    </details>
   );
 }

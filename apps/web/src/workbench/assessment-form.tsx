@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { errorMessage } from './sign-in-view.js';
-import type { AssessmentInput, AssessmentOutcome } from './workbench-api.js';
+import type { AssessmentInput, AssessmentOutcome, BulkOutcome } from './workbench-api.js';
 import { useWorkbench } from './workbench-context.js';
 import {
   AGE_BAND_LABELS,
@@ -39,7 +39,7 @@ import {
 } from './workbench-vocabulary.js';
 
 /** The form's state: '' where the analyst has not chosen yet. */
-interface Draft {
+export interface Draft {
   internationalStatus: InternationalStatus | '';
   nationalStatus: NationalStatus | '';
   jurisdiction: string;
@@ -72,16 +72,30 @@ const EMPTY: Omit<Draft, 'jurisdiction'> = {
   notes: '',
 };
 
-/** The draft as the API wants it, or the label of the first field still to choose. */
-export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: string } {
-  if (!draft.internationalStatus) return { missing: WB.internationalStatus };
-  if (!draft.nationalStatus) return { missing: WB.nationalStatus };
-  if (!/^[A-Z]{2}$/.test(draft.jurisdiction.trim().toUpperCase())) return { missing: WB.jurisdiction };
-  if (!draft.ageBand) return { missing: WB.ageBand };
-  if (!draft.sex) return { missing: WB.sex };
-  if (!draft.confidence) return { missing: WB.confidence };
+/**
+ * The draft as the API wants it, or the labels of EVERY field still to choose or to correct (an
+ * analyst fixes them all in one pass, not one failed submit at a time).
+ */
+export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: string[] } {
   const count = draft.victimCount.trim() === '' ? null : Number(draft.victimCount);
-  if (count != null && (!Number.isInteger(count) || count < 0)) return { missing: WB.victimCount };
+  const missing = [
+    !draft.internationalStatus && WB.internationalStatus,
+    !draft.nationalStatus && WB.nationalStatus,
+    !/^[A-Z]{2}$/.test(draft.jurisdiction.trim().toUpperCase()) && WB.jurisdiction,
+    !draft.ageBand && WB.ageBand,
+    !draft.sex && WB.sex,
+    count != null && (!Number.isInteger(count) || count < 0) && WB.victimCount,
+    !draft.confidence && WB.confidence,
+  ].filter((field): field is string => typeof field === 'string');
+  if (
+    missing.length > 0 ||
+    !draft.internationalStatus ||
+    !draft.nationalStatus ||
+    !draft.ageBand ||
+    !draft.sex ||
+    !draft.confidence
+  )
+    return { missing };
   return {
     internationalStatus: draft.internationalStatus,
     nationalStatus: draft.nationalStatus,
@@ -98,6 +112,15 @@ export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: st
     confidence: draft.confidence,
     notes: draft.notes.trim() || null,
   };
+}
+
+/** The mark of a required field: a star for the eye (the accessible name stays the label's words). */
+function RequiredMark() {
+  return (
+    <span className="wb-required" aria-hidden="true" data-testid="required-mark">
+      {' *'}
+    </span>
+  );
 }
 
 /** A group of radio buttons with a legend. */
@@ -119,8 +142,11 @@ function Radios<T extends string>({
   required?: boolean;
 }) {
   return (
-    <fieldset className="wb-radios">
-      <legend>{legend}</legend>
+    <fieldset className="wb-radios" aria-required={required}>
+      <legend>
+        {legend}
+        {required && <RequiredMark />}
+      </legend>
       {values.map((v) => (
         <label key={v}>
           <input
@@ -159,7 +185,10 @@ function Select<T extends string>({
 }) {
   return (
     <label className="wb-field">
-      <span>{label}</span>
+      <span>
+        {label}
+        {required && <RequiredMark />}
+      </span>
       <select value={value} required={required} onChange={(e) => onChange(e.target.value as T | '')}>
         {empty !== undefined && <option value="">{empty}</option>}
         {values.map((v) => (
@@ -181,10 +210,17 @@ export function AssessmentForm({
   mediaId,
   onAssessed,
   onCancel,
+  bulk,
 }: {
   mediaId: number;
   onAssessed: (outcome: AssessmentOutcome) => void;
   onCancel: () => void;
+  /** Bulk mode: the same assessment recorded for each of these items of the report. */
+  bulk?: {
+    readonly reportId: string;
+    readonly mediaIds: readonly number[];
+    readonly onDone: (outcome: BulkOutcome) => void;
+  };
 }) {
   const { api, session } = useWorkbench();
   const id = useId();
@@ -200,13 +236,14 @@ export function AssessmentForm({
     event.preventDefault();
     const input = toAssessmentInput(draft);
     if ('missing' in input) {
-      setError(fill(WB.required, { field: input.missing }));
+      setError(fill(WB.required, { field: input.missing.join(', ') }));
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      onAssessed(await api.assess(mediaId, input));
+      if (bulk) bulk.onDone(await api.assessMany(bulk.reportId, bulk.mediaIds, input));
+      else onAssessed(await api.assess(mediaId, input));
     } catch (caught) {
       setError(errorMessage(caught));
     } finally {
@@ -222,8 +259,13 @@ export function AssessmentForm({
       data-testid="assessment-form"
       noValidate
     >
-      <h4 id={`${id}-title`}>{fill(WB.assessTitle, { id: mediaId })}</h4>
+      <h4 id={`${id}-title`}>
+        {bulk
+          ? fill(WB.bulkFormTitle, { n: bulk.mediaIds.length, ids: bulk.mediaIds.join(', ') })
+          : fill(WB.assessTitle, { id: mediaId })}
+      </h4>
       <p className="wb-muted">{WB.twoPersonRule}</p>
+      <p className="wb-muted">{WB.requiredHint}</p>
       <Radios
         name={`${id}-international`}
         legend={WB.internationalStatus}
@@ -244,7 +286,10 @@ export function AssessmentForm({
       />
       <div className="wb-row">
         <label className="wb-field wb-field--short">
-          <span>{WB.jurisdiction}</span>
+          <span>
+            {WB.jurisdiction}
+            <RequiredMark />
+          </span>
           <input
             value={draft.jurisdiction}
             maxLength={2}

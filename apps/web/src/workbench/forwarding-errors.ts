@@ -4,8 +4,8 @@ import { errorMessage } from './sign-in-view.js';
 import { ApiError } from './workbench-api.js';
 import { WB, fill } from './workbench-messages.js';
 
-/** The form fields a refused request names, by JSON pointer. */
-const FIELD_LABELS: Readonly<Record<string, string>> = {
+/** The form fields a refused request names, by JSON pointer (in the current language: built per call). */
+const fieldLabels = (): Readonly<Record<string, string>> => ({
   '/recipient': WB.recipient,
   '/language': WB.noticeLanguage,
   '/via': WB.via,
@@ -14,10 +14,10 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   '/status': WB.colStatus,
   '/externalRef': WB.colExternalRef,
   '/partner': WB.exchangeTitle,
-};
+});
 
 /** Codes whose message is fixed here; the server's detail adds nothing an analyst needs. */
-const FIXED: Readonly<Record<string, string>> = {
+const fixedMessages = (): Readonly<Record<string, string>> => ({
   REFERRAL_NOT_FOUND: WB.errReferralNotFound,
   PARTNER_NOT_FOUND: WB.errPartnerNotFound,
   PARTNER_API_NOT_CONFIGURED: WB.errPartnerApiNotConfigured,
@@ -26,7 +26,7 @@ const FIXED: Readonly<Record<string, string>> = {
   TAKEDOWN_NOT_ASSESSED: WB.errTakedownNotAssessed,
   NOTICE_SEND_FAILED: WB.errNoticeSendFailed,
   REPORT_NOT_FOUND: WB.errReportNotFound,
-};
+});
 
 /**
  * A failed forwarding, exchange or takedown call as a sentence. Where the server explains the
@@ -35,7 +35,7 @@ const FIXED: Readonly<Record<string, string>> = {
  */
 export function forwardingErrorMessage(error: unknown): string {
   if (!(error instanceof ApiError)) return errorMessage(error);
-  const fixed = FIXED[error.code];
+  const fixed = fixedMessages()[error.code];
   if (fixed) return fixed;
   switch (error.code) {
     case 'NOTHING_TO_REFER':
@@ -49,7 +49,7 @@ export function forwardingErrorMessage(error: unknown): string {
     case 'VALIDATION_FAILED':
       if (error.errors.length > 0)
         return error.errors
-          .map((e) => fill(WB.fieldProblem, { field: FIELD_LABELS[e.at] ?? e.at, message: e.message }))
+          .map((e) => fill(WB.fieldProblem, { field: fieldLabels()[e.at] ?? e.at, message: e.message }))
           .join(' ');
       return errorMessage(error);
     default:

@@ -8,7 +8,11 @@ import { INTERNATIONAL_LABELS, NATIONAL_LABELS, WB, fill, labelOf } from './work
 /** "A1, UK category A, baseline" for a known match's classification. */
 export function classificationText(match: Pick<KnownMatch, 'classification'>): string {
   const { industry, uk, baseline } = match.classification;
-  const parts = [industry, uk ? `UK category ${uk}` : undefined, baseline ? WB.baseline : undefined];
+  const parts = [
+    industry,
+    uk ? fill(WB.ukCategory, { c: uk }) : undefined,
+    baseline ? WB.baseline : undefined,
+  ];
   const text = parts.filter(Boolean).join(', ');
   return text || WB.unclassified;
 }
@@ -25,9 +29,21 @@ export function assessmentState(media: MediaView): 'published' | 'awaiting_secon
 /**
  * One captured item. Known (hash-matched) items are a label only, with no image at all. Others are
  * shown blurred and greyscale (CSS class `media--protected`) until the analyst reveals that one
- * item; a reveal is counted against the daily exposure limit and audited by the server.
+ * item; a reveal is counted against the daily exposure limit and audited by the server. Reveal is
+ * offered only when the server kept a preview: otherwise the thumbnail is all there is.
  */
-export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (media: MediaView) => void }) {
+export function MediaCard({
+  media,
+  onChanged,
+  selected,
+  onSelect,
+}: {
+  media: MediaView;
+  onChanged: (media: MediaView) => void;
+  /** Bulk selection (an item the analyst has not assessed yet): whether it is selected. */
+  selected?: boolean;
+  onSelect?: (selected: boolean) => void;
+}) {
   const { api, exposure, setExposure } = useWorkbench();
   const [revealed, setRevealed] = useState(false);
   const [previewUrl, setPreviewUrl] = useState<string | null>(null);
@@ -101,6 +117,16 @@ export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (
       aria-labelledby={titleId}
     >
       <h3 id={titleId} className="wb-media-title">
+        {onSelect && (
+          <input
+            type="checkbox"
+            className="wb-select"
+            checked={selected === true}
+            aria-label={fill(WB.bulkSelect, { id: media.id })}
+            data-testid="bulk-select"
+            onChange={(event) => onSelect(event.target.checked)}
+          />
+        )}
         {fill(WB.mediaLabel, { id: media.id })}
         {isVideo && <span className="wb-badge">{WB.video}</span>}
       </h3>
@@ -133,7 +159,13 @@ export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (
         )}
       </div>
       <div className="wb-media-actions">
-        {revealed ? (
+        {!media.previewAvailable ? (
+          // Nothing more than the blurred thumbnail exists: a "reveal" would show nothing new and
+          // must not count against the analyst's exposure (the server refuses it too).
+          <span className="wb-muted" data-testid="thumbnail-only">
+            {WB.thumbnailOnly}
+          </span>
+        ) : revealed ? (
           <span className="wb-ok">{WB.revealed}</span>
         ) : (
           <button
@@ -146,7 +178,7 @@ export function MediaCard({ media, onChanged }: { media: MediaView; onChanged: (
             {revealing ? WB.revealing : WB.reveal}
           </button>
         )}
-        {limitReached && !revealed && (
+        {limitReached && !revealed && media.previewAvailable && (
           <span id={`media-${media.id}-limit`} className="wb-muted">
             {WB.revealDisabled}
           </span>

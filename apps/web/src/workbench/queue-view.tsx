@@ -63,6 +63,8 @@ export function QueueView() {
 function QueueRow({ item }: { item: QueueItem }) {
   const hosts = distinct(item.urls.map((u) => hostOf(u.url)));
   const countries = distinct(item.urls.map((u) => u.hostingCountry ?? WB.unknownCountry));
+  // The row is its group's report with the most to assess; what the folded ones add still shows.
+  const duplicatesPending = item.duplicates.reduce((sum, d) => sum + d.pendingMediaCount, 0);
   return (
     <li
       className={`wb-queue-item${item.imminentDanger ? ' wb-queue-item--danger' : ''}`}
@@ -101,6 +103,13 @@ function QueueRow({ item }: { item: QueueItem }) {
         <dt>{WB.hostedIn}</dt>
         <dd>{countries.join(', ')}</dd>
       </dl>
+      {item.failedCaptures > 0 && (
+        <p className="wb-error" data-testid="capture-failed" data-count={item.failedCaptures}>
+          {item.mediaCount === 0
+            ? WB.captureFailedNone
+            : fill(WB.captureFailedCount, { n: item.failedCaptures })}
+        </p>
+      )}
       <p className="wb-counts" data-testid="queue-counts">
         <span className={item.pendingMediaCount > 0 ? 'wb-count-new' : undefined}>
           {fill(WB.newToAssess, { n: item.pendingMediaCount })}
@@ -110,21 +119,38 @@ function QueueRow({ item }: { item: QueueItem }) {
       </p>
       {item.duplicates.length > 0 && (
         <details className="wb-duplicates">
-          <summary>
+          <summary data-testid="duplicates-summary">
             {item.duplicates.length === 1
               ? WB.duplicateFolded
               : fill(WB.duplicatesFolded, { n: item.duplicates.length })}
+            {duplicatesPending > 0 && (
+              <span className="wb-count-new"> {fill(WB.duplicatesPending, { n: duplicatesPending })}</span>
+            )}
           </summary>
           <ul>
             {item.duplicates.map((dup) => (
-              <li key={dup.reportId}>
+              <li key={dup.reportId} data-testid="queue-duplicate" data-report-id={dup.reportId}>
                 <a href={hrefOf({ page: 'report', reportId: dup.reportId })}>
                   {fill(WB.duplicateOf, {
                     id: dup.reportId,
                     when: formatUtc(dup.receivedAt),
                     reason: labelOf(DUPLICATE_REASON_LABELS, dup.reason),
                   })}
-                </a>
+                </a>{' '}
+                <span
+                  className={dup.pendingMediaCount > 0 ? 'wb-count-new' : 'wb-muted'}
+                  data-testid="duplicate-counts"
+                >
+                  {fill(WB.duplicateCounts, { n: dup.pendingMediaCount, m: dup.mediaCount })}
+                </span>
+                {dup.failedCaptures > 0 && (
+                  <span className="wb-error" data-testid="duplicate-capture-failed">
+                    {' '}
+                    {dup.mediaCount === 0
+                      ? WB.captureFailedNone
+                      : fill(WB.captureFailedCount, { n: dup.failedCaptures })}
+                  </span>
+                )}
               </li>
             ))}
           </ul>

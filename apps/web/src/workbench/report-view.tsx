@@ -3,6 +3,7 @@ import { PartnerAssessmentPanel } from './partner-assessment-panel.js';
 import { ForwardingPanel } from './forwarding-panel.js';
 import { hrefOf } from './hash-route.js';
 import { MediaCard } from './media-card.js';
+import { AssessmentForm } from './assessment-form.js';
 import { errorMessage } from './sign-in-view.js';
 import { useLoad } from './use-load.js';
 import type { MediaView, ReportDetail, ReportUrl, SettableReportStatus } from './workbench-api.js';
@@ -44,6 +45,8 @@ export function ReportView({ reportId }: { reportId: string }) {
     if (current && planData && planData.reportStatus !== current.status)
       replaceReport({ ...current, status: planData.reportStatus });
   }, [planData, replaceReport]);
+
+  const [selected, setSelected] = useState<ReadonlySet<number>>(() => new Set());
 
   const onMediaChanged = (media: MediaView) => {
     if (!detail) return;
@@ -117,11 +120,39 @@ export function ReportView({ reportId }: { reportId: string }) {
             {detail.media.length === 0 ? (
               <p>{WB.noMedia}</p>
             ) : (
-              <ul className="wb-media-grid" data-testid="media-grid">
-                {detail.media.map((media) => (
-                  <MediaCard key={media.id} media={media} onChanged={onMediaChanged} />
-                ))}
-              </ul>
+              <>
+                <BulkAssessment
+                  reportId={reportId}
+                  media={detail.media}
+                  selected={selected}
+                  setSelected={setSelected}
+                  onDone={() => {
+                    report.reload();
+                    plan.reload();
+                  }}
+                />
+                <ul className="wb-media-grid" data-testid="media-grid">
+                  {detail.media.map((media) => (
+                    <MediaCard
+                      key={media.id}
+                      media={media}
+                      onChanged={onMediaChanged}
+                      {...(bulkAssessable(media)
+                        ? {
+                            selected: selected.has(media.id),
+                            onSelect: (on: boolean) =>
+                              setSelected((current) => {
+                                const next = new Set(current);
+                                if (on) next.add(media.id);
+                                else next.delete(media.id);
+                                return next;
+                              }),
+                          }
+                        : {})}
+                    />
+                  ))}
+                </ul>
+              </>
             )}
           </section>
           {detail.channel === 'iccam_incoming' && <PartnerAssessmentPanel reportId={reportId} />}
@@ -300,6 +331,99 @@ function StatusActions({
       {message && (
         <p className={message.error ? 'wb-error' : 'wb-ok'} role={message.error ? 'alert' : 'status'}>
           {message.text}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Whether the signed-in analyst can still assess an item (not known material, not assessed by them). */
+function bulkAssessable(media: MediaView): boolean {
+  return !media.previouslyAssessed && media.status !== 'previously_assessed' && !media.myAssessment;
+}
+
+/**
+ * Bulk assessment (issue 17): select several items, or every one not yet assessed, and record one
+ * assessment for each with one form. The server records and audits each item on its own, and each
+ * still needs a second analyst (the four-eyes rule is per item).
+ */
+function BulkAssessment({
+  reportId,
+  media,
+  selected,
+  setSelected,
+  onDone,
+}: {
+  reportId: string;
+  media: readonly MediaView[];
+  selected: ReadonlySet<number>;
+  setSelected: (next: ReadonlySet<number>) => void;
+  onDone: () => void;
+}) {
+  const [open, setOpen] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const assessable = media.filter(bulkAssessable);
+  if (assessable.length === 0 && !notice) return null;
+  const ids = assessable.map((m) => m.id).filter((id) => selected.has(id));
+  return (
+    <section className="wb-bulk" aria-label={WB.bulkTitle} data-testid="bulk-assessment">
+      <p className="wb-muted">{WB.bulkIntro}</p>
+      <div className="wb-actions">
+        <button
+          type="button"
+          data-testid="bulk-select-all"
+          disabled={assessable.length === 0}
+          onClick={() => setSelected(new Set(assessable.map((m) => m.id)))}
+        >
+          {fill(WB.bulkSelectAll, { n: assessable.length })}
+        </button>
+        <button type="button" onClick={() => setSelected(new Set())} disabled={ids.length === 0}>
+          {WB.bulkClear}
+        </button>
+        <button
+          type="button"
+          className="wb-primary"
+          data-testid="bulk-open"
+          disabled={ids.length === 0}
+          onClick={() => {
+            setNotice(null);
+            setOpen(true);
+          }}
+        >
+          {fill(WB.bulkAssess, { n: ids.length })}
+        </button>
+      </div>
+      {open && ids.length > 0 && (
+        <AssessmentForm
+          mediaId={ids[0]!}
+          onAssessed={() => undefined}
+          onCancel={() => setOpen(false)}
+          bulk={{
+            reportId,
+            mediaIds: ids,
+            onDone: (outcome) => {
+              const refused = outcome.items.filter((i) => !i.recorded).map((i) => i.mediaId);
+              const recorded = outcome.items.length - refused.length;
+              setNotice(
+                [
+                  fill(WB.bulkDone, { n: recorded }),
+                  refused.length > 0
+                    ? fill(WB.bulkRefused, { n: refused.length, ids: refused.join(', ') })
+                    : '',
+                ]
+                  .filter(Boolean)
+                  .join(' '),
+              );
+              setOpen(false);
+              setSelected(new Set());
+              onDone();
+            },
+          }}
+        />
+      )}
+      {notice && (
+        <p className="wb-ok" role="status" data-testid="bulk-notice">
+          {notice}
         </p>
       )}
     </section>

@@ -1,6 +1,7 @@
 // The workbench's only network calls: same origin, JSON, under /v1/workbench. The session lives in
 // an HttpOnly cookie the page cannot read; the CSRF token is kept in memory only (never in storage),
 // and sent as X-CSRF-Token on every state-changing request.
+import type { Language } from '../shared/language.js';
 import type {
   AgeBand,
   AnalystRole,
@@ -30,6 +31,8 @@ export interface SessionAnalyst {
   readonly displayName: string;
   readonly role: AnalystRole;
   readonly totpEnabled: boolean;
+  /** The workbench language the analyst chose (kept on the server); null until they choose. */
+  readonly language?: Language | null;
 }
 
 /** `GET|POST /v1/workbench/session`. */
@@ -60,10 +63,12 @@ export interface QueueUrl {
   readonly url: string;
   readonly normalizedUrl: string;
   readonly accessibility: string | null;
+  /** The capture's error code when it failed for good. */
+  readonly captureError?: string | null;
   readonly hostingCountry: string | null;
 }
 
-/** One row of the queue (duplicates folded under the earliest open report). */
+/** One row of the queue (a group's report with the most to assess; the others folded under it). */
 export interface QueueItem {
   readonly reportId: string;
   readonly receivedAt: string;
@@ -76,7 +81,16 @@ export interface QueueItem {
   readonly mediaCount: number;
   readonly pendingMediaCount: number;
   readonly previouslyAssessedCount: number;
-  readonly duplicates: readonly DuplicateRef[];
+  /** URLs whose capture failed for good. */
+  readonly failedCaptures: number;
+  readonly duplicates: readonly QueueDuplicate[];
+}
+
+/** A duplicate folded under a queue row, with its own counts. */
+export interface QueueDuplicate extends DuplicateRef {
+  readonly mediaCount: number;
+  readonly pendingMediaCount: number;
+  readonly failedCaptures: number;
 }
 
 /** Where a host resolved and what the offline dataset says about the address. */
@@ -255,6 +269,14 @@ export interface AssessmentInput {
 }
 
 /** `POST /v1/workbench/media/:id/assessments`. */
+/** What a bulk assessment did, item by item. */
+export interface BulkOutcome {
+  readonly items: readonly (
+    | { readonly mediaId: number; readonly recorded: true; readonly media: MediaView }
+    | { readonly mediaId: number; readonly recorded: false; readonly code: string }
+  )[];
+}
+
 export interface AssessmentOutcome {
   readonly media: MediaView;
   readonly published: boolean;
@@ -323,6 +345,8 @@ export interface AnalystListItem {
   readonly totpEnabled: boolean;
   readonly disabled: boolean;
   readonly exposureToday: number;
+  /** Today's limit of this analyst (the configured one plus a supervisor's raises). */
+  readonly dailyLimit?: number;
 }
 
 /** `POST /v1/workbench/analysts`. */
@@ -611,6 +635,11 @@ export class WorkbenchApi {
     }
   }
 
+  /** Keeps the workbench language with the signed-in analyst (it follows them to any browser). */
+  setLanguage(language: Language): Promise<{ language: Language }> {
+    return this.#call('PUT', '/v1/workbench/session/language', { language });
+  }
+
   /** Starts TOTP enrolment: the secret to type into an authenticator app. */
   startTotp(): Promise<{ secret: string; otpauthUrl: string }> {
     return this.#call('POST', '/v1/workbench/session/totp', {});
@@ -656,6 +685,14 @@ export class WorkbenchApi {
   }
 
   /** Records my assessment of one item; 409 ALREADY_ASSESSED the second time. */
+  /** One assessment for each of several items of a report (each audited, each still four-eyes). */
+  assessMany(reportId: string, mediaIds: readonly number[], input: AssessmentInput): Promise<BulkOutcome> {
+    return this.#call('POST', `/v1/workbench/reports/${encodeURIComponent(reportId)}/assessments`, {
+      mediaIds,
+      assessment: input,
+    });
+  }
+
   assess(mediaId: number, input: AssessmentInput): Promise<AssessmentOutcome> {
     return this.#call('POST', `/v1/workbench/media/${mediaId}/assessments`, input);
   }
@@ -675,6 +712,14 @@ export class WorkbenchApi {
   }
 
   /** Every member of staff with today's exposure (admin only). */
+  /** A supervisor raises another analyst's reveal limit for today, with a reason (audited). */
+  raiseExposureLimit(analystId: string, extra: number, reason: string): Promise<{ exposure: Exposure }> {
+    return this.#call('POST', `/v1/workbench/analysts/${encodeURIComponent(analystId)}/exposure-raise`, {
+      extra,
+      reason,
+    });
+  }
+
   analysts(): Promise<{ items: AnalystListItem[] }> {
     return this.#call('GET', '/v1/workbench/analysts');
   }

@@ -9,28 +9,64 @@ import { SecurityView } from './security-view.js';
 import { SignInView, errorMessage } from './sign-in-view.js';
 import { WorkbenchApi, type Exposure, type Session } from './workbench-api.js';
 import { WorkbenchContext, atLimit, atWarning, type WorkbenchContextValue } from './workbench-context.js';
-import { ROLE_LABELS, WB, fill } from './workbench-messages.js';
+import { LANGUAGES, initialLanguage, isLanguage, type Language } from '../shared/language.js';
+import { ROLE_LABELS, WB, fill, setWorkbenchLanguage } from './workbench-messages.js';
 
 /** Minutes of work after which the page reminds the analyst to take a break (IWF: hourly breaks). */
 const BREAK_AFTER_MINUTES = 60;
 
-/** The workbench: sign-in, then the signed-in shell. */
+/** The names of the languages, each in its own language (a switch must be readable by whoever needs it). */
+const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
+  nl: 'Nederlands',
+  fr: 'Français',
+  de: 'Deutsch',
+  en: 'English',
+};
+
+/**
+ * The workbench: sign-in, then the signed-in shell. Its language is the analyst's stored choice
+ * once signed in; before that `?lang=`, then the browser's; the switch in the header changes it
+ * and keeps it with the analyst on the server.
+ */
 export function WorkbenchApp() {
   const api = useMemo(() => new WorkbenchApi(), []);
+  const [language, setLanguage] = useState<Language>(() => {
+    const first = initialLanguage(location.search, navigator.languages);
+    setWorkbenchLanguage(first);
+    return first;
+  });
   const [session, setSession] = useState<Session | null>(null);
   const [checked, setChecked] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
+  // The bindings switch before React renders with the new state, so every component reads the
+  // new language's words in that render.
+  const switchLanguage = useCallback((next: Language) => {
+    setWorkbenchLanguage(next);
+    setLanguage(next);
+  }, []);
+  const adopt = useCallback(
+    (signedIn: Session | null) => {
+      const stored = signedIn?.analyst.language;
+      if (isLanguage(stored)) switchLanguage(stored);
+      setSession(signedIn);
+    },
+    [switchLanguage],
+  );
+
   useEffect(() => {
     document.title = WB.appTitle;
+  }, [language]);
+
+  useEffect(() => {
     api.onSessionLost = () => {
       setSession(null);
       setNotice(WB.errSessionLost);
     };
     api.currentSession().then(
       (current) => {
-        setSession(current);
+        adopt(current);
         setChecked(true);
       },
       (error: unknown) => {
@@ -38,7 +74,14 @@ export function WorkbenchApp() {
         setChecked(true);
       },
     );
-  }, [api]);
+  }, [api, adopt]);
+
+  const choose = (next: Language) => {
+    switchLanguage(next);
+    // Kept with the analyst; the page has switched already, a failure only means the next
+    // sign-in starts in the former language.
+    if (session) void api.setLanguage(next).catch(() => undefined);
+  };
 
   if (!checked) return <p className="wb-loading">{WB.loading}</p>;
   if (loadError && !session)
@@ -51,19 +94,27 @@ export function WorkbenchApp() {
     );
   if (!session)
     return (
-      <SignInView
-        api={api}
-        notice={notice}
-        onSignedIn={(signedIn) => {
-          setNotice(null);
-          setSession(signedIn);
-        }}
-      />
+      <>
+        <div className="wb-signin-language">
+          <LanguageSwitch language={language} onChange={choose} />
+        </div>
+        <SignInView
+          key={language}
+          api={api}
+          notice={notice}
+          onSignedIn={(signedIn) => {
+            setNotice(null);
+            adopt(signedIn);
+          }}
+        />
+      </>
     );
   return (
     <Shell
       api={api}
       session={session}
+      language={language}
+      onLanguage={choose}
       onSignedOut={() => {
         setSession(null);
         setNotice(null);
@@ -72,13 +123,40 @@ export function WorkbenchApp() {
   );
 }
 
+/** The language switch: a labelled select, each language named in itself. */
+function LanguageSwitch({ language, onChange }: { language: Language; onChange: (next: Language) => void }) {
+  return (
+    <label className="wb-language">
+      <span className="visually-hidden">{WB.interfaceLanguage}</span>
+      <select
+        value={language}
+        data-testid="language-switch"
+        aria-label={WB.interfaceLanguage}
+        onChange={(event) => {
+          if (isLanguage(event.target.value)) onChange(event.target.value);
+        }}
+      >
+        {LANGUAGES.map((l) => (
+          <option key={l} value={l} lang={l}>
+            {LANGUAGE_NAMES[l]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function Shell({
   api,
   session,
+  language,
+  onLanguage,
   onSignedOut,
 }: {
   api: WorkbenchApi;
   session: Session;
+  language: Language;
+  onLanguage: (next: Language) => void;
   onSignedOut: () => void;
 }) {
   const route = useRoute();
@@ -129,6 +207,7 @@ function Shell({
             role: ROLE_LABELS[session.analyst.role] ?? session.analyst.role,
           })}
         </span>
+        <LanguageSwitch language={language} onChange={onLanguage} />
         <button type="button" className="wb-small" onClick={() => void signOut()}>
           {WB.signOut}
         </button>
@@ -140,7 +219,8 @@ function Shell({
       )}
       <ExposureBanner exposure={exposure} />
       <BreakReminder />
-      <main id="main" className="wb-main" tabIndex={-1}>
+      {/* A new language remounts the page, so words computed when it loaded are computed again. */}
+      <main key={language} id="main" className="wb-main" tabIndex={-1}>
         <Page route={route} isAdmin={isAdmin} csrfToken={session.csrfToken} />
       </main>
     </WorkbenchContext.Provider>

@@ -1,6 +1,14 @@
-// Every text of the workbench, in one place so it can be translated later. English only for now
-// (hotline staff). Terms follow the Luxembourg Terminology Guidelines: "child sexual abuse
-// material", "self-generated" in quotes, nothing that blames a child.
+// Every text of the workbench, one catalogue per language (nl, fr, de, en: `workbench-messages-*.ts`
+// beside this one, each typed by this English one, so a missing or extra key does not compile and
+// `test/workbench-catalogues.test.ts` checks keys and placeholders too). Terms follow the
+// Luxembourg Terminology Guidelines in every language: "child sexual abuse material" (nl
+// "materiaal van seksueel misbruik van kinderen", fr "matériel d'abus sexuels sur enfants", de
+// "Darstellungen sexuellen Kindesmissbrauchs"), "self-generated" in quotes, nothing that blames a
+// child.
+//
+// The components read the current language's words through the live bindings exported below
+// (`WB`, `ROLE_LABELS`, …); `setWorkbenchLanguage` swaps them all, and the app re-renders from
+// its root under a new key, so no component keeps words of the previous language.
 import type {
   AgeBand,
   AnalystRole,
@@ -13,14 +21,23 @@ import type {
   SelfGenerated,
   VictimSex,
 } from './workbench-vocabulary.js';
+import type { Language } from '../shared/language.js';
+import { setStatisticsLanguage } from '../statistics/statistics-messages.js';
+import { WORKBENCH_DE } from './workbench-messages-de.js';
+import { WORKBENCH_FR } from './workbench-messages-fr.js';
+import { WORKBENCH_NL } from './workbench-messages-nl.js';
 
-/** Fills `{name}` placeholders. */
+/** Fills `{name}` placeholders; numbers are written in the current language's way. */
 export function fill(text: string, values: Readonly<Record<string, string | number>>): string {
-  return text.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
+  return text.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    if (!(key in values)) return whole;
+    const value = values[key];
+    return typeof value === 'number' ? formatNumber(value) : String(value);
+  });
 }
 
 /** The workbench's words (English). */
-export const WB = {
+const TEXT_EN = {
   partnerReport: 'Partner report',
   partnerTitle: 'From a partner hotline',
   partnerIntro:
@@ -50,6 +67,7 @@ export const WB = {
   signIn: 'Sign in',
   signingIn: 'Signing in…',
   signOut: 'Sign out',
+  interfaceLanguage: 'Language of the workbench',
   errInvalidCredentials: 'Wrong username or password.',
   errTotpRequired: 'This account needs a one-time code: enter the code from your authenticator app.',
   errTotpInvalid: 'That code is not valid. Codes change every 30 seconds: try the current one.',
@@ -90,6 +108,10 @@ export const WB = {
   duplicatesFolded: '+{n} duplicate reports',
   duplicateFolded: '+1 duplicate report',
   duplicateOf: 'Report {id}, received {when} ({reason})',
+  duplicateCounts: '{n} new media to assess, {m} captured',
+  duplicatesPending: '({n} new media to assess in them)',
+  captureFailedCount: 'Capture failed for {n} URL(s)',
+  captureFailedNone: 'Capture failed: nothing captured from this report',
   reasonSameUrl: 'same URL',
   reasonSameMedia: 'same media',
   openReport: 'Open report {id}',
@@ -139,6 +161,29 @@ export const WB = {
   screenshotDeleted: 'The screenshot was deleted by retention; its SHA-256 is kept.',
   loopbackBanner:
     'Test mode: the capture may fetch addresses on this machine (HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS is on). Use it only to try capture on a local test site; turn it off in production.',
+  // What each capture failure means and what to do (issue 16): analysts never see a raw code.
+  captureErrBlockedAddress:
+    'The address points inside a private network or at this server, so it was not fetched (a safety rule). If the site is public, check the URL for typos; nothing else can be done from here.',
+  captureErrBlockedScheme:
+    'Only web addresses (http or https) are captured. Ask the reporter for the web address of the page.',
+  captureErrDnsFailed:
+    'The host name does not exist (any more). The site may be gone: try capturing again later, and check the URL for typos.',
+  captureErrHttpStatus:
+    'The site answered with an error (the page is missing, removed or refused). Capture again later; if it stays so, the content may have been taken down.',
+  captureErrTimeout: 'The site did not answer in time. It may be slow or down: capture again later.',
+  captureErrTooLarge:
+    'The page or a file on it is larger than the capture allows. Ask an administrator whether the size limit (HASHLINE_CAPTURE_MAX_BYTES) should be raised.',
+  captureErrTooManyRedirects:
+    'The address redirects too many times (or in a loop). Capture again later, or ask the reporter for the final address.',
+  captureErrUnsupportedType:
+    'The address leads to something that is neither a web page nor an image or video. Check that the URL is the page the reporter meant.',
+  captureErrBrowserFailed:
+    'The capture browser could not render the page (it crashed, ran out of memory or took too long); the page was fetched over plain HTTP instead. Capture again to try the browser once more.',
+  captureErrFailed:
+    'The URL could not be fetched (the connection failed or the address is not valid). Check the URL, then capture again.',
+  captureErrUrlNotFound: 'The URL is no longer part of this report.',
+  captureErrFallback:
+    'The capture failed ({code}). Capture again later; if it keeps failing, tell an administrator.',
   accessibility: 'Accessibility',
   trace: 'Trace',
   ipAddress: 'IP address',
@@ -167,10 +212,13 @@ export const WB = {
   revealing: 'Revealing…',
   revealed: 'Revealed',
   revealDisabled: 'Daily limit reached',
+  thumbnailOnly:
+    'Only this blurred thumbnail exists: this deployment keeps no media, so there is nothing more to reveal.',
   previouslyAssessed: 'Previously assessed: {classification} ({bank}, distance {distance})',
   previouslyAssessedNote: 'Matched a known hash: not shown, nobody needs to view it again.',
   unclassified: 'no classification',
   baseline: 'baseline',
+  ukCategory: 'UK category {c}',
   size: 'Size',
   dimensions: '{w} × {h} px',
   pdqQuality: '(quality {q})',
@@ -209,10 +257,21 @@ export const WB = {
   submitAssessment: 'Record assessment',
   submitting: 'Recording…',
   required: 'Please choose: {field}.',
+  requiredHint: 'Fields marked * are required.',
   errAlreadyAssessed:
     'You have already assessed this item. A second assessment must come from another analyst.',
   errValidation: 'The server refused the form: {detail}',
   assessed: 'Assessment recorded.',
+  bulkTitle: 'Assess several items at once',
+  bulkIntro:
+    'Select items (or all you have not assessed yet) and record one assessment for each: each is recorded and audited on its own, and each still needs a second analyst.',
+  bulkSelect: 'Select item {id} for a bulk assessment',
+  bulkSelectAll: 'Select all not yet assessed ({n})',
+  bulkClear: 'Clear the selection',
+  bulkAssess: 'Assess {n} selected',
+  bulkFormTitle: 'Assess {n} items: {ids}',
+  bulkDone: '{n} assessment(s) recorded.',
+  bulkRefused: '{n} item(s) not recorded (assessed by you already, or gone): {ids}.',
 
   // Security
   securityTitle: 'Security',
@@ -265,6 +324,10 @@ export const WB = {
   create: 'Create',
   created: 'Created {username}.',
   errUsernameTaken: 'That username is taken.',
+  raiseLimit: 'Raise today’s limit',
+  raiseExtra: 'More reveals today',
+  raiseReason: 'Reason (recorded in the audit log)',
+  raiseSubmit: 'Raise the limit',
 
   // Forwarding (issue #5): referral plan, referrals, package, partner exchange
   navStatistics: 'Statistics',
@@ -384,10 +447,10 @@ export const WB = {
   errNoticeSendFailed: 'The mail server did not accept the notice; the server retries it.',
   errConflict: 'That is not possible now: {detail}',
   errReportNotFound: 'This report no longer exists.',
-} as const;
+};
 
 /** Words for the report statuses. */
-export const REPORT_STATUS_LABELS: Readonly<Record<string, string>> = {
+const REPORT_STATUS_LABELS_EN = {
   received: 'received',
   triage: 'triage',
   in_assessment: 'in assessment',
@@ -402,7 +465,7 @@ export const REPORT_STATUS_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** Words for the closing statuses, on the buttons. */
-export const CLOSING_LABELS: Readonly<Record<ClosingStatus, string>> = {
+const CLOSING_LABELS_EN = {
   closed_not_illegal: 'not illegal',
   closed_duplicate: 'duplicate',
   closed_inaccessible: 'inaccessible',
@@ -410,7 +473,7 @@ export const CLOSING_LABELS: Readonly<Record<ClosingStatus, string>> = {
 };
 
 /** Words for the reporters' concerns. */
-export const CONCERN_LABELS: Readonly<Record<string, string>> = {
+const CONCERN_LABELS_EN = {
   csam: 'child sexual abuse material',
   grooming_solicitation: 'grooming / solicitation',
   sexual_extortion: 'sexual extortion',
@@ -421,13 +484,13 @@ export const CONCERN_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** Words for the international status. */
-export const INTERNATIONAL_LABELS: Readonly<Record<InternationalStatus, string>> = {
+const INTERNATIONAL_LABELS_EN = {
   baseline: 'baseline (INTERPOL)',
   not_baseline: 'not baseline',
 };
 
 /** Words for the national status. */
-export const NATIONAL_LABELS: Readonly<Record<NationalStatus, string>> = {
+const NATIONAL_LABELS_EN = {
   illegal: 'illegal',
   not_illegal: 'not illegal',
   borderline_needs_review: 'borderline: needs review',
@@ -435,7 +498,7 @@ export const NATIONAL_LABELS: Readonly<Record<NationalStatus, string>> = {
 };
 
 /** Words for the age bands (shown as is). */
-export const AGE_BAND_LABELS: Readonly<Record<AgeBand, string>> = {
+const AGE_BAND_LABELS_EN = {
   '0-2': '0–2',
   '3-6': '3–6',
   '7-10': '7–10',
@@ -446,7 +509,7 @@ export const AGE_BAND_LABELS: Readonly<Record<AgeBand, string>> = {
 };
 
 /** Words for the sex of the children visible. */
-export const SEX_LABELS: Readonly<Record<VictimSex, string>> = {
+const SEX_LABELS_EN = {
   girls: 'girls',
   boys: 'boys',
   both: 'both',
@@ -454,14 +517,14 @@ export const SEX_LABELS: Readonly<Record<VictimSex, string>> = {
 };
 
 /** Words for "self-generated". */
-export const SELF_GENERATED_LABELS: Readonly<Record<SelfGenerated, string>> = {
+const SELF_GENERATED_LABELS_EN = {
   yes: 'yes',
   no: 'no',
   unknown: 'unknown',
 };
 
 /** Words for the origin of the material. */
-export const ORIGIN_LABELS: Readonly<Record<ContentOrigin, string>> = {
+const ORIGIN_LABELS_EN = {
   photographic: 'photographic',
   ai_generated: 'AI-generated',
   computer_generated_drawn: 'computer-generated or drawn',
@@ -469,7 +532,7 @@ export const ORIGIN_LABELS: Readonly<Record<ContentOrigin, string>> = {
 };
 
 /** Words for the flags. */
-export const FLAG_LABELS: Readonly<Record<AssessmentFlag, string>> = {
+const FLAG_LABELS_EN = {
   viral: 'viral',
   potential_meme: 'potential meme',
   live_stream_capture: 'live-stream capture',
@@ -481,27 +544,27 @@ export const FLAG_LABELS: Readonly<Record<AssessmentFlag, string>> = {
 };
 
 /** Words for the confidence. */
-export const CONFIDENCE_LABELS: Readonly<Record<AssessmentConfidence, string>> = {
+const CONFIDENCE_LABELS_EN = {
   certain: 'certain',
   probable: 'probable',
   uncertain: 'uncertain',
 };
 
 /** Words for the roles. */
-export const ROLE_LABELS: Readonly<Record<AnalystRole, string>> = {
+const ROLE_LABELS_EN = {
   analyst: 'analyst',
   senior_analyst: 'senior analyst',
   admin: 'administrator',
 };
 
 /** Words for a duplicate's reason. */
-export const DUPLICATE_REASON_LABELS: Readonly<Record<string, string>> = {
-  same_url: WB.reasonSameUrl,
-  same_media: WB.reasonSameMedia,
+const DUPLICATE_REASON_LABELS_EN = {
+  same_url: 'same URL',
+  same_media: 'same media',
 };
 
 /** Words for referral targets. */
-export const REFERRAL_TARGET_LABELS: Readonly<Record<string, string>> = {
+const REFERRAL_TARGET_LABELS_EN = {
   federal_police_child_abuse: 'national police unit',
   inhope_hotline_via_iccam: 'INHOPE partner hotline',
   interpol_icse_via_iccam: 'INTERPOL (ICSE, via ICCAM)',
@@ -513,7 +576,7 @@ export const REFERRAL_TARGET_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** Why a case goes to a target, as the plan explains it. */
-export const REFERRAL_BASIS_LABELS: Readonly<Record<string, string>> = {
+const REFERRAL_BASIS_LABELS_EN = {
   hosted_in_country: 'hosted in our own country → national police',
   hosted_abroad_inhope: 'hosted in a country with an INHOPE partner hotline → that hotline',
   hosted_abroad_no_inhope: 'hosted in a country without a partner hotline → police / INTERPOL route',
@@ -522,7 +585,7 @@ export const REFERRAL_BASIS_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** Words for referral statuses. */
-export const REFERRAL_STATUS_LABELS: Readonly<Record<string, string>> = {
+const REFERRAL_STATUS_LABELS_EN = {
   pending: 'pending',
   sent: 'sent',
   acknowledged: 'acknowledged',
@@ -531,21 +594,21 @@ export const REFERRAL_STATUS_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** How a referral can be delivered. */
-export const DELIVERY_LABELS: Readonly<Record<string, string>> = {
+const DELIVERY_LABELS_EN = {
   partner_api: 'partner’s exchange API',
   email: 'e-mail',
   manual: 'by hand (ICCAM or the police’s own channel)',
 };
 
 /** Words for partner exchange statuses. */
-export const EXCHANGE_STATUS_LABELS: Readonly<Record<string, string>> = {
+const EXCHANGE_STATUS_LABELS_EN = {
   pending: 'sending',
   delivered: 'delivered',
   failed: 'failed',
 };
 
 /** Words for takedown statuses. */
-export const TAKEDOWN_STATUS_LABELS: Readonly<Record<string, string>> = {
+const TAKEDOWN_STATUS_LABELS_EN = {
   pending: 'not sent yet',
   notice_sent: 'notice sent, re-checking',
   removed: 'removed',
@@ -553,20 +616,20 @@ export const TAKEDOWN_STATUS_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** Words for who sends a notice. */
-export const VIA_LABELS: Readonly<Record<string, string>> = {
+const VIA_LABELS_EN = {
   hotline: 'the hotline',
   police: 'the police',
 };
 
 /** Words for re-check results. */
-export const CHECK_RESULT_LABELS: Readonly<Record<string, string>> = {
+const CHECK_RESULT_LABELS_EN = {
   online: 'online',
   offline: 'offline',
   error: 'check failed',
 };
 
 /** Words for the removal-time buckets (INHOPE's). */
-export const REMOVAL_BUCKET_LABELS: Readonly<Record<string, string>> = {
+const REMOVAL_BUCKET_LABELS_EN = {
   same_day: 'same day',
   '<=3d': '≤ 3 days',
   '<=6d': '≤ 6 days',
@@ -575,60 +638,209 @@ export const REMOVAL_BUCKET_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** The notice languages, by name. */
-export const NOTICE_LANGUAGE_LABELS: Readonly<Record<string, string>> = {
+const NOTICE_LANGUAGE_LABELS_EN = {
   nl: 'Dutch (nl)',
   fr: 'French (fr)',
   de: 'German (de)',
   en: 'English (en)',
 };
 
+/** Every label table of one language, by role. */
+const LABELS_EN = {
+  reportStatus: REPORT_STATUS_LABELS_EN,
+  closing: CLOSING_LABELS_EN satisfies Record<ClosingStatus, string>,
+  concern: CONCERN_LABELS_EN,
+  international: INTERNATIONAL_LABELS_EN satisfies Record<InternationalStatus, string>,
+  national: NATIONAL_LABELS_EN satisfies Record<NationalStatus, string>,
+  ageBand: AGE_BAND_LABELS_EN satisfies Record<AgeBand, string>,
+  sex: SEX_LABELS_EN satisfies Record<VictimSex, string>,
+  selfGenerated: SELF_GENERATED_LABELS_EN satisfies Record<SelfGenerated, string>,
+  origin: ORIGIN_LABELS_EN satisfies Record<ContentOrigin, string>,
+  flag: FLAG_LABELS_EN satisfies Record<AssessmentFlag, string>,
+  confidence: CONFIDENCE_LABELS_EN satisfies Record<AssessmentConfidence, string>,
+  role: ROLE_LABELS_EN satisfies Record<AnalystRole, string>,
+  duplicateReason: DUPLICATE_REASON_LABELS_EN,
+  referralTarget: REFERRAL_TARGET_LABELS_EN,
+  referralBasis: REFERRAL_BASIS_LABELS_EN,
+  referralStatus: REFERRAL_STATUS_LABELS_EN,
+  delivery: DELIVERY_LABELS_EN,
+  exchangeStatus: EXCHANGE_STATUS_LABELS_EN,
+  takedownStatus: TAKEDOWN_STATUS_LABELS_EN,
+  via: VIA_LABELS_EN,
+  checkResult: CHECK_RESULT_LABELS_EN,
+  removalBucket: REMOVAL_BUCKET_LABELS_EN,
+  noticeLanguage: NOTICE_LANGUAGE_LABELS_EN,
+};
+
+/** The workbench's sentences, by key: every language has exactly the English keys. */
+export type WorkbenchText = { readonly [K in keyof typeof TEXT_EN]: string };
+/** The label tables, by role: every language has exactly the English tables and keys. */
+export type WorkbenchLabels = {
+  readonly [T in keyof typeof LABELS_EN]: { readonly [K in keyof (typeof LABELS_EN)[T]]: string };
+};
+/** One language's catalogue: add a key to the English one, then to each language (the compiler lists them). */
+export interface WorkbenchCatalogue {
+  /** The BCP 47 tag for `Intl` (dates, numbers) and `<html lang>`. */
+  readonly locale: string;
+  readonly text: WorkbenchText;
+  readonly labels: WorkbenchLabels;
+}
+
+/** The English catalogue (the reference the others are typed and tested by). */
+export const WORKBENCH_EN: WorkbenchCatalogue = { locale: 'en-GB', text: TEXT_EN, labels: LABELS_EN };
+
+/** Every language's catalogue. */
+export const WORKBENCH_CATALOGUES: Readonly<Record<Language, WorkbenchCatalogue>> = {
+  nl: WORKBENCH_NL,
+  fr: WORKBENCH_FR,
+  de: WORKBENCH_DE,
+  en: WORKBENCH_EN,
+};
+
+// Live bindings: the current language's words (ES modules export bindings, not values, so every
+// importer sees the reassignment made by setWorkbenchLanguage).
+/** The workbench's words in the current language. */
+export let WB: WorkbenchText = TEXT_EN;
+/** Words for the report statuses. */
+export let REPORT_STATUS_LABELS: Readonly<Record<string, string>> = LABELS_EN.reportStatus;
+/** Words for the closing statuses, on the buttons. */
+export let CLOSING_LABELS: Readonly<Record<ClosingStatus, string>> = LABELS_EN.closing;
+/** Words for the reporters' concerns. */
+export let CONCERN_LABELS: Readonly<Record<string, string>> = LABELS_EN.concern;
+/** Words for the international status. */
+export let INTERNATIONAL_LABELS: Readonly<Record<InternationalStatus, string>> = LABELS_EN.international;
+/** Words for the national status. */
+export let NATIONAL_LABELS: Readonly<Record<NationalStatus, string>> = LABELS_EN.national;
+/** Words for the age bands. */
+export let AGE_BAND_LABELS: Readonly<Record<AgeBand, string>> = LABELS_EN.ageBand;
+/** Words for the sex of the children visible. */
+export let SEX_LABELS: Readonly<Record<VictimSex, string>> = LABELS_EN.sex;
+/** Words for "self-generated". */
+export let SELF_GENERATED_LABELS: Readonly<Record<SelfGenerated, string>> = LABELS_EN.selfGenerated;
+/** Words for the origin of the material. */
+export let ORIGIN_LABELS: Readonly<Record<ContentOrigin, string>> = LABELS_EN.origin;
+/** Words for the flags. */
+export let FLAG_LABELS: Readonly<Record<AssessmentFlag, string>> = LABELS_EN.flag;
+/** Words for the confidence. */
+export let CONFIDENCE_LABELS: Readonly<Record<AssessmentConfidence, string>> = LABELS_EN.confidence;
+/** Words for the roles. */
+export let ROLE_LABELS: Readonly<Record<AnalystRole, string>> = LABELS_EN.role;
+/** Words for a duplicate's reason. */
+export let DUPLICATE_REASON_LABELS: Readonly<Record<string, string>> = LABELS_EN.duplicateReason;
+/** Words for referral targets. */
+export let REFERRAL_TARGET_LABELS: Readonly<Record<string, string>> = LABELS_EN.referralTarget;
+/** Why a case goes to a target, as the plan explains it. */
+export let REFERRAL_BASIS_LABELS: Readonly<Record<string, string>> = LABELS_EN.referralBasis;
+/** Words for referral statuses. */
+export let REFERRAL_STATUS_LABELS: Readonly<Record<string, string>> = LABELS_EN.referralStatus;
+/** How a referral can be delivered. */
+export let DELIVERY_LABELS: Readonly<Record<string, string>> = LABELS_EN.delivery;
+/** Words for partner exchange statuses. */
+export let EXCHANGE_STATUS_LABELS: Readonly<Record<string, string>> = LABELS_EN.exchangeStatus;
+/** Words for takedown statuses. */
+export let TAKEDOWN_STATUS_LABELS: Readonly<Record<string, string>> = LABELS_EN.takedownStatus;
+/** Words for who sends a notice. */
+export let VIA_LABELS: Readonly<Record<string, string>> = LABELS_EN.via;
+/** Words for re-check results. */
+export let CHECK_RESULT_LABELS: Readonly<Record<string, string>> = LABELS_EN.checkResult;
+/** Words for the removal-time buckets (INHOPE's). */
+export let REMOVAL_BUCKET_LABELS: Readonly<Record<string, string>> = LABELS_EN.removalBucket;
+/** The notice languages, by name. */
+export let NOTICE_LANGUAGE_LABELS: Readonly<Record<string, string>> = LABELS_EN.noticeLanguage;
+/** The current language and its `Intl` locale. */
+export let workbenchLanguage: Language = 'en';
+let locale = WORKBENCH_EN.locale;
+
+/** Switches every binding above, and the statistics tab's, to `language`'s words (the caller re-renders). */
+export function setWorkbenchLanguage(language: Language): void {
+  const catalogue = WORKBENCH_CATALOGUES[language];
+  const l = catalogue.labels;
+  workbenchLanguage = language;
+  locale = catalogue.locale;
+  WB = catalogue.text;
+  REPORT_STATUS_LABELS = l.reportStatus;
+  CLOSING_LABELS = l.closing;
+  CONCERN_LABELS = l.concern;
+  INTERNATIONAL_LABELS = l.international;
+  NATIONAL_LABELS = l.national;
+  AGE_BAND_LABELS = l.ageBand;
+  SEX_LABELS = l.sex;
+  SELF_GENERATED_LABELS = l.selfGenerated;
+  ORIGIN_LABELS = l.origin;
+  FLAG_LABELS = l.flag;
+  CONFIDENCE_LABELS = l.confidence;
+  ROLE_LABELS = l.role;
+  DUPLICATE_REASON_LABELS = l.duplicateReason;
+  REFERRAL_TARGET_LABELS = l.referralTarget;
+  REFERRAL_BASIS_LABELS = l.referralBasis;
+  REFERRAL_STATUS_LABELS = l.referralStatus;
+  DELIVERY_LABELS = l.delivery;
+  EXCHANGE_STATUS_LABELS = l.exchangeStatus;
+  TAKEDOWN_STATUS_LABELS = l.takedownStatus;
+  VIA_LABELS = l.via;
+  CHECK_RESULT_LABELS = l.checkResult;
+  REMOVAL_BUCKET_LABELS = l.removalBucket;
+  NOTICE_LANGUAGE_LABELS = l.noticeLanguage;
+  // The statistics tab speaks the workbench's language.
+  setStatisticsLanguage(language);
+  if (typeof document !== 'undefined') document.documentElement.lang = language;
+}
+
+/** The current language's `Intl` locale (dates and numbers). */
+export function workbenchLocale(): string {
+  return locale;
+}
+
+/** A number as the current language writes it (1 234 in French, 1.234 in Dutch and German). */
+export function formatNumber(value: number): string {
+  return new Intl.NumberFormat(locale).format(value);
+}
+
 /** A label from a table, or the raw value when the server sent one the page does not know yet. */
 export function labelOf(table: Readonly<Record<string, string>>, value: string): string {
   return table[value] ?? value.replace(/_/g, ' ');
 }
 
-/** A date and time for staff: ISO-like, UTC, to the minute or second (audit and evidence use UTC). */
+/**
+ * A date and time for staff, in the current language's order and words, always in UTC and saying
+ * so (audit and evidence are in UTC, whoever reads them), to the minute or second.
+ */
 export function formatUtc(iso: string, seconds = false): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return `${date
-    .toISOString()
-    .slice(0, seconds ? 19 : 16)
-    .replace('T', ' ')} UTC`;
+  const text = new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
+    hourCycle: 'h23',
+    timeZone: 'UTC',
+  }).format(date);
+  return `${text} UTC`;
 }
 
-/**
- * What each capture failure means and what to do, as a sentence (issue 16): analysts never see a
- * raw code. Unknown codes fall back to {@link CAPTURE_ERROR_FALLBACK}.
- */
-export const CAPTURE_ERROR_SENTENCES: Readonly<Record<string, string>> = {
-  CAPTURE_BLOCKED_ADDRESS:
-    'The address points inside a private network or at this server, so it was not fetched (a safety rule). If the site is public, check the URL for typos; nothing else can be done from here.',
-  CAPTURE_BLOCKED_SCHEME:
-    'Only web addresses (http or https) are captured. Ask the reporter for the web address of the page.',
-  CAPTURE_DNS_FAILED:
-    'The host name does not exist (any more). The site may be gone: try capturing again later, and check the URL for typos.',
-  CAPTURE_HTTP_STATUS:
-    'The site answered with an error (the page is missing, removed or refused). Capture again later; if it stays so, the content may have been taken down.',
-  CAPTURE_TIMEOUT: 'The site did not answer in time. It may be slow or down: capture again later.',
-  CAPTURE_TOO_LARGE:
-    'The page or a file on it is larger than the capture allows. Ask an administrator whether the size limit (HASHLINE_CAPTURE_MAX_BYTES) should be raised.',
-  CAPTURE_TOO_MANY_REDIRECTS:
-    'The address redirects too many times (or in a loop). Capture again later, or ask the reporter for the final address.',
-  CAPTURE_UNSUPPORTED_TYPE:
-    'The address leads to something that is neither a web page nor an image or video. Check that the URL is the page the reporter meant.',
-  CAPTURE_BROWSER_FAILED:
-    'The capture browser could not render the page (it crashed, ran out of memory or took too long); the page was fetched over plain HTTP instead. Capture again to try the browser once more.',
-  CAPTURE_FAILED:
-    'The URL could not be fetched (the connection failed or the address is not valid). Check the URL, then capture again.',
-  URL_NOT_FOUND: 'The URL is no longer part of this report.',
+/** The catalogue key of each capture failure code's sentence (see {@link captureErrorSentence}). */
+const CAPTURE_ERROR_KEYS: Readonly<Record<string, keyof WorkbenchText>> = {
+  CAPTURE_BLOCKED_ADDRESS: 'captureErrBlockedAddress',
+  CAPTURE_BLOCKED_SCHEME: 'captureErrBlockedScheme',
+  CAPTURE_DNS_FAILED: 'captureErrDnsFailed',
+  CAPTURE_HTTP_STATUS: 'captureErrHttpStatus',
+  CAPTURE_TIMEOUT: 'captureErrTimeout',
+  CAPTURE_TOO_LARGE: 'captureErrTooLarge',
+  CAPTURE_TOO_MANY_REDIRECTS: 'captureErrTooManyRedirects',
+  CAPTURE_UNSUPPORTED_TYPE: 'captureErrUnsupportedType',
+  CAPTURE_BROWSER_FAILED: 'captureErrBrowserFailed',
+  CAPTURE_FAILED: 'captureErrFailed',
+  URL_NOT_FOUND: 'captureErrUrlNotFound',
 };
 
-/** The sentence for a capture failure code nobody described yet. */
-export const CAPTURE_ERROR_FALLBACK =
-  'The capture failed ({code}). Capture again later; if it keeps failing, tell an administrator.';
-
-/** The sentence for a capture failure code. */
+/**
+ * What a capture failure means and what to do, as a sentence in the current language (issue 16):
+ * analysts never see a raw code. An unknown code gets the general sentence naming it.
+ */
 export function captureErrorSentence(code: string): string {
-  return CAPTURE_ERROR_SENTENCES[code] ?? fill(CAPTURE_ERROR_FALLBACK, { code });
+  const key = CAPTURE_ERROR_KEYS[code];
+  return key ? WB[key] : fill(WB.captureErrFallback, { code });
 }

@@ -168,6 +168,11 @@ export interface Analyst {
   /** The TOTP secret, sealed with the server's key; null when TOTP is not enrolled. */
   readonly totpSecretSealed: string | null;
   readonly disabled: boolean;
+  /**
+   * The language the analyst chose for the workbench (and their PDFs); null or absent until they
+   * choose, when the browser's language decides.
+   */
+  readonly language?: ReportLanguage | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

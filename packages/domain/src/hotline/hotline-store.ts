@@ -251,7 +251,9 @@ export interface HotlineStore {
   getAnalystByUsername(username: string): Promise<Analyst | undefined>;
   updateAnalyst(
     id: string,
-    patch: Partial<Pick<Analyst, 'displayName' | 'role' | 'passwordHash' | 'totpSecretSealed' | 'disabled'>>,
+    patch: Partial<
+      Pick<Analyst, 'displayName' | 'role' | 'passwordHash' | 'totpSecretSealed' | 'disabled' | 'language'>
+    >,
   ): Promise<Analyst>;
   listAnalysts(): Promise<Analyst[]>;
 

@@ -247,5 +247,7 @@ export const AUDIT_ACTIONS = [
   'bank_entries_withdrawn',
   // A verdict-only key's queries clustered around one point: probing a banked hash (issue 15).
   'api_key_probing_suspected',
+  // The workbench for daily use (issue 17): a supervisor raised an analyst's daily exposure limit.
+  'exposure_limit_raised',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

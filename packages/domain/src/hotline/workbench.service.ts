@@ -6,14 +6,16 @@ import type { Clock } from '../ports/clock.js';
 import { Problems, isRecord } from '../validation.js';
 import type { Classification, UkCategory } from '../vocabulary.js';
 import { verifyAuditChain, type AuditVerification, type Sha256Hex } from './audit-chain.js';
-import type {
-  Analyst,
-  Assessment,
-  AssessmentInput,
-  AuditEvent,
-  MediaItem,
-  Report,
-  ReportedUrl,
+import {
+  REPORT_LANGUAGES,
+  type Analyst,
+  type Assessment,
+  type AssessmentInput,
+  type AuditEvent,
+  type MediaItem,
+  type Report,
+  type ReportLanguage,
+  type ReportedUrl,
 } from './hotline-records.js';
 import { requireReport } from './hotline-lookups.js';
 import type { AuditQuery, HotlineStore } from './hotline-store.js';
@@ -76,6 +78,14 @@ export interface DuplicateRef {
   readonly reason: 'same_url' | 'same_media';
 }
 
+/** A duplicate as the queue folds it: with its own counts, so the folded line shows its work. */
+export interface QueueDuplicate extends DuplicateRef {
+  readonly mediaCount: number;
+  readonly pendingMediaCount: number;
+  /** URLs of that report whose capture failed (a final error). */
+  readonly failedCaptures: number;
+}
+
 /** A queue row with its folded duplicates. */
 export interface WorkbenchQueueItem {
   readonly report: Report;
@@ -83,7 +93,9 @@ export interface WorkbenchQueueItem {
   readonly mediaCount: number;
   readonly pendingMediaCount: number;
   readonly previouslyAssessedCount: number;
-  readonly duplicates: readonly DuplicateRef[];
+  /** URLs whose capture failed (a final error, not one still being retried). */
+  readonly failedCaptures: number;
+  readonly duplicates: readonly QueueDuplicate[];
 }
 
 /** A media item as the workbench shows it. */
@@ -100,6 +112,22 @@ export interface ReportDetail {
   readonly media: readonly MediaWithAssessments[];
   readonly duplicates: readonly DuplicateRef[];
 }
+
+/** The most items one bulk assessment may cover (a page of a series, not a whole bank). */
+export const MAX_BULK_ASSESSMENT = 200;
+
+/** What a bulk assessment did for one item: recorded (as one assessment of its own) or why not. */
+export type BulkAssessmentItem =
+  | {
+      readonly mediaId: number;
+      readonly recorded: true;
+      readonly result: AssessmentResult;
+    }
+  | {
+      readonly mediaId: number;
+      readonly recorded: false;
+      readonly code: 'ALREADY_ASSESSED' | 'MEDIA_ITEM_NOT_FOUND';
+    };
 
 /** What recording an assessment did. */
 export interface AssessmentResult {
@@ -121,13 +149,21 @@ const UK_SEVERITY: readonly UkCategory[] = ['A', 'B', 'C'];
 export class WorkbenchService {
   constructor(private readonly deps: WorkbenchDependencies) {}
 
-  /** Open reports, most urgent first; a report whose URLs or media all repeat an earlier one is folded under it. */
+  /**
+   * Open reports, most urgent first. Reports whose URLs or media all repeat an earlier open report
+   * form one group (a report in imminent danger is never folded); the group's row is the report
+   * with the most media left to assess (the earliest on a tie), so the work is on top and a first
+   * report whose capture failed does not hide the duplicate that holds the media. The others fold
+   * under it with their own counts.
+   */
   async queue(limit = 200): Promise<WorkbenchQueueItem[]> {
+    type Item = Awaited<ReturnType<HotlineStore['listQueue']>>[number];
     const items = await this.deps.store.listQueue({ limit });
     const byUrl = new Map<string, string>();
     const byMedia = new Map<string, string>();
-    const rows = new Map<string, WorkbenchQueueItem & { duplicates: DuplicateRef[] }>();
-    // Fold in order of arrival, so the earliest report is the one kept.
+    /** Each group's members in arrival order, keyed by its first report; with why each joined. */
+    const groups = new Map<string, { item: Item; reason: DuplicateRef['reason'] | null }[]>();
+    // Group in order of arrival, so a group is keyed by its earliest report.
     const byAge = [...items].sort(
       (a, b) =>
         a.report.receivedAt.getTime() - b.report.receivedAt.getTime() ||
@@ -143,18 +179,37 @@ export class WorkbenchService {
           : media.length > 0 && mediaOwners.every((o) => o !== undefined && o === mediaOwners[0])
             ? { id: mediaOwners[0]!, reason: 'same_media' as const }
             : undefined;
-      const keeper = owner ? rows.get(owner.id) : undefined;
-      if (owner && keeper && !item.report.imminentDanger) {
-        keeper.duplicates.push({
-          reportId: item.report.id,
-          receivedAt: item.report.receivedAt,
-          reason: owner.reason,
-        });
+      const group = owner ? groups.get(owner.id) : undefined;
+      if (owner && group && !item.report.imminentDanger) {
+        group.push({ item, reason: owner.reason });
         continue;
       }
-      rows.set(item.report.id, { ...item, duplicates: [] });
+      groups.set(item.report.id, [{ item, reason: null }]);
       for (const u of item.urls) if (!byUrl.has(u.normalizedUrl)) byUrl.set(u.normalizedUrl, item.report.id);
       for (const m of media) if (!byMedia.has(m.sha256)) byMedia.set(m.sha256, item.report.id);
+    }
+    const rows = new Map<string, WorkbenchQueueItem>();
+    for (const members of groups.values()) {
+      // The most to assess first; members are in arrival order, so a tie keeps the earliest.
+      const keeper = members.reduce((best, m) =>
+        m.item.pendingMediaCount > best.item.pendingMediaCount ? m : best,
+      );
+      const first = members[0]!;
+      rows.set(keeper.item.report.id, {
+        ...keeper.item,
+        failedCaptures: failedCaptures(keeper.item.urls),
+        duplicates: members
+          .filter((m) => m !== keeper)
+          .map((m) => ({
+            reportId: m.item.report.id,
+            receivedAt: m.item.report.receivedAt,
+            // The group's first report repeats nothing: it shares what the later one repeated.
+            reason: m.reason ?? keeper.reason ?? first.reason ?? 'same_url',
+            mediaCount: m.item.mediaCount,
+            pendingMediaCount: m.item.pendingMediaCount,
+            failedCaptures: failedCaptures(m.item.urls),
+          })),
+      });
     }
     // Back to the store's order: priority, then age.
     return items.flatMap((item) => rows.get(item.report.id) ?? []);
@@ -181,25 +236,64 @@ export class WorkbenchService {
     return bytes;
   }
 
-  /** Today's reveals of an analyst against the budget. */
+  /**
+   * Today's reveals of an analyst against the budget: the configured limit plus what supervisors
+   * raised it by today (read from the audit log, where each raise is recorded with its reason).
+   */
   async exposure(analyst: Analyst): Promise<Exposure> {
-    const today = await this.deps.store.countAudit(
-      analyst.id,
-      'media_revealed',
-      startOfUtcDay(this.deps.clock.now()),
-    );
-    return { today, dailyLimit: this.deps.exposure.dailyLimit, warnAt: this.deps.exposure.warnAt };
+    const since = startOfUtcDay(this.deps.clock.now());
+    const today = await this.deps.store.countAudit(analyst.id, 'media_revealed', since);
+    const raises = await this.deps.store.listAudit({
+      action: 'exposure_limit_raised',
+      subjectId: analyst.id,
+      limit: 500,
+    });
+    const raised = raises
+      .filter((e) => e.at.getTime() >= since.getTime() && typeof e.details.extra === 'number')
+      .reduce((sum, e) => sum + (e.details.extra as number), 0);
+    return { today, dailyLimit: this.deps.exposure.dailyLimit + raised, warnAt: this.deps.exposure.warnAt };
+  }
+
+  /**
+   * A supervisor (senior analyst or admin) raises another analyst's reveal limit for today, with
+   * a reason; the raise is audited (actor, analyst, amount, reason) and ends with the UTC day. No
+   * one raises their own limit.
+   * @throws {DomainError} ROLE_REQUIRED, ANALYST_NOT_FOUND, VALIDATION_FAILED
+   */
+  async raiseExposureLimit(supervisor: Analyst, analystId: string, body: unknown): Promise<Exposure> {
+    requireRole(supervisor, 'senior_analyst');
+    const problems = new Problems();
+    const { extra, reason } = (isRecord(body) ? body : {}) as { extra?: unknown; reason?: unknown };
+    if (!Number.isSafeInteger(extra) || (extra as number) < 1 || (extra as number) > 1000) {
+      problems.add('/extra', 'a whole number of reveals from 1 to 1000');
+    }
+    const why = typeof reason === 'string' ? reason.trim() : '';
+    if (why.length < 10 || why.length > 500) problems.add('/reason', 'a reason of 10 to 500 characters');
+    if (analystId === supervisor.id)
+      problems.add('/analystId', 'another supervisor must raise your own limit');
+    problems.throwIfAny('The raise has problems');
+    const analyst = await this.deps.store.getAnalyst(analystId);
+    if (!analyst) throw new DomainError('ANALYST_NOT_FOUND');
+    await this.audit(supervisor, 'exposure_limit_raised', 'analyst', analyst.id, {
+      extra: extra as number,
+      reason: why,
+      day: startOfUtcDay(this.deps.clock.now()).toISOString().slice(0, 10),
+    });
+    return this.exposure(analyst);
   }
 
   /**
    * Reveals an item (unblurred in the workbench): counted against the daily budget and audited.
-   * @throws {DomainError} EXPOSURE_LIMIT_REACHED, MEDIA_ITEM_NOT_FOUND
+   * Only an item with a kept preview can be revealed: without one the blurred thumbnail is all
+   * there is, and a "reveal" that shows nothing more must neither count nor be audited as one.
+   * @throws {DomainError} PREVIEW_NOT_KEPT, EXPOSURE_LIMIT_REACHED, MEDIA_ITEM_NOT_FOUND
    */
   async reveal(
     analyst: Analyst,
     mediaId: number,
   ): Promise<{ exposure: Exposure; previewAvailable: boolean }> {
     const media = await this.requireMedia(mediaId);
+    if (!media.storedContent || media.previouslyAssessed) throw new DomainError('PREVIEW_NOT_KEPT');
     const before = await this.exposure(analyst);
     if (before.today >= before.dailyLimit) throw new DomainError('EXPOSURE_LIMIT_REACHED');
     await this.audit(analyst, 'media_revealed', 'media', String(media.id), { count: before.today + 1 });
@@ -234,15 +328,22 @@ export class WorkbenchService {
    * alone can never publish.
    * @throws {DomainError} VALIDATION_FAILED, ALREADY_ASSESSED, MEDIA_ITEM_NOT_FOUND
    */
-  async assess(analyst: Analyst, mediaId: number, body: unknown): Promise<AssessmentResult> {
+  async assess(
+    analyst: Analyst,
+    mediaId: number,
+    body: unknown,
+    bulk?: { readonly reportId: string; readonly items: number },
+  ): Promise<AssessmentResult> {
     const input = parseAssessment(body);
     const { store, clock } = this.deps;
     const media = await this.requireMedia(mediaId);
+    if (bulk && media.reportId !== bulk.reportId) throw new DomainError('MEDIA_ITEM_NOT_FOUND');
     const assessment = await store.addAssessment(media.id, analyst.id, input, clock.now());
     await this.audit(analyst, 'assessment_recorded', 'media', String(media.id), {
       assessmentId: assessment.id,
       nationalStatus: input.nationalStatus,
       internationalStatus: input.internationalStatus,
+      ...(bulk ? { bulk: bulk.items } : {}),
     });
     const all = await store.listAssessments(media.id);
     const illegal = distinctByAnalyst(all.filter((a) => a.nationalStatus === 'illegal'));
@@ -265,6 +366,50 @@ export class WorkbenchService {
       bankEntryIds: current.bankEntryIds,
       awaitingSecondAssessment: !published && illegal.length === 1,
     };
+  }
+
+  /**
+   * One analyst's same assessment of several items of a report (a page of one series): the form is
+   * checked once, then each item gets an assessment of its own, committed and audited one by one
+   * exactly as {@link assess} does (so the four-eyes rule holds per item: a second analyst must
+   * still assess each one). Items this analyst assessed already, or that are not the report's, are
+   * reported, not fatal: the others are still recorded.
+   * @throws {DomainError} VALIDATION_FAILED (the form or the list), REPORT_NOT_FOUND
+   */
+  async assessMany(
+    analyst: Analyst,
+    reportId: string,
+    mediaIds: unknown,
+    body: unknown,
+  ): Promise<BulkAssessmentItem[]> {
+    const problems = new Problems();
+    if (
+      !Array.isArray(mediaIds) ||
+      mediaIds.length === 0 ||
+      mediaIds.length > MAX_BULK_ASSESSMENT ||
+      !mediaIds.every((id) => Number.isSafeInteger(id) && (id as number) > 0)
+    ) {
+      problems.add('/mediaIds', `1 to ${MAX_BULK_ASSESSMENT} media item ids`);
+    }
+    problems.throwIfAny('The bulk assessment has problems');
+    parseAssessment(body); // the whole form is refused before anything is recorded
+    const report = await this.requireReport(reportId);
+    const results: BulkAssessmentItem[] = [];
+    const ids = [...new Set(mediaIds as number[])];
+    for (const mediaId of ids) {
+      try {
+        const result = await this.assess(analyst, mediaId, body, { reportId: report.id, items: ids.length });
+        results.push({ mediaId, recorded: true, result });
+      } catch (error) {
+        if (
+          error instanceof DomainError &&
+          (error.code === 'ALREADY_ASSESSED' || error.code === 'MEDIA_ITEM_NOT_FOUND')
+        ) {
+          results.push({ mediaId, recorded: false, code: error.code });
+        } else throw error;
+      }
+    }
+    return results;
   }
 
   /**
@@ -333,15 +478,29 @@ export class WorkbenchService {
     return verifyAuditChain(rows(), head, this.deps.sha256Hex);
   }
 
+  /**
+   * Keeps the language an analyst chose for the workbench (and their exports) with the analyst,
+   * so it follows them to any browser.
+   * @throws {DomainError} VALIDATION_FAILED
+   */
+  async setLanguage(analyst: Analyst, language: unknown): Promise<Analyst> {
+    if (typeof language !== 'string' || !(REPORT_LANGUAGES as readonly string[]).includes(language)) {
+      throw new DomainError('VALIDATION_FAILED', `language: one of ${REPORT_LANGUAGES.join(', ')}`);
+    }
+    return this.deps.store.updateAnalyst(analyst.id, { language: language as ReportLanguage });
+  }
+
   /** Staff with today's exposure (admins only: supervisors watch the counters). */
-  async analysts(analyst: Analyst): Promise<{ analyst: Analyst; exposureToday: number }[]> {
+  async analysts(
+    analyst: Analyst,
+  ): Promise<{ analyst: Analyst; exposureToday: number; dailyLimit: number }[]> {
     requireRole(analyst, 'admin');
-    const since = startOfUtcDay(this.deps.clock.now());
     return Promise.all(
-      (await this.deps.store.listAnalysts()).map(async (a) => ({
-        analyst: a,
-        exposureToday: await this.deps.store.countAudit(a.id, 'media_revealed', since),
-      })),
+      (await this.deps.store.listAnalysts()).map(async (a) => {
+        // Each analyst's own limit: the configured one plus today's raises.
+        const exposure = await this.exposure(a);
+        return { analyst: a, exposureToday: exposure.today, dailyLimit: exposure.dailyLimit };
+      }),
     );
   }
 
@@ -473,6 +632,11 @@ export function requireRole(analyst: Analyst, role: AnalystRole): void {
   if (ROLE_RANK[analyst.role] < ROLE_RANK[role]) {
     throw new DomainError('ROLE_REQUIRED', `This needs the ${role.replace('_', ' ')} role.`);
   }
+}
+
+/** URLs whose capture ended in an error (the worker gave up, or the address was refused). */
+function failedCaptures(urls: readonly ReportedUrl[]): number {
+  return urls.filter((u) => u.captureError !== null).length;
 }
 
 /** Midnight UTC of the day of `at`. */

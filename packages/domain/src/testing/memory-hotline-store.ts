@@ -587,7 +587,9 @@ class MemoryHotlineStore implements HotlineStore {
 
   async updateAnalyst(
     id: string,
-    patch: Partial<Pick<Analyst, 'displayName' | 'role' | 'passwordHash' | 'totpSecretSealed' | 'disabled'>>,
+    patch: Partial<
+      Pick<Analyst, 'displayName' | 'role' | 'passwordHash' | 'totpSecretSealed' | 'disabled' | 'language'>
+    >,
   ): Promise<Analyst> {
     const analyst = this.#analysts.get(id);
     if (!analyst) throw analystNotFound(id);
@@ -599,6 +601,7 @@ class MemoryHotlineStore implements HotlineStore {
         passwordHash: patch.passwordHash,
         totpSecretSealed: patch.totpSecretSealed,
         disabled: patch.disabled,
+        language: patch.language,
       }),
       updatedAt: this.#clock.now(),
     };
@@ -951,6 +954,7 @@ function copyAnalyst(analyst: Analyst): Analyst {
     passwordHash: analyst.passwordHash,
     totpSecretSealed: analyst.totpSecretSealed,
     disabled: analyst.disabled,
+    language: analyst.language ?? null,
     createdAt: new Date(analyst.createdAt),
     updatedAt: new Date(analyst.updatedAt),
   };

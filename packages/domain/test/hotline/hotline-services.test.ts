@@ -54,12 +54,12 @@ const hasher: CapturedMediaHasher = {
       width: 10,
       height: 10,
       thumbnail: new Uint8Array([0xff, 0xd8]),
-      preview: null,
+      preview: new Uint8Array([0xff, 0xd8, 0x01]),
     };
   },
 };
 
-function setup(fetcher: SafeFetcher) {
+function setup(fetcher: SafeFetcher, { keepMedia = false } = {}) {
   const clock = createManualClock(Date.UTC(2026, 10, 26, 9));
   const bankStore = createMemoryStore();
   const engine = new MatchEngine(bankStore);
@@ -79,7 +79,7 @@ function setup(fetcher: SafeFetcher) {
     lookupKnown: async () => null,
     secrets: plainBox,
     clock,
-    keepMedia: false,
+    keepMedia,
   });
   const workbench = new WorkbenchService({
     store,
@@ -190,8 +190,58 @@ describe('WorkbenchService', () => {
     expect(queue[1]!.duplicates.map((d) => d.reason)).toEqual(['same_url', 'same_media']);
   });
 
+  it('puts the report with the most to assess on top: a failed first capture folds under the duplicate with media', async () => {
+    let pageCalls = 0;
+    const t = setup({
+      fetch: async (url) => {
+        if (url.endsWith('/gallery')) {
+          // The first capture of the page is refused; a later report of it captures two images.
+          if (pageCalls++ === 0) throw new DomainError('CAPTURE_BLOCKED_ADDRESS');
+          return resource(
+            url,
+            'text/html',
+            '<img src="https://g.example/1.jpg"><img src="https://g.example/2.jpg">',
+          );
+        }
+        return resource(url, 'image/jpeg', `image ${url}`);
+      },
+    });
+    const first = await submit(t.intake, ['https://g.example/gallery']);
+    while ((await t.capture.runOnce()) > 0);
+    t.clock.advance(60_000);
+    const second = await submit(t.intake, ['https://g.example/gallery']);
+    while ((await t.capture.runOnce()) > 0);
+
+    const queue = await t.workbench.queue();
+    expect(queue).toHaveLength(1);
+    const [row] = queue;
+    expect(row!.report.id).toBe(second.reportId);
+    expect(row).toMatchObject({ pendingMediaCount: 2, mediaCount: 2, failedCaptures: 0 });
+    expect(row!.duplicates).toEqual([
+      {
+        reportId: first.reportId,
+        receivedAt: expect.any(Date),
+        reason: 'same_url',
+        mediaCount: 0,
+        pendingMediaCount: 0,
+        failedCaptures: 1,
+      },
+    ]);
+  });
+
+  it('keeps the earliest report on top when its duplicates have no more to assess', async () => {
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'tie-bytes') });
+    const first = await submit(t.intake, ['https://t.example/1']);
+    t.clock.advance(1000);
+    const second = await submit(t.intake, ['https://t.example/1']);
+    while ((await t.capture.runOnce()) > 0);
+    const [row] = await t.workbench.queue();
+    expect(row!.report.id).toBe(first.reportId);
+    expect(row!.duplicates.map((d) => [d.reportId, d.pendingMediaCount])).toEqual([[second.reportId, 1]]);
+  });
+
   it('refuses reveals beyond the daily budget and counts again the next day', async () => {
-    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes') });
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes') }, { keepMedia: true });
     await submit(t.intake, ['https://a.example/img.jpg']);
     await t.capture.runOnce();
     const [item] = await t.store.listQueue({ limit: 10 });
@@ -204,6 +254,84 @@ describe('WorkbenchService', () => {
     });
     t.clock.advance(24 * 3600_000);
     expect((await t.workbench.reveal(ana, media!.id)).exposure.today).toBe(1);
+  });
+
+  it('neither counts nor audits a reveal when no preview is kept: the thumbnail is all there is', async () => {
+    const t = setup({ fetch: async (url) => resource(url, 'image/jpeg', 'bytes-kept-not') });
+    await submit(t.intake, ['https://a.example/not-kept.jpg']);
+    await t.capture.runOnce();
+    const [item] = await t.store.listQueue({ limit: 10 });
+    const [media] = await t.store.listMedia(item!.report.id);
+    expect(media!.storedContent).toBe(false);
+    const ana = analyst('ana');
+    await expect(t.workbench.reveal(ana, media!.id)).rejects.toMatchObject({ code: 'PREVIEW_NOT_KEPT' });
+    expect((await t.workbench.exposure(ana)).today).toBe(0);
+    expect(await t.store.listAudit({ action: 'media_revealed', limit: 10 })).toEqual([]);
+  });
+
+  it('bulk: one assessment per item, each audited, each still needing a second analyst', async () => {
+    const t = setup({
+      fetch: async (url) =>
+        url.endsWith('/series')
+          ? resource(
+              url,
+              'text/html',
+              [1, 2, 3].map((n) => `<img src="https://s.example/${n}.jpg">`).join(''),
+            )
+          : resource(url, 'image/jpeg', `series ${url}`),
+    });
+    const { reportId } = await submit(t.intake, ['https://s.example/series']);
+    while ((await t.capture.runOnce()) > 0);
+    const other = await submit(t.intake, ['https://o.example/one.jpg']);
+    while ((await t.capture.runOnce()) > 0);
+    const ids = (await t.store.listMedia(reportId!)).map((m) => m.id);
+    const [foreign] = await t.store.listMedia(other.reportId!);
+    expect(ids).toHaveLength(3);
+    for (const id of ['a', 'b']) await t.store.createAnalyst(analyst(id));
+    const body = {
+      internationalStatus: 'not_baseline',
+      nationalStatus: 'illegal',
+      jurisdiction: 'BE',
+      ageBand: '14-15',
+      sex: 'girls',
+      selfGenerated: 'unknown',
+      contentOrigin: 'unknown',
+      flags: [],
+      confidence: 'certain',
+    };
+
+    // A broken form records nothing at all.
+    await expect(
+      t.workbench.assessMany(analyst('a'), reportId!, ids, { ...body, confidence: 'maybe' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(t.workbench.assessMany(analyst('a'), reportId!, [], body)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    expect(await t.store.listAudit({ action: 'assessment_recorded', limit: 10 })).toEqual([]);
+
+    const first = await t.workbench.assessMany(analyst('a'), reportId!, [...ids, foreign!.id], body);
+    expect(first.map((r) => [r.mediaId, r.recorded])).toEqual([
+      [ids[0], true],
+      [ids[1], true],
+      [ids[2], true],
+      [foreign!.id, false], // not this report's: refused, the others still recorded
+    ]);
+    for (const r of first)
+      if (r.recorded) expect(r.result).toMatchObject({ published: false, awaitingSecondAssessment: true });
+    const audited = await t.store.listAudit({ action: 'assessment_recorded', limit: 10 });
+    expect(audited.map((e) => [e.actor, e.subjectId, e.details.bulk])).toEqual(
+      ids.map((id) => ['a', String(id), 4]),
+    );
+    expect(await t.banks.listBanks()).toEqual([]); // one analyst alone never publishes
+
+    // The same analyst again: each item refused on its own.
+    const again = await t.workbench.assessMany(analyst('a'), reportId!, ids, body);
+    expect(again.every((r) => !r.recorded && r.code === 'ALREADY_ASSESSED')).toBe(true);
+
+    // A second analyst, also in bulk: every item now has its four eyes and is published.
+    const second = await t.workbench.assessMany(analyst('b'), reportId!, ids, body);
+    expect(second.every((r) => r.recorded && r.result.published)).toBe(true);
+    expect((await t.store.listAudit({ action: 'assessment_recorded', limit: 20 })).length).toBe(6);
   });
 
   it('does not publish when two analysts disagree', async () => {

@@ -14,6 +14,7 @@ import { videoSignalsSchema } from './0011-video-signals.js';
 import { hashSourcesSchema } from './0014-hash-sources.js';
 import { bankGuardsSchema } from './0016-bank-guards.js';
 import { captureCustodySchema } from './0017-capture-custody.js';
+import { analystLanguageSchema } from './0018-analyst-language.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -36,6 +37,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0014_hash_sources': hashSourcesSchema(engine),
     '0016_bank_guards': bankGuardsSchema(engine),
     '0017_capture_custody': captureCustodySchema(engine),
+    '0018_analyst_language': analystLanguageSchema(engine),
   };
 }
 

@@ -140,6 +140,7 @@ function analyst(n: number, extra: Partial<Analyst> = {}): Analyst {
     passwordHash: 'scrypt$16384$8$1$c2FsdA==$a2V5',
     totpSecretSealed: null,
     disabled: false,
+    language: null,
     createdAt: T0,
     updatedAt: T0,
     ...extra,
@@ -1079,6 +1080,12 @@ export function describeHotlineStoreContract(name: string, open: OpenHotlineCont
           disabled: true,
           passwordHash: 'scrypt$new',
         });
+        // The workbench language (migration 0018): kept, and left alone by other updates.
+        const french = await store.updateAnalyst('analyst-2', { language: 'fr' });
+        expect(french.language).toBe('fr');
+        expect((await store.updateAnalyst('analyst-2', { displayName: 'Bob' })).language).toBe('fr');
+        expect((await store.getAnalyst('analyst-2'))?.language).toBe('fr');
+        expect((await store.createAnalyst(analyst(5, { language: 'nl' }))).language).toBe('nl');
         await expectDomainError(store.updateAnalyst('nobody', { disabled: true }), 'ANALYST_NOT_FOUND');
       });
 
