@@ -24,7 +24,7 @@ export interface BanksTable {
   vpdq_match_percent: ColumnType<number, number | undefined, number>;
   vpdq_query_match_percent: ColumnType<number, number | undefined, number>;
   enabled: DbBool;
-  /** Migration 0016: only the four-eyes path changes the bank. */
+  /** Migration 0013: only the four-eyes path changes the bank. */
   four_eyes: ColumnType<DbBool, DbBool | undefined, DbBool>;
   webhook_url: string | null;
   webhook_secret: string | null;
@@ -92,7 +92,7 @@ export interface ApiKeysTable {
   scopes: DbJson;
   secret_hash: string;
   rate_limit_per_second: number | null;
-  /** Migration 0016: a JSON array of bank names, or null for every bank. */
+  /** Migration 0013: a JSON array of bank names, or null for every bank. */
   banks: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: DbDate;
   revoked_at: DbDate | null;
@@ -278,7 +278,7 @@ export interface AnalystsTable {
   password_hash: string;
   totp_secret_sealed: string | null;
   disabled: DbBool;
-  /** Migration 0018: the workbench language the analyst chose (nl, fr, de, en), null until chosen. */
+  /** Migration 0015: the workbench language the analyst chose (nl, fr, de, en), null until chosen. */
   language: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: DbDate;
   updated_at: DbDate;
@@ -373,7 +373,7 @@ export interface VideoSignalsTable {
   file_sha256: string | null;
 }
 
-/** A source vouching for an entry besides its first provenance (migration 0014). */
+/** A source vouching for an entry besides its first provenance (migration 0012). */
 export interface BankEntrySourcesTable {
   id: ColumnType<number, never, never>;
   entry_id: number;
@@ -542,7 +542,7 @@ export interface Database {
   import_jobs: ImportJobsTable;
 }
 
-// ---- browser capture, recapture, audit anchors (migration 0017; issue 16) ----
+// ---- browser capture, recapture, audit anchors (migration 0012; issue 16) ----
 // Merged into the tables above so this block stays apart from the other issues' changes.
 
 /** A capture job is one attempt of a URL's capture: who asked, how it ran, what it found. */

@@ -277,7 +277,12 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
       if (upload.kind === 'video') {
         return answerVideo(request, reply, upload, 'match', secondsPerHash, async (hashes) => {
           if (caller.verdictOnly) {
-            await ctx.verdict.admit(request.apiKey!, reply, hashes.frames.map((f) => ({ signalType: 'pdq' as const, value: f.pdqHex })), { batch: false });
+            await ctx.verdict.admit(
+              request.apiKey!,
+              reply,
+              hashes.frames.map((f) => ({ signalType: 'pdq' as const, value: f.pdqHex })),
+              { batch: false },
+            );
           }
           const answer = await ctx.matcher.matchVideo(caller, hashes.frames, {
             source: 'media',

@@ -360,9 +360,15 @@ export async function selfSubmissionRoutes(
       .type(type);
     return readFileSync(file);
   };
-  const iconSchema = { schema: { hide: true } };
-  app.get('/favicon.ico', iconSchema, icon('favicon.ico', 'image/x-icon'));
-  app.get('/favicon.svg', iconSchema, icon('favicon.svg', 'image/svg+xml'));
+  const iconSchema = (format: string) => ({
+    schema: {
+      tags,
+      summary: `The site icon (${format})`,
+      produces: [`image/${format === 'ICO' ? 'x-icon' : 'svg+xml'}`],
+    },
+  });
+  app.get('/favicon.ico', iconSchema('ICO'), icon('favicon.ico', 'image/x-icon'));
+  app.get('/favicon.svg', iconSchema('SVG'), icon('favicon.svg', 'image/svg+xml'));
   if (existsSync(assetsDir)) {
     await app.register(fastifyStatic, {
       root: assetsDir,

@@ -11,10 +11,10 @@ import { rateBucketsSchema } from './0008-rate-buckets.js';
 import { importJobsSchema } from './0009-import-jobs.js';
 import { hardeningSchema } from './0010-hardening.js';
 import { videoSignalsSchema } from './0011-video-signals.js';
-import { hashSourcesSchema } from './0014-hash-sources.js';
-import { bankGuardsSchema } from './0016-bank-guards.js';
-import { captureCustodySchema } from './0017-capture-custody.js';
-import { analystLanguageSchema } from './0018-analyst-language.js';
+import { hashSourcesSchema } from './0012-hash-sources.js';
+import { bankGuardsSchema } from './0013-bank-guards.js';
+import { captureCustodySchema } from './0014-capture-custody.js';
+import { analystLanguageSchema } from './0015-analyst-language.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -34,10 +34,10 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0009_import_jobs': importJobsSchema(engine),
     '0010_hardening': hardeningSchema(engine),
     '0011_video_signals': videoSignalsSchema(engine),
-    '0014_hash_sources': hashSourcesSchema(engine),
-    '0016_bank_guards': bankGuardsSchema(engine),
-    '0017_capture_custody': captureCustodySchema(engine),
-    '0018_analyst_language': analystLanguageSchema(engine),
+    '0012_hash_sources': hashSourcesSchema(engine),
+    '0013_bank_guards': bankGuardsSchema(engine),
+    '0014_capture_custody': captureCustodySchema(engine),
+    '0015_analyst_language': analystLanguageSchema(engine),
   };
 }
 

@@ -105,7 +105,7 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.getBankByName('nope')).toBeUndefined();
       });
 
-      it('marks a bank as holding published material, and unmarks it (migration 0016)', async () => {
+      it('marks a bank as holding published material, and unmarks it (migration 0013)', async () => {
         const bank = await store.createBank({ name: 'published', kind: 'known_csam', fourEyes: true });
         expect(bank.fourEyes).toBe(true);
         expect((await store.getBankByName('published'))?.fourEyes).toBe(true);
@@ -896,7 +896,7 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.getApiKey('0c')).toEqual(c);
       });
 
-      it("keeps a key's bank list (migration 0016)", async () => {
+      it("keeps a key's bank list (migration 0013)", async () => {
         const limited = await store.createApiKey({ ...key('lim'), banks: ['partner', 'mine'] });
         expect(limited.banks).toEqual(['partner', 'mine']);
         expect((await store.getApiKey('lim'))?.banks).toEqual(['partner', 'mine']);

@@ -1080,7 +1080,7 @@ export function describeHotlineStoreContract(name: string, open: OpenHotlineCont
           disabled: true,
           passwordHash: 'scrypt$new',
         });
-        // The workbench language (migration 0018): kept, and left alone by other updates.
+        // The workbench language (migration 0015): kept, and left alone by other updates.
         const french = await store.updateAnalyst('analyst-2', { language: 'fr' });
         expect(french.language).toBe('fr');
         expect((await store.updateAnalyst('analyst-2', { displayName: 'Bob' })).language).toBe('fr');

@@ -70,7 +70,7 @@ export const HOTLINE_TABLES = [
   'audit_head',
   // Migration 0010: the sign-in back-off per account name.
   'sign_in_throttle',
-  // Migration 0017: capture screenshots and published audit anchors.
+  // Migration 0014: capture screenshots and published audit anchors.
   'capture_screenshots',
   'audit_anchors',
 ] as const;
