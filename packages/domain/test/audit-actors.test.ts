@@ -12,6 +12,11 @@ describe('audit actor names (issue 17: the log showed raw ids)', () => {
     expect(auditActorName('apikey:k1', directory)).toBe('API key "platform-x"');
     expect(auditActorName('system:retention', directory)).toBe('system (retention)');
     expect(auditActorName(null, directory)).toBeNull();
+    // Bank changes name API keys `api-key:<id>` and the four-eyes publication both analysts.
+    expect(auditActorName('api-key:k1', directory)).toBe('API key "platform-x"');
+    expect(auditActorName('hotline:an_1+an_2', directory)).toBe(
+      'four eyes: Ann Peeters (ann) and an_2 (unknown account)',
+    );
   });
 
   it('marks ids that no longer name anyone instead of hiding them', () => {

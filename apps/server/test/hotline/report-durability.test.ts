@@ -249,6 +249,9 @@ const BASE_ENV = {
   HASHLINE_LOG_LEVEL: 'warn',
   HASHLINE_REPORTS_PER_MINUTE: '100000', // the highest the configuration accepts
   HASHLINE_HASHING_THREADS: '1', // in a child process of the server (the default isolation)
+  // Durability of the capture outbox, not rendering: plain HTTP capture (the browser path has its
+  // own tests), so a kill never lands in a Chromium start and the suite stays within its budget.
+  HASHLINE_CAPTURE_BROWSER: 'off',
 };
 
 let site: Server | undefined;
