@@ -109,9 +109,15 @@ type MatchResult = {
 };
 
 async function matchOne(server: ServerChild, hash: string): Promise<{ answer: Answer; result: MatchResult }> {
-  const answer = await call(server, 'POST', '/v1/match', { hashes: [{ signalType: 'pdq', value: hash }] });
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return { answer, result: (answer.body as { results: MatchResult[] }).results[0]! };
+  let answer: Answer | undefined;
+  // The load of a test before may have spent the key's rate-limit bucket: wait until it refills
+  // (a 429 is the limiter doing its job, not the outage's doing), then the answer must be 200.
+  await waitFor(async () => {
+    answer = await call(server, 'POST', '/v1/match', { hashes: [{ signalType: 'pdq', value: hash }] });
+    return answer.status !== 429;
+  }, "the API key's rate limit to refill");
+  expect(answer!.status, JSON.stringify(answer!.body)).toBe(200);
+  return { answer: answer!, result: (answer!.body as { results: MatchResult[] }).results[0]! };
 }
 
 async function readyStatus(
