@@ -1,4 +1,4 @@
-import { createSafeFetcher } from '@hashline/capture-node';
+import { DEFAULT_MEDIA_TYPES, createSafeFetcher } from '@hashline/capture-node';
 import {
   DomainError,
   isRecord,
@@ -23,16 +23,13 @@ import {
   uploadedBytes,
 } from './media.routes.js';
 
-/** Image types a fetch by URL accepts: what the hashing pool decodes (videos are not fetched by URL). */
-export const URL_IMAGE_TYPES: readonly string[] = [
-  'image/jpeg',
-  'image/png',
-  'image/gif',
-  'image/webp',
-  'image/bmp',
-  'image/tiff',
-  'image/avif',
-];
+/**
+ * Image types a fetch by URL accepts: the capture's media types without videos (the hashing pool
+ * decodes these; videos are not fetched by URL).
+ */
+export const URL_IMAGE_TYPES: readonly string[] = DEFAULT_MEDIA_TYPES.filter((type) =>
+  type.startsWith('image/'),
+);
 
 /** Longest URL a fetch by URL takes. */
 const MAX_URL_LENGTH = 2048;

@@ -166,42 +166,7 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
           },
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['matched'],
-            properties: {
-              matched: { type: 'boolean' },
-              usableQueryFrames: { type: 'integer' },
-              allowListed: { type: 'boolean' },
-              recordId: { type: ['integer', 'null'] },
-              recorded: { type: 'boolean' },
-              contentRef: { type: ['string', 'null'] },
-              matches: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: [
-                    'bank',
-                    'bankKind',
-                    'entryId',
-                    'distance',
-                    'queryMatchPercent',
-                    'comparedMatchPercent',
-                  ],
-                  properties: {
-                    bank: { type: 'string' },
-                    bankKind: { type: 'string' },
-                    entryId: { type: 'integer' },
-                    distance: { type: 'integer', description: 'The closest frame distance.' },
-                    queryMatchPercent: { type: 'number' },
-                    comparedMatchPercent: { type: 'number' },
-                    classification: ref('Classification'),
-                    actions: { type: 'array', items: { type: 'string' } },
-                  },
-                },
-              },
-            },
-          },
+          200: ref('VideoMatchAnswer'),
           ...problems(400, 401, 403, 404, 413, 422, 429, 503),
         },
       },
