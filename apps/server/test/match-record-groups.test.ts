@@ -188,9 +188,12 @@ describe.each(ENGINES)('match records on $name', (engine) => {
       takedownScheduler: false,
     });
     cleanups.push(() => server.close());
-    await expect.poll(() => store.getMatchRecord(old!.id)).toBeUndefined();
+    // The counter ticks after the whole pass (records, then finished deliveries): wait on it, not
+    // on the record's row, which is gone one statement earlier.
+    await expect
+      .poll(async () => (await server.app.inject({ method: 'GET', url: '/metrics' })).body)
+      .toMatch(/^hashline_match_records_deleted_total 1$/m);
+    expect(await store.getMatchRecord(old!.id)).toBeUndefined();
     expect(await store.getMatchRecord(recent!.id)).toEqual(recent);
-    const metrics = await server.app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/^hashline_match_records_deleted_total 1$/m);
   });
 });

@@ -26,3 +26,4 @@ export * from './formats/index.js';
 export * from './signals/index.js';
 export * from './self-submission/index.js';
 export * from './hotline/index.js';
+export * from './hash-exchanges/index.js';

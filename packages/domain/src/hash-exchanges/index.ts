@@ -1,0 +1,1 @@
+export * from './hash-exchange-source.js';
