@@ -11,6 +11,14 @@ import type { ImportRecord } from '../formats/import-record.js';
  * paging; a client knows nothing of banks.
  */
 
+/**
+ * Cancellation as the clients receive it: a platform `AbortSignal` satisfies it (this package has no
+ * DOM or Node types, so the port names only what the engine relies on).
+ */
+export interface HashExchangeAbortSignal {
+  readonly aborted: boolean;
+}
+
 /** The kinds of source a bank can be synced with. */
 export const HASH_EXCHANGE_TYPES = ['ncmec', 'stopncii', 'threatexchange', 'hashline', 'feed'] as const;
 export type HashExchangeType = (typeof HASH_EXCHANGE_TYPES)[number];
@@ -63,11 +71,11 @@ export interface HashExchangeUpload {
 export interface HashExchangeClient {
   readonly type: HashExchangeType;
   /** The first page when `checkpoint` is null, else the page after `checkpoint`. */
-  fetchPage(checkpoint: string | null, signal: AbortSignal): Promise<HashExchangePage>;
+  fetchPage(checkpoint: string | null, signal: HashExchangeAbortSignal): Promise<HashExchangePage>;
   /** Present only where the source's API takes votes. */
-  sendFeedback?(items: readonly HashExchangeFeedback[], signal: AbortSignal): Promise<void>;
+  sendFeedback?(items: readonly HashExchangeFeedback[], signal: HashExchangeAbortSignal): Promise<void>;
   /** Present only where the source takes our hashes. */
-  upload?(items: readonly HashExchangeUpload[], signal: AbortSignal): Promise<void>;
+  upload?(items: readonly HashExchangeUpload[], signal: HashExchangeAbortSignal): Promise<void>;
 }
 
 /** Why a client stopped: the engine records it in the exchange's status and decides when to retry. */
