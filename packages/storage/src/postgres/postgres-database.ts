@@ -3,10 +3,14 @@ import {
   Kysely,
   PostgresDialect,
   sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
   type Driver,
   type PostgresDialectConfig,
   type PostgresPool,
   type PostgresPoolClient,
+  type SchemaMetadata,
+  type TableMetadata,
 } from 'kysely';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -155,6 +159,51 @@ class UnavailabilityMappingPostgresDialect extends PostgresDialect {
 
   override createDriver(): Driver {
     return new UnavailabilityMappingDriver(super.createDriver(), this.#gate);
+  }
+
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new StoreSchemaIntrospector(db);
+  }
+}
+
+/**
+ * What Kysely's migrator sees of the database: the store's own schema (the search path's first),
+ * nothing else. Kysely's PostgreSQL introspector reads every schema's tables and calls
+ * `pg_get_serial_sequence` on each, so a table or schema dropped by anyone else at that moment
+ * (another Hashline process's import stage, another application sharing the database) failed
+ * this process's start with "schema … does not exist". The migrator reads only names, so tables
+ * are listed without their columns.
+ */
+class StoreSchemaIntrospector implements DatabaseIntrospector {
+  readonly #db: Kysely<unknown>;
+
+  constructor(db: Kysely<unknown>) {
+    this.#db = db;
+  }
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`
+      select nspname as name from pg_catalog.pg_namespace where nspname = current_schema()`.execute(this.#db);
+    return rows.map((row) => ({ name: row.name }));
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+      select c.relname as name, n.nspname as schema, c.relkind as kind
+        from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = current_schema() and c.relkind in ('r', 'p', 'v', 'm')
+       order by c.relname`.execute(this.#db);
+    return rows.map((row) => ({
+      name: row.name,
+      schema: row.schema,
+      isView: row.kind === 'v' || row.kind === 'm',
+      columns: [],
+    }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
   }
 }
 
