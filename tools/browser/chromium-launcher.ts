@@ -1,24 +1,9 @@
 import { accessSync, constants } from 'node:fs';
+import { DEFAULT_CHROMIUM_PATH, HEADLESS_CHROMIUM_ARGS } from '@hashline/capture-node';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Where Debian's `chromium` package installs its launcher; the only browser these tests use. */
-export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
-
-/**
- * Flags for a quiet, offline, deterministic headless Chromium: no GPU (software rasterisation, so
- * canvas readbacks do not depend on a driver), no sandbox (tests run as root in containers), and no
- * background traffic (updates, sync, QUIC) that could reach the network or slow the start.
- */
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// Debian's `chromium` (the only browser these tests use), started with the capture's quiet flags.
+export { DEFAULT_CHROMIUM_PATH, HEADLESS_CHROMIUM_ARGS };
 
 /** Thrown by {@link launchBrowser} when the Chromium executable is missing. */
 export class ChromiumNotFoundError extends Error {
@@ -35,7 +20,7 @@ export class ChromiumNotFoundError extends Error {
 export interface LaunchBrowserOptions {
   /** Chromium executable; default {@link DEFAULT_CHROMIUM_PATH}. */
   readonly executablePath?: string;
-  /** Extra command-line flags, appended to {@link CHROMIUM_ARGS}. */
+  /** Extra command-line flags, appended to {@link HEADLESS_CHROMIUM_ARGS}. */
   readonly extraArgs?: readonly string[];
   /** How long to wait for the browser to start, in ms (default 30 000). */
   readonly timeoutMs?: number;
@@ -60,7 +45,7 @@ export async function launchBrowser(options: LaunchBrowserOptions = {}): Promise
   return chromium.launch({
     executablePath,
     headless: true,
-    args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
+    args: [...HEADLESS_CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
     timeout: options.timeoutMs ?? 30_000,
   });
 }

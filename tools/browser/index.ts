@@ -20,7 +20,7 @@ export {
 export {
   launchBrowser,
   ChromiumNotFoundError,
-  CHROMIUM_ARGS,
+  HEADLESS_CHROMIUM_ARGS,
   DEFAULT_CHROMIUM_PATH,
   type LaunchBrowserOptions,
 } from './chromium-launcher.js';

@@ -22,21 +22,31 @@ export const DEFAULT_PAGE_TIMEOUT_MS = 45_000;
 export const DEFAULT_PAGE_MEMORY_MB = 512;
 
 /**
- * The capture browser's flags: headless, no GPU, no background traffic, and two walls behind the
- * request routing: every connection the browser would make itself goes to a sink proxy on
+ * Flags for a quiet, offline headless Chromium: no GPU (software rasterisation, so canvas
+ * readbacks do not depend on a driver), no sandbox (containers run as root), and no background
+ * traffic (updates, sync, QUIC) that could reach the network or slow the start. The browser tests
+ * launch with these too (tools/browser).
+ */
+export const HEADLESS_CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * The capture browser's flags: {@link HEADLESS_CHROMIUM_ARGS}, no extensions or audio, and two
+ * walls behind the request routing: every connection the browser would make itself goes to a sink proxy on
  * loopback that drops it, and no host name resolves. Routed requests are answered by the
  * capture's fetcher inside the browser and never reach either.
  */
 export function captureChromiumArgs(sinkPort: number, pageMemoryMb: number): string[] {
   return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
+    ...HEADLESS_CHROMIUM_ARGS,
     '--disable-extensions',
     '--disable-default-apps',
     '--mute-audio',
@@ -79,6 +89,11 @@ export interface BrowserRendererOptions {
 
 /** The browser capture, with what an operator and the tests need to see of its browser. */
 export interface BrowserRenderer extends PageRenderer {
+  /**
+   * Renders one page; `timeoutMs` replaces the renderer's page budget for this page only (a
+   * recapture someone waits for may allow longer than the background worker's pages).
+   */
+  render(url: string, options?: { readonly timeoutMs?: number }): Promise<RenderedPage>;
   /** The Chromium executable it launches. */
   readonly executablePath: string;
   /** Times the browser was started again after it crashed, hung or was killed. */
@@ -159,7 +174,7 @@ class ChromiumRenderer implements BrowserRenderer {
     return this.#running?.server.process().pid ?? null;
   }
 
-  async render(url: string): Promise<RenderedPage> {
+  async render(url: string, options: { readonly timeoutMs?: number } = {}): Promise<RenderedPage> {
     await this.#slots.acquire();
     try {
       // The document first, outside the browser: its errors are the capture's own (blocked, 404, …).
@@ -181,7 +196,11 @@ class ChromiumRenderer implements BrowserRenderer {
         };
       }
       const { browser } = await this.#browser();
-      return await this.#renderWithDeadline(browser, document);
+      return await this.#renderWithDeadline(
+        browser,
+        document,
+        options.timeoutMs ?? this.#settings.pageTimeoutMs,
+      );
     } finally {
       this.#slots.release();
     }
@@ -197,7 +216,11 @@ class ChromiumRenderer implements BrowserRenderer {
     if (sink) await new Promise<void>((resolve) => sink.server.close(() => resolve()));
   }
 
-  async #renderWithDeadline(browser: Browser, document: FetchedResource): Promise<RenderedPage> {
+  async #renderWithDeadline(
+    browser: Browser,
+    document: FetchedResource,
+    timeoutMs: number,
+  ): Promise<RenderedPage> {
     const context = await browser
       .newContext({
         serviceWorkers: 'block',
@@ -216,10 +239,10 @@ class ChromiumRenderer implements BrowserRenderer {
           reject(
             new DomainError(
               'CAPTURE_BROWSER_FAILED',
-              `The page did not finish rendering within ${this.#settings.pageTimeoutMs} ms.`,
+              `The page did not finish rendering within ${timeoutMs} ms.`,
             ),
           ),
-        this.#settings.pageTimeoutMs,
+        timeoutMs,
       );
     });
     const work = this.#renderIn(context, document);

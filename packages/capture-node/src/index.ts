@@ -14,6 +14,7 @@ export {
   DEFAULT_CHROMIUM_PATH,
   DEFAULT_PAGE_MEMORY_MB,
   DEFAULT_PAGE_TIMEOUT_MS,
+  HEADLESS_CHROMIUM_ARGS,
   isChromiumInstalled,
   type BrowserRenderer,
   type BrowserRendererOptions,
