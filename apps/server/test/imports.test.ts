@@ -205,12 +205,15 @@ describe.each(ENGINES)('bulk imports over the API on $name', (engine) => {
     // The file is deleted once its job ended (just after the end is recorded).
     await expect.poll(() => readdirSync(spoolDir).filter((name) => name.startsWith(accepted.id))).toEqual([]);
 
+    // The running gauge drops in the job's `finally`, just after its file is deleted: wait on it.
+    await expect
+      .poll(async () => (await t.call(null, { method: 'GET', url: '/metrics' })).body)
+      .toMatch(/^hashline_imports_running 0$/m);
     const metrics = await t.call(null, { method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/^hashline_import_records_total \d+/m);
     expect(Number(/^hashline_import_records_total (\d+)/m.exec(metrics.body)![1])).toBeGreaterThanOrEqual(
       350,
     );
-    expect(metrics.body).toMatch(/^hashline_imports_running 0$/m);
 
     const list = await t.call(writer, { method: 'GET', url: '/v1/banks/imports/imports' });
     expect(list.statusCode).toBe(200);
