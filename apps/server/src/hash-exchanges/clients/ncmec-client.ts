@@ -272,21 +272,19 @@ function readFeedbackReasons(xml: string): { guid: string; name: string }[] {
 
 /** Entries of other members than the chosen ones become "not imported" lines. */
 function keepMember(record: ImportRecord, members: ReadonlySet<string>): ImportRecord {
-  const member =
-    record.kind === 'hash'
-      ? record.hash.provenance?.member
-      : record.kind === 'withdrawal' && 'source' in record.withdrawn
-        ? record.withdrawn.member
-        : undefined;
-  if (member === undefined || (member !== null && members.has(member))) return record;
-  const id =
-    record.kind === 'hash'
-      ? record.hash.provenance?.externalId
-      : (record.withdrawn as { externalId: string }).externalId;
+  let entry: { id: string | null | undefined; member: string | null | undefined };
+  if (record.kind === 'hash') {
+    entry = { id: record.hash.provenance?.externalId, member: record.hash.provenance?.member };
+  } else if (record.kind === 'withdrawal' && 'source' in record.withdrawn) {
+    entry = { id: record.withdrawn.externalId, member: record.withdrawn.member };
+  } else {
+    return record;
+  }
+  if (entry.member && members.has(entry.member)) return record;
   return {
     kind: 'skipped',
     line: record.line,
-    reason: `Not imported: NCMEC entry ${id ?? ''} of member ${member ?? '(none)'} is not from a member this exchange takes.`,
+    reason: `Not imported: NCMEC entry ${entry.id ?? ''} of member ${entry.member ?? '(none)'} is not from a member this exchange takes.`,
   };
 }
 
