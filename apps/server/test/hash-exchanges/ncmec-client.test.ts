@@ -130,6 +130,41 @@ describe('NCMEC hash-sharing client', () => {
     expect(hashes(resumed)).toEqual(whole);
   });
 
+  it('splits a range too large for one cursor by time: every entry once, in order, restartable after any page', async () => {
+    seed(20);
+    mock.pageSize = 2;
+    const small = (): HashExchangeClient =>
+      createNcmecExchangeClient(
+        {
+          baseUrl: mock.baseUrl,
+          credentials: { username: mock.username, password: mock.password },
+          startTime: T0,
+        },
+        { allowHttpForTests: true, retryDelayMs: () => 0, now: () => clock, maxEntriesPerRange: 5 },
+      );
+    const expected = Array.from({ length: 20 }, (_, i) => [
+      `42/image${i}/md5/A1`,
+      `42/image${i}/pdq/A1`,
+    ]).flat();
+    // A new client (a restart) for every page.
+    const records: ImportRecord[] = [];
+    const caughtUp: boolean[] = [];
+    let checkpoint: string | null = null;
+    for (let i = 0; i < 200 && !caughtUp.at(-1); i++) {
+      const page = await small().fetchPage(checkpoint, never);
+      records.push(...page.records);
+      caughtUp.push(page.caughtUp);
+      checkpoint = page.checkpoint;
+    }
+    expect(hashes(records)).toEqual(expected);
+    expect(caughtUp.filter(Boolean)).toHaveLength(1);
+    // Several ranges were walked, none of them holding more than the limit.
+    const ranges = new Set(mock.queries.map((q) => `${q.get('from')}..${q.get('to')}`));
+    expect(ranges.size).toBeGreaterThan(3);
+    for (const q of mock.queries.filter((q) => q.has('max')))
+      expect(Number(q.get('max'))).toBeLessThanOrEqual(5);
+  });
+
   it('surfaces updates and deletions of later ranges in order, deletions naming their member', async () => {
     seed(3);
     // Member 43 happens to use an id member 42 uses too.

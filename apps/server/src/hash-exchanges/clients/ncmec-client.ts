@@ -25,6 +25,10 @@ import { createExchangeHttp, type ExchangeHttpDeps, type ExchangeResponse } from
  *   `[from, to)` (to = now − 5 s, so entries still being written are left for the next range) and
  *   walks its `next` links; the checkpoint holds the range and the next link, so a restart resumes
  *   on the page after the last one applied, and only the range's last page moves `from` on.
+ *   NCMEC builds a cursor per range and large ones are slow, so (as python-threatexchange does) a
+ *   range whose first page's `next` link (`start`, `max`) tells of more than `maxEntriesPerRange`
+ *   entries is dropped for a shorter one, in proportion; each completed range lets the next be
+ *   twice as long. Only the page that ends the range reaching "now" is `caughtUp`.
  * - An entry is read by the shared NCMEC XML parser (provenance source `ncmec`, the entry id, the
  *   entry's member id: NCMEC ids are unique per member); a later page's copy of an entry is an
  *   update, a deleted entry a withdrawal of (member, id).
@@ -82,6 +86,11 @@ export interface NcmecExchangeCredentials {
 /** Injected collaborators: HTTP settings and the clock. */
 export interface NcmecExchangeDeps extends ExchangeHttpDeps {
   readonly now?: () => Date;
+  /**
+   * The most entries one range may hold (NCMEC's `next` link tells how many a range has); a
+   * larger range is split by time. Default 400,000 (python-threatexchange's).
+   */
+  readonly maxEntriesPerRange?: number;
 }
 
 /** Where a sync stands: the range being fetched and the next page's link, or where the next range starts. */
@@ -93,7 +102,20 @@ interface NcmecCheckpoint {
   readonly to: string | null;
   /** The next page of the current range (NCMEC's `next`, relative to the root); null at a range's start. */
   readonly next: string | null;
+  /** The length of range to try next, in ms, once a range proved too large; null: up to now. */
+  readonly span: number | null;
+  /** Whether the current range ends where the sync is caught up. */
+  readonly last: boolean;
 }
+
+const BETWEEN = { v: 1, to: null, next: null, last: false } as const;
+
+/** pytx's limit for one range (NCMEC builds a cursor per range; huge ones are slow to build). */
+const DEFAULT_MAX_ENTRIES_PER_RANGE = 400_000;
+/** The shortest range tried (NCMEC's timestamps have seconds). */
+const MIN_SPAN_MS = 1_000;
+/** Shrinks tried for one range before it is walked whatever its size. */
+const MAX_SHRINKS = 30;
 
 /** Entries still being written at NCMEC are left for the next range. */
 const SETTLE_MS = 5_000;
@@ -115,6 +137,7 @@ export function createNcmecExchangeClient(
   const authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
   const headers = { authorization, accept: 'application/xml' };
   const root = http.base.pathname.replace(/\/$/, '');
+  const maxEntriesPerRange = deps.maxEntriesPerRange ?? DEFAULT_MAX_ENTRIES_PER_RANGE;
   const reasonsByType = new Map<string, { guid: string; name: string }[]>();
 
   async function get(target: string, signal: HashExchangeAbortSignal): Promise<ExchangeResponse> {
@@ -131,39 +154,65 @@ export function createNcmecExchangeClient(
     return response;
   }
 
+  /** NCMEC's next links are relative to the environment's root. */
+  const underRoot = (link: string) => (link.startsWith('/') ? `${root}${link}` : link);
+
+  /** A page and the checkpoint after it. */
+  function finish(
+    page: { records: ImportRecord[]; next: string | null },
+    range: { from: string; to: string; span: number | null; last: boolean },
+  ): HashExchangePage {
+    const records = onlyMembers ? page.records.map((r) => keepMember(r, onlyMembers)) : page.records;
+    if (page.next) {
+      // Checked now, so a link elsewhere fails on the page that gave it, not on a later fetch.
+      http.resolve(underRoot(page.next));
+      return { records, checkpoint: write({ v: 1, ...range, next: page.next }), caughtUp: false };
+    }
+    // The range is done: the next starts at its end, twice as long (shrinking is quicker than growing).
+    const span = range.span === null || range.span > 2 ** 40 ? null : range.span * 2;
+    return { records, checkpoint: write({ ...BETWEEN, from: range.to, span }), caughtUp: range.last };
+  }
+
   return {
     type: 'ncmec',
 
     async fetchPage(checkpointText, signal): Promise<HashExchangePage> {
       const checkpoint = checkpointText === null ? null : readCheckpoint(checkpointText);
-      let range: { from: string; to: string };
-      let target: string;
       if (checkpoint?.to && checkpoint.next) {
-        range = { from: checkpoint.from, to: checkpoint.to };
         // NCMEC's next link is relative to the environment's root (`/v2/entries?…`).
-        target = checkpoint.next.startsWith('/') ? `${root}${checkpoint.next}` : checkpoint.next;
-      } else {
-        const from = checkpoint ? (checkpoint.to ?? checkpoint.from) : startTime.toISOString();
-        const to = new Date(now().getTime() - SETTLE_MS);
-        if (to.getTime() <= Date.parse(from)) {
-          return { records: [], checkpoint: write({ v: 1, from, to: null, next: null }), caughtUp: true };
+        const page = await readEntriesPage((await get(underRoot(checkpoint.next), signal)).text);
+        return finish(page, {
+          from: checkpoint.from,
+          to: checkpoint.to,
+          span: checkpoint.span,
+          last: checkpoint.last,
+        });
+      }
+      const from = checkpoint ? (checkpoint.to ?? checkpoint.from) : startTime.toISOString();
+      const end = now().getTime() - SETTLE_MS;
+      const fromMs = Date.parse(from);
+      if (end <= fromMs) {
+        return {
+          records: [],
+          checkpoint: write({ ...BETWEEN, from, span: checkpoint?.span ?? null }),
+          caughtUp: true,
+        };
+      }
+      let span = checkpoint?.span ?? end - fromMs;
+      for (let shrinks = 0; ; shrinks++) {
+        const toMs = Math.min(end, fromMs + span);
+        const range = { from, to: new Date(toMs).toISOString(), span, last: toMs === end };
+        const target = `v2/entries?${new URLSearchParams({ from: range.from, to: range.to })}`;
+        const page = await readEntriesPage((await get(target, signal)).text);
+        const estimate = page.next ? estimateEntries(page.next, page.entries) : page.entries;
+        if (estimate > maxEntriesPerRange && toMs - fromMs > MIN_SPAN_MS && shrinks < MAX_SHRINKS) {
+          // Too much for one range: a smaller one, in proportion, with room to spare. This page is
+          // read again as the smaller range's first.
+          span = Math.max(MIN_SPAN_MS, Math.floor(((toMs - fromMs) * maxEntriesPerRange) / estimate / 2));
+          continue;
         }
-        range = { from, to: to.toISOString() };
-        target = `v2/entries?${new URLSearchParams({ from: range.from, to: range.to })}`;
+        return finish(page, range);
       }
-      const response = await get(target, signal);
-      const { records, next } = await readEntriesPage(response.text);
-      const kept = onlyMembers ? records.map((r) => keepMember(r, onlyMembers)) : records;
-      if (next) {
-        // Checked now, so a link elsewhere fails on the page that gave it, not on a later fetch.
-        http.resolve(next.startsWith('/') ? `${root}${next}` : next);
-        return { records: kept, checkpoint: write({ v: 1, ...range, next }), caughtUp: false };
-      }
-      return {
-        records: kept,
-        checkpoint: write({ v: 1, from: range.to, to: null, next: null }),
-        caughtUp: true,
-      };
     },
 
     async sendFeedback(items: readonly HashExchangeFeedback[], signal): Promise<void> {
@@ -228,7 +277,9 @@ export function createNcmecExchangeClient(
 }
 
 /** The records of one `<queryResult>` page and its next link; a `protocol` error when it is not one. */
-async function readEntriesPage(xml: string): Promise<{ records: ImportRecord[]; next: string | null }> {
+async function readEntriesPage(
+  xml: string,
+): Promise<{ records: ImportRecord[]; entries: number; next: string | null }> {
   if (!/^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:[\w.-]+:)?queryResult[\s>/]/.test(xml)) {
     throw new HashExchangeError('protocol', 'NCMEC answered something other than a <queryResult> page.');
   }
@@ -245,7 +296,23 @@ async function readEntriesPage(xml: string): Promise<{ records: ImportRecord[]; 
   const paging = /<(?:[\w.-]+:)?paging(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?paging>/.exec(xml)?.[1] ?? '';
   const next = /<(?:[\w.-]+:)?next(?:\s[^>]*)?>([^<]*)<\/(?:[\w.-]+:)?next>/.exec(paging)?.[1];
   const link = next === undefined ? '' : decodeXmlText(next.trim());
-  return { records, next: link === '' ? null : link };
+  // Entries on this page (an entry yields one record per fingerprint).
+  const entries = (xml.match(/<(?:[\w.-]+:)?(?:image|video|deletedImage|deletedVideo)[\s>]/gi) ?? []).length;
+  return { records, entries, next: link === '' ? null : link };
+}
+
+/**
+ * Entries in a range, from its first page's next link: `start` is the position the next page
+ * starts at and `max` the range's last position, so the range holds this page's entries and
+ * `max − start + 1` more (python-threatexchange counts one fewer).
+ */
+function estimateEntries(next: string, onPage: number): number {
+  const query = new URLSearchParams(next.split('?')[1] ?? '');
+  const start = Number(query.get('start'));
+  const max = Number(query.get('max'));
+  return query.has('start') && query.has('max') && Number.isFinite(start) && Number.isFinite(max)
+    ? max - start + 1 + onPage
+    : onPage + 1;
 }
 
 /** NCMEC's list of negative-feedback reasons (`<availableFeedbackReasons><reason guid name type/>`). */
@@ -302,7 +369,9 @@ function readCheckpoint(text: string): NcmecCheckpoint {
     typeof c.from !== 'string' ||
     Number.isNaN(Date.parse(c.from)) ||
     !(c.to === null || (typeof c.to === 'string' && !Number.isNaN(Date.parse(c.to)))) ||
-    !(c.next === null || typeof c.next === 'string')
+    !(c.next === null || typeof c.next === 'string') ||
+    !(c.span === null || (typeof c.span === 'number' && c.span >= MIN_SPAN_MS)) ||
+    typeof c.last !== 'boolean'
   ) {
     throw new HashExchangeError('protocol', 'The stored NCMEC checkpoint is not one this client wrote.');
   }

@@ -43,6 +43,8 @@ export interface NcmecMock {
   readonly password: string;
   readonly calls: Record<string, number>;
   readonly feedback: NcmecMockFeedback[];
+  /** The query of every entries call, in order. */
+  readonly queries: URLSearchParams[];
   /** Entries per page (NCMEC's is 1000). */
   pageSize: number;
   /** Adds or replaces an entry (by member and id), changed at `at`. */
@@ -74,6 +76,7 @@ export async function startNcmecMock(): Promise<NcmecMock> {
   const password = 'mock-password-7f3a';
   const entries = new Map<string, NcmecMockEntry>();
   const feedback: NcmecMockFeedback[] = [];
+  const queries: URLSearchParams[] = [];
   let sequence = 0;
   const state = { pageSize: 1000, nextLinkOverride: null as string | null };
 
@@ -125,6 +128,7 @@ export async function startNcmecMock(): Promise<NcmecMock> {
     }
     if (endpoint === 'entries' && request.method === 'GET') {
       const q = request.url.searchParams;
+      queries.push(new URLSearchParams(q));
       const from = Date.parse(q.get('from') ?? '');
       const to = Date.parse(q.get('to') ?? '');
       if (Number.isNaN(from) || Number.isNaN(to))
@@ -210,6 +214,7 @@ export async function startNcmecMock(): Promise<NcmecMock> {
     password,
     calls: server.calls,
     feedback,
+    queries,
     get pageSize() {
       return state.pageSize;
     },
