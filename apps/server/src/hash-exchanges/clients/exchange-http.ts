@@ -12,7 +12,8 @@ import { HashExchangeError, type HashExchangeAbortSignal } from '@hashline/domai
  * - 5xx, 429, a timeout and a lost connection are tried again, a bounded number of times; a
  *   `Retry-After` is honoured when it is short, and when it is longer than `maxRetryWaitMs` the
  *   client gives up at once with a `transient` error carrying `retryAfterMs`, so the engine
- *   schedules the next try instead of a fetch sleeping for minutes. 401/403 are `unauthorized`.
+ *   schedules the next try instead of a fetch sleeping for minutes (without a Retry-After the
+ *   error has no `retryAfterMs`: the engine's own back-off applies). 401/403 are `unauthorized`.
  * - Bodies are read up to `maxResponseBytes` (a page larger than that is a `protocol` error).
  * - Nothing sent or received is logged (hashes of victims' images are sensitive too).
  */
@@ -173,11 +174,14 @@ export function createExchangeHttp(
       }
       return { status, text, url };
     }
-    const waitMs = retryAfterMs ?? delay(tries);
+    // `retryAfterMs` only when the source said (the engine keeps its own back-off otherwise).
     throw new HashExchangeError(
       'transient',
       `${sourceName} did not answer usefully after ${tries === 1 ? 'one try' : `${tries} tries`} (${lastProblem}).`,
-      { retryAfterMs: waitMs, ...(status !== undefined ? { status } : {}) },
+      {
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        ...(status !== undefined ? { status } : {}),
+      },
     );
   }
 
@@ -201,7 +205,7 @@ function combinedSignal(signal: HashExchangeAbortSignal, timeoutMs: number): Abo
 
 function throwIfAborted(signal: HashExchangeAbortSignal, sourceName: string): void {
   if (signal.aborted) {
-    throw new HashExchangeError('transient', `The sync with ${sourceName} was stopped.`, { retryAfterMs: 0 });
+    throw new HashExchangeError('transient', `The sync with ${sourceName} was stopped.`);
   }
 }
 
