@@ -194,6 +194,18 @@ describe('StopNCII client', () => {
     expect(wrong.sendFeedback).toBeUndefined();
   });
 
+  it('never moves its start backwards when an empty answer names an earlier set timestamp', async () => {
+    seed(3);
+    const { checkpoint } = await syncAll(client());
+    mock.fail('FetchHashes', {
+      kind: 'body',
+      contentType: 'application/json',
+      body: '{"count": 0, "nextPageToken": "", "nextSetTimestamp": 0, "hasMoreRecords": false, "hashRecords": []}',
+    });
+    const empty = await client().fetchPage(checkpoint, never);
+    expect(JSON.parse(empty.checkpoint)).toMatchObject({ start: 1003 });
+  });
+
   it('reports answers that are not FetchHashes pages as protocol errors', async () => {
     mock.fail('FetchHashes', { kind: 'body', contentType: 'application/json', body: '{"hashRecords": [' });
     await expect(client().fetchPage(null, never)).rejects.toMatchObject({ kind: 'protocol' });

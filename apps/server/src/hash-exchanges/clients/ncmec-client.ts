@@ -15,8 +15,8 @@ import { createExchangeHttp, type ExchangeHttpDeps, type ExchangeResponse } from
  * /v2/entries?from=…&to=…` answers a `<queryResult>` of `<images>`/`<videos>` with `<image>`,
  * `<video>`, `<deletedImage>` and `<deletedVideo>` entries and a `<paging><next>` link (relative
  * to the environment's root, e.g. `/v2/entries?from=…&to=…&start=2001&size=1000&max=3000`) until
- * the time range is exhausted; `GET /v2/status` names our own member; `GET
- * /v2/feedback/{type}/reasons` lists the reasons a negative vote may give; `PUT
+ * the time range is exhausted; `GET /v2/feedback/{type}/reasons` lists the reasons a negative
+ * vote may give; `PUT
  * /v2/entries/{member}/{id}/{type}/feedback` takes a `<feedbackSubmission>`.
  *
  * Decisions (the engine's ADR 0020 collects them):

@@ -141,7 +141,8 @@ export function createStopNciiExchangeClient(
       }
       const next: StopNciiCheckpoint = page.hasMoreRecords
         ? { v: 1, start, token: page.nextPageToken, resumeFrom: page.nextSetTimestamp }
-        : { v: 1, start: page.nextSetTimestamp, token: null, resumeFrom: null };
+        : // Never backwards: an empty set may name an earlier (or no) timestamp.
+          { v: 1, start: Math.max(start, page.nextSetTimestamp), token: null, resumeFrom: null };
       return { records, checkpoint: JSON.stringify(next), caughtUp: !page.hasMoreRecords };
     },
   };
