@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { defaultServerConditions } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
 
@@ -22,9 +21,5 @@ export default defineConfig({
     // expect.poll's own default (1 s) decided outcomes on a busy machine.
     expect: { poll: { timeout: 20_000, interval: 50 } },
     pool: 'forks',
-    // Two test files at a time even on two cores (Vitest's default would be one): most of a file's
-    // time is spent waiting on the processes it drives (servers, Chromium, FFmpeg, PostgreSQL),
-    // and files share nothing (own ports, temporary folders, PostgreSQL schemas).
-    maxWorkers: Math.max(2, availableParallelism()),
   },
 });
