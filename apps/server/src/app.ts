@@ -53,6 +53,7 @@ import {
   type TakedownOverrides,
 } from './hotline/takedown-wiring.js';
 import { takedownRoutes } from './hotline/takedown.routes.js';
+import { hashExchangeWorkbenchRoutes } from './hotline/hash-exchange-workbench.routes.js';
 import { workbenchRoutes } from './hotline/workbench.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
@@ -639,6 +640,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) => {
     await workbenchRoutes(scope, context, context.hotline);
     await takedownRoutes(scope, context, context.hotline, takedown);
+    await hashExchangeWorkbenchRoutes(scope, context, exchanges);
   });
   const forwarding = createForwarding({ context, hotline: context.hotline });
   app.decorate('hashlineForwarding', forwarding);

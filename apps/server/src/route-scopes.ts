@@ -105,6 +105,10 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/workbench/reports/:id/takedowns', access: 'session' },
   { method: 'POST', url: '/v1/workbench/takedowns/:id/check', access: 'session' },
 
+  // Hash exchanges in the workbench (issue 14): the admin page lists them, runs, pauses, resumes.
+  { method: 'GET', url: '/v1/workbench/hash-exchanges', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/hash-exchanges/:exchange/:action', access: 'session' },
+
   { method: 'GET', url: '/v1/me', access: 'authenticated' },
 
   { method: 'GET', url: '/v1/banks', access: ['banks:read'] },

@@ -485,6 +485,53 @@ describe.each(ENGINES)('hash exchanges on $name', (kind) => {
     expect((await t.call(writer, { method: 'GET', url: '/v1/exchanges' })).statusCode).toBe(403);
   });
 
+  test('the workbench lists exchanges to admins, who run, pause and resume them; analysts are refused', async () => {
+    const auth = t.app.hashlineHotline.auth;
+    const password = 'correct horse battery';
+    await auth.createAnalyst({ username: 'root', displayName: 'Ada Admin', role: 'admin', password }, null);
+    await auth.createAnalyst(
+      { username: 'ana', displayName: 'Ana Analyst', role: 'analyst', password },
+      null,
+    );
+    const signIn = async (username: string) => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/workbench/session',
+        payload: { username, password },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const cookie = String(response.headers['set-cookie']).split(';')[0]!;
+      const csrf = response.json().csrfToken as string;
+      return (method: 'GET' | 'POST', url: string) =>
+        t.app.inject({
+          method,
+          url,
+          headers: { cookie, ...(method === 'POST' ? { 'x-csrf-token': csrf } : {}) },
+        });
+    };
+    const root = await signIn('root');
+    const listed = await root('GET', '/v1/workbench/hash-exchanges');
+    expect(listed.statusCode).toBe(200);
+    const names = (listed.json().items as { name: string }[]).map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining(['partner', 'flaky', 'resumable', 'list']));
+    expect(listed.body).not.toContain(partnerReader);
+    const paused = await root('POST', '/v1/workbench/hash-exchanges/partner/pause');
+    expect(paused.json().item).toMatchObject({ paused: true, pausedReason: 'paused by analyst:root' });
+    const refused = await root('POST', '/v1/workbench/hash-exchanges/partner/run');
+    expect(problemBody(refused).code).toBe('HASH_EXCHANGE_PAUSED');
+    expect((await root('POST', '/v1/workbench/hash-exchanges/partner/resume')).json().item.paused).toBe(
+      false,
+    );
+    const ran = await root('POST', '/v1/workbench/hash-exchanges/partner/run');
+    expect(ran.json().item.status.lastErrorKind).toBeNull();
+    const ana = await signIn('ana');
+    expect(problemBody(await ana('GET', '/v1/workbench/hash-exchanges')).code).toBe('ROLE_REQUIRED');
+    // An API key never reaches workbench routes, admin or not.
+    expect((await t.call(admin, { method: 'GET', url: '/v1/workbench/hash-exchanges' })).statusCode).not.toBe(
+      200,
+    );
+  });
+
   test('two processes never run one exchange at once, and a commit after losing the lease writes nothing', async () => {
     const exchangeStore = (opened.store as unknown as { hashExchanges: HashExchangeStore }).hashExchanges;
     const banks = new BankService(opened.store);

@@ -114,7 +114,7 @@ const newExchangeBody = {
 } as const;
 
 /** The exchange as the API answers it (credentials never; the bank by name). */
-function view(exchange: HashExchange, bankNames: ReadonlyMap<number, string>, now: Date) {
+export function hashExchangeView(exchange: HashExchange, bankNames: ReadonlyMap<number, string>, now: Date) {
   return {
     id: exchange.id,
     name: exchange.name,
@@ -167,7 +167,7 @@ export async function hashExchangeRoutes(
   const views = async (list: readonly HashExchange[]) => {
     const banks = new Map((await ctx.banks.listBanks()).map((b) => [b.id, b.name]));
     const now = ctx.clock.now();
-    return list.map((e) => view(e, banks, now));
+    return list.map((e) => hashExchangeView(e, banks, now));
   };
   const one = async (exchange: HashExchange) => (await views([exchange]))[0]!;
   const tags = ['exchanges'];
