@@ -14,7 +14,9 @@ import {
 import { openPostgresStore, openStore } from '@hashline/storage';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createApiKey } from '../src/auth/api-key-tokens.js';
 import { loadConfig } from '../src/config.js';
+import { startServer } from '../src/server.js';
 import { HashlineChangesMock } from './support/hashline-changes-mock.js';
 import { createTestApp, problemBody, randomPdq, type TestApp } from './support/test-app.js';
 
@@ -416,6 +418,18 @@ describe.each(ENGINES)('hash exchanges on $name', (kind) => {
       expect(entries.find((e) => e.value === a)!.classification.industry).toBe('B2');
       expect(entries.find((e) => e.value === b)!.provenance.source).toBe('manual-list');
 
+      // A snapshot whose rows cannot be read withdraws nothing (nor does one with a bad row).
+      body = `signal_type,value,quality,industry\npdq,nothex,100,A1\n`;
+      etag = '"v3b"';
+      run = (await t.call(admin, { method: 'POST', url: '/v1/exchanges/list/run' })).json();
+      expect(run.status.lastErrorKind).toBe('protocol');
+      body = `signal_type,value,quality,industry\npdq,${a},100,B2\npdq,nothex,100,A1\n`;
+      etag = '"v3c"';
+      await t.call(admin, { method: 'POST', url: '/v1/exchanges/list/resume' });
+      run = (await t.call(admin, { method: 'POST', url: '/v1/exchanges/list/run' })).json();
+      expect(run.status).toMatchObject({ lastErrorKind: null, counts: { errors: 1, withdrawn: 0 } });
+      expect((await bankEntries('feed-bank')).map((e) => e.value).sort()).toEqual([a, b].sort());
+
       // A file that breaks part-way changes nothing (it would withdraw the unread rest).
       body = '<?xml version="1.0"?><root><unclosed>';
       etag = '"v4"';
@@ -599,5 +613,66 @@ describe.each(ENGINES)('hash exchanges on $name', (kind) => {
       'c'.repeat(32),
     ]);
     expect((await one.get('leased-feed')).checkpoint).toBe('done');
+  });
+});
+
+describe('the scheduler of a running server', () => {
+  test('runs due exchanges on their interval without being asked, and stops with the server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hashline-exchange-scheduler-'));
+    let body = `signal_type,value,quality\npdq,${randomPdq()},100\n`;
+    const feed = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => feed.listen(0, '127.0.0.1', resolve));
+    const server = await startServer({
+      config: loadConfig({
+        HASHLINE_DATA_DIR: dir,
+        HASHLINE_DATABASE_URL: `sqlite:${join(dir, 'hashline.db')}`,
+        PORT: '0',
+        HASHLINE_LOG_LEVEL: 'silent',
+        HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS: 'true',
+        HASHLINE_CAPTURE_WORKER: 'false',
+        HASHLINE_EXCHANGE_POLL_MS: '50',
+        HASHLINE_EXCHANGE_MIN_INTERVAL_SECONDS: '1',
+      }),
+      indexWorkers: false,
+      bootstrapAdmin: false,
+    });
+    try {
+      const { token } = await createApiKey(server.store, {
+        name: 'admin',
+        scopes: ['admin'],
+        rateLimitPerSecond: null,
+      });
+      const call = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
+        server.app.inject({
+          method,
+          url,
+          headers: { authorization: `Bearer ${token}` },
+          ...(payload ? { payload } : {}),
+        });
+      await call('POST', '/v1/banks', { name: 'scheduled', kind: 'known_csam' });
+      const port = (feed.address() as AddressInfo).port;
+      await call('POST', '/v1/exchanges', {
+        name: 'every-second',
+        bank: 'scheduled',
+        type: 'feed',
+        endpointUrl: `http://127.0.0.1:${port}/list.txt`,
+        options: { format: 'csv' },
+        intervalSeconds: 1,
+      });
+      const status = async () => (await call('GET', '/v1/exchanges/every-second')).json().status;
+      await expect.poll(async () => (await status()).lastSuccessAt, { timeout: 30_000 }).not.toBeNull();
+      const entries = async () =>
+        ((await call('GET', '/v1/banks/scheduled/entries')).json().entries as unknown[]).length;
+      expect(await entries()).toBe(1);
+      // The next snapshot arrives at the next interval: one hash replaced by two others.
+      body = `signal_type,value,quality\npdq,${randomPdq()},100\npdq,${randomPdq()},100\n`;
+      await expect.poll(entries, { timeout: 30_000 }).toBe(2);
+    } finally {
+      await server.close();
+      await new Promise<void>((resolve) => feed.close(() => resolve()));
+    }
   });
 });

@@ -430,7 +430,20 @@ export class HashExchangeService {
     );
     const operations: ImportOperation[] = converted.operations;
     if (page.replacesSource !== undefined) {
-      operations.push(...(await this.#snapshotWithdrawals(exchange.bankId, page.replacesSource, operations)));
+      if (converted.errors > 0 && !operations.some((op) => op.kind === 'upsert')) {
+        // Nothing readable: applying it as the whole set would withdraw everything the source gave.
+        throw new HashExchangeError(
+          'protocol',
+          `None of the snapshot's records could be read (first problem: ${converted.problems[0]?.message ?? 'unknown'}); nothing was changed.`,
+        );
+      }
+      // A snapshot with unreadable rows withdraws nothing this time: a row we could not read may
+      // be an entry the source still lists.
+      if (converted.errors === 0) {
+        operations.push(
+          ...(await this.#snapshotWithdrawals(exchange.bankId, page.replacesSource, operations)),
+        );
+      }
     }
     tally.skipped += converted.skipped;
     tally.errors += converted.errors;
