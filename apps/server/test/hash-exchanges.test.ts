@@ -290,6 +290,79 @@ describe.each(ENGINES)('hash exchanges on $name', (kind) => {
     }
   });
 
+  test('uploads (opt-in) add our confirmed hashes to the partner once each, with our ids as provenance', async () => {
+    const mock = new HashlineChangesMock('hl_mock_upload-token');
+    await mock.start();
+    try {
+      await t.call(admin, {
+        method: 'POST',
+        url: '/v1/banks',
+        payload: { name: 'confirmed', kind: 'known_csam' },
+      });
+      const first = [randomPdq(), randomPdq()];
+      const added = await t.call(admin, {
+        method: 'POST',
+        url: '/v1/banks/confirmed/entries',
+        payload: {
+          entries: first.map((value) => ({
+            signalType: 'pdq',
+            value,
+            quality: 100,
+            classification: { industry: 'A1' },
+          })),
+        },
+      });
+      const ids = (added.json().created as { id: number }[]).map((e) => String(e.id));
+      const created = await t.call(admin, {
+        method: 'POST',
+        url: '/v1/exchanges',
+        payload: {
+          name: 'push',
+          bank: 'partner-hashes',
+          type: 'hashline',
+          endpointUrl: mock.url,
+          upload: true,
+          options: { uploadBank: 'confirmed', partnerBank: 'theirs' },
+          credentials: { apiKey: mock.token },
+        },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(
+        (await t.call(admin, { method: 'POST', url: '/v1/exchanges/push/run' })).json().status.lastErrorKind,
+      ).toBeNull();
+      expect(mock.uploads).toHaveLength(1);
+      const body = mock.uploads[0]!.body as {
+        entries: {
+          value: string;
+          classification?: unknown;
+          provenance: { source: string; externalId: string };
+        }[];
+      };
+      expect(mock.uploads[0]!.bank).toBe('theirs');
+      expect(body.entries.map((e) => e.value).sort()).toEqual([...first].sort());
+      expect(body.entries.map((e) => e.provenance.externalId).sort()).toEqual([...ids].sort());
+      expect(body.entries.every((e) => e.provenance.source === 'hashline-partner:push')).toBe(true);
+      expect(body.entries[0]!.classification).toEqual({ industry: 'A1' });
+
+      // Nothing new: nothing sent again. One more confirmed hash: only it.
+      await t.call(admin, { method: 'POST', url: '/v1/exchanges/push/run' });
+      expect(mock.uploads).toHaveLength(1);
+      const later = randomPdq();
+      await t.call(admin, {
+        method: 'POST',
+        url: '/v1/banks/confirmed/entries',
+        payload: { entries: [{ signalType: 'pdq', value: later, quality: 100 }] },
+      });
+      await t.call(admin, { method: 'POST', url: '/v1/exchanges/push/run' });
+      expect(mock.uploads).toHaveLength(2);
+      expect((mock.uploads[1]!.body as { entries: { value: string }[] }).entries.map((e) => e.value)).toEqual(
+        [later],
+      );
+    } finally {
+      await mock.stop();
+    }
+  });
+
   test('a run that fails part-way resumes from its last committed page: nothing applied twice', async () => {
     const mock = new HashlineChangesMock('hl_mock_other-token');
     await mock.start();
