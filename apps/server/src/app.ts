@@ -572,6 +572,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           backoffBaseMs: config.hashExchanges.backoffBaseMs,
           backoffMaxMs: config.hashExchanges.backoffMaxMs,
         },
+        audit: async (event) => {
+          await context.hotline.store.appendAudit(
+            {
+              actor: event.actor,
+              action: 'hash_exchange_changed',
+              subjectType: 'hash_exchange',
+              subjectId: event.exchange,
+              details: { change: event.change, ...event.details },
+            },
+            clock.now(),
+          );
+        },
         onRunEnded: (outcome) => {
           const exchange = outcome.exchange.name;
           metrics.exchangeRuns.inc({

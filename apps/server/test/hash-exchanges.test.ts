@@ -199,6 +199,15 @@ describe.each(ENGINES)('hash exchanges on $name', (kind) => {
     expect(
       audit.every((row) => row.action === 'bank_import_applied' && row.subjectId === 'partner-hashes'),
     ).toBe(true);
+    const configured = await t.app.hashlineHotline.store.listAudit({
+      limit: 1000,
+      action: 'hash_exchange_changed',
+    });
+    expect(configured.find((row) => row.subjectId === 'partner')).toMatchObject({
+      subjectType: 'hash_exchange',
+      details: { change: 'created', type: 'hashline', bank: 'partner-hashes' },
+    });
+    expect(JSON.stringify(configured)).not.toContain(partnerReader);
 
     // The key went to the partner and nowhere else: no API answer, no log line holds it.
     const answers = [
@@ -609,6 +618,8 @@ describe.each(ENGINES)('hash exchanges on $name', (kind) => {
     expect((await root('POST', '/v1/workbench/hash-exchanges/partner/resume')).json().item.paused).toBe(
       false,
     );
+    const audited = await t.app.hashlineHotline.store.listAudit({ limit: 1000, actor: 'analyst:root' });
+    expect(audited.map((row) => row.details.change)).toEqual(expect.arrayContaining(['paused', 'resumed']));
     const ran = await root('POST', '/v1/workbench/hash-exchanges/partner/run');
     expect(ran.json().item.status.lastErrorKind).toBeNull();
     const ana = await signIn('ana');

@@ -71,7 +71,7 @@ export async function hashExchangeWorkbenchRoutes(
           ? (await exchanges.runNow(exchange)).exchange
           : action === 'pause'
             ? await exchanges.pause(exchange, `analyst:${analyst.username}`)
-            : await exchanges.resume(exchange);
+            : await exchanges.resume(exchange, `analyst:${analyst.username}`);
       return { item: (await views([changed]))[0] };
     },
   );

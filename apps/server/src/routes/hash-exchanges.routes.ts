@@ -249,7 +249,8 @@ export async function hashExchangeRoutes(
         response: { 200: exchangeSchema, ...problems(400, 401, 403, 404, 429) },
       },
     },
-    async (request) => one(await service().update(request.params.exchange, request.body)),
+    async (request) =>
+      one(await service().update(request.params.exchange, request.body, `api-key:${request.apiKey!.id}`)),
   );
 
   app.delete<{ Params: { exchange: string } }>(
@@ -264,7 +265,7 @@ export async function hashExchangeRoutes(
       },
     },
     async (request, reply) => {
-      await service().remove(request.params.exchange);
+      await service().remove(request.params.exchange, `api-key:${request.apiKey!.id}`);
       return reply.code(204).send();
     },
   );
@@ -300,7 +301,7 @@ export async function hashExchangeRoutes(
         one(
           action === 'pause'
             ? await service().pause(request.params.exchange, `api-key:${request.apiKey!.id}`)
-            : await service().resume(request.params.exchange),
+            : await service().resume(request.params.exchange, `api-key:${request.apiKey!.id}`),
         ),
     );
   }

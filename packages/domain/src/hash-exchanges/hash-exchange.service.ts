@@ -86,6 +86,19 @@ export interface HashExchangeServiceDeps {
   readonly settings?: Partial<HashExchangeSettings>;
   /** Called after every run (metrics, logs). */
   readonly onRunEnded?: (outcome: HashExchangeRunOutcome) => void;
+  /**
+   * Where configuration changes are recorded (the audit chain in the server): who created,
+   * changed, paused, resumed or removed an exchange, and which fields (never credential values).
+   */
+  readonly audit?: (event: HashExchangeAuditEvent) => Promise<void>;
+}
+
+/** A configuration change of an exchange, for the audit log. */
+export interface HashExchangeAuditEvent {
+  readonly actor: string;
+  readonly exchange: string;
+  readonly change: 'created' | 'updated' | 'paused' | 'resumed' | 'removed';
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 /** The audit and `addedBy` name of an exchange's changes, and its entries' default provenance source. */
@@ -110,6 +123,7 @@ export class HashExchangeService {
   readonly #claimant: string;
   readonly #settings: HashExchangeSettings;
   readonly #onRunEnded: ((outcome: HashExchangeRunOutcome) => void) | undefined;
+  readonly #audit: ((event: HashExchangeAuditEvent) => Promise<void>) | undefined;
   /** Aborted on {@link stop}: a run in flight ends after its current page. */
   readonly #stopping = { aborted: false };
 
@@ -122,6 +136,7 @@ export class HashExchangeService {
     this.#claimant = deps.claimant;
     this.#settings = { ...DEFAULT_HASH_EXCHANGE_SETTINGS, ...deps.settings };
     this.#onRunEnded = deps.onRunEnded;
+    this.#audit = deps.audit;
   }
 
   /** The types this server can run (a factory is registered). */
@@ -204,7 +219,7 @@ export class HashExchangeService {
     this.#assertInboundBank(bank);
     const existing = await this.#store.getExchangeByName(input.name as string);
     if (existing) throw nameTaken(input.name as string);
-    return this.#store.createExchange({
+    const created = await this.#store.createExchange({
       name: input.name as string,
       bankId: bank.id,
       type,
@@ -217,6 +232,13 @@ export class HashExchangeService {
       createdBy,
       createdAt: this.#clock.now(),
     });
+    await this.#audit?.({
+      actor: createdBy,
+      exchange: created.name,
+      change: 'created',
+      details: { type: created.type, bank: bank.name, upload: created.upload, feedback: created.feedback },
+    });
+    return created;
   }
 
   /**
@@ -224,7 +246,7 @@ export class HashExchangeService {
    * (null removes them), `upload`, `feedback`, `resetCheckpoint: true` to start over). New
    * credentials resume an exchange paused because the source refused the old ones.
    */
-  async update(ref: string | number, input: unknown): Promise<HashExchange> {
+  async update(ref: string | number, input: unknown, by = 'unnamed'): Promise<HashExchange> {
     const exchange = await this.get(ref);
     if (!isRecord(input))
       throw new DomainError('VALIDATION_FAILED', 'An exchange update must be a JSON object.');
@@ -268,28 +290,41 @@ export class HashExchangeService {
       if (exchange.paused && exchange.pausedReason?.startsWith('unauthorized')) patch.paused = null;
     }
     if (input.resetCheckpoint === true) patch.resetCheckpoint = true;
-    return this.#store.updateExchange(exchange.id, patch);
+    const updated = await this.#store.updateExchange(exchange.id, patch);
+    // Field names only: a credential's value never reaches the audit log.
+    await this.#audit?.({
+      actor: by,
+      exchange: exchange.name,
+      change: 'updated',
+      details: { fields: Object.keys(input).sort().join(',') },
+    });
+    return updated;
   }
 
   /** Pauses an exchange (a run in flight finishes its page); `by` is shown as the reason. */
   async pause(ref: string | number, by: string): Promise<HashExchange> {
     const exchange = await this.get(ref);
-    return this.#store.updateExchange(exchange.id, {
+    const paused = await this.#store.updateExchange(exchange.id, {
       paused: { reason: `paused by ${by}` },
       at: this.#clock.now(),
     });
+    await this.#audit?.({ actor: by, exchange: exchange.name, change: 'paused', details: {} });
+    return paused;
   }
 
   /** Resumes a paused exchange: it runs at its next round. */
-  async resume(ref: string | number): Promise<HashExchange> {
+  async resume(ref: string | number, by = 'unnamed'): Promise<HashExchange> {
     const exchange = await this.get(ref);
-    return this.#store.updateExchange(exchange.id, { paused: null, at: this.#clock.now() });
+    const resumed = await this.#store.updateExchange(exchange.id, { paused: null, at: this.#clock.now() });
+    await this.#audit?.({ actor: by, exchange: exchange.name, change: 'resumed', details: {} });
+    return resumed;
   }
 
   /** Deletes the exchange; the entries it brought stay in the bank (with their provenance). */
-  async remove(ref: string | number): Promise<void> {
+  async remove(ref: string | number, by = 'unnamed'): Promise<void> {
     const exchange = await this.get(ref);
     await this.#store.deleteExchange(exchange.id);
+    await this.#audit?.({ actor: by, exchange: exchange.name, change: 'removed', details: {} });
   }
 
   /**
