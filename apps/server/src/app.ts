@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
   BankService,
   DomainError,
+  HashExchangeService,
+  type HashExchangeStore,
   MatchRecorder,
   MatchService,
   hasScope,
@@ -15,6 +19,7 @@ import {
 } from '@hashline/domain';
 import type { HashingPool } from '@hashline/media-node';
 import { bypassStoreGate } from '@hashline/storage';
+import { createSafeFetcher } from '@hashline/capture-node';
 import { createMemoryImportJobStore } from '@hashline/domain/testing';
 import Fastify, {
   LogController,
@@ -48,6 +53,7 @@ import {
   type TakedownOverrides,
 } from './hotline/takedown-wiring.js';
 import { takedownRoutes } from './hotline/takedown.routes.js';
+import { hashExchangeWorkbenchRoutes } from './hotline/hash-exchange-workbench.routes.js';
 import { workbenchRoutes } from './hotline/workbench.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
@@ -56,6 +62,9 @@ import { operationsRoutes } from './routes/operations.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
 import { IMPORT_SCHEMAS, importRoutes } from './routes/imports.routes.js';
 import { ImportJobRunner } from './imports/import-job-runner.js';
+import { hashExchangeRoutes } from './routes/hash-exchanges.routes.js';
+import { createHashExchangeClients } from './hash-exchanges/hash-exchange-clients.js';
+import { FEED_CONTENT_TYPES } from './hash-exchanges/feed-exchange-client.js';
 import { WEBHOOKS_OPENAPI } from './webhooks/webhook-openapi.js';
 import {
   SELF_SUBMISSION_SCHEMAS,
@@ -82,6 +91,8 @@ declare module 'fastify' {
     hashlineForwarding: Forwarding;
     /** Writes match records in group commits (closed, after a flush, when the app closes). */
     hashlineMatchRecorder: MatchRecorder;
+    /** Scheduled hash exchanges (the server runs their scheduler); undefined on a store without them. */
+    hashlineExchanges: HashExchangeService | undefined;
   }
   interface FastifySchema {
     /**
@@ -219,7 +230,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     storeHealth = own;
   }
   const health = storeHealth;
-  const metrics = deps.metrics ?? createMetrics({ engine, store, clock, hashingPool, storeHealth: health });
+  const exchangeStore = hashExchangeStoreOf(store);
+  const metrics =
+    deps.metrics ??
+    createMetrics({
+      engine,
+      store,
+      clock,
+      hashingPool,
+      storeHealth: health,
+      ...(exchangeStore ? { hashExchanges: () => exchangeStore.listExchanges() } : {}),
+    });
   // Every bank change is written to the hotline's audit chain with its actor (issue 15); the
   // hotline (created below, after the service it publishes through) owns that chain.
   const auditTo: { store?: Hotline['store'] } = {};
@@ -527,6 +548,82 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) =>
     importRoutes(scope, context, { jobs: importJobs, runner: importRunner }),
   );
+  // Scheduled hash exchanges (issue 14): configured over the API; server.ts runs the scheduler.
+  const exchanges = exchangeStore
+    ? new HashExchangeService({
+        store: exchangeStore,
+        banks,
+        clients: createHashExchangeClients({
+          feedFetcher: createSafeFetcher({
+            maxBytes: config.hashExchanges.feedMaxBytes,
+            timeoutMs: config.hashExchanges.timeoutMs,
+            allowLoopbackForTests: config.hotline.captureAllowLoopbackForTests,
+            pageTypes: FEED_CONTENT_TYPES,
+          }),
+          timeoutMs: config.hashExchanges.timeoutMs,
+        }),
+        secrets: context.hotline.secrets,
+        clock,
+        claimant: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+        settings: {
+          leaseMs: config.hashExchanges.leaseMs,
+          minIntervalSeconds: config.hashExchanges.minIntervalSeconds,
+          maxPagesPerRun: config.hashExchanges.maxPagesPerRun,
+          backoffBaseMs: config.hashExchanges.backoffBaseMs,
+          backoffMaxMs: config.hashExchanges.backoffMaxMs,
+        },
+        audit: async (event) => {
+          await context.hotline.store.appendAudit(
+            {
+              actor: event.actor,
+              action: 'hash_exchange_changed',
+              subjectType: 'hash_exchange',
+              subjectId: event.exchange,
+              details: { change: event.change, ...event.details },
+            },
+            clock.now(),
+          );
+        },
+        onRunEnded: (outcome) => {
+          const exchange = outcome.exchange.name;
+          metrics.exchangeRuns.inc({
+            exchange,
+            outcome: outcome.leaseLost ? 'lease_lost' : outcome.ok ? 'ok' : 'failed',
+          });
+          if (outcome.errorKind) metrics.exchangeErrors.inc({ exchange, kind: outcome.errorKind });
+          for (const [kind, n] of [
+            ['added', outcome.added],
+            ['updated', outcome.updated],
+            ['withdrawn', outcome.withdrawn],
+            ['skipped', outcome.skipped],
+            ['error', outcome.errors],
+          ] as const) {
+            if (n > 0) metrics.exchangeRecords.inc({ exchange, kind }, n);
+          }
+          // Counts, kinds and our own messages only: never credentials, URLs' secrets or hash values.
+          const details = {
+            exchange,
+            type: outcome.exchange.type,
+            pages: outcome.pages,
+            added: outcome.added,
+            updated: outcome.updated,
+            withdrawn: outcome.withdrawn,
+            skipped: outcome.skipped,
+            errors: outcome.errors,
+            uploaded: outcome.uploaded,
+          };
+          if (outcome.ok || outcome.leaseLost) app.log.info(details, 'hash exchange run ended');
+          else
+            app.log.warn(
+              { ...details, kind: outcome.errorKind, reason: outcome.errorMessage },
+              'hash exchange run failed',
+            );
+        },
+      })
+    : undefined;
+  app.decorate('hashlineExchanges', exchanges);
+  app.addHook('onClose', async () => exchanges?.stop());
+  await app.register(async (scope) => hashExchangeRoutes(scope, context, exchanges));
   await app.register(async (scope) => matchRoutes(scope, context));
   await app.register(async (scope) => mediaRoutes(scope, context));
   // HMA-compatible endpoints (issue 14): hash and match by URL, compare, add by media, index status.
@@ -555,6 +652,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) => {
     await workbenchRoutes(scope, context, context.hotline);
     await takedownRoutes(scope, context, context.hotline, takedown);
+    await hashExchangeWorkbenchRoutes(scope, context, exchanges);
   });
   const forwarding = createForwarding({ context, hotline: context.hotline });
   app.decorate('hashlineForwarding', forwarding);
@@ -576,6 +674,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     }),
   );
   return app;
+}
+
+/** The store's hash exchanges (`store.hashExchanges`, a `KyselyHashExchangeStore`), when it has them. */
+function hashExchangeStoreOf(store: HashlineStore): HashExchangeStore | undefined {
+  const candidate = (store as { hashExchanges?: unknown }).hashExchanges;
+  return typeof candidate === 'object' && candidate !== null ? (candidate as HashExchangeStore) : undefined;
 }
 
 /** The store's import jobs (`store.importJobs`, a `KyselyImportJobStore`), when it has them. */

@@ -155,6 +155,30 @@ export interface ServerConfig {
      */
     readonly allowPrivate: boolean;
   };
+  /** Scheduled hash exchanges (issue 14): `/v1/exchanges`, run by every process that enables them. */
+  readonly hashExchanges: {
+    /**
+     * Run due exchanges in this process (`HASHLINE_EXCHANGES`, default true). Several processes
+     * may: each exchange is leased, so one process at a time runs it.
+     */
+    readonly scheduler: boolean;
+    /** How often due exchanges are looked for (`HASHLINE_EXCHANGE_POLL_MS`, default 15 s). */
+    readonly pollMs: number;
+    /** A run's lease, renewed after every page (`HASHLINE_EXCHANGE_LEASE_MS`, default 2 min). */
+    readonly leaseMs: number;
+    /** Shortest interval an exchange may be scheduled at (`HASHLINE_EXCHANGE_MIN_INTERVAL_SECONDS`, default 60). */
+    readonly minIntervalSeconds: number;
+    /** Pages one run applies before other exchanges get a turn (`HASHLINE_EXCHANGE_MAX_PAGES_PER_RUN`, default 100). */
+    readonly maxPagesPerRun: number;
+    /** First back-off after a failed run (`HASHLINE_EXCHANGE_BACKOFF_MS`, default 60 s; doubles per failure). */
+    readonly backoffBaseMs: number;
+    /** Longest back-off (`HASHLINE_EXCHANGE_MAX_BACKOFF_MS`, default 6 h). */
+    readonly backoffMaxMs: number;
+    /** One HTTP call to a source (`HASHLINE_EXCHANGE_TIMEOUT_MS`, default 30 s). */
+    readonly timeoutMs: number;
+    /** Largest feed file read (`HASHLINE_EXCHANGE_FEED_MAX_BYTES`, default 64 MiB). */
+    readonly feedMaxBytes: number;
+  };
   /**
    * A token (`hl_<id>_<secret>`) to register as an admin key at start if absent
    * (`HASHLINE_ADMIN_TOKEN`); for deployments that provision secrets. Never logged.
@@ -805,6 +829,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       timeoutMs: int('HASHLINE_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
       pollIntervalMs: int('HASHLINE_WEBHOOK_POLL_MS', 1_000, 10, 600_000),
       allowPrivate: bool('HASHLINE_WEBHOOK_ALLOW_PRIVATE', false),
+    },
+    hashExchanges: {
+      scheduler: bool('HASHLINE_EXCHANGES', true),
+      pollMs: int('HASHLINE_EXCHANGE_POLL_MS', 15_000, 10, 3_600_000),
+      leaseMs: int('HASHLINE_EXCHANGE_LEASE_MS', 120_000, 1_000, 3_600_000),
+      minIntervalSeconds: int('HASHLINE_EXCHANGE_MIN_INTERVAL_SECONDS', 60, 1, 86_400),
+      maxPagesPerRun: int('HASHLINE_EXCHANGE_MAX_PAGES_PER_RUN', 100, 1, 100_000),
+      backoffBaseMs: int('HASHLINE_EXCHANGE_BACKOFF_MS', 60_000, 1, 86_400_000),
+      backoffMaxMs: int('HASHLINE_EXCHANGE_MAX_BACKOFF_MS', 6 * 3_600_000, 1, 7 * 86_400_000),
+      timeoutMs: int('HASHLINE_EXCHANGE_TIMEOUT_MS', 30_000, 100, 600_000),
+      feedMaxBytes: int('HASHLINE_EXCHANGE_FEED_MAX_BYTES', 64 * 1024 * 1024, 1, 2 ** 31),
     },
     adminToken,
     ncmecReporting: ((): NcmecReportingSettings | null => {

@@ -35,6 +35,12 @@ export interface ServerMetrics {
   readonly matchRecordsCommitted: Counter<never>;
   /** Match records deleted by the retention job. */
   readonly matchRecordsDeleted: Counter<never>;
+  /** Hash exchange runs (issue 14), by exchange name and outcome (`ok`, `failed`, `lease_lost`). */
+  readonly exchangeRuns: Counter<'exchange' | 'outcome'>;
+  /** Failed hash exchange runs by exchange and error kind (transient, unauthorized, protocol, internal). */
+  readonly exchangeErrors: Counter<'exchange' | 'kind'>;
+  /** Records hash exchanges applied, by exchange and what they did (added, updated, withdrawn, skipped, error). */
+  readonly exchangeRecords: Counter<'exchange' | 'kind'>;
 }
 
 /** Sources the gauges read at scrape time. */
@@ -49,6 +55,10 @@ export interface MetricSources {
   /** For the age of the oldest pending webhook delivery (default: the system clock). */
   readonly clock?: Clock;
   readonly hashingPool?: HashingPool;
+  /** The configured hash exchanges' last successes (for seconds since the last success). */
+  readonly hashExchanges?: () => Promise<
+    readonly { readonly name: string; readonly lastSuccessAt: Date | null; readonly createdAt: Date }[]
+  >;
   /** The hotline's capture outbox, when the store keeps one. */
   readonly captureJobs?: () => Promise<Record<'pending' | 'done' | 'failed', number>>;
 }
@@ -237,6 +247,43 @@ export function createMetrics(
       },
     });
   }
+  const exchangeRuns = new Counter({
+    name: 'hashline_exchange_runs_total',
+    help: 'Hash exchange runs by exchange and outcome: ok, failed, lease_lost (another process took the run over).',
+    labelNames: ['exchange', 'outcome'] as const,
+    registers,
+  });
+  const exchangeErrors = new Counter({
+    name: 'hashline_exchange_errors_total',
+    help: 'Failed hash exchange runs by exchange and kind: transient (5xx, 429, timeout), unauthorized, protocol, internal.',
+    labelNames: ['exchange', 'kind'] as const,
+    registers,
+  });
+  const exchangeRecords = new Counter({
+    name: 'hashline_exchange_records_total',
+    help: 'Records hash exchanges applied, by exchange and kind: added, updated, withdrawn, skipped, error.',
+    labelNames: ['exchange', 'kind'] as const,
+    registers,
+  });
+  const hashExchanges = sources.hashExchanges;
+  if (hashExchanges) {
+    new Gauge({
+      name: 'hashline_exchange_seconds_since_success',
+      help: "Seconds since each hash exchange's last successful run (since it was configured, before its first).",
+      labelNames: ['exchange'] as const,
+      registers,
+      async collect() {
+        const list = await bounded(hashExchanges());
+        if (list === null) return;
+        this.reset();
+        const now = (sources.clock ?? systemClock).now().getTime();
+        for (const exchange of list) {
+          const since = (exchange.lastSuccessAt ?? exchange.createdAt).getTime();
+          this.set({ exchange: exchange.name }, Math.max(0, (now - since) / 1000));
+        }
+      },
+    });
+  }
   const pool = sources.hashingPool;
   if (pool) {
     new Gauge({
@@ -276,6 +323,9 @@ export function createMetrics(
     matchRecordCommits,
     matchRecordsCommitted,
     matchRecordsDeleted,
+    exchangeRuns,
+    exchangeErrors,
+    exchangeRecords,
   };
 }
 

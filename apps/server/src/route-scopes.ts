@@ -105,6 +105,10 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/workbench/reports/:id/takedowns', access: 'session' },
   { method: 'POST', url: '/v1/workbench/takedowns/:id/check', access: 'session' },
 
+  // Hash exchanges in the workbench (issue 14): the admin page lists them, runs, pauses, resumes.
+  { method: 'GET', url: '/v1/workbench/hash-exchanges', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/hash-exchanges/:exchange/:action', access: 'session' },
+
   { method: 'GET', url: '/v1/me', access: 'authenticated' },
 
   { method: 'GET', url: '/v1/banks', access: ['banks:read'] },
@@ -153,6 +157,16 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'DELETE', url: '/v1/api-keys/:id', access: ['admin'] },
   // Issue 15: probing alerts raised on verdict-only keys (and the suspensions they caused).
   { method: 'GET', url: '/v1/security/alerts', access: ['admin'] },
+  // Scheduled hash exchanges (issue 14): they write into banks on their own and hold partners'
+  // credentials, so only admins configure, run, pause or read them.
+  { method: 'GET', url: '/v1/exchanges', access: ['admin'] },
+  { method: 'POST', url: '/v1/exchanges', access: ['admin'] },
+  { method: 'GET', url: '/v1/exchanges/:exchange', access: ['admin'] },
+  { method: 'PATCH', url: '/v1/exchanges/:exchange', access: ['admin'] },
+  { method: 'DELETE', url: '/v1/exchanges/:exchange', access: ['admin'] },
+  { method: 'POST', url: '/v1/exchanges/:exchange/run', access: ['admin'] },
+  { method: 'POST', url: '/v1/exchanges/:exchange/pause', access: ['admin'] },
+  { method: 'POST', url: '/v1/exchanges/:exchange/resume', access: ['admin'] },
 ];
 
 /** Path prefixes served without a key (the interactive API docs, the web app's static assets). */

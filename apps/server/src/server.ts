@@ -8,6 +8,7 @@ import {
   systemClock,
   type Clock,
   type HashlineStore,
+  type HashExchangeStore,
 } from '@hashline/domain';
 import { createHashingPool, type HashingPool } from '@hashline/media-node';
 import { bypassStoreGate, listenForChanges, openPostgresRateBuckets, openStore } from '@hashline/storage';
@@ -46,6 +47,8 @@ export interface StartServerOptions {
   readonly webhooks?: boolean;
   /** Run the hotline's capture worker in this process (default: `config.hotline.captureWorker`). */
   readonly captureWorker?: boolean;
+  /** Run due hash exchanges in this process (default: `config.hashExchanges.scheduler`). */
+  readonly hashExchanges?: boolean;
   /** Run the takedown re-checks and the retention job in this process (default: `config.hotline.takedown.scheduler`). */
   readonly takedownScheduler?: boolean;
   /** Hotline adapters to use instead of the configured ones (tests). */
@@ -173,6 +176,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
     cleanups.push(() => hashingPool.close());
     const hotlineStore = hotlineStoreOf(store);
+    const exchangeStore = (store as { hashExchanges?: HashExchangeStore }).hashExchanges;
     // The app (and its logger) is built after the health check, which the app needs.
     const healthLog: { current?: FastifyBaseLogger } = {};
     const storeHealth = new StoreHealth({
@@ -195,6 +199,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       clock,
       hashingPool,
       ...(hotlineStore ? { captureJobs: () => hotlineStore.countCaptureJobs() } : {}),
+      ...(exchangeStore ? { hashExchanges: () => exchangeStore.listExchanges() } : {}),
     });
     // Replica metrics live here, beside what they count (registered on the app's registry).
     const registers = [metrics.registry];
@@ -405,6 +410,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         retentionIntervalMs: config.hotline.takedown.retentionIntervalMs,
       });
       background.push(() => scheduler.stop());
+    }
+    // Scheduled hash exchanges (issue 14): due runs are claimed with a lease, so several
+    // processes may run this loop and each exchange still runs in one process at a time.
+    const exchanges = app.hashlineExchanges;
+    if (exchanges && config.hashExchanges.scheduler && options.hashExchanges !== false) {
+      const logFailure = throttledFailureLog(log);
+      const loop = startPollingLoop({
+        pollMs: config.hashExchanges.pollMs,
+        round: async () => (await exchanges.runDue(5)) > 0,
+        onError: (error) => logFailure(error, 'hash exchange round'),
+      });
+      background.push(() => {
+        exchanges.stop();
+        return loop.stop();
+      });
     }
     const matchRetention = new MatchRecordRetention({
       store,

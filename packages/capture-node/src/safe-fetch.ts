@@ -8,6 +8,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import {
   DomainError,
   isDomainError,
+  type ConditionalFetch,
   type FetchPurpose,
   type FetchedResource,
   type SafeFetcher,
@@ -144,14 +145,18 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
       throw new RangeError(`${name} must be an integer ≥ ${min}`);
   }
   return {
-    async fetch(url: string, purpose: FetchPurpose): Promise<FetchedResource> {
+    async fetch(
+      url: string,
+      purpose: FetchPurpose,
+      conditional?: ConditionalFetch,
+    ): Promise<FetchedResource> {
       if (purpose !== 'page' && purpose !== 'media' && purpose !== 'resource') {
         throw new DomainError('CAPTURE_FAILED', 'The fetch purpose must be page, media or resource.');
       }
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
       try {
-        return await fetchFollowingRedirects(url, purpose, settings, controller.signal);
+        return await fetchFollowingRedirects(url, purpose, settings, controller.signal, conditional);
       } catch (error) {
         if (controller.signal.aborted && !(isDomainError(error) && error.code !== 'CAPTURE_FAILED')) {
           throw timeoutError();
@@ -180,6 +185,7 @@ async function fetchFollowingRedirects(
   purpose: FetchPurpose,
   settings: Settings,
   signal: AbortSignal,
+  conditional?: ConditionalFetch,
 ): Promise<FetchedResource> {
   const checkOptions = { allowLoopbackForTests: settings.allowLoopback };
   const visited: string[] = [];
@@ -187,7 +193,7 @@ async function fetchFollowingRedirects(
   for (let hop = 0; ; hop++) {
     visited.push(current.href);
     const address = await vetHost(current, settings, signal);
-    const { request, response } = await sendRequest(current, address, purpose, settings, signal);
+    const { request, response } = await sendRequest(current, address, purpose, settings, signal, conditional);
     try {
       assertPinned(response, address);
       const status = response.statusCode ?? 0;
@@ -201,6 +207,22 @@ async function fetchFollowingRedirects(
         }
         current = checkCaptureUrl(resolveLocation(location, current), checkOptions);
         continue;
+      }
+      const validators = {
+        etag: headerText(response.headers.etag),
+        lastModified: headerText(response.headers['last-modified']),
+      };
+      if (status === 304 && conditional !== undefined) {
+        // Not modified since the validators the caller passed: nothing to read.
+        return {
+          finalUrl: current.href,
+          status,
+          contentType: '',
+          bytes: new Uint8Array(0),
+          redirects: visited,
+          remoteAddress: address,
+          validators,
+        };
       }
       if (status < 200 || status > 299) {
         throw Object.assign(
@@ -223,6 +245,7 @@ async function fetchFollowingRedirects(
         bytes,
         redirects: visited,
         remoteAddress: address,
+        validators,
       };
     } finally {
       // One request per connection (no agent): closing it frees the socket, whatever happened.
@@ -271,6 +294,7 @@ function sendRequest(
   purpose: FetchPurpose,
   settings: Settings,
   signal: AbortSignal,
+  conditional?: ConditionalFetch,
 ): Promise<{ request: http.ClientRequest; response: http.IncomingMessage }> {
   const family = isIP(address);
   // The connection goes to the vetted address whatever the host name resolves to now: this
@@ -295,6 +319,8 @@ function sendRequest(
       'user-agent': settings.userAgent,
       accept: acceptHeader(settings.types[purpose]),
       'accept-encoding': 'identity',
+      ...(conditional?.etag ? { 'if-none-match': conditional.etag } : {}),
+      ...(conditional?.lastModified ? { 'if-modified-since': conditional.lastModified } : {}),
     },
     ...(url.protocol === 'https:' && settings.ca !== undefined ? { ca: settings.ca } : {}),
   };
@@ -319,6 +345,11 @@ function assertPinned(response: http.IncomingMessage, address: string): void {
   ) {
     throw new DomainError('CAPTURE_BLOCKED_ADDRESS', 'The connection was not made to the vetted address.');
   }
+}
+
+/** A single response header's text (validators are short; anything else is ignored). */
+function headerText(value: string | string[] | undefined): string | null {
+  return typeof value === 'string' && value.length > 0 && value.length <= 512 ? value : null;
 }
 
 function resolveLocation(location: string, base: URL): string {

@@ -97,6 +97,16 @@ export const ERROR_CATALOGUE = {
     'This bank holds published material: it changes only through the four-eyes publication in the workbench, never through an API key.',
   BANK_NOT_ALLOWED: 'This API key is limited to other banks.',
   HASH_QUOTA_EXCEEDED: 'This API key has matched as many hashes as it may in this hour or day; retry later.',
+  HASH_EXCHANGE_NOT_FOUND: 'No hash exchange has that name or id.',
+  HASH_EXCHANGE_NAME_TAKEN: 'A hash exchange with that name exists already.',
+  HASH_EXCHANGE_TYPE_UNAVAILABLE: 'This server has no client for that kind of hash exchange.',
+  HASH_EXCHANGE_BANK_PUBLISHED:
+    'The bank holds published material (four eyes): an outside source cannot write into it; sync into another bank.',
+  HASH_EXCHANGE_RUNNING:
+    'The hash exchange is running now (in this or another process); its status shows the run.',
+  HASH_EXCHANGE_PAUSED: 'The hash exchange is paused; resume it first.',
+  HASH_EXCHANGE_LEASE_LOST:
+    'Another process took over this hash exchange run (the lease expired); nothing of this page was written.',
   API_KEY_SUSPENDED: 'This API key is suspended (its queries looked like probing the banks); ask an admin.',
 } as const;
 

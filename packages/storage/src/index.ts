@@ -59,3 +59,5 @@ export {
   scanPostgresActiveSignals,
   type PostgresActiveScanOptions,
 } from './postgres/postgres-active-scan.js';
+// Scheduled hash exchanges (issue 14): wired on the store's database as `store.hashExchanges`.
+export { KyselyHashExchangeStore } from './kysely-hash-exchange-store.js';

@@ -26,6 +26,7 @@ import {
   type ReferralStore,
   type ExchangeStore,
   type ImportJobStore,
+  type HashExchangeStore,
   type StatisticsStore,
   type TakedownStore,
   type MatchRecord,
@@ -94,6 +95,7 @@ import { KyselyStatisticsStore } from './kysely-statistics-store.js';
 import { relaxedCommit } from './relaxed-commit.js';
 import type { BulkImportStage, BulkImporter } from './bulk-import.js';
 import { KyselyImportJobStore } from './kysely-import-job-store.js';
+import { KyselyHashExchangeStore } from './kysely-hash-exchange-store.js';
 import { inListSelectQuery, rowInsertQuery } from './row-insert-query.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
@@ -166,6 +168,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly statistics: StatisticsStore;
   /** Bulk import jobs over the API (issue 12), on the same database. */
   readonly importJobs: ImportJobStore;
+  /** Scheduled hash exchanges (issue 14), on the same database; a page commits with its bank changes. */
+  readonly hashExchanges: HashExchangeStore;
   readonly #db: Db;
   readonly #dialect: StoreDialect;
   readonly #clock: Clock;
@@ -192,6 +196,16 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     this.exchange = new KyselyExchangeStore({ db, dialect });
     this.statistics = new KyselyStatisticsStore({ db, dialect });
     this.importJobs = new KyselyImportJobStore({ db, dialect });
+    this.hashExchanges = new KyselyHashExchangeStore(
+      { db, dialect },
+      {
+        mutate: (work) => this.#mutate(work),
+        applyImportIn: (trx, bankId, operations, addedBy, now) => {
+          if (!bulk) throw new Error('this store was opened without a bulk path');
+          return this.#applyImportIn(trx, bulk, bankId, operations, addedBy, now);
+        },
+      },
+    );
   }
 
   // ---- banks ----
@@ -448,7 +462,19 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     if (!bulk)
       throw new Error('this store was opened without a bulk path (openSqliteDatabase/openPostgresDatabase)');
     const now = this.#clock.now();
-    return this.#mutate(async (trx) => {
+    return this.#mutate((trx) => this.#applyImportIn(trx, bulk, bankId, operations, addedBy, now));
+  }
+
+  /** {@link applyImport}'s work inside a change-log transaction (also a hash exchange's page commit). */
+  async #applyImportIn(
+    trx: Transaction<Database>,
+    bulk: BulkImporter,
+    bankId: number,
+    operations: readonly ImportOperation[],
+    addedBy: string,
+    now: Date,
+  ): Promise<ImportBatchResult> {
+    {
       const bank = await this.#requireBank(trx, bankId);
       const lookups = importLookups(operations);
       const existing = await this.#withSources(
@@ -471,7 +497,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         withdrawalsUnmatched: plan.withdrawalsUnmatched,
         seq: await latestSeq(trx),
       };
-    });
+    }
   }
 
   /**

@@ -586,3 +586,47 @@ export interface Database {
   capture_screenshots: CaptureScreenshotsTable;
   audit_anchors: AuditAnchorsTable;
 }
+
+// ---- scheduled hash exchanges (migration 0016; issue 14 item 1) ----
+
+/** One configured hash exchange: configuration, sealed credentials, checkpoint, status and lease. */
+export interface HashExchangesTable {
+  id: ColumnType<number, never, never>;
+  name: string;
+  bank_id: number;
+  type: string;
+  endpoint_url: string;
+  interval_seconds: number;
+  /** JSON text: the per-type options. */
+  options: string;
+  upload: DbBool;
+  feedback: DbBool;
+  sealed_credentials: string | null;
+  paused: DbBool;
+  paused_reason: string | null;
+  checkpoint: string | null;
+  upload_checkpoint: ColumnType<number | string, number | undefined, number>;
+  last_run_at: DbDate | null;
+  last_success_at: DbDate | null;
+  last_error_kind: string | null;
+  last_error_message: string | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  next_run_at: DbDate;
+  count_pages: ColumnType<number | string, number | undefined, number>;
+  count_added: ColumnType<number | string, number | undefined, number>;
+  count_updated: ColumnType<number | string, number | undefined, number>;
+  count_withdrawn: ColumnType<number | string, number | undefined, number>;
+  count_unchanged: ColumnType<number | string, number | undefined, number>;
+  count_skipped: ColumnType<number | string, number | undefined, number>;
+  count_errors: ColumnType<number | string, number | undefined, number>;
+  leased_by: string | null;
+  lease_until: DbDate | null;
+  created_by: string;
+  created_at: DbDate;
+  updated_at: DbDate;
+}
+
+// Declaration merging: adds the hash exchanges table to the Database interface above.
+export interface Database {
+  hash_exchanges: HashExchangesTable;
+}

@@ -3,6 +3,7 @@ import { analystCommand } from './analyst.command.js';
 import { apiKeyCommand } from './api-key.command.js';
 import { auditCommand } from './audit.command.js';
 import { bankCommand } from './bank.command.js';
+import { exchangeCommand } from './exchange.command.js';
 import { hashCommand } from './hash.command.js';
 import { matchCommand } from './match.command.js';
 import { serveCommand } from './serve.command.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   hashCommand,
   matchCommand,
   bankCommand,
+  exchangeCommand,
   serveCommand,
   apiKeyCommand,
   analystCommand,

@@ -9,7 +9,8 @@ export type Route =
   | { readonly page: 'security' }
   | { readonly page: 'statistics' }
   | { readonly page: 'audit' }
-  | { readonly page: 'analysts' };
+  | { readonly page: 'analysts' }
+  | { readonly page: 'exchanges' };
 
 /** Reads a route from a fragment such as `#/reports/01J…`; anything unknown is the queue. */
 export function parseRoute(hash: string): Route {
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'statistics') return { page: 'statistics' };
   if (parts[0] === 'admin' && parts[1] === 'audit') return { page: 'audit' };
   if (parts[0] === 'admin' && parts[1] === 'analysts') return { page: 'analysts' };
+  if (parts[0] === 'admin' && parts[1] === 'exchanges') return { page: 'exchanges' };
   return { page: 'queue' };
 }
 
@@ -35,6 +37,8 @@ export function hrefOf(route: Route): string {
       return '#/admin/audit';
     case 'analysts':
       return '#/admin/analysts';
+    case 'exchanges':
+      return '#/admin/exchanges';
     default:
       return '#/queue';
   }

@@ -22,6 +22,10 @@ export function errorMessage(error: unknown): string {
       return WB.errAlreadyAssessed;
     case 'USERNAME_TAKEN':
       return WB.errUsernameTaken;
+    case 'HASH_EXCHANGE_RUNNING':
+      return WB.errExchangeRunning;
+    case 'HASH_EXCHANGE_PAUSED':
+      return WB.errExchangePaused;
     case 'VALIDATION_FAILED':
       return fill(WB.errValidation, { detail: error.detail ?? error.code });
     default:

@@ -349,6 +349,32 @@ export interface AnalystListItem {
   readonly dailyLimit?: number;
 }
 
+/** A hash exchange as the admin page lists it (`GET /v1/workbench/hash-exchanges`). */
+export interface HashExchangeItem {
+  readonly name: string;
+  readonly bank: string | null;
+  /** ncmec, stopncii, threatexchange, hashline or feed (shown through the `exchangeType` labels). */
+  readonly type: string;
+  readonly intervalSeconds: number;
+  readonly paused: boolean;
+  readonly pausedReason: string | null;
+  readonly status: {
+    readonly running: boolean;
+    readonly lastRunAt: string | null;
+    readonly lastSuccessAt: string | null;
+    readonly lastErrorKind: string | null;
+    readonly lastErrorMessage: string | null;
+    readonly nextRunAt: string;
+    readonly counts: {
+      readonly added: number;
+      readonly updated: number;
+      readonly withdrawn: number;
+      readonly skipped: number;
+      readonly errors: number;
+    };
+  };
+}
+
 /** `POST /v1/workbench/analysts`. */
 export interface NewAnalyst {
   readonly username: string;
@@ -727,6 +753,16 @@ export class WorkbenchApi {
   /** Creates a member of staff (admin only); 409 USERNAME_TAKEN. */
   createAnalyst(input: NewAnalyst): Promise<AnalystListItem> {
     return this.#call('POST', '/v1/workbench/analysts', input);
+  }
+
+  /** The hash exchanges with their status (admin only). */
+  hashExchanges(): Promise<{ items: HashExchangeItem[] }> {
+    return this.#call('GET', '/v1/workbench/hash-exchanges');
+  }
+
+  /** Runs a hash exchange now, pauses or resumes it (admin only); 409 HASH_EXCHANGE_RUNNING or _PAUSED. */
+  hashExchangeAction(name: string, action: 'run' | 'pause' | 'resume'): Promise<{ item: HashExchangeItem }> {
+    return this.#call('POST', `/v1/workbench/hash-exchanges/${encodeURIComponent(name)}/${action}`, {});
   }
 
   /** What the routing rules propose for a report, and the referrals recorded already (not audited). */

@@ -6,6 +6,7 @@ import { hrefOf, useRoute, type Route } from './hash-route.js';
 import { QueueView } from './queue-view.js';
 import { ReportView } from './report-view.js';
 import { SecurityView } from './security-view.js';
+import { HashExchangesView } from './hash-exchanges-view.js';
 import { SignInView, errorMessage } from './sign-in-view.js';
 import { WorkbenchApi, type Exposure, type Session } from './workbench-api.js';
 import { WorkbenchContext, atLimit, atWarning, type WorkbenchContextValue } from './workbench-context.js';
@@ -199,6 +200,7 @@ function Shell({
           <NavLink route={{ page: 'security' }} current={route} label={WB.navSecurity} />
           {isAdmin && <NavLink route={{ page: 'audit' }} current={route} label={WB.navAudit} />}
           {isAdmin && <NavLink route={{ page: 'analysts' }} current={route} label={WB.navAnalysts} />}
+          {isAdmin && <NavLink route={{ page: 'exchanges' }} current={route} label={WB.navExchanges} />}
         </nav>
         <ExposureMeter exposure={exposure} />
         <span className="wb-who">
@@ -247,6 +249,8 @@ function Page({ route, isAdmin, csrfToken }: { route: Route; isAdmin: boolean; c
       return isAdmin ? <AuditView /> : <p className="wb-error">{WB.errForbidden}</p>;
     case 'analysts':
       return isAdmin ? <AnalystsView /> : <p className="wb-error">{WB.errForbidden}</p>;
+    case 'exchanges':
+      return isAdmin ? <HashExchangesView /> : <p className="wb-error">{WB.errForbidden}</p>;
     default:
       return <QueueView />;
   }

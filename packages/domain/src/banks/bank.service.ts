@@ -23,6 +23,7 @@ import {
   DEFAULT_PDQ_THRESHOLD,
   MAX_PDQ_THRESHOLD,
   type Bank,
+  type BankChange,
   type BankEntry,
   type BankPatch,
   type EntryPatch,
@@ -246,7 +247,17 @@ export class BankService {
     bankId: number,
     operations: readonly ImportOperation[],
     actorInput: BankActorInput,
-    options: { readonly matcher?: 'wait' | 'background' } = {},
+    options: {
+      readonly matcher?: 'wait' | 'background';
+      /**
+       * Commits the batch instead of `BankStore.applyImport`, with the same rules and in one
+       * transaction with something else (a hash exchange moves its checkpoint with the page).
+       */
+      readonly commit?: (
+        operations: readonly ImportOperation[],
+        addedBy: string,
+      ) => Promise<ImportBatchResult>;
+    } = {},
   ): Promise<ImportBatchResult> {
     const actor = toBankActor(actorInput);
     const bank = await this.getBank(bankId);
@@ -258,7 +269,9 @@ export class BankService {
         'Videos (vpdq) are added with their frames through addEntries (hashline bank import --format vpdq), not in a hash-list import.',
       );
     }
-    const result = await this.store.applyImport(bankId, operations, actor.id);
+    const result = options.commit
+      ? await options.commit(operations, actor.id)
+      : await this.store.applyImport(bankId, operations, actor.id);
     if (options.matcher === 'background') {
       // The matcher applies this batch while the caller writes the next one. A failed pass is
       // repeated by the next call, and the caller awaits the last one (awaitMatcher).
@@ -343,6 +356,16 @@ export class BankService {
    */
   getEntrySources(entryIds: readonly number[]): Promise<Map<number, Provenance[]>> {
     return this.store.getEntrySources(entryIds);
+  }
+
+  /** Change-log rows with seq above `afterSeq`, in seq order (what an exchange uploads from). */
+  changesSince(afterSeq: number, limit: number): Promise<BankChange[]> {
+    return this.store.changesSince(afterSeq, limit);
+  }
+
+  /** Entries by id (absent ids are left out). */
+  getEntries(ids: readonly number[]): Promise<BankEntry[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.store.getEntries(ids);
   }
 
   /** The frames and file digests of vpdq entries, by entry id (others are absent). */

@@ -506,6 +506,60 @@ async function readAll(
   return summary;
 }
 
+/** The operations of a list of records (a page of a hash exchange), with what could not be applied. */
+export interface RecordOperations {
+  readonly operations: ImportOperation[];
+  readonly skipped: number;
+  readonly errors: number;
+  /** The first problems, with the records' line (or position) numbers. */
+  readonly problems: { line: number; kind: 'error' | 'skipped'; message: string }[];
+}
+
+/**
+ * Turns records into import operations exactly as an import does (each hash validated as an API
+ * entry, withdrawals normalised), in order; skips and errors are counted, never fatal. Videos
+ * (`vpdq`) are skipped: a hash-list batch cannot carry their frames (see `BankService.applyImport`).
+ */
+export function importOperationsOf(records: Iterable<ImportRecord>): RecordOperations {
+  const out: RecordOperations = { operations: [], skipped: 0, errors: 0, problems: [] };
+  const counts = { skipped: 0, errors: 0 };
+  const note = (line: number, kind: 'error' | 'skipped', message: string): void => {
+    if (kind === 'error') counts.errors++;
+    else counts.skipped++;
+    if (out.problems.length < MAX_LISTED_PROBLEMS) out.problems.push({ line, kind, message });
+  };
+  const problems = new Problems();
+  for (const record of records) {
+    switch (record.kind) {
+      case 'error':
+        note(record.line, 'error', record.message);
+        break;
+      case 'skipped':
+        note(record.line, 'skipped', record.reason);
+        break;
+      case 'withdrawal': {
+        const withdrawn = normalizeWithdrawn(record.withdrawn);
+        if (typeof withdrawn === 'string') note(record.line, 'error', withdrawn);
+        else out.operations.push({ kind: 'withdraw', withdrawn });
+        break;
+      }
+      case 'hash': {
+        if (record.hash.signalType === 'vpdq') {
+          note(record.line, 'skipped', 'videos (vpdq) are not applied from a hash list or exchange page');
+          break;
+        }
+        const entry = parseImportedEntry(record.hash, record.line, problems);
+        if (!entry) {
+          for (const p of problems.list) note(record.line, 'error', p.message);
+          problems.list.length = 0;
+        } else out.operations.push({ kind: 'upsert', entry });
+        break;
+      }
+    }
+  }
+  return { ...out, skipped: counts.skipped, errors: counts.errors };
+}
+
 /** A withdrawal with its hash normalised as stored (lower-case hex), or the problem with it. */
 function normalizeWithdrawn(withdrawn: Withdrawn): Withdrawn | string {
   if (!('value' in withdrawn)) return withdrawn;

@@ -40,6 +40,12 @@ export interface HashExchangePage {
   readonly checkpoint: string;
   /** True when the source has nothing more right now: the engine waits for the next schedule. */
   readonly caughtUp: boolean;
+  /**
+   * Set by a source that sends its whole set each time (a feed file): the page is every record
+   * of this provenance source, so whatever the bank holds from it that the page does not name is
+   * withdrawn (by provenance: another source's claim on the same hash stays).
+   */
+  readonly replacesSource?: string;
 }
 
 /** A vote on a matched hash, sent back to the source where its API takes it (NCMEC, StopNCII). */

@@ -13,6 +13,20 @@ export interface FetchedResource {
   readonly redirects: readonly string[];
   /** The vetted address the connection was pinned to. */
   readonly remoteAddress: string;
+  /**
+   * The response's cache validators (`ETag`, `Last-Modified`), when it sent them: a later
+   * conditional fetch passes them back (a hash exchange's feed). Absent from fetchers that do not read them.
+   */
+  readonly validators?: { readonly etag: string | null; readonly lastModified: string | null };
+}
+
+/**
+ * A conditional fetch (`If-None-Match`, `If-Modified-Since`): an unchanged resource answers 304,
+ * returned as `status: 304` with no bytes instead of an error.
+ */
+export interface ConditionalFetch {
+  readonly etag?: string | null;
+  readonly lastModified?: string | null;
 }
 
 /**
@@ -38,7 +52,7 @@ export type FetchPurpose = 'page' | 'media' | 'resource';
  * a `CAPTURE_*` code.
  */
 export interface SafeFetcher {
-  fetch(url: string, purpose: FetchPurpose): Promise<FetchedResource>;
+  fetch(url: string, purpose: FetchPurpose, conditional?: ConditionalFetch): Promise<FetchedResource>;
 }
 
 /** A media reference found in an HTML page. */

@@ -249,5 +249,8 @@ export const AUDIT_ACTIONS = [
   'api_key_probing_suspected',
   // The workbench for daily use (issue 17): a supervisor raised an analyst's daily exposure limit.
   'exposure_limit_raised',
+  // A hash exchange configured, changed, paused, resumed or removed (issue 14; its bank changes are
+  // the bank_* rows above, with the actor `exchange:<name>`).
+  'hash_exchange_changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,5 +1,5 @@
 /** What a sealed value is for: each purpose gets its own key, derived from the server's master key. */
-export type SealPurpose = 'receipt' | 'contact' | 'media' | 'totp' | 'device';
+export type SealPurpose = 'receipt' | 'contact' | 'media' | 'totp' | 'device' | 'exchange';
 
 /**
  * Authenticated encryption at rest (AES-256-GCM in the server's adapter) with keys kept outside

@@ -1,4 +1,9 @@
-import type { HashExchangeClient } from '@hashline/domain';
+import type {
+  HashExchange,
+  HashExchangeClient,
+  HashExchangeClientContext,
+  HashExchangeClientFactory,
+} from '@hashline/domain';
 import { createExchangeHttp, type ExchangeHttpDeps } from './exchange-http.js';
 import {
   createNcmecExchangeClient,
@@ -16,10 +21,8 @@ import {
  * The three clients as the engine builds them from a stored exchange: its `endpointUrl` (the
  * API root), its flat `options` (plain values) and its opened `credentials` (strings), checked by
  * `validate` when the exchange is created or changed (field → message, never the values), and
- * turned into the typed options of each factory by `create`. The shapes below are the engine's
- * `HashExchangeClientFactory` (branch helper/exch-engine), written out here so that this branch
- * stands alone; they are structurally the same, so `ncmec: ncmecExchangeClients(…)` plugs into the
- * engine's registry as is.
+ * turned into the typed options of each factory by `create`: the engine's
+ * `HashExchangeClientFactory`, registered in `../hash-exchange-clients.ts`.
  *
  * | type | options | credentials |
  * | --- | --- | --- |
@@ -29,9 +32,9 @@ import {
  */
 
 /** An exchange's per-type settings as stored: plain values only. */
-export type FlatExchangeOptions = Readonly<Record<string, string | number | boolean>>;
+export type FlatExchangeOptions = HashExchange['options'];
 /** An exchange's credentials as opened: strings only. */
-export type FlatExchangeCredentials = Readonly<Record<string, string>> | null;
+export type FlatExchangeCredentials = HashExchangeClientContext['credentials'];
 
 /** A problem with one field of an exchange's configuration (`endpointUrl`, `options/x`, `credentials/y`). */
 export interface ExchangeConfigProblem {
@@ -39,10 +42,13 @@ export interface ExchangeConfigProblem {
   readonly message: string;
 }
 
-/** One type's client: how to build it from a stored exchange, and what its configuration needs. */
-export interface ExchangeClientFactory {
+/**
+ * The engine's client factory, needing only the exchange's endpoint and options, and with the
+ * configuration check these three always have.
+ */
+export interface ExchangeClientFactory extends HashExchangeClientFactory {
   create(context: {
-    readonly exchange: { readonly endpointUrl: string; readonly options: FlatExchangeOptions };
+    readonly exchange: Pick<HashExchange, 'endpointUrl' | 'options'>;
     readonly credentials: FlatExchangeCredentials;
   }): HashExchangeClient;
   validate(config: {
