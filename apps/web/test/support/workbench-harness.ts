@@ -129,7 +129,11 @@ export interface SignInPageOptions {
 }
 
 /** A fresh browser context (its own cookies) on the workbench, signed in with the English form. */
-export async function signInPage(browser: Browser, serverUrl: string, options: SignInPageOptions): Promise<Page> {
+export async function signInPage(
+  browser: Browser,
+  serverUrl: string,
+  options: SignInPageOptions,
+): Promise<Page> {
   const context = await browser.newContext({
     serviceWorkers: 'block',
     viewport: options.viewport ?? { width: 1280, height: 1000 },
