@@ -309,13 +309,16 @@ describe('assessing 40 items with the keyboard only (issue 17)', () => {
       expect(await page.getByTestId('shortcut-legend').textContent()).toContain(t.stageNext);
       await stage.evaluate((element) => element.scrollIntoView({ block: 'start' }));
       await page.screenshot({ path: join(SCREENSHOTS, `workbench-full-width-${language}.png`) });
+      await page.keyboard.press('?');
+      await page.getByRole('dialog', { name: t.shortcutsTitle }).waitFor();
+      await page.screenshot({ path: join(SCREENSHOTS, `workbench-shortcuts-${language}.png`) });
+      // Escape closes the help, and only the help.
+      await page.keyboard.press('Escape');
+      await stage.waitFor();
       await page.keyboard.press('1');
       await expect
         .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-field')))
         .toBe('ageBand');
-      await page.keyboard.press('?');
-      await page.getByRole('dialog', { name: t.shortcutsTitle }).waitFor();
-      await page.screenshot({ path: join(SCREENSHOTS, `workbench-shortcuts-${language}.png`) });
       await page.keyboard.press('Escape');
     });
   }
