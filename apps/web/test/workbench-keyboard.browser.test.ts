@@ -5,7 +5,12 @@
 // assessment is checked in the store: recorded, audited per item, and still awaiting the second
 // analyst (four eyes). The elapsed time is printed, not asserted (timing asserts fail on a busy
 // machine; the target "well under 2 minutes" is reported).
-// Screenshots (HASHLINE_UPDATE_SCREENSHOTS=1): the full-width view in Dutch and French.
+// Care for analysts on the same server: the break reminder after a run of reveals (set to 2 here),
+// the 30-day exposure page (reveals of earlier days are seeded into the audit log, as reveals
+// would have recorded them) for senior analysts and for an analyst's own, and the analysts page
+// for senior analysts.
+// Screenshots (HASHLINE_UPDATE_SCREENSHOTS=1): the full-width view, its help and the exposure page
+// in Dutch and French.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,6 +137,7 @@ beforeAll(async () => {
     HASHLINE_CAPTURE_ALLOW_LOOPBACK_FOR_TESTS: '1',
     HASHLINE_CAPTURE_POLL_MS: '100',
     HASHLINE_KEEP_MEDIA: '1',
+    HASHLINE_BREAK_AFTER_REVEALS: '2',
   });
   server = await startServer({ config, indexWorkers: false, webhooks: false });
   await server.indexLoaded;
@@ -140,12 +146,13 @@ beforeAll(async () => {
     { username: 'kim', displayName: 'Kim Keys', role: 'analyst', password: TEST_PASSWORD },
     null,
   );
-  for (const [username, language] of [
-    ['nora', 'nl'],
-    ['france', 'fr'],
+  // Two senior analysts, one working in Dutch, one in French.
+  for (const [username, displayName, language] of [
+    ['nora', 'Nora Peeters', 'nl'],
+    ['france', 'France Dubois', 'fr'],
   ] as const) {
     const created = await auth.createAnalyst(
-      { username, displayName: username, role: 'analyst', password: TEST_PASSWORD },
+      { username, displayName, role: 'senior_analyst', password: TEST_PASSWORD },
       null,
     );
     await server.app.hashlineHotline.store.updateAnalyst(created.id, { language });
@@ -166,8 +173,53 @@ beforeAll(async () => {
     },
     { timeout: 240_000, interval: 250 },
   );
+  await seedEarlierReveals();
   browser = await launchBrowser();
 });
+
+/** Reveals per analyst and day offset (1–29 days ago), as the audit log would hold them. */
+const SEEDED = new Map<string, Map<number, number>>();
+
+/** Appends reveals of this report's items on earlier days for kim, nora and france. */
+async function seedEarlierReveals(): Promise<void> {
+  const store = server.app.hashlineHotline.store;
+  const media = await store.listMedia(reportId);
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const analysts = await store.listAnalysts();
+  for (const [k, username] of ['kim', 'nora', 'france'].entries()) {
+    const id = analysts.find((a) => a.username === username)!.id;
+    const perDay = new Map<number, number>();
+    for (let ago = 1; ago <= 29; ago++) {
+      // Working days only, a varied load (0–14 a day).
+      const count = (ago + k) % 7 >= 5 ? 0 : (ago * 7 + k * 5) % 15;
+      perDay.set(ago, count);
+      for (let n = 0; n < count; n++)
+        await store.appendAudit(
+          // Every third reveal a capture's screenshot (counted, never assessed), the rest items.
+          (n + ago) % 3 === 0
+            ? {
+                actor: id,
+                action: 'media_revealed',
+                subjectType: 'capture_screenshot',
+                subjectId: String(1000 + ago),
+                details: { count: n + 1 },
+              }
+            : {
+                actor: id,
+                action: 'media_revealed',
+                subjectType: 'media',
+                subjectId: String(media[(ago + n) % media.length]!.id),
+                details: { count: n + 1 },
+              },
+          new Date(today - ago * 86_400_000 + (9 * 60 + n * 7) * 60_000),
+        );
+    }
+    SEEDED.set(username, perDay);
+  }
+}
+
+/** `YYYY-MM-DD` of `ago` days before today (UTC). */
+const dayAgo = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
 
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);
@@ -292,6 +344,13 @@ describe('assessing 40 items with the keyboard only (issue 17)', () => {
     await expect
       .poll(() => page.locator('[data-testid="assessment-state"][data-state="awaiting_second"]').count())
       .toBe(ITEMS);
+
+    // Kim (an analyst) sees their own 30 days, nobody else's, and no analysts page.
+    await page.goto(`${server.url}/workbench#/exposure`);
+    await page.getByTestId('exposure-page').waitFor();
+    await expect.poll(() => page.getByTestId('exposure-analyst').count()).toBe(1);
+    expect(await page.getByTestId('exposure-analyst').getAttribute('data-username')).toBe('kim');
+    expect(await page.getByRole('link', { name: t.navAnalysts }).count()).toBe(0);
   });
 
   for (const language of ['nl', 'fr'] as const) {
@@ -319,7 +378,61 @@ describe('assessing 40 items with the keyboard only (issue 17)', () => {
       await expect
         .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-field')))
         .toBe('ageBand');
+
+      // Two reveals in a row (the run set for this server): the kind reminder, in the language.
       await page.keyboard.press('Escape');
+      await page.keyboard.press('f');
+      await stage.waitFor();
+      expect(await page.getByTestId('break-reminder').count()).toBe(0);
+      await page.keyboard.press('v');
+      await expect.poll(() => stage.locator('.wb-stage-body').getAttribute('data-revealed')).toBe('true');
+      await page.keyboard.press('j');
+      await page.keyboard.press('v');
+      const reminder = page.getByTestId('break-reminder');
+      await reminder.waitFor();
+      expect(await reminder.locator('span').textContent()).toBe(
+        t.breakRun.replace('{n}', '2').replace('{minutes}', '60'),
+      );
+      await reminder.getByRole('button', { name: t.breakTaken }).click();
+      await expect.poll(() => reminder.count()).toBe(0);
+
+      // The 30-day exposure page: a senior analyst sees every analyst, on one scale.
+      await page.goto(`${server.url}/workbench#/exposure`);
+      await page.getByRole('heading', { name: t.exposureTitle, level: 1 }).waitFor();
+      await expect.poll(() => page.getByTestId('exposure-analyst').count()).toBe(3);
+      const store = server.app.hashlineHotline.store;
+      for (const username of ['kim', 'nora', 'france']) {
+        const article = page.locator(`[data-testid="exposure-analyst"][data-username="${username}"]`);
+        expect(await article.getByTestId('exposure-bar').count()).toBe(30);
+        for (const [ago, count] of SEEDED.get(username)!) {
+          const bar = article.locator(`[data-testid="exposure-bar"][data-day="${dayAgo(ago)}"]`);
+          expect(await bar.getAttribute('data-reveals'), `${username} ${ago} days ago`).toBe(String(count));
+        }
+      }
+      // The share of illegal material: reveals of items an analyst assessed illegal.
+      const analystId = (await store.listAnalysts()).find((a) => a.username === 'nora')!.id;
+      const reveals = (await store.listReveals(new Date(`${dayAgo(29)}T00:00:00Z`))).filter(
+        (r) => r.actor === analystId,
+      );
+      const nora = page.locator('[data-testid="exposure-analyst"][data-username="nora"]');
+      expect(await nora.getAttribute('data-reveals')).toBe(String(reveals.length));
+      expect(await nora.getAttribute('data-illegal')).toBe(String(reveals.filter((r) => r.illegal).length));
+      await page.screenshot({
+        path: join(SCREENSHOTS, `workbench-exposure-${language}.png`),
+        fullPage: true,
+      });
+
+      // The analysts page, for a senior analyst: the team's exposure today and the raise; no account creation.
+      await page.goto(`${server.url}/workbench#/admin/analysts`);
+      await page.getByTestId('analysts-table').waitFor();
+      expect(await page.getByTestId('team-intro').textContent()).toBe(t.analystsTeamIntro);
+      expect(
+        await page
+          .locator('[data-testid="analysts-table"] tr[data-username="kim"]')
+          .getByTestId('raise-limit')
+          .count(),
+      ).toBe(1);
+      expect(await page.getByRole('heading', { name: t.createAnalystTitle }).count()).toBe(0);
     });
   }
 });

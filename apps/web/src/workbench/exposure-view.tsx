@@ -131,7 +131,13 @@ function ExposureChart({ analyst, scale }: { analyst: AnalystExposureHistory; sc
   const step = (WIDTH - LEFT) / analyst.days.length;
   const barWidth = Math.max(2, step - 3);
   const y = (n: number) => (n / scale) * plotHeight;
-  const labelled = new Set([0, Math.floor(analyst.days.length / 2), analyst.days.length - 1]);
+  // The first, middle and last day are named; the ends anchored inwards so no label is cut off.
+  const last = analyst.days.length - 1;
+  const anchors = new Map<number, 'start' | 'middle' | 'end'>([
+    [0, 'start'],
+    [Math.floor(last / 2), 'middle'],
+    [last, 'end'],
+  ]);
   return (
     <svg
       className="wb-chart"
@@ -156,7 +162,7 @@ function ExposureChart({ analyst, scale }: { analyst: AnalystExposureHistory; sc
           width={barWidth}
           base={HEIGHT - BOTTOM}
           y={y}
-          label={labelled.has(i)}
+          label={anchors.get(i)}
         />
       ))}
     </svg>
@@ -176,7 +182,8 @@ function DayBar({
   width: number;
   base: number;
   y: (n: number) => number;
-  label: boolean;
+  /** Where the day's name is anchored, if it is named. */
+  label: 'start' | 'middle' | 'end' | undefined;
 }) {
   const illegal = y(day.illegal);
   const other = y(day.reveals - day.illegal);
@@ -190,7 +197,12 @@ function DayBar({
         <rect className="wb-chart-bar--other" x={x} y={base - illegal - other} width={width} height={other} />
       )}
       {label && (
-        <text className="wb-chart-label" x={x + width / 2} y={base + 14} textAnchor="middle">
+        <text
+          className="wb-chart-label"
+          x={label === 'start' ? x : label === 'end' ? x + width : x + width / 2}
+          y={base + 14}
+          textAnchor={label}
+        >
           {shortDay(day.day)}
         </text>
       )}
