@@ -225,8 +225,7 @@ function StageItem({
   const firstRequest = useRef(revealRequest);
   useEffect(() => {
     if (revealRequest !== firstRequest.current && canReveal && !revealing) void reveal();
-    // Only a new request triggers a reveal.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only a new request triggers a reveal (not a change of what `canReveal` reads).
   }, [revealRequest]);
   const src = known ? null : revealed && previewUrl ? previewUrl : media.thumbnailUrl;
   const alt = fill(revealed ? WB.mediaAltRevealed : WB.mediaAlt, { id: media.id });
