@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { hrefOf } from './hash-route.js';
 import { errorMessage } from './sign-in-view.js';
 import { useLoad } from './use-load.js';
 import { useWorkbench } from './workbench-context.js';
@@ -26,6 +27,9 @@ export function AnalystsView() {
         </button>
       </div>
       {!isAdmin && <p data-testid="team-intro">{WB.analystsTeamIntro}</p>}
+      <p>
+        <a href={hrefOf({ page: 'exposure' })}>{WB.exposureTitle}</a>
+      </p>
       {list.error != null && (
         <p className="wb-error" role="alert">
           {errorMessage(list.error)}
