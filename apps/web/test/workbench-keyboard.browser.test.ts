@@ -293,6 +293,11 @@ describe('assessing 40 items with the keyboard only (issue 17)', () => {
     expect(await legalBasis.inputValue()).toBe('jkx');
     expect(await stageItem(page)).toBe(current);
     expect(await stage.getByTestId('stage-select').isChecked()).toBe(false);
+    // Escape leaves the field first (what was typed stays), a second Escape closes the view.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => focusedTag(page)).not.toBe('input');
+    expect(await legalBasis.inputValue()).toBe('jkx');
+    expect(await stage.count()).toBe(1);
     await page.keyboard.press('Escape');
     await expect.poll(() => stage.count()).toBe(0);
 

@@ -156,6 +156,12 @@ export function useShortcuts(handler: ShortcutHandler): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.repeat) return;
+      // Escape in a field leaves the field (a second Escape then closes): what was typed stays.
+      if (event.key === 'Escape' && isTypingTarget(event.target)) {
+        (event.target as HTMLElement).blur();
+        event.preventDefault();
+        return;
+      }
       const shortcut = actionOf(event);
       // Arrow keys move between radio buttons: left to them there.
       if (

@@ -257,7 +257,8 @@ export const WORKBENCH_DE: WorkbenchCatalogue = {
     stageSelect: 'Für eine Sammelbewertung ausgewählt',
     shortcutsTitle: 'Tastenkürzel',
     shortcutsOpen: 'Tastenkürzel (?)',
-    shortcutsIntro: 'Die Tasten wirken, solange Sie nicht in ein Textfeld oder eine Liste tippen.',
+    shortcutsIntro:
+      'Die Tasten wirken, solange Sie nicht in ein Textfeld oder eine Liste tippen; Esc verlässt das Feld.',
     shortcutsClose: 'Schließen',
     keyPresets: 'Übliche Einstufungen',
     presetsNote:

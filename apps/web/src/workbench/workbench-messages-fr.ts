@@ -258,7 +258,7 @@ export const WORKBENCH_FR: WorkbenchCatalogue = {
     shortcutsTitle: 'Raccourcis clavier',
     shortcutsOpen: 'Raccourcis clavier (?)',
     shortcutsIntro:
-      'Les touches fonctionnent tant que vous ne tapez pas dans un champ de texte ou une liste.',
+      'Les touches fonctionnent tant que vous ne tapez pas dans un champ de texte ou une liste ; Échap quitte le champ.',
     shortcutsClose: 'Fermer',
     keyPresets: 'Classifications habituelles',
     presetsNote:

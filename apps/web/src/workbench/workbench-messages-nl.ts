@@ -255,7 +255,8 @@ export const WORKBENCH_NL: WorkbenchCatalogue = {
     stageSelect: 'Geselecteerd voor een beoordeling in bulk',
     shortcutsTitle: 'Sneltoetsen',
     shortcutsOpen: 'Sneltoetsen (?)',
-    shortcutsIntro: 'De toetsen werken zolang u niet in een tekstveld of een lijst typt.',
+    shortcutsIntro:
+      'De toetsen werken zolang u niet in een tekstveld of een lijst typt; Esc verlaat het veld.',
     shortcutsClose: 'Sluiten',
     keyPresets: 'Gebruikelijke classificaties',
     presetsNote:

@@ -338,7 +338,8 @@ const TEXT_EN = {
   stageSelect: 'Selected for a bulk assessment',
   shortcutsTitle: 'Keyboard shortcuts',
   shortcutsOpen: 'Keyboard shortcuts (?)',
-  shortcutsIntro: 'The keys work whenever you are not typing in a text field or a list.',
+  shortcutsIntro:
+    'The keys work whenever you are not typing in a text field or a list; Esc leaves the field.',
   shortcutsClose: 'Close',
   keyPresets: 'Usual classifications',
   presetsNote:
