@@ -378,6 +378,13 @@ export interface HotlineConfig {
   readonly exposureDailyLimit: number;
   /** Reveals after which the workbench warns (`HASHLINE_EXPOSURE_WARN_AT`, default 80 % of the limit). */
   readonly exposureWarnAt: number;
+  /**
+   * A run of this many reveals within `breakWindowMinutes` brings the workbench's gentle break
+   * reminder (`HASHLINE_BREAK_AFTER_REVEALS`, default 20; it never blocks anything).
+   */
+  readonly breakAfterReveals: number;
+  /** The window of that run in minutes (`HASHLINE_BREAK_WINDOW_MINUTES`, default 60). */
+  readonly breakWindowMinutes: number;
   /** Reports per minute per client address (`HASHLINE_REPORTS_PER_MINUTE`, default 10; counted in memory, never stored). */
   readonly reportsPerMinute: number;
   /** Hours a workbench session lasts (`HASHLINE_SESSION_HOURS`, default 8). */
@@ -737,6 +744,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
         1,
         100_000,
       ),
+      breakAfterReveals: int('HASHLINE_BREAK_AFTER_REVEALS', 20, 1, 100_000),
+      breakWindowMinutes: int('HASHLINE_BREAK_WINDOW_MINUTES', 60, 1, 24 * 60),
       reportsPerMinute: int('HASHLINE_REPORTS_PER_MINUTE', 10, 1, 100_000),
       sessionHours: int('HASHLINE_SESSION_HOURS', 8, 1, 24 * 30),
       cookieSecure: bool('HASHLINE_COOKIE_SECURE', false),

@@ -74,6 +74,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/workbench/analysts/:id/exposure-raise', access: 'session' },
   { method: 'GET', url: '/v1/workbench/audit', access: 'session' },
   { method: 'GET', url: '/v1/workbench/analysts', access: 'session' },
+  // The 30-day exposure page (issue 17): supervisors all analysts, an analyst their own.
+  { method: 'GET', url: '/v1/workbench/exposure', access: 'session' },
   { method: 'POST', url: '/v1/workbench/analysts', access: 'session' },
   // Statistics (issue 5): the dashboard's figures and their audited CSV export.
   { method: 'GET', url: '/v1/workbench/statistics', access: 'session' },

@@ -10,21 +10,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, startServer, type RunningServer } from '@hashline/server';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../../../tools/browser/index.js';
-import { REPO_ROOT } from '../../../tools/test-fixtures.js';
+import { TEST_PASSWORD, buildWorkbench, screenshotDir } from './support/workbench-harness.js';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
-const PASSWORD = 'correct horse battery staple';
-const SCREENSHOTS =
-  process.env.HASHLINE_UPDATE_SCREENSHOTS === '1'
-    ? join(REPO_ROOT, 'docs', 'screenshots')
-    : mkdtempSync(join(tmpdir(), 'hashline-capture-screenshots-'));
+const PASSWORD = TEST_PASSWORD;
+const SCREENSHOTS = screenshotDir('capture');
 
 /** A benign generated JPEG: a coloured tile with a shape and a label. */
 async function tile(n: number): Promise<Buffer> {
@@ -35,28 +31,6 @@ async function tile(n: number): Promise<Buffer> {
     <text x="12" y="168" font-family="sans-serif" font-size="20" fill="#fff">GALLERY TILE ${n + 1}</text>
   </svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
-}
-
-/** Builds only the workbench page (as the other workbench test does). */
-async function buildWorkbench(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'hashline-capture-web-'));
-  const { build } = await import('vite');
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        rollupOptions: { input: fileURLToPath(new URL('../workbench.html', import.meta.url)) },
-      },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return outDir;
 }
 
 let server: RunningServer;
@@ -112,7 +86,7 @@ async function signInPage(username: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  const webDir = await buildWorkbench();
+  const webDir = await buildWorkbench('capture');
   tiles = await Promise.all([0, 1, 2].map(tile));
   site = createServer((request, response) => {
     const path = request.url ?? '/';

@@ -13,7 +13,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, startServer, type RunningServer } from '@hashline/server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -21,13 +20,13 @@ import sharp from 'sharp';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../../../tools/browser/index.js';
-import { REPO_ROOT } from '../../../tools/test-fixtures.js';
+import { TEST_PASSWORD, buildWorkbench, screenshotDir } from './support/workbench-harness.js';
 
 // Chromium, the capture and the hashing pool share two cores with other work: generous limits,
 // no timed assertions (waits poll until a state is reached).
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
 
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = TEST_PASSWORD;
 const POLICE_EMAIL = 'child-abuse@police.example';
 const POLICE_NAME = 'Federal Police – Child Abuse team';
 const PARTNER_NAME = 'Meldpunt Test NL';
@@ -36,10 +35,7 @@ const PARTNER_RECEIPT = 'NL-HOTLINE-0001';
 const HOST_ABUSE = 'abuse@hosting.example';
 const DESCRIPTION = 'A benign test description that must never leave the hotline.';
 const REPORTER_EMAIL = 'reporter@example.org';
-const SCREENSHOTS =
-  process.env.HASHLINE_UPDATE_SCREENSHOTS === '1'
-    ? join(REPO_ROOT, 'docs', 'screenshots')
-    : mkdtempSync(join(tmpdir(), 'hashline-forwarding-screenshots-'));
+const SCREENSHOTS = screenshotDir('forwarding');
 
 /** Where each test page is "hosted", as the stand-in tracer reports it (null: the dataset does not know). */
 const COUNTRY_OF: Readonly<Record<string, string | null>> = { be: 'BE', nl: 'NL', unknown: null };
@@ -71,29 +67,6 @@ async function testImage(place: Place): Promise<Buffer> {
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/** Builds only the workbench page into a temporary folder (the other pages are not under test). */
-async function buildWorkbench(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'hashline-forwarding-web-'));
-  const { build } = await import('vite');
-  // Vitest sets NODE_ENV=test, which would build React's development variant: build what production serves.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        rollupOptions: { input: fileURLToPath(new URL('../workbench.html', import.meta.url)) },
-      },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return outDir;
-}
 
 /** A local SMTP sink that keeps every message, parsed. */
 interface Sink {
@@ -239,7 +212,7 @@ function plainText(locator: Locator): Promise<string> {
 }
 
 beforeAll(async () => {
-  const webDir = await buildWorkbench();
+  const webDir = await buildWorkbench('forwarding');
   for (const place of PLACES) images.set(place, await testImage(place));
   site = createServer((request, response) => {
     const path = request.url ?? '/';

@@ -11,23 +11,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, startServer, type RunningServer } from '@hashline/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../../../tools/browser/index.js';
-import { REPO_ROOT } from '../../../tools/test-fixtures.js';
 import type { Language } from '../src/shared/language.js';
 import { WORKBENCH_CATALOGUES } from '../src/workbench/workbench-messages.js';
+import { TEST_PASSWORD, buildWorkbench, screenshotDir } from './support/workbench-harness.js';
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
 
-const PASSWORD = 'correct horse battery staple';
-const SCREENSHOTS =
-  process.env.HASHLINE_UPDATE_SCREENSHOTS === '1'
-    ? join(REPO_ROOT, 'docs', 'screenshots')
-    : mkdtempSync(join(tmpdir(), 'hashline-languages-screenshots-'));
+const PASSWORD = TEST_PASSWORD;
+const SCREENSHOTS = screenshotDir('languages');
 /** Each language's browser locale and the analyst signing in with it. */
 const PEOPLE: Readonly<Record<Language, { locale: string; username: string }>> = {
   nl: { locale: 'nl-BE', username: 'anke' },
@@ -43,27 +39,6 @@ let reportId: string;
 let failedReportId: string;
 let seriesReportId: string;
 const contexts: BrowserContext[] = [];
-
-async function buildWorkbench(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'hashline-languages-web-'));
-  const { build } = await import('vite');
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        rollupOptions: { input: fileURLToPath(new URL('../workbench.html', import.meta.url)) },
-      },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return outDir;
-}
 
 async function testImage(n = 0): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240">
@@ -97,7 +72,7 @@ async function signIn(page: Page, language: Language, username = PEOPLE[language
 }
 
 beforeAll(async () => {
-  const webDir = await buildWorkbench();
+  const webDir = await buildWorkbench('languages');
   const image = await testImage();
   const series = await Promise.all([1, 2, 3].map((n) => testImage(n)));
   site = createServer((request, response) => {

@@ -12,7 +12,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as domain from '@hashline/domain';
 import { pdqHash, toHex } from '@hashline/pdq';
 import { currentTotp, loadConfig, startServer, type RunningServer } from '@hashline/server';
@@ -23,18 +22,23 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../../../tools/browser/index.js';
 import { REPO_ROOT } from '../../../tools/test-fixtures.js';
 import * as vocabulary from '../src/workbench/workbench-vocabulary.js';
+import {
+  TEST_PASSWORD,
+  apiSignIn as signInOverHttp,
+  buildWorkbench,
+  screenshotDir,
+  signInPage as signInBrowserPage,
+  type ApiSession,
+} from './support/workbench-harness.js';
 
 // Chromium, the capture and the hashing pool share two cores with other work: generous limits,
 // no timed assertions (waits poll until a state is reached).
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
 
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = TEST_PASSWORD;
 const HOTLINE_BANK = 'hotline-known-csam';
 const KNOWN_BANK = 'partner-known';
-const SCREENSHOTS =
-  process.env.HASHLINE_UPDATE_SCREENSHOTS === '1'
-    ? join(REPO_ROOT, 'docs', 'screenshots')
-    : mkdtempSync(join(tmpdir(), 'hashline-workbench-screenshots-'));
+const SCREENSHOTS = screenshotDir('workbench');
 
 /** A benign generated PNG: shapes, a gradient and a label, distinct per `variant`. */
 async function testImage(variant: 'A' | 'B'): Promise<Buffer> {
@@ -63,35 +67,6 @@ async function pdqOf(bytes: Buffer): Promise<{ pdq: string; quality: number }> {
   return { pdq: toHex(result.hash), quality: result.quality };
 }
 
-/** Builds only the workbench page into a temporary folder (the other pages are not under test). */
-async function buildWorkbench(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'hashline-workbench-web-'));
-  const { build } = await import('vite');
-  // Vitest sets NODE_ENV=test, which would build React's development variant (effects run twice,
-  // so every view would be audited twice): build what production serves.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        // A string input replaces the config's three pages with this one.
-        rollupOptions: { input: fileURLToPath(new URL('../workbench.html', import.meta.url)) },
-      },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return outDir;
-}
-
-interface ApiSession {
-  call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response>;
-}
-
 let server: RunningServer;
 let dataDir: string;
 let site: Server;
@@ -108,27 +83,8 @@ const contexts: BrowserContext[] = [];
 const cspViolations: string[] = [];
 
 /** Signs in over HTTP (outside the browser) and calls the workbench API with cookie and CSRF token. */
-async function apiSignIn(username: string): Promise<ApiSession> {
-  const response = await fetch(`${server.url}/v1/workbench/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  expect(response.status).toBe(200);
-  const cookie = response.headers.get('set-cookie')!.split(';')[0]!;
-  const { csrfToken } = (await response.json()) as { csrfToken: string };
-  return {
-    call: (method, path, body) =>
-      fetch(`${server.url}${path}`, {
-        method,
-        headers: {
-          cookie,
-          ...(method === 'GET' ? {} : { 'x-csrf-token': csrfToken }),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
-  };
+function apiSignIn(username: string): Promise<ApiSession> {
+  return signInOverHttp(server.url, username);
 }
 
 /** Calls the bank API with the initial admin key. */
@@ -159,24 +115,15 @@ async function hotlineBankEntries(): Promise<EntryView[]> {
 }
 
 /** A fresh browser context (its own cookies) on the workbench, signed in as `username`. */
-async function signInPage(username: string, path = '/workbench'): Promise<Page> {
-  const context = await browser.newContext({
-    serviceWorkers: 'block',
-    viewport: { width: 1280, height: 1000 },
+function signInPage(username: string, path = '/workbench'): Promise<Page> {
+  return signInBrowserPage(browser, server.url, {
+    username,
+    path,
+    contexts,
+    onConsoleError: (text) => {
+      if (/Content Security Policy/i.test(text)) cspViolations.push(text);
+    },
   });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-      cspViolations.push(message.text());
-  });
-  const response = await page.goto(`${server.url}${path}`);
-  expect(response?.status()).toBe(200);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return page;
 }
 
 function mediaCard(page: Page, id: number): Locator {
@@ -231,7 +178,7 @@ async function assess(card: Locator, choice: { international: string; uk: string
 }
 
 beforeAll(async () => {
-  const webDir = await buildWorkbench();
+  const webDir = await buildWorkbench('workbench');
   imageA = await testImage('A');
   imageB = await testImage('B');
   site = createServer((request, response) => {

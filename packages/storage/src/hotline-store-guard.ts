@@ -48,6 +48,7 @@ const HOTLINE_METHODS: Record<keyof HotlineStore, true> = {
   appendAudit: true,
   listAudit: true,
   countAudit: true,
+  listReveals: true,
   auditHead: true,
   listRetentionDue: true,
   purgePersonalData: true,

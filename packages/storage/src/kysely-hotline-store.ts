@@ -18,6 +18,7 @@ import {
   type CaptureScreenshot,
   type ScreenshotImage,
   type AuditQuery,
+  type RevealRecord,
   type CaptureJob,
   type CaptureOutcome,
   type Clock,
@@ -1062,6 +1063,37 @@ export class KyselyHotlineStore implements HotlineStore {
       .where('at', '>=', this.#dialect.date(since))
       .executeTakeFirstOrThrow();
     return readId(row.count);
+  }
+
+  async listReveals(since: Date): Promise<RevealRecord[]> {
+    const rows = await this.#db
+      .selectFrom('audit_events as e')
+      .select(['e.actor', 'e.at'])
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('assessments as s')
+              .select('s.id')
+              .where('s.national_status', '=', 'illegal')
+              .where('e.subject_type', '=', 'media')
+              // The audit row names its subject as text; the cast works on both engines.
+              .where(sql<string>`cast(s.media_id as text)`, '=', eb.ref('e.subject_id')),
+          )
+          .as('illegal'),
+      )
+      .where('e.action', '=', 'media_revealed')
+      .where('e.at', '>=', this.#dialect.date(since))
+      .orderBy('e.seq')
+      .execute();
+    return rows
+      .filter((row): row is typeof row & { actor: string } => row.actor !== null)
+      .map((row) => ({
+        actor: row.actor,
+        at: readDate(row.at),
+        // PostgreSQL answers a boolean, SQLite 0 or 1.
+        illegal: row.illegal === true || Number(row.illegal) === 1,
+      }));
   }
 
   async auditHead(): Promise<{ readonly seq: number; readonly hash: string }> {

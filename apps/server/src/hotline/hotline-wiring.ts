@@ -121,13 +121,19 @@ export function createHotline(deps: {
       allowLoopbackForTests: settings.captureAllowLoopbackForTests,
     });
   const { renderer, reason } = captureRenderer(settings, fetcher, deps.overrides);
+  const exposurePolicy = {
+    dailyLimit: settings.exposureDailyLimit,
+    warnAt: settings.exposureWarnAt,
+    breakAfterReveals: settings.breakAfterReveals,
+    breakWindowMinutes: settings.breakWindowMinutes,
+  };
   const queuedListeners: (() => void)[] = [];
   return {
     captures: new CaptureReviewService({
       store,
       clock,
       secrets,
-      exposure: { dailyLimit: settings.exposureDailyLimit, warnAt: settings.exposureWarnAt },
+      exposure: exposurePolicy,
       wakeCapture: () => {
         for (const listener of queuedListeners) listener();
       },
@@ -165,7 +171,7 @@ export function createHotline(deps: {
       clock,
       secrets,
       sha256Hex,
-      exposure: { dailyLimit: settings.exposureDailyLimit, warnAt: settings.exposureWarnAt },
+      exposure: exposurePolicy,
       hotlineBank: settings.bank,
       hotlineName: settings.name,
     }),

@@ -57,7 +57,9 @@ export async function renderPrintablePdf(doc: PrintableDocument, createdAt: Date
   const pdf = await PDFDocument.create();
   pdf.registerFontkit(fontkit);
   pdf.setTitle(encodeable(doc.title, null));
-  pdf.setSubject('Referral package summary (hashes and trace only, no media)');
+  pdf.setSubject(
+    encodeable(doc.subject ?? 'Referral package summary (hashes and trace only, no media)', null),
+  );
   pdf.setProducer('Hashline');
   pdf.setCreator('Hashline');
   pdf.setCreationDate(createdAt);
@@ -77,7 +79,7 @@ export async function renderPrintablePdf(doc: PrintableDocument, createdAt: Date
   }
   writer.gap(10);
   writer.paragraph(doc.footer, fonts.regular, 8, 10);
-  writer.numberPages();
+  writer.numberPages(doc.pageNumber ?? 'Page {n} of {total}');
   return pdf.save({ useObjectStreams: false });
 }
 
@@ -191,10 +193,11 @@ class PageWriter {
     }
   }
 
-  /** Writes "page n of m" at the foot of every page. */
-  numberPages(): void {
+  /** Writes "page n of m" (the document's words, `{n}` and `{total}`) at the foot of every page. */
+  numberPages(template: string): void {
     this.#pages.forEach((page, i) => {
-      page.drawText(`Page ${i + 1} of ${this.#pages.length}`, {
+      const text = template.replace('{n}', String(i + 1)).replace('{total}', String(this.#pages.length));
+      page.drawText(encodeable(text, this.#fonts.regular), {
         x: MARGIN,
         y: MARGIN / 2,
         size: 7,

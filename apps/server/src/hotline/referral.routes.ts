@@ -231,7 +231,11 @@ export async function referralRoutes(
       },
       async (request, reply) => {
         const pkg = await referrals.package(me(request), request.params.id, 'pdf');
-        const pdf = await renderPrintablePdf(referralPackageDocument(pkg), new Date(pkg.generatedAt));
+        // The labels in the analyst's language (their stored choice; English until they choose).
+        const pdf = await renderPrintablePdf(
+          referralPackageDocument(pkg, me(request).language ?? 'en'),
+          new Date(pkg.generatedAt),
+        );
         void reply
           .header('cache-control', 'no-store')
           .header('content-disposition', `attachment; filename="referral-package-${pkg.report.id}.pdf"`)

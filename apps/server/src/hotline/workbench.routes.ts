@@ -599,9 +599,36 @@ export async function workbenchRoutes(
     },
   );
 
+  app.get<{ Querystring: { analystId?: string } }>(
+    '/v1/workbench/exposure',
+    {
+      schema: {
+        tags,
+        summary:
+          'Reveals per day over the last 30 UTC days and how many showed material assessed illegal: every analyst for senior analysts and admins, your own otherwise',
+        querystring: {
+          type: 'object',
+          properties: { analystId: { type: 'string', minLength: 1, maxLength: 64 } },
+          additionalProperties: false,
+        },
+        response: problems(400, 403, 404),
+      },
+    },
+    async (request, reply) => {
+      noStore(reply);
+      return workbench.exposureHistory(me(request), request.query.analystId);
+    },
+  );
+
   app.get(
     '/v1/workbench/analysts',
-    { schema: { tags, summary: "Staff accounts with today's exposure (admins)", response: problems(403) } },
+    {
+      schema: {
+        tags,
+        summary: "Staff accounts with today's exposure (senior analysts and admins)",
+        response: problems(403),
+      },
+    },
     async (request) => ({
       items: (await workbench.analysts(me(request))).map(({ analyst, exposureToday, dailyLimit }) => ({
         ...analystView(analyst),

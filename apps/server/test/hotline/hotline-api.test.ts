@@ -588,4 +588,40 @@ describe('care for analysts (issue 17)', () => {
       details: { extra: 5, reason },
     });
   });
+  it('shows 30 days of reveals: supervisors every analyst (and the team page), an analyst their own', async () => {
+    const ana = await signIn('ana');
+    const bert = await signIn('bert');
+    const anaId = (await ana.call('GET', '/v1/workbench/session')).json().analyst.id as string;
+    const bertSession = (await bert.call('GET', '/v1/workbench/session')).json();
+    const bertId = bertSession.analyst.id as string;
+    // The break reminder's settings travel with the exposure (defaults: 20 reveals within 60 minutes).
+    expect(bertSession.exposure).toMatchObject({ breakAfterReveals: 20, breakWindowMinutes: 60 });
+    expect(bertSession.exposure.recent).toBe(bertSession.exposure.today);
+
+    const own = await ana.call('GET', '/v1/workbench/exposure');
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.headers['cache-control']).toContain('no-store');
+    expect(own.json().analysts.map((a: { analystId: string }) => a.analystId)).toEqual([anaId]);
+    expect(own.json().analysts[0].days).toHaveLength(30);
+    expect(problemBody(await ana.call('GET', `/v1/workbench/exposure?analystId=${bertId}`)).code).toBe(
+      'ROLE_REQUIRED',
+    );
+
+    const team = (await bert.call('GET', '/v1/workbench/exposure')).json();
+    const ids = team.analysts.map((a: { analystId: string }) => a.analystId);
+    expect(ids).toContain(anaId);
+    expect(ids).toContain(bertId);
+    const bertHistory = team.analysts.find((a: { analystId: string }) => a.analystId === bertId);
+    // Today's bar is today's counter.
+    expect(bertHistory.days.at(-1)).toMatchObject({ day: team.to, reveals: bertSession.exposure.today });
+    const one = (await bert.call('GET', `/v1/workbench/exposure?analystId=${anaId}`)).json();
+    expect(one.analysts.map((a: { analystId: string }) => a.analystId)).toEqual([anaId]);
+    expect(problemBody(await bert.call('GET', '/v1/workbench/exposure?analystId=nobody')).code).toBe(
+      'ANALYST_NOT_FOUND',
+    );
+    // Senior analysts see their team's analysts and today's exposure (no longer admins only).
+    const analysts = await bert.call('GET', '/v1/workbench/analysts');
+    expect(analysts.statusCode).toBe(200);
+    expect(analysts.json().items.map((a: { id: string }) => a.id)).toContain(anaId);
+  });
 });

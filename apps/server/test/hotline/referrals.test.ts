@@ -5,7 +5,12 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MatchEngine, validateCyberTiplineXml, type HashlineStore } from '@hashline/domain';
+import {
+  MatchEngine,
+  REFERRAL_DOCUMENT_LABELS,
+  validateCyberTiplineXml,
+  type HashlineStore,
+} from '@hashline/domain';
 import { createMemoryStore, seedAssessedCase, type SeededCase } from '@hashline/domain/testing';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import {
@@ -368,6 +373,50 @@ describe('referrals in the workbench', () => {
       'json',
       'pdf',
     ]);
+  });
+
+  it("prints the PDF's labels in the analyst's chosen language (nl, fr, de), English until they choose", async () => {
+    const setLanguage = async (language: string) => {
+      const response = await app.inject({
+        method: 'PUT',
+        url: '/v1/workbench/session/language',
+        headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+        payload: { language },
+      });
+      expect(response.statusCode, response.body).toBeLessThan(300);
+    };
+    const pdfIn = async () => {
+      const response = await call('GET', `/v1/workbench/reports/${mixed.report.id}/package.pdf`);
+      expect(response.statusCode).toBe(200);
+      const { text, pdf } = await pdfText(new Uint8Array(response.rawPayload));
+      return { text: text.replace(/\n/g, ' '), title: pdf.getTitle(), subject: pdf.getSubject() };
+    };
+    const expected = {
+      nl: ['Doorverwijspakket: melding', 'Ontvangen', 'IP-adres', 'Land van hosting', 'Pagina 1 van'],
+      fr: ['Dossier de transmission : signalement', 'Reçu', 'Adresse IP', 'Pays d’hébergement', 'Page 1 sur'],
+      de: ['Weiterleitungspaket: Meldung', 'Eingegangen', 'IP-Adresse', 'Hosting-Land', 'Seite 1 von'],
+    } as const;
+    try {
+      for (const [language, words] of Object.entries(expected)) {
+        await setLanguage(language);
+        const { text, title, subject } = await pdfIn();
+        for (const word of words) expect(text, `${language}: ${word}`).toContain(word);
+        expect(title).toBe(
+          REFERRAL_DOCUMENT_LABELS[language as keyof typeof expected].title.replace('{id}', mixed.report.id),
+        );
+        expect(subject).toBe(REFERRAL_DOCUMENT_LABELS[language as keyof typeof expected].subject);
+        // The English labels are gone; the facts are the same (hashes, trace, codes).
+        expect(text).not.toContain('Hosting country');
+        expect(text).not.toContain('Received');
+        expect(text).toContain('192.0.2.44');
+        expect(text.replace(/ /g, '')).toContain(mixed.media[0]!.sha256);
+      }
+    } finally {
+      await setLanguage('en');
+    }
+    const english = await pdfIn();
+    expect(english.text).toContain('Hosting country');
+    expect(english.text).toContain('Page 1 of');
   });
 });
 

@@ -1,13 +1,19 @@
 import { useState, type FormEvent } from 'react';
+import { hrefOf } from './hash-route.js';
 import { errorMessage } from './sign-in-view.js';
 import { useLoad } from './use-load.js';
 import { useWorkbench } from './workbench-context.js';
 import { ROLE_LABELS, WB, fill } from './workbench-messages.js';
 import { ANALYST_ROLES, type AnalystRole } from './workbench-vocabulary.js';
 
-/** Staff (admin): who they are, whether they use two-step sign-in, today's exposure; create one. */
+/**
+ * Staff: who they are, whether they use two-step sign-in, today's exposure, and a raise of
+ * another analyst's limit for today. Senior analysts see their team here; only admins create
+ * accounts.
+ */
 export function AnalystsView() {
   const { api, session } = useWorkbench();
+  const isAdmin = session.analyst.role === 'admin';
   const list = useLoad(() => api.analysts(), 'analysts');
   const limit = session.exposure.dailyLimit;
   return (
@@ -20,6 +26,10 @@ export function AnalystsView() {
           {WB.refresh}
         </button>
       </div>
+      {!isAdmin && <p data-testid="team-intro">{WB.analystsTeamIntro}</p>}
+      <p>
+        <a href={hrefOf({ page: 'exposure' })}>{WB.exposureTitle}</a>
+      </p>
       {list.error != null && (
         <p className="wb-error" role="alert">
           {errorMessage(list.error)}
@@ -60,7 +70,7 @@ export function AnalystsView() {
           </table>
         </div>
       )}
-      <CreateAnalyst onCreated={list.reload} />
+      {isAdmin && <CreateAnalyst onCreated={list.reload} />}
     </section>
   );
 }

@@ -1,4 +1,5 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { CLASSIFICATION_PRESETS, ariaKeys, useShortcuts } from './keyboard-shortcuts.js';
 import { errorMessage } from './sign-in-view.js';
 import type { AssessmentInput, AssessmentOutcome, BulkOutcome } from './workbench-api.js';
 import { useWorkbench } from './workbench-context.js';
@@ -76,17 +77,42 @@ const EMPTY: Omit<Draft, 'jurisdiction'> = {
  * The draft as the API wants it, or the labels of EVERY field still to choose or to correct (an
  * analyst fixes them all in one pass, not one failed submit at a time).
  */
+/** The required fields still to choose or to correct, in the form's order. */
+export function missingFields(draft: Draft): (keyof Draft)[] {
+  const count = draft.victimCount.trim() === '' ? null : Number(draft.victimCount);
+  const missing: (keyof Draft | false)[] = [
+    !draft.internationalStatus && 'internationalStatus',
+    !draft.nationalStatus && 'nationalStatus',
+    !/^[A-Z]{2}$/.test(draft.jurisdiction.trim().toUpperCase()) && 'jurisdiction',
+    !draft.ageBand && 'ageBand',
+    !draft.sex && 'sex',
+    count != null && (!Number.isInteger(count) || count < 0) && 'victimCount',
+    !draft.confidence && 'confidence',
+  ];
+  return missing.filter((field): field is keyof Draft => field !== false);
+}
+
+/** The label of each field that can be missing. */
+function fieldLabel(field: keyof Draft): string {
+  const labels: Partial<Record<keyof Draft, string>> = {
+    internationalStatus: WB.internationalStatus,
+    nationalStatus: WB.nationalStatus,
+    jurisdiction: WB.jurisdiction,
+    ageBand: WB.ageBand,
+    sex: WB.sex,
+    victimCount: WB.victimCount,
+    confidence: WB.confidence,
+  };
+  return labels[field] ?? field;
+}
+
+/**
+ * The draft as the API wants it, or the labels of EVERY field still to choose or to correct (an
+ * analyst fixes them all in one pass, not one failed submit at a time).
+ */
 export function toAssessmentInput(draft: Draft): AssessmentInput | { missing: string[] } {
   const count = draft.victimCount.trim() === '' ? null : Number(draft.victimCount);
-  const missing = [
-    !draft.internationalStatus && WB.internationalStatus,
-    !draft.nationalStatus && WB.nationalStatus,
-    !/^[A-Z]{2}$/.test(draft.jurisdiction.trim().toUpperCase()) && WB.jurisdiction,
-    !draft.ageBand && WB.ageBand,
-    !draft.sex && WB.sex,
-    count != null && (!Number.isInteger(count) || count < 0) && WB.victimCount,
-    !draft.confidence && WB.confidence,
-  ].filter((field): field is string => typeof field === 'string');
+  const missing = missingFields(draft).map(fieldLabel);
   if (
     missing.length > 0 ||
     !draft.internationalStatus ||
@@ -132,8 +158,10 @@ function Radios<T extends string>({
   value,
   onChange,
   required,
+  field,
 }: {
   name: string;
+  field: keyof Draft;
   legend: string;
   values: readonly T[];
   labels: Readonly<Record<T, string>>;
@@ -142,7 +170,7 @@ function Radios<T extends string>({
   required?: boolean;
 }) {
   return (
-    <fieldset className="wb-radios" aria-required={required}>
+    <fieldset className="wb-radios" aria-required={required} data-field={field}>
       <legend>
         {legend}
         {required && <RequiredMark />}
@@ -173,8 +201,10 @@ function Select<T extends string>({
   onChange,
   empty,
   required,
+  field,
 }: {
   label: string;
+  field?: keyof Draft;
   values: readonly T[];
   labels?: Readonly<Record<T, string>>;
   value: T | '';
@@ -189,7 +219,12 @@ function Select<T extends string>({
         {label}
         {required && <RequiredMark />}
       </span>
-      <select value={value} required={required} onChange={(e) => onChange(e.target.value as T | '')}>
+      <select
+        value={value}
+        required={required}
+        data-field={field}
+        onChange={(e) => onChange(e.target.value as T | '')}
+      >
         {empty !== undefined && <option value="">{empty}</option>}
         {values.map((v) => (
           <option key={v} value={v}>
@@ -211,10 +246,17 @@ export function AssessmentForm({
   onAssessed,
   onCancel,
   bulk,
+  shortcuts = false,
+  autoFocus = false,
 }: {
+  /** Focus the form's title when it opens (it opened by a key, far from where focus was). */
+  autoFocus?: boolean;
   mediaId: number;
+  /** Whether this form takes the keyboard shortcuts (the usual classifications, Ctrl+Enter). */
+  shortcuts?: boolean;
   onAssessed: (outcome: AssessmentOutcome) => void;
-  onCancel: () => void;
+  /** Without it, the form has no Cancel button (the full-width view keeps its form open). */
+  onCancel?: () => void;
   /** Bulk mode: the same assessment recorded for each of these items of the report. */
   bulk?: {
     readonly reportId: string;
@@ -231,12 +273,50 @@ export function AssessmentForm({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const formRef = useRef<HTMLFormElement>(null);
+  const titleRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (autoFocus) titleRef.current?.focus();
+  }, [autoFocus]);
+
+  /** Moves focus to a field (a group of radios: its chosen or first button), for keyboard users. */
+  const focusField = (field: keyof Draft | undefined) => {
+    if (!field) return;
+    const element = formRef.current?.querySelector<HTMLElement>(`[data-field="${field}"]`);
+    if (element instanceof HTMLFieldSetElement) {
+      (
+        element.querySelector<HTMLInputElement>('input:checked') ??
+        element.querySelector<HTMLInputElement>('input')
+      )?.focus();
+    } else element?.focus();
+  };
+
+  useShortcuts((shortcut) => {
+    if (!shortcuts || busy) return false;
+    if (shortcut.action === 'submit') {
+      formRef.current?.requestSubmit();
+      return true;
+    }
+    if (shortcut.action !== 'preset') return false;
+    const preset = CLASSIFICATION_PRESETS[shortcut.index]!;
+    const next: Draft = {
+      ...draft,
+      nationalStatus: preset.nationalStatus,
+      internationalStatus: preset.internationalStatus,
+    };
+    setDraft(next);
+    setError(null);
+    // On to the first field still to choose: the rest of the item is described by hand.
+    requestAnimationFrame(() => focusField(missingFields(next)[0]));
+    return true;
+  });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const input = toAssessmentInput(draft);
     if ('missing' in input) {
       setError(fill(WB.required, { field: input.missing.join(', ') }));
+      focusField(missingFields(draft)[0]);
       return;
     }
     setBusy(true);
@@ -255,19 +335,33 @@ export function AssessmentForm({
     <form
       className="wb-assess"
       onSubmit={submit}
+      ref={formRef}
       aria-labelledby={`${id}-title`}
       data-testid="assessment-form"
       noValidate
     >
-      <h4 id={`${id}-title`}>
+      <h4 id={`${id}-title`} ref={titleRef} tabIndex={-1}>
         {bulk
           ? fill(WB.bulkFormTitle, { n: bulk.mediaIds.length, ids: bulk.mediaIds.join(', ') })
           : fill(WB.assessTitle, { id: mediaId })}
       </h4>
       <p className="wb-muted">{WB.twoPersonRule}</p>
       <p className="wb-muted">{WB.requiredHint}</p>
+      {shortcuts && (
+        <p className="wb-muted wb-presets" data-testid="presets-hint">
+          {WB.keyPresets}:{' '}
+          {CLASSIFICATION_PRESETS.map((preset, i) => (
+            <span key={preset.key}>
+              {i > 0 && ' · '}
+              <kbd>{preset.key}</kbd> {NATIONAL_LABELS[preset.nationalStatus]},{' '}
+              {INTERNATIONAL_LABELS[preset.internationalStatus]}
+            </span>
+          ))}
+        </p>
+      )}
       <Radios
         name={`${id}-international`}
+        field="internationalStatus"
         legend={WB.internationalStatus}
         values={INTERNATIONAL_STATUSES}
         labels={INTERNATIONAL_LABELS}
@@ -277,6 +371,7 @@ export function AssessmentForm({
       />
       <Radios
         name={`${id}-national`}
+        field="nationalStatus"
         legend={WB.nationalStatus}
         values={NATIONAL_STATUSES}
         labels={NATIONAL_LABELS}
@@ -292,6 +387,7 @@ export function AssessmentForm({
           </span>
           <input
             value={draft.jurisdiction}
+            data-field="jurisdiction"
             maxLength={2}
             required
             pattern="[A-Za-z]{2}"
@@ -314,6 +410,7 @@ export function AssessmentForm({
         <Select
           label={WB.severityUk}
           values={UK_CATEGORIES}
+          field="severityUk"
           value={draft.severityUk}
           onChange={(v) => set('severityUk', v)}
           empty={WB.notApplicable}
@@ -321,6 +418,7 @@ export function AssessmentForm({
         <Select
           label={WB.industryClassification}
           values={INDUSTRY_CLASSIFICATIONS}
+          field="industryClassification"
           value={draft.industryClassification}
           onChange={(v) => set('industryClassification', v)}
           empty={WB.notApplicable}
@@ -331,6 +429,7 @@ export function AssessmentForm({
           label={WB.ageBand}
           values={AGE_BANDS}
           labels={AGE_BAND_LABELS}
+          field="ageBand"
           value={draft.ageBand}
           onChange={(v) => set('ageBand', v)}
           empty="—"
@@ -340,6 +439,7 @@ export function AssessmentForm({
           label={WB.sex}
           values={VICTIM_SEXES}
           labels={SEX_LABELS}
+          field="sex"
           value={draft.sex}
           onChange={(v) => set('sex', v)}
           empty="—"
@@ -354,12 +454,14 @@ export function AssessmentForm({
             step={1}
             inputMode="numeric"
             value={draft.victimCount}
+            data-field="victimCount"
             onChange={(e) => set('victimCount', e.target.value)}
           />
         </label>
       </div>
       <Radios
         name={`${id}-self-generated`}
+        field="selfGenerated"
         legend={WB.selfGenerated}
         values={SELF_GENERATED_VALUES}
         labels={SELF_GENERATED_LABELS}
@@ -370,6 +472,7 @@ export function AssessmentForm({
         label={WB.contentOrigin}
         values={CONTENT_ORIGINS}
         labels={ORIGIN_LABELS}
+        field="contentOrigin"
         value={draft.contentOrigin}
         onChange={(v) => set('contentOrigin', v === '' ? 'unknown' : v)}
       />
@@ -393,6 +496,7 @@ export function AssessmentForm({
       </fieldset>
       <Radios
         name={`${id}-confidence`}
+        field="confidence"
         legend={WB.confidence}
         values={ASSESSMENT_CONFIDENCE}
         labels={CONFIDENCE_LABELS}
@@ -419,12 +523,19 @@ export function AssessmentForm({
         </p>
       )}
       <div className="wb-actions">
-        <button type="submit" className="wb-primary" disabled={busy}>
+        <button
+          type="submit"
+          className="wb-primary"
+          disabled={busy}
+          aria-keyshortcuts={shortcuts ? ariaKeys('submit') : undefined}
+        >
           {busy ? WB.submitting : WB.submitAssessment}
         </button>
-        <button type="button" onClick={onCancel} disabled={busy}>
-          {WB.assessCancel}
-        </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel} disabled={busy}>
+            {WB.assessCancel}
+          </button>
+        )}
       </div>
     </form>
   );

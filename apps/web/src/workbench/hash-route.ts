@@ -10,7 +10,8 @@ export type Route =
   | { readonly page: 'statistics' }
   | { readonly page: 'audit' }
   | { readonly page: 'analysts' }
-  | { readonly page: 'exchanges' };
+  | { readonly page: 'exchanges' }
+  | { readonly page: 'exposure' };
 
 /** Reads a route from a fragment such as `#/reports/01J…`; anything unknown is the queue. */
 export function parseRoute(hash: string): Route {
@@ -18,6 +19,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'reports' && parts[1]) return { page: 'report', reportId: parts[1] };
   if (parts[0] === 'security') return { page: 'security' };
   if (parts[0] === 'statistics') return { page: 'statistics' };
+  if (parts[0] === 'exposure') return { page: 'exposure' };
   if (parts[0] === 'admin' && parts[1] === 'audit') return { page: 'audit' };
   if (parts[0] === 'admin' && parts[1] === 'analysts') return { page: 'analysts' };
   if (parts[0] === 'admin' && parts[1] === 'exchanges') return { page: 'exchanges' };
@@ -33,6 +35,8 @@ export function hrefOf(route: Route): string {
       return '#/security';
     case 'statistics':
       return '#/statistics';
+    case 'exposure':
+      return '#/exposure';
     case 'audit':
       return '#/admin/audit';
     case 'analysts':

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { AssessmentForm } from './assessment-form.js';
-import { errorMessage } from './sign-in-view.js';
-import { ApiError, type KnownMatch, type MediaView } from './workbench-api.js';
+import type { KnownMatch, MediaView } from './workbench-api.js';
+import { useReveal } from './use-reveal.js';
 import { atLimit, useWorkbench } from './workbench-context.js';
 import { INTERNATIONAL_LABELS, NATIONAL_LABELS, WB, fill, labelOf } from './workbench-messages.js';
 
@@ -44,11 +44,8 @@ export function MediaCard({
   selected?: boolean;
   onSelect?: (selected: boolean) => void;
 }) {
-  const { api, exposure, setExposure } = useWorkbench();
-  const [revealed, setRevealed] = useState(false);
-  const [previewUrl, setPreviewUrl] = useState<string | null>(null);
-  const [revealing, setRevealing] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { exposure } = useWorkbench();
+  const { revealed, previewUrl, revealing, error, reveal } = useReveal(media);
   const [assessing, setAssessing] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const limitReached = atLimit(exposure);
@@ -82,26 +79,6 @@ export function MediaCard({
     );
   }
 
-  const reveal = async () => {
-    setRevealing(true);
-    setError(null);
-    try {
-      const outcome = await api.reveal(media.id);
-      setExposure(outcome.exposure);
-      setPreviewUrl(outcome.previewUrl);
-      setRevealed(true);
-    } catch (caught) {
-      if (caught instanceof ApiError && caught.code === 'EXPOSURE_LIMIT_REACHED') {
-        // The server counts; the page catches up so every reveal button disables.
-        setExposure({ ...exposure, today: Math.max(exposure.today, exposure.dailyLimit) });
-        setError(fill(WB.exposureLimit, { limit: exposure.dailyLimit }));
-      } else setError(errorMessage(caught));
-    } finally {
-      setRevealing(false);
-    }
-  };
-
-  const state = assessmentState(media);
   const protectedClass = revealed ? '' : ' media--protected';
   const alt = fill(revealed ? WB.mediaAltRevealed : WB.mediaAlt, { id: media.id });
   const isVideo = media.mediaType === 'video';
@@ -191,27 +168,7 @@ export function MediaCard({
       )}
       <MediaFacts media={media} />
       <section className="wb-assessments" aria-label={WB.assessmentsTitle}>
-        {media.assessments.length === 0 ? (
-          <p className="wb-muted">{WB.noAssessments}</p>
-        ) : (
-          <ul>
-            {media.assessments.map((a) => (
-              <li key={`${a.analystId}-${a.assessedAt}`} data-testid="assessment">
-                {fill(WB.assessmentBy, {
-                  name: a.analystName,
-                  national: labelOf(NATIONAL_LABELS, a.nationalStatus),
-                  international: labelOf(INTERNATIONAL_LABELS, a.internationalStatus),
-                })}
-              </li>
-            ))}
-          </ul>
-        )}
-        <p data-testid="assessment-state" data-state={state} className={`wb-state wb-state--${state}`}>
-          {state === 'published' &&
-            fill(WB.published, { ids: media.bankEntryIds.map((id) => `#${id}`).join(', ') })}
-          {state === 'awaiting_second' && WB.awaitingSecond}
-          {state === 'disagreement' && WB.disagreement}
-        </p>
+        <AssessmentRecord media={media} />
         {media.myAssessment ? (
           <p className="wb-muted" data-testid="my-assessment">
             {WB.youAssessed}
@@ -242,7 +199,7 @@ export function MediaCard({
 }
 
 /** Size, source and hashes, folded (analysts rarely need them, evidence exports do). */
-function MediaFacts({ media }: { media: MediaView }) {
+export function MediaFacts({ media }: { media: MediaView }) {
   return (
     <details className="wb-media-facts">
       <summary>{WB.hashes}</summary>
@@ -276,5 +233,35 @@ function MediaFacts({ media }: { media: MediaView }) {
         )}
       </dl>
     </details>
+  );
+}
+
+/** The assessments recorded so far and where the item stands under the four-eyes rule. */
+export function AssessmentRecord({ media }: { media: MediaView }) {
+  const state = assessmentState(media);
+  return (
+    <>
+      {media.assessments.length === 0 ? (
+        <p className="wb-muted">{WB.noAssessments}</p>
+      ) : (
+        <ul>
+          {media.assessments.map((a) => (
+            <li key={`${a.analystId}-${a.assessedAt}`} data-testid="assessment">
+              {fill(WB.assessmentBy, {
+                name: a.analystName,
+                national: labelOf(NATIONAL_LABELS, a.nationalStatus),
+                international: labelOf(INTERNATIONAL_LABELS, a.internationalStatus),
+              })}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p data-testid="assessment-state" data-state={state} className={`wb-state wb-state--${state}`}>
+        {state === 'published' &&
+          fill(WB.published, { ids: media.bankEntryIds.map((id) => `#${id}`).join(', ') })}
+        {state === 'awaiting_second' && WB.awaitingSecond}
+        {state === 'disagreement' && WB.disagreement}
+      </p>
+    </>
   );
 }

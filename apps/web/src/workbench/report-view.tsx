@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { PartnerAssessmentPanel } from './partner-assessment-panel.js';
 import { ForwardingPanel } from './forwarding-panel.js';
 import { hrefOf } from './hash-route.js';
+import { AssessmentStage, ShortcutHelp } from './assessment-stage.js';
+import { ariaKeys, useShortcuts } from './keyboard-shortcuts.js';
 import { MediaCard } from './media-card.js';
 import { AssessmentForm } from './assessment-form.js';
 import { errorMessage } from './sign-in-view.js';
@@ -47,13 +49,82 @@ export function ReportView({ reportId }: { reportId: string }) {
   }, [planData, replaceReport]);
 
   const [selected, setSelected] = useState<ReadonlySet<number>>(() => new Set());
+  // The full-width view: the index of the item shown, or null for the grid of cards.
+  const [stageIndex, setStageIndex] = useState<number | null>(null);
+  const [bulkOpen, setBulkOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [revealRequest, setRevealRequest] = useState(0);
+  const media = detail?.media ?? [];
+  const assessable = media.filter(bulkAssessable);
 
-  const onMediaChanged = (media: MediaView) => {
+  const onMediaChanged = (changed: MediaView) => {
     if (!detail) return;
-    report.replace({ ...detail, media: detail.media.map((m) => (m.id === media.id ? media : m)) });
+    report.replace({ ...detail, media: detail.media.map((m) => (m.id === changed.id ? changed : m)) });
     // An assessment can make a URL referable (two analysts agree): the plan follows.
     plan.reload();
   };
+
+  /** The next item after `from` (wrapping) that still awaits the analyst's assessment. */
+  const nextOpen = (from: number, items: readonly MediaView[]): number | null => {
+    for (let step = 1; step <= items.length; step++) {
+      const i = (from + step) % items.length;
+      if (bulkAssessable(items[i]!)) return i;
+    }
+    return null;
+  };
+  const toggle = (id: number, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+
+  useShortcuts(({ action }) => {
+    if (helpOpen) {
+      if (action === 'close' || action === 'help') setHelpOpen(false);
+      return action === 'close' || action === 'help';
+    }
+    if (action === 'help') {
+      setHelpOpen(true);
+      return true;
+    }
+    if (!detail || media.length === 0) return false;
+    const current = stageIndex == null ? undefined : media[stageIndex];
+    switch (action) {
+      case 'openStage':
+        if (stageIndex != null) return false;
+        setStageIndex(nextOpen(-1, media) ?? 0);
+        return true;
+      case 'close':
+        if (bulkOpen) setBulkOpen(false);
+        else if (stageIndex != null) setStageIndex(null);
+        else return false;
+        return true;
+      case 'next':
+      case 'previous':
+        if (stageIndex == null) return false;
+        setStageIndex(Math.min(media.length - 1, Math.max(0, stageIndex + (action === 'next' ? 1 : -1))));
+        return true;
+      case 'reveal':
+        if (stageIndex == null) return false;
+        setRevealRequest((n) => n + 1);
+        return true;
+      case 'select':
+        if (!current || !bulkAssessable(current)) return false;
+        toggle(current.id, !selected.has(current.id));
+        return true;
+      case 'selectAll':
+        setSelected(new Set(assessable.map((m) => m.id)));
+        return true;
+      case 'bulk':
+        if (!assessable.some((m) => selected.has(m.id))) return false;
+        setBulkOpen(true);
+        return true;
+      default:
+        return false;
+    }
+  });
 
   return (
     <article aria-labelledby="report-title" data-testid="report" data-report-id={reportId}>
@@ -121,37 +192,81 @@ export function ReportView({ reportId }: { reportId: string }) {
               <p>{WB.noMedia}</p>
             ) : (
               <>
+                <div className="wb-actions">
+                  {stageIndex == null ? (
+                    <button
+                      type="button"
+                      data-testid="stage-open"
+                      aria-keyshortcuts={ariaKeys('openStage')}
+                      onClick={() => setStageIndex(nextOpen(-1, media) ?? 0)}
+                    >
+                      {WB.keyOpenStage}
+                    </button>
+                  ) : (
+                    <button type="button" onClick={() => setStageIndex(null)}>
+                      {WB.stageClose}
+                    </button>
+                  )}
+                  <button
+                    type="button"
+                    className="wb-small"
+                    aria-keyshortcuts={ariaKeys('help')}
+                    aria-haspopup="dialog"
+                    data-testid="shortcuts-open"
+                    onClick={() => setHelpOpen(true)}
+                  >
+                    {WB.shortcutsOpen}
+                  </button>
+                </div>
                 <BulkAssessment
                   reportId={reportId}
                   media={detail.media}
                   selected={selected}
                   setSelected={setSelected}
+                  open={bulkOpen}
+                  setOpen={setBulkOpen}
                   onDone={() => {
                     report.reload();
                     plan.reload();
                   }}
                 />
-                <ul className="wb-media-grid" data-testid="media-grid">
-                  {detail.media.map((media) => (
-                    <MediaCard
-                      key={media.id}
-                      media={media}
-                      onChanged={onMediaChanged}
-                      {...(bulkAssessable(media)
-                        ? {
-                            selected: selected.has(media.id),
-                            onSelect: (on: boolean) =>
-                              setSelected((current) => {
-                                const next = new Set(current);
-                                if (on) next.add(media.id);
-                                else next.delete(media.id);
-                                return next;
-                              }),
-                          }
-                        : {})}
-                    />
-                  ))}
-                </ul>
+                {stageIndex != null && media[stageIndex] ? (
+                  <AssessmentStage
+                    media={media}
+                    index={stageIndex}
+                    onIndex={setStageIndex}
+                    onClose={() => setStageIndex(null)}
+                    onChanged={(changed) => {
+                      onMediaChanged(changed);
+                      const items = media.map((m) => (m.id === changed.id ? changed : m));
+                      const next = nextOpen(stageIndex, items);
+                      if (next != null) setStageIndex(next);
+                    }}
+                    selected={
+                      bulkAssessable(media[stageIndex]) ? selected.has(media[stageIndex].id) : undefined
+                    }
+                    onSelect={(on) => toggle(media[stageIndex]!.id, on)}
+                    revealRequest={revealRequest}
+                    formShortcuts={!bulkOpen && !helpOpen}
+                  />
+                ) : (
+                  <ul className="wb-media-grid" data-testid="media-grid">
+                    {detail.media.map((media) => (
+                      <MediaCard
+                        key={media.id}
+                        media={media}
+                        onChanged={onMediaChanged}
+                        {...(bulkAssessable(media)
+                          ? {
+                              selected: selected.has(media.id),
+                              onSelect: (on: boolean) => toggle(media.id, on),
+                            }
+                          : {})}
+                      />
+                    ))}
+                  </ul>
+                )}
+                {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
               </>
             )}
           </section>
@@ -352,15 +467,19 @@ function BulkAssessment({
   media,
   selected,
   setSelected,
+  open,
+  setOpen,
   onDone,
 }: {
   reportId: string;
   media: readonly MediaView[];
   selected: ReadonlySet<number>;
   setSelected: (next: ReadonlySet<number>) => void;
+  /** Whether the bulk form is open (a key opens it too). */
+  open: boolean;
+  setOpen: (open: boolean) => void;
   onDone: () => void;
 }) {
-  const [open, setOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const assessable = media.filter(bulkAssessable);
   if (assessable.length === 0 && !notice) return null;
@@ -372,6 +491,7 @@ function BulkAssessment({
         <button
           type="button"
           data-testid="bulk-select-all"
+          aria-keyshortcuts={ariaKeys('selectAll')}
           disabled={assessable.length === 0}
           onClick={() => setSelected(new Set(assessable.map((m) => m.id)))}
         >
@@ -384,6 +504,7 @@ function BulkAssessment({
           type="button"
           className="wb-primary"
           data-testid="bulk-open"
+          aria-keyshortcuts={ariaKeys('bulk')}
           disabled={ids.length === 0}
           onClick={() => {
             setNotice(null);
@@ -398,6 +519,8 @@ function BulkAssessment({
           mediaId={ids[0]!}
           onAssessed={() => undefined}
           onCancel={() => setOpen(false)}
+          shortcuts
+          autoFocus
           bulk={{
             reportId,
             mediaIds: ids,

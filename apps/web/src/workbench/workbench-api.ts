@@ -22,6 +22,39 @@ export interface Exposure {
   readonly dailyLimit: number;
   /** From this count on, the page suggests a break. */
   readonly warnAt: number;
+  /** Reveals within the last `breakWindowMinutes` (the break reminder's run). */
+  readonly recent: number;
+  /** A run of this many reveals within the window brings a gentle break reminder. */
+  readonly breakAfterReveals: number;
+  readonly breakWindowMinutes: number;
+}
+
+/** One analyst's reveals on one UTC day. */
+export interface ExposureDay {
+  /** `YYYY-MM-DD` (UTC). */
+  readonly day: string;
+  readonly reveals: number;
+  /** Of those, reveals of items an analyst assessed illegal. */
+  readonly illegal: number;
+}
+
+/** One analyst's last 30 days (`GET /v1/workbench/exposure`). */
+export interface AnalystExposureHistory {
+  readonly analystId: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: AnalystRole;
+  /** Oldest first, one per day. */
+  readonly days: readonly ExposureDay[];
+  readonly reveals: number;
+  readonly illegal: number;
+}
+
+/** The 30-day exposure page's figures. */
+export interface ExposureHistory {
+  readonly from: string;
+  readonly to: string;
+  readonly analysts: readonly AnalystExposureHistory[];
 }
 
 /** A member of hotline staff, as the session shows them. */
@@ -748,6 +781,11 @@ export class WorkbenchApi {
 
   analysts(): Promise<{ items: AnalystListItem[] }> {
     return this.#call('GET', '/v1/workbench/analysts');
+  }
+
+  /** Reveals per day over 30 days: every analyst for supervisors, your own otherwise. */
+  exposureHistory(): Promise<ExposureHistory> {
+    return this.#call('GET', '/v1/workbench/exposure');
   }
 
   /** Creates a member of staff (admin only); 409 USERNAME_TAKEN. */

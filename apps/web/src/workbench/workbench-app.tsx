@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { StatisticsDashboard } from '../statistics/index.js';
 import { AnalystsView } from './analysts-view.js';
 import { AuditView } from './audit-view.js';
+import { breakRunDue } from './break-reminder.js';
+import { ExposureView } from './exposure-view.js';
 import { hrefOf, useRoute, type Route } from './hash-route.js';
 import { QueueView } from './queue-view.js';
 import { ReportView } from './report-view.js';
@@ -167,6 +169,8 @@ function Shell({
     [api, session, exposure],
   );
   const isAdmin = session.analyst.role === 'admin';
+  // Senior analysts look after their team: the analysts page (exposure, raising a limit).
+  const isSupervisor = isAdmin || session.analyst.role === 'senior_analyst';
 
   // Move focus to the new page's heading, so keyboard and screen-reader users start there.
   useEffect(() => {
@@ -197,9 +201,10 @@ function Shell({
         <nav aria-label={WB.nav} className="wb-nav">
           <NavLink route={{ page: 'queue' }} current={route} label={WB.navQueue} />
           <NavLink route={{ page: 'statistics' }} current={route} label={WB.navStatistics} />
+          <NavLink route={{ page: 'exposure' }} current={route} label={WB.navExposure} />
           <NavLink route={{ page: 'security' }} current={route} label={WB.navSecurity} />
           {isAdmin && <NavLink route={{ page: 'audit' }} current={route} label={WB.navAudit} />}
-          {isAdmin && <NavLink route={{ page: 'analysts' }} current={route} label={WB.navAnalysts} />}
+          {isSupervisor && <NavLink route={{ page: 'analysts' }} current={route} label={WB.navAnalysts} />}
           {isAdmin && <NavLink route={{ page: 'exchanges' }} current={route} label={WB.navExchanges} />}
         </nav>
         <ExposureMeter exposure={exposure} />
@@ -221,15 +226,26 @@ function Shell({
       )}
       <ExposureBanner exposure={exposure} />
       <BreakReminder />
+      <RevealRunReminder exposure={exposure} />
       {/* A new language remounts the page, so words computed when it loaded are computed again. */}
       <main key={language} id="main" className="wb-main" tabIndex={-1}>
-        <Page route={route} isAdmin={isAdmin} csrfToken={session.csrfToken} />
+        <Page route={route} isAdmin={isAdmin} isSupervisor={isSupervisor} csrfToken={session.csrfToken} />
       </main>
     </WorkbenchContext.Provider>
   );
 }
 
-function Page({ route, isAdmin, csrfToken }: { route: Route; isAdmin: boolean; csrfToken: string }) {
+function Page({
+  route,
+  isAdmin,
+  isSupervisor,
+  csrfToken,
+}: {
+  route: Route;
+  isAdmin: boolean;
+  isSupervisor: boolean;
+  csrfToken: string;
+}) {
   switch (route.page) {
     case 'statistics':
       return (
@@ -248,7 +264,9 @@ function Page({ route, isAdmin, csrfToken }: { route: Route; isAdmin: boolean; c
     case 'audit':
       return isAdmin ? <AuditView /> : <p className="wb-error">{WB.errForbidden}</p>;
     case 'analysts':
-      return isAdmin ? <AnalystsView /> : <p className="wb-error">{WB.errForbidden}</p>;
+      return isSupervisor ? <AnalystsView /> : <p className="wb-error">{WB.errForbidden}</p>;
+    case 'exposure':
+      return <ExposureView />;
     case 'exchanges':
       return isAdmin ? <HashExchangesView /> : <p className="wb-error">{WB.errForbidden}</p>;
     default:
@@ -295,6 +313,24 @@ function ExposureBanner({ exposure }: { exposure: Exposure }) {
       </p>
     );
   return null;
+}
+
+/**
+ * After a run of reveals (the deployment's HASHLINE_BREAK_AFTER_REVEALS within
+ * HASHLINE_BREAK_WINDOW_MINUTES) a kind suggestion to step away; dismissed by the analyst, it
+ * returns only after another full run. It never blocks anything.
+ */
+function RevealRunReminder({ exposure }: { exposure: Exposure }) {
+  const [dismissedAt, setDismissedAt] = useState<number | null>(null);
+  if (!breakRunDue(exposure, dismissedAt)) return null;
+  return (
+    <div className="wb-banner wb-banner--warn" role="status" data-testid="break-reminder">
+      <span>{fill(WB.breakRun, { n: exposure.recent, minutes: exposure.breakWindowMinutes })}</span>
+      <button type="button" className="wb-small" onClick={() => setDismissedAt(exposure.today)}>
+        {WB.breakTaken}
+      </button>
+    </div>
+  );
 }
 
 /** An hourly reminder to step away, dismissed by the analyst (never blocking their work). */

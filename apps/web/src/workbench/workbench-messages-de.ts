@@ -286,6 +286,46 @@ export const WORKBENCH_DE: WorkbenchCatalogue = {
     raiseExtra: 'Zusätzliche Aufdeckungen heute',
     raiseReason: 'Grund (im Audit-Protokoll festgehalten)',
     raiseSubmit: 'Limit erhöhen',
+    keyOpenStage: 'Bewertung in voller Breite',
+    stageTitle: 'Element {n} von {total} (Medienelement {id})',
+    stageNext: 'Nächstes Element',
+    stagePrevious: 'Vorheriges Element',
+    stageClose: 'Zurück zu allen Elementen',
+    stageSelect: 'Für eine Sammelbewertung ausgewählt',
+    shortcutsTitle: 'Tastenkürzel',
+    shortcutsOpen: 'Tastenkürzel (?)',
+    shortcutsIntro:
+      'Die Tasten wirken, solange Sie nicht in ein Textfeld oder eine Liste tippen; Esc verlässt das Feld.',
+    shortcutsClose: 'Schließen',
+    keyPresets: 'Übliche Einstufungen',
+    presetsNote:
+      'Eine übliche Einstufung füllt beide Status aus; Altersgruppe, Geschlecht und Sicherheit wählen Sie für jedes Element selbst.',
+    keySelect: 'Das Element für eine Sammelbewertung aus- oder abwählen',
+    keySelectAll: 'Alle noch nicht bewerteten auswählen',
+    keyBulk: 'Die ausgewählten Elemente bewerten',
+    keyClose: 'Diese Hilfe, das Sammelformular oder die Ansicht in voller Breite schließen',
+    navExposure: 'Belastung',
+    exposureTitle: 'Belastung in den letzten 30 Tagen',
+    exposureIntroTeam:
+      'Aufdeckungen pro Tag für jede Analystin und jeden Analysten, und der Anteil der aufgedeckten Elemente, die als illegal bewertet wurden. Das dient der Fürsorge für die Menschen, die hinsehen: eine Reihe schwerer Tage ist ein Anlass für ein Gespräch und einen leichteren Tag, nie ein Vorwurf.',
+    exposureIntroOwn:
+      'Ihre Aufdeckungen pro Tag, und der Anteil der aufgedeckten Elemente, die als illegal bewertet wurden. Nur Sie und Ihre Vorgesetzten sehen das.',
+    exposureShareNote:
+      'Der Anteil zählt aufgedeckte Elemente, keine Minuten: die Arbeitsoberfläche misst nicht, wie lange jemand hinsieht.',
+    exposureSummary: '{n} Aufdeckungen in 30 Tagen; davon {share} illegales Material',
+    exposureChart: 'Aufdeckungen pro Tag von {name}, letzte 30 Tage',
+    exposureDay: '{day}: {n} Aufdeckungen, davon {illegal} illegales Material',
+    exposureLegendIllegal: 'als illegal bewertet',
+    exposureLegendOther: 'andere aufgedeckte Elemente',
+    exposureNone: 'Keine Aufdeckungen in den letzten 30 Tagen.',
+    exposureTable: 'Die Tage als Tabelle',
+    colDay: 'Tag',
+    colReveals: 'Aufdeckungen',
+    colIllegal: 'Davon illegales Material',
+    breakRun:
+      'Sie haben in den letzten {minutes} Minuten {n} Elemente aufgedeckt. Das ist viel auf einmal: ein paar Minuten weg vom Bildschirm tun gut, und eine Kollegin, ein Kollege oder die Vertrauensperson ist da, wenn Sie reden möchten.',
+    analystsTeamIntro:
+      'Ihr Team heute: die Aufdeckungen jeder Person im Vergleich zu ihrem Limit. Sie können das Limit für heute mit einer Begründung erhöhen; die Erhöhung wird im Prüfprotokoll festgehalten.',
 
     navStatistics: 'Statistik',
     statisticsTitle: 'Statistik',

@@ -285,6 +285,46 @@ export const WORKBENCH_FR: WorkbenchCatalogue = {
     raiseExtra: 'Révélations supplémentaires aujourd’hui',
     raiseReason: 'Motif (enregistré dans le journal d’audit)',
     raiseSubmit: 'Relever la limite',
+    keyOpenStage: 'Évaluation en pleine largeur',
+    stageTitle: 'Élément {n} sur {total} (élément média {id})',
+    stageNext: 'Élément suivant',
+    stagePrevious: 'Élément précédent',
+    stageClose: 'Retour à tous les éléments',
+    stageSelect: 'Sélectionné pour une évaluation groupée',
+    shortcutsTitle: 'Raccourcis clavier',
+    shortcutsOpen: 'Raccourcis clavier (?)',
+    shortcutsIntro:
+      'Les touches fonctionnent tant que vous ne tapez pas dans un champ de texte ou une liste ; Échap quitte le champ.',
+    shortcutsClose: 'Fermer',
+    keyPresets: 'Classifications habituelles',
+    presetsNote:
+      'Une classification habituelle remplit les deux statuts ; la tranche d’âge, le sexe et le degré de certitude restent à choisir par vous pour chaque élément.',
+    keySelect: 'Sélectionner ou désélectionner l’élément pour une évaluation groupée',
+    keySelectAll: 'Sélectionner tout ce qui n’est pas encore évalué',
+    keyBulk: 'Évaluer les éléments sélectionnés',
+    keyClose: 'Fermer cette aide, le formulaire groupé ou la vue en pleine largeur',
+    navExposure: 'Exposition',
+    exposureTitle: 'Exposition sur les 30 derniers jours',
+    exposureIntroTeam:
+      'Les affichages par jour de chaque analyste, et la part des éléments affichés que les analystes ont évalués illégaux. C’est là pour prendre soin de celles et ceux qui regardent : une série de journées lourdes appelle une conversation et une journée plus légère, jamais un reproche.',
+    exposureIntroOwn:
+      'Vos affichages par jour, et la part des éléments affichés que les analystes ont évalués illégaux. Seuls vous et vos responsables voient ceci.',
+    exposureShareNote:
+      'La part compte des éléments affichés, pas des minutes : le poste de travail ne mesure pas combien de temps on regarde.',
+    exposureSummary: '{n} affichages en 30 jours ; dont {share} de matériel illégal',
+    exposureChart: 'Affichages par jour de {name}, 30 derniers jours',
+    exposureDay: '{day} : {n} affichages, dont {illegal} de matériel illégal',
+    exposureLegendIllegal: 'évalué illégal',
+    exposureLegendOther: 'autres éléments affichés',
+    exposureNone: 'Aucun affichage ces 30 derniers jours.',
+    exposureTable: 'Les jours sous forme de tableau',
+    colDay: 'Jour',
+    colReveals: 'Affichages',
+    colIllegal: 'Dont matériel illégal',
+    breakRun:
+      'Vous avez affiché {n} éléments ces {minutes} dernières minutes. C’est beaucoup à absorber : quelques minutes loin de l’écran vous feront du bien, et un collègue ou la personne de confiance est là si vous voulez parler.',
+    analystsTeamIntro:
+      'Votre équipe aujourd’hui : les affichages de chaque analyste par rapport à sa limite. Vous pouvez relever la limite d’un analyste pour aujourd’hui, avec un motif ; le relèvement est consigné dans le journal d’audit.',
 
     navStatistics: 'Statistiques',
     statisticsTitle: 'Statistiques',

@@ -284,6 +284,46 @@ export const WORKBENCH_NL: WorkbenchCatalogue = {
     raiseExtra: 'Extra onthullingen vandaag',
     raiseReason: 'Reden (vastgelegd in het auditlogboek)',
     raiseSubmit: 'Limiet verhogen',
+    keyOpenStage: 'Beoordelen op volle breedte',
+    stageTitle: 'Item {n} van {total} (media-item {id})',
+    stageNext: 'Volgend item',
+    stagePrevious: 'Vorig item',
+    stageClose: 'Terug naar alle items',
+    stageSelect: 'Geselecteerd voor een beoordeling in bulk',
+    shortcutsTitle: 'Sneltoetsen',
+    shortcutsOpen: 'Sneltoetsen (?)',
+    shortcutsIntro:
+      'De toetsen werken zolang u niet in een tekstveld of een lijst typt; Esc verlaat het veld.',
+    shortcutsClose: 'Sluiten',
+    keyPresets: 'Gebruikelijke classificaties',
+    presetsNote:
+      'Een gebruikelijke classificatie vult beide statussen in; leeftijdsgroep, geslacht en zekerheid kiest u zelf voor elk item.',
+    keySelect: 'Het item selecteren of deselecteren voor een beoordeling in bulk',
+    keySelectAll: 'Alles selecteren wat nog niet beoordeeld is',
+    keyBulk: 'De geselecteerde items beoordelen',
+    keyClose: 'Deze hulp, het bulkformulier of de weergave op volle breedte sluiten',
+    navExposure: 'Blootstelling',
+    exposureTitle: 'Blootstelling over de laatste 30 dagen',
+    exposureIntroTeam:
+      'Onthullingen per dag voor elke analist, en het aandeel onthulde items dat analisten als illegaal beoordeelden. Dit is er om te zorgen voor wie kijkt: een reeks zware dagen is een reden voor een gesprek en een lichtere dag, nooit een verwijt.',
+    exposureIntroOwn:
+      'Uw onthullingen per dag, en het aandeel onthulde items dat analisten als illegaal beoordeelden. Alleen u en uw leidinggevenden zien dit.',
+    exposureShareNote:
+      'Het aandeel telt onthulde items, geen minuten: de werkbank meet niet hoe lang iemand kijkt.',
+    exposureSummary: '{n} onthullingen in 30 dagen; {share} daarvan illegaal materiaal',
+    exposureChart: 'Onthullingen per dag van {name}, laatste 30 dagen',
+    exposureDay: '{day}: {n} onthullingen, waarvan {illegal} illegaal materiaal',
+    exposureLegendIllegal: 'als illegaal beoordeeld',
+    exposureLegendOther: 'andere onthulde items',
+    exposureNone: 'Geen onthullingen in de laatste 30 dagen.',
+    exposureTable: 'De dagen als tabel',
+    colDay: 'Dag',
+    colReveals: 'Onthullingen',
+    colIllegal: 'Waarvan illegaal materiaal',
+    breakRun:
+      'U hebt {n} items onthuld in de laatste {minutes} minuten. Dat is veel om te verwerken: een paar minuten weg van het scherm doen deugd, en een collega of de vertrouwenspersoon is er als u wilt praten.',
+    analystsTeamIntro:
+      'Uw team vandaag: de onthullingen van elke analist tegenover de limiet. U kunt de limiet van een analist voor vandaag verhogen, met een reden; de verhoging wordt vastgelegd in het auditlogboek.',
 
     navStatistics: 'Statistieken',
     statisticsTitle: 'Statistieken',

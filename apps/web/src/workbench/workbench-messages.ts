@@ -366,6 +366,48 @@ const TEXT_EN = {
   raiseReason: 'Reason (recorded in the audit log)',
   raiseSubmit: 'Raise the limit',
 
+  // Issue 17: the full-width view, keyboard shortcuts, the 30-day exposure page, the break reminder
+  keyOpenStage: 'Full-width assessment',
+  stageTitle: 'Item {n} of {total} (media item {id})',
+  stageNext: 'Next item',
+  stagePrevious: 'Previous item',
+  stageClose: 'Back to all items',
+  stageSelect: 'Selected for a bulk assessment',
+  shortcutsTitle: 'Keyboard shortcuts',
+  shortcutsOpen: 'Keyboard shortcuts (?)',
+  shortcutsIntro:
+    'The keys work whenever you are not typing in a text field or a list; Esc leaves the field.',
+  shortcutsClose: 'Close',
+  keyPresets: 'Usual classifications',
+  presetsNote:
+    'A usual classification fills in both statuses; age band, sex and confidence stay yours to choose for each item.',
+  keySelect: 'Select or unselect the item for a bulk assessment',
+  keySelectAll: 'Select all not yet assessed',
+  keyBulk: 'Assess the selected items',
+  keyClose: 'Close this help, the bulk form or the full-width view',
+  navExposure: 'Exposure',
+  exposureTitle: 'Exposure over the last 30 days',
+  exposureIntroTeam:
+    'Reveals per day for each analyst, and the share of revealed items that analysts assessed illegal. It is there to look after the people who look: a heavy run of days is a reason for a conversation and a lighter day, never a mark against anyone.',
+  exposureIntroOwn:
+    'Your reveals per day, and the share of revealed items that analysts assessed illegal. Only you and your supervisors see this.',
+  exposureShareNote:
+    'The share counts revealed items, not minutes: the workbench does not time how long anyone looks.',
+  exposureSummary: '{n} reveals in 30 days; {share} of them illegal material',
+  exposureChart: 'Reveals per day of {name}, last 30 days',
+  exposureDay: '{day}: {n} reveals, {illegal} of them illegal material',
+  exposureLegendIllegal: 'assessed illegal',
+  exposureLegendOther: 'other revealed items',
+  exposureNone: 'No reveals in the last 30 days.',
+  exposureTable: 'The days as a table',
+  colDay: 'Day',
+  colReveals: 'Reveals',
+  colIllegal: 'Of which illegal material',
+  breakRun:
+    'You have revealed {n} items in the last {minutes} minutes. That is a lot to take in: a few minutes away from the screen will do you good, and a colleague or the counsellor is there if you want to talk.',
+  analystsTeamIntro:
+    'Your team today: each analyst’s reveals against their limit. You can raise an analyst’s limit for today, with a reason; the raise is recorded in the audit log.',
+
   // Forwarding (issue #5): referral plan, referrals, package, partner exchange
   navStatistics: 'Statistics',
   statisticsTitle: 'Statistics',

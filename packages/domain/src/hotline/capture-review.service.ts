@@ -4,7 +4,13 @@ import type { CaptureAttempt, CaptureScreenshot } from './capture-records.js';
 import type { Analyst, ReportedUrl } from './hotline-records.js';
 import type { HotlineStore } from './hotline-store.js';
 import type { SecretBox } from './secret-box.js';
-import { startOfUtcDay, type Exposure, type ExposurePolicy } from './workbench.service.js';
+import {
+  afterOneReveal,
+  currentExposure,
+  startOfUtcDay,
+  type Exposure,
+  type ExposurePolicy,
+} from './workbench.service.js';
 
 /** What {@link CaptureReviewService} needs. */
 export interface CaptureReviewDependencies {
@@ -96,15 +102,16 @@ export class CaptureReviewService {
    */
   async reveal(analyst: Analyst, jobId: number): Promise<{ exposure: Exposure; previewAvailable: boolean }> {
     const shot = await this.requireScreenshot(jobId);
-    const today = await this.deps.store.countAudit(
+    // The same budget as items' reveals, with today's raises.
+    const before = await currentExposure(
+      this.deps.store,
+      this.deps.clock.now(),
+      this.deps.exposure,
       analyst.id,
-      'media_revealed',
-      startOfUtcDay(this.deps.clock.now()),
     );
-    const { dailyLimit, warnAt } = this.deps.exposure;
-    if (today >= dailyLimit) throw new DomainError('EXPOSURE_LIMIT_REACHED');
-    await this.audit(analyst, 'media_revealed', jobId, { count: today + 1, sha256: shot.sha256 });
-    return { exposure: { today: today + 1, dailyLimit, warnAt }, previewAvailable: shot.storedContent };
+    if (before.today >= before.dailyLimit) throw new DomainError('EXPOSURE_LIMIT_REACHED');
+    await this.audit(analyst, 'media_revealed', jobId, { count: before.today + 1, sha256: shot.sha256 });
+    return { exposure: afterOneReveal(before), previewAvailable: shot.storedContent };
   }
 
   /**

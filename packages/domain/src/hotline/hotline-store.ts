@@ -103,6 +103,14 @@ export interface QueueItem {
   readonly previouslyAssessedCount: number;
 }
 
+/** One reveal, as the exposure page counts it. */
+export interface RevealRecord {
+  readonly actor: string;
+  readonly at: Date;
+  /** Whether an analyst (any) has assessed the revealed item illegal. */
+  readonly illegal: boolean;
+}
+
 /** Filters of the audit browser. */
 export interface AuditQuery {
   readonly afterSeq?: number;
@@ -283,6 +291,12 @@ export interface HotlineStore {
   listAudit(query: AuditQuery): Promise<AuditEvent[]>;
   /** Counts audit rows of one actor and action since a time (the exposure counter). */
   countAudit(actor: string, action: AuditAction, since: Date): Promise<number>;
+  /**
+   * Every reveal (`media_revealed`, items and capture screenshots) since a time, in log order:
+   * who, when, and whether any analyst has assessed the revealed media item illegal (the 30-day
+   * exposure page).
+   */
+  listReveals(since: Date): Promise<RevealRecord[]>;
   /** The last row's seq and hash as recorded in the head anchor (detects a deleted tail). */
   auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
 

@@ -48,6 +48,12 @@ export interface ExposurePolicy {
   readonly dailyLimit: number;
   /** From this many reveals the workbench warns and suggests a break. */
   readonly warnAt: number;
+  /**
+   * A run of this many reveals within `breakWindowMinutes` brings a gentle break reminder
+   * (issue 17); the reminder never blocks anything.
+   */
+  readonly breakAfterReveals: number;
+  readonly breakWindowMinutes: number;
 }
 
 /** Today's exposure of an analyst. */
@@ -55,6 +61,70 @@ export interface Exposure {
   readonly today: number;
   readonly dailyLimit: number;
   readonly warnAt: number;
+  /** Reveals within the last `breakWindowMinutes` (the break reminder's run). */
+  readonly recent: number;
+  readonly breakAfterReveals: number;
+  readonly breakWindowMinutes: number;
+}
+
+/** The days of the exposure page: today and the 29 before it (UTC). */
+export const EXPOSURE_HISTORY_DAYS = 30;
+
+/** One analyst's reveals on one UTC day. */
+export interface ExposureDay {
+  /** `YYYY-MM-DD` (UTC). */
+  readonly day: string;
+  readonly reveals: number;
+  /** Of those, reveals of items an analyst assessed illegal. */
+  readonly illegal: number;
+}
+
+/** One analyst's last 30 days. */
+export interface AnalystExposureHistory {
+  readonly analystId: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: AnalystRole;
+  /** Oldest first, one entry per day (days without reveals are zero). */
+  readonly days: readonly ExposureDay[];
+  readonly reveals: number;
+  readonly illegal: number;
+}
+
+/**
+ * An analyst's exposure now: today's reveals against the configured limit plus what supervisors
+ * raised it by today (read from the audit log, where each raise is recorded with its reason), and
+ * the reveals of the break reminder's window. The workbench and the capture review share it.
+ */
+export async function currentExposure(
+  store: HotlineStore,
+  now: Date,
+  policy: ExposurePolicy,
+  analystId: string,
+): Promise<Exposure> {
+  const since = startOfUtcDay(now);
+  const windowStart = new Date(now.getTime() - policy.breakWindowMinutes * 60_000);
+  const [today, recent, raises] = await Promise.all([
+    store.countAudit(analystId, 'media_revealed', since),
+    store.countAudit(analystId, 'media_revealed', windowStart),
+    store.listAudit({ action: 'exposure_limit_raised', subjectId: analystId, limit: 500 }),
+  ]);
+  const raised = raises
+    .filter((e) => e.at.getTime() >= since.getTime() && typeof e.details.extra === 'number')
+    .reduce((sum, e) => sum + (e.details.extra as number), 0);
+  return {
+    today,
+    dailyLimit: policy.dailyLimit + raised,
+    warnAt: policy.warnAt,
+    recent,
+    breakAfterReveals: policy.breakAfterReveals,
+    breakWindowMinutes: policy.breakWindowMinutes,
+  };
+}
+
+/** The exposure after one more reveal (the reveal just recorded). */
+export function afterOneReveal(exposure: Exposure): Exposure {
+  return { ...exposure, today: exposure.today + 1, recent: exposure.recent + 1 };
 }
 
 /** What the workbench needs. */
@@ -241,17 +311,61 @@ export class WorkbenchService {
    * raised it by today (read from the audit log, where each raise is recorded with its reason).
    */
   async exposure(analyst: Analyst): Promise<Exposure> {
-    const since = startOfUtcDay(this.deps.clock.now());
-    const today = await this.deps.store.countAudit(analyst.id, 'media_revealed', since);
-    const raises = await this.deps.store.listAudit({
-      action: 'exposure_limit_raised',
-      subjectId: analyst.id,
-      limit: 500,
-    });
-    const raised = raises
-      .filter((e) => e.at.getTime() >= since.getTime() && typeof e.details.extra === 'number')
-      .reduce((sum, e) => sum + (e.details.extra as number), 0);
-    return { today, dailyLimit: this.deps.exposure.dailyLimit + raised, warnAt: this.deps.exposure.warnAt };
+    return currentExposure(this.deps.store, this.deps.clock.now(), this.deps.exposure, analyst.id);
+  }
+
+  /**
+   * Reveals per day over the last 30 UTC days and how many of them showed material an analyst
+   * assessed illegal (issue 17): supervisors (senior analysts and admins) see every analyst, an
+   * analyst sees their own. `analystId` narrows it to one analyst.
+   * @throws {DomainError} ROLE_REQUIRED (an analyst asking for someone else's), ANALYST_NOT_FOUND
+   */
+  async exposureHistory(
+    viewer: Analyst,
+    analystId?: string,
+  ): Promise<{
+    readonly from: string;
+    readonly to: string;
+    readonly analysts: readonly AnalystExposureHistory[];
+  }> {
+    const supervisor = ROLE_RANK[viewer.role] >= ROLE_RANK.senior_analyst;
+    if (!supervisor && analystId !== undefined && analystId !== viewer.id)
+      requireRole(viewer, 'senior_analyst');
+    const all = supervisor ? await this.deps.store.listAnalysts() : [viewer];
+    const shown = analystId === undefined ? all : all.filter((a) => a.id === analystId);
+    if (shown.length === 0) throw new DomainError('ANALYST_NOT_FOUND');
+    const today = startOfUtcDay(this.deps.clock.now());
+    const from = new Date(today.getTime() - (EXPOSURE_HISTORY_DAYS - 1) * 86_400_000);
+    const days = Array.from({ length: EXPOSURE_HISTORY_DAYS }, (_, i) =>
+      new Date(from.getTime() + i * 86_400_000).toISOString().slice(0, 10),
+    );
+    const counts = new Map<string, { reveals: number; illegal: number }>();
+    for (const reveal of await this.deps.store.listReveals(from)) {
+      const key = `${reveal.actor} ${reveal.at.toISOString().slice(0, 10)}`;
+      const count = counts.get(key) ?? { reveals: 0, illegal: 0 };
+      count.reveals += 1;
+      if (reveal.illegal) count.illegal += 1;
+      counts.set(key, count);
+    }
+    return {
+      from: days[0]!,
+      to: days.at(-1)!,
+      analysts: shown.map((a) => {
+        const perDay = days.map((day) => ({
+          day,
+          ...(counts.get(`${a.id} ${day}`) ?? { reveals: 0, illegal: 0 }),
+        }));
+        return {
+          analystId: a.id,
+          username: a.username,
+          displayName: a.displayName,
+          role: a.role,
+          days: perDay,
+          reveals: perDay.reduce((sum, d) => sum + d.reveals, 0),
+          illegal: perDay.reduce((sum, d) => sum + d.illegal, 0),
+        };
+      }),
+    };
   }
 
   /**
@@ -297,7 +411,7 @@ export class WorkbenchService {
     const before = await this.exposure(analyst);
     if (before.today >= before.dailyLimit) throw new DomainError('EXPOSURE_LIMIT_REACHED');
     await this.audit(analyst, 'media_revealed', 'media', String(media.id), { count: before.today + 1 });
-    return { exposure: { ...before, today: before.today + 1 }, previewAvailable: media.storedContent };
+    return { exposure: afterOneReveal(before), previewAvailable: media.storedContent };
   }
 
   /**
@@ -490,11 +604,14 @@ export class WorkbenchService {
     return this.deps.store.updateAnalyst(analyst.id, { language: language as ReportLanguage });
   }
 
-  /** Staff with today's exposure (admins only: supervisors watch the counters). */
+  /**
+   * Staff with today's exposure: admins and senior analysts (who look after their team's
+   * exposure and can raise a limit for the day).
+   */
   async analysts(
     analyst: Analyst,
   ): Promise<{ analyst: Analyst; exposureToday: number; dailyLimit: number }[]> {
-    requireRole(analyst, 'admin');
+    requireRole(analyst, 'senior_analyst');
     return Promise.all(
       (await this.deps.store.listAnalysts()).map(async (a) => {
         // Each analyst's own limit: the configured one plus today's raises.

@@ -17,6 +17,7 @@ import type {
 } from '../hotline/hotline-records.js';
 import type {
   AuditQuery,
+  RevealRecord,
   CaptureOutcome,
   CreatedReport,
   HotlineStore,
@@ -695,6 +696,22 @@ class MemoryHotlineStore implements HotlineStore {
     return this.#audit.filter(
       (row) => row.actor === actor && row.action === action && row.at.getTime() >= since.getTime(),
     ).length;
+  }
+
+  async listReveals(since: Date): Promise<RevealRecord[]> {
+    return this.#audit
+      .filter(
+        (row) => row.action === 'media_revealed' && row.actor !== null && row.at.getTime() >= since.getTime(),
+      )
+      .map((row) => ({
+        actor: row.actor!,
+        at: new Date(row.at.getTime()),
+        illegal:
+          row.subjectType === 'media' &&
+          [...this.#assessments.values()].some(
+            (a) => String(a.mediaId) === row.subjectId && a.nationalStatus === 'illegal',
+          ),
+      }));
   }
 
   async auditHead(): Promise<{ readonly seq: number; readonly hash: string }> {

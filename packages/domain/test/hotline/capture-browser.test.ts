@@ -100,7 +100,7 @@ function setup(options: {
     store,
     clock,
     secrets: markingBox,
-    exposure: { dailyLimit: 1, warnAt: 1 },
+    exposure: { dailyLimit: 1, warnAt: 1, breakAfterReveals: 20, breakWindowMinutes: 60 },
     wakeCapture: () => woken++,
   });
   const submit = async (url: string) => {

@@ -11,6 +11,7 @@ import {
   WorkbenchService,
   type Analyst,
   type CapturedMediaHasher,
+  type ExposurePolicy,
   type FetchedResource,
   type HostTracer,
   type SafeFetcher,
@@ -59,7 +60,13 @@ const hasher: CapturedMediaHasher = {
   },
 };
 
-function setup(fetcher: SafeFetcher, { keepMedia = false } = {}) {
+function setup(
+  fetcher: SafeFetcher,
+  {
+    keepMedia = false,
+    exposure = { dailyLimit: 2, warnAt: 1, breakAfterReveals: 2, breakWindowMinutes: 60 },
+  }: { keepMedia?: boolean; exposure?: ExposurePolicy } = {},
+) {
   const clock = createManualClock(Date.UTC(2026, 10, 26, 9));
   const bankStore = createMemoryStore();
   const engine = new MatchEngine(bankStore);
@@ -87,7 +94,7 @@ function setup(fetcher: SafeFetcher, { keepMedia = false } = {}) {
     clock,
     secrets: plainBox,
     sha256Hex,
-    exposure: { dailyLimit: 2, warnAt: 1 },
+    exposure,
     hotlineBank: 'hotline',
     hotlineName: 'Test hotline',
   });
@@ -254,6 +261,111 @@ describe('WorkbenchService', () => {
     });
     t.clock.advance(24 * 3600_000);
     expect((await t.workbench.reveal(ana, media!.id)).exposure.today).toBe(1);
+  });
+
+  it("counts the break reminder's run: reveals within the configured window, not the whole day", async () => {
+    const t = setup(
+      { fetch: async (url) => resource(url, 'image/jpeg', 'bytes-break') },
+      {
+        keepMedia: true,
+        exposure: { dailyLimit: 50, warnAt: 40, breakAfterReveals: 3, breakWindowMinutes: 60 },
+      },
+    );
+    await submit(t.intake, ['https://a.example/break.jpg']);
+    await t.capture.runOnce();
+    const [item] = await t.store.listQueue({ limit: 10 });
+    const [media] = await t.store.listMedia(item!.report.id);
+    const ana = analyst('ana');
+    await t.workbench.reveal(ana, media!.id);
+    t.clock.advance(30 * 60_000);
+    await t.workbench.reveal(ana, media!.id);
+    const third = await t.workbench.reveal(ana, media!.id);
+    expect(third.exposure).toEqual({
+      today: 3,
+      dailyLimit: 50,
+      warnAt: 40,
+      recent: 3,
+      breakAfterReveals: 3,
+      breakWindowMinutes: 60,
+    });
+    // 31 minutes on, the first reveal has left the window; the day still counts all three.
+    t.clock.advance(31 * 60_000);
+    expect(await t.workbench.exposure(ana)).toMatchObject({ today: 3, recent: 2 });
+    // Another analyst's run is their own.
+    expect(await t.workbench.exposure(analyst('bo'))).toMatchObject({ today: 0, recent: 0 });
+  });
+
+  it('the 30-day exposure page: reveals per day and of illegal material; supervisors see all, an analyst their own', async () => {
+    const t = setup(
+      {
+        fetch: async (url) =>
+          url.endsWith('/pair')
+            ? resource(
+                url,
+                'text/html',
+                '<img src="https://p.example/1.jpg"><img src="https://p.example/2.jpg">',
+              )
+            : resource(url, 'image/jpeg', `pair ${url}`),
+      },
+      {
+        keepMedia: true,
+        exposure: { dailyLimit: 50, warnAt: 40, breakAfterReveals: 20, breakWindowMinutes: 60 },
+      },
+    );
+    const { reportId } = await submit(t.intake, ['https://p.example/pair']);
+    while ((await t.capture.runOnce()) > 0);
+    const [first, second] = await t.store.listMedia(reportId!);
+    const ana = await t.store.createAnalyst(analyst('ana'));
+    const bo = await t.store.createAnalyst(analyst('bo'));
+    const senior = await t.store.createAnalyst({ ...analyst('sam'), role: 'senior_analyst' });
+    // 31 days ago: outside the page. Then today-2 and today.
+    await t.workbench.reveal(ana, first!.id);
+    t.clock.advance(29 * 86_400_000);
+    await t.workbench.reveal(ana, first!.id);
+    await t.workbench.reveal(ana, second!.id);
+    await t.workbench.reveal(bo, second!.id);
+    t.clock.advance(2 * 86_400_000);
+    await t.workbench.reveal(ana, first!.id);
+    const body = {
+      internationalStatus: 'not_baseline',
+      nationalStatus: 'illegal',
+      jurisdiction: 'BE',
+      ageBand: '14-15',
+      sex: 'girls',
+      selfGenerated: 'unknown',
+      contentOrigin: 'unknown',
+      flags: [],
+      confidence: 'certain',
+    };
+    await t.workbench.assess(senior, first!.id, body);
+
+    const all = await t.workbench.exposureHistory(senior);
+    const today = new Date(t.clock.now()).toISOString().slice(0, 10);
+    const twoDaysAgo = new Date(t.clock.now().getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
+    expect(all.to).toBe(today);
+    expect(all.analysts.map((a) => a.username)).toEqual(['ana', 'bo', 'sam']);
+    const anaHistory = all.analysts[0]!;
+    expect(anaHistory.days).toHaveLength(30);
+    expect(anaHistory.days[0]!.day).toBe(all.from);
+    expect(anaHistory.days.filter((d) => d.reveals > 0)).toEqual([
+      { day: twoDaysAgo, reveals: 2, illegal: 1 },
+      { day: today, reveals: 1, illegal: 1 },
+    ]);
+    expect(anaHistory).toMatchObject({ reveals: 3, illegal: 2 });
+    expect(all.analysts[1]).toMatchObject({ reveals: 1, illegal: 0 });
+    expect(all.analysts[2]).toMatchObject({ reveals: 0, illegal: 0 });
+
+    // An analyst sees their own only, and cannot ask for someone else's.
+    const own = await t.workbench.exposureHistory(ana);
+    expect(own.analysts.map((a) => a.username)).toEqual(['ana']);
+    expect((await t.workbench.exposureHistory(ana, ana.id)).analysts).toHaveLength(1);
+    await expect(t.workbench.exposureHistory(ana, bo.id)).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    expect((await t.workbench.exposureHistory(senior, bo.id)).analysts.map((a) => a.username)).toEqual([
+      'bo',
+    ]);
+    await expect(t.workbench.exposureHistory(senior, 'nobody')).rejects.toMatchObject({
+      code: 'ANALYST_NOT_FOUND',
+    });
   });
 
   it('neither counts nor audits a reveal when no preview is kept: the thumbnail is all there is', async () => {

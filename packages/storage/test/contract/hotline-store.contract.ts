@@ -1035,6 +1035,53 @@ export function describeHotlineStoreContract(name: string, open: OpenHotlineCont
           'ANALYST_NOT_FOUND',
         );
       });
+
+      it('lists reveals since a time with whether the item was assessed illegal (the exposure page)', async () => {
+        await store.createReport(
+          reportRecord(130, {
+            urls: [{ url: 'https://r.example/1', normalizedUrl: 'https://r.example/1', siteType: null }],
+          }),
+        );
+        await captureAll(() => [mediaItem(31), mediaItem(32)]);
+        const [illegal] = await store.findMediaBySha256(mediaItem(31).sha256);
+        const [other] = await store.findMediaBySha256(mediaItem(32).sha256);
+        await store.createAnalyst(analyst(1));
+        await store.addAssessment(illegal!.id, 'analyst-1', ASSESSMENT, T0);
+        await store.addAssessment(
+          other!.id,
+          'analyst-1',
+          { ...ASSESSMENT, nationalStatus: 'not_illegal' },
+          T0,
+        );
+        const reveal = (actor: string | null, subjectType: string, subjectId: string, minute: number) =>
+          store.appendAudit(
+            { actor, action: 'media_revealed', subjectType, subjectId, details: {} },
+            new Date(T0.getTime() + minute * MINUTE),
+          );
+        await reveal('analyst-1', 'media', String(illegal!.id), 1);
+        await reveal('analyst-1', 'media', String(other!.id), 2);
+        await reveal('analyst-2', 'media', String(illegal!.id), 3);
+        // A screenshot's reveal counts, never as an assessed item (its id is a capture job's).
+        await reveal('analyst-2', 'capture_screenshot', String(illegal!.id), 4);
+        await reveal(null, 'media', String(illegal!.id), 5);
+        await store.appendAudit(
+          {
+            actor: 'analyst-1',
+            action: 'media_viewed',
+            subjectType: 'media',
+            subjectId: String(illegal!.id),
+            details: {},
+          },
+          new Date(T0.getTime() + 6 * MINUTE),
+        );
+        expect(await store.listReveals(new Date(T0.getTime() + 2 * MINUTE))).toEqual([
+          { actor: 'analyst-1', at: new Date(T0.getTime() + 2 * MINUTE), illegal: false },
+          { actor: 'analyst-2', at: new Date(T0.getTime() + 3 * MINUTE), illegal: true },
+          { actor: 'analyst-2', at: new Date(T0.getTime() + 4 * MINUTE), illegal: false },
+        ]);
+        expect((await store.listReveals(T0)).map((r) => r.illegal)).toEqual([true, false, true, false]);
+        expect(await store.listReveals(new Date(T0.getTime() + 60 * MINUTE))).toEqual([]);
+      });
     });
 
     describe('analysts and sessions', () => {

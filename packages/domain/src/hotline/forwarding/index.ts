@@ -4,6 +4,7 @@ export * from './referral-vocabulary.js';
 export * from './referral-config.js';
 export * from './referral-rules.js';
 export * from './referral-records.js';
+export * from './referral-document-labels.js';
 export * from './referral-package.js';
 export * from './referral.service.js';
 export * from './cybertipline-vocabulary.js';

@@ -1,5 +1,12 @@
 import type { Classification } from '../../vocabulary.js';
-import type { Assessment, HostTrace, MediaItem, Report, ReportedUrl } from '../hotline-records.js';
+import type {
+  Assessment,
+  HostTrace,
+  MediaItem,
+  Report,
+  ReportedUrl,
+  ReportLanguage,
+} from '../hotline-records.js';
 import {
   AGE_BANDS,
   ageGroupOf,
@@ -12,6 +19,7 @@ import {
   type VictimSex,
 } from '../hotline-vocabulary.js';
 import { combinedClassification, REQUIRED_ILLEGAL_ASSESSMENTS } from '../workbench.service.js';
+import { REFERRAL_DOCUMENT_LABELS, fillLabel } from './referral-document-labels.js';
 import type { Referral } from './referral-records.js';
 import type { ReferralPlan } from './referral-rules.js';
 
@@ -330,131 +338,159 @@ export interface PrintableDocument {
     readonly rows: readonly { readonly label: string; readonly value: string; readonly mono?: boolean }[];
   }[];
   readonly footer: string;
+  /** The document's subject (PDF metadata), in the document's language. */
+  readonly subject?: string;
+  /** "Page {n} of {total}" in the document's language. */
+  readonly pageNumber?: string;
 }
 
 /**
  * The printable summary of a package (the PDF's content): the same facts as the JSON, as labelled
- * rows; hashes in a monospaced face so they can be compared character by character.
+ * rows in the analyst's language (issue 17); hashes in a monospaced face so they can be compared
+ * character by character. Codes (channel, statuses, referral target and basis) print as in the
+ * JSON package.
  */
-export function referralPackageDocument(pkg: ReferralPackage): PrintableDocument {
+export function referralPackageDocument(
+  pkg: ReferralPackage,
+  language: ReportLanguage = 'en',
+): PrintableDocument {
+  const t = REFERRAL_DOCUMENT_LABELS[language];
   const r = pkg.report;
-  const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+  const yesNo = (b: boolean) => (b ? t.yes : t.no);
   const sections: PrintableDocument['sections'][number][] = [
     {
-      heading: 'Case',
+      heading: t.case,
       rows: [
-        { label: 'Report', value: r.id, mono: true },
-        { label: 'Received', value: r.receivedAt },
-        { label: 'Channel', value: `${r.channel} (reporter: ${r.reporterType})` },
-        { label: 'Concerns', value: r.concerns.join(', ') },
-        { label: 'Child in imminent danger', value: yesNo(r.imminentDanger) },
-        { label: 'Status', value: r.status },
-        ...(r.partnerReference ? [{ label: 'Partner reference', value: r.partnerReference }] : []),
+        { label: t.report, value: r.id, mono: true },
+        { label: t.received, value: r.receivedAt },
+        {
+          label: t.channel,
+          value: fillLabel(t.channelValue, { channel: r.channel, reporter: r.reporterType }),
+        },
+        { label: t.concerns, value: r.concerns.join(', ') },
+        { label: t.imminentDanger, value: yesNo(r.imminentDanger) },
+        { label: t.status, value: r.status },
+        ...(r.partnerReference ? [{ label: t.partnerReference, value: r.partnerReference }] : []),
         ...(r.description !== undefined && r.description !== null
-          ? [{ label: 'Description', value: r.description }]
+          ? [{ label: t.description, value: r.description }]
           : []),
       ],
     },
     ...pkg.urls.map((u) => ({
-      heading: `URL ${u.id}`,
+      heading: fillLabel(t.urlHeading, { id: u.id }),
       rows: [
-        { label: 'URL', value: u.url, mono: true },
-        { label: 'Site type', value: u.siteType ?? 'unknown' },
+        { label: t.url, value: u.url, mono: true },
+        { label: t.siteType, value: u.siteType ?? t.unknown },
         {
-          label: 'At capture',
-          value: `${u.accessibility ?? 'not captured'}${u.capturedAt ? ` (${u.capturedAt})` : ''}`,
+          label: t.atCapture,
+          value: `${u.accessibility ?? t.notCaptured}${u.capturedAt ? ` (${u.capturedAt})` : ''}`,
         },
         ...(u.trace
           ? [
-              { label: 'Host', value: u.trace.host, mono: true },
-              { label: 'IP address', value: u.trace.ipAddress ?? 'did not resolve', mono: true },
-              { label: 'Hosting country', value: u.trace.country ?? 'unknown' },
+              { label: t.host, value: u.trace.host, mono: true },
+              { label: t.ipAddress, value: u.trace.ipAddress ?? t.didNotResolve, mono: true },
+              { label: t.hostingCountry, value: u.trace.country ?? t.unknown },
               {
-                label: 'Network (ASN)',
-                value: `${u.trace.network ?? 'unknown'}${u.trace.asn !== null ? ` (AS${u.trace.asn})` : ''}`,
+                label: t.network,
+                value: `${u.trace.network ?? t.unknown}${u.trace.asn !== null ? ` (AS${u.trace.asn})` : ''}`,
               },
               {
-                label: 'Trace dataset',
-                value: `${u.trace.dataset}, ${u.trace.datasetDate}; traced ${u.trace.tracedAt}`,
+                label: t.traceDataset,
+                value: `${u.trace.dataset}, ${u.trace.datasetDate}; ${fillLabel(t.traced, { at: u.trace.tracedAt })}`,
               },
             ]
-          : [{ label: 'Trace', value: 'none: the host must be traced by hand' }]),
+          : [{ label: t.trace, value: t.noTrace }]),
       ],
     })),
     ...pkg.media.map((m) => {
       const a = m.assessment;
       const c = a.classification;
       const classification = [
-        c.industry ? `industry ${c.industry}` : null,
-        c.uk ? `UK category ${c.uk}` : null,
-        c.baseline === undefined ? null : c.baseline ? 'INTERPOL baseline' : 'not baseline',
+        c.industry ? fillLabel(t.industry, { c: c.industry }) : null,
+        c.uk ? fillLabel(t.ukCategory, { c: c.uk }) : null,
+        c.baseline === undefined ? null : c.baseline ? t.baseline : t.notBaseline,
       ].filter((x) => x !== null);
       return {
-        heading: `Media item ${m.id} (URL ${m.urlId})`,
+        heading: fillLabel(t.mediaHeading, { id: m.id, url: m.urlId }),
         rows: [
-          { label: 'Source', value: m.sourceUrl, mono: true },
+          { label: t.source, value: m.sourceUrl, mono: true },
           {
-            label: 'Type',
-            value: `${m.mediaType}${m.width !== null && m.height !== null ? `, ${m.width} x ${m.height}` : ''}, ${m.byteLength} bytes`,
+            label: t.type,
+            value: `${m.mediaType}${m.width !== null && m.height !== null ? `, ${m.width} x ${m.height}` : ''}, ${fillLabel(t.bytes, { n: m.byteLength })}`,
           },
           { label: 'MD5', value: m.hashes.md5, mono: true },
           { label: 'SHA-256', value: m.hashes.sha256, mono: true },
-          { label: 'PDQ', value: m.hashes.pdq ?? 'none', mono: true },
+          { label: 'PDQ', value: m.hashes.pdq ?? t.none, mono: true },
           ...(m.hashes.pdqQuality !== null
-            ? [{ label: 'PDQ quality', value: String(m.hashes.pdqQuality) }]
+            ? [{ label: t.pdqQuality, value: String(m.hashes.pdqQuality) }]
             : []),
           {
-            label: 'Assessed',
+            label: t.assessed,
             value:
               a.basis === 'four_eyes'
-                ? `illegal by ${a.illegalCount} analysts (${a.jurisdictions.join(', ')})`
-                : `known material (${a.knownMatch?.source ?? 'bank'}: ${a.knownMatch?.bankName ?? ''}, distance ${a.knownMatch?.distance ?? 0})`,
+                ? fillLabel(t.assessedFourEyes, {
+                    n: a.illegalCount,
+                    jurisdictions: a.jurisdictions.join(', '),
+                  })
+                : fillLabel(t.assessedKnown, {
+                    source: a.knownMatch?.source ?? 'bank',
+                    bank: a.knownMatch?.bankName ?? '',
+                    distance: a.knownMatch?.distance ?? 0,
+                  }),
           },
           {
-            label: 'Classification',
-            value: classification.length > 0 ? classification.join('; ') : 'not given',
+            label: t.classification,
+            value: classification.length > 0 ? classification.join('; ') : t.notGiven,
           },
           ...(a.basis === 'four_eyes'
             ? [
-                { label: 'Age band (youngest)', value: `${a.ageBand} (${a.ageGroup})` },
-                { label: 'Sex', value: a.sex ?? 'unidentified' },
+                { label: t.ageBand, value: `${a.ageBand} (${a.ageGroup})` },
+                { label: t.sex, value: a.sex ?? t.unidentified },
                 ...(a.victimCount !== null
-                  ? [{ label: 'Children visible', value: String(a.victimCount) }]
+                  ? [{ label: t.childrenVisible, value: String(a.victimCount) }]
                   : []),
-                { label: '"Self-generated"', value: a.selfGenerated ?? 'unknown' },
-                { label: 'Origin', value: a.contentOrigin ?? 'unknown' },
-                { label: 'Flags', value: a.flags.length > 0 ? a.flags.join(', ') : 'none' },
-                ...(a.legalBases.length > 0
-                  ? [{ label: 'Legal basis', value: a.legalBases.join('; ') }]
-                  : []),
+                { label: t.selfGenerated, value: a.selfGenerated ?? t.unknown },
+                { label: t.origin, value: a.contentOrigin ?? t.unknown },
+                { label: t.flags, value: a.flags.length > 0 ? a.flags.join(', ') : t.none },
+                ...(a.legalBases.length > 0 ? [{ label: t.legalBasis, value: a.legalBases.join('; ') }] : []),
               ]
             : []),
         ],
       };
     }),
     ...(pkg.captures ?? []).map((c) => ({
-      heading: `Capture ${c.attempt} (URL ${c.urlId})`,
+      heading: fillLabel(t.captureHeading, { n: c.attempt, url: c.urlId }),
       rows: [
         {
-          label: 'Captured',
-          value: `${c.capturedAt ?? 'not finished'}; ${c.method ?? 'unknown'}${c.error ? `; failed: ${c.error}` : `; ${c.mediaFound ?? 0} new media item(s)`}`,
+          label: t.captured,
+          value: `${c.capturedAt ?? t.notFinished}; ${c.method ?? t.unknown}; ${
+            c.error
+              ? fillLabel(t.failed, { error: c.error })
+              : fillLabel(t.newMedia, { n: c.mediaFound ?? 0 })
+          }`,
         },
-        ...(c.screenshot ? [{ label: 'Screenshot SHA-256', value: c.screenshot.sha256, mono: true }] : []),
-        ...(c.audit ? [{ label: 'Audit row', value: `${c.audit.seq}: ${c.audit.hash}`, mono: true }] : []),
+        ...(c.screenshot ? [{ label: t.screenshotSha256, value: c.screenshot.sha256, mono: true }] : []),
+        ...(c.audit ? [{ label: t.auditRow, value: `${c.audit.seq}: ${c.audit.hash}`, mono: true }] : []),
         {
-          label: 'Signed anchor',
+          label: t.signedAnchor,
           value: c.anchor
-            ? `row ${c.anchor.seq} ${c.anchor.hash}, signed ${c.anchor.signedAt} by key ${c.anchor.keyId}, published to ${c.anchor.publishedTo}`
-            : 'not yet anchored (covered by the next published anchor)',
+            ? fillLabel(t.anchorValue, {
+                seq: c.anchor.seq,
+                hash: c.anchor.hash,
+                at: c.anchor.signedAt,
+                key: c.anchor.keyId,
+                to: c.anchor.publishedTo,
+              })
+            : t.notAnchored,
           mono: c.anchor !== null,
         },
       ],
     })),
     {
-      heading: 'Referrals',
+      heading: t.referrals,
       rows:
         pkg.referrals.length === 0
-          ? [{ label: 'Recorded', value: 'none yet' }]
+          ? [{ label: t.recorded, value: t.noneYet }]
           : pkg.referrals.map((f) => ({
               label: `${f.targetName} (${f.targetCountry})`,
               value: `${f.target}; ${f.basis}; ${f.actionable}; ${f.status}${f.externalRef ? `; ref ${f.externalRef}` : ''}; URLs ${f.urlIds.join(', ')}`,
@@ -462,12 +498,17 @@ export function referralPackageDocument(pkg: ReferralPackage): PrintableDocument
     },
   ];
   return {
-    title: `Referral package: report ${r.id}`,
-    subtitle: `${pkg.hotline.name} (${pkg.hotline.country}), generated ${pkg.generatedAt} by ${pkg.generatedBy.name}`,
+    title: fillLabel(t.title, { id: r.id }),
+    subtitle: fillLabel(t.subtitle, {
+      hotline: pkg.hotline.name,
+      country: pkg.hotline.country,
+      at: pkg.generatedAt,
+      by: pkg.generatedBy.name,
+    }),
     sections,
-    footer:
-      `${pkg.media.length} media item(s) assessed illegal included; ${pkg.mediaNotIncluded} not included. ` +
-      'This summary holds hashes and trace data only: no images, no reporter identity.',
+    footer: fillLabel(t.footer, { included: pkg.media.length, excluded: pkg.mediaNotIncluded }),
+    subject: t.subject,
+    pageNumber: t.page,
   };
 }
 
