@@ -7,43 +7,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApiKey, loadConfig, startServer, type RunningServer } from '@hashline/server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../../../tools/browser/index.js';
 import { WORKBENCH_CATALOGUES } from '../src/workbench/workbench-messages.js';
+import { buildWorkbench, TEST_PASSWORD } from './support/workbench-harness.js';
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
 
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = TEST_PASSWORD;
 let server: RunningServer;
 let feed: Server;
 let browser: Browser;
 
-async function buildWorkbench(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'hashline-exchanges-web-'));
-  const { build } = await import('vite');
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        rollupOptions: { input: fileURLToPath(new URL('../workbench.html', import.meta.url)) },
-      },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return outDir;
-}
-
 beforeAll(async () => {
-  const webDir = await buildWorkbench();
+  const webDir = await buildWorkbench('exchanges');
   feed = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'text/csv' });
     response.end(`signal_type,value,quality\npdq,${randomBytes(32).toString('hex')},90\n`);
