@@ -12,6 +12,7 @@ import {
   type HashlineStore,
   type ImportJobStore,
   type MatchEngine,
+  type ProbingHistory,
 } from '@hashline/domain';
 import type { HashingPool } from '@hashline/media-node';
 import { bypassStoreGate } from '@hashline/storage';
@@ -27,6 +28,7 @@ import { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { ApiKeyRateLimit } from './auth/api-key-rate-limit.js';
 import { enforceBankList } from './auth/bank-limits.js';
 import { VerdictGuard } from './auth/verdict-guard.js';
+import { MemoryProbingHistory } from './auth/memory-probing-history.js';
 import { LocalKeyRateLimiter, type KeyRateLimiter } from './auth/shared-rate-limiter.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, routeNotFound, toProblem } from './http-errors.js';
@@ -124,6 +126,11 @@ export interface AppDependencies {
    * server passes PostgreSQL-backed ones beside the shared rate limit). The app closes them.
    */
   readonly hashQuotas?: { readonly hourly: KeyRateLimiter; readonly daily: KeyRateLimiter };
+  /**
+   * Where verdict-only keys' recent queries live for probing detection (default: in this process;
+   * the server passes the PostgreSQL one, shared by every process). The app closes it.
+   */
+  readonly probingHistory?: ProbingHistory;
 }
 
 /** Everything the route modules share. */
@@ -282,10 +289,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     hourly: new LocalKeyRateLimiter(3_600),
     daily: new LocalKeyRateLimiter(86_400),
   };
+  const probingHistory = deps.probingHistory ?? new MemoryProbingHistory();
   (context as { verdict: VerdictGuard }).verdict = new VerdictGuard({
     settings: config.verdict,
     hourly: hashQuotas.hourly,
     daily: hashQuotas.daily,
+    history: probingHistory,
+    now: () => clock.now().getTime(),
+    edgeEntries: (value, band) => engine.thresholdEdgeEntries(value, band).map((e) => e.entryId),
     onQuotaRefused: (period) => metrics.hashQuotaRefused.inc({ period }),
     onAlert: async (alert) => {
       metrics.probingAlerts.inc({ suspended: String(alert.suspended) });
@@ -300,16 +311,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           action: 'api_key_probing_suspected',
           subjectType: 'api_key',
           subjectId: alert.keyId,
-          details: { nearQueries: alert.nearQueries, radius: alert.radius, suspended: alert.suspended },
+          details: {
+            rule: alert.rule,
+            nearQueries: alert.nearQueries,
+            radius: alert.radius,
+            suspended: alert.suspended,
+          },
         },
         clock.now(),
       );
-      app.log.warn({ key: alert.keyId, suspended: alert.suspended }, 'probing suspected');
+      app.log.warn({ key: alert.keyId, rule: alert.rule, suspended: alert.suspended }, 'probing suspected');
     },
   });
   app.addHook('onClose', async () => {
     await hashQuotas.hourly.close();
     await hashQuotas.daily.close();
+    await probingHistory.close();
   });
   auditTo.store = context.hotline.store;
   app.addHook('onClose', async () => context.rateLimit.close());

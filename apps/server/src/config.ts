@@ -220,6 +220,19 @@ export interface ServerConfig {
     readonly probingNearQueries: number;
     /** Whether an alert also suspends (revokes) the key (`HASHLINE_PROBING_SUSPEND`, default true). */
     readonly probingSuspend: boolean;
+    /**
+     * A PDQ query is on an entry's threshold edge when its distance to the entry lies within this
+     * many bits of the entry's bank threshold, on either side (`HASHLINE_PROBING_EDGE_BAND`,
+     * default 8: with the default threshold 31, distances 23 to 39).
+     */
+    readonly probingEdgeBand: number;
+    /**
+     * Distinct edge queries on one banked entry that raise a probing alert
+     * (`HASHLINE_PROBING_EDGE_QUERIES`, default 16; reading one hash needs about 256).
+     */
+    readonly probingEdgeQueries: number;
+    /** How long edge queries are remembered (`HASHLINE_PROBING_EDGE_WINDOW_HOURS`, default 168: a week). */
+    readonly probingEdgeWindowHours: number;
   };
   /**
    * New self-submission cases one client address may open per day (`HASHLINE_SELF_SUBMISSIONS_PER_DAY`,
@@ -872,6 +885,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       probingRadius: int('HASHLINE_PROBING_RADIUS', 64, 1, 128),
       probingNearQueries: int('HASHLINE_PROBING_NEAR_QUERIES', 32, 2, 1_000_000),
       probingSuspend: bool('HASHLINE_PROBING_SUSPEND', true),
+      probingEdgeBand: int('HASHLINE_PROBING_EDGE_BAND', 8, 0, 64),
+      probingEdgeQueries: int('HASHLINE_PROBING_EDGE_QUERIES', 16, 2, 1_000_000),
+      probingEdgeWindowHours: int('HASHLINE_PROBING_EDGE_WINDOW_HOURS', 168, 1, 8_760),
     },
     selfSubmissionsPerAddressPerDay: int('HASHLINE_SELF_SUBMISSIONS_PER_DAY', 20, 1, 1_000_000),
     ...overrides,

@@ -10,7 +10,13 @@ import {
   type HashlineStore,
 } from '@hashline/domain';
 import { createHashingPool, type HashingPool } from '@hashline/media-node';
-import { bypassStoreGate, listenForChanges, openPostgresRateBuckets, openStore } from '@hashline/storage';
+import {
+  bypassStoreGate,
+  listenForChanges,
+  openPostgresProbingHistory,
+  openPostgresRateBuckets,
+  openStore,
+} from '@hashline/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { buildApp } from './app.js';
@@ -248,6 +254,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       postgres && config.rateLimit.shared
         ? { hourly: quotaLimiter(3_600), daily: quotaLimiter(86_400) }
         : undefined;
+    // Probing detection (issue 15) sees a key's queries in every process on the database.
+    const probingHistory = postgres
+      ? openPostgresProbingHistory({ connectionString: config.databaseUrl })
+      : undefined;
     const app = await buildApp({
       config,
       store,
@@ -258,6 +268,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       storeHealth,
       ...(rateLimiter ? { rateLimiter } : {}),
       ...(hashQuotas ? { hashQuotas } : {}),
+      ...(probingHistory ? { probingHistory } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.hotline ? { hotline: options.hotline } : {}),
     });
