@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   MatchEngine,
@@ -32,7 +31,7 @@ import { startPollingLoop, throttledFailureLog } from './hotline/polling-loop.js
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
 import { hotlineStoreOf, type HotlineOverrides } from './hotline/hotline-wiring.js';
 import { createMetrics } from './metrics.js';
-import { videoPoolOptions } from './media/video-uploads.js';
+import { hashingPoolOptions } from './media/hashing-pool-options.js';
 import { StoreHealth } from './store-health.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
@@ -170,13 +169,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         }
       },
     });
-    const hashingPool: HashingPool = createHashingPool({
-      threads: config.hashingThreads > 0 ? config.hashingThreads : Math.min(4, availableParallelism()),
-      isolation: config.hashingIsolation,
-      timeoutMs: config.hashingTimeoutMs,
-      decode: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
-      video: videoPoolOptions(config.video),
-    });
+    const hashingPool: HashingPool = createHashingPool(hashingPoolOptions(config));
     cleanups.push(() => hashingPool.close());
     const hotlineStore = hotlineStoreOf(store);
     // The app (and its logger) is built after the health check, which the app needs.
