@@ -51,6 +51,7 @@ import {
 } from './hotline/takedown-wiring.js';
 import { takedownRoutes } from './hotline/takedown.routes.js';
 import { workbenchRoutes } from './hotline/workbench.routes.js';
+import { securityAlertRoutes } from './hotline/security-alerts.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { hmaRoutes } from './routes/hma.routes.js';
@@ -572,6 +573,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (scope) => {
     await workbenchRoutes(scope, context, context.hotline);
     await takedownRoutes(scope, context, context.hotline, takedown);
+    await securityAlertRoutes(scope, context);
   });
   const forwarding = createForwarding({ context, hotline: context.hotline });
   app.decorate('hashlineForwarding', forwarding);

@@ -74,6 +74,9 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'POST', url: '/v1/workbench/analysts/:id/exposure-raise', access: 'session' },
   { method: 'GET', url: '/v1/workbench/audit', access: 'session' },
   { method: 'GET', url: '/v1/workbench/analysts', access: 'session' },
+  // Issue 15: probing alerts and lifting a suspension (senior analysts and admins).
+  { method: 'GET', url: '/v1/workbench/security/alerts', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/security/alerts/:keyId/lift', access: 'session' },
   { method: 'POST', url: '/v1/workbench/analysts', access: 'session' },
   // Statistics (issue 5): the dashboard's figures and their audited CSV export.
   { method: 'GET', url: '/v1/workbench/statistics', access: 'session' },

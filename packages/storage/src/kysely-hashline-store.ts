@@ -1005,6 +1005,13 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     return key;
   }
 
+  async reinstateApiKey(id: string): Promise<ApiKey> {
+    await this.#db.updateTable('api_keys').set({ revoked_at: null }).where('id', '=', id).execute();
+    const key = await this.getApiKey(id);
+    if (!key) throw new DomainError('API_KEY_NOT_FOUND', `No API key has id ${id}.`);
+    return key;
+  }
+
   // ---- self-submission cases ----
 
   async createCase(newCase: SelfSubmissionCase): Promise<SelfSubmissionCase> {

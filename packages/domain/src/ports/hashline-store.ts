@@ -256,6 +256,11 @@ export interface ApiKeyStore {
   listApiKeys(): Promise<ApiKey[]>;
   /** Revoking twice keeps the first revocation time. Throws `API_KEY_NOT_FOUND`. */
   revokeApiKey(id: string): Promise<ApiKey>;
+  /**
+   * Makes a revoked key valid again (an admin lifting a probing suspension, issue 15): clears its
+   * revocation time. Throws `API_KEY_NOT_FOUND`.
+   */
+  reinstateApiKey(id: string): Promise<ApiKey>;
 }
 
 /** How {@link WebhookOutbox.claimDueDeliveries} picks deliveries. */
