@@ -291,12 +291,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     daily: new LocalKeyRateLimiter(86_400),
   };
   const probingHistory = deps.probingHistory ?? new MemoryProbingHistory();
+  let probingHistoryLoggedAt = 0;
   (context as { verdict: VerdictGuard }).verdict = new VerdictGuard({
     settings: config.verdict,
     hourly: hashQuotas.hourly,
     daily: hashQuotas.daily,
     history: probingHistory,
     now: () => clock.now().getTime(),
+    // A shared history lives in the database: while the store is away, answer without it.
+    ...(deps.probingHistory ? { historyAvailable: () => health.available } : {}),
+    onHistoryUnavailable: (error) => {
+      metrics.probingHistoryUnavailable.inc();
+      if (Date.now() - probingHistoryLoggedAt < 60_000) return;
+      probingHistoryLoggedAt = Date.now();
+      app.log.warn({ err: error }, 'probing history unavailable: answered without probing detection');
+    },
     edgeEntries: (value, band) => engine.thresholdEdgeEntries(value, band).map((e) => e.entryId),
     onQuotaRefused: (period) => metrics.hashQuotaRefused.inc({ period }),
     onAlert: async (alert) => {

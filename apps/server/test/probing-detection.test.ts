@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '@hashline/domain';
+import type { Clock, ProbingHistory } from '@hashline/domain';
 import { openPostgresProbingHistory, openPostgresStore } from '@hashline/storage';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
@@ -208,6 +208,30 @@ describe('threshold-edge probing detection', () => {
       }
       expect([unrelated, reuploads]).toEqual([4_000, 1_500]);
       expect(await alertsOf(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a shared history that does not answer', () => {
+  test('the request is answered without probing detection (fail open) and counted', async () => {
+    const away: ProbingHistory = {
+      observe: () => Promise.reject(new Error('connection refused')),
+      claimAlert: () => Promise.reject(new Error('connection refused')),
+      forget: async () => {},
+      close: async () => {},
+    };
+    const t = await createTestApp({ config: edgeOnly(), probingHistory: away });
+    try {
+      const banked = randomPdq();
+      await bankWith(t, banked);
+      const verdict = await t.key(['match:verdict']);
+      const response = await match(t, verdict, [banked]);
+      expect(response.statusCode).toBe(200);
+      expect(response.json().results).toEqual([{ matched: true }]);
+      const metrics = await t.call(null, { method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/hashline_probing_history_unavailable_total 1/);
     } finally {
       await t.close();
     }

@@ -36,6 +36,13 @@ export interface VerdictGuardOptions {
   /** Raises the alert: audit row, metric, and the suspension itself when `alert.suspended`. */
   readonly onAlert: (alert: ProbingAlert) => Promise<void>;
   readonly onQuotaRefused?: (period: 'hour' | 'day') => void;
+  /**
+   * The history did not answer (a shared one whose database is away): the request is answered
+   * without probing detection (fail open, as the shared rate limit does) and this is told.
+   */
+  readonly onHistoryUnavailable?: (error: unknown) => void;
+  /** Whether to ask the history at all (default always; the server skips a shared one while the store is away). */
+  readonly historyAvailable?: () => boolean;
   /** Wall-clock epoch milliseconds (shared histories compare times of several processes; tests move it by hand). */
   readonly now?: () => number;
 }
@@ -79,6 +86,8 @@ export class VerdictGuard {
   readonly #edgeEntries: (value: string, band: number) => readonly number[];
   readonly #onAlert: (alert: ProbingAlert) => Promise<void>;
   readonly #onQuotaRefused: (period: 'hour' | 'day') => void;
+  readonly #onHistoryUnavailable: (error: unknown) => void;
+  readonly #historyAvailable: () => boolean;
   readonly #now: () => number;
 
   constructor(options: VerdictGuardOptions) {
@@ -89,6 +98,8 @@ export class VerdictGuard {
     this.#edgeEntries = options.edgeEntries;
     this.#onAlert = options.onAlert;
     this.#onQuotaRefused = options.onQuotaRefused ?? (() => {});
+    this.#onHistoryUnavailable = options.onHistoryUnavailable ?? (() => {});
+    this.#historyAvailable = options.historyAvailable ?? (() => true);
     this.#now = options.now ?? Date.now;
   }
 
@@ -128,7 +139,15 @@ export class VerdictGuard {
       ),
     ];
     if (pdq.length === 0) return;
-    const alerts = await this.#observe(key.id, pdq);
+    let alerts: ProbingAlert[];
+    try {
+      if (!this.#historyAvailable()) throw new Error('the store is unavailable');
+      alerts = await this.#observe(key.id, pdq);
+    } catch (error) {
+      // Matching keeps going while the database is away; so does this request, unwatched.
+      this.#onHistoryUnavailable(error);
+      return;
+    }
     let suspended = false;
     for (const alert of alerts) {
       await this.#onAlert(alert);
