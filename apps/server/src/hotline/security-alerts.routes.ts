@@ -35,7 +35,7 @@ export interface SecurityAlertView {
 }
 
 /** Every audit row of `action`, oldest first (alerts are rare: a few pages at most). */
-async function allOf(store: HotlineStore, action: AuditAction): Promise<AuditEvent[]> {
+export async function allAuditRowsOf(store: HotlineStore, action: AuditAction): Promise<AuditEvent[]> {
   const rows: AuditEvent[] = [];
   for (;;) {
     const page = await store.listAudit({ action, limit: 1000, afterSeq: rows.at(-1)?.seq ?? 0 });
@@ -57,8 +57,8 @@ export async function securityAlertRoutes(app: FastifyInstance, context: AppCont
 
   const listAlerts = async (): Promise<SecurityAlertView[]> => {
     const [alerts, lifts, keys] = await Promise.all([
-      allOf(audit, 'api_key_probing_suspected'),
-      allOf(audit, 'api_key_suspension_lifted'),
+      allAuditRowsOf(audit, 'api_key_probing_suspected'),
+      allAuditRowsOf(audit, 'api_key_suspension_lifted'),
       context.store.listApiKeys(),
     ]);
     const byId = new Map(keys.map((key) => [key.id, key]));

@@ -1,6 +1,7 @@
 import { DomainError } from '@hashline/domain';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.js';
+import { allAuditRowsOf } from '../hotline/security-alerts.routes.js';
 import { createApiKey, parseNewApiKey } from '../auth/api-key-tokens.js';
 import { problems, ref } from '../http/schemas.js';
 
@@ -173,10 +174,10 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): Promi
       },
     },
     async (request) => {
-      const rows = await ctx.hotline.store.listAudit({
-        action: 'api_key_probing_suspected',
-        limit: request.query.limit,
-      });
+      // The newest `limit` (the audit log lists oldest first).
+      const rows = (await allAuditRowsOf(ctx.hotline.store, 'api_key_probing_suspected')).slice(
+        -request.query.limit,
+      );
       return {
         alerts: rows
           .sort((a, b) => b.seq - a.seq)
