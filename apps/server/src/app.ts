@@ -16,6 +16,7 @@ import {
   type HashlineStore,
   type ImportJobStore,
   type MatchEngine,
+  type ProbingHistory,
 } from '@hashline/domain';
 import type { HashingPool } from '@hashline/media-node';
 import { bypassStoreGate } from '@hashline/storage';
@@ -32,6 +33,7 @@ import { ApiKeyAuthenticator } from './auth/authenticator.js';
 import { ApiKeyRateLimit } from './auth/api-key-rate-limit.js';
 import { enforceBankList } from './auth/bank-limits.js';
 import { VerdictGuard } from './auth/verdict-guard.js';
+import { MemoryProbingHistory } from './auth/memory-probing-history.js';
 import { LocalKeyRateLimiter, type KeyRateLimiter } from './auth/shared-rate-limiter.js';
 import type { ServerConfig } from './config.js';
 import { PROBLEM_CONTENT_TYPE, routeNotFound, toProblem } from './http-errors.js';
@@ -55,6 +57,7 @@ import {
 import { takedownRoutes } from './hotline/takedown.routes.js';
 import { hashExchangeWorkbenchRoutes } from './hotline/hash-exchange-workbench.routes.js';
 import { workbenchRoutes } from './hotline/workbench.routes.js';
+import { securityAlertRoutes } from './hotline/security-alerts.routes.js';
 import { matchRoutes } from './routes/match.routes.js';
 import { mediaRoutes } from './routes/media.routes.js';
 import { hmaRoutes } from './routes/hma.routes.js';
@@ -135,6 +138,11 @@ export interface AppDependencies {
    * server passes PostgreSQL-backed ones beside the shared rate limit). The app closes them.
    */
   readonly hashQuotas?: { readonly hourly: KeyRateLimiter; readonly daily: KeyRateLimiter };
+  /**
+   * Where verdict-only keys' recent queries live for probing detection (default: in this process;
+   * the server passes the PostgreSQL one, shared by every process). The app closes it.
+   */
+  readonly probingHistory?: ProbingHistory;
 }
 
 /** Everything the route modules share. */
@@ -303,10 +311,23 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     hourly: new LocalKeyRateLimiter(3_600),
     daily: new LocalKeyRateLimiter(86_400),
   };
+  const probingHistory = deps.probingHistory ?? new MemoryProbingHistory();
+  let probingHistoryLoggedAt = 0;
   (context as { verdict: VerdictGuard }).verdict = new VerdictGuard({
     settings: config.verdict,
     hourly: hashQuotas.hourly,
     daily: hashQuotas.daily,
+    history: probingHistory,
+    now: () => clock.now().getTime(),
+    // A shared history lives in the database: while the store is away, answer without it.
+    ...(deps.probingHistory ? { historyAvailable: () => health.available } : {}),
+    onHistoryUnavailable: (error) => {
+      metrics.probingHistoryUnavailable.inc();
+      if (Date.now() - probingHistoryLoggedAt < 60_000) return;
+      probingHistoryLoggedAt = Date.now();
+      app.log.warn({ err: error }, 'probing history unavailable: answered without probing detection');
+    },
+    edgeEntries: (value, band) => engine.thresholdEdgeEntries(value, band).map((e) => e.entryId),
     onQuotaRefused: (period) => metrics.hashQuotaRefused.inc({ period }),
     onAlert: async (alert) => {
       metrics.probingAlerts.inc({ suspended: String(alert.suspended) });
@@ -321,16 +342,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
           action: 'api_key_probing_suspected',
           subjectType: 'api_key',
           subjectId: alert.keyId,
-          details: { nearQueries: alert.nearQueries, radius: alert.radius, suspended: alert.suspended },
+          details: {
+            rule: alert.rule,
+            nearQueries: alert.nearQueries,
+            radius: alert.radius,
+            suspended: alert.suspended,
+          },
         },
         clock.now(),
       );
-      app.log.warn({ key: alert.keyId, suspended: alert.suspended }, 'probing suspected');
+      app.log.warn({ key: alert.keyId, rule: alert.rule, suspended: alert.suspended }, 'probing suspected');
     },
   });
   app.addHook('onClose', async () => {
     await hashQuotas.hourly.close();
     await hashQuotas.daily.close();
+    await probingHistory.close();
   });
   auditTo.store = context.hotline.store;
   app.addHook('onClose', async () => context.rateLimit.close());
@@ -653,6 +680,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await workbenchRoutes(scope, context, context.hotline);
     await takedownRoutes(scope, context, context.hotline, takedown);
     await hashExchangeWorkbenchRoutes(scope, context, exchanges);
+    await securityAlertRoutes(scope, context);
   });
   const forwarding = createForwarding({ context, hotline: context.hotline });
   app.decorate('hashlineForwarding', forwarding);

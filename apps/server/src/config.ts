@@ -108,6 +108,26 @@ export interface ServerConfig {
   readonly hashingIsolation: 'process' | 'thread';
   /** Time limit of one decode + hash (`HASHLINE_HASHING_TIMEOUT_MS`, default 10 s). */
   readonly hashingTimeoutMs: number;
+  /**
+   * Fair, bounded media work (issue 15): what the hashing pool holds back before it answers 503
+   * `MEDIA_BUSY` with Retry-After.
+   */
+  readonly media: {
+    /** Most media jobs waiting for a worker (`HASHLINE_MEDIA_QUEUE_LIMIT`, default 64). */
+    readonly queueLimit: number;
+    /**
+     * The share of the workers one API key may hold, queued or running, in percent
+     * (`HASHLINE_MEDIA_PER_KEY_PERCENT`, default 50: half the workers, at least one job).
+     */
+    readonly perKeyPercent: number;
+    /**
+     * Largest decoded image one job may make, width × height × channels × bytes per sample as its
+     * header declares them, checked before decoding (`HASHLINE_MEDIA_DECODED_BUDGET_BYTES`, default
+     * `HASHLINE_MAX_PIXELS` × 4: 160 MB). Each worker decodes one image at a time, so the pool's
+     * decoded pixels stay under workers × this.
+     */
+    readonly decodedBudgetBytes: number;
+  };
   /** Video uploads to `POST /v1/hash` and `POST /v1/match/media` (issue 13). */
   readonly video: VideoConfig;
   /**
@@ -244,6 +264,19 @@ export interface ServerConfig {
     readonly probingNearQueries: number;
     /** Whether an alert also suspends (revokes) the key (`HASHLINE_PROBING_SUSPEND`, default true). */
     readonly probingSuspend: boolean;
+    /**
+     * A PDQ query is on an entry's threshold edge when its distance to the entry lies within this
+     * many bits of the entry's bank threshold, on either side (`HASHLINE_PROBING_EDGE_BAND`,
+     * default 8: with the default threshold 31, distances 23 to 39).
+     */
+    readonly probingEdgeBand: number;
+    /**
+     * Distinct edge queries on one banked entry that raise a probing alert
+     * (`HASHLINE_PROBING_EDGE_QUERIES`, default 16; reading one hash needs about 256).
+     */
+    readonly probingEdgeQueries: number;
+    /** How long edge queries are remembered (`HASHLINE_PROBING_EDGE_WINDOW_HOURS`, default 168: a week). */
+    readonly probingEdgeWindowHours: number;
   };
   /**
    * New self-submission cases one client address may open per day (`HASHLINE_SELF_SUBMISSIONS_PER_DAY`,
@@ -766,6 +799,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
     };
   };
 
+  const maxPixels = int('HASHLINE_MAX_PIXELS', 40_000_000, 1_000, 1_000_000_000);
   const config: ServerConfig = {
     dataDir,
     databaseUrl,
@@ -785,10 +819,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       maxBytes: int('HASHLINE_MAX_IMPORT_BYTES', 4 * 1024 ** 3, 1, 1024 ** 4),
       batchSize: int('HASHLINE_IMPORT_BATCH_SIZE', 25_000, 1, 100_000),
     },
-    maxPixels: int('HASHLINE_MAX_PIXELS', 40_000_000, 1_000, 1_000_000_000),
+    maxPixels,
     hashingThreads: int('HASHLINE_HASHING_THREADS', 0, 0, 64),
     hashingIsolation: isolation as 'process' | 'thread',
     hashingTimeoutMs: int('HASHLINE_HASHING_TIMEOUT_MS', 10_000, 100, 600_000),
+    media: {
+      queueLimit: int('HASHLINE_MEDIA_QUEUE_LIMIT', 64, 1, 100_000),
+      perKeyPercent: int('HASHLINE_MEDIA_PER_KEY_PERCENT', 50, 1, 100),
+      decodedBudgetBytes: int(
+        'HASHLINE_MEDIA_DECODED_BUDGET_BYTES',
+        maxPixels * 4,
+        1_000,
+        Number.MAX_SAFE_INTEGER,
+      ),
+    },
     video: {
       ffmpegPath: text('HASHLINE_FFMPEG_PATH') ?? null,
       ffprobePath: text('HASHLINE_FFPROBE_PATH') ?? null,
@@ -916,6 +960,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<ServerConf
       probingRadius: int('HASHLINE_PROBING_RADIUS', 64, 1, 128),
       probingNearQueries: int('HASHLINE_PROBING_NEAR_QUERIES', 32, 2, 1_000_000),
       probingSuspend: bool('HASHLINE_PROBING_SUSPEND', true),
+      probingEdgeBand: int('HASHLINE_PROBING_EDGE_BAND', 8, 0, 64),
+      probingEdgeQueries: int('HASHLINE_PROBING_EDGE_QUERIES', 16, 2, 1_000_000),
+      probingEdgeWindowHours: int('HASHLINE_PROBING_EDGE_WINDOW_HOURS', 168, 1, 8_760),
     },
     selfSubmissionsPerAddressPerDay: int('HASHLINE_SELF_SUBMISSIONS_PER_DAY', 20, 1, 1_000_000),
     ...overrides,

@@ -22,6 +22,8 @@ export interface ServerMetrics {
   readonly rateLimited: Counter<never>;
   /** Probing alerts raised on verdict-only keys (issue 15), by whether the key was suspended. */
   readonly probingAlerts: Counter<'suspended'>;
+  /** Verdict-only requests answered without probing detection: the shared history did not answer (fail open). */
+  readonly probingHistoryUnavailable: Counter;
   /** Match requests of verdict-only keys refused by their hourly or daily hash quota. */
   readonly hashQuotaRefused: Counter<'period'>;
   /**
@@ -103,8 +105,13 @@ export function createMetrics(
   });
   const probingAlerts = new Counter({
     name: 'hashline_probing_alerts_total',
-    help: 'Verdict-only keys whose queries clustered in Hamming space (probing a banked hash), by whether the key was suspended.',
+    help: "Verdict-only keys whose queries clustered in Hamming space or kept landing at a banked hash's threshold (probing it), by whether the key was suspended.",
     labelNames: ['suspended'] as const,
+    registers,
+  });
+  const probingHistoryUnavailable = new Counter({
+    name: 'hashline_probing_history_unavailable_total',
+    help: 'Verdict-only match requests answered without probing detection because the shared probing history (the database) did not answer.',
     registers,
   });
   const hashQuotaRefused = new Counter({
@@ -318,6 +325,7 @@ export function createMetrics(
     webhookDeliveries,
     rateLimited,
     probingAlerts,
+    probingHistoryUnavailable,
     hashQuotaRefused,
     storeUnavailableMatches,
     matchRecordCommits,

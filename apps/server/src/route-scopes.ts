@@ -76,6 +76,9 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'GET', url: '/v1/workbench/analysts', access: 'session' },
   // The 30-day exposure page (issue 17): supervisors all analysts, an analyst their own.
   { method: 'GET', url: '/v1/workbench/exposure', access: 'session' },
+  // Issue 15: probing alerts and lifting a suspension (senior analysts and admins).
+  { method: 'GET', url: '/v1/workbench/security/alerts', access: 'session' },
+  { method: 'POST', url: '/v1/workbench/security/alerts/:keyId/lift', access: 'session' },
   { method: 'POST', url: '/v1/workbench/analysts', access: 'session' },
   // Statistics (issue 5): the dashboard's figures and their audited CSV export.
   { method: 'GET', url: '/v1/workbench/statistics', access: 'session' },

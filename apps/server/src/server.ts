@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   MatchEngine,
@@ -11,7 +10,13 @@ import {
   type HashExchangeStore,
 } from '@hashline/domain';
 import { createHashingPool, type HashingPool } from '@hashline/media-node';
-import { bypassStoreGate, listenForChanges, openPostgresRateBuckets, openStore } from '@hashline/storage';
+import {
+  bypassStoreGate,
+  listenForChanges,
+  openPostgresProbingHistory,
+  openPostgresRateBuckets,
+  openStore,
+} from '@hashline/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { buildApp } from './app.js';
@@ -27,7 +32,7 @@ import { startPollingLoop, throttledFailureLog } from './hotline/polling-loop.js
 import { startTakedownScheduler } from './hotline/takedown-scheduler.js';
 import { hotlineStoreOf, type HotlineOverrides } from './hotline/hotline-wiring.js';
 import { createMetrics } from './metrics.js';
-import { videoPoolOptions } from './media/video-uploads.js';
+import { hashingPoolOptions } from './media/hashing-pool-options.js';
 import { StoreHealth } from './store-health.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
@@ -167,13 +172,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         }
       },
     });
-    const hashingPool: HashingPool = createHashingPool({
-      threads: config.hashingThreads > 0 ? config.hashingThreads : Math.min(4, availableParallelism()),
-      isolation: config.hashingIsolation,
-      timeoutMs: config.hashingTimeoutMs,
-      decode: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
-      video: videoPoolOptions(config.video),
-    });
+    const hashingPool: HashingPool = createHashingPool(hashingPoolOptions(config));
     cleanups.push(() => hashingPool.close());
     const hotlineStore = hotlineStoreOf(store);
     const exchangeStore = (store as { hashExchanges?: HashExchangeStore }).hashExchanges;
@@ -253,6 +252,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       postgres && config.rateLimit.shared
         ? { hourly: quotaLimiter(3_600), daily: quotaLimiter(86_400) }
         : undefined;
+    // Probing detection (issue 15) sees a key's queries in every process on the database.
+    const probingHistory = postgres
+      ? openPostgresProbingHistory({ connectionString: config.databaseUrl })
+      : undefined;
     const app = await buildApp({
       config,
       store,
@@ -263,6 +266,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       storeHealth,
       ...(rateLimiter ? { rateLimiter } : {}),
       ...(hashQuotas ? { hashQuotas } : {}),
+      ...(probingHistory ? { probingHistory } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.hotline ? { hotline: options.hotline } : {}),
     });

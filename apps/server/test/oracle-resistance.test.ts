@@ -152,6 +152,9 @@ describe('oracle resistance of verdict-only keys', () => {
       HASHLINE_PROBING_RADIUS: '40',
       HASHLINE_PROBING_NEAR_QUERIES: '10',
       HASHLINE_PROBING_SUSPEND: 'false',
+      HASHLINE_PROBING_EDGE_BAND: '6',
+      HASHLINE_PROBING_EDGE_QUERIES: '20',
+      HASHLINE_PROBING_EDGE_WINDOW_HOURS: '48',
     });
     expect(config.verdict).toEqual({
       maxBatch: 5,
@@ -160,8 +163,12 @@ describe('oracle resistance of verdict-only keys', () => {
       probingRadius: 40,
       probingNearQueries: 10,
       probingSuspend: false,
+      probingEdgeBand: 6,
+      probingEdgeQueries: 20,
+      probingEdgeWindowHours: 48,
     });
     expect(() => loadConfig({ HASHLINE_VERDICT_MAX_BATCH: '0' })).toThrow(/HASHLINE_VERDICT_MAX_BATCH/);
+    expect(() => loadConfig({ HASHLINE_PROBING_EDGE_QUERIES: '1' })).toThrow(/HASHLINE_PROBING_EDGE_QUERIES/);
   });
 });
 

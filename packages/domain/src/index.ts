@@ -15,6 +15,7 @@ export * from './access/api-key.js';
 export * from './ports/hashline-store.js';
 export * from './ports/clock.js';
 export * from './ports/import-job-store.js';
+export * from './ports/probing-history.js';
 export * from './validation.js';
 export * from './banks/bank.service.js';
 export * from './banks/bank-actor.js';

@@ -167,6 +167,22 @@ export function mapSharpError(error: unknown, format: ImageFormat): MediaDecodeE
 }
 
 /**
+ * The widest image decoded (65,535 px: GIF's own limit, JPEG's is 65,500). libvips works row by row
+ * and each stage of the pipeline holds whole rows, so memory grows with the width as well as with
+ * the decoded size: a 151 KB PNG of 39,000,000 × 1 RGBA pixels (156 MB decoded, inside the default
+ * budget) peaked at 1.6 GB RSS and 7 s of CPU (issue 15, found by the fuzz suite). Panoramas wider
+ * than this are refused.
+ */
+export const MAX_DECODED_WIDTH = 65_535;
+
+function tooWide(format: ImageFormat, width: number, height: number): MediaDecodeError {
+  return new MediaDecodeError(
+    'MEDIA_TOO_MANY_PIXELS',
+    `The ${format} header declares ${width}×${height}; images at most ${MAX_DECODED_WIDTH} pixels wide are decoded (memory grows with the width).`,
+  );
+}
+
+/**
  * The pixel gate on the size the header declares, read from the bytes (not from a libvips error
  * message, which concurrent failures can swap: see {@link readDeclaredSize}).
  */
@@ -192,6 +208,7 @@ function checkDeclaredSize(
       `The ${format} header declares ${width}×${height} = ${width * height} pixels, over the limit of ${maxPixels}.`,
     );
   }
+  if (width > MAX_DECODED_WIDTH) throw tooWide(format, width, height);
   if (format === 'jpeg' && (width > JPEG_MAX_SIDE || height > JPEG_MAX_SIDE)) {
     throw new MediaDecodeError(
       'MEDIA_TOO_MANY_PIXELS',
@@ -332,6 +349,7 @@ export async function decodeOrientedImage(
       `The ${format} header declares ${width}×${height} = ${width * height} pixels, over the limit of ${maxPixels}.`,
     );
   }
+  if (width > MAX_DECODED_WIDTH) throw tooWide(format, width, height);
 
   const rawOrientation = metadata.orientation ?? 1;
   const orientation =

@@ -94,6 +94,21 @@ describe('fair, bounded media work', () => {
     await expect(pool.hashBytes(new Uint8Array(shallow))).rejects.toMatchObject({ code: 'MEDIA_CORRUPT' });
   }, 120_000);
 
+  test('a 39,000,000 × 1 RGBA PNG inside the decoded budget is refused by its width before decoding (it peaked at 1.6 GB)', async () => {
+    const pool = createHashingPool({ threads: 1 });
+    pools.push(pool);
+    // 39 Mpx × 4 bytes = 156 MB decoded, under the 160 MB budget: only the width refuses it.
+    const wide = png(39_000_000, 1, 8, 6);
+    expect(wide.length).toBeLessThan(200_000);
+    await expect(pool.hashBytes(new Uint8Array(wide))).rejects.toMatchObject({
+      code: 'MEDIA_TOO_MANY_PIXELS',
+      message: expect.stringMatching(/at most 65535 pixels wide/),
+    });
+    // The widest image decoded still is.
+    const widest = png(65_535, 1, 8, 6);
+    expect((await pool.hashBytes(new Uint8Array(widest))).pdq).toMatch(/^[0-9a-f]{64}$/);
+  }, 120_000);
+
   test('a full queue answers MEDIA_BUSY at once instead of growing', async () => {
     const pool = createHashingPool({ threads: 1, maxQueued: 1, timeoutMs: 60_000 });
     pools.push(pool);

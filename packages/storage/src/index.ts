@@ -51,6 +51,11 @@ export {
   type PostgresRateBuckets,
   type PostgresRateBucketsOptions,
 } from './postgres/postgres-rate-buckets.js';
+// Probing detection across replicas (issue 15): verdict-only keys' recent queries in PostgreSQL.
+export {
+  openPostgresProbingHistory,
+  type PostgresProbingHistoryOptions,
+} from './postgres/postgres-probing-history.js';
 // Bulk import jobs over the API (issue 12): wired on the store's database as `store.importJobs`.
 export { KyselyImportJobStore } from './kysely-import-job-store.js';
 // Fast start (issue 12): a server reads a SQLite store's active entries in a worker thread.

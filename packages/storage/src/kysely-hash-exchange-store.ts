@@ -1,6 +1,7 @@
 import {
   DomainError,
   ZERO_HASH_EXCHANGE_COUNTS,
+  type BankChangeAudit,
   type HashExchange,
   type HashExchangePageCommit,
   type HashExchangePatch,
@@ -30,8 +31,8 @@ type Db = Kysely<Database>;
 
 /** What the exchange store borrows from the bank store: its change-log transaction and import path. */
 export interface BankImportIn {
-  /** Runs `work` in a transaction that may append to the change log (lock taken, NOTIFY sent). */
-  mutate<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Runs `work` in a transaction that may append to the change log (lock taken, NOTIFY sent); `audit`'s row commits with it. */
+  mutate<T>(work: (trx: Transaction<Database>) => Promise<T>, audit?: BankChangeAudit<T>): Promise<T>;
   /** `BankStore.applyImport`'s work inside `trx` (the same plan, the same writes). */
   applyImportIn(
     trx: Transaction<Database>,
@@ -233,7 +234,10 @@ export class KyselyHashExchangeStore implements HashExchangeStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async commitPage(commit: HashExchangePageCommit): Promise<ImportBatchResult> {
+  async commitPage(
+    commit: HashExchangePageCommit,
+    audit?: BankChangeAudit<ImportBatchResult>,
+  ): Promise<ImportBatchResult> {
     const d = this.#dialect;
     return this.#banks.mutate(async (trx) => {
       const result =
@@ -269,7 +273,7 @@ export class KyselyHashExchangeStore implements HashExchangeStore {
       return (
         result ?? { created: 0, updated: 0, unchanged: 0, withdrawn: 0, withdrawalsUnmatched: 0, seq: 0 }
       );
-    });
+    }, audit);
   }
 
   async commitUpload(id: number, claimant: string, uploadCheckpoint: number, at: Date): Promise<boolean> {

@@ -4,6 +4,7 @@ import {
   systemClock,
   type ActiveSignal,
   type AddEntriesResult,
+  type BankChangeAudit,
   type ApiKey,
   type Bank,
   type BankChange,
@@ -87,7 +88,7 @@ import type {
   VideoSignalsTable,
   WebhookDeliveriesTable,
 } from './schema.js';
-import { KyselyHotlineStore } from './kysely-hotline-store.js';
+import { KyselyHotlineStore, appendAuditIn } from './kysely-hotline-store.js';
 import { KyselyReferralStore } from './kysely-referral-store.js';
 import { KyselyTakedownStore } from './kysely-takedown-store.js';
 import { KyselyExchangeStore } from './kysely-exchange-store.js';
@@ -156,6 +157,8 @@ type ChangeRow = Insertable<BankChangesTable>;
  */
 export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly engine: StoreDialect['engine'];
+  /** Bank changes write their audit row to the hotline's chain in their own transaction. */
+  readonly writesBankAudit = true;
   /** The hotline's store on the same database (closed with this store). */
   readonly hotline: HotlineStore;
   /** Referral records of the hotline (issue 5), on the same database. */
@@ -177,7 +180,11 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   readonly #bulk: BulkImporter | undefined;
   #closed = false;
   /** See `BankStore.openImportStage`: present when the engine's bulk path offers a stage. */
-  readonly openImportStage?: (bankId: number, addedBy: string) => Promise<ImportStage>;
+  readonly openImportStage?: (
+    bankId: number,
+    addedBy: string,
+    audit?: BankChangeAudit<ImportBatchResult>,
+  ) => Promise<ImportStage>;
 
   constructor({ db, dialect, syncLog, bulk }: StoreDatabase, clock: Clock = systemClock) {
     this.engine = dialect.engine;
@@ -185,7 +192,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     this.#bulk = bulk;
     const openStage = bulk?.openStage;
     if (openStage) {
-      this.openImportStage = (bankId, addedBy) => this.#openImportStage(openStage, bankId, addedBy);
+      this.openImportStage = (bankId, addedBy, audit) =>
+        this.#openImportStage(openStage, bankId, addedBy, audit);
     }
     this.#dialect = dialect;
     this.#syncLog = syncLog;
@@ -199,7 +207,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     this.hashExchanges = new KyselyHashExchangeStore(
       { db, dialect },
       {
-        mutate: (work) => this.#mutate(work),
+        mutate: (work, audit) => this.#mutate(work, audit),
         applyImportIn: (trx, bankId, operations, addedBy, now) => {
           if (!bulk) throw new Error('this store was opened without a bulk path');
           return this.#applyImportIn(trx, bulk, bankId, operations, addedBy, now);
@@ -210,7 +218,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
 
   // ---- banks ----
 
-  async createBank(bank: NewBank): Promise<Bank> {
+  async createBank(bank: NewBank, audit?: BankChangeAudit<Bank>): Promise<Bank> {
     const d = this.#dialect;
     const now = this.#clock.now();
     return this.#mapBankNameTaken(bank.name, () =>
@@ -236,7 +244,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
           .executeTakeFirstOrThrow();
         await this.#append(trx, [{ op: 'bank_upsert', bank_id: row.id, at: d.date(now) }]);
         return toBank(row);
-      }),
+      }, audit),
     );
   }
 
@@ -255,7 +263,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     return rows.map(toBank);
   }
 
-  async updateBank(id: number, patch: BankPatch): Promise<Bank> {
+  async updateBank(id: number, patch: BankPatch, audit?: BankChangeAudit<Bank>): Promise<Bank> {
     const d = this.#dialect;
     const now = this.#clock.now();
     const set: Updateable<BanksTable> = { updated_at: d.date(now) };
@@ -281,11 +289,11 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         if (!row) throw bankNotFound(id);
         await this.#append(trx, [{ op: 'bank_upsert', bank_id: id, at: d.date(now) }]);
         return toBank(row);
-      }),
+      }, audit),
     );
   }
 
-  async deleteBank(id: number): Promise<void> {
+  async deleteBank(id: number, audit?: BankChangeAudit<void>): Promise<void> {
     const d = this.#dialect;
     const now = this.#clock.now();
     await this.#mutate(async (trx) => {
@@ -312,7 +320,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       await trx.deleteFrom('bank_entries').where('bank_id', '=', id).execute();
       await trx.deleteFrom('banks').where('id', '=', id).execute();
       await this.#append(trx, [{ op: 'bank_delete', bank_id: id, at: d.date(now) }]);
-    });
+    }, audit);
   }
 
   async getWebhookSecret(bankId: number): Promise<string | null> {
@@ -327,7 +335,12 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
 
   // ---- entries ----
 
-  async addEntries(bankId: number, entries: readonly NewEntry[], addedBy: string): Promise<AddEntriesResult> {
+  async addEntries(
+    bankId: number,
+    entries: readonly NewEntry[],
+    addedBy: string,
+    audit?: BankChangeAudit<AddEntriesResult>,
+  ): Promise<AddEntriesResult> {
     const d = this.#dialect;
     const now = this.#clock.now();
     return this.#mutate(async (trx) => {
@@ -408,7 +421,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         seen.add(key);
       }
       return { created, existing, seq: await latestSeq(trx) };
-    });
+    }, audit);
   }
 
   /** Stores the frames of the vpdq entries just inserted (same transaction as the entries). */
@@ -457,12 +470,13 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     bankId: number,
     operations: readonly ImportOperation[],
     addedBy: string,
+    audit?: BankChangeAudit<ImportBatchResult>,
   ): Promise<ImportBatchResult> {
     const bulk = this.#bulk;
     if (!bulk)
       throw new Error('this store was opened without a bulk path (openSqliteDatabase/openPostgresDatabase)');
     const now = this.#clock.now();
-    return this.#mutate((trx) => this.#applyImportIn(trx, bulk, bankId, operations, addedBy, now));
+    return this.#mutate((trx) => this.#applyImportIn(trx, bulk, bankId, operations, addedBy, now), audit);
   }
 
   /** {@link applyImport}'s work inside a change-log transaction (also a hash exchange's page commit). */
@@ -642,6 +656,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     open: (db: Kysely<Database>) => Promise<BulkImportStage>,
     bankId: number,
     addedBy: string,
+    audit?: BankChangeAudit<ImportBatchResult>,
   ): Promise<ImportStage> {
     const stage = await open(this.#db);
     let sealed = false;
@@ -674,7 +689,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
           const context = { bankId, bankEnabled: readBool(bank.enabled), addedBy, now };
           const counts = await stage.applyPart(trx, part, context);
           return { ...counts, withdrawn: 0, withdrawalsUnmatched: 0, seq: await latestSeq(trx) };
-        });
+        }, audit);
         next++;
         return result;
       },
@@ -735,7 +750,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       .filter((e) => member === null || e.provenance.member == null || e.provenance.member === member);
   }
 
-  async updateEntry(id: number, patch: EntryPatch): Promise<BankEntry> {
+  async updateEntry(id: number, patch: EntryPatch, audit?: BankChangeAudit<BankEntry>): Promise<BankEntry> {
     const d = this.#dialect;
     const now = this.#clock.now();
     const set: Updateable<BankEntriesTable> = { updated_at: d.date(now) };
@@ -755,10 +770,10 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       const bank = await this.#requireBank(trx, row.bank_id);
       await this.#append(trx, [upsertChange(d, row, readBool(bank.enabled), now)]);
       return toEntry(row);
-    });
+    }, audit);
   }
 
-  async deleteEntry(id: number): Promise<void> {
+  async deleteEntry(id: number, audit?: BankChangeAudit<void>): Promise<void> {
     const d = this.#dialect;
     const now = this.#clock.now();
     await this.#mutate(async (trx) => {
@@ -774,7 +789,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
           at: d.date(now),
         },
       ]);
-    });
+    }, audit);
   }
 
   // ---- change log ----
@@ -1011,6 +1026,13 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .execute();
+    const key = await this.getApiKey(id);
+    if (!key) throw new DomainError('API_KEY_NOT_FOUND', `No API key has id ${id}.`);
+    return key;
+  }
+
+  async reinstateApiKey(id: string): Promise<ApiKey> {
+    await this.#db.updateTable('api_keys').set({ revoked_at: null }).where('id', '=', id).execute();
     const key = await this.getApiKey(id);
     if (!key) throw new DomainError('API_KEY_NOT_FOUND', `No API key has id ${id}.`);
     return key;
@@ -1604,10 +1626,26 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
    * Runs a bank or entry mutation: one transaction, change-log lock taken first, other processes
    * notified last (the notification leaves only once the transaction commits).
    */
-  #mutate<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  #mutate<T>(work: (trx: Transaction<Database>) => Promise<T>, audit?: BankChangeAudit<T>): Promise<T> {
     return this.#db.transaction().execute(async (trx) => {
       await this.#dialect.lockChangeLog(trx);
       const result = await work(trx);
+      // The change's audit row commits with it, or neither does (issue 15).
+      const event = audit?.event(result);
+      if (event) {
+        await appendAuditIn(
+          trx,
+          this.#dialect,
+          {
+            actor: event.actor,
+            action: event.action,
+            subjectType: 'bank',
+            subjectId: event.bank,
+            details: event.details,
+          },
+          this.#clock.now(),
+        );
+      }
       await this.#dialect.notifyChangeLog(trx);
       return result;
     });

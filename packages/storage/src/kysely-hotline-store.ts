@@ -39,7 +39,7 @@ import {
   type SignInBackoffPolicy,
   type SignInClaim,
 } from '@hashline/domain';
-import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction, type Updateable } from 'kysely';
 import {
   bytesParam,
   readBytes,
@@ -996,48 +996,9 @@ export class KyselyHotlineStore implements HotlineStore {
   // ---- audit ----
 
   async appendAudit(event: NewAuditEvent, at: Date): Promise<AuditEvent> {
-    const d = this.#dialect;
-    // As every engine reads it back from JSON, so the hash covers exactly what is stored.
-    const details = JSON.parse(JSON.stringify(event.details)) as AuditEvent['details'];
-    return this.#db.transaction().execute(async (trx) => {
-      await d.lockAuditLog(trx);
-      const head = await trx
-        .selectFrom('audit_head')
-        .select(['seq', 'hash'])
-        .where('id', '=', 1)
-        .executeTakeFirst();
-      const content: Omit<AuditEvent, 'hash'> = {
-        seq: (head?.seq ?? 0) + 1,
-        at: new Date(at.getTime()),
-        actor: event.actor,
-        action: event.action,
-        subjectType: event.subjectType,
-        subjectId: event.subjectId,
-        details,
-        prevHash: head?.hash ?? AUDIT_GENESIS_HASH,
-      };
-      const hash = this.#sha256Hex(auditDigestInput(content));
-      await trx
-        .insertInto('audit_events')
-        .values({
-          seq: content.seq,
-          at: d.date(content.at),
-          actor: content.actor,
-          action: content.action,
-          subject_type: content.subjectType,
-          subject_id: content.subjectId,
-          details: JSON.stringify(details),
-          prev_hash: content.prevHash,
-          hash,
-        })
-        .execute();
-      await trx
-        .insertInto('audit_head')
-        .values({ id: 1, seq: content.seq, hash })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ seq: content.seq, hash }))
-        .execute();
-      return { ...content, hash };
-    });
+    return this.#db
+      .transaction()
+      .execute((trx) => appendAuditIn(trx, this.#dialect, event, at, this.#sha256Hex));
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
@@ -1229,4 +1190,57 @@ function analystNotFound(id: string): DomainError {
 
 function jobNotFound(id: number): DomainError {
   return new DomainError('NOT_FOUND', `No capture job has id ${id}.`);
+}
+
+/**
+ * Appends one row to the audit chain inside `trx` (the caller's transaction: the hotline store's
+ * own, or a bank change's, so the change and its row commit together or not at all). Takes the
+ * audit lock, reads the head, computes seq + 1 and the hash, inserts and moves the head.
+ */
+export async function appendAuditIn(
+  trx: Transaction<Database>,
+  d: StoreDialect,
+  event: NewAuditEvent,
+  at: Date,
+  sha256Hex: Sha256Hex = nodeSha256Hex,
+): Promise<AuditEvent> {
+  // As every engine reads it back from JSON, so the hash covers exactly what is stored.
+  const details = JSON.parse(JSON.stringify(event.details)) as AuditEvent['details'];
+  await d.lockAuditLog(trx);
+  const head = await trx
+    .selectFrom('audit_head')
+    .select(['seq', 'hash'])
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  const content: Omit<AuditEvent, 'hash'> = {
+    seq: (head?.seq ?? 0) + 1,
+    at: new Date(at.getTime()),
+    actor: event.actor,
+    action: event.action,
+    subjectType: event.subjectType,
+    subjectId: event.subjectId,
+    details,
+    prevHash: head?.hash ?? AUDIT_GENESIS_HASH,
+  };
+  const hash = sha256Hex(auditDigestInput(content));
+  await trx
+    .insertInto('audit_events')
+    .values({
+      seq: content.seq,
+      at: d.date(content.at),
+      actor: content.actor,
+      action: content.action,
+      subject_type: content.subjectType,
+      subject_id: content.subjectId,
+      details: JSON.stringify(details),
+      prev_hash: content.prevHash,
+      hash,
+    })
+    .execute();
+  await trx
+    .insertInto('audit_head')
+    .values({ id: 1, seq: content.seq, hash })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ seq: content.seq, hash }))
+    .execute();
+  return { ...content, hash };
 }

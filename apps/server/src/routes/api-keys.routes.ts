@@ -1,6 +1,7 @@
 import { DomainError } from '@hashline/domain';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.js';
+import { allAuditRowsOf } from '../hotline/security-alerts.routes.js';
 import { createApiKey, parseNewApiKey } from '../auth/api-key-tokens.js';
 import { problems, ref } from '../http/schemas.js';
 
@@ -136,7 +137,7 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): Promi
         tags: ['api-keys'],
         summary: 'Probing alerts on verdict-only keys',
         description:
-          "Newest first: keys whose match queries clustered in Hamming space (as probing a banked hash does), how many near queries were seen, and whether the key was suspended (revoked). The same rows are in the workbench's audit log.",
+          "Newest first: keys whose match queries clustered in Hamming space or kept landing near one banked hash's match threshold (as probing a banked hash does), how many such queries were seen, and whether the key was suspended (revoked). The same rows are in the workbench's audit log.",
         querystring: {
           type: 'object',
           properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
@@ -154,6 +155,12 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): Promi
                   properties: {
                     keyId: { type: 'string' },
                     at: { type: 'string', format: 'date-time' },
+                    rule: {
+                      type: 'string',
+                      enum: ['cluster', 'threshold_edge'],
+                      description:
+                        "`cluster`: near queries within an hour; `threshold_edge`: distinct queries close to one banked entry's threshold.",
+                    },
                     nearQueries: { type: 'integer' },
                     radius: { type: 'integer' },
                     suspended: { type: 'boolean' },
@@ -167,16 +174,18 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): Promi
       },
     },
     async (request) => {
-      const rows = await ctx.hotline.store.listAudit({
-        action: 'api_key_probing_suspected',
-        limit: request.query.limit,
-      });
+      // The newest `limit` (the audit log lists oldest first).
+      const rows = (await allAuditRowsOf(ctx.hotline.store, 'api_key_probing_suspected')).slice(
+        -request.query.limit,
+      );
       return {
         alerts: rows
           .sort((a, b) => b.seq - a.seq)
           .map((row) => ({
             keyId: row.subjectId,
             at: row.at.toISOString(),
+            // Alerts raised before the threshold-edge rule existed came from the cluster rule.
+            rule: row.details.rule === 'threshold_edge' ? 'threshold_edge' : 'cluster',
             nearQueries: Number(row.details.nearQueries ?? 0),
             radius: Number(row.details.radius ?? 0),
             suspended: row.details.suspended === true,

@@ -26,6 +26,7 @@ import { ApiKeyAuthenticator } from '../../src/auth/authenticator.js';
 import { StoreHealth } from '../../src/store-health.js';
 import { ApiKeyRateLimit } from '../../src/auth/api-key-rate-limit.js';
 import { VerdictGuard } from '../../src/auth/verdict-guard.js';
+import { MemoryProbingHistory } from '../../src/auth/memory-probing-history.js';
 import { LocalKeyRateLimiter } from '../../src/auth/shared-rate-limiter.js';
 import type { ServerConfig } from '../../src/config.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../src/http-errors.js';
@@ -194,6 +195,8 @@ beforeAll(async () => {
       settings: config.verdict,
       hourly: new LocalKeyRateLimiter(3_600),
       daily: new LocalKeyRateLimiter(86_400),
+      history: new MemoryProbingHistory(),
+      edgeEntries: () => [],
       onAlert: async () => {},
     }),
   };

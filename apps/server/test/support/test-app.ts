@@ -1,7 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MatchEngine, type ApiScope, type Clock, type HashlineStore } from '@hashline/domain';
+import {
+  MatchEngine,
+  type ApiScope,
+  type Clock,
+  type HashlineStore,
+  type ProbingHistory,
+} from '@hashline/domain';
 import { createMemoryStore } from '@hashline/domain/testing';
 import { MediaDecodeError, type HashingPool, type HashingPoolStats } from '@hashline/media-node';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -64,6 +70,8 @@ export async function createTestApp(
     captureLogs?: boolean;
     /** The app's clock (metrics ages, redelivery times); default the system clock. */
     clock?: Clock;
+    /** Verdict-only keys' probing history (default: in the app's memory). */
+    probingHistory?: ProbingHistory;
   } = {},
 ): Promise<TestApp> {
   const store = options.store ?? createMemoryStore();
@@ -78,6 +86,7 @@ export async function createTestApp(
     engine,
     hashingPool: options.hashingPool ?? NO_HASHING,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.probingHistory ? { probingHistory: options.probingHistory } : {}),
     ...(options.captureLogs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
   });
   await app.ready();

@@ -620,6 +620,21 @@ export class ApiError extends Error {
   }
 }
 
+/** A probing alert on a verdict-only API key (issue 15). */
+export interface SecurityAlert {
+  readonly seq: number;
+  readonly at: string;
+  readonly keyId: string;
+  /** Null when the key no longer exists. */
+  readonly keyName: string | null;
+  /** `cluster`: queries bunched together; `threshold_edge`: queries at one banked hash's match threshold. */
+  readonly rule: 'cluster' | 'threshold_edge';
+  readonly queries: number;
+  readonly suspended: boolean;
+  readonly suspendedNow: boolean;
+  readonly liftedAt: string | null;
+}
+
 /**
  * The workbench HTTP client. One instance per page; it holds the CSRF token of the current
  * session in memory (a reload asks the server again through {@link WorkbenchApi.currentSession}).
@@ -707,6 +722,16 @@ export class WorkbenchApi {
   /** Confirms TOTP enrolment with a first code; from then on sign-in needs a code. */
   confirmTotp(code: string): Promise<void> {
     return this.#call('POST', '/v1/workbench/session/totp/confirm', { code });
+  }
+
+  /** Probing alerts on verdict-only API keys, newest first (senior analysts and admins). */
+  securityAlerts(): Promise<{ items: SecurityAlert[] }> {
+    return this.#call('GET', '/v1/workbench/security/alerts');
+  }
+
+  /** Lifts the probing suspension of an API key, with a reason for the audit log; the alerts after it. */
+  liftSuspension(keyId: string, reason: string): Promise<{ items: SecurityAlert[] }> {
+    return this.#call('POST', `/v1/workbench/security/alerts/${encodeURIComponent(keyId)}/lift`, { reason });
   }
 
   /** The open reports, most urgent first, duplicates folded. */

@@ -286,6 +286,27 @@ const TEXT_EN = {
   totpConfirm: 'Confirm',
   totpConfirmed: 'Two-step sign-in is now on.',
 
+  // Security alerts (issue 15)
+  alertsTitle: 'Probing alerts on API keys',
+  alertsIntro:
+    "A platform's key that only learns matched or not can still read a banked hash by asking many near questions. Keys whose questions look like that are listed here, and suspended unless the server is set otherwise.",
+  alertsEmpty: 'No probing alerts.',
+  alertsColKey: 'API key',
+  alertsColRule: 'What was seen',
+  alertsColQueries: 'Queries',
+  alertsColState: 'State',
+  alertsRuleCluster: 'Many queries close to each other',
+  alertsRuleEdge: "Queries at a banked hash's match threshold",
+  alertsKeyGone: '(key deleted)',
+  alertsSuspended: 'Suspended',
+  alertsNotSuspended: 'Alert only',
+  alertsLifted: 'Suspension lifted {time}',
+  alertsLift: 'Lift the suspension',
+  alertsLiftReason: 'Why is it safe to lift it? (kept in the audit log)',
+  alertsLiftConfirm: 'Lift',
+  alertsLiftCancel: 'Cancel',
+  alertsLiftDone: 'The suspension of {key} was lifted; the key works again.',
+
   // Audit
   auditTitle: 'Audit log',
   auditVerified: 'Chain verified ✓ {n} rows',

@@ -2,6 +2,7 @@ import { DomainError } from '../domain-error.js';
 import type { MatchEngine } from '../matching/match-engine.js';
 import type {
   AddEntriesResult,
+  BankChangeAudit,
   BankStore,
   EntryLookup,
   EntryQuery,
@@ -38,6 +39,7 @@ import {
   type BankActor,
   type BankActorInput,
   type BankAuditAction,
+  type BankAuditEvent,
   type BankAuditSink,
 } from './bank-actor.js';
 import {
@@ -137,9 +139,11 @@ export class BankService {
     }
     if (bank.fourEyes === true) this.#assertMayMark(actor);
     this.assertMayUse(bank, actor);
-    const created = await this.store.createBank(bank);
+    const created = await this.#change<Bank>(
+      (audit) => this.store.createBank(bank, audit),
+      (made) => this.#event(actor, 'bank_created', made.name, { fourEyes: this.isFourEyes(made) }),
+    );
     await this.engine?.catchUp();
-    await this.#record(actor, 'bank_created', created.name, { fourEyes: this.isFourEyes(created) });
     return created;
   }
 
@@ -185,14 +189,17 @@ export class BankService {
         `The name ${JSON.stringify(patch.name)} is the hotline bank's.`,
       );
     }
-    const updated = await this.store.updateBank(bank.id, patch);
+    const updated = await this.#change<Bank>(
+      (audit) => this.store.updateBank(bank.id, patch, audit),
+      () =>
+        this.#event(actor, 'bank_updated', bank.name, {
+          fields: Object.keys(patch).sort().join(','),
+          ...(patch.fourEyes !== undefined ? { fourEyes: patch.fourEyes } : {}),
+          ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+          ...(patch.name !== undefined ? { renamedTo: patch.name } : {}),
+        }),
+    );
     await this.engine?.catchUp();
-    await this.#record(actor, 'bank_updated', bank.name, {
-      fields: Object.keys(patch).sort().join(','),
-      ...(patch.fourEyes !== undefined ? { fourEyes: patch.fourEyes } : {}),
-      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-      ...(patch.name !== undefined ? { renamedTo: patch.name } : {}),
-    });
     return updated;
   }
 
@@ -200,9 +207,11 @@ export class BankService {
     const actor = toBankActor(actorInput);
     const bank = await this.getBank(ref);
     this.assertMayChange(bank, actor);
-    await this.store.deleteBank(bank.id);
+    await this.#change<void>(
+      (audit) => this.store.deleteBank(bank.id, audit),
+      () => this.#event(actor, 'bank_deleted', bank.name, {}),
+    );
     await this.engine?.catchUp();
-    await this.#record(actor, 'bank_deleted', bank.name, {});
   }
 
   /**
@@ -228,13 +237,16 @@ export class BankService {
     const problems = new Problems();
     const entries = items.map((item, i) => parseNewEntry(item, `/entries/${i}`, problems));
     problems.throwIfAny('Some entries are invalid; nothing was added');
-    const result = await this.store.addEntries(bank.id, entries as NewEntry[], actor.id);
+    const result = await this.#change<AddEntriesResult>(
+      (audit) => this.store.addEntries(bank.id, entries as NewEntry[], actor.id, audit),
+      (added) =>
+        this.#event(actor, 'bank_entries_added', bank.name, {
+          created: added.created.length,
+          existing: added.existing.length,
+          seq: added.seq,
+        }),
+    );
     await this.engine?.waitFor(result.seq);
-    await this.#record(actor, 'bank_entries_added', bank.name, {
-      created: result.created.length,
-      existing: result.existing.length,
-      seq: result.seq,
-    });
     return result;
   }
 
@@ -256,6 +268,7 @@ export class BankService {
       readonly commit?: (
         operations: readonly ImportOperation[],
         addedBy: string,
+        audit: BankChangeAudit<ImportBatchResult> | undefined,
       ) => Promise<ImportBatchResult>;
     } = {},
   ): Promise<ImportBatchResult> {
@@ -269,9 +282,13 @@ export class BankService {
         'Videos (vpdq) are added with their frames through addEntries (hashline bank import --format vpdq), not in a hash-list import.',
       );
     }
-    const result = options.commit
-      ? await options.commit(operations, actor.id)
-      : await this.store.applyImport(bankId, operations, actor.id);
+    const result = await this.#change<ImportBatchResult>(
+      (audit) =>
+        options.commit
+          ? options.commit(operations, actor.id, audit)
+          : this.store.applyImport(bankId, operations, actor.id, audit),
+      (applied) => this.#event(actor, 'bank_import_applied', bank.name, importDetails(applied)),
+    );
     if (options.matcher === 'background') {
       // The matcher applies this batch while the caller writes the next one. A failed pass is
       // repeated by the next call, and the caller awaits the last one (awaitMatcher).
@@ -279,7 +296,6 @@ export class BankService {
     } else {
       await this.engine?.waitFor(result.seq);
     }
-    await this.#record(actor, 'bank_import_applied', bank.name, importDetails(result));
     return result;
   }
 
@@ -296,11 +312,21 @@ export class BankService {
     const actor = toBankActor(actorInput);
     const bank = await this.getBank(bankId);
     this.assertMayChange(bank, actor);
-    const stage = await this.store.openImportStage?.(bankId, actor.id);
+    const eventOf = (result: ImportBatchResult): BankAuditEvent =>
+      this.#event(actor, 'bank_import_applied', bank.name, importDetails(result));
+    const inStore = this.store.writesBankAudit === true;
+    const stage = await this.store.openImportStage?.(
+      bankId,
+      actor.id,
+      inStore ? { event: eventOf } : undefined,
+    );
     if (!stage) return undefined;
     const engine = this.engine;
-    const record = (result: ImportBatchResult): Promise<void> =>
-      this.#record(actor, 'bank_import_applied', bank.name, importDetails(result));
+    const sink = this.#audit;
+    // A store that writes the audit row wrote it with each part; otherwise it is recorded after.
+    const record = async (result: ImportBatchResult): Promise<void> => {
+      if (!inStore) await sink?.(eventOf(result));
+    };
     return {
       get size() {
         return stage.size;
@@ -342,11 +368,14 @@ export class BankService {
       'value' in withdrawn
         ? { signalType: withdrawn.signalType, value: normalizeSignal(withdrawn.signalType, withdrawn.value) }
         : withdrawn;
-    const result = await this.store.applyImport(bank.id, [{ kind: 'withdraw', withdrawn: lookup }], actor.id);
+    const result = await this.#change<ImportBatchResult>(
+      (audit) => this.store.applyImport(bank.id, [{ kind: 'withdraw', withdrawn: lookup }], actor.id, audit),
+      (applied) =>
+        applied.withdrawn > 0
+          ? this.#event(actor, 'bank_entries_withdrawn', bank.name, { deleted: applied.withdrawn })
+          : null,
+    );
     await this.engine?.waitFor(result.seq);
-    if (result.withdrawn > 0) {
-      await this.#record(actor, 'bank_entries_withdrawn', bank.name, { deleted: result.withdrawn });
-    }
     return result.withdrawn;
   }
 
@@ -396,12 +425,15 @@ export class BankService {
     const bank = await this.getBank(entry.bankId);
     this.assertMayChange(bank, actor);
     const patch = parseEntryPatch(input);
-    const updated = await this.store.updateEntry(id, patch);
+    const updated = await this.#change<BankEntry>(
+      (audit) => this.store.updateEntry(id, patch, audit),
+      () =>
+        this.#event(actor, 'bank_entry_updated', bank.name, {
+          entry: id,
+          fields: Object.keys(patch).sort().join(','),
+        }),
+    );
     await this.engine?.catchUp();
-    await this.#record(actor, 'bank_entry_updated', bank.name, {
-      entry: id,
-      fields: Object.keys(patch).sort().join(','),
-    });
     return updated;
   }
 
@@ -410,9 +442,11 @@ export class BankService {
     const entry = await this.getEntry(id);
     const bank = await this.getBank(entry.bankId);
     this.assertMayChange(bank, actor);
-    await this.store.deleteEntry(id);
+    await this.#change<void>(
+      (audit) => this.store.deleteEntry(id, audit),
+      () => this.#event(actor, 'bank_entry_deleted', bank.name, { entry: id }),
+    );
     await this.engine?.catchUp();
-    await this.#record(actor, 'bank_entry_deleted', bank.name, { entry: id });
   }
 
   /** Only admins (and operators at the database) mark banks as holding published material. */
@@ -422,14 +456,29 @@ export class BankService {
     }
   }
 
-  /** Records a committed change in the audit log, when the service has one. */
-  async #record(
+  /**
+   * Runs one bank change with its audit row: a store that writes bank audit rows gets it to write
+   * in the change's own transaction (a change never commits without its row); otherwise the row
+   * goes to the audit sink once the change has committed (the in-memory store of tests).
+   */
+  async #change<R>(
+    run: (audit: BankChangeAudit<R> | undefined) => Promise<R>,
+    event: (result: R) => BankAuditEvent | null,
+  ): Promise<R> {
+    if (this.store.writesBankAudit === true) return run({ event });
+    const result = await run(undefined);
+    const row = event(result);
+    if (row) await this.#audit?.(row);
+    return result;
+  }
+
+  #event(
     actor: BankActor,
     action: BankAuditAction,
     bank: string,
     details: Readonly<Record<string, string | number | boolean | null>>,
-  ): Promise<void> {
-    await this.#audit?.({ actor: auditActorOf(actor), action, bank, details });
+  ): BankAuditEvent {
+    return { actor: auditActorOf(actor), action, bank, details };
   }
 }
 

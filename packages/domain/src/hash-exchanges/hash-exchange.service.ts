@@ -506,18 +506,21 @@ export class HashExchangeService {
     for (const [index, batch] of batches.entries()) {
       const last = index === batches.length - 1;
       const result = await this.#banks.applyImport(exchange.bankId, batch, actor, {
-        commit: (operationsToCommit, addedBy) =>
-          this.#store.commitPage({
-            exchangeId: exchange.id,
-            claimant: this.#claimant,
-            fromCheckpoint,
-            toCheckpoint: last ? page.checkpoint : null,
-            bankId: exchange.bankId,
-            operations: operationsToCommit,
-            addedBy,
-            extra: last ? extra : none,
-            at: this.#clock.now(),
-          }),
+        commit: (operationsToCommit, addedBy, audit) =>
+          this.#store.commitPage(
+            {
+              exchangeId: exchange.id,
+              claimant: this.#claimant,
+              fromCheckpoint,
+              toCheckpoint: last ? page.checkpoint : null,
+              bankId: exchange.bankId,
+              operations: operationsToCommit,
+              addedBy,
+              extra: last ? extra : none,
+              at: this.#clock.now(),
+            },
+            audit,
+          ),
       });
       tally.added += result.created;
       tally.updated += result.updated;

@@ -1,4 +1,4 @@
-import type { ImportBatchResult, ImportOperation } from '../ports/hashline-store.js';
+import type { BankChangeAudit, ImportBatchResult, ImportOperation } from '../ports/hashline-store.js';
 import type { HashExchangeType } from './hash-exchange-source.js';
 
 /** Why an exchange's last run failed: the client's kinds, and `internal` for our own side (store, bank). */
@@ -180,7 +180,11 @@ export interface HashExchangeStore {
    * Throws `HASH_EXCHANGE_LEASE_LOST` (nothing written) when the claimant's lease or the starting
    * checkpoint no longer holds.
    */
-  commitPage(commit: HashExchangePageCommit): Promise<ImportBatchResult>;
+  commitPage(
+    commit: HashExchangePageCommit,
+    /** The bank change's audit row, committed in the same transaction (when the store writes bank audit). */
+    audit?: BankChangeAudit<ImportBatchResult>,
+  ): Promise<ImportBatchResult>;
   /** Moves the upload checkpoint (the lease held); false when the lease is lost. */
   commitUpload(id: number, claimant: string, uploadCheckpoint: number, at: Date): Promise<boolean>;
   /** Ends a run: status, next run, optional pause; frees the lease (only the claimant's). */

@@ -247,6 +247,8 @@ export const AUDIT_ACTIONS = [
   'bank_entries_withdrawn',
   // A verdict-only key's queries clustered around one point: probing a banked hash (issue 15).
   'api_key_probing_suspected',
+  // An admin or senior analyst lifted a probing suspension in the workbench, with a reason.
+  'api_key_suspension_lifted',
   // The workbench for daily use (issue 17): a supervisor raised an analyst's daily exposure limit.
   'exposure_limit_raised',
   // A hash exchange configured, changed, paused, resumed or removed (issue 14; its bank changes are

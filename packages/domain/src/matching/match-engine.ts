@@ -798,6 +798,32 @@ export class MatchEngine {
   }
 
   /**
+   * The banked PDQ entries whose match threshold a hash lies close to (probing detection, issue
+   * 15): entries of enabled banks other than allow-lists at a distance within `band` of their
+   * bank's `pdqThreshold`, on either side. Only such a hash is an informative question about an
+   * entry: one well inside the threshold always matches, one well outside never does, whatever the
+   * entry's remaining bits.
+   */
+  thresholdEdgeEntries(
+    value: string,
+    band: number,
+  ): { entryId: number; distance: number; threshold: number }[] {
+    if (!this.loaded) return [];
+    const radius = this.maxThreshold() + band;
+    if (radius < band) return [];
+    const edge: { entryId: number; distance: number; threshold: number }[] = [];
+    for (const m of this.pdq.query(value, Math.min(256, radius))) {
+      const bankId = this.entryBanks.get(m.id);
+      const bank = bankId === undefined ? undefined : this.banks.get(bankId);
+      if (!bank?.enabled || bank.kind === 'allow_list') continue;
+      if (Math.abs(m.distance - bank.pdqThreshold) <= band) {
+        edge.push({ entryId: m.id, distance: m.distance, threshold: bank.pdqThreshold });
+      }
+    }
+    return edge;
+  }
+
+  /**
    * Matches a query video (its frames, as the hasher gave them) against every banked video: the
    * usable frames (quality ≥ 50, distinct, not degenerate) are looked up in the frame index, then
    * per banked video both percentages are computed and compared with its bank's

@@ -1,5 +1,6 @@
 import type { VpdqSignal } from '../signals/vpdq.js';
 import type { ApiKey } from '../access/api-key.js';
+import type { BankAuditEvent } from '../banks/bank-actor.js';
 import type {
   ActiveSignal,
   Bank,
@@ -95,6 +96,17 @@ export interface EntryQuery {
 }
 
 /**
+ * The audit row of one bank change, for a store that writes it in the change's transaction
+ * ({@link BankStore.writesBankAudit}): built from the change's result, so the row holds its counts;
+ * null records nothing (a withdrawal that withdrew nothing). If writing it fails, the change is
+ * rolled back with it: a committed change always has its audit row. The row's time is the
+ * store's clock, as the change log's is.
+ */
+export interface BankChangeAudit<R> {
+  readonly event: (result: R) => BankAuditEvent | null;
+}
+
+/**
  * Banks, entries and their change log. Every mutation commits its change-log rows in the same
  * transaction as the data, so a replica following the log never misses a committed change, and
  * a change is acknowledged only after it is durably committed.
@@ -102,14 +114,20 @@ export interface EntryQuery {
  * Errors: `BANK_NOT_FOUND`, `BANK_NAME_TAKEN`, `ENTRY_NOT_FOUND` as {@link DomainError}s.
  */
 export interface BankStore {
-  createBank(bank: NewBank): Promise<Bank>;
+  /**
+   * Whether the store writes a bank change's audit row (the `audit` argument of its mutations) in
+   * the change's own transaction (issue 15): the SQL stores, whose audit chain is on the same
+   * database. Absent: the caller records the change after its commit.
+   */
+  readonly writesBankAudit?: boolean;
+  createBank(bank: NewBank, audit?: BankChangeAudit<Bank>): Promise<Bank>;
   getBank(id: number): Promise<Bank | undefined>;
   getBankByName(name: string): Promise<Bank | undefined>;
   /** In id (creation) order. */
   listBanks(): Promise<Bank[]>;
-  updateBank(id: number, patch: BankPatch): Promise<Bank>;
+  updateBank(id: number, patch: BankPatch, audit?: BankChangeAudit<Bank>): Promise<Bank>;
   /** Deletes the bank and all its entries (each logged as `entry_delete`), then `bank_delete`. */
-  deleteBank(id: number): Promise<void>;
+  deleteBank(id: number, audit?: BankChangeAudit<void>): Promise<void>;
   /**
    * The webhook secret of a bank (kept out of {@link Bank} so it is never serialised by accident).
    * Stores keep the secret they are given and never generate one. Throws `BANK_NOT_FOUND`.
@@ -117,7 +135,12 @@ export interface BankStore {
   getWebhookSecret(bankId: number): Promise<string | null>;
 
   /** Adds entries to a bank in one transaction; same signal type and value as an existing entry = existing. */
-  addEntries(bankId: number, entries: readonly NewEntry[], addedBy: string): Promise<AddEntriesResult>;
+  addEntries(
+    bankId: number,
+    entries: readonly NewEntry[],
+    addedBy: string,
+    audit?: BankChangeAudit<AddEntriesResult>,
+  ): Promise<AddEntriesResult>;
   /**
    * Applies a batch of import records in one transaction, with the outcome of applying them one
    * by one in file order (see `planImportBatch` for the rules: duplicates folded, classification
@@ -128,6 +151,7 @@ export interface BankStore {
     bankId: number,
     operations: readonly ImportOperation[],
     addedBy: string,
+    audit?: BankChangeAudit<ImportBatchResult>,
   ): Promise<ImportBatchResult>;
   /** Brings the query planner's statistics up to date after a bulk load (ANALYZE). */
   refreshStatistics(): Promise<void>;
@@ -135,7 +159,11 @@ export interface BankStore {
    * A staging area for a large import's upserts (see {@link ImportStage}), where the engine gains
    * from loading in index order (SQLite); absent where it does not.
    */
-  openImportStage?(bankId: number, addedBy: string): Promise<ImportStage>;
+  openImportStage?(
+    bankId: number,
+    addedBy: string,
+    audit?: BankChangeAudit<ImportBatchResult>,
+  ): Promise<ImportStage>;
   getEntry(id: number): Promise<BankEntry | undefined>;
   getEntries(ids: readonly number[]): Promise<BankEntry[]>;
   /** Empty for an unknown bank (callers check the bank first). */
@@ -153,8 +181,8 @@ export interface BankStore {
    */
   getEntrySources(entryIds: readonly number[]): Promise<Map<number, Provenance[]>>;
   /** Logs an `entry_upsert` (whatever the patch changed) with `active` = !disabled && bank enabled. */
-  updateEntry(id: number, patch: EntryPatch): Promise<BankEntry>;
-  deleteEntry(id: number): Promise<void>;
+  updateEntry(id: number, patch: EntryPatch, audit?: BankChangeAudit<BankEntry>): Promise<BankEntry>;
+  deleteEntry(id: number, audit?: BankChangeAudit<void>): Promise<void>;
 
   /** Changes with seq > `afterSeq`, in seq order, at most `limit`. */
   changesSince(afterSeq: number, limit: number): Promise<BankChange[]>;
@@ -228,6 +256,11 @@ export interface ApiKeyStore {
   listApiKeys(): Promise<ApiKey[]>;
   /** Revoking twice keeps the first revocation time. Throws `API_KEY_NOT_FOUND`. */
   revokeApiKey(id: string): Promise<ApiKey>;
+  /**
+   * Makes a revoked key valid again (an admin lifting a probing suspension, issue 15): clears its
+   * revocation time. Throws `API_KEY_NOT_FOUND`.
+   */
+  reinstateApiKey(id: string): Promise<ApiKey>;
 }
 
 /** How {@link WebhookOutbox.claimDueDeliveries} picks deliveries. */

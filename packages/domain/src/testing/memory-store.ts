@@ -533,6 +533,14 @@ class MemoryHashlineStore implements HashlineStore {
     return copyApiKey(revoked);
   }
 
+  async reinstateApiKey(id: string): Promise<ApiKey> {
+    const key = this.#apiKeys.get(id);
+    if (!key) throw new DomainError('API_KEY_NOT_FOUND', `No API key has id ${id}.`);
+    const reinstated: ApiKey = { ...key, revokedAt: null };
+    this.#apiKeys.set(id, reinstated);
+    return copyApiKey(reinstated);
+  }
+
   // ---- webhook outbox ----
 
   async enqueueDeliveries(deliveries: readonly NewWebhookDelivery[]): Promise<void> {

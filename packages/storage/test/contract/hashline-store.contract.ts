@@ -894,6 +894,11 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         expect(await store.revokeApiKey('b')).toEqual(revoked);
         expect(await store.getApiKey('b')).toEqual(revoked);
         expect(await store.getApiKey('0c')).toEqual(c);
+
+        // A lifted probing suspension (issue 15): the key is valid again, everything else kept.
+        expect(await store.reinstateApiKey('b')).toEqual(b);
+        expect(await store.getApiKey('b')).toEqual(b);
+        await expectDomainError(store.reinstateApiKey('missing'), 'API_KEY_NOT_FOUND');
       });
 
       it("keeps a key's bank list (migration 0013)", async () => {
