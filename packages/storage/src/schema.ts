@@ -52,6 +52,8 @@ export interface BankEntriesTable {
   feedback: string | null;
   created_at: DbDate;
   updated_at: DbDate;
+  /** Robust PDQ variants, `kind:hex` pairs (migration 0017); null when the entry has none. */
+  pdq_variants: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** The append-only bank change log that matcher replicas follow. */
