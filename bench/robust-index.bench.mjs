@@ -105,6 +105,7 @@ const mediaNearVariantQ = queries(variantHashes, QUERIES, 9);
 const rows = [
   ['plain PDQ (1 hash → N)', measure(plainQ, (q) => p.query(q[0], RADIUS).length)],
   ['query side: dihedral + trim (9 hashes → N)', measure(mediaQ, (q) => p.queryMany(q, RADIUS).length)],
+  [`variant index alone (1 → ${V}·N)`, measure(hashNearVariantQ, (q) => vi.queryImage(q[0], RADIUS).length)],
   [
     `hash query with bank variants (1 → N, 1 → ${V}·N)`,
     measure(hashNearVariantQ, (q) => p.query(q[0], RADIUS).length + vi.queryImage(q[0], RADIUS).length),

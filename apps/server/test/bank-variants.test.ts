@@ -162,9 +162,9 @@ describe.each(ENGINES)('bank entries with robust variants ($name)', (engine) => 
       await t.call(matcher, {
         method: 'POST',
         url: '/v1/match',
-        payload: { signalType: 'pdq', value: variants[1]!.value },
+        payload: { hashes: [{ signalType: 'pdq', value: variants[1]!.value }] },
       })
     ).json();
-    expect(match.matches[0]).toMatchObject({ bank: 'with-variants', distance: 0, bankVariant: 'crop-c8' });
+    expect(match.results[0].matches[0]).toMatchObject({ bank: 'with-variants', distance: 0, bankVariant: 'crop-c8' });
   });
 });

@@ -231,6 +231,8 @@ export interface MediaItemsTable {
   sha256: string;
   pdq: string | null;
   pdq_quality: number | null;
+  /** Bank-side robust PDQ variants, `kind:hex` pairs (migration 0017); null when none. */
+  pdq_variants: ColumnType<string | null, string | null | undefined, never>;
   width: number | null;
   height: number | null;
   byte_length: number;

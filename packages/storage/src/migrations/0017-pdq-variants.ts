@@ -13,11 +13,15 @@ import type { Engine } from '../store-dialect.js';
  *   id), so a replica following `GET /v1/changes` gets the same variants as the entry holds.
  * - A partial index on the ids of entries that have variants: the matcher reads them at startup
  *   without scanning the entries that have none (most of a large bank).
+ * - `media_items.pdq_variants`: the same of captured media (computed by the capture worker from
+ *   the decoded image, which is not kept in full), so publishing an assessed item to the hotline's
+ *   bank stores its variants with its PDQ entry.
  */
 export function pdqVariantsSchema(_engine: Engine): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('bank_entries').addColumn('pdq_variants', 'text').execute();
+      await db.schema.alterTable('media_items').addColumn('pdq_variants', 'text').execute();
       await db.schema
         .createIndex('bank_entries_pdq_variants_idx')
         .on('bank_entries')
@@ -27,6 +31,7 @@ export function pdqVariantsSchema(_engine: Engine): Migration {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropIndex('bank_entries_pdq_variants_idx').execute();
+      await db.schema.alterTable('media_items').dropColumn('pdq_variants').execute();
       await db.schema.alterTable('bank_entries').dropColumn('pdq_variants').execute();
     },
   };
