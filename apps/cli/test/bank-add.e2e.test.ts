@@ -26,7 +26,9 @@ describe('hashline bank add', () => {
     const broken = join(dir, 'broken.jpg');
     writeFileSync(broken, 'not an image');
     const added = await run(['bank', 'add', 'photos', IMAGE, broken, '--create-kind', 'test']);
-    expect(added.stdout).toMatch(/aaa-orig\.jpg: 3 added, 0 already there \(PDQ [0-9a-f]{64}, \d+ variants\)/);
+    expect(added.stdout).toMatch(
+      /aaa-orig\.jpg: 3 added, 0 already there \(PDQ [0-9a-f]{64}, \d+ variants\)/,
+    );
     expect(added.stderr).toContain('skipped');
     expect(added.code).toBe(1);
 

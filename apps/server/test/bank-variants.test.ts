@@ -127,9 +127,7 @@ describe.each(ENGINES)('bank entries with robust variants ($name)', (engine) => 
   });
 
   test('a copy cropped by 10 % matches through /v1/match/media thanks to the bank variants', async () => {
-    const body = (
-      await t.call(matcher, { method: 'POST', url: '/v1/match/media', ...raw(cropped) })
-    ).json();
+    const body = (await t.call(matcher, { method: 'POST', url: '/v1/match/media', ...raw(cropped) })).json();
     const hits = body.results.find((r: { signalType: string }) => r.signalType === 'pdq').matches;
     // Only the entry with variants: the primary hash alone is too far from a cropped copy.
     expect(hits.map((h: { bank: string }) => h.bank)).toEqual(['with-variants']);
@@ -165,6 +163,10 @@ describe.each(ENGINES)('bank entries with robust variants ($name)', (engine) => 
         payload: { hashes: [{ signalType: 'pdq', value: variants[1]!.value }] },
       })
     ).json();
-    expect(match.results[0].matches[0]).toMatchObject({ bank: 'with-variants', distance: 0, bankVariant: 'crop-c8' });
+    expect(match.results[0].matches[0]).toMatchObject({
+      bank: 'with-variants',
+      distance: 0,
+      bankVariant: 'crop-c8',
+    });
   });
 });

@@ -61,9 +61,12 @@ describe('MatchEngine: robust variants of bank entries', () => {
     expect(
       engine.query({ signalType: 'pdq', value: other, variants: [{ name: 'trim', value: nearTrim }] })
         .matches,
-    ).toEqual([{ entryId: entry.id, bankId: entry.bankId, distance: 20, variant: 'trim', bankVariant: 'trim' }]);
+    ).toEqual([
+      { entryId: entry.id, bankId: entry.bankId, distance: 20, variant: 'trim', bankVariant: 'trim' },
+    ]);
     expect(
-      engine.query({ signalType: 'pdq', value: other, variants: [{ name: 'rot90', value: nearTrim }] }).matches,
+      engine.query({ signalType: 'pdq', value: other, variants: [{ name: 'rot90', value: nearTrim }] })
+        .matches,
     ).toEqual([]);
     // The bank's threshold applies to variants as to primaries.
     await banks.updateBank('known', { pdqThreshold: 10 });

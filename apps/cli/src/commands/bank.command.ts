@@ -139,7 +139,8 @@ export const bankCommand: Command = {
 
 async function runBank(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {
   const [sub, ...rest] = args;
-  if (sub === undefined) throw new UsageError('give a subcommand: create, list, import, add or export', 'bank');
+  if (sub === undefined)
+    throw new UsageError('give a subcommand: create, list, import, add or export', 'bank');
   if (sub === '--help' || sub === '-h' || sub === 'help') {
     context.stdout.write(HELP);
     return ExitCode.Ok;

@@ -353,7 +353,7 @@ export const SHARED_SCHEMAS = [
       pdqVariants: {
         ...pdqVariantsSchema,
         description:
-          '`entry_upsert` of a PDQ entry with robust variants: the entry\'s variants (set when it was created, never ' +
+          "`entry_upsert` of a PDQ entry with robust variants: the entry's variants (set when it was created, never " +
           'changed), so a follower indexes them as the matcher does.',
       },
       entry: { anyOf: [{ $ref: 'Entry#' }, { type: 'null' }] },
@@ -419,7 +419,7 @@ export const SHARED_SCHEMAS = [
         type: 'string',
         enum: [...PDQ_VARIANT_KINDS],
         description:
-          "Which robust variant of the banked image matched (`trim`, `crop-*`), when not its primary hash: `distance` is to that variant. A cropped copy matches through a crop, a bordered one through `trim`.",
+          'Which robust variant of the banked image matched (`trim`, `crop-*`), when not its primary hash: `distance` is to that variant. A cropped copy matches through a crop, a bordered one through `trim`.',
       },
       videoFrame: {
         type: 'integer',

@@ -403,7 +403,8 @@ class MemoryHashlineStore implements HashlineStore {
     // As the SQL stores read them: an upsert carries the variants of the entry as it is now
     // (variants never change; a deleted entry has none, and its delete follows in the log).
     return this.#changes.slice(start, start + clampLimit(limit)).map((change) => {
-      const variants = change.op === 'entry_upsert' ? this.#entries.get(change.entryId)?.pdqVariants : undefined;
+      const variants =
+        change.op === 'entry_upsert' ? this.#entries.get(change.entryId)?.pdqVariants : undefined;
       return variants ? { ...copyChange(change), pdqVariants: variants } : copyChange(change);
     });
   }

@@ -61,7 +61,10 @@ const hasher: CapturedMediaHasher = {
 
 function setup(
   fetcher: SafeFetcher,
-  { keepMedia = false, mediaHasher = hasher }: { keepMedia?: boolean; mediaHasher?: CapturedMediaHasher } = {},
+  {
+    keepMedia = false,
+    mediaHasher = hasher,
+  }: { keepMedia?: boolean; mediaHasher?: CapturedMediaHasher } = {},
 ) {
   const clock = createManualClock(Date.UTC(2026, 10, 26, 9));
   const bankStore = createMemoryStore();
@@ -412,6 +415,9 @@ describe('WorkbenchService', () => {
     await t.workbench.assess(analyst('a'), media!.id, body);
     expect((await t.workbench.assess(analyst('b'), media!.id, body)).published).toBe(true);
     const { entries } = await t.banks.listEntries('hotline', { limit: 10 });
-    expect(entries.find((e) => e.signalType === 'pdq')).toMatchObject({ value: pdq, pdqVariants: pdqBankVariants });
+    expect(entries.find((e) => e.signalType === 'pdq')).toMatchObject({
+      value: pdq,
+      pdqVariants: pdqBankVariants,
+    });
   });
 });
