@@ -134,7 +134,6 @@ for (const [tname, transform] of Object.entries(TRANSFORMS)) {
         queryTrims[tname]++;
       }
     }
-    const all = [...straight, ...dihedral];
     for (let j = 0; j < bank.length; j++) {
       const s = new Array(KINDS.length).fill(NONE);
       const a = new Array(KINDS.length).fill(NONE);

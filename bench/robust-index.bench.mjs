@@ -102,6 +102,9 @@ const plainQ = queries(primaryHashes, QUERIES, 1);
 const mediaQ = queries(primaryHashes, QUERIES, 9);
 const hashNearVariantQ = queries(variantHashes, QUERIES, 1);
 const mediaNearVariantQ = queries(variantHashes, QUERIES, 9);
+const served = (q) =>
+  p.queryMany(q, RADIUS).length + vi.queryImage(q[0], RADIUS).length + vi.queryImage(q[8], RADIUS).length;
+const servedFirst = measure(mediaNearVariantQ, served);
 const rows = [
   ['plain PDQ (1 hash → N)', measure(plainQ, (q) => p.query(q[0], RADIUS).length)],
   ['query side: dihedral + trim (9 hashes → N)', measure(mediaQ, (q) => p.queryMany(q, RADIUS).length)],
@@ -110,16 +113,8 @@ const rows = [
     `hash query with bank variants (1 → N, 1 → ${V}·N)`,
     measure(hashNearVariantQ, (q) => p.query(q[0], RADIUS).length + vi.queryImage(q[0], RADIUS).length),
   ],
-  [
-    `media query with bank variants, served (9 → N, 2 → ${V}·N)`,
-    measure(
-      mediaNearVariantQ,
-      (q) =>
-        p.queryMany(q, RADIUS).length +
-        vi.queryImage(q[0], RADIUS).length +
-        vi.queryImage(q[8], RADIUS).length,
-    ),
-  ],
+  [`media query with bank variants, served (9 → N, 2 → ${V}·N)`, measure(mediaNearVariantQ, served)],
+  [`the same, measured before the other rows`, servedFirst],
 ];
 const plainUs = rows[0][1].medianUs;
 console.log(
