@@ -125,6 +125,15 @@ describe('MatchEngine: robust variants of bank entries', () => {
       expect(fromSnapshot.query({ signalType: 'pdq', value })).toEqual(live);
     }
 
+    // A bank disabled and enabled again: its entries are re-read with their variants.
+    await banks.updateBank('known', { enabled: false });
+    expect(engine.query({ signalType: 'pdq', value: a.crop }).matches).toEqual([]);
+    await banks.updateBank('known', { enabled: true });
+    expect(engine.query({ signalType: 'pdq', value: a.crop }).matches[0]).toMatchObject({
+      entryId: created[0]!.id,
+      bankVariant: CROP,
+    });
+
     await banks.deleteEntry(created[0]!.id);
     await fromSnapshot.catchUp();
     for (const e of [engine, fromSnapshot]) {
