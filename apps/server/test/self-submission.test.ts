@@ -123,7 +123,7 @@ describe('self-submission API', () => {
       method: 'POST',
       url: '/v1/public/self-submissions',
       headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ caseType: 'minor', images: [image()], pad: 'x'.repeat(60_000) }),
+      payload: JSON.stringify({ caseType: 'minor', images: [image()], pad: 'x'.repeat(120_000) }),
     });
     expect(big.statusCode).toBe(413);
   });

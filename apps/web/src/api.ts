@@ -89,7 +89,13 @@ export function submitHashes(
 ): Promise<Receipt> {
   return postJson('/v1/public/self-submissions', {
     caseType,
-    images: images.map(({ pdq, quality, md5, sha256 }) => ({ pdq, quality, md5, sha256 })),
+    images: images.map(({ pdq, quality, md5, sha256, variants }) => ({
+      pdq,
+      quality,
+      md5,
+      sha256,
+      ...(variants.length > 0 ? { variants } : {}),
+    })),
     ...(videos.length > 0
       ? {
           videos: videos.map(({ md5, sha256, frames }) => ({

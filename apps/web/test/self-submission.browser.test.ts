@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hammingDistance, fromHex } from '@hashline/pdq';
+import { collapseGrey, fromHex, hammingDistance, pdqRobustVariants, toHex } from '@hashline/pdq';
 import { loadConfig, startServer, type RunningServer } from '@hashline/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -143,6 +143,15 @@ async function waitHashed(page: Page, count: number): Promise<void> {
   );
 }
 
+/** The bank-side robust variants Node computes for an image file (decoded by sharp). */
+async function nodeBankVariants(bytes: Uint8Array): Promise<{ kind: string; value: string }[]> {
+  const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const pixels = collapseGrey({ data, width: info.width, height: info.height, channels: 4 });
+  return pdqRobustVariants(pixels, 'bank')
+    .map((v) => ({ kind: v.name as string, value: toHex(v.hash) }))
+    .filter((v) => !/^(0{64}|f{64})$/.test(v.value));
+}
+
 async function submit(page: Page): Promise<{ caseNumber: string; pin: string }> {
   await page.getByRole('button', { name: 'Send the codes' }).click();
   const caseNumber = (await page.getByTestId('case-number').textContent())!.replace(/\s/g, '');
@@ -193,10 +202,18 @@ describe('privacy', () => {
     // Schema oracle: the one POST after selection is the submission, with hashes and nothing else.
     const after = c.posts.filter((p) => p.afterMark);
     expect(after.map((p) => new URL(p.url).pathname)).toEqual(['/v1/public/self-submissions']);
-    const body = JSON.parse(after[0]!.body.toString()) as { caseType: string; images: object[] };
+    const body = JSON.parse(after[0]!.body.toString()) as {
+      caseType: string;
+      images: { variants: { kind: string; value: string }[] }[];
+    };
     expect(Object.keys(body).sort()).toEqual(['caseType', 'images']);
-    for (const image of body.images)
-      expect(Object.keys(image).sort()).toEqual(['md5', 'pdq', 'quality', 'sha256']);
+    for (const image of body.images) {
+      expect(Object.keys(image).sort()).toEqual(['md5', 'pdq', 'quality', 'sha256', 'variants']);
+      for (const v of image.variants) expect(Object.keys(v).sort()).toEqual(['kind', 'value']);
+    }
+    // The robust variants computed on the device are Node's for the same pixels (a PNG decodes
+    // exactly in both): the server and the page share `pdqRobustVariants`.
+    expect(body.images[0]!.variants).toEqual(await nodeBankVariants(files[0]!.buffer));
     expect(c.bodyBytesSinceMark()).toBeLessThan(2048 * files.length);
     // Only this origin.
     for (const url of c.urls) expect(new URL(url).origin).toBe(server.url);

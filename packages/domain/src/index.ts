@@ -7,6 +7,7 @@ export * from './domain-error.js';
 export * from './vocabulary.js';
 export * from './banks/bank.js';
 export * from './banks/signal-validation.js';
+export * from './banks/pdq-variants.js';
 export * from './banks/import-plan.js';
 export * from './matching/match-record.js';
 export * from './matching/webhook-delivery.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CapturedMedia, CapturedMediaHasher } from '@hashline/domain';
+import { bankVariantsOf, type CapturedMedia, type CapturedMediaHasher } from '@hashline/domain';
 import { digestBytes } from './file-digests.js';
 import type { HashingPool, VideoHashingPool } from './hashing-pool.js';
 import { isMediaDecodeError, type MediaErrorCode } from './media-decode-error.js';
@@ -84,22 +84,27 @@ export function createCapturedMediaHasher(
         const hashes = await pool.hashBytes(bytes, {
           derivatives: true,
           crypto: false,
-          ...(variants ? { dihedral: true, robust: 'query' as const } : {}),
+          // The bank side's variants include the query side's `trim`: one pass computes both.
+          ...(variants ? { dihedral: true, robust: 'bank' as const } : {}),
         });
         const pdqVariants = variants
           ? [
               ...Object.entries(hashes.dihedral ?? {})
                 .filter(([name]) => name !== 'orig')
                 .map(([name, value]) => ({ name, value })),
-              ...(hashes.variants ?? []).map((v) => ({ name: v.name, value: v.pdq })),
+              ...(hashes.variants ?? [])
+                .filter((v) => v.name === 'trim')
+                .map((v) => ({ name: v.name, value: v.pdq })),
             ]
           : [];
+        const pdqBankVariants = bankVariantsOf(hashes.variants);
         return {
           md5,
           sha256,
           pdq: hashes.pdq,
           pdqQuality: hashes.quality,
           ...(pdqVariants.length > 0 ? { pdqVariants } : {}),
+          ...(pdqBankVariants.length > 0 ? { pdqBankVariants } : {}),
           width: hashes.width,
           height: hashes.height,
           thumbnail: hashes.derivatives?.thumbnail ?? null,

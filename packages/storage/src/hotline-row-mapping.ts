@@ -12,6 +12,7 @@ import type {
   SealedContact,
 } from '@hashline/domain';
 import type { Selectable } from 'kysely';
+import { parsePdqVariants } from '@hashline/domain';
 import { readBool, readDate, readJson } from './row-mapping.js';
 import type {
   AnalystSessionsTable,
@@ -123,6 +124,7 @@ export function toMediaItem(row: Selectable<MediaItemsTable>): MediaItem {
     sha256: row.sha256,
     pdq: row.pdq,
     pdqQuality: row.pdq_quality,
+    ...(row.pdq_variants ? { pdqVariants: parsePdqVariants(row.pdq_variants) } : {}),
     width: row.width,
     height: row.height,
     byteLength: row.byte_length,

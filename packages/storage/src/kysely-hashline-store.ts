@@ -3,6 +3,7 @@ import {
   DomainError,
   systemClock,
   type ActiveSignal,
+  type ActivePdqVariants,
   type AddEntriesResult,
   type BankChangeAudit,
   type ApiKey,
@@ -51,7 +52,9 @@ import {
   type WebhookDeliveryStatus,
   VPDQ_COMPARED_MATCH_PERCENT,
   VPDQ_QUERY_MATCH_PERCENT,
+  formatPdqVariants,
   formatVpdqReferenceLines,
+  parsePdqVariants,
   parseVpdqReferenceLines,
   type VpdqSignal,
 } from '@hashline/domain';
@@ -397,6 +400,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
           feedback: null,
           created_at: d.date(now),
           updated_at: d.date(now),
+          pdq_variants: entry.signalType === 'pdq' ? formatPdqVariants(entry.pdqVariants) : null,
         }));
         inserted.push(...(await trx.insertInto('bank_entries').values(values).returningAll().execute()));
       }
@@ -795,18 +799,49 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   // ---- change log ----
 
   async changesSince(afterSeq: number, limit: number): Promise<BankChange[]> {
+    // An upsert carries its entry's robust variants, read from the entry (they are written once
+    // with it and never change; a deleted entry has none, and its delete follows in the log).
     const rows = await this.#db
-      .selectFrom('bank_changes')
-      .selectAll()
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
+      .selectFrom('bank_changes as c')
+      .leftJoin('bank_entries as e', (join) =>
+        join.onRef('e.id', '=', 'c.entry_id').on('c.op', '=', 'entry_upsert'),
+      )
+      .selectAll('c')
+      .select('e.pdq_variants')
+      .where('c.seq', '>', afterSeq)
+      .orderBy('c.seq')
       .limit(clampLimit(limit))
       .execute();
-    return rows.map(toChange);
+    return rows.map((row) => {
+      const change = toChange(row);
+      return change.op === 'entry_upsert' && row.pdq_variants
+        ? { ...change, pdqVariants: parsePdqVariants(row.pdq_variants) }
+        : change;
+    });
   }
 
   async latestSeq(): Promise<number> {
     return latestSeq(this.#db);
+  }
+
+  async activePdqVariants(afterId: number, limit: number): Promise<ActivePdqVariants[]> {
+    const d = this.#dialect;
+    const rows = await this.#db
+      .selectFrom('bank_entries as e')
+      .innerJoin('banks as b', 'b.id', 'e.bank_id')
+      .select(['e.id', 'e.bank_id', 'e.pdq_variants'])
+      .where('e.pdq_variants', 'is not', null)
+      .where('e.id', '>', afterId)
+      .where('e.disabled', '=', d.bool(false))
+      .where('b.enabled', '=', d.bool(true))
+      .orderBy('e.id')
+      .limit(clampLimit(limit))
+      .execute();
+    return rows.map((row) => ({
+      entryId: row.id,
+      bankId: row.bank_id,
+      variants: parsePdqVariants(row.pdq_variants),
+    }));
   }
 
   async activeSignals(afterId: number, limit: number): Promise<ActiveSignal[]> {

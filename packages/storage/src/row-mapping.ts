@@ -15,6 +15,7 @@ import type {
   SignalType,
   WebhookDelivery,
 } from '@hashline/domain';
+import { parsePdqVariants } from '@hashline/domain';
 import type { Selectable } from 'kysely';
 import type {
   ApiKeysTable,
@@ -88,6 +89,8 @@ export function toEntry(row: Selectable<BankEntriesTable>): BankEntry {
     feedback: row.feedback as EntryFeedback | null,
     createdAt: readDate(row.created_at),
     updatedAt: readDate(row.updated_at),
+    // Absent (not empty) without variants; a row selected without the column has none either.
+    ...(row.pdq_variants ? { pdqVariants: parsePdqVariants(row.pdq_variants) } : {}),
   };
 }
 

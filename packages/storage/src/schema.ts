@@ -52,6 +52,8 @@ export interface BankEntriesTable {
   feedback: string | null;
   created_at: DbDate;
   updated_at: DbDate;
+  /** Robust PDQ variants, `kind:hex` pairs (migration 0017); null when the entry has none. */
+  pdq_variants: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** The append-only bank change log that matcher replicas follow. */
@@ -229,6 +231,8 @@ export interface MediaItemsTable {
   sha256: string;
   pdq: string | null;
   pdq_quality: number | null;
+  /** Bank-side robust PDQ variants, `kind:hex` pairs (migration 0017); null when none. */
+  pdq_variants: ColumnType<string | null, string | null | undefined, never>;
   width: number | null;
   height: number | null;
   byte_length: number;

@@ -78,6 +78,8 @@ export interface BankBackend {
   importFile(bank: string, source: ImportSource, options: ImportFileOptions): Promise<ImportResult>;
   /** The bank's active entries as a file in `format`, in chunks. */
   exportBank(bank: string, format: ExportFormat): AsyncIterable<string>;
+  /** Adds entries given as API fields (validated by the domain, locally or on the server), in one commit. */
+  addEntries(bank: string, entries: readonly Record<string, unknown>[]): Promise<AddEntriesResult>;
   /** Adds videos (vpdq entries), in batches through the bank service or `POST .../entries`. */
   importVideos(bank: string, items: readonly VpdqImportItem[], origin: string): Promise<VpdqImportSummary>;
   /** The bank's active videos, one at a time with their frames (local mode only for now). */
@@ -147,6 +149,7 @@ function localBackend(_target: LocalTarget, store: HashlineStore): BankBackend {
         addedBy: operator(),
       }),
     exportBank: (bank, format) => exportHashList(service, bank, format),
+    addEntries: (bank, entries) => service.addEntries(bank, entries, operator()),
     importVideos: (bank, items, origin) =>
       importVpdqItems(service, bank, items, { origin, addedBy: operator() }),
     exportVideos: async function* (bank) {
@@ -184,6 +187,7 @@ function remoteBackend(client: HashlineClient): BankBackend {
     importFile: async (bank, source, options) =>
       (await importOverHttp(client, bank, source.path, options)).summary,
     exportBank: (bank, format) => exportOverHttp(client, bankPath(bank), format),
+    addEntries: (bank, entries) => client.post<AddEntriesResult>(`${bankPath(bank)}/entries`, { entries }),
     importVideos: (bank, items, origin) =>
       importVpdqItems(
         {

@@ -47,6 +47,13 @@ const IMPORT_OPTIONS = {
   'no-progress': { type: 'boolean', default: false },
 } satisfies OptionSpec;
 
+const ADD_OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...HELP_OPTION,
+  note: { type: 'string' },
+  'create-kind': { type: 'string' },
+} satisfies OptionSpec;
+
 const EXPORT_OPTIONS = {
   ...TARGET_OPTIONS,
   ...HELP_OPTION,
@@ -57,6 +64,7 @@ const EXPORT_OPTIONS = {
 const HELP = `Usage: hashline bank create <name> --kind <kind> [--threshold <n>] [--description <text>] [--actions <a,b>]
        hashline bank list [--format table|json]
        hashline bank import <name> <file> [--format <fmt>] [--on-error skip|abort] [--create-kind <kind>]
+       hashline bank add <name> <image>... [--note <text>] [--create-kind <kind>]
        hashline bank export <name> [--format csv|tsv|threatexchange] [-o <file>]
        (each also takes the options below that say where the banks are)
 
@@ -85,6 +93,14 @@ bank import <name> <file>  stream a hash list into a bank, in constant memory, w
       --create-kind <k>    create the bank with this kind if it does not exist
       --no-progress        never draw the progress bar
 
+bank add <name> <image>...  hash images on this machine and add their hashes to the bank, as
+                         POST /v1/banks/{bank}/media does: PDQ (with its robust variants: trim when
+                         bordered, and the crops that let cropped copies match), MD5 and SHA-256.
+                         Only hashes are written or sent, never the images. A PDQ hash of quality
+                         below 50 is skipped (listed on stderr); the digests are still added
+      --note <text>        a note on every entry
+      --create-kind <k>    create the bank with this kind if it does not exist
+
 bank export <name>       write the bank's active entries (re-importable)
   -f, --format <fmt>       ${EXPORT_FORMATS.join(', ')}, ${VIDEO_FORMAT} (default csv). Videos: threatexchange
                            writes "vpdq,<JSON>" lines (HMA's shape), csv/tsv leave them out,
@@ -105,6 +121,7 @@ Examples:
   hashline bank create hotline --kind known_csam --actions block,review
   hashline bank import hotline ncmec-2024-06.xml
   hashline bank import hotline list.csv --on-error abort
+  hashline bank add hotline assessed/1234.jpg
   hashline hash photos/ > photos.csv && hashline bank import test photos.csv --create-kind test
   hashline bank export hotline -f threatexchange -o hotline.txt
   hashline bank import videos vpdq-hashes/ -f vpdq --create-kind test
@@ -122,7 +139,8 @@ export const bankCommand: Command = {
 
 async function runBank(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {
   const [sub, ...rest] = args;
-  if (sub === undefined) throw new UsageError('give a subcommand: create, list, import or export', 'bank');
+  if (sub === undefined)
+    throw new UsageError('give a subcommand: create, list, import, add or export', 'bank');
   if (sub === '--help' || sub === '-h' || sub === 'help') {
     context.stdout.write(HELP);
     return ExitCode.Ok;
@@ -136,11 +154,13 @@ async function runBank(args: readonly string[], context: CommandContext): Promis
       return importFile(rest, context);
     case 'export':
       return exportBank(rest, context);
+    case 'add':
+      return addImages(rest, context);
     default:
       throw new UsageError(
         sub.startsWith('-')
-          ? `the subcommand comes first: hashline bank create|list|import|export [options] (got ${sub})`
-          : `unknown subcommand "${sub}" (expected create, list, import or export)`,
+          ? `the subcommand comes first: hashline bank create|list|import|add|export [options] (got ${sub})`
+          : `unknown subcommand "${sub}" (expected create, list, import, add or export)`,
         'bank',
       );
   }
@@ -210,6 +230,76 @@ async function createBank(args: readonly string[], context: CommandContext): Pro
       `${bank.defaultActions.length > 0 ? `, actions ${bank.defaultActions.join(',')}` : ''})\n`,
   );
   return ExitCode.Ok;
+}
+
+/**
+ * `bank add`: hashes each image here (the media-node pool, robust variants of the bank side) and
+ * adds its entries in one call per image; the images themselves never leave this machine.
+ */
+async function addImages(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {
+  const parsed = parse(args, ADD_OPTIONS, context);
+  if (!parsed) return ExitCode.Ok;
+  const { values, positionals } = parsed;
+  const [name, ...files] = positionals;
+  if (name === undefined || files.length === 0)
+    throw new UsageError('bank add needs a bank name and at least one image file', 'bank');
+  const createKind = values['create-kind'] as string | undefined;
+  if (createKind !== undefined) oneOf(createKind, BANK_KINDS, '--create-kind');
+  const note = values.note as string | undefined;
+  const { createMediaFileHasher } = await import('../hash/file-hasher.js');
+  const { bankVariantsOf } = await import('@hashline/domain');
+  const { PDQ_MIN_QUALITY } = await import('@hashline/pdq');
+  const hasher = await createMediaFileHasher({ threads: 1 });
+  try {
+    return await withBackend(values, context, createKind !== undefined, async (backend) => {
+      if (!(await backend.findBank(name))) {
+        if (createKind === undefined)
+          throw new CommandError(`no bank named "${name}" (create it, or pass --create-kind <kind>)`);
+        await backend.createBank({ name, kind: createKind });
+      }
+      let failed = 0;
+      for (const file of files) {
+        let hashes: Awaited<ReturnType<typeof hasher.hashFile>>;
+        try {
+          hashes = await hasher.hashFile(resolve(file), { dihedral: false, crypto: true, robust: 'bank' });
+        } catch (error) {
+          failed++;
+          const code = (error as { code?: unknown }).code;
+          context.stderr.write(`skipped ${file}: ${typeof code === 'string' ? code : String(error)}\n`);
+          continue;
+        }
+        const common = { provenance: { source: 'cli:bank-add' }, ...(note !== undefined ? { note } : {}) };
+        const entries: Record<string, unknown>[] = [];
+        if (hashes.quality >= PDQ_MIN_QUALITY) {
+          const pdqVariants = bankVariantsOf(hashes.variants);
+          entries.push({
+            ...common,
+            signalType: 'pdq',
+            value: hashes.pdq,
+            quality: hashes.quality,
+            ...(pdqVariants.length > 0 ? { pdqVariants } : {}),
+          });
+        } else {
+          context.stderr.write(
+            `${file}: PDQ quality ${hashes.quality} is below ${PDQ_MIN_QUALITY}; only its digests are added\n`,
+          );
+        }
+        for (const type of ['md5', 'sha256'] as const) {
+          const value = hashes[type];
+          if (value) entries.push({ ...common, signalType: type, value });
+        }
+        const result = await backend.addEntries(name, entries);
+        const pdq = [...result.created, ...result.existing].find((e) => e.signalType === 'pdq');
+        context.stdout.write(
+          `${file}: ${result.created.length} added, ${result.existing.length} already there` +
+            `${pdq ? ` (PDQ ${pdq.value}, ${pdq.pdqVariants?.length ?? 0} variants)` : ''}\n`,
+        );
+      }
+      return failed > 0 ? ExitCode.Partial : ExitCode.Ok;
+    });
+  } finally {
+    await hasher.close();
+  }
 }
 
 async function listBanks(args: readonly string[], context: CommandContext): Promise<ExitCodeValue> {

@@ -59,7 +59,7 @@ Options:
       --robust          add the robust variants: PDQ hashes of "trim" (the picture without
                         uniform borders, letterboxing or a screenshot's bars, when it has
                         them) and of the crops a banked image keeps (crop-c4, crop-c8 centred;
-                        crop-t3 … crop-r9 from one edge); plain and csv/tsv: one field
+                        crop-t5 … crop-r9 from one edge); plain and csv/tsv: one field
                         "name:hash;name:hash…" before the path; json: "variants" objects
   -j, --threads <n>     worker threads (default: number of cores, here ${availableParallelism()})
       --ext <list>      extensions taken from folders, comma-separated

@@ -9,6 +9,7 @@ import {
   MAX_ENTRIES_PER_CALL,
   MAX_MATCH_BATCH,
   MAX_PDQ_THRESHOLD,
+  PDQ_VARIANT_KINDS,
   SIGNAL_TYPES,
   WEBHOOK_DELIVERY_STATUSES,
   UK_CATEGORIES,
@@ -24,6 +25,20 @@ import {
 
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const hex = { type: 'string', pattern: '^[0-9a-fA-F]+$' } as const;
+/** A bank entry's robust PDQ variants (ADR 0021): `{ kind, value }`, each kind at most once. */
+const pdqVariantsSchema = {
+  type: 'array',
+  maxItems: PDQ_VARIANT_KINDS.length,
+  items: {
+    type: 'object',
+    required: ['kind', 'value'],
+    additionalProperties: false,
+    properties: {
+      kind: { type: 'string', enum: [...PDQ_VARIANT_KINDS] },
+      value: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+    },
+  },
+} as const;
 const vpdqMatchPercent = {
   type: 'number',
   minimum: 0,
@@ -241,6 +256,13 @@ export const SHARED_SCHEMAS = [
         type: ['string', 'null'],
         description: 'vpdq entries, with `frames`: SHA-256 of the video file.',
       },
+      pdqVariants: {
+        ...pdqVariantsSchema,
+        description:
+          'PDQ entries added from media: robust variants of the banked image — PDQ hashes of parts of it (`trim`: without ' +
+          'borders, letterboxing or bars; `crop-*`: a few percent cut away), so bordered, screenshotted and cropped copies ' +
+          'match the entry. Absent when it has none. A match through one names it (`bankVariant`).',
+      },
       createdAt: dateTime,
       updatedAt: dateTime,
     },
@@ -292,6 +314,13 @@ export const SHARED_SCHEMAS = [
       reviewerCount: { type: 'integer', minimum: 0, maximum: 100 },
       note: { type: ['string', 'null'], maxLength: 1000 },
       disabled: { type: 'boolean' },
+      pdqVariants: {
+        ...pdqVariantsSchema,
+        description:
+          'pdq only: robust variants of the same image, as `hashline hash --robust --bank` or the self-submission page ' +
+          'compute them (`pdqRobustVariants(pixels, "bank")` in @hashline/pdq); each kind at most once. Stored with the ' +
+          'entry, indexed, and carried by `GET /v1/changes`.',
+      },
     },
   },
   {
@@ -321,6 +350,12 @@ export const SHARED_SCHEMAS = [
       signalType: { type: 'string', enum: [...SIGNAL_TYPES] },
       value: hex,
       active: { type: 'boolean', description: 'Whether the entry takes part in matching after this change.' },
+      pdqVariants: {
+        ...pdqVariantsSchema,
+        description:
+          "`entry_upsert` of a PDQ entry with robust variants: the entry's variants (set when it was created, never " +
+          'changed), so a follower indexes them as the matcher does.',
+      },
       entry: { anyOf: [{ $ref: 'Entry#' }, { type: 'null' }] },
       at: dateTime,
     },
@@ -379,6 +414,12 @@ export const SHARED_SCHEMAS = [
         type: 'string',
         description:
           'Which variant of the query matched: a rotated/mirrored copy (rot90…flipm) or `trim`, the picture without borders or bars.',
+      },
+      bankVariant: {
+        type: 'string',
+        enum: [...PDQ_VARIANT_KINDS],
+        description:
+          'Which robust variant of the banked image matched (`trim`, `crop-*`), when not its primary hash: `distance` is to that variant. A cropped copy matches through a crop, a bordered one through `trim`.',
       },
       videoFrame: {
         type: 'integer',

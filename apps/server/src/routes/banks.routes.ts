@@ -416,6 +416,7 @@ async function readChanges(ctx: AppContext, after: number, limit: number, bankId
           signalType: change.signalType,
           value: change.value,
           active: change.active,
+          ...(change.pdqVariants ? { pdqVariants: change.pdqVariants } : {}),
           entry: entryById.get(change.entryId) ?? null,
         };
       case 'entry_delete':

@@ -1,5 +1,6 @@
 import { DEFAULT_MEDIA_TYPES, createSafeFetcher } from '@hashline/capture-node';
 import {
+  bankVariantsOf,
   DomainError,
   isRecord,
   normalizeSignal,
@@ -106,7 +107,7 @@ export async function hmaRoutes(
     url: unknown,
     dihedral: boolean,
     crypto: boolean,
-    robust = false,
+    robust: false | 'query' | 'bank' = false,
   ): Promise<ImageHashes> => {
     if (typeof url !== 'string' || url.length === 0 || url.length > MAX_URL_LENGTH) {
       throw new DomainError(
@@ -119,7 +120,7 @@ export async function hmaRoutes(
       dihedral,
       crypto,
       transfer: true,
-      ...(robust ? { robust: 'query' as const } : {}),
+      ...(robust ? { robust } : {}),
     });
   };
 
@@ -171,7 +172,7 @@ export async function hmaRoutes(
       const { url, dihedral = true, robust = true, contentRef = null } = request.body;
       const banks = matchBanksFor(request.apiKey!, parseBankFilter(request.body.banks, 'banks'), ctx.engine);
       const caller = callerOf(request.apiKey!);
-      const hashes = await hashUrl(url, dihedral, true, robust);
+      const hashes = await hashUrl(url, dihedral, true, robust ? 'query' : false);
       return matchImageHashes(ctx, caller, hashes, {
         dihedral,
         contentRef,
@@ -259,8 +260,10 @@ export async function hmaRoutes(
     },
     async (request, reply) => {
       const bank = await ctx.banks.getBank(request.params.bank);
+      // The bank side of the robust variants (`trim` and the crops, ADR 0021) is stored with the
+      // PDQ entry, so bordered, screenshotted and cropped copies of the image match it too.
       const { hashes, entry } = await contentToAdd(request, hashUrl, (bytes) =>
-        ctx.hashingPool.hashBytes(bytes, { dihedral: false, crypto: true, transfer: true }),
+        ctx.hashingPool.hashBytes(bytes, { dihedral: false, crypto: true, transfer: true, robust: 'bank' }),
       );
       const template = {
         ...entry,
@@ -270,7 +273,16 @@ export async function hmaRoutes(
       const items: Record<string, unknown>[] = [];
       const pdqProblem = pdqUnusable(hashes);
       if (pdqProblem) skipped.push({ signalType: 'pdq', ...pdqProblem });
-      else items.push({ ...template, signalType: 'pdq', value: hashes.pdq, quality: hashes.quality });
+      else {
+        const pdqVariants = bankVariantsOf(hashes.variants);
+        items.push({
+          ...template,
+          signalType: 'pdq',
+          value: hashes.pdq,
+          quality: hashes.quality,
+          ...(pdqVariants.length ? { pdqVariants } : {}),
+        });
+      }
       for (const type of EXACT) {
         const value = hashes[type as 'md5' | 'sha1' | 'sha256'];
         if (value) items.push({ ...template, signalType: type, value });
@@ -368,7 +380,12 @@ export async function hmaRoutes(
 /** What `POST /v1/banks/:bank/media` adds: the image's hashes and the fields every entry carries. */
 async function contentToAdd(
   request: FastifyRequest,
-  hashUrl: (url: unknown, dihedral: boolean, crypto: boolean) => Promise<ImageHashes>,
+  hashUrl: (
+    url: unknown,
+    dihedral: boolean,
+    crypto: boolean,
+    robust: false | 'query' | 'bank',
+  ) => Promise<ImageHashes>,
   hashBytes: (bytes: Uint8Array) => Promise<ImageHashes>,
 ): Promise<{ hashes: ImageHashes; entry: Record<string, unknown> }> {
   const body = request.body;
@@ -381,7 +398,7 @@ async function contentToAdd(
       }
     }
     const entry = entryTemplate(body.entry);
-    return { hashes: await hashUrl(body.url, false, true), entry };
+    return { hashes: await hashUrl(body.url, false, true, 'bank'), entry };
   }
   if (request.isMultipart()) {
     const file = await request.file();

@@ -358,7 +358,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
               default: false,
               description:
                 'Also return the robust variants a banked image keeps (`variants`): `trim` (without borders or bars) when ' +
-                'the image has them, and the crops `crop-c4`, `crop-c8` (centred) and `crop-t3`…`crop-r9` (from one edge).',
+                'the image has them, and the crops `crop-c4`, `crop-c8` (centred) and `crop-t5`…`crop-r9` (5 or 9 % from one edge).',
             },
             crypto: {
               type: 'boolean',

@@ -5,6 +5,7 @@ import fastifyStatic from '@fastify/static';
 import {
   DomainError,
   MAX_IMAGES_PER_CASE,
+  PDQ_VARIANT_KINDS,
   MAX_VIDEO_FRAMES_PER_CASE,
   SelfSubmissionService,
   type PinHasher,
@@ -28,10 +29,11 @@ export const WEB_CSP =
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
- * Largest submission body: 50 images (PDQ + quality + MD5 + SHA-256, about 12 KB) and at most 300
- * video frames (PDQ + quality, about 29 KB) fit.
+ * Largest submission body: 50 images (PDQ + quality + MD5 + SHA-256, about 12 KB, and their robust
+ * variants: up to 11 `{ kind, value }` each, about 53 KB) and at most 300 video frames (PDQ +
+ * quality, about 29 KB) fit.
  */
-export const SUBMISSION_BODY_LIMIT = 48 * 1024;
+export const SUBMISSION_BODY_LIMIT = 112 * 1024;
 /** Largest status or withdrawal body (case number and PIN). */
 export const CREDENTIALS_BODY_LIMIT = 1024;
 
@@ -219,7 +221,7 @@ export async function selfSubmissionRoutes(
         tags,
         summary: 'Submit the hashes of your own images (computed on your device)',
         description:
-          'Only hashes and the case type: `{ caseType: "minor" | "adult", images: [{ pdq, quality, md5, sha256 }], ' +
+          'Only hashes and the case type: `{ caseType: "minor" | "adult", images: [{ pdq, quality, md5, sha256, variants? }], ' +
           'videos: [{ md5, sha256, frames: [{ pdq, quality }] }] }` (video frames: one per second), no other keys, ' +
           `at most ${MAX_IMAGES_PER_CASE} images and videos and ${MAX_VIDEO_FRAMES_PER_CASE} frames, PDQ quality ≥ 50. ` +
           'Answers the case number and PIN once; they cannot be recovered.',
@@ -268,6 +270,22 @@ export async function selfSubmissionRoutes(
                   quality: { type: 'integer', minimum: 50, maximum: 100 },
                   md5: { type: 'string', pattern: '^[0-9a-f]{32}$' },
                   sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+                  variants: {
+                    type: 'array',
+                    maxItems: PDQ_VARIANT_KINDS.length,
+                    description:
+                      'Robust variants computed on the device (`pdqRobustVariants(pixels, "bank")`: `trim` and the crops), ' +
+                      'stored with the PDQ entry so a copy re-shared with a border, as a screenshot or cropped is found too.',
+                    items: {
+                      type: 'object',
+                      required: ['kind', 'value'],
+                      additionalProperties: false,
+                      properties: {
+                        kind: { type: 'string', enum: [...PDQ_VARIANT_KINDS] },
+                        value: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+                      },
+                    },
+                  },
                 },
               },
             },

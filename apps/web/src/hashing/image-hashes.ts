@@ -1,4 +1,4 @@
-import { collapseGrey, pdqHash, toHex } from '@hashline/pdq';
+import { collapseGrey, pdqHash, pdqRobustVariants, toHex, type RobustVariantName } from '@hashline/pdq';
 import { md5Hex } from './md5.js';
 
 /** What the page keeps of one picked image: its hashes only (the file stays on the device). */
@@ -7,6 +7,12 @@ export interface ImageHashes {
   readonly quality: number;
   readonly md5: string;
   readonly sha256: string;
+  /**
+   * Robust variants (`trim`, `crop-*`): PDQ hashes of parts of the image, computed here with the
+   * server's own code (`pdqRobustVariants(pixels, 'bank')`), so the image is found again when it is
+   * re-shared with a border, as a screenshot or cropped. Hashes only, like `pdq`.
+   */
+  readonly variants: readonly { readonly kind: RobustVariantName; readonly value: string }[];
 }
 
 /** Why an image could not be hashed (the page shows a friendly message for each). */
@@ -48,8 +54,22 @@ export async function hashImageFile(file: Blob): Promise<ImageHashes> {
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
   const pixels = context.getImageData(0, 0, width, height);
-  const { hash, quality } = pdqHash(collapseGrey({ data: pixels.data, width, height, channels: 4 }));
-  return { pdq: toHex(hash), quality, md5, sha256 };
+  const image = collapseGrey({ data: pixels.data, width, height, channels: 4 });
+  const { hash, quality } = pdqHash(image);
+  return { pdq: toHex(hash), quality, md5, sha256, variants: bankVariants(image) };
+}
+
+/**
+ * The bank-side robust variants of decoded pixels, as the server computes them for an image added
+ * as media; a variant whose hash is all zeros or all ones (a flat part) is left out, as the server
+ * would refuse it.
+ */
+export function bankVariants(
+  pixels: Parameters<typeof pdqRobustVariants>[0],
+): { kind: RobustVariantName; value: string }[] {
+  return pdqRobustVariants(pixels, 'bank')
+    .map((v) => ({ kind: v.name, value: toHex(v.hash) }))
+    .filter((v) => !/^(0{64}|f{64})$/.test(v.value));
 }
 
 /** The exact-match hashes of a file's bytes. */

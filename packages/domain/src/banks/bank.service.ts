@@ -33,6 +33,7 @@ import {
   type Provenance,
 } from './bank.js';
 import { isSignalType, normalizeSignal } from './signal-validation.js';
+import { parsePdqVariantsInput } from './pdq-variants.js';
 import {
   auditActorOf,
   toBankActor,
@@ -607,6 +608,7 @@ const ENTRY_FIELDS: readonly string[] = [
   'reviewerCount',
   'note',
   'disabled',
+  'pdqVariants',
 ];
 const VIDEO_ENTRY_FIELDS: readonly string[] = [...ENTRY_FIELDS, 'frames', 'fileMd5', 'fileSha256'];
 
@@ -653,11 +655,13 @@ export function parseNewEntry(input: unknown, at: string, problems: Problems): N
   }
   if (input.disabled !== undefined && typeof input.disabled !== 'boolean')
     problems.add(`${at}/disabled`, 'true or false.');
+  const pdqVariants = parsePdqVariantsInput(input.pdqVariants, signalType, `${at}/pdqVariants`, problems);
   if (value === undefined) return undefined;
   return {
     signalType,
     value,
     ...(video ? { video } : {}),
+    ...(pdqVariants?.length ? { pdqVariants } : {}),
     quality: typeof quality === 'number' ? quality : null,
     classification: classification ?? {},
     // Entries added by hand or through the API without a source are recorded as such.

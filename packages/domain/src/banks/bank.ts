@@ -1,4 +1,5 @@
 import type { VpdqSignal } from '../signals/vpdq.js';
+import type { PdqVariantHash } from './pdq-variants.js';
 import type { BankAction, BankKind, Classification, EntryFeedback, SignalType } from '../vocabulary.js';
 
 /** Default PDQ match threshold of a bank (Meta's recommendation: distance ≤ 31). */
@@ -90,6 +91,12 @@ export interface BankEntry {
   readonly feedback: EntryFeedback | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /**
+   * PDQ entries added from media (or sent with them): robust variants of the banked image, in
+   * canonical kind order (ADR 0021). Absent when the entry has none. Set once, when the entry is
+   * created; never changed after.
+   */
+  readonly pdqVariants?: readonly PdqVariantHash[];
 }
 
 /** Fields of a new entry, after validation (the value is normalised lower-case hex). */
@@ -105,6 +112,8 @@ export interface NewEntry {
   readonly reviewerCount?: number;
   readonly note?: string | null;
   readonly disabled?: boolean;
+  /** For `pdq` only: the image's robust variants (validated, canonical order). */
+  readonly pdqVariants?: readonly PdqVariantHash[];
 }
 
 /** A partial update of an entry. */
@@ -132,6 +141,11 @@ export type BankChange =
       /** Whether the entry takes part in matching after this change. */
       readonly active: boolean;
       readonly at: Date;
+      /**
+       * The entry's robust PDQ variants (absent when it has none). They are the entry's own, set
+       * when it was created and never changed, so every upsert of the entry carries the same ones.
+       */
+      readonly pdqVariants?: readonly PdqVariantHash[];
     }
   | {
       readonly seq: number;
@@ -149,6 +163,13 @@ export type BankChange =
       readonly bankId: number;
       readonly at: Date;
     };
+
+/** The robust variants of one active PDQ entry, as the matcher loads them at startup. */
+export interface ActivePdqVariants {
+  readonly entryId: number;
+  readonly bankId: number;
+  readonly variants: readonly PdqVariantHash[];
+}
 
 /** An entry as the matcher loads it at startup. */
 export interface ActiveSignal {

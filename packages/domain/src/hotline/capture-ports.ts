@@ -1,4 +1,5 @@
 import type { VpdqFrame } from '@hashline/pdq';
+import type { PdqVariantHash } from '../banks/pdq-variants.js';
 import type { HostTrace } from './hotline-records.js';
 
 /** Bytes fetched from a reported URL by the capture worker (never by an analyst's browser). */
@@ -82,6 +83,11 @@ export interface CapturedMedia {
    * picture without borders or a screenshot's bars (`trim`). Absent when turned off.
    */
   readonly pdqVariants?: readonly { readonly name: string; readonly value: string }[];
+  /**
+   * The bank side's robust variants (`trim`, `crop-*`, ADR 0021), kept with the media item so that
+   * publishing it stores them with its PDQ entry. Absent when turned off or none.
+   */
+  readonly pdqBankVariants?: readonly PdqVariantHash[];
   readonly width: number | null;
   readonly height: number | null;
   /** A small greyscale, blurred JPEG (≤ 256 px); null when the bytes did not decode. */

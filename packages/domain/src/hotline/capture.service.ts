@@ -351,6 +351,7 @@ export class CaptureService {
       sha256: hashed.sha256,
       pdq: hashed.pdq,
       pdqQuality: hashed.pdqQuality,
+      ...(hashed.pdqBankVariants?.length ? { pdqVariants: hashed.pdqBankVariants } : {}),
       width: hashed.width,
       height: hashed.height,
       byteLength,

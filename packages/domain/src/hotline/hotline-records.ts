@@ -1,3 +1,4 @@
+import type { PdqVariantHash } from '../banks/pdq-variants.js';
 import type { Classification } from '../vocabulary.js';
 import type {
   AgeBand,
@@ -116,6 +117,8 @@ export interface MediaItem {
   readonly sha256: string;
   readonly pdq: string | null;
   readonly pdqQuality: number | null;
+  /** Bank-side robust variants of the image (ADR 0021), stored with its PDQ entry when published. */
+  readonly pdqVariants?: readonly PdqVariantHash[];
   readonly width: number | null;
   readonly height: number | null;
   readonly byteLength: number;

@@ -1,3 +1,4 @@
+import type { PdqVariantHash } from '../banks/pdq-variants.js';
 import type {
   Analyst,
   AnalystSession,
@@ -69,6 +70,8 @@ export interface NewMediaItem {
   readonly sha256: string;
   readonly pdq: string | null;
   readonly pdqQuality: number | null;
+  /** Bank-side robust variants of the image (see `MediaItem.pdqVariants`). */
+  readonly pdqVariants?: readonly PdqVariantHash[];
   readonly width: number | null;
   readonly height: number | null;
   readonly byteLength: number;

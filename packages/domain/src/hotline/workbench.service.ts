@@ -636,7 +636,16 @@ export class WorkbenchService {
     const common = { classification, provenance, reviewerCount: illegal.length };
     const entries = [
       ...(media.pdq !== null && media.pdqQuality !== null && media.pdqQuality >= 50
-        ? [{ signalType: 'pdq', value: media.pdq, quality: media.pdqQuality, ...common }]
+        ? [
+            {
+              signalType: 'pdq',
+              value: media.pdq,
+              quality: media.pdqQuality,
+              ...common,
+              // Its robust variants (ADR 0021): bordered, screenshotted and cropped copies match too.
+              ...(media.pdqVariants?.length ? { pdqVariants: media.pdqVariants } : {}),
+            },
+          ]
         : []),
       { signalType: 'md5', value: media.md5, ...common },
       { signalType: 'sha256', value: media.sha256, ...common },

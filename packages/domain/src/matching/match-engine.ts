@@ -14,6 +14,7 @@ import {
 } from '@hashline/matcher';
 import type { ActiveSignal, Bank, BankChange } from '../banks/bank.js';
 import { DomainError } from '../domain-error.js';
+import { PDQ_VARIANT_KINDS, pdqVariantKindCode, type PdqVariantHash } from '../banks/pdq-variants.js';
 import type { BankStore } from '../ports/hashline-store.js';
 import { usableVpdqFrames, type VpdqFrame } from '../signals/vpdq.js';
 import type { ExactSignalType, SignalType } from '../vocabulary.js';
@@ -98,6 +99,13 @@ export interface EngineSnapshot {
   readonly exact: Readonly<Record<ExactSignalType, SnapshotExactEntries>>;
   /** The frames of vpdq entries (absent in snapshots written before video signals: none then). */
   readonly video?: SerializedVideoFrameIndex;
+  /**
+   * The robust variants of PDQ entries (absent in snapshots written before them: none then): the
+   * index, with entries as its "videos" and their variants as its "frames", and per entry (in the
+   * order of `variants.videoIds`) the mask of its variants' kinds (bit i: `PDQ_VARIANT_KINDS[i]`).
+   */
+  readonly variants?: SerializedVideoFrameIndex;
+  readonly variantKindMasks?: Uint32Array;
 }
 
 /**
@@ -159,7 +167,13 @@ export interface EngineMatch {
   readonly entryId: number;
   readonly bankId: number;
   readonly distance: number;
+  /** The query's variant that matched (a rotation, a mirror image, `trim`); absent: the query hash. */
   readonly variant?: string;
+  /**
+   * The banked entry's robust variant that matched (`trim`, `crop-*`), absent when its primary
+   * hash did: the distance is then to that variant (ADR 0021).
+   */
+  readonly bankVariant?: string;
   /**
    * Set when a single image matched a frame of a banked video (a vpdq entry): the frame's position
    * among the video's usable frames (quality ≥ 50, deduplicated, in order).
@@ -214,6 +228,9 @@ export interface EngineStatus {
   /** vpdq entries indexed, and their frames. */
   readonly videoEntries: number;
   readonly videoFrames: number;
+  /** PDQ entries with robust variants indexed, and their variants (ADR 0021). */
+  readonly variantEntries: number;
+  readonly variantHashes: number;
   readonly pdqBaseSize: number;
   readonly pdqDeltaSize: number;
   readonly rebuilding: boolean;
@@ -233,6 +250,49 @@ const KIND_CODES: Readonly<Record<SignalType, number>> = { pdq: 1, md5: 2, sha1:
 
 /** Frames of vpdq entries fetched from the store per call while loading. */
 const VIDEO_FETCH = 500;
+
+/**
+ * Query variants that probe the banked variants too: the query's own hash and its `trim`. The
+ * rotations and mirror images probe primary hashes only — a rotated *and* cropped copy is not
+ * sought — which keeps a query's cost at (1 + 1) × the variants instead of 9 × (ADR 0021).
+ */
+const VARIANT_PROBES: ReadonlySet<string> = new Set(['trim']);
+
+/** Entry id → mask of its robust variants' kinds (bit i: `PDQ_VARIANT_KINDS[i]`), 4 bytes per id. */
+class KindMaskMap {
+  private masks: Uint32Array = new Uint32Array(1024);
+
+  get(entryId: number): number {
+    return entryId < this.masks.length ? this.masks[entryId]! : 0;
+  }
+
+  set(entryId: number, mask: number): void {
+    if (entryId >= this.masks.length) {
+      let length = this.masks.length;
+      while (length <= entryId) length *= 2;
+      const grown = new Uint32Array(length);
+      grown.set(this.masks);
+      this.masks = grown;
+    }
+    this.masks[entryId] = mask;
+  }
+}
+
+/** The mask of a list of variants' kinds. */
+function kindMask(variants: readonly PdqVariantHash[]): number {
+  let mask = 0;
+  for (const v of variants) mask |= 1 << pdqVariantKindCode(v.kind);
+  return mask >>> 0;
+}
+
+/** The kind of the `position`-th variant of an entry whose kinds are `mask` (canonical order). */
+function kindAt(mask: number, position: number): string {
+  for (let bit = 0, seen = 0; bit < 32; bit++) {
+    if ((mask & (1 << bit)) === 0) continue;
+    if (seen++ === position) return PDQ_VARIANT_KINDS[bit]!;
+  }
+  throw new Error(`variant ${position} is not in kind mask ${mask}`);
+}
 
 /** Entry id → bank id (+1; 0 = absent) and signal kind, growing with the largest id. */
 class EntryBankMap {
@@ -323,6 +383,13 @@ export class MatchEngine {
   /** Usable frames of every active vpdq entry, one MIH index over all of them. */
   private video = VideoFrameIndex.empty();
   private rebuildingVideo: Promise<void> | null = null;
+  /**
+   * Robust variants of PDQ entries (ADR 0021), one MIH index over all of them: the frame index's
+   * machinery with entries as owners (many hashes per entry, removal by entry, live delta).
+   */
+  private variants = VideoFrameIndex.empty();
+  private variantKinds = new KindMaskMap();
+  private rebuildingVariants: Promise<void> | null = null;
   private exact = new Map<ExactSignalType, ExactIndex>(
     EXACT_TYPES.map((type) => [type, new ExactIndex(type)]),
   );
@@ -399,7 +466,42 @@ export class MatchEngine {
     const base = await this.buildIndex(ids, hashes);
     this.pdq = new LiveIndex(base);
     this.video = await this.loadVideos(videos);
+    this.variants = await this.loadVariants();
     this.appliedSeq = startSeq;
+  }
+
+  /**
+   * Reads the robust variants of the active PDQ entries that have some and builds their index
+   * (through {@link MatchEngineOptions.buildIndex}). Read after the entries: an entry added since
+   * comes back through the change log replay, whose upserts carry their variants.
+   */
+  private async loadVariants(): Promise<VideoFrameIndex> {
+    const ids: number[] = [];
+    const counts: number[] = [];
+    const hashes = new PdqEntryList(1024, { shared: this.sharedMemory });
+    let next = 0;
+    let afterId = 0;
+    for (;;) {
+      const page = await this.store.activePdqVariants(afterId, this.pageSize);
+      for (const { entryId, variants } of page) {
+        // The entry may have been skipped as inactive by the packed read: only index known ones.
+        if (this.entryBanks.get(entryId) === undefined) continue;
+        ids.push(entryId);
+        counts.push(variants.length);
+        this.variantKinds.set(entryId, kindMask(variants));
+        for (const v of variants) hashes.push(next++, v.value);
+      }
+      if (page.length < this.pageSize) break;
+      afterId = page[page.length - 1]!.entryId;
+      await this.yieldToEventLoop();
+    }
+    if (ids.length === 0) return VideoFrameIndex.empty();
+    const list = hashes.finish();
+    return VideoFrameIndex.withBase(
+      await this.buildIndex(list.ids, list.hashes),
+      Uint32Array.from(ids),
+      Uint32Array.from(counts),
+    );
   }
 
   /**
@@ -478,6 +580,8 @@ export class MatchEngine {
     this.entryBanks = new EntryBankMap();
     this.pdq = new LiveIndex();
     this.video = VideoFrameIndex.empty();
+    this.variants = VideoFrameIndex.empty();
+    this.variantKinds = new KindMaskMap();
     this.exact = new Map(EXACT_TYPES.map((type) => [type, new ExactIndex(type)]));
     this.appliedSeq = 0;
     this.appliedMark = null;
@@ -581,6 +685,13 @@ export class MatchEngine {
     }
     this.pdq = live;
     this.video = snapshot.video ? VideoFrameIndex.fromSerialized(snapshot.video) : VideoFrameIndex.empty();
+    if (snapshot.variants) {
+      const masks = snapshot.variantKindMasks;
+      if (!masks || masks.length !== snapshot.variants.videoIds.length)
+        throw new Error('variant kinds of unequal length');
+      this.variants = VideoFrameIndex.fromSerialized(snapshot.variants);
+      snapshot.variants.videoIds.forEach((id, i) => this.variantKinds.set(id, masks[i]!));
+    }
     this.appliedSeq = snapshot.seq;
     this.appliedMark = snapshot.seq > 0 ? { seq: snapshot.seq, mark: snapshot.seqMark! } : null;
   }
@@ -638,6 +749,8 @@ export class MatchEngine {
     }));
     const pdqBase = this.pdq.baseIndex.serialize();
     const video = this.video.serialize();
+    const variants = this.variants.serialize();
+    const variantKindMasks = variants.videoIds.map((id) => this.variantKinds.get(id));
     // The state is captured; the fingerprint of a change already committed never changes.
     let seqMark = knownMark;
     if (seq > 0 && seqMark === null) {
@@ -657,6 +770,8 @@ export class MatchEngine {
       entryKinds: tables.kinds,
       exact,
       video,
+      variants,
+      variantKindMasks,
     };
   }
 
@@ -683,6 +798,24 @@ export class MatchEngine {
     await this.catchingUp;
     if (this.pdq.needsRebuild()) void this.rebuild();
     if (this.video.needsRebuild()) void this.rebuildVideo();
+    if (this.variants.needsRebuild()) void this.rebuildVariants();
+  }
+
+  /** Folds the robust variants' delta into a new base, like {@link rebuildVideo}. */
+  rebuildVariants(): Promise<void> {
+    if (this.rebuildingVariants) return this.rebuildingVariants;
+    const variants = this.variants;
+    const source = variants.rebuildSource();
+    this.rebuildingVariants = (async () => {
+      const index = await this.rebuildIndex(source);
+      if (this.variants === variants) {
+        variants.swapBase(index, source.version);
+        void this.saveSnapshot();
+      }
+    })().finally(() => {
+      this.rebuildingVariants = null;
+    });
+    return this.rebuildingVariants;
   }
 
   /** Folds the video frames' delta into a new frame base, like {@link rebuild} for images. */
@@ -762,6 +895,7 @@ export class MatchEngine {
             : { entryId: m.id, bankId, distance: m.distance, variant: m.variant },
         );
       }
+      if (this.variants.videoCount > 0) this.queryVariants(query, radius, candidates);
       // An image may be a frame of a banked video: report the video, at its closest frame.
       if (this.video.videoCount > 0) {
         const seen = new Set<number>();
@@ -872,7 +1006,40 @@ export class MatchEngine {
       : { matches: relevant, suppressed: [], allowListed: [], usableQueryFrames: usable.length };
   }
 
-  /** Whether a frame of video `entryId` at distance `d` counts: its bank is enabled, `d` within its threshold. */
+  /**
+   * Adds the entries reached through their robust variants (ADR 0021) by the query's own hash or
+   * its `trim`, each at its closest variant; an entry its primary hash matched as close or closer
+   * keeps that match.
+   */
+  private queryVariants(query: EngineQuery, radius: number, candidates: EngineMatch[]): void {
+    const probes: { name: string | undefined; value: string }[] = [{ name: undefined, value: query.value }];
+    for (const v of query.variants ?? []) if (VARIANT_PROBES.has(v.name)) probes.push(v);
+    const byEntry = new Map<number, number>();
+    candidates.forEach((m, i) => byEntry.set(m.entryId, i));
+    const accept = (entryId: number, d: number): boolean => this.videoAccepts(entryId, d);
+    for (const probe of probes) {
+      for (const hit of this.variants.queryImage(probe.value, radius, accept)) {
+        const at = byEntry.get(hit.videoId);
+        if (at !== undefined && candidates[at]!.distance <= hit.distance) continue;
+        const match: EngineMatch = {
+          entryId: hit.videoId,
+          bankId: this.entryBanks.get(hit.videoId)!,
+          distance: hit.distance,
+          bankVariant: kindAt(this.variantKinds.get(hit.videoId), hit.frameIndex),
+          ...(probe.name === undefined ? {} : { variant: probe.name }),
+        };
+        if (at === undefined) {
+          byEntry.set(hit.videoId, candidates.length);
+          candidates.push(match);
+        } else candidates[at] = match;
+      }
+    }
+  }
+
+  /**
+   * Whether a frame of video `entryId` (or a robust variant of PDQ entry `entryId`) at distance
+   * `d` counts: its bank is enabled, `d` within its threshold.
+   */
   private videoAccepts(entryId: number, d: number): boolean {
     const bankId = this.entryBanks.get(entryId);
     if (bankId === undefined) return false;
@@ -907,6 +1074,8 @@ export class MatchEngine {
       },
       videoEntries: this.video.videoCount,
       videoFrames: this.video.frameCount,
+      variantEntries: this.variants.videoCount,
+      variantHashes: this.variants.frameCount,
       pdqBaseSize: stats.baseSize,
       pdqDeltaSize: stats.deltaSize,
       rebuilding: this.rebuilding !== null,
@@ -937,7 +1106,7 @@ export class MatchEngine {
       case 'entry_upsert':
         if (!change.active) this.unindex(change.entryId, change.signalType);
         else if (change.signalType === 'vpdq') await this.indexVideos([change.entryId], change.bankId);
-        else this.index(change.entryId, change.bankId, change.signalType, change.value);
+        else this.index(change.entryId, change.bankId, change.signalType, change.value, change.pdqVariants);
         break;
       case 'entry_delete':
         this.unindex(change.entryId, change.signalType);
@@ -970,7 +1139,7 @@ export class MatchEngine {
       for (const entry of page) {
         if (entry.disabled) continue;
         if (entry.signalType === 'vpdq') videos.push(entry.id);
-        else this.index(entry.id, bankId, entry.signalType, entry.value);
+        else this.index(entry.id, bankId, entry.signalType, entry.value, entry.pdqVariants);
       }
       for (let i = 0; i < videos.length; i += VIDEO_FETCH) {
         await this.indexVideos(videos.slice(i, i + VIDEO_FETCH), bankId);
@@ -982,10 +1151,26 @@ export class MatchEngine {
 
   // The live index numbers its own changes (rebuilds swap at its own versions); the store's seq is
   // tracked separately in appliedSeq, since a bank reload applies many index changes for one seq.
-  private index(entryId: number, bankId: number, signalType: ExactSignalType | 'pdq', value: string): void {
+  private index(
+    entryId: number,
+    bankId: number,
+    signalType: ExactSignalType | 'pdq',
+    value: string,
+    variants?: readonly PdqVariantHash[],
+  ): void {
     this.entryBanks.set(entryId, bankId, KIND_CODES[signalType]);
-    if (signalType === 'pdq') this.pdq.add(entryId, value);
-    else this.exact.get(signalType)!.add(entryId, value);
+    if (signalType !== 'pdq') {
+      this.exact.get(signalType)!.add(entryId, value);
+      return;
+    }
+    this.pdq.add(entryId, value);
+    if (variants?.length) {
+      this.variants.add(
+        entryId,
+        variants.map((v) => v.value),
+      );
+      this.variantKinds.set(entryId, kindMask(variants));
+    } else if (this.variants.has(entryId)) this.variants.remove(entryId);
   }
 
   /**
@@ -1006,8 +1191,10 @@ export class MatchEngine {
 
   private unindex(entryId: number, signalType: SignalType): void {
     this.entryBanks.delete(entryId);
-    if (signalType === 'pdq') this.pdq.remove(entryId);
-    else if (signalType === 'vpdq') this.video.remove(entryId);
+    if (signalType === 'pdq') {
+      this.pdq.remove(entryId);
+      this.variants.remove(entryId);
+    } else if (signalType === 'vpdq') this.video.remove(entryId);
     else this.exact.get(signalType)!.remove(entryId);
   }
 }

@@ -8,6 +8,8 @@ export interface MatchedEntry {
   readonly distance: number;
   /** The dihedral variant of the query that matched (PDQ with dihedral queries only). */
   readonly variant?: string;
+  /** The banked entry's robust variant that matched (`trim`, `crop-*`), when not its primary hash. */
+  readonly bankVariant?: string;
   /** A video match (`vpdq`): the share (0–100) of the query's usable frames that matched this video. */
   readonly queryMatchPercent?: number;
   /** A video match (`vpdq`): the share (0–100) of the banked video's usable frames the query matched. */

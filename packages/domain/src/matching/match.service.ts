@@ -82,6 +82,8 @@ export interface MatchHit {
   readonly entryId: number;
   readonly distance: number;
   readonly variant?: string;
+  /** The banked image's robust variant that matched (`trim`, `crop-*`); absent: its primary hash. */
+  readonly bankVariant?: string;
   /** The image matched a frame of this banked video (a vpdq entry): the frame's position among its usable frames. */
   readonly videoFrame?: number;
   readonly classification: Classification;
@@ -456,6 +458,7 @@ export class MatchService {
       entryId: m.entryId,
       distance: m.distance,
       ...(m.variant !== undefined ? { variant: m.variant } : {}),
+      ...(m.bankVariant !== undefined ? { bankVariant: m.bankVariant } : {}),
       ...(m.videoFrame !== undefined ? { videoFrame: m.videoFrame } : {}),
       classification,
       actions: bank.defaultActions,

@@ -3,6 +3,7 @@ import type { ApiKey } from '../access/api-key.js';
 import type { BankAuditEvent } from '../banks/bank-actor.js';
 import type {
   ActiveSignal,
+  ActivePdqVariants,
   Bank,
   BankChange,
   BankEntry,
@@ -193,6 +194,11 @@ export interface BankStore {
    * pages for loading the index at startup, with the seq they are consistent with.
    */
   activeSignals(afterId: number, limit: number): Promise<ActiveSignal[]>;
+  /**
+   * The robust variants of active PDQ entries that have some (entry and bank enabled), with id >
+   * `afterId`, in id order, at most `limit` entries: the matcher's variant index at startup.
+   */
+  activePdqVariants(afterId: number, limit: number): Promise<ActivePdqVariants[]>;
   /**
    * The frames (and file digests) of `vpdq` entries, by entry id; ids that are not (or no longer)
    * vpdq entries are absent from the answer. Active or not: the caller decides.

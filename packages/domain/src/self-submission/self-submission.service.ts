@@ -1,4 +1,5 @@
 import { PDQ_MIN_QUALITY, type VpdqFrame } from '@hashline/pdq';
+import { parsePdqVariantsInput, type PdqVariantHash } from '../banks/pdq-variants.js';
 import type { BankService } from '../banks/bank.service.js';
 import { DomainError } from '../domain-error.js';
 import type { Clock } from '../ports/clock.js';
@@ -40,6 +41,12 @@ export interface SelfSubmittedImage {
   readonly quality: number;
   readonly md5: string;
   readonly sha256: string;
+  /**
+   * Robust variants of the image (`trim`, `crop-*`: PDQ of parts of it, ADR 0021), computed on the
+   * device with the server's own code, so a copy re-shared with a border, as a screenshot or
+   * cropped is found too. Optional: a page that sends none still submits.
+   */
+  readonly variants?: readonly PdqVariantHash[];
 }
 
 /**
@@ -144,7 +151,13 @@ export class SelfSubmissionService {
     const provenance = { source: SELF_SUBMISSION_SOURCE, externalId: created.caseNumber };
     const entries = [
       ...submission.images.flatMap((image) => [
-        { signalType: 'pdq', value: image.pdq, quality: image.quality, provenance },
+        {
+          signalType: 'pdq',
+          value: image.pdq,
+          quality: image.quality,
+          provenance,
+          ...(image.variants?.length ? { pdqVariants: image.variants } : {}),
+        },
         { signalType: 'md5', value: image.md5, provenance },
         { signalType: 'sha256', value: image.sha256, provenance },
       ]),
@@ -307,7 +320,7 @@ function toStatus(c: SelfSubmissionCase): CaseStatus {
 }
 
 /**
- * Parses a submission: `{ caseType, images: [{ pdq, quality, md5, sha256 }] }`, no other keys.
+ * Parses a submission: `{ caseType, images: [{ pdq, quality, md5, sha256, variants? }] }`, no other keys.
  * A PDQ quality below 50 is refused with `LOW_QUALITY_HASH` naming the image.
  */
 export function parseSelfSubmission(body: unknown): SelfSubmission {
@@ -420,14 +433,22 @@ function parseImage(item: unknown, at: string, problems: Problems): SelfSubmitte
     return undefined;
   }
   for (const key of Object.keys(item))
-    if (!['pdq', 'quality', 'md5', 'sha256'].includes(key)) problems.add(`${at}/${key}`, 'Unknown field.');
+    if (!['pdq', 'quality', 'md5', 'sha256', 'variants'].includes(key))
+      problems.add(`${at}/${key}`, 'Unknown field.');
   const { pdq, quality, md5, sha256 } = item;
   checkPdq(pdq, quality, at, problems);
+  const variants = parsePdqVariantsInput(item.variants, 'pdq', `${at}/variants`, problems);
   if (typeof md5 !== 'string' || !MD5_HEX.test(md5))
     problems.add(`${at}/md5`, '32 lower-case hex digits.', 'INVALID_HASH');
   if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256))
     problems.add(`${at}/sha256`, '64 lower-case hex digits.', 'INVALID_HASH');
-  return { pdq, quality, md5, sha256 } as SelfSubmittedImage;
+  return {
+    pdq,
+    quality,
+    md5,
+    sha256,
+    ...(variants?.length ? { variants } : {}),
+  } as SelfSubmittedImage;
 }
 
 function parseCredentials(body: unknown): { caseNumber: string | undefined; pin: string } {

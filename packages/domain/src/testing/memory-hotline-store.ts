@@ -322,6 +322,7 @@ class MemoryHotlineStore implements HotlineStore {
         sha256: item.sha256,
         pdq: item.pdq,
         pdqQuality: item.pdqQuality,
+        ...(item.pdqVariants?.length ? { pdqVariants: item.pdqVariants } : {}),
         width: item.width,
         height: item.height,
         byteLength: item.byteLength,

@@ -2,6 +2,7 @@ import type { ApiKey } from '../access/api-key.js';
 import {
   DEFAULT_PDQ_THRESHOLD,
   type ActiveSignal,
+  type ActivePdqVariants,
   type Bank,
   type BankChange,
   type BankEntry,
@@ -17,6 +18,7 @@ import {
   provenanceKey,
   type ImportExistingEntry,
 } from '../banks/import-plan.js';
+import { sortPdqVariants } from '../banks/pdq-variants.js';
 import { DomainError } from '../domain-error.js';
 import { VPDQ_COMPARED_MATCH_PERCENT, VPDQ_QUERY_MATCH_PERCENT, type VpdqSignal } from '../signals/vpdq.js';
 import type { MatchRecord, MatchRecordQuery, NewMatchRecord } from '../matching/match-record.js';
@@ -288,6 +290,9 @@ class MemoryHashlineStore implements HashlineStore {
       feedback: null,
       createdAt: now,
       updatedAt: now,
+      ...(entry.signalType === 'pdq' && entry.pdqVariants?.length
+        ? { pdqVariants: sortPdqVariants(entry.pdqVariants) }
+        : {}),
     };
     this.#entries.set(stored.id, stored);
     this.#entryKeys.set(entryKey(bankId, entry.signalType, entry.value), stored.id);
@@ -395,11 +400,30 @@ class MemoryHashlineStore implements HashlineStore {
     // Seqs ascend with the array index, so the first change past `afterSeq` starts the page.
     const start = this.#changes.findIndex((change) => change.seq > afterSeq);
     if (start < 0) return [];
-    return this.#changes.slice(start, start + clampLimit(limit)).map(copyChange);
+    // As the SQL stores read them: an upsert carries the variants of the entry as it is now
+    // (variants never change; a deleted entry has none, and its delete follows in the log).
+    return this.#changes.slice(start, start + clampLimit(limit)).map((change) => {
+      const variants =
+        change.op === 'entry_upsert' ? this.#entries.get(change.entryId)?.pdqVariants : undefined;
+      return variants ? { ...copyChange(change), pdqVariants: variants } : copyChange(change);
+    });
   }
 
   async latestSeq(): Promise<number> {
     return this.#latestSeq();
+  }
+
+  async activePdqVariants(afterId: number, limit: number): Promise<ActivePdqVariants[]> {
+    const out: ActivePdqVariants[] = [];
+    const max = clampLimit(limit);
+    const ids = [...this.#entries.keys()].filter((id) => id > afterId).sort((a, b) => a - b);
+    for (const id of ids) {
+      if (out.length >= max) break;
+      const entry = this.#entries.get(id)!;
+      if (!entry.pdqVariants || entry.disabled || !this.#bank(entry.bankId).enabled) continue;
+      out.push({ entryId: entry.id, bankId: entry.bankId, variants: entry.pdqVariants });
+    }
+    return out;
   }
 
   async activeSignals(afterId: number, limit: number): Promise<ActiveSignal[]> {

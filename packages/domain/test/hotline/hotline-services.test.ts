@@ -65,7 +65,8 @@ function setup(
   {
     keepMedia = false,
     exposure = { dailyLimit: 2, warnAt: 1, breakAfterReveals: 2, breakWindowMinutes: 60 },
-  }: { keepMedia?: boolean; exposure?: ExposurePolicy } = {},
+    mediaHasher = hasher,
+  }: { keepMedia?: boolean; exposure?: ExposurePolicy; mediaHasher?: CapturedMediaHasher } = {},
 ) {
   const clock = createManualClock(Date.UTC(2026, 10, 26, 9));
   const bankStore = createMemoryStore();
@@ -82,7 +83,7 @@ function setup(
         foundIn: 'img' as const,
       })),
     tracer,
-    hasher,
+    hasher: mediaHasher,
     lookupKnown: async () => null,
     secrets: plainBox,
     clock,
@@ -480,5 +481,50 @@ describe('WorkbenchService', () => {
       media: { media: { status: 'assessed' } },
     });
     expect(await t.banks.listBanks()).toEqual([]);
+  });
+
+  it('publishes an image with its robust variants: the PDQ entry keeps them (ADR 0021)', async () => {
+    const pdq = 'a5'.repeat(32);
+    const pdqBankVariants = [
+      { kind: 'trim' as const, value: '3c'.repeat(32) },
+      { kind: 'crop-c8' as const, value: '5a'.repeat(32) },
+    ];
+    const t = setup(
+      { fetch: async (url) => resource(url, 'image/jpeg', 'bytes-3') },
+      {
+        mediaHasher: {
+          hashCaptured: async (bytes) => ({
+            ...(await hasher.hashCaptured(bytes)),
+            pdq,
+            pdqQuality: 90,
+            pdqBankVariants,
+          }),
+        },
+      },
+    );
+    await submit(t.intake, ['https://a.example/img3.jpg']);
+    await t.capture.runOnce();
+    const [item] = await t.store.listQueue({ limit: 10 });
+    const [media] = await t.store.listMedia(item!.report.id);
+    expect(media!.pdqVariants).toEqual(pdqBankVariants);
+    for (const id of ['a', 'b']) await t.store.createAnalyst(analyst(id));
+    const body = {
+      internationalStatus: 'not_baseline',
+      nationalStatus: 'illegal',
+      jurisdiction: 'BE',
+      ageBand: '14-15',
+      sex: 'girls',
+      selfGenerated: 'unknown',
+      contentOrigin: 'unknown',
+      flags: [],
+      confidence: 'certain',
+    };
+    await t.workbench.assess(analyst('a'), media!.id, body);
+    expect((await t.workbench.assess(analyst('b'), media!.id, body)).published).toBe(true);
+    const { entries } = await t.banks.listEntries('hotline', { limit: 10 });
+    expect(entries.find((e) => e.signalType === 'pdq')).toMatchObject({
+      value: pdq,
+      pdqVariants: pdqBankVariants,
+    });
   });
 });

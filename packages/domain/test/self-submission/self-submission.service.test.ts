@@ -98,6 +98,35 @@ describe('SelfSubmissionService', () => {
     expect(engine.query({ signalType: 'pdq', value: img.pdq }).matches).toHaveLength(1);
   });
 
+  it('keeps the robust variants computed on the device with the PDQ entry: a cropped copy’s hash finds it', async () => {
+    const { service, banks, engine } = await fixture();
+    const img = image(3);
+    const crop = image(4).pdq;
+    const receipt = await service.submit({
+      caseType: 'minor',
+      images: [{ ...img, variants: [{ kind: 'crop-r9', value: crop }] }],
+    });
+    const { entries } = await banks.listEntries('self-submitted-minors', { limit: 10 });
+    expect(entries.find((e) => e.signalType === 'pdq')!.pdqVariants).toEqual([
+      { kind: 'crop-r9', value: crop },
+    ]);
+    expect(engine.query({ signalType: 'pdq', value: crop }).matches).toEqual([
+      expect.objectContaining({ distance: 0, bankVariant: 'crop-r9' }),
+    ]);
+    // Withdrawing the case removes the variants with the entry.
+    await service.withdraw({ caseNumber: receipt.caseNumber, pin: receipt.pin });
+    expect(engine.query({ signalType: 'pdq', value: crop }).matches).toEqual([]);
+    // An unknown kind is refused like any other malformed field.
+    expect(
+      await codeOf(
+        service.submit({
+          caseType: 'minor',
+          images: [{ ...image(5), variants: [{ kind: 'blur', value: crop }] }],
+        }),
+      ),
+    ).toBe('VALIDATION_FAILED');
+  });
+
   it('sends adults to the ncii-adults bank', async () => {
     const { service, banks } = await fixture();
     await service.submit({ caseType: 'adult', images: [image(2)] });

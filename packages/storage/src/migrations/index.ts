@@ -16,6 +16,7 @@ import { bankGuardsSchema } from './0013-bank-guards.js';
 import { captureCustodySchema } from './0014-capture-custody.js';
 import { analystLanguageSchema } from './0015-analyst-language.js';
 import { hashExchangesSchema } from './0016-hash-exchanges.js';
+import { pdqVariantsSchema } from './0017-pdq-variants.js';
 import { probingHistorySchema } from './0018-probing-history.js';
 
 /**
@@ -41,6 +42,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0014_capture_custody': captureCustodySchema(engine),
     '0015_analyst_language': analystLanguageSchema(engine),
     '0016_hash_exchanges': hashExchangesSchema(engine),
+    '0017_pdq_variants': pdqVariantsSchema(engine),
     '0018_probing_history': probingHistorySchema(engine),
   };
 }

@@ -1,5 +1,6 @@
 import {
   DEFAULT_PDQ_THRESHOLD,
+  PDQ_VARIANT_KINDS,
   vpdqSignalKey,
   type VpdqFrame,
   type BankChange,
@@ -1305,6 +1306,52 @@ export function describeHashlineStoreContract(name: string, open: OpenContractSt
         const updated = await store.updateBank(bank.id, { vpdqQueryMatchPercent: 50 });
         expect(updated).toMatchObject({ vpdqMatchPercent: 62.5, vpdqQueryMatchPercent: 50 });
         expect(await store.getBank(bank.id)).toEqual(updated);
+      });
+    });
+
+    describe('robust PDQ variants (migration 0017)', () => {
+      const variants = [
+        { kind: 'trim' as const, value: hexValue('pdq', 901) },
+        { kind: PDQ_VARIANT_KINDS.at(-1)!, value: hexValue('pdq', 902) },
+      ];
+
+      it('keeps an entry’s variants, carries them with every upsert of the change log, and lists the active ones', async () => {
+        const bank = await store.createBank({ name: 'robust', kind: 'known_csam' });
+        const before = await store.latestSeq();
+        const { created } = await store.addEntries(
+          bank.id,
+          [{ ...entry('pdq', 1), pdqVariants: variants }, entry('pdq', 2), entry('md5', 3)],
+          'test',
+        );
+        expect(created.map((e) => e.pdqVariants)).toEqual([variants, undefined, undefined]);
+        expect((await store.getEntry(created[0]!.id))!.pdqVariants).toEqual(variants);
+        expect((await store.listEntries(bank.id, { limit: 10 }))[0]!.pdqVariants).toEqual(variants);
+        await store.updateEntry(created[0]!.id, { note: 'seen again' });
+        const changes = await store.changesSince(before, 10);
+        expect(
+          changes.map((c) => (c.op === 'entry_upsert' ? [c.entryId, c.pdqVariants ?? null] : c.op)),
+        ).toEqual([
+          [created[0]!.id, variants],
+          [created[1]!.id, null],
+          [created[2]!.id, null],
+          [created[0]!.id, variants],
+        ]);
+        expect(await store.activePdqVariants(0, 10)).toEqual([
+          { entryId: created[0]!.id, bankId: bank.id, variants },
+        ]);
+        expect(await store.activePdqVariants(created[0]!.id, 10)).toEqual([]);
+
+        // Inactive entries and banks are left out; a deleted entry's upserts no longer carry them.
+        await store.updateEntry(created[0]!.id, { disabled: true });
+        expect(await store.activePdqVariants(0, 10)).toEqual([]);
+        await store.updateEntry(created[0]!.id, { disabled: false });
+        await store.updateBank(bank.id, { enabled: false });
+        expect(await store.activePdqVariants(0, 10)).toEqual([]);
+        await store.updateBank(bank.id, { enabled: true });
+        await store.deleteEntry(created[0]!.id);
+        const after = await store.changesSince(before, 20);
+        expect(after.some((c) => c.op === 'entry_upsert' && c.pdqVariants)).toBe(false);
+        expect(after.at(-1)).toMatchObject({ op: 'entry_delete', entryId: created[0]!.id });
       });
     });
   });
