@@ -9,7 +9,9 @@
 // BENCH_BASELINE_REF (default: the merge base with `main`), built from git by
 // lib/baseline-build.mjs. The two alternate, BENCH_IMPORT_RUNS times each (default 3), and the
 // medians and their ratio are printed with the load average at start and end: on a busy machine
-// absolute rates are floors, the ratio is what compares. BENCH_IMPORT_SKIP_PREVIOUS=1 skips it.
+// absolute rates are floors, the ratio is what compares, and client CPU seconds are steadier than
+// the wall clock. BENCH_IMPORT_PAIRED=1 starts each pair at the same moment instead, so both meet
+// the same load. BENCH_IMPORT_SKIP_PREVIOUS=1 skips the baseline.
 // Also: the engine's own bulk tool into a plain table without indexes (sqlite3 `.import`, psql
 // `\copy`), the ceiling; and, unless BENCH_IMPORT_SKIP_BASELINE=1, two older paths time-boxed to
 // BENCH_IMPORT_BASELINE_SECONDS (default 60: their rate over the rows they did): batch by batch
@@ -29,6 +31,7 @@ const ENGINES = (process.env.BENCH_IMPORT_ENGINES ?? 'sqlite,postgres').split(',
 const BASELINE_SECONDS = Number(process.env.BENCH_IMPORT_BASELINE_SECONDS ?? 60);
 const BATCH = process.env.BENCH_IMPORT_BATCH ? Number(process.env.BENCH_IMPORT_BATCH) : undefined;
 const RUNS = Math.max(1, Number(process.env.BENCH_IMPORT_RUNS ?? 3));
+const PAIRED = process.env.BENCH_IMPORT_PAIRED === '1';
 const n = (x) => x.toLocaleString('en');
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
@@ -66,17 +69,22 @@ try {
     };
     const current = [];
     const previous = [];
+    const batchOption = BATCH ? { batchSize: BATCH } : {};
     for (let i = 0; i < RUNS; i++) {
-      current.push(await run('import', BATCH ? { batchSize: BATCH } : {}));
-      if (previousBuild) {
-        previous.push(
-          await run(
-            'import',
-            { childRoot: previousBuild.root, ...(BATCH ? { batchSize: BATCH } : {}) },
-            'previous',
-          ),
-        );
+      if (previousBuild && PAIRED) {
+        // Started together, so both meet the same load (on a busy machine it swings by 2× within
+        // minutes, more than the difference being measured).
+        const [now, before] = await Promise.all([
+          run('import', batchOption),
+          run('import', { childRoot: previousBuild.root, ...batchOption }, 'previous'),
+        ]);
+        current.push(now);
+        previous.push(before);
+        continue;
       }
+      current.push(await run('import', batchOption));
+      if (previousBuild)
+        previous.push(await run('import', { childRoot: previousBuild.root, ...batchOption }, 'previous'));
     }
     const ceiling = await run('ceiling');
     let batches;
