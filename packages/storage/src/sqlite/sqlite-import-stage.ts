@@ -43,7 +43,8 @@ const SORT_CACHE_KIB = 64 * 1024;
 
 /**
  * Helper threads of SQLite's sorter while the stage is folded: the machine's cores beside this
- * one (at most 3), each sorting runs of the page cache's size.
+ * one (at most 3), each sorting runs of the page cache's size (the cache is divided among them,
+ * so the sort's memory stays {@link SORT_CACHE_KIB}).
  */
 const SORT_THREADS = Math.max(0, Math.min(3, availableParallelism() - 1));
 
@@ -211,7 +212,8 @@ export async function openSqliteImportStage(
       return exclusive(() => {
         const cacheSize = database.pragma('cache_size', { simple: true }) as number;
         const threads = database.pragma('threads', { simple: true }) as number;
-        database.pragma(`cache_size = -${SORT_CACHE_KIB}`);
+        // Each sorting thread holds a run of the cache's size: the same memory in all.
+        database.pragma(`cache_size = -${Math.floor(SORT_CACHE_KIB / (SORT_THREADS + 1))}`);
         // The sorter sorts its runs in helper threads while this one reads and merges.
         database.pragma(`threads = ${SORT_THREADS}`);
         try {
