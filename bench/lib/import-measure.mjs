@@ -12,6 +12,8 @@
 //     mode 'addEntries'  the previous path: the same reader and validation, BankStore.addEntries in
 //                        batches of 5,000 (time-boxed by maxSeconds: the rate of the rows done);
 //     mode 'ceiling'     the engine's own bulk tool into a plain table (sqlite3 `.import`, psql `\copy`).
+//     childRoot          runs the child of another tree (the previous code path built by
+//                        baseline-build.mjs) instead of this checkout's.
 //     engine 'sqlite' (a fresh file in a temporary folder) or 'postgres' (a fresh schema at
 //     postgresUrl, dropped afterwards). `rows` is what the file holds, for the rate.
 //   loadAverage() → '0.52 0.61 0.70' (os.loadavg, 1/5/15 min)
@@ -63,7 +65,11 @@ export async function writeHashCsv(path, rows, { seed = 1 } = {}) {
 
 /** Runs one measurement in a child process (see the API above). */
 export async function measureImport(options) {
-  const child = spawn(process.execPath, [join(HERE, 'import-child.mjs'), JSON.stringify(options)], {
+  const { childRoot, ...childOptions } = options;
+  const script = childRoot
+    ? join(childRoot, 'bench', 'lib', 'import-child.mjs')
+    : join(HERE, 'import-child.mjs');
+  const child = spawn(process.execPath, [script, JSON.stringify(childOptions)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

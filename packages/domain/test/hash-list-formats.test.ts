@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import {
+  BankService,
+  Problems,
   delimitedHeader,
+  importHashList,
+  parseNewEntry,
+  textLineBatches,
   delimitedLine,
   fromSpreadsheetSafe,
   parseHashList,
@@ -11,6 +16,7 @@ import {
   type ImportRecord,
   type ImportFormat,
 } from '@hashline/domain';
+import { createMemoryStore } from '@hashline/domain/testing';
 
 const PDQ = 'd8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22';
 const MD5 = '0123456789abcdef0123456789abcdef';
@@ -307,5 +313,108 @@ describe('spreadsheet-safe CSV and TSV (issue 15, finding 5)', () => {
     for (const text of HOSTILE) expect(fromSpreadsheetSafe(spreadsheetSafe(text))).toBe(text);
     expect(spreadsheetSafe("'plain")).toBe("'plain");
     expect(fromSpreadsheetSafe("'plain")).toBe("'plain");
+  });
+});
+
+describe('plain rows, validated in the parser (the bulk import fast path)', () => {
+  const LOW = `${PDQ.slice(0, 60)}0000`;
+  const rows = [
+    `pdq,${PDQ},90`,
+    `pdq,${PDQ.toUpperCase()},`,
+    `md5,${MD5},12`,
+    ``,
+    `# a comment`,
+    `PDQ,${LOW},90`,
+    `pdq,${LOW},40`,
+    `pdq,${'0'.repeat(64)},90`,
+    `pdq,abc,90`,
+    `pdq,${LOW},9.5`,
+    ` pdq , ${LOW} , 77 `,
+    `"pdq",${SHA1}0000000000000000000000a1,90`,
+    `sha1,${SHA1}`,
+    `vpdq,${PDQ},90`,
+    `pdq,,90`,
+    `photodna,AAAA,90`,
+  ];
+
+  /** Imports `text` into a fresh bank of a memory store: the summary and the entries. */
+  async function importInto(text: string | string[]) {
+    const service = new BankService(createMemoryStore());
+    await service.createBank({ name: 'b', kind: 'test' });
+    const summary = await importHashList(service, 'b', () => (Array.isArray(text) ? text : [text]), {
+      format: 'csv',
+      onError: 'skip',
+      addedBy: 'test',
+      origin: 'import:test',
+    });
+    const { entries } = await service.listEntries('b', { limit: 100, includeDisabled: true });
+    return { summary, entries: entries.map(({ id: _id, createdAt: _c, updatedAt: _u, ...e }) => e) };
+  }
+
+  test('a plain row carries the entry parseNewEntry makes of its hash; any other row carries none', async () => {
+    const records = await parse(['signal_type,value,quality', ...rows].join('\n') + '\n', 'csv');
+    let plain = 0;
+    for (const record of records) {
+      if (record.kind !== 'hash' || !record.entry) continue;
+      plain++;
+      const problems = new Problems();
+      expect(record.entry).toEqual(parseNewEntry(record.hash, 'x', problems));
+      expect(problems.list).toEqual([]);
+    }
+    // pdq, PDQ upper-case hex, md5, sha1 without quality.
+    expect(plain).toBe(4);
+    const unvalidated = records.filter((r) => r.kind === 'hash' && !r.entry).map((r) => r.line);
+    // Upper-case signal name, spaces, quotes: the general path, which reads them all the same;
+    // invalid hashes (low quality, degenerate, not hex): the general path, for its message.
+    expect(unvalidated).toEqual([7, 8, 9, 10, 12, 13]);
+  });
+
+  test('imports exactly as the general path does: entries, counts, problems and their line numbers', async () => {
+    // An empty `note` column makes every row take the general path; the entries are the same.
+    const plainFile = ['signal_type,value,quality', ...rows].join('\n') + '\n';
+    const generalFile =
+      ['signal_type,value,quality,note', ...rows.map((r) => (r ? `${r},` : r))].join('\n') + '\n';
+    const viaPlain = await importInto(plainFile);
+    const viaGeneral = await importInto(generalFile);
+    expect(viaPlain).toEqual(viaGeneral);
+    expect(viaPlain.summary).toMatchObject({ added: 5, existing: 2, errors: 5, skipped: 2 });
+    expect(viaPlain.summary.problems.map((p) => p.line)).toEqual([8, 9, 10, 11, 15, 16, 17]);
+    // The same file in chunks that split lines anywhere: the same result, the same line numbers.
+    const chunks: string[] = [];
+    for (let i = 0; i < plainFile.length; i += 7) chunks.push(plainFile.slice(i, i + 7));
+    expect(await importInto(chunks)).toEqual(viaPlain);
+  });
+
+  test('a bare list (hash[,quality[,path]]) is read through the same fast path', async () => {
+    const bare = `${PDQ},95,a.jpg\n${MD5}\n${'f'.repeat(64)},100\n${LOW.toUpperCase()},60,b.jpg\r\n`;
+    const records = await parse(bare, 'csv');
+    expect(records.map((r) => [r.kind, r.line, r.kind === 'hash' && r.entry !== undefined])).toEqual([
+      ['hash', 1, true],
+      ['hash', 2, true],
+      ['hash', 3, false],
+      ['hash', 4, true],
+    ]);
+    const { summary, entries } = await importInto(bare);
+    expect(summary).toMatchObject({ added: 3, errors: 1, problems: [{ line: 3 }] });
+    // Created in (signal type, value) order.
+    expect(entries.map((e) => [e.signalType, e.value, e.quality, e.provenance])).toEqual([
+      ['md5', MD5, null, { source: 'import:test', externalId: null, member: null }],
+      ['pdq', LOW, 60, { source: 'import:test', externalId: null, member: null }],
+      ['pdq', PDQ, 95, { source: 'import:test', externalId: null, member: null }],
+    ]);
+  });
+
+  test('text line batches number lines as textLines does, whatever the chunking', async () => {
+    const text = '\uFEFFa,b\r\nc\n\nd\r\ne';
+    const expected: string[] = [];
+    for await (const { line, text: t } of textLines([text])) expected.push(`${line}:${t}`);
+    for (const size of [1, 2, 3, 5, 100]) {
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+      const got: string[] = [];
+      for await (const { first, lines } of textLineBatches(chunks))
+        lines.forEach((l, i) => got.push(`${first + i}:${l}`));
+      expect(got).toEqual(expected);
+    }
   });
 });

@@ -19,6 +19,7 @@ import {
   INDUSTRY_CLASSIFICATIONS,
   UK_CATEGORIES,
   type Classification,
+  type SignalType,
 } from '../vocabulary.js';
 import {
   DEFAULT_PDQ_THRESHOLD,
@@ -669,6 +670,41 @@ export function parseNewEntry(input: unknown, at: string, problems: Problems): N
     reviewerCount: (reviewerCount as number | undefined) ?? 0,
     note: (input.note as string | null | undefined) ?? null,
     disabled: (input.disabled as boolean | undefined) ?? false,
+  };
+}
+
+/** The classification of an entry that states none (shared: entries are read-only). */
+const NO_CLASSIFICATION: Classification = Object.freeze({});
+
+/**
+ * The entry {@link parseNewEntry} makes of `{ signalType, value, quality, provenance }` (an imported
+ * hash with nothing else: a bare list, a `signal_type,value,quality` CSV), without its generic
+ * checks of an arbitrary object: a bulk import's fast path. `provenance` must be one that
+ * parseNewEntry accepts, in the shape it returns (source, externalId, member). Undefined when the
+ * hash is not valid: the caller then goes through parseNewEntry, for the exact problem.
+ */
+export function plainNewEntry(
+  signalType: SignalType,
+  value: string,
+  quality: number | null,
+  provenance: Provenance,
+): NewEntry | undefined {
+  if (signalType === 'vpdq' || !isSignalType(signalType)) return undefined;
+  let hex: string;
+  try {
+    hex = normalizeSignal(signalType, value, quality);
+  } catch {
+    return undefined;
+  }
+  return {
+    signalType,
+    value: hex,
+    quality,
+    classification: NO_CLASSIFICATION,
+    provenance,
+    reviewerCount: 0,
+    note: null,
+    disabled: false,
   };
 }
 

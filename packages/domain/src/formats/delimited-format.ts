@@ -7,7 +7,8 @@ import {
 import { isSignalType } from '../banks/signal-validation.js';
 import type { BankEntry, Provenance } from '../banks/bank.js';
 import type { ImportRecord, ImportedHash, TextSource } from './import-record.js';
-import { splitDelimited, textLines } from './text-lines.js';
+import { splitDelimited, textLineBatches } from './text-lines.js';
+import { plainNewEntry } from '../banks/bank.service.js';
 import { THREATEXCHANGE_SIGNAL_NAMES } from './threatexchange-format.js';
 
 /** Columns of Hashline's CSV/TSV hash lists, in export order. `signal_type` and `value` are required. */
@@ -94,14 +95,59 @@ export async function* parseDelimited(
   delimiter: ',' | '\t',
   origin: string,
 ): AsyncGenerator<ImportRecord> {
+  for await (const records of parseDelimitedBatches(source, delimiter, origin)) yield* records;
+}
+
+/**
+ * {@link parseDelimited} a chunk of text at a time: the records of each chunk's lines, in file
+ * order. Plain rows (`signal_type,value[,quality]` columns, or a bare list) carry their entry
+ * already validated ({@link plainNewEntry}), so the import skips the generic validation.
+ */
+export async function* parseDelimitedBatches(
+  source: TextSource,
+  delimiter: ',' | '\t',
+  origin: string,
+): AsyncGenerator<ImportRecord[]> {
+  const reader = delimitedLineReader(delimiter, origin);
+  for await (const { first, lines } of textLineBatches(source)) {
+    const out: ImportRecord[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      if (!reader(first + i, lines[i]!, out)) {
+        yield out;
+        return;
+      }
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+/**
+ * The reading of a delimited file, line by line: appends each line's record (if any) to `out`;
+ * false when the file cannot be read further (a bad header).
+ */
+function delimitedLineReader(
+  delimiter: ',' | '\t',
+  origin: string,
+): (line: number, text: string, out: ImportRecord[]) => boolean {
   let columns: (Column | null)[] | null = null;
   let hasherOutput = false;
-  for await (const { line, text } of textLines(source)) {
-    if (text.trim() === '' || text.startsWith('#')) continue;
+  // The plain shape (only signal_type, value and quality columns): where each one is.
+  let plain: { readonly signalType: number; readonly value: number; readonly quality: number } | null = null;
+  // One provenance object for every row of the file that names no other (parseNewEntry's shape).
+  const fileProvenance = plainProvenance(origin);
+  const read = (line: number, text: string, out: ImportRecord[]): boolean => {
+    if (plain && fileProvenance && !text.includes('"')) {
+      const record = plainDelimitedRecord(text.split(delimiter), plain, line, origin, fileProvenance);
+      if (record) {
+        out.push(record);
+        return true;
+      }
+    }
+    if (text.trim() === '' || text.startsWith('#')) return true;
     const fields = splitDelimited(text, delimiter);
     if (!fields) {
-      yield { kind: 'error', line, message: 'An opening double quote is never closed.' };
-      continue;
+      out.push({ kind: 'error', line, message: 'An opening double quote is never closed.' });
+      return true;
     }
     if (!columns && !hasherOutput) {
       if (/^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/.test(fields[0]!.trim())) {
@@ -119,44 +165,24 @@ export async function* parseDelimited(
         });
         const unknown = fields.filter((_, i) => named[i] === null);
         if (unknown.length > 0 || !named.includes('signal_type') || !named.includes('value')) {
-          yield {
+          out.push({
             kind: 'error',
             line,
             message:
               `The header must name the columns, with signal_type and value required` +
               (unknown.length ? `; unknown: ${unknown.join(', ')}` : '') +
               `. Known columns: ${DELIMITED_COLUMNS.join(', ')}.`,
-          };
-          return;
+          });
+          return false;
         }
         columns = named;
-        continue;
+        plain = plainColumns(named);
+        return true;
       }
     }
     if (hasherOutput) {
-      const quality = Number(fields[1]);
-      const value = fields[0]!.trim();
-      const signalType = BARE_HASH_TYPES[value.length];
-      if (!signalType || !/^[0-9a-fA-F]+$/.test(value)) {
-        yield {
-          kind: 'error',
-          line,
-          message: `Expected a hex hash (64 digits PDQ, 32 MD5, 40 SHA-1); got ${JSON.stringify(value.slice(0, 80))}.`,
-        };
-        continue;
-      }
-      yield {
-        kind: 'hash',
-        line,
-        hash: {
-          signalType,
-          value,
-          quality:
-            fields[1] !== undefined && fields[1].trim() !== '' && Number.isFinite(quality) ? quality : null,
-          provenance: { source: origin },
-        },
-      };
-      continue;
+      out.push(hasherOutputRecord(fields, line, origin, fileProvenance));
+      return true;
     }
     const row: Partial<Record<Column, string>> = {};
     columns!.forEach((column, i) => {
@@ -167,23 +193,110 @@ export async function* parseDelimited(
       if (value) row[column] = value;
     });
     if (row.category?.toUpperCase() === PYTX_NEGATIVE_CATEGORY) {
-      yield {
+      out.push({
         kind: 'skipped',
         line,
         reason: `Not imported: the collaboration's opinion is ${PYTX_NEGATIVE_CATEGORY} (not a match).`,
-      };
-      continue;
+      });
+      return true;
     }
     const record = rowToHash(row, origin);
     if (typeof record === 'object' && 'skip' in record) {
-      yield { kind: 'skipped', line, reason: record.skip };
-      continue;
+      out.push({ kind: 'skipped', line, reason: record.skip });
+      return true;
     }
-    yield typeof record === 'string'
-      ? { kind: 'error', line, message: record }
-      : { kind: 'hash', line, hash: record };
-  }
+    out.push(
+      typeof record === 'string'
+        ? { kind: 'error', line, message: record }
+        : { kind: 'hash', line, hash: record },
+    );
+    return true;
+  };
+  return read;
 }
+
+/** A line of a bare list or hasher output (`hash[,quality[,path]]`). */
+function hasherOutputRecord(
+  fields: readonly string[],
+  line: number,
+  origin: string,
+  fileProvenance: Provenance | undefined,
+): ImportRecord {
+  const quality = Number(fields[1]);
+  const value = fields[0]!.trim();
+  const signalType = BARE_HASH_TYPES[value.length];
+  if (!signalType || !/^[0-9a-fA-F]+$/.test(value)) {
+    return {
+      kind: 'error',
+      line,
+      message: `Expected a hex hash (64 digits PDQ, 32 MD5, 40 SHA-1); got ${JSON.stringify(value.slice(0, 80))}.`,
+    };
+  }
+  const hash: ImportedHash = {
+    signalType,
+    value,
+    quality: fields[1] !== undefined && fields[1].trim() !== '' && Number.isFinite(quality) ? quality : null,
+    provenance: { source: origin },
+  };
+  const entry = fileProvenance && plainNewEntry(signalType, value, hash.quality ?? null, fileProvenance);
+  return entry ? { kind: 'hash', line, hash, entry } : { kind: 'hash', line, hash };
+}
+
+/** The provenance parseNewEntry makes of `{ source: origin }`, or undefined if it would refuse it. */
+function plainProvenance(origin: string): Provenance | undefined {
+  if (origin.length === 0 || origin.length > 200) return undefined;
+  return Object.freeze({ source: origin, externalId: null, member: null });
+}
+
+/** Where the columns of the plain shape are, when a header names only signal_type, value and quality. */
+function plainColumns(
+  named: readonly (Column | null)[],
+): { readonly signalType: number; readonly value: number; readonly quality: number } | null {
+  const at = (column: Column): number => named.indexOf(column);
+  const ok = named.every(
+    (c, i) => (c === 'signal_type' || c === 'value' || c === 'quality') && named.indexOf(c) === i,
+  );
+  return ok ? { signalType: at('signal_type'), value: at('value'), quality: at('quality') } : null;
+}
+
+/**
+ * A plain row's record with its entry validated, exactly as the general path would read it; or
+ * undefined whenever that path could say anything else (an odd signal name, a bad value or
+ * quality, a blank or comment line): the line then takes the general path, for its exact message.
+ */
+function plainDelimitedRecord(
+  fields: readonly string[],
+  at: { readonly signalType: number; readonly value: number; readonly quality: number },
+  line: number,
+  origin: string,
+  provenance: Provenance,
+): ImportRecord | undefined {
+  const signalType = fields[at.signalType];
+  if (signalType === undefined || !PLAIN_SIGNAL_TYPES.has(signalType)) return undefined;
+  const value = (fields[at.value] ?? '').trim();
+  if (value === '') return undefined;
+  const rawQuality = at.quality < 0 ? '' : (fields[at.quality] ?? '').trim();
+  const quality = rawQuality === '' ? null : Number(rawQuality);
+  if (quality !== null && !Number.isInteger(quality)) return undefined;
+  const entry = plainNewEntry(signalType as SignalType, value, quality, provenance);
+  if (!entry) return undefined;
+  return {
+    kind: 'hash',
+    line,
+    hash: {
+      signalType: signalType as SignalType,
+      value,
+      quality,
+      classification: {},
+      provenance: { source: origin, externalId: null, member: null },
+      note: null,
+    },
+    entry,
+  };
+}
+
+/** Signal types a plain row may name as they are (lower case, no alias, not a video). */
+const PLAIN_SIGNAL_TYPES: ReadonlySet<string> = new Set(['pdq', 'md5', 'sha1', 'sha256']);
 
 /** pytx signal types Hashline does not match on: their rows are skipped, not errors. */
 const FOREIGN_SIGNAL_NAMES = new Set([

@@ -5,7 +5,7 @@ import { normalizeSignal } from '../banks/signal-validation.js';
 import type { ImportBatchResult, ImportOperation, ImportStage } from '../ports/hashline-store.js';
 import { DomainError } from '../domain-error.js';
 import { Problems } from '../validation.js';
-import { delimitedHeader, delimitedLine, parseDelimited } from './delimited-format.js';
+import { delimitedHeader, delimitedLine, parseDelimited, parseDelimitedBatches } from './delimited-format.js';
 import type {
   ExportFormat,
   ImportFormat,
@@ -42,6 +42,34 @@ export function parseHashList(
       return parseStopNciiJson(source);
   }
 }
+
+/**
+ * {@link parseHashList} a batch of records at a time (CSV and TSV: the records of a chunk of
+ * text, plain rows with their entries validated; other formats: the records as they come), so an
+ * import loops over a batch synchronously instead of awaiting each record.
+ */
+export async function* parseHashListBatches(
+  source: TextSource,
+  format: ImportFormat,
+  origin: string,
+): AsyncGenerator<readonly ImportRecord[]> {
+  if (format === 'csv' || format === 'tsv') {
+    yield* parseDelimitedBatches(source, format === 'csv' ? ',' : '\t', origin);
+    return;
+  }
+  let batch: ImportRecord[] = [];
+  for await (const record of parseHashList(source, format, origin)) {
+    batch.push(record);
+    if (batch.length >= RECORD_BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Records per batch of {@link parseHashListBatches} for formats parsed record by record. */
+const RECORD_BATCH = 256;
 
 /** Names that start a ThreatExchange line or header besides the signal types we match on. */
 const OTHER_TE_NAMES: ReadonlySet<string> = new Set([
@@ -268,16 +296,21 @@ export async function importHashList(
   // lookups of later batches are planned for the bank as it now is, not as it was before.
   let changed = 0;
   let refreshAt = REFRESH_STATISTICS_AFTER;
+  // What `changed` was at the last refresh: the end of the import refreshes only if more changed
+  // since (a staged import's last part is usually followed at once by the end).
+  let changedAtRefresh = 0;
+  const refresh = async (): Promise<void> => {
+    await service.refreshStatistics();
+    changedAtRefresh = changed;
+    refreshAt = changed * 4;
+  };
   let lastSeq = 0;
   const matcher = options.matcher ?? 'wait';
   const applyNow = async (operations: readonly ImportOperation[]): Promise<ImportBatchResult> => {
     const result = await service.applyImport(bank.id, operations, options.addedBy, { matcher });
     lastSeq = result.seq;
     changed += result.created + result.updated + result.withdrawn;
-    if (changed >= refreshAt) {
-      await service.refreshStatistics();
-      refreshAt = changed * 4;
-    }
+    if (changed >= refreshAt) await refresh();
     return result;
   };
   // A large import's upserts wait in a stage and reach the bank sorted by hash (see ImportStage).
@@ -295,10 +328,7 @@ export async function importHashList(
       addSinkResult(total, result);
       changed += result.created + result.updated + result.withdrawn;
     }
-    if (changed >= refreshAt) {
-      await service.refreshStatistics();
-      refreshAt = changed * 4;
-    }
+    if (changed >= refreshAt) await refresh();
     return total;
   };
   const sink: ImportSink = {
@@ -322,7 +352,7 @@ export async function importHashList(
     complete: applyStage,
     async finish() {
       if (matcher === 'background') await service.awaitMatcher(lastSeq);
-      if (changed >= REFRESH_STATISTICS_AFTER) await service.refreshStatistics();
+      if (changed >= REFRESH_STATISTICS_AFTER && changed > changedAtRefresh) await refresh();
     },
   };
   try {
@@ -445,52 +475,55 @@ async function readAll(
   };
   const problems = new Problems();
   try {
-    for await (const record of parseHashList(source, options.format, options.origin)) {
-      summary.read++;
-      if (onProgress && summary.read % PROGRESS_EVERY === 0) onProgress(summary);
-      if (summary.read <= resumeAfter) {
-        summary.committedRecords = summary.read;
-        continue;
-      }
-      switch (record.kind) {
-        case 'error':
-          note(record.line, 'error', record.message);
-          if (record.fatal) {
-            fatal.seen = true;
-            // Only reachable if the file changed between the two passes: stop before writing more.
-            if (sink) throw new DomainError('IMPORT_FORMAT_ERROR', `Line ${record.line}: ${record.message}`);
-          }
-          break;
-        case 'skipped':
-          note(record.line, 'skipped', record.reason);
-          break;
-        case 'withdrawal': {
-          const withdrawn = normalizeWithdrawn(record.withdrawn);
-          if (typeof withdrawn === 'string') note(record.line, 'error', withdrawn);
-          else if (sink) {
-            batch.push({ kind: 'withdraw', withdrawn });
-            if (batch.length >= batchSize) await flush();
-          }
-          break;
+    for await (const records of parseHashListBatches(source, options.format, options.origin)) {
+      for (const record of records) {
+        summary.read++;
+        if (onProgress && summary.read % PROGRESS_EVERY === 0) onProgress(summary);
+        if (summary.read <= resumeAfter) {
+          summary.committedRecords = summary.read;
+          continue;
         }
-        case 'hash': {
-          const entry = parseImportedEntry(record.hash, record.line, problems);
-          if (!entry) {
-            for (const p of problems.list) note(record.line, 'error', p.message);
-            problems.list.length = 0;
-          } else if (sink) {
-            batch.push({ kind: 'upsert', entry });
-            if (batch.length >= batchSize) await flush();
+        switch (record.kind) {
+          case 'error':
+            note(record.line, 'error', record.message);
+            if (record.fatal) {
+              fatal.seen = true;
+              // Only reachable if the file changed between the two passes: stop before writing more.
+              if (sink)
+                throw new DomainError('IMPORT_FORMAT_ERROR', `Line ${record.line}: ${record.message}`);
+            }
+            break;
+          case 'skipped':
+            note(record.line, 'skipped', record.reason);
+            break;
+          case 'withdrawal': {
+            const withdrawn = normalizeWithdrawn(record.withdrawn);
+            if (typeof withdrawn === 'string') note(record.line, 'error', withdrawn);
+            else if (sink) {
+              batch.push({ kind: 'withdraw', withdrawn });
+              if (batch.length >= batchSize) await flush();
+            }
+            break;
           }
-          break;
+          case 'hash': {
+            const entry = record.entry ?? parseImportedEntry(record.hash, record.line, problems);
+            if (!entry) {
+              for (const p of problems.list) note(record.line, 'error', p.message);
+              problems.list.length = 0;
+            } else if (sink) {
+              batch.push({ kind: 'upsert', entry });
+              if (batch.length >= batchSize) await flush();
+            }
+            break;
+          }
         }
-      }
-      if (summary.errors > 0 && options.onError === 'abort' && sink) {
-        // Only reachable if the file changed between the two passes.
-        throw new DomainError(
-          'IMPORT_FORMAT_ERROR',
-          `Line ${summary.problems.at(-1)?.line}: ${summary.problems.at(-1)?.message}`,
-        );
+        if (summary.errors > 0 && options.onError === 'abort' && sink) {
+          // Only reachable if the file changed between the two passes.
+          throw new DomainError(
+            'IMPORT_FORMAT_ERROR',
+            `Line ${summary.problems.at(-1)?.line}: ${summary.problems.at(-1)?.message}`,
+          );
+        }
       }
     }
     await flush();

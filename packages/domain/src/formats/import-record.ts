@@ -1,3 +1,4 @@
+import type { NewEntry } from '../banks/bank.js';
 import type { EntryLookup } from '../ports/hashline-store.js';
 import type { Classification, SignalType } from '../vocabulary.js';
 
@@ -31,7 +32,16 @@ export interface ImportedHash {
  * `line` is the 1-based line where the record starts, for messages.
  */
 export type ImportRecord =
-  | { readonly kind: 'hash'; readonly line: number; readonly hash: ImportedHash }
+  | {
+      readonly kind: 'hash';
+      readonly line: number;
+      readonly hash: ImportedHash;
+      /**
+       * The hash already validated as an entry, exactly as `parseNewEntry` makes it (a parser's
+       * fast path for plain rows); absent when the import must validate `hash` itself.
+       */
+      readonly entry?: NewEntry;
+    }
   | { readonly kind: 'withdrawal'; readonly line: number; readonly withdrawn: Withdrawn }
   | { readonly kind: 'skipped'; readonly line: number; readonly reason: string }
   | {

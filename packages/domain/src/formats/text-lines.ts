@@ -22,6 +22,45 @@ export async function* textLines(source: TextSource): AsyncGenerator<{ line: num
     yield { line: ++line, text: pending.endsWith('\r') ? pending.slice(0, -1) : pending };
 }
 
+/** The lines of one chunk of text: `lines[i]` is line number `first + i`. */
+export interface TextLineBatch {
+  readonly first: number;
+  readonly lines: readonly string[];
+}
+
+/**
+ * {@link textLines} a chunk at a time: the complete lines of each chunk, numbered from 1 (a line
+ * split across chunks goes with the chunk that ends it). One await per chunk instead of one per
+ * line, so a parser can loop over a chunk's lines synchronously.
+ */
+export async function* textLineBatches(source: TextSource): AsyncGenerator<TextLineBatch> {
+  let pending = '';
+  let next = 1;
+  let first = true;
+  for await (let chunk of source) {
+    if (first) {
+      chunk = chunk.replace(/^\uFEFF/, ''); // a UTF-8 byte order mark is not data
+      first = false;
+    }
+    const text = pending + chunk;
+    const end = text.lastIndexOf('\n');
+    if (end < 0) {
+      pending = text;
+      continue;
+    }
+    pending = text.slice(end + 1);
+    const lines = text.slice(0, end).split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
+    }
+    yield { first: next, lines };
+    next += lines.length;
+  }
+  if (pending.length > 0)
+    yield { first: next, lines: [pending.endsWith('\r') ? pending.slice(0, -1) : pending] };
+}
+
 /**
  * Splits one delimited line into fields, RFC 4180 style: a field in double quotes may contain the
  * delimiter and doubled quotes. Returns null when a quote is left open (multi-line fields are not

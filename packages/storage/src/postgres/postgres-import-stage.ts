@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isEmptyClassification, type NewEntry } from '@hashline/domain';
+import { SIGNAL_TYPES, isEmptyClassification, type NewEntry } from '@hashline/domain';
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import { UNKNOWN_PROVENANCE_SOURCE, type BulkImportStage } from '../bulk-import.js';
 import type { Database } from '../schema.js';
@@ -120,12 +120,24 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
       if (range === undefined) throw new Error(`the stage has no part ${part}`);
       const upserts = counts[range]!;
       await foldRange(trx, sql.id(`${name}_${range}`));
+      const {
+        rows: [folded],
+      } = await sql<{ rows: number; repeated: boolean }>`
+        select count(*)::integer as rows, coalesce(max(upserts), 0) > 1 as repeated
+        from hashline_import_part`.execute(trx);
+      // The bank holds nothing in this part's range of values (an empty bank, or a range no
+      // earlier import reached): every folded hash is new. Nothing to update, no probe per row
+      // before inserting, and no other sources unless the file repeats a hash. Exact: writers
+      // hold the change-log lock, taken before this part began, so nothing lands meanwhile.
+      const rangeIsNew = !(await rangeHasEntries(trx, bankId, range));
       // Probe the bank's unique index per row (see lookUpByIndex in postgres-bulk-import.ts): a
       // hash join would read the whole bank for every part.
       await sql`set local enable_hashjoin = off`.execute(trx);
       await sql`set local enable_mergejoin = off`.execute(trx);
       const active = sql`(not x.disabled) and ${bankEnabled}::boolean`;
-      const { rows: updated } = await sql<{ n: number }>`
+      const { rows: updated } = rangeIsNew
+        ? { rows: [] }
+        : await sql<{ n: number }>`
         with x as (
           update bank_entries e set classification = p.classification, updated_at = ${now}::timestamptz
           from hashline_import_part p
@@ -149,8 +161,12 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
             p.source, p.external_id, p.reviewer_count, ${addedBy}::text, p.note, p.disabled, null,
             ${now}::timestamptz, ${now}::timestamptz
           from hashline_import_part p
-          where not exists (select 1 from bank_entries e
-            where e.bank_id = ${bankId}::integer and e.signal_type = p.signal_type and e.value = p.value)
+          where ${
+            rangeIsNew
+              ? sql`true`
+              : sql`not exists (select 1 from bank_entries e
+            where e.bank_id = ${bankId}::integer and e.signal_type = p.signal_type and e.value = p.value)`
+          }
           order by p.signal_type, p.value
           returning id, signal_type, value, disabled
         ), logged as (
@@ -163,8 +179,11 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
       // Every source that vouches for a hash besides the entry's own provenance (a repeated hash
       // in the file, or a hash the bank holds from another source): withdrawing one source then
       // leaves the hash live for the others, as planImportBatch decides for a batch. Not logged:
-      // a matcher never sees sources.
-      await sql`
+      // a matcher never sees sources. An entry created here has its folded row's provenance as
+      // its first, so a part that only created entries, none from a repeated hash, has none.
+      const c = created[0]?.n ?? 0;
+      if (folded!.repeated || c < folded!.rows)
+        await sql`
         insert into bank_entry_sources (entry_id, bank_id, source, external_id, member, first_seen_at, last_seen_at)
         select e.id, e.bank_id, c.source, c.external_id, c.member, ${now}::timestamptz, ${now}::timestamptz
         from (
@@ -186,7 +205,6 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
             and x.external_id is not distinct from c.external_id and x.member is not distinct from c.member)
         order by e.id, c.first_row`.execute(trx);
       const u = updated[0]?.n ?? 0;
-      const c = created[0]?.n ?? 0;
       return { created: c, updated: u, unchanged: upserts - c - u };
     },
     async reset() {
@@ -257,6 +275,34 @@ async function foldRange(trx: Transaction<Database>, partition: ReturnType<typeo
       order by s.signal_type, s.value, s.n
     ) f`.execute(trx);
 }
+
+/**
+ * True when the bank holds an entry whose value is in range `range` (see {@link rangeOf}): one
+ * probe of the unique index per signal type (every stored type is the vocabulary's: values are
+ * validated before they reach a bank). Range 0 also takes values that are not hex (none are
+ * stored, but it is checked without a lower bound all the same). The bounds compare in the
+ * column's collation, so the index serves them: lower-case hex digits order as their bytes do in
+ * every collation (no ignorable characters, digits before letters, one case).
+ */
+async function rangeHasEntries(trx: Transaction<Database>, bankId: number, range: number): Promise<boolean> {
+  const from = range === 0 ? null : rangeStart(range);
+  const to = range === RANGES - 1 ? null : rangeStart(range + 1);
+  const { rows } = await sql<{ found: number }>`
+    select 1 as found from bank_entries
+    where bank_id = ${bankId}::integer and signal_type = any(${SIGNAL_TYPES_STORED}::text[])
+      ${from === null ? sql`` : sql`and value >= ${from}::text`}
+      ${to === null ? sql`` : sql`and value < ${to}::text`}
+    limit 1`.execute(trx);
+  return rows.length > 0;
+}
+
+/** The smallest lower-case hex value of range `range` (its first two digits, the rest implied). */
+function rangeStart(range: number): string {
+  return (range >> 2).toString(16) + ((range & 3) << 2).toString(16);
+}
+
+/** Signal types stored in banks (the vocabulary's), for index probes by type. */
+const SIGNAL_TYPES_STORED: readonly string[] = [...SIGNAL_TYPES];
 
 /**
  * The range of a value: its first six bits for a hex value (every signal type's), so ranges
