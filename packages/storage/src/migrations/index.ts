@@ -15,6 +15,7 @@ import { hashSourcesSchema } from './0012-hash-sources.js';
 import { bankGuardsSchema } from './0013-bank-guards.js';
 import { captureCustodySchema } from './0014-capture-custody.js';
 import { analystLanguageSchema } from './0015-analyst-language.js';
+import { videoContactSheetSchema } from './0020-video-contact-sheets.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -38,6 +39,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0013_bank_guards': bankGuardsSchema(engine),
     '0014_capture_custody': captureCustodySchema(engine),
     '0015_analyst_language': analystLanguageSchema(engine),
+    '0020_video_contact_sheets': videoContactSheetSchema(engine),
   };
 }
 
