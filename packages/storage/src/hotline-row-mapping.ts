@@ -133,7 +133,7 @@ export function toMediaItem(row: Selectable<MediaItemsTable>): MediaItem {
     status: row.status as MediaItem['status'],
     bankEntryIds: readJson<number[]>(row.bank_entry_ids),
     capturedAt: readDate(row.captured_at),
-    contactSheet: row.contact_sheet == null ? null : readJson<ContactSheet>(row.contact_sheet),
+    ...(row.contact_sheet == null ? {} : { contactSheet: readJson<ContactSheet>(row.contact_sheet) }),
   };
 }
 

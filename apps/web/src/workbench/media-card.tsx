@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { AssessmentForm } from './assessment-form.js';
 import { errorMessage } from './sign-in-view.js';
+import { VideoContactSheet, VideoLabel } from './video-contact-sheet.js';
 import { ApiError, type KnownMatch, type MediaView } from './workbench-api.js';
 import { atLimit, useWorkbench } from './workbench-context.js';
 import { INTERNATIONAL_LABELS, NATIONAL_LABELS, WB, fill, labelOf } from './workbench-messages.js';
@@ -128,24 +129,14 @@ export function MediaCard({
           />
         )}
         {fill(WB.mediaLabel, { id: media.id })}
-        {isVideo && <span className="wb-badge">{WB.video}</span>}
+        {isVideo && <VideoLabel sheet={media.contactSheet} />}
       </h3>
       <div className="wb-media-frame">
         {src === null ? (
           <span className="wb-no-thumb">{WB.noThumbnail}</span>
         ) : isVideo ? (
-          // Videos: muted, never autoplaying, poster blurred; controls only after a reveal.
-          <video
-            className={`wb-media-img${protectedClass}`}
-            data-testid="media-video"
-            poster={src}
-            muted
-            autoPlay={false}
-            preload="none"
-            playsInline
-            controls={revealed}
-            aria-label={alt}
-          />
+          // Videos: a contact sheet of still frames, never a player.
+          <VideoContactSheet media={media} src={src} revealed={revealed} />
         ) : (
           <img
             className={`wb-media-img${protectedClass}`}
