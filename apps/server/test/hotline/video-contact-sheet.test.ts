@@ -74,12 +74,16 @@ afterAll(async () => {
 });
 
 /** Variance of the 4-neighbour Laplacian inside one rectangle of a one-channel image. */
-function laplacianVariance(data: Buffer, width: number, [left, top, w, h]: readonly number[]): number {
+function laplacianVariance(
+  data: Buffer,
+  width: number,
+  [left, top, w, h]: readonly [number, number, number, number],
+): number {
   let sum = 0;
   let sumSq = 0;
   let n = 0;
-  for (let y = top + 1; y < top + h! - 1; y++) {
-    for (let x = left! + 1; x < left! + w! - 1; x++) {
+  for (let y = top + 1; y < top + h - 1; y++) {
+    for (let x = left + 1; x < left + w - 1; x++) {
       const at = y * width + x;
       const v = data[at - 1]! + data[at + 1]! + data[at - width]! + data[at + width]! - 4 * data[at]!;
       sum += v;
@@ -283,7 +287,7 @@ describe.each(ENGINES)('a captured video on $name', (engine) => {
       const tileWidth = (thumb.info.width - 4) / 3;
       const tileHeight = (thumb.info.height - 4) / 3;
       for (let i = 0; i < 9; i++) {
-        const inside = [
+        const inside: [number, number, number, number] = [
           Math.round((i % 3) * (tileWidth + 2)) + 8,
           Math.round(Math.floor(i / 3) * (tileHeight + 2)) + 8,
           Math.floor(tileWidth) - 16,
