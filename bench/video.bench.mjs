@@ -1,6 +1,8 @@
 // Benchmark of vPDQ hashing (issue 13): a 720p and a 1080p H.264 clip hashed at r = 1 (one frame
 // per second), against a bare decode of the same file by the same ffmpeg in the same run (the
 // floor: `ffmpeg -threads 1 -i clip -map 0:v:0 -f null -`). Target: vPDQ ≤ 1.3× the floor.
+// Also vPDQ with the capture's contact sheet (ADR 0024: 9 frames of the same decode, tiled),
+// to show what the sheet adds to a capture.
 // Run with `npm run bench:video` (builds @hashline/pdq and @hashline/media-node first).
 //
 // Per core: the decoder runs with one thread in both. The clips are made here by the bundled
@@ -47,10 +49,11 @@ async function bareDecode(ffmpeg, clip) {
   return performance.now() - start;
 }
 
-/** Wall ms of vPDQ at r = 1 and the number of hashed frames. */
-async function vpdq(clip) {
+/** Wall ms of vPDQ at r = 1 (with the contact sheet when asked) and the number of hashed frames. */
+async function vpdq(clip, contactSheet = false) {
   const start = performance.now();
-  const result = await hashVideoFile(clip, { secondsPerHash: 1, decoderThreads: 1 });
+  const result = await hashVideoFile(clip, { secondsPerHash: 1, decoderThreads: 1, contactSheet });
+  if (contactSheet && result.contactSheet === undefined) throw new Error('no contact sheet was made');
   return { ms: performance.now() - start, frames: result.frames.length };
 }
 
@@ -103,12 +106,14 @@ async function main() {
       await vpdq(clip);
       const floor = [];
       const hashed = [];
+      const sheeted = [];
       let frames = 0;
       for (let i = 0; i < RUNS; i++) {
         floor.push(await bareDecode(ffmpeg, clip));
         const result = await vpdq(clip);
         hashed.push(result.ms);
         frames = result.frames;
+        sheeted.push((await vpdq(clip, true)).ms);
       }
       // CPU time, once each: the floor's ffmpeg, and vPDQ in a fresh Node (every process it starts
       // counts) minus a bare Node start, so both sides count only their own work.
@@ -125,6 +130,7 @@ async function main() {
         frames: `${SECONDS * 30} decoded, ${frames} hashed`,
         floorMs: median(floor),
         vpdqMs: median(hashed),
+        sheetMs: median(sheeted),
         floorCpu,
         vpdqCpu: nodeCpu - startCpu,
       });
@@ -136,6 +142,13 @@ async function main() {
     for (const r of rows) {
       console.log(
         `${r.clip.padEnd(6)} | ${r.frames.padEnd(22)} | ${r.floorMs.toFixed(0).padStart(17)} ms | ${r.vpdqMs.toFixed(0).padStart(14)} ms | ${(r.vpdqMs / r.floorMs).toFixed(2)}× | ${r.floorCpu.toFixed(2).padStart(10)} | ${r.vpdqCpu.toFixed(2).padStart(10)} | ${(r.vpdqCpu / r.floorCpu).toFixed(2)}×`,
+      );
+    }
+    console.log('');
+    console.log('clip   | vPDQ r=1 (median) | vPDQ + contact sheet (median) | sheet adds');
+    for (const r of rows) {
+      console.log(
+        `${r.clip.padEnd(6)} | ${r.vpdqMs.toFixed(0).padStart(14)} ms | ${r.sheetMs.toFixed(0).padStart(26)} ms | ${(((r.sheetMs - r.vpdqMs) / r.vpdqMs) * 100).toFixed(1)} %`,
       );
     }
     console.log(`\nTarget: vPDQ ≤ 1.3× the bare decode. Load average after: ${load()}`);

@@ -367,7 +367,7 @@ export interface HotlineConfig {
    * `<dataDir>/secret.key` (mode 0600); keep that file out of database backups.
    */
   readonly secretKey: string | null;
-  /** Keep a sealed preview of captured images (`HASHLINE_KEEP_MEDIA`, default false: hashes and a blurred thumbnail only). */
+  /** Keep a sealed preview of captured images and videos' contact sheets (`HASHLINE_KEEP_MEDIA`, default false: hashes and a blurred thumbnail only). */
   readonly keepMedia: boolean;
   /** Run the capture worker in this process (`HASHLINE_CAPTURE_WORKER`, default true). */
   readonly captureWorker: boolean;

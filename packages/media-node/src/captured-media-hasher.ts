@@ -33,8 +33,9 @@ export interface CapturedMediaHasherOptions {
  * `isolation: 'process'`, so a codec crash ends one child process, not the capture worker).
  *
  * Every capture gets MD5 and SHA-256 of the original bytes, computed here. A video (bytes that
- * start like a video container, with a pool that hashes videos) gets its vPDQ frames, hashed from
- * a temporary 0600 file deleted afterwards, and no image fields. Decodable images also
+ * start like a video container, with a pool that hashes videos) gets its vPDQ frames, its frame
+ * size, and a contact sheet of a few frames as thumbnail (blurred, greyscale) and preview, all
+ * from one decode of a temporary 0600 file deleted afterwards. Decodable images also
  * get PDQ, quality, size, and the re-encoded thumbnail and preview, all from one decode in a pool
  * worker. Bytes the pool cannot turn into an image keep their exact hashes with the rest null, so
  * a video, a damaged file or a hostile one never stops a capture: every pool error counts as
@@ -50,14 +51,38 @@ export function createCapturedMediaHasher(
   pool: HashingPool & Partial<VideoHashingPool>,
   options: CapturedMediaHasherOptions = {},
 ): CapturedMediaHasher {
-  /** vPDQ of captured video bytes (one frame a second), hashed from a temporary file by the pool. */
-  const hashVideo = async (bytes: Uint8Array): Promise<CapturedMedia['vpdq']> => {
+  /**
+   * vPDQ of captured video bytes (one frame a second) and the contact sheet of a few of those
+   * frames, from one decode of a temporary file by the pool. A sheet that could not be made
+   * leaves the video with its hashes and no image, reported through `onUndecodable`.
+   */
+  const hashVideo = async (bytes: Uint8Array, exactOnly: CapturedMedia): Promise<CapturedMedia> => {
     const folder = await mkdtemp(join(options.tempDir ?? tmpdir(), 'hashline-capture-video-'));
     try {
       const path = join(folder, 'capture');
       await writeFile(path, bytes, { mode: 0o600, flag: 'wx' });
-      const video = await pool.hashVideoFile!(path, { secondsPerHash: 1 });
-      return video.frames;
+      const video = await pool.hashVideoFile!(path, { secondsPerHash: 1, contactSheet: true });
+      if (video.contactSheetError !== undefined) options.onUndecodable?.(video.contactSheetError);
+      const sheet = video.contactSheet;
+      return {
+        ...exactOnly,
+        vpdq: video.frames,
+        width: video.info.width,
+        height: video.info.height,
+        ...(sheet === undefined
+          ? {}
+          : {
+              thumbnail: sheet.thumbnail,
+              preview: sheet.preview,
+              contactSheet: {
+                durationSeconds: video.info.durationSeconds,
+                frames: sheet.frames,
+                columns: sheet.columns,
+                rows: sheet.rows,
+                timestamps: sheet.timestamps,
+              },
+            }),
+      };
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
@@ -78,7 +103,7 @@ export function createCapturedMediaHasher(
       try {
         // A video container goes to the video hasher (when the pool has one): its frames, no image.
         if (typeof pool.hashVideoFile === 'function' && sniffVideoContainer(bytes) !== undefined) {
-          return { ...exactOnly, vpdq: await hashVideo(bytes) };
+          return await hashVideo(bytes, exactOnly);
         }
         const variants = options.variants ?? true;
         const hashes = await pool.hashBytes(bytes, {

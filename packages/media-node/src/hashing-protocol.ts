@@ -7,7 +7,13 @@ import type { VideoHashes, VideoHashOptions } from './video-hasher.js';
 /** The per-job choices of a video job (limits come from the pool's `video` options). */
 export type VideoJobOptions = Pick<
   VideoHashOptions,
-  'secondsPerHash' | 'squareSize' | 'downscaleMethod' | 'rgbConversion' | 'digests' | 'failOnDecodeErrors'
+  | 'secondsPerHash'
+  | 'squareSize'
+  | 'downscaleMethod'
+  | 'rgbConversion'
+  | 'digests'
+  | 'failOnDecodeErrors'
+  | 'contactSheet'
 >;
 
 /** Limits and decoder choices every video job of a pool gets. */

@@ -36,6 +36,16 @@ export {
   THUMBNAIL_MAX_SIDE,
   type ImageDerivatives,
 } from './image-derivative-renderer.js';
+export {
+  CONTACT_SHEET_FRAMES,
+  CONTACT_SHEET_THUMBNAIL_TILE_MAX_SIDE,
+  CONTACT_SHEET_TILE_MAX_SIDE,
+  EvenFrameSampler,
+  contactSheetColumns,
+  renderContactSheet,
+  type SheetFrame,
+  type VideoContactSheet,
+} from './video-contact-sheet.js';
 export { createCapturedMediaHasher, type CapturedMediaHasherOptions } from './captured-media-hasher.js';
 export {
   createHashingPool,

@@ -12,7 +12,14 @@ import {
 } from '@hashline/pdq';
 import { type FfmpegPathOptions, resolveFfmpegBinaries } from './ffmpeg-binaries.js';
 import type { FileDigests } from './file-digests.js';
-import { MediaDecodeError } from './media-decode-error.js';
+import { MediaDecodeError, isMediaDecodeError, type MediaErrorCode } from './media-decode-error.js';
+import {
+  CONTACT_SHEET_FRAMES,
+  EvenFrameSampler,
+  renderContactSheet,
+  shrinkFrame,
+  type VideoContactSheet,
+} from './video-contact-sheet.js';
 
 /** Default size limit of a video file. */
 export const DEFAULT_VIDEO_MAX_BYTES = 2 * 1024 * 1024 * 1024;
@@ -77,6 +84,12 @@ export interface VideoHashOptions extends FfmpegPathOptions {
   readonly failOnDecodeErrors?: boolean;
   /** Also compute MD5, SHA-1 and SHA-256 of the file (one extra read). */
   readonly digests?: boolean;
+  /**
+   * Also make a contact sheet of this many evenly spaced hashed frames (`true`: up to
+   * {@link CONTACT_SHEET_FRAMES}), from the same decode: the workbench shows it instead of the
+   * video. Only at native size (not with `squareSize`), where frames keep their aspect ratio.
+   */
+  readonly contactSheet?: boolean | number;
   readonly engine?: PdqEngine;
   /** Aborts the job (kills the decoder processes); the promise rejects with `MEDIA_TIMEOUT`. */
   readonly signal?: AbortSignal;
@@ -114,6 +127,13 @@ export interface VideoHashes {
   readonly decoder: string;
   /** The YUV→RGB24 code used at native size. */
   readonly rgbConversion: VideoRgbConversion;
+  /** The contact sheet, when asked for and it could be made. */
+  readonly contactSheet?: VideoContactSheet;
+  /**
+   * Why the contact sheet asked for could not be made (the frames are still hashed: a sheet is
+   * for people, the hash is what matching needs).
+   */
+  readonly contactSheetError?: MediaErrorCode;
 }
 
 // Probe output is small JSON; a file with thousands of streams makes it large: stop reading there.
@@ -359,6 +379,26 @@ async function decodeAndHash(
   }
   const width = square > 0 ? square : info.width;
   const height = square > 0 ? square : info.height;
+  const sheetFrames =
+    options.contactSheet === true
+      ? CONTACT_SHEET_FRAMES
+      : options.contactSheet === false
+        ? 0
+        : (options.contactSheet ?? 0);
+  if (!Number.isInteger(sheetFrames) || sheetFrames < 0 || sheetFrames > 64) {
+    throw new MediaDecodeError(
+      'MEDIA_INTERNAL',
+      `contactSheet must be a whole number 0–64, got ${sheetFrames}.`,
+    );
+  }
+  if (sheetFrames > 0 && square > 0) {
+    throw new MediaDecodeError(
+      'MEDIA_INTERNAL',
+      'A contact sheet is made at native size only, not with squareSize.',
+    );
+  }
+  let sampler = sheetFrames > 0 ? new EvenFrameSampler(sheetFrames) : undefined;
+  let sheetError: MediaErrorCode | undefined;
   const maxFrames = options.maxFrames ?? DEFAULT_VIDEO_MAX_FRAMES;
   const method = options.downscaleMethod ?? 'area';
   // Every decoded frame goes through trim (a hard cap on decoded frames, whatever the header
@@ -470,11 +510,23 @@ async function decodeAndHash(
         offset += take;
         if (filled === frameBytes) {
           const frameNumber = index * frameStep;
-          frames.push(
-            vpdqHashFrame({ data: frame, width, height, channels: 3 }, frameNumber, info.framesPerSecond, {
-              engine: options.engine ?? 'auto',
-            }),
+          const hashed = vpdqHashFrame(
+            { data: frame, width, height, channels: 3 },
+            frameNumber,
+            info.framesPerSecond,
+            { engine: options.engine ?? 'auto' },
           );
+          frames.push(hashed);
+          // The sheet's frames are shrunk copies taken before the buffer is reused (awaiting
+          // here holds the decoder back through the pipe, as hashing does).
+          if (sampler?.wants(index)) {
+            try {
+              sampler.add(await shrinkFrame(frame, width, height, index, hashed.timestampSeconds));
+            } catch (error) {
+              sheetError = isMediaDecodeError(error) ? error.code : 'MEDIA_INTERNAL';
+              sampler = undefined;
+            }
+          }
           index++;
           filled = 0;
         }
@@ -496,7 +548,14 @@ async function decodeAndHash(
     if (filled !== 0) throw new MediaDecodeError('MEDIA_CORRUPT', 'The decoder stopped inside a frame.');
     if (frames.length === 0)
       throw new MediaDecodeError('MEDIA_CORRUPT', 'The video stream has no decodable frame.');
+    const sheet =
+      sheetError !== undefined
+        ? { contactSheetError: sheetError }
+        : sampler === undefined
+          ? undefined
+          : await contactSheetOf(sampler);
     return {
+      ...sheet,
       frames,
       secondsPerHash,
       frameStep,
@@ -511,6 +570,17 @@ async function decodeAndHash(
     throw error;
   } finally {
     signal.removeEventListener('abort', killAll);
+  }
+}
+
+/** The sheet of the sampled frames, or why there is none (never a reason to lose the hash). */
+async function contactSheetOf(
+  sampler: EvenFrameSampler,
+): Promise<{ contactSheet: VideoContactSheet } | { contactSheetError: MediaErrorCode }> {
+  try {
+    return { contactSheet: await renderContactSheet(sampler.pick()) };
+  } catch (error) {
+    return { contactSheetError: isMediaDecodeError(error) ? error.code : 'MEDIA_INTERNAL' };
   }
 }
 

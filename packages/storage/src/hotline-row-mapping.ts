@@ -5,6 +5,7 @@ import type {
   AuditEvent,
   CaptureJob,
   HostTrace,
+  ContactSheet,
   KnownMatch,
   MediaItem,
   Report,
@@ -134,6 +135,7 @@ export function toMediaItem(row: Selectable<MediaItemsTable>): MediaItem {
     status: row.status as MediaItem['status'],
     bankEntryIds: readJson<number[]>(row.bank_entry_ids),
     capturedAt: readDate(row.captured_at),
+    ...(row.contact_sheet == null ? {} : { contactSheet: readJson<ContactSheet>(row.contact_sheet) }),
   };
 }
 

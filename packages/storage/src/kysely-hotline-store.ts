@@ -420,6 +420,7 @@ export class KyselyHotlineStore implements HotlineStore {
             status: known ? 'previously_assessed' : 'pending_assessment',
             bank_entry_ids: '[]',
             captured_at: d.date(outcome.capturedAt),
+            contact_sheet: item.contactSheet ? JSON.stringify(item.contactSheet) : null,
           })
           // The same bytes twice in one capture (e.g. an img and its og:image) are one item.
           .onConflict((oc) => oc.columns(['capture_job_id', 'sha256']).doNothing())

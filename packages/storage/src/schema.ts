@@ -242,6 +242,8 @@ export interface MediaItemsTable {
   status: string;
   bank_entry_ids: DbJson;
   captured_at: DbDate;
+  /** A video's contact sheet layout (`ContactSheet` as JSON); null for images (migration 0020). */
+  contact_sheet: DbJson | null;
 }
 
 /** The derived images of a media item, apart so that listing media never reads them. */

@@ -726,6 +726,16 @@ function mediaView(item: MediaWithAssessments) {
     // Known material is never shown: nobody has to see it again.
     thumbnailUrl: m.previouslyAssessed ? null : `/v1/workbench/media/${m.id}/thumbnail`,
     previewAvailable: m.storedContent,
+    // A video's thumbnail and preview are its contact sheet: what the sheet shows, for its label.
+    contactSheet: m.contactSheet
+      ? {
+          durationSeconds: m.contactSheet.durationSeconds,
+          frames: m.contactSheet.frames,
+          columns: m.contactSheet.columns,
+          rows: m.contactSheet.rows,
+          timestamps: m.contactSheet.timestamps,
+        }
+      : null,
     assessments: item.assessments.map((a) => ({
       analystId: a.analystId,
       analystName: a.analystName,

@@ -6,6 +6,7 @@ import { useReveal } from './use-reveal.js';
 import type { AssessmentOutcome, MediaView } from './workbench-api.js';
 import { atLimit, useWorkbench } from './workbench-context.js';
 import { INTERNATIONAL_LABELS, NATIONAL_LABELS, WB, fill } from './workbench-messages.js';
+import { VideoContactSheet } from './video-contact-sheet.js';
 
 /** What each shortcut does, in the current language (the help and the legend read it). */
 export function shortcutLabel(action: ShortcutAction): string {
@@ -236,16 +237,8 @@ function StageItem({
           {src === null ? (
             <span className="wb-no-thumb">{known ? WB.previouslyAssessedNote : WB.noThumbnail}</span>
           ) : media.mediaType === 'video' ? (
-            <video
-              className={`wb-media-img${revealed ? '' : ' media--protected'}`}
-              poster={src}
-              muted
-              autoPlay={false}
-              preload="none"
-              playsInline
-              controls={revealed}
-              aria-label={alt}
-            />
+            // Videos: the contact sheet of still frames, as on the card; never a player.
+            <VideoContactSheet media={media} src={src} revealed={revealed} />
           ) : (
             <img
               className={`wb-media-img${revealed ? '' : ' media--protected'}`}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { AssessmentForm } from './assessment-form.js';
+import { VideoContactSheet, VideoLabel } from './video-contact-sheet.js';
 import type { KnownMatch, MediaView } from './workbench-api.js';
 import { useReveal } from './use-reveal.js';
 import { atLimit, useWorkbench } from './workbench-context.js';
@@ -105,24 +106,14 @@ export function MediaCard({
           />
         )}
         {fill(WB.mediaLabel, { id: media.id })}
-        {isVideo && <span className="wb-badge">{WB.video}</span>}
+        {isVideo && <VideoLabel sheet={media.contactSheet} />}
       </h3>
       <div className="wb-media-frame">
         {src === null ? (
           <span className="wb-no-thumb">{WB.noThumbnail}</span>
         ) : isVideo ? (
-          // Videos: muted, never autoplaying, poster blurred; controls only after a reveal.
-          <video
-            className={`wb-media-img${protectedClass}`}
-            data-testid="media-video"
-            poster={src}
-            muted
-            autoPlay={false}
-            preload="none"
-            playsInline
-            controls={revealed}
-            aria-label={alt}
-          />
+          // Videos: a contact sheet of still frames, never a player.
+          <VideoContactSheet media={media} src={src} revealed={revealed} />
         ) : (
           <img
             className={`wb-media-img${protectedClass}`}

@@ -206,6 +206,17 @@ export interface AssessmentSummary {
 /** Where a media item stands. */
 export type MediaStatus = 'pending_assessment' | 'previously_assessed' | 'assessed' | 'published';
 
+/** What a video's contact sheet shows: frames left to right, top to bottom, in time order. */
+export interface ContactSheetView {
+  /** The video's duration as its container declares it; null when it declares none. */
+  readonly durationSeconds: number | null;
+  readonly frames: number;
+  readonly columns: number;
+  readonly rows: number;
+  /** Each frame's time in the video, in seconds. */
+  readonly timestamps: readonly number[];
+}
+
 /** One captured media item. */
 export interface MediaView {
   readonly id: number;
@@ -225,6 +236,8 @@ export interface MediaView {
   /** Null for previously assessed items: known material is never shown again. */
   readonly thumbnailUrl: string | null;
   readonly previewAvailable: boolean;
+  /** A video's contact sheet (its thumbnail and preview are the sheet); null for images. */
+  readonly contactSheet: ContactSheetView | null;
   readonly assessments: readonly AssessmentSummary[];
   readonly myAssessment: boolean;
   readonly bankEntryIds: readonly number[];

@@ -130,6 +130,14 @@ export const WORKBENCH_DE: WorkbenchCatalogue = {
     mediaAltRevealed: 'Erfasstes Element {id}',
     video: 'Video',
     noThumbnail: 'Kein Vorschaubild',
+    videoSheetLabel: 'Video · {duration} · {frames} Einzelbilder gezeigt',
+    videoDurationUnknown: 'Dauer unbekannt',
+    videoSheetAlt:
+      'Kontaktbogen des Videoelements {id}: {frames} Standbilder bei {times} (geschützte Ansicht)',
+    videoSheetAltRevealed: 'Kontaktbogen des Videoelements {id}: {frames} Standbilder bei {times}',
+    videoSheetFrames: 'Standbilder bei {times}; das Video selbst wird hier nie abgespielt.',
+    videoNoSheet:
+      'Kein Kontaktbogen: Die Bilder dieses Videos konnten nicht gezeichnet werden. Bewerten Sie es anhand seiner Hashes und seiner Quelle oder fordern Sie eine neue Erfassung an.',
     reveal: 'Aufdecken',
     revealing: 'Wird aufgedeckt…',
     revealed: 'Aufgedeckt',

@@ -132,6 +132,14 @@ export const WORKBENCH_FR: WorkbenchCatalogue = {
     mediaAltRevealed: 'Élément capturé {id}',
     video: 'Vidéo',
     noThumbnail: 'Pas de vignette',
+    videoSheetLabel: 'Vidéo · {duration} · {frames} images affichées',
+    videoDurationUnknown: 'durée inconnue',
+    videoSheetAlt:
+      'Planche contact de l’élément vidéo {id} : {frames} images fixes à {times} (affichage protégé)',
+    videoSheetAltRevealed: 'Planche contact de l’élément vidéo {id} : {frames} images fixes à {times}',
+    videoSheetFrames: 'Images fixes à {times} ; la vidéo elle-même n’est jamais lue ici.',
+    videoNoSheet:
+      'Pas de planche contact : les images de cette vidéo n’ont pas pu être dessinées. Évaluez-la à partir de ses hachages et de sa source, ou demandez une nouvelle capture.',
     reveal: 'Révéler',
     revealing: 'Révélation…',
     revealed: 'Révélé',

@@ -129,6 +129,14 @@ export const WORKBENCH_NL: WorkbenchCatalogue = {
     mediaAltRevealed: 'Vastgelegd item {id}',
     video: 'Video',
     noThumbnail: 'Geen miniatuur',
+    videoSheetLabel: 'Video · {duration} · {frames} beelden getoond',
+    videoDurationUnknown: 'duur onbekend',
+    videoSheetAlt:
+      'Contactblad van video-item {id}: {frames} stilstaande beelden op {times} (beschermde weergave)',
+    videoSheetAltRevealed: 'Contactblad van video-item {id}: {frames} stilstaande beelden op {times}',
+    videoSheetFrames: 'Stilstaande beelden op {times}; de video zelf wordt hier nooit afgespeeld.',
+    videoNoSheet:
+      'Geen contactblad: de beelden van deze video konden niet worden getekend. Beoordeel op basis van de hashes en de bron, of vraag een nieuwe vastlegging aan.',
     reveal: 'Onthullen',
     revealing: 'Onthullen…',
     revealed: 'Onthuld',

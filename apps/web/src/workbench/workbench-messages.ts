@@ -209,6 +209,13 @@ const TEXT_EN = {
   mediaAltRevealed: 'Captured item {id}',
   video: 'Video',
   noThumbnail: 'No thumbnail',
+  videoSheetLabel: 'Video · {duration} · {frames} frames shown',
+  videoDurationUnknown: 'duration unknown',
+  videoSheetAlt: 'Contact sheet of video item {id}: {frames} still frames at {times} (protected view)',
+  videoSheetAltRevealed: 'Contact sheet of video item {id}: {frames} still frames at {times}',
+  videoSheetFrames: 'Still frames at {times}; the video itself is never played here.',
+  videoNoSheet:
+    'No contact sheet: this video’s frames could not be drawn. Assess it from its hashes and source, or ask for a recapture.',
   reveal: 'Reveal',
   revealing: 'Revealing…',
   revealed: 'Revealed',

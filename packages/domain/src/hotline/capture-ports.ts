@@ -1,6 +1,6 @@
 import type { VpdqFrame } from '@hashline/pdq';
 import type { PdqVariantHash } from '../banks/pdq-variants.js';
-import type { HostTrace } from './hotline-records.js';
+import type { ContactSheet, HostTrace } from './hotline-records.js';
 
 /** Bytes fetched from a reported URL by the capture worker (never by an analyst's browser). */
 export interface FetchedResource {
@@ -90,10 +90,18 @@ export interface CapturedMedia {
   readonly pdqBankVariants?: readonly PdqVariantHash[];
   readonly width: number | null;
   readonly height: number | null;
-  /** A small greyscale, blurred JPEG (≤ 256 px); null when the bytes did not decode. */
+  /**
+   * A small greyscale, blurred JPEG (≤ 256 px; a video's contact sheet ≤ 400 px); null when the
+   * bytes did not decode.
+   */
   readonly thumbnail: Uint8Array | null;
-  /** A size-capped (≤ 1024 px) re-encoded JPEG for a deliberate reveal; null when the bytes did not decode. */
+  /**
+   * A size-capped (≤ 1024 px) re-encoded JPEG for a deliberate reveal (a video's contact sheet in
+   * colour); null when the bytes did not decode.
+   */
   readonly preview: Uint8Array | null;
+  /** A video's contact sheet layout, when `thumbnail` and `preview` are one; absent otherwise. */
+  readonly contactSheet?: ContactSheet | null;
   /**
    * A video's vPDQ frames (one a second), when the bytes were a video the hasher could decode;
    * absent or null otherwise. Matched against the banked videos to label known material.

@@ -356,6 +356,9 @@ export class CaptureService {
       height: hashed.height,
       byteLength,
       knownMatch,
+      // A video's thumbnail and preview are its contact sheet (blurred, and in colour): the
+      // workbench never plays a video, and a sheet is kept, sealed and revealed like an image.
+      ...(hashed.contactSheet ? { contactSheet: hashed.contactSheet } : {}),
       thumbnail: hashed.thumbnail ?? new Uint8Array(0),
       // Known material is never kept: nobody needs to see it again.
       previewSealed:

@@ -130,6 +130,26 @@ export interface MediaItem {
   /** Bank entries made from it after two analysts assessed it illegal. */
   readonly bankEntryIds: readonly number[];
   readonly capturedAt: Date;
+  /**
+   * A video's contact sheet (its thumbnail and preview are the sheet, blurred and in colour);
+   * absent or null for images and for videos captured before sheets were made.
+   */
+  readonly contactSheet?: ContactSheet | null;
+}
+
+/**
+ * What a video item's contact sheet shows: a few evenly spaced frames tiled left to right, top to
+ * bottom, in time order. The workbench shows it instead of playing the video.
+ */
+export interface ContactSheet {
+  /** The video's duration in seconds as its container declares it; null when it declares none. */
+  readonly durationSeconds: number | null;
+  /** Frames on the sheet. */
+  readonly frames: number;
+  readonly columns: number;
+  readonly rows: number;
+  /** Each frame's time in the video, in seconds, in sheet order. */
+  readonly timestamps: readonly number[];
 }
 
 /** An analyst's assessment of one media item (DOMAIN.md §8.4, exactly). */

@@ -6,6 +6,7 @@ import type {
   AssessmentInput,
   AuditEvent,
   CaptureJob,
+  ContactSheet,
   HostTrace,
   KnownMatch,
   MediaItem,
@@ -80,6 +81,8 @@ export interface NewMediaItem {
   readonly thumbnail: Uint8Array;
   /** A size-capped preview re-encoded by the server, sealed (AES-256-GCM); only when media is kept. */
   readonly previewSealed: Uint8Array | null;
+  /** A video's contact sheet layout (then `thumbnail` and `previewSealed` are the sheet). */
+  readonly contactSheet?: ContactSheet | null;
 }
 
 /** The outcome of capturing one URL. */

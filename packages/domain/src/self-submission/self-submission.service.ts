@@ -161,23 +161,30 @@ export class SelfSubmissionService {
         { signalType: 'md5', value: image.md5, provenance },
         { signalType: 'sha256', value: image.sha256, provenance },
       ]),
-      // One vpdq entry per video: its frames and the file's digests, withdrawn as one. It matches
-      // a query video by the reference's rule and an image of one of its frames (videoFrame).
-      ...submission.videos.map((video) => {
+      // One vpdq entry per video: its frames and the file's digests. It matches a query video by
+      // the reference's rule and an image of one of its frames (videoFrame). The file's MD5 and
+      // SHA-256 are also entries of their own, as an image's are (and as HMA keeps `video_md5`
+      // apart from `video_vpdq`), so an exact lookup of the same file finds it; the case holds
+      // all three and withdraws them in one step.
+      ...submission.videos.flatMap((video) => {
         const frames: VpdqFrame[] = video.frames.map((f) => ({
           frameNumber: f.frameNumber,
           quality: f.quality,
           pdqHex: f.pdq,
           timestampSeconds: f.timestampSeconds,
         }));
-        return {
-          signalType: 'vpdq',
-          value: vpdqSignalKey(frames),
-          frames,
-          fileMd5: video.md5,
-          fileSha256: video.sha256,
-          provenance,
-        };
+        return [
+          {
+            signalType: 'vpdq',
+            value: vpdqSignalKey(frames),
+            frames,
+            fileMd5: video.md5,
+            fileSha256: video.sha256,
+            provenance,
+          },
+          { signalType: 'md5', value: video.md5, provenance },
+          { signalType: 'sha256', value: video.sha256, provenance },
+        ];
       }),
     ];
     // The same file twice (or an image twice): one entry per distinct hash.

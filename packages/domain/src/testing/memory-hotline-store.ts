@@ -332,6 +332,7 @@ class MemoryHotlineStore implements HotlineStore {
         status: item.knownMatch !== null ? 'previously_assessed' : 'pending_assessment',
         bankEntryIds: [],
         capturedAt: new Date(outcome.capturedAt),
+        ...(item.contactSheet ? { contactSheet: cloneJson(item.contactSheet) } : {}),
       };
       this.#media.set(stored.id, stored);
       this.#blobs.set(stored.id, {

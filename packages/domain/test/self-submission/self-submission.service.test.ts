@@ -369,7 +369,7 @@ describe('SelfSubmissionService', () => {
     expect(await workOf(receipt.caseNumber)).toEqual(['verify']); // locked now
   });
 
-  it('stores a video as one vpdq entry (frames and file digests) and withdraws it in one step', async () => {
+  it('stores a video as one vpdq entry (frames and file digests) plus its exact digests, and withdraws them in one step', async () => {
     const { service, engine, banks } = await fixture();
     const [a, b] = [image(20), image(21)];
     const video = {
@@ -385,8 +385,9 @@ describe('SelfSubmissionService', () => {
     expect(receipt.imageCount).toBe(1);
     const bank = await banks.getBank('ncii-adults');
     const { entries } = await banks.listEntries(bank.id, { limit: 10 });
-    expect(entries.map((e) => e.signalType)).toEqual(['vpdq']);
-    const stored = (await banks.getVideoSignals([entries[0]!.id])).get(entries[0]!.id)!;
+    expect(entries.map((e) => e.signalType).sort()).toEqual(['md5', 'sha256', 'vpdq']);
+    const vpdqEntry = entries.find((e) => e.signalType === 'vpdq')!;
+    const stored = (await banks.getVideoSignals([vpdqEntry.id])).get(vpdqEntry.id)!;
     expect(stored).toMatchObject({ fileMd5: a.md5, fileSha256: a.sha256 });
     expect(stored.frames.map((f) => [f.frameNumber, f.timestampSeconds])).toEqual([
       [0, 0],
@@ -396,11 +397,20 @@ describe('SelfSubmissionService', () => {
     // The same video queried matches it by the reference's rule; an image of one frame names it.
     const query = video.frames.map((f) => ({ ...f, pdqHex: f.pdq }));
     expect(engine.queryVideo(query).matches).toMatchObject([
-      { entryId: entries[0]!.id, queryMatchPercent: 100, comparedMatchPercent: 100 },
+      { entryId: vpdqEntry.id, queryMatchPercent: 100, comparedMatchPercent: 100 },
     ]);
     expect(engine.query({ signalType: 'pdq', value: b.pdq }).matches).toMatchObject([
-      { entryId: entries[0]!.id, videoFrame: 1 },
+      { entryId: vpdqEntry.id, videoFrame: 1 },
     ]);
+    // The same file looked up by its exact digests is found too.
+    for (const [signalType, value] of [
+      ['md5', a.md5],
+      ['sha256', a.sha256],
+    ] as const) {
+      expect(engine.query({ signalType, value }).matches).toMatchObject([
+        { entryId: entries.find((e) => e.signalType === signalType)!.id, distance: 0 },
+      ]);
+    }
     // Frames without numbers (older pages): the k-th frame is numbered k, at k seconds.
     const legacy = await service.submit({
       caseType: 'adult',
@@ -429,9 +439,11 @@ describe('SelfSubmissionService', () => {
       'BATCH_TOO_LARGE',
     );
     expect(await service.withdraw({ caseNumber: receipt.caseNumber, pin: receipt.pin })).toMatchObject({
-      removedEntries: 1,
+      removedEntries: 3,
     });
     expect(engine.query({ signalType: 'pdq', value: b.pdq }).matches).toHaveLength(0);
+    expect(engine.query({ signalType: 'md5', value: a.md5 }).matches).toHaveLength(0);
+    expect(engine.query({ signalType: 'sha256', value: a.sha256 }).matches).toHaveLength(0);
     expect(engine.queryVideo(query).matches).toHaveLength(0);
     expect((await banks.listEntries((await banks.getBank('ncii-adults')).id, { limit: 10 })).entries).toEqual(
       [],

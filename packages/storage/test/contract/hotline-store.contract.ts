@@ -659,6 +659,13 @@ export function describeHotlineStoreContract(name: string, open: OpenHotlineCont
           classification: { uk: 'A' as const, baseline: true },
         };
         const preview = Uint8Array.from([9, 8, 7, 6]);
+        const contactSheet = {
+          durationSeconds: 12.5,
+          frames: 4,
+          columns: 2,
+          rows: 2,
+          timestamps: [0, 3, 6, 9],
+        };
         clock.advance(MINUTE);
         const media = await store.completeCapture(
           job!.id,
@@ -671,6 +678,7 @@ export function describeHotlineStoreContract(name: string, open: OpenHotlineCont
               pdqQuality: null,
               width: null,
               height: null,
+              contactSheet,
             }),
             mediaItem(1, { sourceUrl: 'https://images.example.org/og.png' }), // the same bytes again
           ]),
@@ -716,6 +724,7 @@ export function describeHotlineStoreContract(name: string, open: OpenHotlineCont
             status: 'previously_assessed',
             bankEntryIds: [],
             capturedAt,
+            contactSheet,
           },
         ]);
         expect(await store.getMedia(media[0]!.id)).toEqual(media[0]);
