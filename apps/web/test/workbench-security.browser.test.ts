@@ -5,37 +5,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, startServer, type RunningServer } from '@hashline/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../../../tools/browser/index.js';
+import { buildWorkbench, TEST_PASSWORD } from './support/workbench-harness.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 240_000 });
 
-const PASSWORD = 'correct horse battery staple';
-
-async function buildWorkbench(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'hashline-security-web-'));
-  const { build } = await import('vite');
-  // Vitest sets NODE_ENV=test, which would build React's development variant: build what production serves.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        rollupOptions: { input: fileURLToPath(new URL('../workbench.html', import.meta.url)) },
-      },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return outDir;
-}
+const PASSWORD = TEST_PASSWORD;
 
 /** `hex` with bit `i` (0 = most significant of the first digit) flipped. */
 function flipBit(hex: string, i: number): string {
@@ -48,7 +26,7 @@ let server: RunningServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  const webDir = await buildWorkbench();
+  const webDir = await buildWorkbench('security');
   const config = loadConfig({
     HASHLINE_DATA_DIR: mkdtempSync(join(tmpdir(), 'hashline-security-')),
     HASHLINE_LOG_LEVEL: 'silent',

@@ -11,46 +11,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveFfmpegBinaries } from '@hashline/media-node';
 import { loadConfig, startServer, type RunningServer } from '@hashline/server';
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser } from '../../../tools/browser/index.js';
-import { REPO_ROOT } from '../../../tools/test-fixtures.js';
+import { buildWorkbench, screenshotDir, TEST_PASSWORD } from './support/workbench-harness.js';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 const run = promisify(execFile);
-const PASSWORD = 'correct horse battery staple';
-const SCREENSHOTS =
-  process.env.HASHLINE_UPDATE_SCREENSHOTS === '1'
-    ? join(REPO_ROOT, 'docs', 'screenshots')
-    : mkdtempSync(join(tmpdir(), 'hashline-video-screenshots-'));
-
-/** Builds only the workbench page (as the other workbench tests do). */
-async function buildWorkbench(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'hashline-video-web-'));
-  const { build } = await import('vite');
-  // Production React, as served (development mode runs effects twice: views audited twice).
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        rollupOptions: { input: fileURLToPath(new URL('../workbench.html', import.meta.url)) },
-      },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return outDir;
-}
+const PASSWORD = TEST_PASSWORD;
+const SCREENSHOTS = screenshotDir('video');
 
 /** Waits until an <img> has decoded (it loaded under the CSP) and returns its natural width. */
 async function loadedWidth(image: Locator): Promise<number> {
@@ -68,7 +41,7 @@ let videoUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  const webDir = await buildWorkbench();
+  const webDir = await buildWorkbench('video');
   const videoPath = join(mkdtempSync(join(tmpdir(), 'hashline-video-clip-')), 'pattern.mp4');
   // 12 s of FFmpeg's test pattern at 10 fps, 320×240: 12 hashed frames, 9 on the sheet.
   await run(resolveFfmpegBinaries().ffmpeg, [
