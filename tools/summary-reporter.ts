@@ -7,9 +7,12 @@ function failedOutsideTests(suite: TestSuite): boolean {
   );
 }
 
+/** How many of the slowest test files the summary lists (CI must stay under 30 minutes). */
+const SLOWEST_FILES = 15;
+
 /**
- * Prints the closing `N passed, N failed, N skipped` line that CI reads, counting individual tests
- * (not files). A file or suite that failed outside its tests (a syntax error, a failing
+ * Prints the slowest test files, then the closing `N passed, N failed, N skipped` line that CI
+ * reads, counting individual tests (not files). A file or suite that failed outside its tests (a syntax error, a failing
  * `beforeAll` whose tests Vitest then reports as skipped) counts as one failure, so a broken setup
  * can never pass as "skipped".
  */
@@ -31,6 +34,15 @@ export default class SummaryReporter implements Reporter {
       failed += failedHere;
     }
     failed += unhandledErrors.length;
+    const durations = testModules
+      .map((m) => ({ file: m.moduleId.replace(`${process.cwd()}/`, ''), ms: m.diagnostic().duration }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, SLOWEST_FILES);
+    if (durations.length > 1) {
+      process.stdout.write(`\nslowest test files:\n`);
+      for (const { file, ms } of durations)
+        process.stdout.write(`${(ms / 1000).toFixed(1).padStart(8)} s  ${file}\n`);
+    }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

@@ -165,11 +165,12 @@ async function restoreJoins(trx: Transaction<Database>): Promise<void> {
  * on first use by each pooled connection.
  */
 async function stage(trx: Transaction<Database>): Promise<void> {
+  // Values compare byte by byte, as bank_entries.value does (migration 0022).
   await sql`create temp table if not exists hashline_import_entries (
-      signal_type text, value text, quality integer, classification jsonb, provenance jsonb,
+      signal_type text, value text collate "C", quality integer, classification jsonb, provenance jsonb,
       source text, external_id text, reviewer_count integer, note text, disabled boolean, n integer
     ) on commit delete rows`.execute(trx);
-  await sql`create temp table if not exists hashline_import_keys (signal_type text, value text)
+  await sql`create temp table if not exists hashline_import_keys (signal_type text, value text collate "C")
     on commit delete rows`.execute(trx);
 }
 
