@@ -19,6 +19,7 @@ import { hashExchangesSchema } from './0016-hash-exchanges.js';
 import { pdqVariantsSchema } from './0017-pdq-variants.js';
 import { probingHistorySchema } from './0018-probing-history.js';
 import { videoContactSheetSchema } from './0019-video-contact-sheets.js';
+import { exchangeFeedbackSchema } from './0020-exchange-feedback.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -46,6 +47,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0017_pdq_variants': pdqVariantsSchema(engine),
     '0018_probing_history': probingHistorySchema(engine),
     '0019_video_contact_sheets': videoContactSheetSchema(engine),
+    '0020_exchange_feedback': exchangeFeedbackSchema(engine),
   };
 }
 
