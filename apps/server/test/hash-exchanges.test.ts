@@ -478,7 +478,7 @@ describe.each(ENGINES)('hash exchanges on $name', (kind) => {
       })
     ).json().results[0] as { recordId: number };
     expect(answer.recordId).toEqual(expect.any(Number));
-    const voteOn = (key: string, payload: unknown) =>
+    const voteOn = (key: string, payload: Record<string, unknown>) =>
       t.call(key, { method: 'POST', url: `/v1/match-records/${answer.recordId}/feedback`, payload });
 
     const foreign = await voteOn(platformB, { verdict: 'confirmed' });
