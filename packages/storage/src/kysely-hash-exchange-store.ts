@@ -450,7 +450,8 @@ export class KyselyHashExchangeStore implements HashExchangeStore {
               .where('exchange_id', '=', exchangeId)
               .executeTakeFirst();
             // Attempts count the tries of the vote's current version.
-            const attempts = (before && Number(before.version) === delivery.version ? Number(before.attempts) : 0) + 1;
+            const attempts =
+              (before && Number(before.version) === delivery.version ? Number(before.attempts) : 0) + 1;
             const values = {
               version: delivery.version,
               verdict: delivery.verdict,
@@ -492,7 +493,11 @@ export class KyselyHashExchangeStore implements HashExchangeStore {
     }
   }
 
-  async feedbackStatus(exchangeId: number, bankId: number, source: string): Promise<HashExchangeFeedbackStatus> {
+  async feedbackStatus(
+    exchangeId: number,
+    bankId: number,
+    source: string,
+  ): Promise<HashExchangeFeedbackStatus> {
     const d = this.#dialect;
     const pending = await this.listPendingFeedback(exchangeId, bankId, source, 100_000);
     const counts = await this.#db

@@ -827,7 +827,11 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
             {
               entryId: id,
               verdict:
-                patch.feedback === null ? null : patch.feedback === 'affirmative' ? 'confirmed' : 'false-positive',
+                patch.feedback === null
+                  ? null
+                  : patch.feedback === 'affirmative'
+                    ? 'confirmed'
+                    : 'false-positive',
               votedBy: patch.feedbackBy ?? 'unnamed',
               matchRecordId: null,
             },

@@ -211,7 +211,9 @@ class HashlineExchangeClient implements HashExchangeClient {
       .filter((item) => item.withdrawn)
       .map((item) => ({ source: this.#s.uploadSource, externalId: String(item.entryId) }));
     for (let i = 0; i < withdrawals.length; i += UPLOAD_CHUNK) {
-      await this.#call('POST', `${bankPath}/withdrawals`, { withdrawals: withdrawals.slice(i, i + UPLOAD_CHUNK) });
+      await this.#call('POST', `${bankPath}/withdrawals`, {
+        withdrawals: withdrawals.slice(i, i + UPLOAD_CHUNK),
+      });
     }
   }
 

@@ -292,7 +292,10 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
             type: 'object',
             required: ['withdrawn', 'unmatched', 'seq'],
             properties: {
-              withdrawn: { type: 'integer', description: 'Entries deleted (no source left vouching for them).' },
+              withdrawn: {
+                type: 'integer',
+                description: 'Entries deleted (no source left vouching for them).',
+              },
               unmatched: { type: 'integer', description: 'Withdrawals that named nothing live.' },
               seq: { type: 'integer', description: 'Change-log seq of the commit.' },
             },

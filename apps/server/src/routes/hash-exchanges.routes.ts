@@ -191,7 +191,12 @@ export async function hashExchangeRoutes(
     const now = ctx.clock.now();
     return Promise.all(
       list.map(async (e) =>
-        hashExchangeView(e, banks, now, e.feedback && exchanges ? await exchanges.feedbackStatus(e) : undefined),
+        hashExchangeView(
+          e,
+          banks,
+          now,
+          e.feedback && exchanges ? await exchanges.feedbackStatus(e) : undefined,
+        ),
       ),
     );
   };

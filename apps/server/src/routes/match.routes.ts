@@ -347,7 +347,12 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
       }
       const entryIds = entryId !== undefined ? [entryId] : matched;
       await exchanges.recordVotes(
-        entryIds.map((id) => ({ entryId: id, verdict, votedBy: `api-key:${key.id}`, matchRecordId: record.id })),
+        entryIds.map((id) => ({
+          entryId: id,
+          verdict,
+          votedBy: `api-key:${key.id}`,
+          matchRecordId: record.id,
+        })),
       );
       return { matchRecordId: record.id, verdict, entryIds };
     },

@@ -481,7 +481,9 @@ export class HashExchangeService {
     tally: { added: number; updated: number; withdrawn: number; skipped: number; errors: number },
   ): Promise<void> {
     const source = exchangeActorName(exchange.name);
-    const converted = importOperationsOf(page.records.map((record) => ownProvenance(record, exchange.type, source)));
+    const converted = importOperationsOf(
+      page.records.map((record) => ownProvenance(record, exchange.type, source)),
+    );
     const operations: ImportOperation[] = converted.operations;
     if (page.replacesSource !== undefined) {
       if (converted.errors > 0 && !operations.some((op) => op.kind === 'upsert')) {
@@ -697,12 +699,18 @@ export class HashExchangeService {
       const sent = count('sent');
       const failed = count('failed');
       const refused = count('refused');
-      const committed = await this.#store.commitFeedback(exchange.id, this.#claimant, deliveries, this.#clock.now(), {
-        actor: exchangeActorName(exchange.name),
-        action: 'bank_feedback_sent',
-        bank: bankName,
-        details: { exchange: exchange.name, sent, failed, refused },
-      });
+      const committed = await this.#store.commitFeedback(
+        exchange.id,
+        this.#claimant,
+        deliveries,
+        this.#clock.now(),
+        {
+          actor: exchangeActorName(exchange.name),
+          action: 'bank_feedback_sent',
+          bank: bankName,
+          details: { exchange: exchange.name, sent, failed, refused },
+        },
+      );
       if (!committed) throw new DomainError('HASH_EXCHANGE_LEASE_LOST');
       tally.feedbackSent += sent;
       tally.feedbackFailed += failed;

@@ -67,10 +67,7 @@ export function exchangeFeedbackSchema(engine: Engine): Migration {
         .column('exchange_id')
         .execute();
       await db.schema.alterTable('hash_exchanges').addColumn('feedback_last_error', 'text').execute();
-      await db.schema
-        .alterTable('hash_exchanges')
-        .addColumn('feedback_last_error_at', timestamp)
-        .execute();
+      await db.schema.alterTable('hash_exchanges').addColumn('feedback_last_error_at', timestamp).execute();
       await moveProvenanceToExchanges(db, engine);
     },
     async down(db: Kysely<unknown>) {
