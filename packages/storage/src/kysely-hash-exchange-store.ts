@@ -545,18 +545,8 @@ export async function writeVotes(
       .where('id', '=', vote.entryId)
       .executeTakeFirst();
     if (!entry) continue;
-    const updated = await trx
-      .updateTable('hash_exchange_votes')
-      .set((eb) => ({
-        verdict: vote.verdict!,
-        voted_by: vote.votedBy,
-        match_record_id: vote.matchRecordId,
-        version: eb('version', '+', 1),
-        updated_at: dialect.date(at),
-      }))
-      .where('entry_id', '=', vote.entryId)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) > 0) continue;
+    // One statement (two concurrent votes on an entry cannot both insert); the version moves only
+    // when the verdict changes, so a repeated vote is not sent twice.
     await trx
       .insertInto('hash_exchange_votes')
       .values({
@@ -569,6 +559,16 @@ export async function writeVotes(
         created_at: dialect.date(at),
         updated_at: dialect.date(at),
       })
+      .onConflict((oc) =>
+        oc.column('entry_id').doUpdateSet({
+          verdict: (eb) => eb.ref('excluded.verdict'),
+          voted_by: (eb) => eb.ref('excluded.voted_by'),
+          match_record_id: (eb) => eb.ref('excluded.match_record_id'),
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+          version: sql<number>`case when hash_exchange_votes.verdict = excluded.verdict
+            then hash_exchange_votes.version else hash_exchange_votes.version + 1 end`,
+        }),
+      )
       .execute();
   }
 }

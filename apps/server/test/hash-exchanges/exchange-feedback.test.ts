@@ -221,6 +221,11 @@ describe.each(ENGINES)('exchange feedback and provenance on $name', (engine) => 
       pending: 0,
       sent: 2,
     });
+    // The same vote again is not a new one: nothing goes.
+    await vote(first.id, 'affirmative');
+    clock = at(330);
+    await exchanges.runNow('ncmec-industry');
+    expect(ncmec.feedback).toHaveLength(2);
     // A changed vote is a new one: it goes once more.
     await vote(first.id, 'negative');
     clock = at(360);
