@@ -94,6 +94,21 @@ describe('hashline exchange', () => {
     expect(listed.stdout).toMatch(/^NAME\s+TYPE\s+BANK\s+STATE/);
     expect(listed.stdout).toMatch(/list\s+feed\s+lists\s+scheduled/);
     expect(listed.stdout).toContain('2/0/0');
+    expect(listed.stdout).toMatch(/VOTES \(pending\/sent\/refused\)/);
+
+    // With feedback on, a vote on one of its entries shows as pending (a feed takes none back).
+    const call = (method: 'PATCH' | 'GET', url: string, payload?: Record<string, unknown>) =>
+      server.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${TOKEN}` },
+        ...(payload ? { payload } : {}),
+      });
+    expect((await call('PATCH', '/v1/exchanges/list', { feedback: true })).statusCode).toBe(200);
+    const entryId = (await call('GET', '/v1/banks/lists/entries')).json<{ entries: { id: number }[] }>()
+      .entries[0]!.id;
+    expect((await call('PATCH', `/v1/entries/${entryId}`, { feedback: 'affirmative' })).statusCode).toBe(200);
+    expect((await exchange(['list'])).stdout).toMatch(/scheduled.*\s1\/0\/0\s/);
 
     expect((await exchange(['pause', 'list'])).stderr).toContain('list paused');
     expect((await exchange(['show', 'list'])).stdout).toMatch(/list\s+feed\s+lists\s+paused/);

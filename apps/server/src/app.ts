@@ -618,6 +618,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
             outcome: outcome.leaseLost ? 'lease_lost' : outcome.ok ? 'ok' : 'failed',
           });
           if (outcome.errorKind) metrics.exchangeErrors.inc({ exchange, kind: outcome.errorKind });
+          for (const [result, n] of [
+            ['sent', outcome.feedbackSent],
+            ['failed', outcome.feedbackFailed],
+            ['refused', outcome.feedbackRefused],
+          ] as const) {
+            if (n > 0) metrics.exchangeFeedbackVotes.inc({ type: outcome.exchange.type, result }, n);
+          }
           for (const [kind, n] of [
             ['added', outcome.added],
             ['updated', outcome.updated],

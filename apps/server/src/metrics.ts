@@ -43,6 +43,8 @@ export interface ServerMetrics {
   readonly exchangeErrors: Counter<'exchange' | 'kind'>;
   /** Records hash exchanges applied, by exchange and what they did (added, updated, withdrawn, skipped, error). */
   readonly exchangeRecords: Counter<'exchange' | 'kind'>;
+  /** Feedback votes sent back to exchanges' sources, by exchange type and result (sent, failed, refused). */
+  readonly exchangeFeedbackVotes: Counter<'type' | 'result'>;
 }
 
 /** Sources the gauges read at scrape time. */
@@ -266,6 +268,12 @@ export function createMetrics(
     labelNames: ['exchange', 'kind'] as const,
     registers,
   });
+  const exchangeFeedbackVotes = new Counter({
+    name: 'hashline_exchange_feedback_votes_total',
+    help: "Feedback votes sent to hash exchanges' sources, by exchange type and result: sent, failed (tried again next run), refused (never repeated).",
+    labelNames: ['type', 'result'] as const,
+    registers,
+  });
   const exchangeRecords = new Counter({
     name: 'hashline_exchange_records_total',
     help: 'Records hash exchanges applied, by exchange and kind: added, updated, withdrawn, skipped, error.',
@@ -334,6 +342,7 @@ export function createMetrics(
     exchangeRuns,
     exchangeErrors,
     exchangeRecords,
+    exchangeFeedbackVotes,
   };
 }
 

@@ -123,6 +123,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'DELETE', url: '/v1/banks/:bank', access: ['banks:write'] },
   { method: 'GET', url: '/v1/banks/:bank/entries', access: ['banks:read'] },
   { method: 'POST', url: '/v1/banks/:bank/entries', access: ['banks:write'] },
+  // A partner withdrawing the entries it gave (issue 14: a Hashline exchange's upload withdrawals).
+  { method: 'POST', url: '/v1/banks/:bank/withdrawals', access: ['banks:write'] },
   { method: 'GET', url: '/v1/banks/:bank/changes', access: ['banks:read'] },
   // Bulk imports (issue 12): the same right as adding entries; jobs are seen by who may import.
   { method: 'POST', url: '/v1/banks/:bank/imports', access: ['banks:write'] },
@@ -155,6 +157,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   // A `match` key sees its own records only; `admin` sees all (filtered in the route).
   { method: 'GET', url: '/v1/match-records', access: ['match'] },
   { method: 'GET', url: '/v1/match-records/:id', access: ['match'] },
+  // A platform's vote on a match record of its own (issue 14; checked in the route).
+  { method: 'POST', url: '/v1/match-records/:id/feedback', access: ['match'] },
 
   { method: 'POST', url: '/v1/api-keys', access: ['admin'] },
   { method: 'GET', url: '/v1/api-keys', access: ['admin'] },

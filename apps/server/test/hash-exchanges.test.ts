@@ -13,7 +13,7 @@ import {
 } from '@hashline/domain';
 import { openPostgresStore, openStore } from '@hashline/storage';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createApiKey } from '../src/auth/api-key-tokens.js';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
@@ -370,6 +370,145 @@ describe.each(ENGINES)('hash exchanges on $name', (kind) => {
     } finally {
       await mock.stop();
     }
+  });
+
+  test('an uploaded entry we delete or disable is withdrawn at the partner (a real server) exactly once', async () => {
+    const partnerBoth = await partner.key(['banks:read', 'banks:write']);
+    await partner.call(partnerBoth, {
+      method: 'POST',
+      url: '/v1/banks',
+      payload: { name: 'received', kind: 'known_csam' },
+    });
+    await t.call(admin, {
+      method: 'POST',
+      url: '/v1/banks',
+      payload: { name: 'outbox', kind: 'known_csam' },
+    });
+    const values = [randomPdq(), randomPdq(), randomPdq()];
+    const added = await t.call(admin, {
+      method: 'POST',
+      url: '/v1/banks/outbox/entries',
+      payload: { entries: values.map((value) => ({ signalType: 'pdq', value, quality: 100 })) },
+    });
+    const ours = added.json().created as { id: number; value: string }[];
+    const created = await t.call(admin, {
+      method: 'POST',
+      url: '/v1/exchanges',
+      payload: {
+        name: 'push-real',
+        bank: 'partner-hashes',
+        type: 'hashline',
+        endpointUrl: partnerUrl,
+        upload: true,
+        options: { bank: 'shared', uploadBank: 'outbox', partnerBank: 'received' },
+        credentials: { apiKey: partnerBoth },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const received = async () =>
+      (await partner.call(partnerBoth, { method: 'GET', url: '/v1/banks/received/entries?limit=100' })).json()
+        .entries as { value: string; provenance: { source: string; externalId: string } }[];
+    const withdrawalCalls: string[] = [];
+    const realFetch = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.endsWith('/withdrawals')) withdrawalCalls.push(String(init?.body ?? ''));
+      return realFetch(input, init);
+    });
+    try {
+      const run = async () => {
+        const status = (await t.call(admin, { method: 'POST', url: '/v1/exchanges/push-real/run' })).json()
+          .status;
+        expect(status.lastErrorKind, status.lastErrorMessage).toBeNull();
+      };
+      await run();
+      expect((await received()).map((e) => e.value).sort()).toEqual([...values].sort());
+      expect((await received()).every((e) => e.provenance.source === 'hashline-partner:push-real')).toBe(
+        true,
+      );
+      expect(withdrawalCalls).toHaveLength(0);
+
+      // We delete one and disable another: the next run withdraws both there, once.
+      await t.call(admin, { method: 'DELETE', url: `/v1/entries/${ours[0]!.id}` });
+      await t.call(admin, {
+        method: 'PATCH',
+        url: `/v1/entries/${ours[1]!.id}`,
+        payload: { disabled: true },
+      });
+      await run();
+      expect((await received()).map((e) => e.value)).toEqual([ours[2]!.value]);
+      expect(withdrawalCalls).toHaveLength(1);
+      expect(JSON.parse(withdrawalCalls[0]!)).toEqual({
+        withdrawals: [ours[0]!, ours[1]!]
+          .map((e) => ({ source: 'hashline-partner:push-real', externalId: String(e.id) }))
+          .sort((a, b) => a.externalId.localeCompare(b.externalId)),
+      });
+      await run();
+      expect(withdrawalCalls).toHaveLength(1);
+      expect(await received()).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('a platform votes on its own match records only; the vote is kept for the exchanges', async () => {
+    const [platformA, platformB] = [await t.key(['match']), await t.key(['match'])];
+    await t.call(admin, { method: 'POST', url: '/v1/banks', payload: { name: 'voted', kind: 'known_csam' } });
+    const value = randomPdq();
+    const added = await t.call(admin, {
+      method: 'POST',
+      url: '/v1/banks/voted/entries',
+      payload: {
+        entries: [
+          {
+            signalType: 'pdq',
+            value,
+            quality: 100,
+            provenance: { source: 'exchange:ncmec-x', externalId: 'e1', member: '42' },
+          },
+        ],
+      },
+    });
+    const entry = added.json().created[0] as { id: number; bankId: number };
+    const answer = (
+      await t.call(platformA, {
+        method: 'POST',
+        url: '/v1/match',
+        payload: { hashes: [{ signalType: 'pdq', value }] },
+      })
+    ).json().results[0] as { recordId: number };
+    expect(answer.recordId).toEqual(expect.any(Number));
+    const voteOn = (key: string, payload: Record<string, unknown>) =>
+      t.call(key, { method: 'POST', url: `/v1/match-records/${answer.recordId}/feedback`, payload });
+
+    const foreign = await voteOn(platformB, { verdict: 'confirmed' });
+    expect(foreign.statusCode).toBe(404);
+    expect(problemBody(foreign).code).toBe('MATCH_RECORD_NOT_FOUND');
+    expect((await voteOn(platformA, { verdict: 'yes' })).statusCode).toBe(400);
+    const unmatched = await voteOn(platformA, { verdict: 'confirmed', entryId: entry.id + 100_000 });
+    expect(unmatched.statusCode).toBe(400);
+    expect(problemBody(unmatched).code).toBe('VALIDATION_FAILED');
+
+    const exchangeStore = (opened.store as unknown as { hashExchanges: HashExchangeStore }).hashExchanges;
+    expect(await exchangeStore.listPendingFeedback(1, entry.bankId, 'exchange:ncmec-x', 10)).toEqual([]);
+    const voted = await voteOn(platformA, { verdict: 'false-positive' });
+    expect(voted.statusCode, voted.body).toBe(200);
+    expect(voted.json()).toEqual({
+      matchRecordId: answer.recordId,
+      verdict: 'false-positive',
+      entryIds: [entry.id],
+    });
+    // Answered after the commit: the outbox holds it, with the entry's provenance from that source.
+    expect(await exchangeStore.listPendingFeedback(1, entry.bankId, 'exchange:ncmec-x', 10)).toEqual([
+      {
+        entryId: entry.id,
+        version: 1,
+        verdict: 'false-positive',
+        signalType: 'pdq',
+        value,
+        provenances: [{ externalId: 'e1', member: '42' }],
+      },
+    ]);
   });
 
   test('a run that fails part-way resumes from its last committed page: nothing applied twice', async () => {

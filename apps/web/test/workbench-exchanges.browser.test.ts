@@ -20,6 +20,8 @@ const PASSWORD = TEST_PASSWORD;
 let server: RunningServer;
 let feed: Server;
 let browser: Browser;
+/** A call with the admin key (set up below). */
+let adminCall: (method: string, url: string, body?: unknown) => Promise<Response>;
 
 beforeAll(async () => {
   const webDir = await buildWorkbench('exchanges');
@@ -64,6 +66,15 @@ beforeAll(async () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+  adminCall = (method, url, body) =>
+    fetch(`${server.url}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   expect((await call('/v1/banks', { name: 'lists', kind: 'known_csam' })).status).toBe(201);
   const port = (feed.address() as AddressInfo).port;
   const created = await call('/v1/exchanges', {
@@ -104,6 +115,21 @@ describe('the hash exchanges page', () => {
       await expect
         .poll(async () => row.textContent())
         .toContain(t.exchLastRunCounts.replace('{added}', '1').replace('{updated}', '0').split(', ')[0]!);
+
+      // Feedback is off: no votes go back. Once on, a vote on the feed's entry shows as pending.
+      expect(await row.getByTestId('exchange-votes').textContent()).toBe(t.exchVotesOff);
+      expect((await adminCall('PATCH', '/v1/exchanges/daily-list', { feedback: true })).status).toBe(200);
+      const entries = (await (await adminCall('GET', '/v1/banks/lists/entries')).json()) as {
+        entries: { id: number }[];
+      };
+      const voted = await adminCall('PATCH', `/v1/entries/${entries.entries[0]!.id}`, {
+        feedback: 'negative',
+      });
+      expect(voted.status).toBe(200);
+      await page.getByRole('button', { name: t.refresh }).click();
+      await expect
+        .poll(async () => row.getByTestId('exchange-votes').textContent())
+        .toBe(t.exchVoteCounts.replace('{pending}', '1').replace('{sent}', '0').replace('{refused}', '0'));
 
       await row.getByRole('button', { name: t.exchPause }).click();
       await expect.poll(async () => row.getByTestId('exchange-state').textContent()).toBe(t.exchStatePaused);

@@ -1,8 +1,13 @@
 import {
   DomainError,
   ZERO_HASH_EXCHANGE_COUNTS,
+  type BankAuditEvent,
   type BankChangeAudit,
+  type FeedbackDelivery,
+  type FeedbackVerdict,
+  type FeedbackVote,
   type HashExchange,
+  type HashExchangeFeedbackStatus,
   type HashExchangePageCommit,
   type HashExchangePatch,
   type HashExchangeRunEnd,
@@ -12,6 +17,7 @@ import {
   type ImportBatchResult,
   type ImportOperation,
   type NewHashExchange,
+  type PendingFeedback,
   type Provenance,
   type SourceProvenance,
 } from '@hashline/domain';
@@ -334,6 +340,236 @@ export class KyselyHashExchangeStore implements HashExchangeStore {
       }),
       ...others.map((row) => ({ externalId: row.external_id, member: row.member })),
     ];
+  }
+
+  async recordVotes(votes: readonly FeedbackVote[], at: Date): Promise<void> {
+    await this.#db.transaction().execute((trx) => writeVotes(trx, this.#dialect, votes, at));
+  }
+
+  async listPendingFeedback(
+    exchangeId: number,
+    bankId: number,
+    source: string,
+    limit: number,
+  ): Promise<PendingFeedback[]> {
+    const d = this.#dialect;
+    const rows = await this.#db
+      .selectFrom('hash_exchange_votes as v')
+      .innerJoin('bank_entries as e', 'e.id', 'v.entry_id')
+      .leftJoin('hash_exchange_vote_deliveries as x', (join) =>
+        join.onRef('x.entry_id', '=', 'v.entry_id').on('x.exchange_id', '=', exchangeId),
+      )
+      .select([
+        'v.entry_id',
+        'v.version',
+        'v.verdict',
+        'e.signal_type',
+        'e.value',
+        'e.provenance',
+        'e.provenance_source',
+      ])
+      .where('v.bank_id', '=', bankId)
+      .where('e.bank_id', '=', bankId)
+      .where((eb) =>
+        eb.or([
+          eb('e.provenance_source', '=', source),
+          eb.exists(
+            eb
+              .selectFrom('bank_entry_sources as s')
+              .select('s.id')
+              .whereRef('s.entry_id', '=', 'v.entry_id')
+              .where('s.source', '=', source),
+          ),
+        ]),
+      )
+      .where((eb) =>
+        eb.or([
+          eb('x.entry_id', 'is', null),
+          eb('x.version', '<', eb.ref('v.version')),
+          eb.and([eb('x.sent_at', 'is', null), eb('x.refused', '=', d.bool(false))]),
+        ]),
+      )
+      .orderBy('v.entry_id')
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return [];
+    const further = await this.#db
+      .selectFrom('bank_entry_sources')
+      .select(['entry_id', 'external_id', 'member'])
+      .where(
+        'entry_id',
+        'in',
+        rows.map((r) => r.entry_id),
+      )
+      .where('source', '=', source)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => {
+      const provenances: { externalId: string | null; member: string | null }[] = [];
+      if (row.provenance_source === source) {
+        const p = readJson<Provenance>(row.provenance);
+        provenances.push({ externalId: p.externalId ?? null, member: p.member ?? null });
+      }
+      for (const s of further) {
+        if (s.entry_id === row.entry_id) provenances.push({ externalId: s.external_id, member: s.member });
+      }
+      return {
+        entryId: row.entry_id,
+        version: Number(row.version),
+        verdict: row.verdict as FeedbackVerdict,
+        signalType: row.signal_type,
+        value: row.value,
+        provenances,
+      };
+    });
+  }
+
+  async commitFeedback(
+    exchangeId: number,
+    claimant: string,
+    deliveries: readonly FeedbackDelivery[],
+    at: Date,
+    audit?: BankAuditEvent | null,
+  ): Promise<boolean> {
+    const d = this.#dialect;
+    try {
+      await this.#banks.mutate(
+        async (trx) => {
+          const held = await trx
+            .selectFrom('hash_exchanges')
+            .select('id')
+            .where('id', '=', exchangeId)
+            .where('leased_by', '=', claimant)
+            .executeTakeFirst();
+          if (!held) throw new DomainError('HASH_EXCHANGE_LEASE_LOST');
+          for (const delivery of deliveries) {
+            const before = await trx
+              .selectFrom('hash_exchange_vote_deliveries')
+              .select(['version', 'attempts'])
+              .where('entry_id', '=', delivery.entryId)
+              .where('exchange_id', '=', exchangeId)
+              .executeTakeFirst();
+            // Attempts count the tries of the vote's current version.
+            const attempts =
+              (before && Number(before.version) === delivery.version ? Number(before.attempts) : 0) + 1;
+            const values = {
+              version: delivery.version,
+              verdict: delivery.verdict,
+              sent_at: delivery.outcome === 'sent' ? d.date(at) : null,
+              attempts,
+              last_error: delivery.error,
+              refused: d.bool(delivery.outcome === 'refused'),
+              updated_at: d.date(at),
+            };
+            if (before) {
+              await trx
+                .updateTable('hash_exchange_vote_deliveries')
+                .set(values)
+                .where('entry_id', '=', delivery.entryId)
+                .where('exchange_id', '=', exchangeId)
+                .execute();
+            } else {
+              await trx
+                .insertInto('hash_exchange_vote_deliveries')
+                .values({ entry_id: delivery.entryId, exchange_id: exchangeId, ...values })
+                .execute();
+            }
+          }
+          const failed = deliveries.filter((x) => x.outcome !== 'sent').at(-1);
+          if (failed) {
+            await trx
+              .updateTable('hash_exchanges')
+              .set({ feedback_last_error: failed.error, feedback_last_error_at: d.date(at) })
+              .where('id', '=', exchangeId)
+              .execute();
+          }
+        },
+        audit ? { event: () => audit } : undefined,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'HASH_EXCHANGE_LEASE_LOST') return false;
+      throw error;
+    }
+  }
+
+  async feedbackStatus(
+    exchangeId: number,
+    bankId: number,
+    source: string,
+  ): Promise<HashExchangeFeedbackStatus> {
+    const d = this.#dialect;
+    const pending = await this.listPendingFeedback(exchangeId, bankId, source, 100_000);
+    const counts = await this.#db
+      .selectFrom('hash_exchange_vote_deliveries')
+      .select((eb) => [
+        eb.fn.count<number | string>('entry_id').filterWhere('sent_at', 'is not', null).as('sent'),
+        eb.fn.count<number | string>('entry_id').filterWhere('refused', '=', d.bool(true)).as('refused'),
+      ])
+      .where('exchange_id', '=', exchangeId)
+      .executeTakeFirstOrThrow();
+    const row = await this.#db
+      .selectFrom('hash_exchanges')
+      .select(['feedback_last_error', 'feedback_last_error_at'])
+      .where('id', '=', exchangeId)
+      .executeTakeFirst();
+    return {
+      pending: pending.length,
+      sent: readId(counts.sent ?? 0),
+      refused: readId(counts.refused ?? 0),
+      lastError: row?.feedback_last_error ?? null,
+      lastErrorAt: row?.feedback_last_error_at == null ? null : readDate(row.feedback_last_error_at),
+    };
+  }
+}
+
+/**
+ * Keeps votes in the feedback outbox inside `trx` (one row per entry: the latest vote replaces an
+ * earlier one and bumps its version, so a vote changed before it was sent sends only the latest).
+ * A `null` verdict withdraws the entry's vote (deliveries already made stay recorded).
+ */
+export async function writeVotes(
+  trx: Kysely<Database>,
+  dialect: StoreDialect,
+  votes: readonly (Omit<FeedbackVote, 'verdict'> & { readonly verdict: FeedbackVerdict | null })[],
+  at: Date,
+): Promise<void> {
+  for (const vote of votes) {
+    if (vote.verdict === null) {
+      await trx.deleteFrom('hash_exchange_votes').where('entry_id', '=', vote.entryId).execute();
+      continue;
+    }
+    const entry = await trx
+      .selectFrom('bank_entries')
+      .select('bank_id')
+      .where('id', '=', vote.entryId)
+      .executeTakeFirst();
+    if (!entry) continue;
+    // One statement (two concurrent votes on an entry cannot both insert); the version moves only
+    // when the verdict changes, so a repeated vote is not sent twice.
+    await trx
+      .insertInto('hash_exchange_votes')
+      .values({
+        entry_id: vote.entryId,
+        bank_id: entry.bank_id,
+        verdict: vote.verdict,
+        voted_by: vote.votedBy,
+        match_record_id: vote.matchRecordId,
+        version: 1,
+        created_at: dialect.date(at),
+        updated_at: dialect.date(at),
+      })
+      .onConflict((oc) =>
+        oc.column('entry_id').doUpdateSet({
+          verdict: (eb) => eb.ref('excluded.verdict'),
+          voted_by: (eb) => eb.ref('excluded.voted_by'),
+          match_record_id: (eb) => eb.ref('excluded.match_record_id'),
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+          version: sql<number>`case when hash_exchange_votes.verdict = excluded.verdict
+            then hash_exchange_votes.version else hash_exchange_votes.version + 1 end`,
+        }),
+      )
+      .execute();
   }
 }
 

@@ -23,6 +23,7 @@ import {
   type ImportStage,
   type ImportOperation,
   importLookups,
+  provenanceKey,
   planImportBatch,
   type HotlineStore,
   type ReferralStore,
@@ -99,7 +100,7 @@ import { KyselyStatisticsStore } from './kysely-statistics-store.js';
 import { relaxedCommit } from './relaxed-commit.js';
 import type { BulkImportStage, BulkImporter } from './bulk-import.js';
 import { KyselyImportJobStore } from './kysely-import-job-store.js';
-import { KyselyHashExchangeStore } from './kysely-hash-exchange-store.js';
+import { KyselyHashExchangeStore, writeVotes } from './kysely-hash-exchange-store.js';
 import { inListSelectQuery, rowInsertQuery } from './row-insert-query.js';
 import type { StoreDatabase, StoreDialect } from './store-dialect.js';
 
@@ -507,6 +508,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
         await bulk.write(trx, plan, { bankId, bankEnabled: readBool(bank.enabled), addedBy, now });
       }
       await this.#writeSources(trx, bankId, plan, now);
+      await this.#touchSources(trx, bankId, operations, now);
       return {
         created: plan.creates.length,
         updated: plan.updates.length,
@@ -651,6 +653,49 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     }
   }
 
+  /**
+   * Moves `last_seen_at` of the further sources a batch's upserts name again (an exchange run
+   * that sees an entry again); `first_seen_at` stays. One cheap probe when the bank has none.
+   */
+  async #touchSources(
+    trx: Transaction<Database>,
+    bankId: number,
+    operations: readonly ImportOperation[],
+    now: Date,
+  ): Promise<void> {
+    const seen = new Map<string, Provenance>();
+    for (const op of operations) {
+      const p = op.kind === 'upsert' ? op.entry.provenance : undefined;
+      if (p?.externalId != null) seen.set(provenanceKey(p), p);
+    }
+    if (seen.size === 0) return;
+    const any = await trx
+      .selectFrom('bank_entry_sources')
+      .select('entry_id')
+      .where('bank_id', '=', bankId)
+      .limit(1)
+      .executeTakeFirst();
+    if (!any) return;
+    for (const part of chunks([...seen.values()], 200)) {
+      await trx
+        .updateTable('bank_entry_sources')
+        .set({ last_seen_at: this.#dialect.date(now) })
+        .where('bank_id', '=', bankId)
+        .where((eb) =>
+          eb.or(
+            part.map((p) =>
+              eb.and([
+                eb('source', '=', p.source),
+                eb('external_id', '=', p.externalId!),
+                p.member == null ? eb('member', 'is', null) : eb('member', '=', p.member),
+              ]),
+            ),
+          ),
+        )
+        .execute();
+    }
+  }
+
   async getEntrySources(entryIds: readonly number[]): Promise<Map<number, Provenance[]>> {
     return this.#sourcesOf(this.#db, entryIds);
   }
@@ -773,6 +818,27 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       if (!row) throw entryNotFound(id);
       const bank = await this.#requireBank(trx, row.bank_id);
       await this.#append(trx, [upsertChange(d, row, readBool(bank.enabled), now)]);
+      if (patch.feedback !== undefined) {
+        // The vote goes to the exchanges' feedback outbox with the entry's change (issue 14).
+        await writeVotes(
+          trx,
+          d,
+          [
+            {
+              entryId: id,
+              verdict:
+                patch.feedback === null
+                  ? null
+                  : patch.feedback === 'affirmative'
+                    ? 'confirmed'
+                    : 'false-positive',
+              votedBy: patch.feedbackBy ?? 'unnamed',
+              matchRecordId: null,
+            },
+          ],
+          now,
+        );
+      }
       return toEntry(row);
     }, audit);
   }

@@ -630,9 +630,39 @@ export interface HashExchangesTable {
   created_by: string;
   created_at: DbDate;
   updated_at: DbDate;
+  /** Migration 0020: the last failure to send a feedback vote. */
+  feedback_last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  feedback_last_error_at: ColumnType<DbDate | null, DbDate | null | undefined, DbDate | null>;
+}
+
+/** The latest feedback vote on an entry, to be sent to the exchanges it came from (migration 0020). */
+export interface HashExchangeVotesTable {
+  entry_id: number;
+  bank_id: number;
+  verdict: string;
+  voted_by: string;
+  match_record_id: number | null;
+  version: ColumnType<number, number | undefined, number>;
+  created_at: DbDate;
+  updated_at: DbDate;
+}
+
+/** Which version of an entry's vote an exchange sent, tried or had refused (migration 0020). */
+export interface HashExchangeVoteDeliveriesTable {
+  entry_id: number;
+  exchange_id: number;
+  version: number;
+  verdict: string;
+  sent_at: DbDate | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  refused: DbBool;
+  updated_at: DbDate;
 }
 
 // Declaration merging: adds the hash exchanges table to the Database interface above.
 export interface Database {
   hash_exchanges: HashExchangesTable;
+  hash_exchange_votes: HashExchangeVotesTable;
+  hash_exchange_vote_deliveries: HashExchangeVoteDeliveriesTable;
 }

@@ -60,7 +60,10 @@ Options:
       --api-key-file <file>    the source's API key, read from a file (credentials {"apiKey": …})
       --credentials-file <f>   the credentials as a JSON object of strings
       --upload                 offer our confirmed hashes to the source, where it takes them
-      --feedback               send our votes back to the source, where it takes them
+      --feedback               send our votes back to the source, where it takes them (NCMEC,
+                               StopNCII): each run sends the votes set on its entries since
+                               (an entry's feedback, or a platform's vote on a match record);
+                               list and show count them (pending/sent/refused)
   -f, --format <fmt>           table (default) or json (list, show, run)
 ${TARGET_HELP}
   -h, --help                   show this help
@@ -91,6 +94,13 @@ interface ExchangeView {
     readonly lastErrorMessage: string | null;
     readonly nextRunAt: string;
     readonly counts: Record<string, number>;
+    /** Where the exchange sends feedback votes back (`--feedback`). */
+    readonly feedbackVotes?: {
+      readonly pending: number;
+      readonly sent: number;
+      readonly refused: number;
+      readonly lastError: string | null;
+    };
   };
 }
 
@@ -285,6 +295,7 @@ function exchangeTable(exchanges: readonly ExchangeView[]): string {
       'LAST SUCCESS',
       'NEXT RUN',
       'LAST RUN (added/updated/withdrawn)',
+      'VOTES (pending/sent/refused)',
       'LAST ERROR',
     ],
     ...exchanges.map((e) => [
@@ -295,7 +306,15 @@ function exchangeTable(exchanges: readonly ExchangeView[]): string {
       time(e.status.lastSuccessAt),
       e.paused ? '-' : time(e.status.nextRunAt),
       `${e.status.counts.added ?? 0}/${e.status.counts.updated ?? 0}/${e.status.counts.withdrawn ?? 0}`,
-      e.status.lastErrorKind ? `${e.status.lastErrorKind}: ${e.status.lastErrorMessage ?? ''}` : '-',
+      e.status.feedbackVotes
+        ? `${e.status.feedbackVotes.pending}/${e.status.feedbackVotes.sent}/${e.status.feedbackVotes.refused}`
+        : '-',
+      [
+        e.status.lastErrorKind ? `${e.status.lastErrorKind}: ${e.status.lastErrorMessage ?? ''}` : null,
+        e.status.feedbackVotes?.lastError ? `votes: ${e.status.feedbackVotes.lastError}` : null,
+      ]
+        .filter((part) => part !== null)
+        .join('; ') || '-',
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

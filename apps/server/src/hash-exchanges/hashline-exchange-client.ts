@@ -30,8 +30,11 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  *
  * Uploads (opt-in, options `uploadBank` — our bank of confirmed hashes — and `partnerBank`): our
  * entries are added to the partner's bank with `POST /v1/banks/{partnerBank}/entries` (a key with
- * `banks:write` on that bank), provenance `hashline-partner:<our name>` with our entry id. A
- * withdrawal is not pushed (that route adds only): the partner learns it by following our feed.
+ * `banks:write` on that bank), provenance `hashline-partner:<our name>` with our entry id. An
+ * uploaded entry of ours that is deleted or disabled is withdrawn at the partner by that
+ * provenance (`POST /v1/banks/{partnerBank}/withdrawals`): the partner drops our source, and the
+ * entry once no other source vouches for it. The engine's upload checkpoint (our change seq)
+ * makes each withdrawal go once; a repeated one (after a crash) changes nothing there.
  */
 export function hashlineExchangeClients(
   options: { readonly timeoutMs?: number } = {},
@@ -188,7 +191,9 @@ class HashlineExchangeClient implements HashExchangeClient {
   }
 
   async #upload(items: readonly HashExchangeUpload[]): Promise<void> {
-    const entries = items
+    // Each entry's last change in these items decides: offered, or withdrawn.
+    const last = [...new Map(items.map((item) => [item.entryId, item])).values()];
+    const entries = last
       .filter((item) => !item.withdrawn)
       .map((item) => ({
         signalType: item.signalType,
@@ -198,9 +203,16 @@ class HashlineExchangeClient implements HashExchangeClient {
           : {}),
         provenance: { source: this.#s.uploadSource, externalId: String(item.entryId) },
       }));
+    const bankPath = `/v1/banks/${encodeURIComponent(this.#s.partnerBank ?? '')}`;
     for (let i = 0; i < entries.length; i += UPLOAD_CHUNK) {
-      await this.#call('POST', `/v1/banks/${encodeURIComponent(this.#s.partnerBank ?? '')}/entries`, {
-        entries: entries.slice(i, i + UPLOAD_CHUNK),
+      await this.#call('POST', `${bankPath}/entries`, { entries: entries.slice(i, i + UPLOAD_CHUNK) });
+    }
+    const withdrawals = last
+      .filter((item) => item.withdrawn)
+      .map((item) => ({ source: this.#s.uploadSource, externalId: String(item.entryId) }));
+    for (let i = 0; i < withdrawals.length; i += UPLOAD_CHUNK) {
+      await this.#call('POST', `${bankPath}/withdrawals`, {
+        withdrawals: withdrawals.slice(i, i + UPLOAD_CHUNK),
       });
     }
   }

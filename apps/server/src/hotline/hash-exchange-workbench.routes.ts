@@ -33,7 +33,16 @@ export async function hashExchangeWorkbenchRoutes(
   const views = async (list: Awaited<ReturnType<HashExchangeService['list']>>) => {
     const banks = new Map((await context.banks.listBanks()).map((b) => [b.id, b.name]));
     const now = context.clock.now();
-    return list.map((e) => hashExchangeView(e, banks, now));
+    return Promise.all(
+      list.map(async (e) =>
+        hashExchangeView(
+          e,
+          banks,
+          now,
+          e.feedback && exchanges ? await exchanges.feedbackStatus(e) : undefined,
+        ),
+      ),
+    );
   };
 
   app.get(

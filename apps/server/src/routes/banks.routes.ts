@@ -249,6 +249,75 @@ export async function bankRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
   );
 
+  app.post<{
+    Params: { bank: string };
+    Body: { withdrawals: { source: string; externalId: string; member?: string | null }[] };
+  }>(
+    '/v1/banks/:bank/withdrawals',
+    {
+      bodyLimit: ctx.config.maxJsonBytes,
+      schema: {
+        tags: ['banks'],
+        summary: `Withdraw entries by their source's ids (up to ${MAX_ENTRIES_PER_CALL.toLocaleString('en')} per call)`,
+        description:
+          'A source taking back what it gave (a partner Hashline exchange withdrawing an uploaded entry it deleted or ' +
+          'disabled): each withdrawal names a provenance (`source`, `externalId`, and `member` where the source has ' +
+          'members). That source is removed from the entries it vouches for, and an entry no other source vouches for ' +
+          'is deleted (stops matching from the next request). Repeating a withdrawal changes nothing (`unmatched`).',
+        params: bankParams,
+        body: {
+          type: 'object',
+          required: ['withdrawals'],
+          additionalProperties: false,
+          properties: {
+            withdrawals: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_ENTRIES_PER_CALL,
+              items: {
+                type: 'object',
+                required: ['source', 'externalId'],
+                additionalProperties: false,
+                properties: {
+                  source: { type: 'string', minLength: 1, maxLength: 200 },
+                  externalId: { type: 'string', minLength: 1, maxLength: 200 },
+                  member: { type: ['string', 'null'], maxLength: 200 },
+                },
+              },
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['withdrawn', 'unmatched', 'seq'],
+            properties: {
+              withdrawn: {
+                type: 'integer',
+                description: 'Entries deleted (no source left vouching for them).',
+              },
+              unmatched: { type: 'integer', description: 'Withdrawals that named nothing live.' },
+              seq: { type: 'integer', description: 'Change-log seq of the commit.' },
+            },
+          },
+          ...problems(400, 401, 403, 404, 413, 429),
+        },
+      },
+    },
+    async (request) => {
+      const bank = await ctx.banks.getBank(request.params.bank);
+      const result = await ctx.banks.applyImport(
+        bank.id,
+        request.body.withdrawals.map((w) => ({
+          kind: 'withdraw' as const,
+          withdrawn: { source: w.source, externalId: w.externalId, member: w.member ?? null },
+        })),
+        apiKeyActor(request.apiKey!),
+      );
+      return { withdrawn: result.withdrawn, unmatched: result.withdrawalsUnmatched, seq: result.seq };
+    },
+  );
+
   app.get<{ Params: { bank: string }; Querystring: { after: number; limit: number } }>(
     '/v1/banks/:bank/changes',
     {

@@ -3,6 +3,7 @@ import {
   HASH_EXCHANGE_ERROR_KINDS,
   HASH_EXCHANGE_TYPES,
   type HashExchange,
+  type HashExchangeFeedbackStatus,
   type HashExchangeService,
 } from '@hashline/domain';
 import type { FastifyInstance } from 'fastify';
@@ -70,6 +71,21 @@ const exchangeSchema = {
         nextRunAt: dateTime,
         hasCheckpoint: { type: 'boolean', description: 'False until the first page is applied.' },
         counts: countsSchema,
+        feedbackVotes: {
+          type: 'object',
+          description:
+            "Votes (PATCH an entry's `feedback`, or `POST /v1/match-records/{id}/feedback`) on this exchange's entries: " +
+            'pending (not yet sent; retried each run), sent, refused by the source (never repeated), and the last ' +
+            'failure to send one. Counted only where the exchange sends feedback.',
+          required: ['pending', 'sent', 'refused', 'lastError', 'lastErrorAt'],
+          properties: {
+            pending: { type: 'integer' },
+            sent: { type: 'integer' },
+            refused: { type: 'integer' },
+            lastError: { type: ['string', 'null'] },
+            lastErrorAt: nullableDateTime,
+          },
+        },
       },
     },
     createdBy: { type: 'string' },
@@ -114,7 +130,12 @@ const newExchangeBody = {
 } as const;
 
 /** The exchange as the API answers it (credentials never; the bank by name). */
-export function hashExchangeView(exchange: HashExchange, bankNames: ReadonlyMap<number, string>, now: Date) {
+export function hashExchangeView(
+  exchange: HashExchange,
+  bankNames: ReadonlyMap<number, string>,
+  now: Date,
+  feedbackVotes?: HashExchangeFeedbackStatus,
+) {
   return {
     id: exchange.id,
     name: exchange.name,
@@ -138,6 +159,7 @@ export function hashExchangeView(exchange: HashExchange, bankNames: ReadonlyMap<
       nextRunAt: exchange.nextRunAt,
       hasCheckpoint: exchange.checkpoint !== null,
       counts: exchange.counts,
+      ...(feedbackVotes ? { feedbackVotes } : {}),
     },
     createdBy: exchange.createdBy,
     createdAt: exchange.createdAt,
@@ -167,7 +189,16 @@ export async function hashExchangeRoutes(
   const views = async (list: readonly HashExchange[]) => {
     const banks = new Map((await ctx.banks.listBanks()).map((b) => [b.id, b.name]));
     const now = ctx.clock.now();
-    return list.map((e) => hashExchangeView(e, banks, now));
+    return Promise.all(
+      list.map(async (e) =>
+        hashExchangeView(
+          e,
+          banks,
+          now,
+          e.feedback && exchanges ? await exchanges.feedbackStatus(e) : undefined,
+        ),
+      ),
+    );
   };
   const one = async (exchange: HashExchange) => (await views([exchange]))[0]!;
   const tags = ['exchanges'];

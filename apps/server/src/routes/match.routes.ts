@@ -9,6 +9,7 @@ import {
   type MatchCaller,
   type MatchRecord,
   type MatchRequestItem,
+  FEEDBACK_VERDICTS,
 } from '@hashline/domain';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.js';
@@ -285,6 +286,75 @@ export async function matchRoutes(app: FastifyInstance, ctx: AppContext): Promis
         throw new DomainError('MATCH_RECORD_NOT_FOUND', `No match record with id ${request.params.id}.`);
       }
       return describeRecord(ctx, record);
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: { verdict: string; entryId?: number } }>(
+    '/v1/match-records/:id/feedback',
+    {
+      schema: {
+        tags: ['match-records'],
+        summary: 'Vote on a match you received (confirmed or false positive)',
+        description:
+          "A platform's verdict on the entries a match record of its own matched (or on one of them, `entryId`). " +
+          'The vote is kept durably (answered after it is committed) and sent back, by the next run of each hash ' +
+          'exchange that sends feedback, to the source the entry came from (NCMEC, StopNCII). A later vote on the ' +
+          'same entry replaces one not yet sent. Only the key whose query made the record may vote on it.',
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['verdict'],
+          additionalProperties: false,
+          properties: {
+            verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] },
+            entryId: { type: 'integer', minimum: 1, description: 'One matched entry (default: every one).' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['matchRecordId', 'verdict', 'entryIds'],
+            properties: {
+              matchRecordId: { type: 'integer' },
+              verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] },
+              entryIds: { type: 'array', items: { type: 'integer' }, description: 'The entries voted on.' },
+            },
+          },
+          ...problems(400, 401, 403, 404, 429, 503),
+        },
+      },
+    },
+    async (request) => {
+      const key = request.apiKey!;
+      const record = await ctx.store.getMatchRecord(request.params.id);
+      // Only the record's own key votes; another key's record is reported as absent (ids reveal nothing).
+      if (!record || record.caller !== key.id) {
+        throw new DomainError('MATCH_RECORD_NOT_FOUND', `No match record with id ${request.params.id}.`);
+      }
+      const exchanges = app.hashlineExchanges;
+      if (!exchanges) {
+        throw new DomainError(
+          'HASH_EXCHANGE_TYPE_UNAVAILABLE',
+          'This store keeps no hash exchanges, so no votes (use SQLite or PostgreSQL).',
+        );
+      }
+      const { verdict, entryId } = request.body;
+      const matched = [...new Set(record.matches.map((m) => m.entryId))];
+      if (entryId !== undefined && !matched.includes(entryId)) {
+        throw new DomainError('VALIDATION_FAILED', 'The vote is invalid', [
+          { at: 'entryId', code: 'VALIDATION_FAILED', message: 'An entry this match record matched.' },
+        ]);
+      }
+      const entryIds = entryId !== undefined ? [entryId] : matched;
+      await exchanges.recordVotes(
+        entryIds.map((id) => ({
+          entryId: id,
+          verdict,
+          votedBy: `api-key:${key.id}`,
+          matchRecordId: record.id,
+        })),
+      );
+      return { matchRecordId: record.id, verdict, entryIds };
     },
   );
 }

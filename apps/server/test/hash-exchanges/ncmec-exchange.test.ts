@@ -150,7 +150,8 @@ describe.each(ENGINES)('an NCMEC exchange on $name', (engine) => {
     expect(new Set(values).size).toBe(20);
     const { entries: synced } = await banks.listEntries('ncmec-hashes', { limit: 10_000 });
     expect(synced.find((e) => e.value === digest('md5', 'benign-3'))?.provenance).toMatchObject({
-      source: 'ncmec',
+      // The exchange is the source (two NCMEC environments on one bank stay apart), with NCMEC's id and member.
+      source: 'exchange:ncmec-industry',
       externalId: 'image3',
       member: '42',
     });

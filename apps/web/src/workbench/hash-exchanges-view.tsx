@@ -30,7 +30,8 @@ function errorKindLabel(kind: string): string {
 
 /**
  * Hash exchanges (admin, issue 14): each one's source, bank, state, last success, next run, the
- * last run's counts and error; run now, pause, resume. Configuration stays on the API and the CLI.
+ * last run's counts and error, the feedback votes it sent back (pending, sent, refused, last
+ * failure); run now, pause, resume. Configuration stays on the API and the CLI.
  */
 export function HashExchangesView() {
   const { api } = useWorkbench();
@@ -99,6 +100,7 @@ export function HashExchangesView() {
                 <th scope="col">{WB.colNextRun}</th>
                 <th scope="col">{WB.colLastRun}</th>
                 <th scope="col">{WB.colLastError}</th>
+                <th scope="col">{WB.colFeedbackVotes}</th>
                 <th scope="col">
                   <span className="visually-hidden">{WB.exchRunNow}</span>
                 </th>
@@ -131,6 +133,25 @@ export function HashExchangesView() {
                   </td>
                   <td className={item.status.lastErrorKind ? 'wb-error-text' : undefined}>
                     {item.status.lastErrorKind ? errorKindLabel(item.status.lastErrorKind) : '–'}
+                  </td>
+                  <td data-testid="exchange-votes">
+                    {item.status.feedbackVotes ? (
+                      <>
+                        {fill(WB.exchVoteCounts, {
+                          pending: item.status.feedbackVotes.pending,
+                          sent: item.status.feedbackVotes.sent,
+                          refused: item.status.feedbackVotes.refused,
+                        })}
+                        {item.status.feedbackVotes.lastError && (
+                          <span className="wb-error-text">
+                            {' '}
+                            {fill(WB.exchVoteLastError, { message: item.status.feedbackVotes.lastError })}
+                          </span>
+                        )}
+                      </>
+                    ) : (
+                      WB.exchVotesOff
+                    )}
                   </td>
                   <td>
                     {!item.paused && (

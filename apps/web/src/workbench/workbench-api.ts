@@ -418,6 +418,14 @@ export interface HashExchangeItem {
       readonly skipped: number;
       readonly errors: number;
     };
+    /** Present where the exchange sends feedback votes back to its source. */
+    readonly feedbackVotes?: {
+      readonly pending: number;
+      readonly sent: number;
+      readonly refused: number;
+      readonly lastError: string | null;
+      readonly lastErrorAt: string | null;
+    };
   };
 }
 

@@ -264,6 +264,10 @@ export const WORKBENCH_DE: WorkbenchCatalogue = {
     colNextRun: 'Nächster Lauf',
     colLastRun: 'Letzter Lauf',
     colLastError: 'Letzter Fehler',
+    colFeedbackVotes: 'Zurückgemeldete Bewertungen',
+    exchVoteCounts: '{pending} ausstehend, {sent} gesendet, {refused} abgelehnt',
+    exchVotesOff: 'nicht gesendet (Rückmeldung aus)',
+    exchVoteLastError: 'letzter Fehler: {message}',
     exchLastRunCounts:
       '{added} hinzugefügt, {updated} aktualisiert, {withdrawn} zurückgezogen, {skipped} übersprungen',
     exchStateRunning: 'läuft',

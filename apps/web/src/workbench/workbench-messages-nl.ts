@@ -262,6 +262,10 @@ export const WORKBENCH_NL: WorkbenchCatalogue = {
     colNextRun: 'Volgende run',
     colLastRun: 'Laatste run',
     colLastError: 'Laatste fout',
+    colFeedbackVotes: 'Teruggemelde oordelen',
+    exchVoteCounts: '{pending} wachtend, {sent} verzonden, {refused} geweigerd',
+    exchVotesOff: 'niet verzonden (terugmelding uit)',
+    exchVoteLastError: 'laatste fout: {message}',
     exchLastRunCounts:
       '{added} toegevoegd, {updated} bijgewerkt, {withdrawn} ingetrokken, {skipped} overgeslagen',
     exchStateRunning: 'bezig',

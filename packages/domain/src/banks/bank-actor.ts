@@ -45,7 +45,9 @@ export type BankAuditAction =
   | 'bank_entry_updated'
   | 'bank_entry_deleted'
   | 'bank_import_applied'
-  | 'bank_entries_withdrawn';
+  | 'bank_entries_withdrawn'
+  /** Feedback votes sent to (or refused by) a hash exchange's source (issue 14). */
+  | 'bank_feedback_sent';
 
 /** One bank change for the audit log: counts and names, never hash values. */
 export interface BankAuditEvent {

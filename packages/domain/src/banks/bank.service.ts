@@ -426,13 +426,15 @@ export class BankService {
     const entry = await this.getEntry(id);
     const bank = await this.getBank(entry.bankId);
     this.assertMayChange(bank, actor);
-    const patch = parseEntryPatch(input);
+    const parsed = parseEntryPatch(input);
+    // A vote is kept with who cast it (the exchanges' feedback outbox, issue 14).
+    const patch = parsed.feedback !== undefined ? { ...parsed, feedbackBy: auditActorOf(actor) } : parsed;
     const updated = await this.#change<BankEntry>(
       (audit) => this.store.updateEntry(id, patch, audit),
       () =>
         this.#event(actor, 'bank_entry_updated', bank.name, {
           entry: id,
-          fields: Object.keys(patch).sort().join(','),
+          fields: Object.keys(parsed).sort().join(','),
         }),
     );
     await this.engine?.catchUp();

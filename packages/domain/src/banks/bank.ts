@@ -123,6 +123,11 @@ export interface EntryPatch {
   readonly note?: string | null;
   readonly feedback?: EntryFeedback | null;
   readonly reviewerCount?: number;
+  /**
+   * Who set `feedback` (an API key id or an analyst's actor name, never a secret): a SQL store
+   * records the vote in the exchanges' feedback outbox in the same transaction (issue 14).
+   */
+  readonly feedbackBy?: string;
 }
 
 /**

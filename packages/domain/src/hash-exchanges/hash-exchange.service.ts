@@ -6,22 +6,28 @@ import { DEFAULT_IMPORT_BATCH, importOperationsOf } from '../formats/hash-list-i
 import type { SecretBox } from '../hotline/secret-box.js';
 import type { Clock } from '../ports/clock.js';
 import type { ImportOperation } from '../ports/hashline-store.js';
+import type { ImportRecord } from '../formats/import-record.js';
 import { Problems, isHttpUrl, isRecord } from '../validation.js';
 import {
   HashExchangeError,
   HASH_EXCHANGE_TYPES,
   type HashExchangeAbortSignal,
   type HashExchangeClient,
+  type HashExchangeFeedback,
   type HashExchangePage,
   type HashExchangeType,
   type HashExchangeUpload,
 } from './hash-exchange-source.js';
-import type {
-  HashExchange,
-  HashExchangeOptions,
-  HashExchangePatch,
-  HashExchangeStatusErrorKind,
-  HashExchangeStore,
+import {
+  FEEDBACK_VERDICTS,
+  type FeedbackDelivery,
+  type FeedbackVerdict,
+  type HashExchange,
+  type HashExchangeFeedbackStatus,
+  type HashExchangeOptions,
+  type HashExchangePatch,
+  type HashExchangeStatusErrorKind,
+  type HashExchangeStore,
 } from './hash-exchange.js';
 import type { HashExchangeClientRegistry } from './hash-exchange-registry.js';
 
@@ -30,6 +36,8 @@ const EXCHANGE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const DEFAULT_EXCHANGE_INTERVAL_SECONDS = 3_600;
 const MAX_INTERVAL_SECONDS = 7 * 24 * 3_600;
 const MAX_OPTIONS = 32;
+/** Votes read from the outbox at a time in a run. */
+const FEEDBACK_BATCH = 200;
 
 /** Settings of {@link HashExchangeService} (the server's configuration). */
 export interface HashExchangeSettings {
@@ -66,6 +74,10 @@ export interface HashExchangeRunOutcome {
   readonly skipped: number;
   readonly errors: number;
   readonly uploaded: number;
+  /** Feedback votes sent, failed (tried again next run) and refused by the source (never repeated). */
+  readonly feedbackSent: number;
+  readonly feedbackFailed: number;
+  readonly feedbackRefused: number;
   /** Another process took the run over (the lease expired): nothing more was recorded. */
   readonly leaseLost: boolean;
   /** The failure's safe message (as in the status), when it failed. */
@@ -383,7 +395,18 @@ export class HashExchangeService {
 
   /** One claimed run: pages until caught up (or the page budget), then uploads; status recorded. */
   async #run(exchange: HashExchange): Promise<HashExchangeRunOutcome> {
-    const tally = { pages: 0, added: 0, updated: 0, withdrawn: 0, skipped: 0, errors: 0, uploaded: 0 };
+    const tally = {
+      pages: 0,
+      added: 0,
+      updated: 0,
+      withdrawn: 0,
+      skipped: 0,
+      errors: 0,
+      uploaded: 0,
+      feedbackSent: 0,
+      feedbackFailed: 0,
+      feedbackRefused: 0,
+    };
     const actor: BankActor = { via: 'process', id: exchangeActorName(exchange.name) };
     let caughtUp = true;
     const end = (
@@ -412,6 +435,8 @@ export class HashExchangeService {
       }
       if (exchange.upload && client.upload)
         tally.uploaded = await this.#upload(exchange, client, this.#stopping);
+      if (exchange.feedback && client.sendFeedback)
+        await this.#sendFeedback(exchange, bank.name, client, this.#stopping, tally);
       const at = this.#clock.now();
       await this.#store.finishRun(exchange.id, this.#claimant, {
         at,
@@ -457,11 +482,7 @@ export class HashExchangeService {
   ): Promise<void> {
     const source = exchangeActorName(exchange.name);
     const converted = importOperationsOf(
-      page.records.map((record) =>
-        record.kind === 'hash' && !record.hash.provenance
-          ? { ...record, hash: { ...record.hash, provenance: { source } } }
-          : record,
-      ),
+      page.records.map((record) => ownProvenance(record, exchange.type, source)),
     );
     const operations: ImportOperation[] = converted.operations;
     if (page.replacesSource !== undefined) {
@@ -609,6 +630,121 @@ export class HashExchangeService {
     }
   }
 
+  /**
+   * Sends the pending votes on this exchange's entries (provenance `exchange:<name>`, first or
+   * further) to its source, one entry at a time (its provenances from the source together), and
+   * records each outcome with an audit row in one transaction per batch. A transient failure
+   * (the source away, 5xx, a timeout) leaves the vote pending and stops for this run; a 4xx is a
+   * refusal, recorded and never repeated (a changed vote is a new one). Never fails the run.
+   */
+  async #sendFeedback(
+    exchange: HashExchange,
+    bankName: string,
+    client: HashExchangeClient,
+    signal: HashExchangeAbortSignal,
+    tally: { feedbackSent: number; feedbackFailed: number; feedbackRefused: number },
+  ): Promise<void> {
+    const send = client.sendFeedback!.bind(client);
+    const source = exchangeActorName(exchange.name);
+    for (;;) {
+      const pending = await this.#store.listPendingFeedback(
+        exchange.id,
+        exchange.bankId,
+        source,
+        FEEDBACK_BATCH,
+      );
+      if (pending.length === 0) return;
+      const deliveries: FeedbackDelivery[] = [];
+      let stop = false;
+      for (const vote of pending) {
+        const items: HashExchangeFeedback[] = vote.provenances.flatMap((p) =>
+          p.externalId === null
+            ? []
+            : [
+                {
+                  externalId: p.externalId,
+                  member: p.member,
+                  signalType: vote.signalType,
+                  value: vote.value,
+                  verdict: vote.verdict,
+                },
+              ],
+        );
+        const base = { entryId: vote.entryId, version: vote.version, verdict: vote.verdict };
+        if (items.length === 0) {
+          deliveries.push({
+            ...base,
+            outcome: 'refused',
+            error: `Entry ${vote.entryId} has no id of the source's to name in a vote.`,
+          });
+          continue;
+        }
+        try {
+          await send(items, signal);
+          deliveries.push({ ...base, outcome: 'sent', error: null });
+        } catch (error) {
+          const { message } = describeFailure(error);
+          if (isRefusal(error)) {
+            deliveries.push({ ...base, outcome: 'refused', error: message });
+            continue;
+          }
+          // The source is away (or our side failed): this and the rest wait for the next run.
+          deliveries.push({ ...base, outcome: 'failed', error: message });
+          stop = true;
+          break;
+        }
+      }
+      const count = (outcome: FeedbackDelivery['outcome']) =>
+        deliveries.filter((d) => d.outcome === outcome).length;
+      const sent = count('sent');
+      const failed = count('failed');
+      const refused = count('refused');
+      const committed = await this.#store.commitFeedback(
+        exchange.id,
+        this.#claimant,
+        deliveries,
+        this.#clock.now(),
+        {
+          actor: exchangeActorName(exchange.name),
+          action: 'bank_feedback_sent',
+          bank: bankName,
+          details: { exchange: exchange.name, sent, failed, refused },
+        },
+      );
+      if (!committed) throw new DomainError('HASH_EXCHANGE_LEASE_LOST');
+      tally.feedbackSent += sent;
+      tally.feedbackFailed += failed;
+      tally.feedbackRefused += refused;
+      if (stop || pending.length < FEEDBACK_BATCH || signal.aborted) return;
+    }
+  }
+
+  /**
+   * Keeps votes (a platform's on the entries of its match record, an analyst's on an entry) in
+   * the feedback outbox, durably: the promise resolves once they are committed.
+   * @throws {DomainError} VALIDATION_FAILED for a verdict that is not one of ours
+   */
+  async recordVotes(
+    votes: readonly { entryId: number; verdict: unknown; votedBy: string; matchRecordId: number | null }[],
+  ): Promise<void> {
+    for (const vote of votes) {
+      if (!FEEDBACK_VERDICTS.includes(vote.verdict as FeedbackVerdict)) {
+        throw new DomainError('VALIDATION_FAILED', 'The vote is invalid', [
+          { at: 'verdict', code: 'VALIDATION_FAILED', message: `One of ${FEEDBACK_VERDICTS.join(', ')}.` },
+        ]);
+      }
+    }
+    await this.#store.recordVotes(
+      votes.map((v) => ({ ...v, verdict: v.verdict as FeedbackVerdict })),
+      this.#clock.now(),
+    );
+  }
+
+  /** The exchange's votes: pending, sent, refused, and the last feedback error. */
+  feedbackStatus(exchange: HashExchange): Promise<HashExchangeFeedbackStatus> {
+    return this.#store.feedbackStatus(exchange.id, exchange.bankId, exchangeActorName(exchange.name));
+  }
+
   async #renew(id: number): Promise<void> {
     const until = new Date(this.#clock.now().getTime() + this.#settings.leaseMs);
     if (!(await this.#store.renewLease(id, this.#claimant, until)))
@@ -729,6 +865,32 @@ function nameTaken(name: string): DomainError {
 /** The classification as one label for a partner (industry category first). */
 function classificationLabel(c: { readonly industry?: string; readonly uk?: string }): string {
   return c.industry ?? (c.uk ? `uk:${c.uk}` : '');
+}
+
+/**
+ * A record as this exchange keeps it: the provenance source of its entries and withdrawals is
+ * the exchange (`exchange:<name>`), not the API's name (`ncmec`, …), so two exchanges of one type
+ * on one bank (two NCMEC environments) never withdraw each other's entries (issue 14).
+ */
+function ownProvenance(record: ImportRecord, type: HashExchangeType, source: string): ImportRecord {
+  if (record.kind === 'hash') {
+    const p = record.hash.provenance;
+    if (p && p.source !== type) return record;
+    return { ...record, hash: { ...record.hash, provenance: { ...p, source } } };
+  }
+  if (record.kind === 'withdrawal' && 'source' in record.withdrawn && record.withdrawn.source === type) {
+    return { ...record, withdrawn: { ...record.withdrawn, source } };
+  }
+  return record;
+}
+
+/** A source's final no to a vote (HTTP 4xx other than auth, timeout and rate limit): never repeated. */
+function isRefusal(error: unknown): boolean {
+  if (!(error instanceof HashExchangeError || (error instanceof Error && error.name === 'HashExchangeError')))
+    return false;
+  const e = error as HashExchangeError;
+  if (e.kind !== 'protocol' || e.status === undefined) return false;
+  return e.status >= 400 && e.status < 500 && ![401, 403, 408, 429].includes(e.status);
 }
 
 /** The status kind and a safe message of a failed run. */

@@ -1,3 +1,4 @@
+import type { BankAuditEvent } from '../banks/bank-actor.js';
 import type { BankChangeAudit, ImportBatchResult, ImportOperation } from '../ports/hashline-store.js';
 import type { HashExchangeType } from './hash-exchange-source.js';
 
@@ -137,6 +138,54 @@ export interface HashExchangePageCommit {
   readonly at: Date;
 }
 
+/** A vote on an entry, in our words (the clients map them to each API's enumeration values). */
+export type FeedbackVerdict = 'confirmed' | 'false-positive';
+/** Every {@link FeedbackVerdict}. */
+export const FEEDBACK_VERDICTS: readonly FeedbackVerdict[] = ['confirmed', 'false-positive'];
+
+/** A vote to keep in the feedback outbox (the latest vote on an entry replaces an earlier one). */
+export interface FeedbackVote {
+  readonly entryId: number;
+  readonly verdict: FeedbackVerdict;
+  /** An API key id or an analyst's actor name: never a secret. */
+  readonly votedBy: string;
+  /** The match record a platform voted on, when it voted on one. */
+  readonly matchRecordId: number | null;
+}
+
+/** A vote not yet sent to (nor refused by) one exchange, with the entry's provenance from it. */
+export interface PendingFeedback {
+  readonly entryId: number;
+  /** The vote's version: a delivery records the version it sent. */
+  readonly version: number;
+  readonly verdict: FeedbackVerdict;
+  readonly signalType: string;
+  readonly value: string;
+  /** Every provenance of the entry from the exchange's source (NCMEC: one per member's entry). */
+  readonly provenances: readonly SourceProvenance[];
+}
+
+/** What became of one pending vote in a run. */
+export interface FeedbackDelivery {
+  readonly entryId: number;
+  readonly version: number;
+  readonly verdict: FeedbackVerdict;
+  /** `failed`: transient, tried again next run; `refused`: the source said no, never repeated. */
+  readonly outcome: 'sent' | 'failed' | 'refused';
+  /** A safe message (never hash values or credentials) for `failed` and `refused`. */
+  readonly error: string | null;
+}
+
+/** Feedback as the exchange's status shows it. */
+export interface HashExchangeFeedbackStatus {
+  /** Votes on this exchange's entries not yet sent (nor refused). */
+  readonly pending: number;
+  readonly sent: number;
+  readonly refused: number;
+  readonly lastError: string | null;
+  readonly lastErrorAt: Date | null;
+}
+
 /** The provenance (external id, member) of an entry or further source of the bank, for one source. */
 export interface SourceProvenance {
   readonly externalId: string | null;
@@ -194,4 +243,29 @@ export interface HashExchangeStore {
    * what a full-snapshot feed withdraws when its next snapshot no longer names it.
    */
   listSourceProvenances(bankId: number, source: string): Promise<SourceProvenance[]>;
+  /** Keeps votes in the feedback outbox, durably, in one transaction (the latest vote on an entry wins). */
+  recordVotes(votes: readonly FeedbackVote[], at: Date): Promise<void>;
+  /**
+   * Votes on entries of `bankId` whose provenance (first, or a further source) is `source`, not
+   * yet sent to (nor refused by) the exchange `exchangeId` in their current version; entry order.
+   */
+  listPendingFeedback(
+    exchangeId: number,
+    bankId: number,
+    source: string,
+    limit: number,
+  ): Promise<PendingFeedback[]>;
+  /**
+   * Records a run's deliveries (and the last feedback error, when one failed) in one transaction
+   * with the audit row (`audit`, when the store writes bank audit); false when the lease is lost
+   * (nothing written).
+   */
+  commitFeedback(
+    exchangeId: number,
+    claimant: string,
+    deliveries: readonly FeedbackDelivery[],
+    at: Date,
+    audit?: BankAuditEvent | null,
+  ): Promise<boolean>;
+  feedbackStatus(exchangeId: number, bankId: number, source: string): Promise<HashExchangeFeedbackStatus>;
 }

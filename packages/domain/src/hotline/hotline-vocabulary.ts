@@ -245,6 +245,8 @@ export const AUDIT_ACTIONS = [
   'bank_entry_deleted',
   'bank_import_applied',
   'bank_entries_withdrawn',
+  // Feedback votes sent to (or refused by) a hash exchange's source (issue 14).
+  'bank_feedback_sent',
   // A verdict-only key's queries clustered around one point: probing a banked hash (issue 15).
   'api_key_probing_suspected',
   // An admin or senior analyst lifted a probing suspension in the workbench, with a reason.

@@ -19,7 +19,8 @@ import { hashExchangesSchema } from './0016-hash-exchanges.js';
 import { pdqVariantsSchema } from './0017-pdq-variants.js';
 import { probingHistorySchema } from './0018-probing-history.js';
 import { videoContactSheetSchema } from './0019-video-contact-sheets.js';
-import { hashValueCollationSchema } from './0022-hash-value-collation.js';
+import { exchangeFeedbackSchema } from './0020-exchange-feedback.js';
+import { hashValueCollationSchema } from './0021-hash-value-collation.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -47,7 +48,8 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0017_pdq_variants': pdqVariantsSchema(engine),
     '0018_probing_history': probingHistorySchema(engine),
     '0019_video_contact_sheets': videoContactSheetSchema(engine),
-    '0022_hash_value_collation': hashValueCollationSchema(engine),
+    '0020_exchange_feedback': exchangeFeedbackSchema(engine),
+    '0021_hash_value_collation': hashValueCollationSchema(engine),
   };
 }
 

@@ -165,7 +165,7 @@ async function restoreJoins(trx: Transaction<Database>): Promise<void> {
  * on first use by each pooled connection.
  */
 async function stage(trx: Transaction<Database>): Promise<void> {
-  // Values compare byte by byte, as bank_entries.value does (migration 0022).
+  // Values compare byte by byte, as bank_entries.value does (migration 0021).
   await sql`create temp table if not exists hashline_import_entries (
       signal_type text, value text collate "C", quality integer, classification jsonb, provenance jsonb,
       source text, external_id text, reviewer_count integer, note text, disabled boolean, n integer

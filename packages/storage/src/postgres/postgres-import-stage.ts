@@ -38,7 +38,7 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
   const name = `${STAGE_PREFIX}${opened}_${randomBytes(4).toString('hex')}`;
   const stage = sql.id(name);
   await db.connection().execute(async (c) => {
-    // Values compare byte by byte, as bank_entries.value does (migration 0022): the fold's sort
+    // Values compare byte by byte, as bank_entries.value does (migration 0021): the fold's sort
     // and the insert's order need no strcoll, and the join to the bank's index needs no cast.
     await sql`create table ${stage} (
         n bigint not null, bucket integer not null, signal_type text not null, value text collate "C" not null,
