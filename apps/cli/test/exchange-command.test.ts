@@ -96,7 +96,7 @@ describe('hashline exchange', () => {
     expect(listed.stdout).toContain('2/0/0');
     expect(listed.stdout).toMatch(/VOTES \(pending\/sent\/refused\)/);
 
-    // With feedback on, a vote on one of its entries shows as pending (a feed takes none back).
+    // A feed takes no votes back: asking it to send them is refused, with the field named.
     const call = (method: 'PATCH' | 'GET', url: string, payload?: Record<string, unknown>) =>
       server.app.inject({
         method,
@@ -104,11 +104,12 @@ describe('hashline exchange', () => {
         headers: { authorization: `Bearer ${TOKEN}` },
         ...(payload ? { payload } : {}),
       });
-    expect((await call('PATCH', '/v1/exchanges/list', { feedback: true })).statusCode).toBe(200);
-    const entryId = (await call('GET', '/v1/banks/lists/entries')).json<{ entries: { id: number }[] }>()
-      .entries[0]!.id;
-    expect((await call('PATCH', `/v1/entries/${entryId}`, { feedback: 'affirmative' })).statusCode).toBe(200);
-    expect((await exchange(['list'])).stdout).toMatch(/scheduled.*\s1\/0\/0\s/);
+    const feedbackOn = await call('PATCH', '/v1/exchanges/list', { feedback: true });
+    expect(feedbackOn.statusCode).toBe(400);
+    expect(feedbackOn.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ at: 'feedback', message: 'A feed exchange cannot send votes back to its source.' }],
+    });
 
     expect((await exchange(['pause', 'list'])).stderr).toContain('list paused');
     expect((await exchange(['show', 'list'])).stdout).toMatch(/list\s+feed\s+lists\s+paused/);

@@ -1,6 +1,7 @@
 // The workbench's hash exchanges page (issue 14) in the system's headless Chromium against a real
 // server: an admin sees the exchanges with their status in their language, runs one now, pauses
 // and resumes it; an analyst has no such page. The feed is a hash list served on loopback.
+import type { HashExchangeStore } from '@hashline/domain';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -116,9 +117,14 @@ describe('the hash exchanges page', () => {
         .poll(async () => row.textContent())
         .toContain(t.exchLastRunCounts.replace('{added}', '1').replace('{updated}', '0').split(', ')[0]!);
 
-      // Feedback is off: no votes go back. Once on, a vote on the feed's entry shows as pending.
+      // Feedback is off: no votes go back. A feed cannot send votes, so the API refuses to turn
+      // them on; the page's vote counts are shown here on the feed with the flag set in the store
+      // (what an NCMEC or StopNCII exchange shows: exchange-feedback.test.ts sends real votes).
       expect(await row.getByTestId('exchange-votes').textContent()).toBe(t.exchVotesOff);
-      expect((await adminCall('PATCH', '/v1/exchanges/daily-list', { feedback: true })).status).toBe(200);
+      expect((await adminCall('PATCH', '/v1/exchanges/daily-list', { feedback: true })).status).toBe(400);
+      const exchangeStore = (server.store as unknown as { hashExchanges: HashExchangeStore }).hashExchanges;
+      const stored = (await exchangeStore.listExchanges()).find((e) => e.name === 'daily-list')!;
+      await exchangeStore.updateExchange(stored.id, { at: new Date(), feedback: true });
       const entries = (await (await adminCall('GET', '/v1/banks/lists/entries')).json()) as {
         entries: { id: number }[];
       };

@@ -40,6 +40,8 @@ export function hashlineExchangeClients(
   options: { readonly timeoutMs?: number } = {},
 ): HashExchangeClientFactory {
   return {
+    // A partner takes our confirmed hashes (its entries route); it has no votes route.
+    takes: () => ({ upload: true, feedback: false }),
     create: ({ exchange, credentials, provenanceSource }) =>
       new HashlineExchangeClient({
         baseUrl: exchange.endpointUrl.replace(/\/+$/, ''),

@@ -234,6 +234,58 @@ describe.each(ENGINES)('exchange feedback and provenance on $name', (engine) => 
     expect(ncmec.feedback[2]).toMatchObject({ entryId: 'image0', vote: 'negative' });
   });
 
+  test('an exchange is refused what its type cannot send back: uploads to NCMEC, StopNCII votes without their key', async () => {
+    const refusal = async (work: Promise<unknown>) => {
+      const error = (await work.then(
+        () => null,
+        (e: unknown) => e,
+      )) as { code?: string; details?: { at: string; message: string }[] } | null;
+      expect(error, 'refused').not.toBeNull();
+      expect(error!.code).toBe('VALIDATION_FAILED');
+      return error!.details!.map((p) => ({ at: p.at, message: p.message }));
+    };
+    const ncmecInput = {
+      name: 'ncmec-industry',
+      bank: 'shared-hashes',
+      type: 'ncmec',
+      endpointUrl: ncmec.baseUrl,
+      options: { startTime: T0.toISOString() },
+      credentials: { username: ncmec.username, password: ncmec.password },
+    };
+    expect(await refusal(exchanges.create({ ...ncmecInput, upload: true }, 'test'))).toEqual([
+      { at: 'upload', message: 'A ncmec exchange cannot upload our hashes to its source.' },
+    ]);
+    const stopnciiInput = {
+      name: 'stopncii',
+      bank: 'shared-hashes',
+      type: 'stopncii',
+      endpointUrl: stopncii.baseUrl,
+      credentials: { subscriptionKey: stopncii.subscriptionKey, fetchFunctionKey: stopncii.fetchFunctionKey },
+    };
+    expect(await refusal(exchanges.create({ ...stopnciiInput, feedback: true }, 'test'))).toEqual([
+      {
+        at: 'feedback',
+        message:
+          "A stopncii exchange sends votes only with the SubmitFeedback endpoint's function key (credentials/feedbackFunctionKey).",
+      },
+    ]);
+    // Nothing was created by a refused request; with the key, votes are taken.
+    expect(await exchanges.list()).toHaveLength(0);
+    await exchanges.create(stopnciiInput, 'test');
+    expect(await refusal(exchanges.update('stopncii', { feedback: true }))).toHaveLength(1);
+    const withKey = await exchanges.update('stopncii', {
+      feedback: true,
+      credentials: { ...stopnciiInput.credentials, feedbackFunctionKey: stopncii.feedbackFunctionKey },
+    });
+    expect(withKey.feedback).toBe(true);
+    // Taking the key away again while votes are on is refused too.
+    expect(await refusal(exchanges.update('stopncii', { credentials: stopnciiInput.credentials }))).toEqual([
+      expect.objectContaining({ at: 'feedback' }),
+    ]);
+    await ncmecExchange('ncmec-industry', ncmec, true);
+    expect((await exchanges.get('ncmec-industry')).feedback).toBe(true);
+  });
+
   test('a 5xx leaves a vote pending (attempt counted) and the next run sends it once; a 4xx refusal is not repeated', async () => {
     ncmec.put(image('42', 'image0', 'benign-0'), at(1));
     ncmec.put(image('42', 'image1', 'benign-1'), at(2));

@@ -25,6 +25,21 @@ export interface HashExchangeClientFactory {
     readonly options: Readonly<Record<string, string | number | boolean>>;
     readonly credentials: Readonly<Record<string, string>> | null;
   }): readonly { readonly at: string; readonly message: string }[];
+  /**
+   * What this type's client sends back to its source, given the exchange's credentials: our
+   * confirmed hashes (`upload`) and platforms' votes (`feedback`). Absent: neither. An exchange
+   * asking for what its type cannot send is refused when configured, rather than left to look
+   * like it sends while nothing ever leaves.
+   */
+  takes?(credentials: Readonly<Record<string, string>> | null): HashExchangeTakes;
+}
+
+/** What a type's client sends back (see `HashExchangeClientFactory.takes`). */
+export interface HashExchangeTakes {
+  readonly upload: boolean;
+  readonly feedback: boolean;
+  /** Why votes cannot be sent with these credentials, when the type could send them with others. */
+  readonly feedbackNeeds?: string;
 }
 
 /**

@@ -80,6 +80,11 @@ export interface HashExchangeClient {
   fetchPage(checkpoint: string | null, signal: HashExchangeAbortSignal): Promise<HashExchangePage>;
   /** Present only where the source's API takes votes. */
   sendFeedback?(items: readonly HashExchangeFeedback[], signal: HashExchangeAbortSignal): Promise<void>;
+  /**
+   * Whether the source takes votes on hashes of this signal type (absent: every type). A vote it
+   * takes none on is recorded as refused, never counted as sent.
+   */
+  takesFeedbackOn?(signalType: string): boolean;
   /** Present only where the source takes our hashes. */
   upload?(items: readonly HashExchangeUpload[], signal: HashExchangeAbortSignal): Promise<void>;
 }

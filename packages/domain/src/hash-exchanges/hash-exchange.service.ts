@@ -227,6 +227,7 @@ export class HashExchangeService {
     const options = fields.options ?? {};
     const credentials = fields.credentials ?? null;
     this.#validateForType(type, endpointUrl, options, credentials);
+    this.#assertTakes(type, credentials, fields.upload ?? false, fields.feedback ?? false);
     const bank = await this.#banks.getBank(input.bank as string | number);
     this.#assertInboundBank(bank);
     const existing = await this.#store.getExchangeByName(input.name as string);
@@ -287,6 +288,12 @@ export class HashExchangeService {
       fields.endpointUrl ?? exchange.endpointUrl,
       fields.options ?? exchange.options,
       credentials,
+    );
+    this.#assertTakes(
+      exchange.type,
+      credentials,
+      fields.upload ?? exchange.upload,
+      fields.feedback ?? exchange.feedback,
     );
     const patch: { -readonly [K in keyof HashExchangePatch]: HashExchangePatch[K] } = {
       at: this.#clock.now(),
@@ -671,6 +678,14 @@ export class HashExchangeService {
               ],
         );
         const base = { entryId: vote.entryId, version: vote.version, verdict: vote.verdict };
+        if (client.takesFeedbackOn && !client.takesFeedbackOn(vote.signalType)) {
+          deliveries.push({
+            ...base,
+            outcome: 'refused',
+            error: `The source takes no votes on ${vote.signalType} hashes.`,
+          });
+          continue;
+        }
         if (items.length === 0) {
           deliveries.push({
             ...base,
@@ -770,6 +785,28 @@ export class HashExchangeService {
     const problems = new Problems();
     for (const { at, message } of found) problems.add(at, message);
     problems.throwIfAny(`The ${type} exchange's settings are invalid`);
+  }
+
+  /** Refuses `upload` or `feedback` where the type's client cannot send them (see `takes`). */
+  #assertTakes(
+    type: HashExchangeType,
+    credentials: Readonly<Record<string, string>> | null,
+    upload: boolean,
+    feedback: boolean,
+  ): void {
+    if (!upload && !feedback) return;
+    const takes = this.#clients[type]?.takes?.(credentials) ?? { upload: false, feedback: false };
+    const problems = new Problems();
+    if (upload && !takes.upload) {
+      problems.add('upload', `A ${type} exchange cannot upload our hashes to its source.`);
+    }
+    if (feedback && !takes.feedback) {
+      problems.add(
+        'feedback',
+        takes.feedbackNeeds ?? `A ${type} exchange cannot send votes back to its source.`,
+      );
+    }
+    problems.throwIfAny(`The ${type} exchange cannot send this back`);
   }
 
   /** Inbound exchanges never write into a bank of published material (issue 15's guard). */

@@ -105,6 +105,8 @@ export function ncmecExchangeClients(deps: NcmecExchangeDeps = {}): ExchangeClie
       };
     },
     createNcmecExchangeClient,
+    // Votes on entries (PUT …/entries/{member}/{id}/{type}/feedback); NCMEC takes no hashes from us here.
+    () => ({ upload: false, feedback: true }),
   );
 }
 
@@ -149,6 +151,17 @@ export function stopNciiExchangeClients(deps: ExchangeHttpDeps = {}): ExchangeCl
       };
     },
     createStopNciiExchangeClient,
+    (credentials) => {
+      const key = credentials?.feedbackFunctionKey;
+      return typeof key === 'string' && key.length > 0
+        ? { upload: false, feedback: true }
+        : {
+            upload: false,
+            feedback: false,
+            feedbackNeeds:
+              "A stopncii exchange sends votes only with the SubmitFeedback endpoint's function key (credentials/feedbackFunctionKey).",
+          };
+    },
   );
 }
 
@@ -204,6 +217,7 @@ function factory<Options, Deps extends ExchangeHttpDeps>(
     problems: ExchangeConfigProblem[],
   ) => Options,
   build: (options: Options, deps: Deps) => HashExchangeClient,
+  takes?: HashExchangeClientFactory['takes'],
 ): ExchangeClientFactory {
   const check = (endpointUrl: string, options: FlatExchangeOptions, credentials: FlatExchangeCredentials) => {
     const problems: ExchangeConfigProblem[] = [];
@@ -216,6 +230,7 @@ function factory<Options, Deps extends ExchangeHttpDeps>(
     return { problems, typed };
   };
   return {
+    ...(takes ? { takes } : {}),
     validate: ({ endpointUrl, options, credentials }) => check(endpointUrl, options, credentials).problems,
     create({ exchange, credentials }) {
       const { problems, typed } = check(exchange.endpointUrl, exchange.options, credentials);

@@ -215,10 +215,14 @@ export function createNcmecExchangeClient(
       }
     },
 
+    takesFeedbackOn: (signalType: string): boolean =>
+      Object.hasOwn(NCMEC_FEEDBACK_FINGERPRINT_TYPES, signalType),
+
     async sendFeedback(items: readonly HashExchangeFeedback[], signal): Promise<void> {
       for (const item of items) {
         const type = NCMEC_FEEDBACK_FINGERPRINT_TYPES[item.signalType];
-        if (!type) continue; // NCMEC takes no votes on this fingerprint (SHA-256).
+        // NCMEC takes no votes on this fingerprint (SHA-256): the engine asks takesFeedbackOn first.
+        if (!type) continue;
         if (!item.member) {
           throw new HashExchangeError(
             'protocol',
