@@ -410,6 +410,11 @@ function sameRect(a: PixelRect, b: PixelRect): boolean {
 const EDGE_SEARCH_DEPTH = 0.02;
 const EDGE_SEARCH_RINGING = 16;
 const EDGE_SEARCH_MAX_FRACTION = 0.05;
+/**
+ * An image whose outermost border has no sides and keeps at least this fraction of its height
+ * (flat lines at the top and bottom of a screenshot's bars) has a `screen` but no `frame`.
+ */
+const SCREEN_BARS_MARGIN = 0.9;
 
 /** The rectangles of a query's `frame` and `screen` variants (null: none). */
 export interface FrameRects {
@@ -427,7 +432,8 @@ export interface FrameRects {
  * - `screen`: when flat bands split that into stacked blocks and one dominates (a screenshot's
  *   picture between its bars; bands of one colour, like the gaps between a page's lines, do not
  *   split), that block less its own border. When there is a `screen` and the outermost border
- *   has no side (bars spanning the width, as a screenshot's do), there is no `frame`.
+ *   has no side and is thin (bars spanning the width, as a screenshot's do, with a few flat lines
+ *   of their own at the top and bottom), there is no `frame`.
  * Each is null when it is (nearly) the whole image or under a fifth of a side.
  */
 export function findFrameRects(pixels: ImagePixels): FrameRects {
@@ -443,10 +449,12 @@ export function findFrameRects(pixels: ImagePixels): FrameRects {
     return aligned;
   };
   const screen = block ? finish(trimOuterBorder(pixels, stride, block)) : null;
-  // A screenshot's bars span its width: with a `screen` found and no border at either side, the
-  // image less its flat top and bottom lines is no picture of its own.
+  // A screenshot's bars span its width: with a `screen` found, no border at either side and only
+  // a few flat lines off the top and bottom (a bar's own margin, not letterbox bars), the image
+  // less those lines is no picture of its own.
   const sideBorder = outer.x > 0 || outer.x + outer.width < width;
-  const frame = screen && !sideBorder ? null : finish(outer);
+  const thinBorder = outer.height >= SCREEN_BARS_MARGIN * height;
+  const frame = screen && !sideBorder && thinBorder ? null : finish(outer);
   return { frame, screen: screen && frame && sameRect(screen, frame) ? null : screen };
 }
 
