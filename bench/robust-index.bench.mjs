@@ -8,6 +8,9 @@
 //                     them: `VideoFrameIndex`, many hashes per entry)
 //   media query, bank variants (served): 9 hashes → primary index, and the query hash and its
 //                     trim (2) → the variant index (the rotations do not probe variants)
+//   the same with all three query-side robust variants (trim, frame, screen: the most a query
+//                     computes; `npm run eval:robustness` prints the average): 11 → primary index,
+//                     4 → the variant index
 // V = 11 by default (trim + 10 crops: an upper bound, since `trim` exists only for bordered
 // images). Hashes are uniformly random (the matcher's own bench data); half the queries start
 // near a banked hash (distance ≤ 31), half are random. N defaults to 500,000 (BENCH_N), V to 11
@@ -102,6 +105,7 @@ const plainQ = queries(primaryHashes, QUERIES, 1);
 const mediaQ = queries(primaryHashes, QUERIES, 9);
 const hashNearVariantQ = queries(variantHashes, QUERIES, 1);
 const mediaNearVariantQ = queries(variantHashes, QUERIES, 9);
+const mediaAllRobustQ = queries(variantHashes, QUERIES, 11);
 const served = (q) =>
   p.queryMany(q, RADIUS).length + vi.queryImage(q[0], RADIUS).length + vi.queryImage(q[8], RADIUS).length;
 const servedFirst = measure(mediaNearVariantQ, served);
@@ -115,6 +119,15 @@ const rows = [
   ],
   [`media query with bank variants, served (9 → N, 2 → ${V}·N)`, measure(mediaNearVariantQ, served)],
   [`the same, measured before the other rows`, servedFirst],
+  [
+    `media query, trim + frame + screen, served (11 → N, 4 → ${V}·N)`,
+    measure(
+      mediaAllRobustQ,
+      (q) =>
+        p.queryMany(q, RADIUS).length +
+        [0, 8, 9, 10].reduce((n, k) => n + vi.queryImage(q[k], RADIUS).length, 0),
+    ),
+  ],
 ];
 const plainUs = rows[0][1].medianUs;
 console.log(

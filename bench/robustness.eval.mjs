@@ -1,7 +1,8 @@
 // npm run eval:robustness — recall of plain PDQ, PDQ with dihedral queries, Hashline's query-side
-// variants (dihedral + trim: what /v1/match/media, the CLI and the capture worker do today) and
-// those plus bank-side variants (trim + crops of the banked image, stored with bank entries and
-// probed by the query's own hash and its trim, as the matcher serves them: ADR 0021) under common
+// variants (dihedral + trim, frame, screen: what /v1/match/media, the CLI and the capture worker do
+// today) and those plus bank-side variants (trim + crops of the banked image, stored with bank
+// entries and probed by the query's own hash and its trim, frame and screen, as the matcher serves
+// them: ADR 0021) under common
 // edits, and false matches over all pairs of unrelated images, at the bank's threshold (31), in one run.
 //
 // Originals: deterministic generated benign images (bench/lib/benign-images.mjs), the distinct
@@ -22,6 +23,7 @@ import {
   pdqHashDihedral,
   pdqRobustVariants,
   findContentRect,
+  findFrameRects,
   PDQ_MATCH_THRESHOLD,
 } from '@hashline/pdq';
 import { benignImage } from './lib/benign-images.mjs';
@@ -140,8 +142,9 @@ for (const [tname, transform] of Object.entries(TRANSFORMS)) {
     const variants = pdqRobustVariants(pixels, 'query').map((v) => words(v.hash));
     queryVariantCounts.push(variants.length);
     const method = [...dihedral, ...variants];
-    // As the matcher serves bank variants (ADR 0021): only the query's own hash and its trim probe
-    // them; the rotations and mirror images probe primary hashes only.
+    // As the matcher serves bank variants (ADR 0021): only the query's own hash and its robust
+    // variants (trim, frame, screen) probe them; the rotations and mirror images probe primary
+    // hashes only.
     const straight = [primary, ...variants];
     for (let j = 0; j < bank.length; j++) {
       const plainD = distance(primary, bank[j].primary);
@@ -155,7 +158,8 @@ for (const [tname, transform] of Object.entries(TRANSFORMS)) {
         if (methodD <= T) hits.method++;
         else if (values.misses)
           console.log(
-            `miss ${tname} ${bank[i].name} ${pixels.width}×${pixels.height} trim ${JSON.stringify(findContentRect(pixels))} d ${methodD}`,
+            `miss ${tname} ${bank[i].name} ${pixels.width}×${pixels.height} trim ${JSON.stringify(findContentRect(pixels))} ` +
+              `${JSON.stringify(findFrameRects(pixels))} d ${methodD}`,
           );
         continue;
       }
@@ -191,7 +195,7 @@ console.log(
 );
 console.log(
   `bank variants per original: ${(variantCount / bank.length).toFixed(2)} on average (besides the primary); ` +
-    `query trim variants: ${(queryVariantCounts.reduce((s, n) => s + n, 0) / queryVariantCounts.length).toFixed(2)} per query`,
+    `query robust variants (trim, frame, screen): ${(queryVariantCounts.reduce((s, n) => s + n, 0) / queryVariantCounts.length).toFixed(2)} per query`,
 );
 console.log('');
 console.log(`| transform | ${Object.values(LABELS).join(' | ')} |`);

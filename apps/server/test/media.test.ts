@@ -173,7 +173,7 @@ describe('POST /v1/match/media', () => {
   test.each([
     ['padded by 15 % in blue', () => padded],
     ['captured as a phone screenshot', () => screenshot],
-  ])('a copy %s matches through the trim variant by default, not with robust=false', async (_, bytes) => {
+  ])('a copy %s matches through a robust variant by default, not with robust=false', async (_, bytes) => {
     const plain = (
       await t.call(matcher, {
         method: 'POST',
@@ -187,9 +187,13 @@ describe('POST /v1/match/media', () => {
     ).json();
     expect(robust.matched).toBe(true);
     const hit = robust.results.find((r: { signalType: string }) => r.signalType === 'pdq').matches[0];
-    expect(hit).toMatchObject({ bank: 'bridge', variant: 'trim' });
+    // The query's trim, or its frame / screen (edges put past the JPEG ringing) when nearer.
+    expect(hit).toMatchObject({ bank: 'bridge' });
+    expect(['trim', 'frame', 'screen']).toContain(hit.variant);
     expect(hit.distance).toBeLessThanOrEqual(31);
-    expect(robust.hashes.variants.map((v: { name: string }) => v.name)).toEqual(['trim']);
+    const names = robust.hashes.variants.map((v: { name: string }) => v.name);
+    expect(names[0]).toBe('trim');
+    expect(names.every((n: string) => ['trim', 'frame', 'screen'].includes(n))).toBe(true);
   });
 
   test('/v1/hash?robust=true returns the bank-side variants (trim when bordered, and the crops)', async () => {

@@ -64,6 +64,13 @@ describe('MatchEngine: robust variants of bank entries', () => {
     ).toEqual([
       { entryId: entry.id, bankId: entry.bankId, distance: 20, variant: 'trim', bankVariant: 'trim' },
     ]);
+    // So do its frame and screen (the picture inside its outermost border, between a screenshot's bars).
+    for (const name of ['frame', 'screen'])
+      expect(
+        engine.query({ signalType: 'pdq', value: other, variants: [{ name, value: nearTrim }] }).matches,
+      ).toEqual([
+        { entryId: entry.id, bankId: entry.bankId, distance: 20, variant: name, bankVariant: 'trim' },
+      ]);
     expect(
       engine.query({ signalType: 'pdq', value: other, variants: [{ name: 'rot90', value: nearTrim }] })
         .matches,

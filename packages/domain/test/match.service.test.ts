@@ -205,6 +205,11 @@ describe('MatchService variants', () => {
         fails([{ name: 'rot90', value: randomPdq(next) }], 'md5', '0123456789abcdef0123456789abcdef'),
       ).toEqual(['/hashes/0/variants']);
       expect(fails([{ name: 'orig', value: randomPdq(next) }])).toEqual(['/hashes/0/variants/0/name']);
+      // The query's robust variants are accepted; the bank's crops are not query variants.
+      expect(fails(['trim', 'frame', 'screen'].map((name) => ({ name, value: randomPdq(next) })))).toEqual(
+        [],
+      );
+      expect(fails([{ name: 'crop-c4', value: randomPdq(next) }])).toEqual(['/hashes/0/variants/0/name']);
       expect(
         fails([
           { name: 'rot90', value: randomPdq(next) },
@@ -212,7 +217,8 @@ describe('MatchService variants', () => {
         ]),
       ).toEqual(['/hashes/0/variants/1/name']);
       expect(fails([{ name: 'rot90', value: '0'.repeat(64) }])).toEqual(['/hashes/0/variants/0/value']);
-      expect(fails(Array.from({ length: 9 }, () => ({ name: 'rot90', value: randomPdq(next) })))).toEqual([
+      // At most 10: the 7 rotations and mirror images, trim, frame and screen.
+      expect(fails(Array.from({ length: 11 }, () => ({ name: 'rot90', value: randomPdq(next) })))).toEqual([
         '/hashes/0/variants',
       ]);
     });

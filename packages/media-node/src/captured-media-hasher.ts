@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bankVariantsOf, type CapturedMedia, type CapturedMediaHasher } from '@hashline/domain';
+import { QUERY_VARIANT_NAMES } from '@hashline/pdq';
 import { digestBytes } from './file-digests.js';
 import type { HashingPool, VideoHashingPool } from './hashing-pool.js';
 import { isMediaDecodeError, type MediaErrorCode } from './media-decode-error.js';
@@ -17,7 +18,8 @@ export interface CapturedMediaHasherOptions {
   readonly onUndecodable?: (code: MediaErrorCode) => void;
   /**
    * Also look up the rotated and mirrored copies (the 7 dihedral PDQ variants) and the picture
-   * without borders, letterboxing or a screenshot's bars (the `trim` robust variant). Default
+   * without borders, letterboxing or a screenshot's bars (the `trim`, `frame` and `screen` robust
+   * variants). Default
    * `true`; `false` looks up the PDQ hash of the image as captured only.
    */
   readonly variants?: boolean;
@@ -109,8 +111,9 @@ export function createCapturedMediaHasher(
         const hashes = await pool.hashBytes(bytes, {
           derivatives: true,
           crypto: false,
-          // The bank side's variants include the query side's `trim`: one pass computes both.
-          ...(variants ? { dihedral: true, robust: 'bank' as const } : {}),
+          // Both sides' robust variants in one pass: the query's (`trim`, `frame`, `screen`) to look
+          // the media up, the bank's (`trim`, crops) to keep with it.
+          ...(variants ? { dihedral: true, robust: 'all' as const } : {}),
         });
         const pdqVariants = variants
           ? [
@@ -118,7 +121,7 @@ export function createCapturedMediaHasher(
                 .filter(([name]) => name !== 'orig')
                 .map(([name, value]) => ({ name, value })),
               ...(hashes.variants ?? [])
-                .filter((v) => v.name === 'trim')
+                .filter((v) => (QUERY_VARIANT_NAMES as readonly string[]).includes(v.name))
                 .map((v) => ({ name: v.name, value: v.pdq })),
             ]
           : [];

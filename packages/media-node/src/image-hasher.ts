@@ -4,6 +4,7 @@ import {
   pdqHashDihedral,
   pdqRobustVariants,
   toHex,
+  type QueryVariantName,
   type RobustVariantName,
   type RobustVariantSide,
   type DihedralName,
@@ -25,9 +26,10 @@ export interface HashOptions {
   /** Also compute the 8 dihedral PDQ hashes (default `false`). */
   readonly dihedral?: boolean;
   /**
-   * Also compute robust variants (see `pdqRobustVariants`): `'query'` gives `trim` (the picture
-   * without borders, letterboxing or a screenshot's bars) when there is one; `'bank'` also the crop
-   * variants a banked image keeps. Default: none.
+   * Also compute robust variants (see `pdqRobustVariants`): `'query'` gives `trim`, `frame` and
+   * `screen` (the picture without borders, inside its outermost border, between a screenshot's
+   * bars) when the image has them; `'bank'` gives `trim` and the crop variants a banked image
+   * keeps; `'all'` both sets. Default: none.
    */
   readonly robust?: RobustVariantSide;
   /** Also compute MD5, SHA-1 and SHA-256 of the original bytes (default `true`). */
@@ -75,7 +77,7 @@ export interface ImageHashes {
 
 /** One robust variant of an image: its name, PDQ hash (hex) and quality. */
 export interface RobustVariantHash {
-  readonly name: RobustVariantName;
+  readonly name: RobustVariantName | QueryVariantName;
   readonly pdq: string;
   readonly quality: number;
 }

@@ -11,8 +11,18 @@ import type { ImagePixels, PdqHash, PdqOptions } from './types.js';
  *   columns of one flat colour around the image and, in a screenshot, the status bar or toolbar
  *   separated from the picture by a flat band. A padded, letterboxed or screenshotted copy trims
  *   back to (nearly) the original picture.
+ * - `frame` (query side only): the picture inside the image's outermost border only — a padded or
+ *   letterboxed picture whose own edges are flat (a page's margins, a photo's sky) is kept whole,
+ *   where `trim` would cut into it — with each edge put on the strongest brightness step just
+ *   inside, past the lines JPEG's colour ringing leaves around a picture.
+ * - `screen` (query side only): in a screenshot, the picture between the bars (the dominant block
+ *   of rows between bands of flat lines; bands of one colour, like the gaps between a page's text
+ *   lines, do not split it), less its own border, its edges placed like `frame`'s.
  * - `crop-*` (bank side only): the banked image with a few percent cut away — centred, or from one
  *   edge — so a cropped copy lands near one of them.
+ *
+ * `frame` and `screen` are query-side only, so stored bank variants stay valid as they are: a
+ * query's `frame` or `screen` probes the bank's primary hashes and stored variants like `trim`.
  */
 
 /** A rectangle of an image, in pixels: `x`, `y` of its top-left corner, `width` × `height`. */
@@ -33,25 +43,46 @@ const EDGE_CROPS = [5, 9] as const;
 /** Centred crops, in percent of each side cut (half from each end): up to 10 % within 1 % of one. */
 const CENTRE_CROPS = [4, 8] as const;
 
-/** Names of the robust variants, in the order they are computed (see the module comment). */
+/**
+ * Names of the variants a banked image keeps, in the order they are computed (see the module
+ * comment).
+ */
 export const ROBUST_VARIANT_NAMES = [
   'trim',
   ...CENTRE_CROPS.map((p) => `crop-c${p}` as const),
   ...(['t', 'b', 'l', 'r'] as const).flatMap((edge) => EDGE_CROPS.map((p) => `crop-${edge}${p}` as const)),
 ] as const;
 
-/** Name of one robust variant: `trim`, `crop-c<percent>` (centred) or `crop-<t|b|l|r><percent>`. */
+/**
+ * Name of one robust variant a banked image keeps: `trim`, `crop-c<percent>` (centred) or
+ * `crop-<t|b|l|r><percent>`. The order of {@link ROBUST_VARIANT_NAMES} is the bit order of the
+ * matcher's kind masks: new bank kinds go at its end.
+ */
 export type RobustVariantName = (typeof ROBUST_VARIANT_NAMES)[number];
 
+/**
+ * Names of the variants only a query computes (never banked, see {@link findFrameRects}):
+ * `frame`, the picture inside the image's outermost border; `screen`, the picture between a
+ * screenshot's bars.
+ */
+export const QUERY_VARIANT_NAMES = ['trim', 'frame', 'screen'] as const;
+
+/** Name of one variant a query computes: `trim`, `frame` or `screen`. */
+export type QueryVariantName = (typeof QUERY_VARIANT_NAMES)[number];
+
 /** One robust variant: its name, its PDQ hash and that hash's quality. */
-export interface PdqVariant {
-  readonly name: RobustVariantName;
+export interface PdqVariant<Name extends string = RobustVariantName | QueryVariantName> {
+  readonly name: Name;
   readonly hash: PdqHash;
   readonly quality: number;
 }
 
-/** Which side the variants are for: a query computes `trim` only, a banked image also the crops. */
-export type RobustVariantSide = 'query' | 'bank';
+/**
+ * Which side the variants are for: a query computes `trim`, `frame` and `screen`; a banked image
+ * `trim` and the crops; `all` both sets at once (`trim` once), for a worker that matches the
+ * media and may bank it.
+ */
+export type RobustVariantSide = 'query' | 'bank' | 'all';
 
 /** A channel within this of the line's mean counts as the line's colour (survives JPEG ringing). */
 const FLAT_TOLERANCE = 10;
@@ -151,24 +182,51 @@ export function cropRects(width: number, height: number): Map<RobustVariantName,
 }
 
 /**
- * Computes the robust variants of an image (see the module comment): for a query, `trim` when the
- * image has borders; for a banked image, also the crops. Variants of quality 0 (under 5 pixels)
- * are left out. Deterministic and isomorphic: the same pixels give the same variants in Node and in a
- * browser.
+ * Computes the robust variants of an image (see the module comment): for a query, `trim`,
+ * `frame` and `screen` when the image has borders or bars (each only when its rectangle differs
+ * from those before it); for a banked image, `trim` and the crops; for `all`, both. Variants of
+ * quality 0 (under 5 pixels) are left out. Deterministic and isomorphic: the same pixels give the
+ * same variants in Node and in a browser.
  */
+export function pdqRobustVariants(
+  pixels: ImagePixels,
+  side: 'bank',
+  options?: PdqOptions,
+): PdqVariant<RobustVariantName>[];
+export function pdqRobustVariants(
+  pixels: ImagePixels,
+  side: 'query',
+  options?: PdqOptions,
+): PdqVariant<QueryVariantName>[];
+export function pdqRobustVariants(
+  pixels: ImagePixels,
+  side: RobustVariantSide,
+  options?: PdqOptions,
+): PdqVariant[];
 export function pdqRobustVariants(
   pixels: ImagePixels,
   side: RobustVariantSide,
   options: PdqOptions = {},
 ): PdqVariant[] {
   const variants: PdqVariant[] = [];
-  const add = (name: RobustVariantName, rect: PixelRect) => {
+  const rects: PixelRect[] = [];
+  const add = (name: RobustVariantName | QueryVariantName, rect: PixelRect) => {
+    rects.push(rect);
     const { hash, quality } = pdqHash(cropPixels(pixels, rect), options);
     if (quality > 0) variants.push({ name, hash, quality });
   };
   const content = findContentRect(pixels);
   if (content) add('trim', content);
-  if (side === 'bank' && pixels.width >= 32 && pixels.height >= 32) {
+  if (side !== 'bank') {
+    const { frame, screen } = findFrameRects(pixels);
+    for (const [name, rect] of [
+      ['frame', frame],
+      ['screen', screen],
+    ] as const) {
+      if (rect && !rects.some((r) => sameRect(r, rect))) add(name, rect);
+    }
+  }
+  if (side !== 'query' && pixels.width >= 32 && pixels.height >= 32) {
     for (const [name, rect] of cropRects(pixels.width, pixels.height)) add(name, rect);
   }
   return variants;
@@ -275,31 +333,246 @@ function sameFlat(line: LineStats, edge: LineStats): boolean {
  * The dominant block of a rectangle's rows: the rows are split at flat bands at least 0.5 % of
  * the height (3 rows or more) thick; the tallest block is returned when it is at least a fifth
  * of the height and at least twice as tall as every other block. Null otherwise (one block, or
- * several alike: lines of text, a collage).
+ * several alike: lines of text, a collage). With `joinPlainBands`, two blocks separated by a band
+ * of one colour that also runs down both sides of both blocks are one block: the gaps between a
+ * page's lines are the paper's colour, like its margins, while a screenshot's bar has a colour of
+ * its own at its sides (or is separated from the picture by a band of two colours or more).
  */
-function dominantRowBlock(pixels: ImagePixels, stride: number, rect: PixelRect): PixelRect | null {
+function dominantRowBlock(
+  pixels: ImagePixels,
+  stride: number,
+  rect: PixelRect,
+  joinPlainBands = false,
+): PixelRect | null {
   const minGap = Math.max(3, Math.round(rect.height * 0.005));
-  const blocks: [number, number][] = [];
+  let blocks: [number, number][] = [];
+  // The colour of the band before each block after the first when it is one colour, else null.
+  const bandsBefore: (readonly number[] | null)[] = [];
   let start = -1;
   let end = -1;
   let gap = 0;
+  let bandColour: readonly number[] = [];
+  let bandPlain = true;
   for (let y = rect.y; y < rect.y + rect.height; y++) {
-    if (lineStats(pixels, stride, rect.x, y, rect.width, true).flat) {
+    const line = lineStats(pixels, stride, rect.x, y, rect.width, true);
+    if (line.flat) {
+      if (gap === 0) {
+        bandColour = line.mean;
+        bandPlain = true;
+      } else if (!sameColour(line.mean, bandColour)) bandPlain = false;
       if (++gap >= minGap && start >= 0) {
         blocks.push([start, end]);
         start = -1;
       }
       continue;
     }
-    if (start < 0) start = y;
+    if (start < 0) {
+      start = y;
+      if (blocks.length > 0) bandsBefore.push(bandPlain ? bandColour : null);
+    }
     end = y + 1;
     gap = 0;
   }
   if (start >= 0) blocks.push([start, end]);
+  if (joinPlainBands && blocks.length > 1) {
+    const sides = (block: [number, number]) =>
+      [rect.x, rect.x + rect.width - 1].map((x) =>
+        lineStats(pixels, stride, x, block[0], block[1] - block[0], false),
+      );
+    const onColour = (block: [number, number], colour: readonly number[]) =>
+      sides(block).every((side) => sameFlat(side, { flat: true, mean: colour }));
+    const joined: [number, number][] = [blocks[0]!];
+    for (let i = 1; i < blocks.length; i++) {
+      const band = bandsBefore[i - 1];
+      const last = joined[joined.length - 1]!;
+      if (band && onColour(last, band) && onColour(blocks[i]!, band)) last[1] = blocks[i]![1];
+      else joined.push(blocks[i]!);
+    }
+    blocks = joined;
+  }
   if (blocks.length < 2) return null;
   blocks.sort((a, b) => b[1] - b[0] - (a[1] - a[0]));
   const [first, second] = [blocks[0]!, blocks[1]!];
   const tallest = first[1] - first[0];
   if (tallest < rect.height * MIN_KEEP || tallest < 2 * (second[1] - second[0])) return null;
   return { x: rect.x, y: first[0], width: rect.width, height: tallest };
+}
+
+function sameRect(a: PixelRect, b: PixelRect): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+}
+
+/**
+ * The largest-step search looks this fraction of a side inside an edge, and at least as deep as
+ * JPEG's colour ringing reaches (a 16-pixel chroma block) as long as that is under
+ * {@link EDGE_SEARCH_MAX_FRACTION} of the side.
+ */
+const EDGE_SEARCH_DEPTH = 0.02;
+const EDGE_SEARCH_RINGING = 16;
+const EDGE_SEARCH_MAX_FRACTION = 0.05;
+/**
+ * An image whose outermost border has no sides and keeps at least this fraction of its height
+ * (flat lines at the top and bottom of a screenshot's bars) has a `screen` but no `frame`.
+ */
+const SCREEN_BARS_MARGIN = 0.9;
+
+/** The rectangles of a query's `frame` and `screen` variants (null: none). */
+export interface FrameRects {
+  readonly frame: PixelRect | null;
+  readonly screen: PixelRect | null;
+}
+
+/**
+ * The picture inside its outermost frame, for a query. Unlike {@link findContentRect}, only the
+ * outermost border is removed (lines of the colour of the image's own edge, or of a border already
+ * found on another edge), so a picture with margins of its own (a page, a framed photo) is kept
+ * whole; then each trimmed edge is moved onto the strongest brightness step just inside it, which
+ * drops the lines that compression ringing left between the border and the picture.
+ * - `frame`: the image less its outermost border (a pad, letterbox bars);
+ * - `screen`: when flat bands split that into stacked blocks and one dominates (a screenshot's
+ *   picture between its bars; bands of one colour, like the gaps between a page's lines, do not
+ *   split), that block less its own border. When there is a `screen` and the outermost border
+ *   has no side and is thin (bars spanning the width, as a screenshot's do, with a few flat lines
+ *   of their own at the top and bottom), there is no `frame`.
+ * Each is null when it is (nearly) the whole image or under a fifth of a side.
+ */
+export function findFrameRects(pixels: ImagePixels): FrameRects {
+  const stride = validatePixels(pixels);
+  const { width, height } = pixels;
+  const outer = trimOuterBorder(pixels, stride, { x: 0, y: 0, width, height });
+  const block = dominantRowBlock(pixels, stride, outer, true);
+  const finish = (rect: PixelRect): PixelRect | null => {
+    if (rect.width >= width && rect.height >= height) return null;
+    const aligned = alignEdges(pixels, stride, rect);
+    if (aligned.width < MIN_KEEP * width || aligned.height < MIN_KEEP * height) return null;
+    if (aligned.width >= KEEP_WHOLE * width && aligned.height >= KEEP_WHOLE * height) return null;
+    return aligned;
+  };
+  const screen = block ? finish(trimOuterBorder(pixels, stride, block)) : null;
+  // A screenshot's bars span its width: with a `screen` found, no border at either side and only
+  // a few flat lines off the top and bottom (a bar's own margin, not letterbox bars), the image
+  // less those lines is no picture of its own.
+  const sideBorder = outer.x > 0 || outer.x + outer.width < width;
+  const thinBorder = outer.height >= SCREEN_BARS_MARGIN * height;
+  const frame = screen && !sideBorder && thinBorder ? null : finish(outer);
+  return { frame, screen: screen && frame && sameRect(screen, frame) ? null : screen };
+}
+
+/**
+ * Removes the outermost border of a rectangle: from each edge, the flat lines of that edge's
+ * colour. An edge's colour is its outermost line's when that line is flat on the first pass; an
+ * edge that becomes flat only after others were trimmed (a pillarboxed picture's top) is trimmed
+ * only if it has the colour of a border already found, so the picture's own margins stay.
+ */
+function trimOuterBorder(pixels: ImagePixels, stride: number, rect: PixelRect): PixelRect {
+  let x0 = rect.x;
+  let y0 = rect.y;
+  let x1 = rect.x + rect.width;
+  let y1 = rect.y + rect.height;
+  const row = (y: number) => lineStats(pixels, stride, x0, y, x1 - x0, true);
+  const col = (x: number) => lineStats(pixels, stride, x, y0, y1 - y0, false);
+  const colours: (readonly number[] | null)[] = [null, null, null, null];
+  const found: (readonly number[])[] = [];
+  const colourOf = (edge: number, line: LineStats, first: boolean): readonly number[] | null => {
+    const known = colours[edge];
+    if (known) return known;
+    if (!line.flat) return null;
+    if (!first && !found.some((c) => sameColour(c, line.mean))) return null;
+    colours[edge] = line.mean;
+    found.push(line.mean);
+    return line.mean;
+  };
+  for (let pass = 0; pass < 4; pass++) {
+    const before = [x0, y0, x1, y1].join();
+    const first = pass === 0;
+    let colour = colourOf(0, row(y0), first);
+    if (colour) while (y1 - y0 > 1 && sameFlatColour(row(y0), colour)) y0++;
+    colour = colourOf(1, row(y1 - 1), first);
+    if (colour) while (y1 - y0 > 1 && sameFlatColour(row(y1 - 1), colour)) y1--;
+    colour = colourOf(2, col(x0), first);
+    if (colour) while (x1 - x0 > 1 && sameFlatColour(col(x0), colour)) x0++;
+    colour = colourOf(3, col(x1 - 1), first);
+    if (colour) while (x1 - x0 > 1 && sameFlatColour(col(x1 - 1), colour)) x1--;
+    if ([x0, y0, x1, y1].join() === before) break;
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+function sameFlatColour(line: LineStats, colour: readonly number[]): boolean {
+  return line.flat && sameColour(line.mean, colour);
+}
+
+/**
+ * Moves each edge of a rectangle that lies inside the image onto the strongest brightness step
+ * within {@link EDGE_SEARCH_DEPTH} inside it (the outermost on a tie): the step between the last
+ * border line and the picture's first is the largest there, while the ringing lines in between
+ * keep the border's brightness.
+ */
+function alignEdges(pixels: ImagePixels, stride: number, rect: PixelRect): PixelRect {
+  let x0 = rect.x;
+  let y0 = rect.y;
+  let x1 = rect.x + rect.width;
+  let y1 = rect.y + rect.height;
+  const depth = (side: number) =>
+    Math.max(
+      2,
+      Math.round(side * EDGE_SEARCH_DEPTH),
+      Math.min(EDGE_SEARCH_RINGING, Math.round(side * EDGE_SEARCH_MAX_FRACTION)),
+    );
+  const depthY = depth(rect.height);
+  const depthX = depth(rect.width);
+  // Steps between line p and line p - 1 (rows, then columns), over the rectangle's span.
+  const rowStep = (y: number) => lineStep(pixels, stride, rect.x, y, rect.width, true);
+  const colStep = (x: number) => lineStep(pixels, stride, rect.y, x, rect.height, false);
+  if (y0 > 0) y0 = strongest(y0, y0 + depthY, rowStep);
+  if (y1 < pixels.height) y1 = strongest(y1, y1 - depthY, rowStep);
+  if (x0 > 0) x0 = strongest(x0, x0 + depthX, colStep);
+  if (x1 < pixels.width) x1 = strongest(x1, x1 - depthX, colStep);
+  if (y1 - y0 < 1 || x1 - x0 < 1) return rect;
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/** The line boundary from `from` towards `to` (inclusive) with the largest step; the first on a tie. */
+function strongest(from: number, to: number, step: (p: number) => number): number {
+  const dir = to >= from ? 1 : -1;
+  let best = from;
+  let bestStep = -1;
+  for (let p = from; dir > 0 ? p <= to : p >= to; p += dir) {
+    const s = step(p);
+    if (s > bestStep) {
+      best = p;
+      bestStep = s;
+    }
+  }
+  return best;
+}
+
+/**
+ * Mean absolute brightness difference between line `p` and line `p - 1` (rows when `horizontal`,
+ * from column `start`; else columns from row `start`), over `length` samples at most
+ * {@link MAX_SAMPLES} evenly spaced. Brightness is the integer luma (299 R + 587 G + 114 B).
+ */
+function lineStep(
+  pixels: ImagePixels,
+  stride: number,
+  start: number,
+  p: number,
+  length: number,
+  horizontal: boolean,
+): number {
+  const { data, channels } = pixels;
+  const step = Math.max(1, Math.ceil(length / MAX_SAMPLES));
+  const count = Math.ceil(length / step);
+  const along = (horizontal ? channels : stride) * step;
+  const across = horizontal ? stride : channels;
+  let a = horizontal ? p * stride + start * channels : start * stride + p * channels;
+  let total = 0;
+  for (let i = 0; i < count; i++, a += along) {
+    total += Math.abs(luma(data, a, channels) - luma(data, a - across, channels));
+  }
+  return total / count;
+}
+
+function luma(data: Uint8Array | Uint8ClampedArray, at: number, channels: number): number {
+  return channels < 3 ? 1000 * data[at]! : 299 * data[at]! + 587 * data[at + 1]! + 114 * data[at + 2]!;
 }

@@ -1,6 +1,7 @@
 // Shared by robust-variants.test.ts (Node) and browser/robust-variants.page.ts (Chromium): a small
 // deterministic set of generated benign images — pictures alone, padded, letterboxed and laid out
-// like a phone screenshot — and the robust variants of each, as hex, for every engine.
+// like a phone screenshot, and a text-like page padded and in a dark screenshot — and the robust
+// variants of each (query and bank side), as hex, for every engine.
 import { pdqRobustVariants, toHex, type ImagePixels, type PdqEngine } from '@hashline/pdq';
 
 /** One image's variants: name, hex hash and quality, in the order computed. */
@@ -46,6 +47,35 @@ export function picture(seed: number, width: number, height: number): ImagePixel
         const p = (y * width + x) * 4;
         for (let c = 0; c < 3; c++) data[p + c] = (data[p + c]! + colour[c]!) / 2;
       }
+  }
+  return { data, width, height, channels: 4 };
+}
+
+/**
+ * RGBA text-like page: paper of one colour with margins of a tenth of the width, a heading and
+ * lines of dark "words" with paragraph gaps — flat lines at its edges and between its lines.
+ */
+export function page(seed: number, width: number, height: number): ImagePixels {
+  const next = random(seed);
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let p = 0; p < data.length; p += 4) data.set([240, 236, 225, 255], p);
+  const margin = Math.round(width / 10);
+  const line = Math.max(4, Math.round(height / 25));
+  const ink = (x0: number, y0: number, w: number, h: number) => {
+    for (let y = y0; y < Math.min(height, y0 + h); y++)
+      for (let x = x0; x < Math.min(width - margin, x0 + w); x++)
+        data.set([30, 30, 40, 255], (y * width + x) * 4);
+  };
+  let y = margin;
+  ink(margin, y, Math.round(width * 0.5), Math.round(line * 1.4));
+  y += line * 3;
+  while (y + line < height - margin) {
+    for (let x = margin; x < width - margin;) {
+      const w = Math.round(line * (1 + next() * 4));
+      ink(x, y, w, Math.round(line * 0.55));
+      x += w + Math.round(line * 0.5);
+    }
+    y += line + (next() < 0.2 ? line : 0);
   }
   return { data, width, height, channels: 4 };
 }
@@ -102,15 +132,28 @@ export function variantTestImages(): { name: string; pixels: ImagePixels }[] {
       ]),
     });
   }
+  const text = page(4, 300, 400);
+  images.push({ name: 'page-4', pixels: text });
+  images.push({ name: 'padded-page-4', pixels: onCanvas(text, 360, 460, [216, 59, 106]) });
+  images.push({
+    name: 'screenshot-page-4',
+    pixels: onCanvas(text, 340, 700, [18, 18, 18], 120, [
+      { y: 4, h: 16, colour: [0, 0, 0] },
+      { y: 660, h: 16, colour: [35, 35, 35] },
+    ]),
+  });
   return images;
 }
 
-/** The bank-side robust variants of every test image with `engine`, as `name:hex:quality` strings. */
+/**
+ * The robust variants of every test image with `engine`, query and bank side (`trim`, `frame`,
+ * `screen`, the crops), as `name:hex:quality` strings.
+ */
 export function variantRows(engine: PdqEngine): VariantsRow[] {
   return variantTestImages().map(({ name, pixels }) => ({
     image: name,
     engine,
-    variants: pdqRobustVariants(pixels, 'bank', { engine }).map(
+    variants: pdqRobustVariants(pixels, 'all', { engine }).map(
       (v) => `${v.name}:${toHex(v.hash)}:${v.quality}`,
     ),
   }));

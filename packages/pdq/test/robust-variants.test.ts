@@ -3,12 +3,15 @@ import {
   cropPixels,
   cropRects,
   findContentRect,
+  findFrameRects,
   hammingDistance,
   pdqHash,
   pdqRobustVariants,
+  QUERY_VARIANT_NAMES,
   ROBUST_VARIANT_NAMES,
+  type ImagePixels,
 } from '@hashline/pdq';
-import { onCanvas, picture, variantRows } from './robust-variants.body.js';
+import { onCanvas, page, picture, variantRows } from './robust-variants.body.js';
 
 describe('findContentRect', () => {
   const p = picture(7, 300, 200);
@@ -52,7 +55,64 @@ describe('findContentRect', () => {
   });
 });
 
+describe('findFrameRects', () => {
+  const text = page(4, 300, 400);
+
+  it('finds nothing in a picture without borders; a page alone is framed by its own margins', () => {
+    expect(findFrameRects(picture(7, 300, 200))).toEqual({ frame: null, screen: null });
+    // The page's lines are not split into blocks: the bands between them are its paper's colour.
+    expect(findFrameRects(text)).toEqual({ frame: { x: 30, y: 30, width: 240, height: 329 }, screen: null });
+  });
+
+  it('keeps a padded page whole, margins included, where trim cuts into its margins', () => {
+    const padded = onCanvas(text, 360, 460, [216, 59, 106]);
+    const exact = { x: 30, y: 30, width: 300, height: 400 };
+    expect(findFrameRects(padded)).toEqual({ frame: exact, screen: null });
+    const trim = findContentRect(padded)!;
+    expect(trim.width).toBeLessThan(270);
+    const frame = pdqRobustVariants(padded, 'query').find((v) => v.name === 'frame')!;
+    expect(hammingDistance(frame.hash, pdqHash(text).hash)).toBe(0);
+  });
+
+  it("finds a page between a dark screenshot's bars, and no frame (the bars span the width)", () => {
+    const shot = onCanvas(text, 340, 700, [18, 18, 18], 120, [
+      { y: 4, h: 16, colour: [0, 0, 0] },
+      { y: 660, h: 16, colour: [35, 35, 35] },
+    ]);
+    expect(findFrameRects(shot)).toEqual({ frame: null, screen: { x: 20, y: 120, width: 300, height: 400 } });
+    const screen = pdqRobustVariants(shot, 'query').find((v) => v.name === 'screen')!;
+    expect(hammingDistance(screen.hash, pdqHash(text).hash)).toBe(0);
+  });
+
+  it('puts an edge on the picture, past lines of compression ringing between it and the border', () => {
+    const p = picture(5, 300, 200);
+    const padded = onCanvas(p, 380, 260, [0, 0, 0]);
+    // Two lines above and two left of the picture: the border's brightness with coloured specks
+    // every few pixels, as JPEG's chroma ringing leaves them (not flat, so no trim removes them).
+    const ring = (x: number, y: number, i: number) =>
+      (padded.data as Uint8ClampedArray).set(i % 3 === 0 ? [60, 0, 0] : [0, 12, 0], (y * 380 + x) * 4);
+    for (const y of [28, 29]) for (let x = 38; x < 340; x++) ring(x, y, x);
+    for (const x of [38, 39]) for (let y = 28; y < 230; y++) ring(x, y, y);
+    expect(findContentRect(padded)).toEqual({ x: 38, y: 28, width: 302, height: 202 });
+    expect(findFrameRects(padded).frame).toEqual({ x: 40, y: 30, width: 300, height: 200 });
+  });
+});
+
 describe('pdqRobustVariants', () => {
+  it('a query computes trim, frame and screen only; all is the query and bank sets, trim once', () => {
+    const images: ImagePixels[] = [
+      onCanvas(picture(8, 320, 240), 400, 300, [0, 0, 0]),
+      onCanvas(page(4, 300, 400), 360, 460, [216, 59, 106]),
+    ];
+    for (const image of images) {
+      const query = pdqRobustVariants(image, 'query').map((v) => v.name);
+      const bank = pdqRobustVariants(image, 'bank').map((v) => v.name);
+      expect(query.every((n) => (QUERY_VARIANT_NAMES as readonly string[]).includes(n))).toBe(true);
+      const all = pdqRobustVariants(image, 'all').map((v) => v.name);
+      expect(all).toEqual([...query, ...bank.filter((n) => n !== 'trim')]);
+    }
+  });
+
   it('a banked image keeps 10 crops (and trim when bordered); a query only trim', () => {
     const p = picture(8, 320, 240);
     const bank = pdqRobustVariants(p, 'bank').map((v) => v.name);

@@ -64,8 +64,9 @@ Options:
                         ndjson (one object per input, with hashes and every hit)
   -d, --dihedral        also match the 7 rotated and mirrored versions of each image (PDQ);
                         on by default for image files, --no-dihedral turns it off
-      --no-robust       do not match the "trim" variant of image files (the picture without
-                        uniform borders, letterboxing or a screenshot's bars), on by default
+      --no-robust       do not match the robust variants of image files (the picture without
+                        uniform borders or letterboxing, "trim" and "frame", or between a
+                        screenshot's bars, "screen"), on by default
       --banks <a,b>     only report matches in these banks (allow-lists always apply)
       --fail-on-match   exit with 3 when anything matched (for scripts and CI gates)
   -j, --threads <n>     hashing threads (default: number of cores, here ${availableParallelism()})

@@ -1,5 +1,5 @@
 import { isDomainError, normalizeSignal } from '@hashline/domain';
-import type { DihedralName } from '@hashline/pdq';
+import { QUERY_VARIANT_NAMES, type DihedralName } from '@hashline/pdq';
 import type { FileHashResult } from '../hash/file-hasher.js';
 
 /** The signal types Hashline matches on. */
@@ -54,7 +54,7 @@ export function checkSignal(
 
 /**
  * A hashed file as a subject: its PDQ hash (when usable, with the 7 other dihedral variants and
- * the `trim` robust variant if computed), MD5 and SHA-256. SHA-1 is computed but not sent: banks exchange MD5 and SHA-256.
+ * the query's robust variants `trim`, `frame`, `screen` if computed), MD5 and SHA-256. SHA-1 is computed but not sent: banks exchange MD5 and SHA-256.
  */
 export function fileSubject(path: string, result: FileHashResult): MatchSubject {
   const queries: MatchQuery[] = [];
@@ -68,7 +68,10 @@ export function fileSubject(path: string, result: FileHashResult): MatchSubject 
             .map(([name, value]) => ({ name, value }))
         : []),
       ...(result.variants ?? [])
-        .filter((v) => v.name === 'trim' && checkSignal('pdq', v.pdq, null).ok)
+        .filter(
+          (v) =>
+            (QUERY_VARIANT_NAMES as readonly string[]).includes(v.name) && checkSignal('pdq', v.pdq, null).ok,
+        )
         .map((v) => ({ name: v.name, value: v.pdq })),
     ];
     const variants = found.length > 0 ? found : undefined;

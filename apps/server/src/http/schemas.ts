@@ -1,3 +1,4 @@
+import { QUERY_VARIANT_NAMES } from '@hashline/pdq';
 import {
   API_SCOPES,
   BANK_ACTIONS,
@@ -382,10 +383,12 @@ export const SHARED_SCHEMAS = [
       },
       variants: {
         type: 'array',
-        maxItems: 8,
+        maxItems: 10,
         description:
-          'PDQ only: hashes of the rotated and mirrored image (`hashline hash --dihedral`: rot90…flipm) and of the picture ' +
-          'without borders or bars (`trim`, from `hashline hash --robust`), matched as one query; a hit names the variant.',
+          'PDQ only: hashes of the rotated and mirrored image (`hashline hash --dihedral`: rot90…flipm) and of parts of ' +
+          'the picture (`pdqRobustVariants(pixels, "query")` in @hashline/pdq, as `hashline match` computes them): `trim`, ' +
+          "without borders or bars; `frame`, inside its outermost border only; `screen`, between a screenshot's bars. " +
+          'Matched as one query; a hit names the variant.',
         items: {
           type: 'object',
           required: ['name', 'value'],
@@ -393,7 +396,7 @@ export const SHARED_SCHEMAS = [
           properties: {
             name: {
               type: 'string',
-              enum: ['rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm', 'trim'],
+              enum: ['rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm', ...QUERY_VARIANT_NAMES],
             },
             value: hex,
           },
@@ -413,7 +416,8 @@ export const SHARED_SCHEMAS = [
       variant: {
         type: 'string',
         description:
-          'Which variant of the query matched: a rotated/mirrored copy (rot90…flipm) or `trim`, the picture without borders or bars.',
+          'Which variant of the query matched: a rotated/mirrored copy (rot90…flipm) or a part of the picture: `trim` ' +
+          "(without borders or bars), `frame` (inside its outermost border) or `screen` (between a screenshot's bars).",
       },
       bankVariant: {
         type: 'string',

@@ -158,7 +158,7 @@ export async function hmaRoutes(
         description:
           "HMA's `GET /m/lookup?url=`. The server fetches the URL and matches its hashes exactly as " +
           '`POST /v1/match/media` matches an upload (same answer, same match records and webhooks; the dihedral ' +
-          'and `trim` variants by default, `dihedral: false` and `robust: false` turn them off).',
+          'and robust (`trim`, `frame`, `screen`) variants by default, `dihedral: false` and `robust: false` turn them off).',
         body: urlBody({
           dihedral: { type: 'boolean', default: true },
           robust: { type: 'boolean', default: true },

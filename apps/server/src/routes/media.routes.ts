@@ -220,8 +220,8 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
           'Hashes the image on the server (PDQ, and MD5/SHA-1/SHA-256 of the bytes) and matches every hash. The bytes ' +
           'are discarded once hashed: never stored, never logged. Send multipart/form-data with one file, or the raw ' +
           'bytes with `Content-Type: application/octet-stream`, `image/*` or `video/*`. By default the 8 rotations and mirrors ' +
-          "(`dihedral`) and the picture without borders, letterboxing or a screenshot's bars (`robust`: the `trim` " +
-          'variant) are matched too; a hit names the variant. `dihedral=false&robust=false` matches the plain PDQ hash ' +
+          "(`dihedral`) and the picture without borders, letterboxing or a screenshot's bars (`robust`: the `trim`, " +
+          '`frame` and `screen` variants) are matched too; a hit names the variant. `dihedral=false&robust=false` matches the plain PDQ hash ' +
           'only. A PDQ hash of quality below 50 is not matched (listed in `skipped`). Keys with ' +
           '`match:verdict` receive `{ "results": [{ "matched": true|false }] }` only. ' +
           'A video (a `video/*` type, or a file that starts like a video container) is streamed to a temporary file, ' +
@@ -242,7 +242,8 @@ export async function mediaRoutes(app: FastifyInstance, ctx: AppContext): Promis
               type: 'boolean',
               default: true,
               description:
-                "Also match the `trim` variant: the picture without uniform borders, letterboxing or a screenshot's bars (default on).",
+                'Also match the robust variants: the picture without uniform borders or letterboxing (`trim`, `frame`) and ' +
+                "between a screenshot's bars (`screen`) (default on).",
             },
             banks: { type: 'string', description: 'Comma-separated bank names or ids to report matches in.' },
             contentRef: {
@@ -443,7 +444,8 @@ export async function matchImageHashes(
   const pdqProblem = pdqUnusable(hashes);
   if (pdqProblem) skipped.push({ signalType: 'pdq', ...pdqProblem });
   else {
-    // The dihedral variants (when asked for) and the robust variants the pool computed (`trim`).
+    // The dihedral variants (when asked for) and the robust variants the pool computed (`trim`,
+    // `frame`, `screen`).
     const found = [
       ...(dihedral && hashes.dihedral
         ? Object.entries(hashes.dihedral)

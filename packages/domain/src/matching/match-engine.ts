@@ -12,6 +12,7 @@ import {
   type RebuildSource,
   type SerializedPdqIndex,
 } from '@hashline/matcher';
+import { QUERY_VARIANT_NAMES } from '@hashline/pdq';
 import type { ActiveSignal, Bank, BankChange } from '../banks/bank.js';
 import { DomainError } from '../domain-error.js';
 import { PDQ_VARIANT_KINDS, pdqVariantKindCode, type PdqVariantHash } from '../banks/pdq-variants.js';
@@ -167,7 +168,7 @@ export interface EngineMatch {
   readonly entryId: number;
   readonly bankId: number;
   readonly distance: number;
-  /** The query's variant that matched (a rotation, a mirror image, `trim`); absent: the query hash. */
+  /** The query's variant that matched (a rotation, a mirror image, `trim`, `frame`, `screen`); absent: the query hash. */
   readonly variant?: string;
   /**
    * The banked entry's robust variant that matched (`trim`, `crop-*`), absent when its primary
@@ -252,11 +253,12 @@ const KIND_CODES: Readonly<Record<SignalType, number>> = { pdq: 1, md5: 2, sha1:
 const VIDEO_FETCH = 500;
 
 /**
- * Query variants that probe the banked variants too: the query's own hash and its `trim`. The
- * rotations and mirror images probe primary hashes only — a rotated *and* cropped copy is not
- * sought — which keeps a query's cost at (1 + 1) × the variants instead of 9 × (ADR 0021).
+ * Query variants that probe the banked variants too: the query's own hash and its robust variants
+ * (`trim`, `frame`, `screen`: at most three, usually one or two). The rotations and mirror images
+ * probe primary hashes only — a rotated *and* cropped copy is not sought — which keeps a query's
+ * cost at (1 + robust variants) × the banked variants instead of 9 × (ADR 0021).
  */
-const VARIANT_PROBES: ReadonlySet<string> = new Set(['trim']);
+const VARIANT_PROBES: ReadonlySet<string> = new Set(QUERY_VARIANT_NAMES);
 
 /** Entry id → mask of its robust variants' kinds (bit i: `PDQ_VARIANT_KINDS[i]`), 4 bytes per id. */
 class KindMaskMap {

@@ -1,3 +1,4 @@
+import { QUERY_VARIANT_NAMES } from '@hashline/pdq';
 import type { Bank, BankEntry } from '../banks/bank.js';
 import { isSignalType, normalizeSignal } from '../banks/signal-validation.js';
 import {
@@ -512,8 +513,9 @@ function isStoreUnavailable(error: unknown): boolean {
 
 /**
  * Names a caller may give PDQ variants: the seven rotations and mirror images besides `orig`, and
- * `trim`, the robust variant of the picture without borders, letterboxing or a screenshot's bars
- * (`pdqRobustVariants` in `@hashline/pdq`).
+ * the query's robust variants (`pdqRobustVariants(pixels, 'query')` in `@hashline/pdq`): `trim`,
+ * the picture without borders, letterboxing or a screenshot's bars; `frame`, the picture inside its
+ * outermost border only; `screen`, the picture between a screenshot's bars.
  */
 const VARIANT_NAMES: readonly string[] = [
   'rot90',
@@ -523,7 +525,7 @@ const VARIANT_NAMES: readonly string[] = [
   'flipy',
   'flipp',
   'flipm',
-  'trim',
+  ...QUERY_VARIANT_NAMES,
 ];
 
 /**

@@ -1,4 +1,4 @@
-// The robust variants (trim, crops) computed in headless Chromium equal those computed in Node,
+// The robust variants (trim, frame, screen, crops) computed in headless Chromium equal those computed in Node,
 // bit for bit, with every engine: the browser's self-submission and the server share the code.
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -29,10 +29,15 @@ describe('robust variants in headless Chromium', () => {
   it('gives exactly the variants Node gives, with every engine', () => {
     const node = ENGINES.flatMap((engine) => variantRows(engine));
     expect(run.value.rows).toEqual(node);
-    // Not vacuous: every bordered image has a trim variant and every image its crops.
+    // Not vacuous: every bordered image has a trim variant and every image its crops; the padded
+    // page has a frame (its own margins kept) and the page's screenshot a screen.
     for (const row of node) {
       expect(row.variants.length).toBeGreaterThanOrEqual(10);
-      if (!row.image.startsWith('picture')) expect(row.variants[0]).toMatch(/^trim:/);
+      if (!/^(picture|page)/.test(row.image)) expect(row.variants[0]).toMatch(/^trim:/);
     }
+    const names = (image: string) =>
+      node.find((r) => r.image === image)!.variants.map((v) => v.slice(0, v.indexOf(':')));
+    expect(names('padded-page-4')).toContain('frame');
+    expect(names('screenshot-page-4')).toContain('screen');
   });
 });
