@@ -531,13 +531,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
     lookups: ImportLookups,
     found: ImportExistingEntry[],
   ): Promise<ImportExistingEntry[]> {
-    const any = await trx
-      .selectFrom('bank_entry_sources')
-      .select('entry_id')
-      .where('bank_id', '=', bankId)
-      .limit(1)
-      .executeTakeFirst();
-    if (!any) return found;
+    if (!(await bankHasFurtherSources(trx, bankId))) return found;
     const byId = new Map(found.map((row) => [row.id, row]));
     const more = new Set<number>();
     for (const { source, externalId } of lookups.provenances) {
@@ -669,13 +663,7 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       if (p?.externalId != null) seen.set(provenanceKey(p), p);
     }
     if (seen.size === 0) return;
-    const any = await trx
-      .selectFrom('bank_entry_sources')
-      .select('entry_id')
-      .where('bank_id', '=', bankId)
-      .limit(1)
-      .executeTakeFirst();
-    if (!any) return;
+    if (!(await bankHasFurtherSources(trx, bankId))) return;
     for (const part of chunks([...seen.values()], 200)) {
       await trx
         .updateTable('bank_entry_sources')
@@ -1857,4 +1845,15 @@ const ACTIVE_STATUSES: readonly WebhookDeliveryStatus[] = ['pending', 'retrying'
 
 function isLeased(leasedUntil: DbDate | null, now: Date): boolean {
   return leasedUntil !== null && readDate(leasedUntil).getTime() > now.getTime();
+}
+
+/** Whether any entry of the bank has a source besides its own provenance (most banks have none). */
+async function bankHasFurtherSources(trx: Transaction<Database>, bankId: number): Promise<boolean> {
+  const row = await trx
+    .selectFrom('bank_entry_sources')
+    .select('entry_id')
+    .where('bank_id', '=', bankId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }

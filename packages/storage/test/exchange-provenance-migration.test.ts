@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Migrator, sql, type Kysely } from 'kysely';
-import { describe, expect, it } from 'vitest';
-import { openPostgresStore, openSqliteStore, type HashlineStoreWithHotline } from '../src/index.js';
-import { migrationsFor } from '../src/migrations/index.js';
-import { openPostgresDatabase } from '../src/postgres/postgres-database.js';
-import { openSqliteDatabase } from '../src/sqlite/sqlite-database.js';
-import type { Engine, StoreDatabase } from '../src/store-dialect.js';
-import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, requirePostgres } from './support/postgres.js';
+import { sql } from 'kysely';
+import { expect } from 'vitest';
+import type { HashlineStoreWithHotline } from '../src/index.js';
+import type { StoreDatabase } from '../src/store-dialect.js';
+import { describeMigrationOnExistingData } from './support/migration-on-existing-data.js';
 
 // Migration 0020 on provenance written before it: what an exchange of a typed source (`ncmec`,
 // `stopncii`) brought moves to the exchange's own source (`exchange:<name>`), so two exchanges of
@@ -16,21 +10,6 @@ import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, requirePostgres } from 
 // a further source two exchanges of its type could have sent stays as it was.
 
 const T0 = new Date(Date.UTC(2025, 0, 1));
-
-async function migrateTo(
-  db: Kysely<unknown>,
-  engine: Engine,
-  target: string,
-  schema?: string,
-): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrationsFor(engine) },
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
-  const { error } = await migrator.migrateTo(target);
-  if (error) throw error;
-}
 
 async function writeOldProvenance(database: StoreDatabase): Promise<void> {
   const d = database.dialect;
@@ -91,42 +70,9 @@ async function check(store: HashlineStoreWithHotline): Promise<void> {
   expect((await store.getEntries([1]))[0]!.provenance.source).toBe('ncmec');
 }
 
-describe('migration 0020 (per-exchange provenance) on existing entries', () => {
-  it('sqlite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hashline-0020-'));
-    try {
-      const file = join(dir, 'store.db');
-      const database = openSqliteDatabase({ file });
-      await migrateTo(database.db as Kysely<unknown>, 'sqlite', '0019_video_contact_sheets');
-      await writeOldProvenance(database);
-      await database.db.destroy();
-      const store = await openSqliteStore({ file });
-      try {
-        await check(store);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('postgres', async () => {
-    await requirePostgres();
-    const schema = freshSchemaName();
-    try {
-      const database = await openPostgresDatabase({ connectionString: POSTGRES_TEST_URL, schema });
-      await migrateTo(database.db as Kysely<unknown>, 'postgres', '0019_video_contact_sheets', schema);
-      await writeOldProvenance(database);
-      await database.db.destroy();
-      const store = await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema });
-      try {
-        await check(store);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      await dropSchema(schema);
-    }
-  });
-});
+describeMigrationOnExistingData(
+  'migration 0020 (per-exchange provenance) on existing entries',
+  '0019_video_contact_sheets',
+  writeOldProvenance,
+  check,
+);

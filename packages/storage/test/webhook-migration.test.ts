@@ -1,35 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Migrator, sql, type Kysely } from 'kysely';
-import { describe, expect, it } from 'vitest';
-import { openPostgresStore, openSqliteStore, type HashlineStoreWithHotline } from '../src/index.js';
-import { migrationsFor } from '../src/migrations/index.js';
-import { openPostgresDatabase } from '../src/postgres/postgres-database.js';
-import { openSqliteDatabase } from '../src/sqlite/sqlite-database.js';
-import type { Engine, StoreDatabase } from '../src/store-dialect.js';
-import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, requirePostgres } from './support/postgres.js';
+import { sql } from 'kysely';
+import { expect } from 'vitest';
+import type { HashlineStoreWithHotline } from '../src/index.js';
+import type { StoreDatabase } from '../src/store-dialect.js';
+import { describeMigrationOnExistingData } from './support/migration-on-existing-data.js';
 
 // Migration 0007 on an outbox written before it: rows are numbered per bank in id order, bodies
 // gain that seq, pending rows that failed before become `retrying`, and new deliveries continue
 // each bank's sequence.
 
 const T0 = new Date(Date.UTC(2025, 0, 1));
-
-async function migrateTo(
-  db: Kysely<unknown>,
-  engine: Engine,
-  target: string,
-  schema?: string,
-): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrationsFor(engine) },
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
-  const { error } = await migrator.migrateTo(target);
-  if (error) throw error;
-}
 
 async function writeOldOutbox(database: StoreDatabase): Promise<void> {
   const at = database.dialect.date(T0);
@@ -88,42 +67,9 @@ async function check(store: HashlineStoreWithHotline): Promise<void> {
   });
 }
 
-describe('migration 0007 (webhook order) on an existing outbox', () => {
-  it('sqlite', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hashline-0007-'));
-    try {
-      const file = join(dir, 'store.db');
-      const database = openSqliteDatabase({ file });
-      await migrateTo(database.db as Kysely<unknown>, 'sqlite', '0006_exchange');
-      await writeOldOutbox(database);
-      await database.db.destroy();
-      const store = await openSqliteStore({ file });
-      try {
-        await check(store);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('postgres', async () => {
-    await requirePostgres();
-    const schema = freshSchemaName();
-    try {
-      const database = await openPostgresDatabase({ connectionString: POSTGRES_TEST_URL, schema });
-      await migrateTo(database.db as Kysely<unknown>, 'postgres', '0006_exchange', schema);
-      await writeOldOutbox(database);
-      await database.db.destroy();
-      const store = await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema });
-      try {
-        await check(store);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      await dropSchema(schema);
-    }
-  });
-});
+describeMigrationOnExistingData(
+  'migration 0007 (webhook order) on an existing outbox',
+  '0006_exchange',
+  writeOldOutbox,
+  check,
+);

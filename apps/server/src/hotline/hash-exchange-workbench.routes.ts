@@ -2,7 +2,7 @@ import { requireRole, type Analyst, type HashExchangeService } from '@hashline/d
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.js';
 import { problems } from '../http/schemas.js';
-import { hashExchangeView } from '../routes/hash-exchanges.routes.js';
+import { hashExchangeViews } from '../routes/hash-exchanges.routes.js';
 
 const tags = ['hotline workbench'];
 
@@ -30,20 +30,8 @@ export async function hashExchangeWorkbenchRoutes(
     requireRole(analyst, 'admin');
     return analyst;
   };
-  const views = async (list: Awaited<ReturnType<HashExchangeService['list']>>) => {
-    const banks = new Map((await context.banks.listBanks()).map((b) => [b.id, b.name]));
-    const now = context.clock.now();
-    return Promise.all(
-      list.map(async (e) =>
-        hashExchangeView(
-          e,
-          banks,
-          now,
-          e.feedback && exchanges ? await exchanges.feedbackStatus(e) : undefined,
-        ),
-      ),
-    );
-  };
+  const views = (list: Awaited<ReturnType<HashExchangeService['list']>>) =>
+    hashExchangeViews(list, context, exchanges);
 
   app.get(
     '/v1/workbench/hash-exchanges',

@@ -168,6 +168,29 @@ export function hashExchangeView(
 }
 
 /**
+ * Exchanges as the API and the workbench answer them: banks by name, and the votes' status of
+ * those that send votes back.
+ */
+export async function hashExchangeViews(
+  list: readonly HashExchange[],
+  context: Pick<AppContext, 'banks' | 'clock'>,
+  exchanges: HashExchangeService | undefined,
+) {
+  const banks = new Map((await context.banks.listBanks()).map((b) => [b.id, b.name]));
+  const now = context.clock.now();
+  return Promise.all(
+    list.map(async (e) =>
+      hashExchangeView(
+        e,
+        banks,
+        now,
+        e.feedback && exchanges ? await exchanges.feedbackStatus(e) : undefined,
+      ),
+    ),
+  );
+}
+
+/**
  * Scheduled hash exchanges (issue 14): `/v1/exchanges` CRUD, run now, pause and resume. Admin
  * only (see route-scopes.ts): an exchange writes into a bank on its own schedule and holds a
  * partner's credentials.
@@ -186,20 +209,7 @@ export async function hashExchangeRoutes(
     }
     return exchanges;
   };
-  const views = async (list: readonly HashExchange[]) => {
-    const banks = new Map((await ctx.banks.listBanks()).map((b) => [b.id, b.name]));
-    const now = ctx.clock.now();
-    return Promise.all(
-      list.map(async (e) =>
-        hashExchangeView(
-          e,
-          banks,
-          now,
-          e.feedback && exchanges ? await exchanges.feedbackStatus(e) : undefined,
-        ),
-      ),
-    );
-  };
+  const views = (list: readonly HashExchange[]) => hashExchangeViews(list, ctx, exchanges);
   const one = async (exchange: HashExchange) => (await views([exchange]))[0]!;
   const tags = ['exchanges'];
 
