@@ -4,13 +4,9 @@
 // credentials, pages that are not NCMEC's shape, and votes sent in NCMEC's shape. Hash values are
 // digests of benign labels.
 import { createHash } from 'node:crypto';
-import {
-  HashExchangeError,
-  type HashExchangeClient,
-  type HashExchangePage,
-  type ImportRecord,
-} from '@hashline/domain';
+import { HashExchangeError, type HashExchangeClient, type ImportRecord } from '@hashline/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { syncAll } from '../support/hash-exchange-mocks/sync-all.js';
 import {
   createNcmecExchangeClient,
   type NcmecExchangeOptions,
@@ -67,17 +63,6 @@ function seed(n: number): void {
       at(i),
     );
   }
-}
-
-async function syncAll(c: HashExchangeClient, checkpoint: string | null = null, limit = 100) {
-  const pages: HashExchangePage[] = [];
-  for (let i = 0; i < limit; i++) {
-    const page = await c.fetchPage(checkpoint, never);
-    pages.push(page);
-    checkpoint = page.checkpoint;
-    if (page.caughtUp) break;
-  }
-  return { pages, checkpoint, records: pages.flatMap((p) => p.records) };
 }
 
 const hashes = (records: readonly ImportRecord[]) =>

@@ -4,13 +4,9 @@
 // order, retries and their limits, refused keys, answers that are not the API's shape, and votes
 // sent in the API's shape. Hash values are digests of benign labels.
 import { createHash } from 'node:crypto';
-import {
-  HashExchangeError,
-  type HashExchangeClient,
-  type HashExchangePage,
-  type ImportRecord,
-} from '@hashline/domain';
+import { HashExchangeError, type HashExchangeClient, type ImportRecord } from '@hashline/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { syncAll } from '../support/hash-exchange-mocks/sync-all.js';
 import {
   createStopNciiExchangeClient,
   type StopNciiExchangeOptions,
@@ -57,17 +53,6 @@ function seed(n: number): void {
       1000 + i,
     );
   }
-}
-
-async function syncAll(c: HashExchangeClient, checkpoint: string | null = null) {
-  const pages: HashExchangePage[] = [];
-  for (let i = 0; i < 100; i++) {
-    const page = await c.fetchPage(checkpoint, never);
-    pages.push(page);
-    checkpoint = page.checkpoint;
-    if (page.caughtUp) break;
-  }
-  return { pages, checkpoint, records: pages.flatMap((p) => p.records) };
 }
 
 const cases = (records: readonly ImportRecord[]) =>

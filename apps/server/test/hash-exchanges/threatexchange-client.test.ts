@@ -5,13 +5,9 @@
 // Graph's token and throttling errors, and answers that are not the API's shape. Hash values are
 // digests of benign labels.
 import { createHash } from 'node:crypto';
-import {
-  HashExchangeError,
-  type HashExchangeClient,
-  type HashExchangePage,
-  type ImportRecord,
-} from '@hashline/domain';
+import { HashExchangeError, type HashExchangeClient, type ImportRecord } from '@hashline/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { syncAll } from '../support/hash-exchange-mocks/sync-all.js';
 import {
   createThreatExchangeClient,
   type ThreatExchangeExchangeOptions,
@@ -62,17 +58,6 @@ function seed(n: number): void {
       1000 + i,
     );
   }
-}
-
-async function syncAll(c: HashExchangeClient, checkpoint: string | null = null) {
-  const pages: HashExchangePage[] = [];
-  for (let i = 0; i < 100; i++) {
-    const page = await c.fetchPage(checkpoint, never);
-    pages.push(page);
-    checkpoint = page.checkpoint;
-    if (page.caughtUp) break;
-  }
-  return { pages, checkpoint, records: pages.flatMap((p) => p.records) };
 }
 
 const ids = (records: readonly ImportRecord[]) =>
