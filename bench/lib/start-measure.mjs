@@ -15,7 +15,8 @@
 //       (options.waitForSnapshot, default true) waits until the process has written its index
 //       snapshot, and stops it. options.snapshot: 'keep' (default: start from the snapshot a
 //       previous start wrote) or 'remove' (delete it first: a cold start from the store).
-//       options.env: extra environment for the server.
+//       options.env: extra environment for the server; options.nodeArgs: Node options for it (e.g.
+//       ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] for a CPU profile of the start).
 //   StartFigures = { readyMs, firstHealthMs (listening), worstHealthMs, worstHealthWhileLoadingMs, healthChecks,
 //       healthFailures, peakRssMb, source, loadMs, pdqEntries, snapshotWrittenMs, snapshotBytes }
 import { spawn } from 'node:child_process';
@@ -179,22 +180,26 @@ export async function measureStart(db, options = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const started = Date.now();
-  const child = spawn(process.execPath, [join(ROOT, 'apps/server/dist/main.js')], {
-    env: {
-      ...process.env,
-      HASHLINE_DATA_DIR: db.dataDir,
-      HASHLINE_DATABASE_URL: db.databaseUrl,
-      HASHLINE_LOG_LEVEL: 'warn',
-      HASHLINE_HASHING_THREADS: '1',
-      HASHLINE_CAPTURE_WORKER: 'false',
-      HASHLINE_TAKEDOWN_SCHEDULER: 'false',
-      HASHLINE_ADMIN_TOKEN: `hl_${randomBytes(8).toString('hex')}_${randomBytes(24).toString('base64url')}`,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), join(ROOT, 'apps/server/dist/main.js')],
+    {
+      env: {
+        ...process.env,
+        HASHLINE_DATA_DIR: db.dataDir,
+        HASHLINE_DATABASE_URL: db.databaseUrl,
+        HASHLINE_LOG_LEVEL: 'warn',
+        HASHLINE_HASHING_THREADS: '1',
+        HASHLINE_CAPTURE_WORKER: 'false',
+        HASHLINE_TAKEDOWN_SCHEDULER: 'false',
+        HASHLINE_ADMIN_TOKEN: `hl_${randomBytes(8).toString('hex')}_${randomBytes(24).toString('base64url')}`,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ...options.env,
+      },
+      stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'],
     },
-    stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'],
-  });
+  );
   const exited = new Promise((r) => child.once('exit', r));
   let ready = false;
   let done = false;

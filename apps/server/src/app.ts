@@ -414,8 +414,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       throw new DomainError('FORBIDDEN', `This operation needs the ${describeAccess(access)} scope.`);
     }
     await context.rateLimit.charge(key, reply, 1);
-    // A key limited to named banks touches only those (issue 15).
-    await enforceBankList(key, request.method, request.routeOptions.url ?? '', request.params, banks);
+    // A key limited to named banks touches only those (issue 15); most keys have no list, and
+    // skipping the call spares every request a promise.
+    if (key.banks != null) {
+      await enforceBankList(key, request.method, request.routeOptions.url ?? '', request.params, banks);
+    }
   });
 
   // Graceful shutdown: once close() starts, responses to requests still in flight say
@@ -429,13 +432,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     config.hsts.maxAgeSeconds > 0
       ? `max-age=${config.hsts.maxAgeSeconds}${config.hsts.includeSubDomains ? '; includeSubDomains' : ''}`
       : null;
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // The hooks every request passes are callback-style, not async: an async hook costs each
+  // request a promise and a microtask turn (measured with bench:matched's server profile).
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
     if (hsts !== null) void reply.header('strict-transport-security', hsts);
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
@@ -451,6 +456,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       },
       'request',
     );
+    done();
   });
 
   await app.register(fastifySwagger, {
