@@ -10,14 +10,29 @@ import {
 import { createMemoryStore } from '@hashline/domain/testing';
 import { randomPdq, seeded } from './support.js';
 
-/** A snapshot port that keeps the last snapshot in memory (the server's keeps a file). */
-function memoryPort(): IndexSnapshotPort & { saved: EngineSnapshot | null; writes: number } {
+/**
+ * A snapshot port that keeps the last snapshot in memory (the server's keeps a file). Like the
+ * file, it keeps a copy: the engine's arrays are only lent to `write` until it resolves. `gate`,
+ * when set, holds a write until it resolves; the copy is taken after it, so a change written into
+ * the lent arrays meanwhile would show in the saved snapshot.
+ */
+function memoryPort(): IndexSnapshotPort & {
+  saved: EngineSnapshot | null;
+  /** Every snapshot written, in order. */
+  history: EngineSnapshot[];
+  writes: number;
+  gate: Promise<void> | null;
+} {
   const port = {
     saved: null as EngineSnapshot | null,
+    history: [] as EngineSnapshot[],
     writes: 0,
-    read: async () => (port.saved ? { snapshot: port.saved } : { problem: 'none saved' }),
+    gate: null as Promise<void> | null,
+    read: async () => (port.saved ? { snapshot: structuredClone(port.saved) } : { problem: 'none saved' }),
     write: async (snapshot: EngineSnapshot) => {
-      port.saved = snapshot;
+      if (port.gate) await port.gate;
+      port.saved = structuredClone(snapshot);
+      port.history.push(port.saved);
       port.writes++;
     },
   };
@@ -109,6 +124,68 @@ describe('MatchEngine snapshots', () => {
     await Promise.all([catchingUp, saved]);
     expect(port.saved!.seq).toBe(await store.latestSeq());
     expect(port.saved!.banks[0]!.enabled).toBe(true);
+  });
+
+  test('changes applied while a snapshot is written are answered at once, stay out of it, and count after it', async () => {
+    const next = seeded(9);
+    const store = createMemoryStore();
+    const banks = new BankService(store);
+    await banks.createBank({ name: 'a', kind: 'known_csam' });
+    const values: string[][] = [];
+    const add = async (n: number, type = 'pdq') => {
+      const items = Array.from({ length: n }, () => ({
+        signalType: type,
+        value: type === 'pdq' ? randomPdq(next) : randomPdq(next).slice(0, 32),
+      }));
+      values.push(...items.map((i) => [i.signalType, i.value]));
+      return (await banks.addEntries('a', items, 't')).created;
+    };
+    const early = await add(50);
+    await add(2, 'md5');
+    const port = memoryPort();
+    const engine = new MatchEngine(store, { snapshots: port });
+    await engine.load();
+    await expect.poll(() => port.writes).toBe(1);
+    const savedSeq = await store.latestSeq();
+
+    let open!: () => void;
+    port.gate = new Promise<void>((resolve) => (open = resolve));
+    const writing = engine.saveSnapshot();
+    // While the tables are lent: entries added (ids past the tables' end among them), one
+    // deleted, one disabled; the engine answers with all of it at once.
+    const late = await add(3000);
+    await add(1, 'md5');
+    await banks.deleteEntry(early[0]!.id);
+    await banks.updateEntry(early[1]!.id, { disabled: true });
+    await engine.catchUp();
+    const reference = new MatchEngine(store);
+    await reference.load();
+    for (const [signalType, value] of values) {
+      const query = { signalType: signalType as 'pdq', value: value! };
+      expect(engine.query(query)).toEqual(reference.query(query));
+    }
+    expect(engine.query({ signalType: 'pdq', value: late[2999]!.value }).matches).toHaveLength(1);
+    expect(engine.query({ signalType: 'pdq', value: early[0]!.value }).matches).toHaveLength(0);
+
+    open();
+    await writing;
+    // The snapshot is the state of its seq: none of the changes made while it was written (a
+    // second save may follow it: the large catch-up folds the index into a new base and saves).
+    const gated = port.history[1]!;
+    expect(gated.seq).toBe(savedSeq);
+    expect(gated.entryBanks[early[0]!.id]).not.toBe(0);
+    expect(gated.entryBanks[early[1]!.id]).not.toBe(0);
+    expect(gated.entryBanks[late[0]!.id] ?? 0).toBe(0);
+    expect(gated.entryBanks[late[2999]!.id] ?? 0).toBe(0);
+    // Folded in once it is written: the engine, a new save and a start from it agree with the store.
+    await expectSameAsStore(store, engine, values);
+    port.gate = null;
+    await engine.saveSnapshot();
+    expect(port.saved!.seq).toBe(await store.latestSeq());
+    const restarted = new MatchEngine(store, { snapshots: port });
+    await restarted.load();
+    expect(restarted.status()).toMatchObject({ source: 'snapshot', snapshotProblem: null });
+    await expectSameAsStore(store, restarted, values);
   });
 
   test('a snapshot of another index format, or ahead of the store, is not used', async () => {
