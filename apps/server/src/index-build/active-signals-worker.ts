@@ -4,6 +4,7 @@
 // arrays sized to the count (nothing copied, no doubling) and the few exact-hash entries.
 import { parentPort } from 'node:worker_threads';
 import { PdqEntryList } from '@hashline/matcher';
+import { lowerThreadPriority } from '@hashline/node-worker';
 import {
   scanPostgresActiveSignals,
   scanSqliteActiveSignals,
@@ -18,6 +19,9 @@ const KIND_CODES: Readonly<Record<string, number>> = { pdq: 1, md5: 2, sha1: 3, 
 export type ActiveSignalsRequest =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly connectTimeoutMs: number };
+
+// Background work: the server's event loop comes first.
+lowerThreadPriority();
 
 parentPort!.once('message', (request: ActiveSignalsRequest) => {
   void (async () => {

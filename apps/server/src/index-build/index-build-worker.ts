@@ -4,11 +4,15 @@
 // home; shared input arrays (the engine loads into shared memory) are not copied on the way out.
 import { parentPort } from 'node:worker_threads';
 import { PdqIndex, rebuildIndex, transferListOf, type RebuildSource } from '@hashline/matcher';
+import { lowerThreadPriority } from '@hashline/node-worker';
 
 /** What the main thread asks for. */
 export type IndexBuildRequest =
   | { readonly kind: 'build'; readonly ids: Uint32Array; readonly hashes: Uint32Array }
   | { readonly kind: 'rebuild'; readonly source: RebuildSource };
+
+// Background work: the server's event loop comes first.
+lowerThreadPriority();
 
 parentPort!.once('message', (request: IndexBuildRequest) => {
   try {
