@@ -317,12 +317,11 @@ class EntryBankMap {
    * The tables as they are now, for a snapshot, without copying them: copying 80 MB at 10M entries
    * blocked the event loop for 200 ms (`/healthz` worst 254 ms, bench:scale on PostgreSQL). Until
    * `release` is called, changes are kept beside the tables and folded in at release. Lent once at
-   * a time (snapshots are written one at a time); a second lend gets copies.
+   * a time: snapshots are written one at a time (`saveSnapshot`), and the tables alone would miss
+   * the changes kept beside them.
    */
   lend(): { slots: Int32Array; kinds: Uint8Array; release: () => void } {
-    if (this.pending) {
-      return { slots: this.slots.slice(), kinds: this.kinds.slice(), release: () => undefined };
-    }
+    if (this.pending) throw new Error('the entry tables are already lent to a snapshot being written');
     const pending = new Map<number, { slot: number; kind: number }>();
     this.pending = pending;
     let released = false;
