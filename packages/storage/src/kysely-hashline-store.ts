@@ -9,6 +9,7 @@ import {
   type ApiKey,
   type Bank,
   type BankChange,
+  type SignalType,
   type BankEntry,
   type BankPatch,
   type Clock,
@@ -853,6 +854,8 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
   // ---- change log ----
 
   async changesSince(afterSeq: number, limit: number): Promise<BankChange[]> {
+    const max = clampLimit(limit);
+    if (max === 0) return [];
     // An upsert carries its entry's robust variants, read from the entry (they are written once
     // with it and never change; a deleted entry has none, and its delete follows in the log).
     const rows = await this.#db
@@ -863,15 +866,106 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
       .selectAll('c')
       .select('e.pdq_variants')
       .where('c.seq', '>', afterSeq)
+      .where('c.entry_count', 'is', null)
       .orderBy('c.seq')
-      .limit(clampLimit(limit))
+      .limit(max)
       .execute();
-    return rows.map((row) => {
+    const changes: BankChange[] = rows.map((row) => {
       const change = toChange(row);
       return change.op === 'entry_upsert' && row.pdq_variants
         ? { ...change, pdqVariants: parsePdqVariants(row.pdq_variants) }
         : change;
     });
+    // Ranged rows (a bulk import's creations, migration 0022) stand for one change per seq they
+    // span. The answer is the first `max` changes after `afterSeq`: with a full page of single
+    // rows, no change past its last seq can be among them.
+    const bound = changes.length === max ? changes[max - 1]!.seq : Number.MAX_SAFE_INTEGER;
+    const ranges = await this.#rangesOverlapping(afterSeq, bound, max);
+    if (ranges.length === 0) return changes;
+    for (const range of ranges) changes.push(...(await this.#expandRange(range, afterSeq, bound, max)));
+    return changes.sort((a, b) => a.seq - b.seq).slice(0, max);
+  }
+
+  /**
+   * The ranged rows spanning seqs in (`afterSeq`, `bound`], in seq order: the one that began at
+   * or before `afterSeq` and runs past it, then up to `max` beginning after it (each stands for at
+   * least one change, so no more can matter).
+   */
+  async #rangesOverlapping(afterSeq: number, bound: number, max: number): Promise<ChangeRange[]> {
+    const ranges = this.#db
+      .selectFrom('bank_changes')
+      .select(['seq', 'bank_id', 'entry_id', 'entry_count', 'active', 'at'])
+      .where('entry_count', 'is not', null);
+    const [before, after] = await Promise.all([
+      ranges.where('seq', '<=', afterSeq).orderBy('seq', 'desc').limit(1).execute(),
+      ranges.where('seq', '>', afterSeq).where('seq', '<=', bound).orderBy('seq').limit(max).execute(),
+    ]);
+    return [...before, ...after]
+      .map((row) => ({
+        seq: readId(row.seq),
+        bankId: row.bank_id,
+        firstEntryId: row.entry_id!,
+        count: row.entry_count!,
+        bankActive: readBool(row.active!),
+        at: readDate(row.at),
+      }))
+      .filter((range) => range.seq + range.count - 1 > afterSeq);
+  }
+
+  /**
+   * The changes a ranged row stands for with seqs in (`afterSeq`, `bound`], at most `max`: each
+   * entry's creation, from the entry, or from its `entry_delete` row if it was deleted since (the
+   * change stays in the log, as a single row's would).
+   */
+  async #expandRange(
+    range: ChangeRange,
+    afterSeq: number,
+    bound: number,
+    max: number,
+  ): Promise<BankChange[]> {
+    const firstSeq = Math.max(range.seq, afterSeq + 1);
+    const lastSeq = Math.min(range.seq + range.count - 1, bound, firstSeq + max - 1);
+    if (lastSeq < firstSeq) return [];
+    const fromId = range.firstEntryId + (firstSeq - range.seq);
+    const toId = range.firstEntryId + (lastSeq - range.seq);
+    const [entries, deletes] = await Promise.all([
+      this.#db
+        .selectFrom('bank_entries')
+        .select(['id', 'signal_type', 'value', 'disabled', 'pdq_variants'])
+        .where('id', '>=', fromId)
+        .where('id', '<=', toId)
+        .orderBy('id')
+        .execute(),
+      this.#db
+        .selectFrom('bank_changes')
+        .select(['entry_id', 'signal_type', 'value'])
+        .where('op', '=', 'entry_delete')
+        .where('entry_id', '>=', fromId)
+        .where('entry_id', '<=', toId)
+        .execute(),
+    ]);
+    const upsert = (entryId: number, signalType: string, value: string, active: boolean): BankChange => ({
+      seq: range.seq + (entryId - range.firstEntryId),
+      op: 'entry_upsert',
+      entryId,
+      bankId: range.bankId,
+      signalType: signalType as SignalType,
+      value,
+      active,
+      at: range.at,
+    });
+    const out: BankChange[] = entries.map((entry) => {
+      const change = upsert(
+        entry.id,
+        entry.signal_type,
+        entry.value,
+        range.bankActive && !readBool(entry.disabled),
+      );
+      return entry.pdq_variants ? { ...change, pdqVariants: parsePdqVariants(entry.pdq_variants) } : change;
+    });
+    // A deleted entry's creation: not active (its delete follows).
+    for (const row of deletes) out.push(upsert(row.entry_id!, row.signal_type!, row.value!, false));
+    return out;
   }
 
   async latestSeq(): Promise<number> {
@@ -1766,11 +1860,25 @@ export class KyselyHashlineStore implements HashlineStore, SelfSubmissionStore {
 }
 
 async function latestSeq(db: Kysely<Database>): Promise<number> {
+  // The last row holds the highest seq; a ranged one spans the seqs after its own (reserved).
   const row = await db
     .selectFrom('bank_changes')
-    .select((eb) => eb.fn.max('seq').as('seq'))
+    .select(['seq', 'entry_count'])
+    .orderBy('seq', 'desc')
+    .limit(1)
     .executeTakeFirst();
-  return row?.seq == null ? 0 : readId(row.seq);
+  return row ? readId(row.seq) + (row.entry_count ?? 1) - 1 : 0;
+}
+
+/** A ranged change-log row (see {@link BankChangesTable.entry_count}). */
+interface ChangeRange {
+  readonly seq: number;
+  readonly bankId: number;
+  readonly firstEntryId: number;
+  readonly count: number;
+  /** The bank's state when the entries were created. */
+  readonly bankActive: boolean;
+  readonly at: Date;
 }
 
 /** The `entry_upsert` change of an entry row: active when neither it nor its bank is disabled. */

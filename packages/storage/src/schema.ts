@@ -67,6 +67,12 @@ export interface BankChangesTable {
   /** `entry_upsert` only: whether the entry takes part in matching after the change. */
   active: DbBool | null;
   at: DbDate;
+  /**
+   * A ranged row (migration 0022, ADR 0028): the creation of this many entries, ids `entry_id` …
+   * `entry_id + entry_count - 1`, at seqs `seq` … `seq + entry_count - 1`; `active` is then the
+   * bank's state (each entry's own `disabled` is read from it). Null on every other row.
+   */
+  entry_count: number | null;
 }
 
 /** Stored match records. */

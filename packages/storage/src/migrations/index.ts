@@ -21,6 +21,7 @@ import { probingHistorySchema } from './0018-probing-history.js';
 import { videoContactSheetSchema } from './0019-video-contact-sheets.js';
 import { exchangeFeedbackSchema } from './0020-exchange-feedback.js';
 import { hashValueCollationSchema } from './0021-hash-value-collation.js';
+import { changeLogRangesSchema } from './0022-change-log-ranges.js';
 
 /**
  * Every migration, in order, as a static map (no filesystem globbing): the same list runs from
@@ -50,6 +51,7 @@ export function migrationsFor(engine: Engine): Record<string, Migration> {
     '0019_video_contact_sheets': videoContactSheetSchema(engine),
     '0020_exchange_feedback': exchangeFeedbackSchema(engine),
     '0021_hash_value_collation': hashValueCollationSchema(engine),
+    '0022_change_log_ranges': changeLogRangesSchema(engine),
   };
 }
 

@@ -28,8 +28,8 @@ const parts = (c: string): string =>
  * until a part is applied. Each part, in the store's change-log transaction, folds its range
  * with one sort (window functions: the first upsert's fields, the last stated classification,
  * as `planImportBatch` and the SQLite stage fold), then updates the reclassified entries and
- * inserts the new ones in hash order, each statement logging its rows from `RETURNING`, in id
- * order. The stage is an ordinary table (any pooled connection applies a part) with a random
+ * inserts the new ones in hash order: the updates logged from `RETURNING` in id order, the
+ * creations as one ranged change-log row (ADR 0028). The stage is an ordinary table (any pooled connection applies a part) with a random
  * name, dropped when the stage closes.
  */
 export async function openPostgresImportStage(db: Kysely<Database>): Promise<BulkImportStage> {
@@ -153,8 +153,8 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
           returning 1
         )
         select count(*)::integer as n from logged`.execute(trx);
-      // Created in hash order (ids follow it), each logged from RETURNING in id order.
-      const { rows: created } = await sql<{ n: number }>`
+      // Created in hash order (ids follow it), then logged as one ranged row (ADR 0028).
+      const { rows: created } = await sql<{ n: number; first: number | null; last: number | null }>`
         with x as (
           insert into bank_entries (bank_id, signal_type, value, quality, classification, provenance,
             provenance_source, provenance_external_id, reviewer_count, added_by, note, disabled, feedback,
@@ -170,20 +170,16 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
             where e.bank_id = ${bankId}::integer and e.signal_type = p.signal_type and e.value = p.value)`
           }
           order by p.signal_type, p.value
-          returning id, signal_type, value, disabled
-        ), logged as (
-          insert into bank_changes (op, bank_id, entry_id, signal_type, value, active, at)
-          select 'entry_upsert', ${bankId}::integer, x.id, x.signal_type, x.value, ${active}, ${now}::timestamptz
-          from x order by x.id
-          returning 1
+          returning id
         )
-        select count(*)::integer as n from logged`.execute(trx);
+        select count(*)::integer as n, min(id) as first, max(id) as last from x`.execute(trx);
+      const c = created[0]?.n ?? 0;
+      if (c > 0) await logCreated(trx, { bankId, bankEnabled, now, created: c, ...created[0]! });
       // Every source that vouches for a hash besides the entry's own provenance (a repeated hash
       // in the file, or a hash the bank holds from another source): withdrawing one source then
       // leaves the hash live for the others, as planImportBatch decides for a batch. Not logged:
       // a matcher never sees sources. An entry created here has its folded row's provenance as
       // its first, so a part that only created entries, none from a repeated hash, has none.
-      const c = created[0]?.n ?? 0;
       if (folded!.repeated || c < folded!.rows)
         await sql`
         insert into bank_entry_sources (entry_id, bank_id, source, external_id, member, first_seen_at, last_seen_at)
@@ -229,6 +225,48 @@ export async function openPostgresImportStage(db: Kysely<Database>): Promise<Bul
       }
     },
   };
+}
+
+/**
+ * Logs the entries a part just created, ids `first` … `last`. Every writer of entries holds the
+ * change-log lock (taken before the part began), so nothing else takes ids or seqs meanwhile and
+ * one INSERT's ids are consecutive: one ranged row stands for them all (migration 0022, ADR 0028),
+ * and the seqs after its own are reserved by moving the log's sequence past them. Ids that are not
+ * consecutive (never seen) get a row each, as before.
+ */
+async function logCreated(
+  trx: Transaction<Database>,
+  part: {
+    bankId: number;
+    bankEnabled: boolean;
+    now: Date;
+    created: number;
+    first: number | null;
+    last: number | null;
+  },
+): Promise<void> {
+  const { bankId, bankEnabled, now, created } = part;
+  const first = Number(part.first);
+  const last = Number(part.last);
+  if (created === 1 || last - first + 1 !== created) {
+    await sql`
+      insert into bank_changes (op, bank_id, entry_id, signal_type, value, active, at)
+      select 'entry_upsert', e.bank_id, e.id, e.signal_type, e.value, (not e.disabled) and ${bankEnabled}::boolean,
+        ${now}::timestamptz
+      from bank_entries e where e.bank_id = ${bankId}::integer and e.id between ${first}::integer and ${last}::integer
+      order by e.id`.execute(trx);
+    return;
+  }
+  await sql`
+    with ranged as (
+      insert into bank_changes (op, bank_id, entry_id, signal_type, value, active, at, entry_count)
+      values ('entry_upsert', ${bankId}::integer, ${first}::integer, null, null, ${bankEnabled}::boolean,
+        ${now}::timestamptz, ${created}::integer)
+      returning seq
+    )
+    select setval(pg_get_serial_sequence('bank_changes', 'seq'), seq + ${created}::integer - 1) from ranged`.execute(
+    trx,
+  );
 }
 
 /** A stage's table name: the prefix, the time it was opened (seconds, base 36), a random suffix. */

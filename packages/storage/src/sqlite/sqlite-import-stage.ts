@@ -298,8 +298,7 @@ export async function openSqliteImportStage(
           lastId + (to - from + 1) <= MAX_ENTRY_ID
             ? s.insertNew().run(bankId, addedBy, at, at, from, to).changes
             : s.insertCreated().run(bankId, addedBy, at, at, from, to, bankId).changes;
-        // Logs every entry just created, in id order (nothing else writes meanwhile).
-        if (created > 0) s.logCreated().run(bankEnabled ? 1 : 0, at, bankId, lastId);
+        if (created > 0) logCreated(s, { bankId, bankEnabled, at, lastId, created });
         // Sources besides each entry's first provenance (not logged: a matcher never sees them).
         // An entry created here has the folded row's provenance as its first, so when the whole
         // part was created and no hash came twice there is nothing to record, and the statement
@@ -469,7 +468,36 @@ function prepare(database: BetterSqlite3.Database) {
        from main.bank_entries where bank_id = ? and id > ? order by id`,
       false,
     ),
+    createdIds: lazy('select min(id), max(id) from main.bank_entries where bank_id = ? and id > ?'),
+    insertRange: lazy(
+      `insert into main.bank_changes (op, bank_id, entry_id, signal_type, value, active, at, entry_count)
+       values ('entry_upsert', ?, ?, null, null, ?, ?, ?)`,
+      false,
+    ),
+    reserveSeqs: lazy(`update main.sqlite_sequence set seq = ? where name = 'bank_changes'`, false),
   };
+}
+
+/**
+ * Logs the entries a part just created (ids above `lastId`; nothing else writes meanwhile). One
+ * INSERT gives them consecutive ids, so one ranged row stands for them all (migration 0022, ADR
+ * 0028): the seqs after its own are reserved by moving the table's AUTOINCREMENT counter past
+ * them, and readers expand it into one change per entry. A row per entry instead cost about 12%
+ * of a 1M-row import (10.75 s against 9.45 s, measured) and ~120 bytes per entry on disk. Ids
+ * that are not consecutive (never seen) get a row each, as before.
+ */
+function logCreated(
+  s: ReturnType<typeof prepare>,
+  part: { bankId: number; bankEnabled: boolean; at: string; lastId: number; created: number },
+): void {
+  const { bankId, bankEnabled, at, lastId, created } = part;
+  const [firstId, lastCreatedId] = s.createdIds().get(bankId, lastId) as [number, number];
+  if (created === 1 || lastCreatedId - firstId + 1 !== created) {
+    s.logCreated().run(bankEnabled ? 1 : 0, at, bankId, lastId);
+    return;
+  }
+  const { lastInsertRowid } = s.insertRange().run(bankId, firstId, bankEnabled ? 1 : 0, at, created);
+  s.reserveSeqs().run(Number(lastInsertRowid) + created - 1);
 }
 
 /**

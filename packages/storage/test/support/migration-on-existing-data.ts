@@ -11,7 +11,7 @@ import type { Engine, StoreDatabase } from '../../src/store-dialect.js';
 import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, requirePostgres } from './postgres.js';
 
 /** Brings a database's schema to exactly migration `target` (not the latest). */
-async function migrateTo(
+export async function migrateTo(
   db: Kysely<unknown>,
   engine: Engine,
   target: string,

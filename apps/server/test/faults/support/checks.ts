@@ -61,7 +61,7 @@ export async function checkReports(db: FaultDatabase, items: readonly ReportItem
 
 /**
  * Bank entries: each value of an acknowledged batch is in the bank once, with one
- * `entry_upsert` row in the change log (the change other processes follow).
+ * `entry_upsert` change in the change log (the change other processes follow).
  */
 export async function checkEntries(
   db: FaultDatabase,
@@ -77,7 +77,14 @@ export async function checkEntries(
   const changes = new Map(
     (
       await db.query<{ entry_id: number | string; n: number | string }>(
-        `select entry_id, count(*) as n from bank_changes where op = 'entry_upsert' group by entry_id`,
+        // A ranged row (a bulk import's part, migration 0022) logs each entry of its id range.
+        `select entry_id, count(*) as n from (
+           select entry_id from bank_changes where op = 'entry_upsert' and entry_count is null
+           union all
+           select e.id as entry_id from bank_changes c
+           join bank_entries e on e.id between c.entry_id and c.entry_id + c.entry_count - 1
+           where c.entry_count is not null
+         ) logged group by entry_id`,
       )
     ).map((r) => [Number(r.entry_id), Number(r.n)]),
   );
