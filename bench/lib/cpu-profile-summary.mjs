@@ -4,6 +4,8 @@
 // prints self time by function, self time by file or package, and inclusive time of the functions
 // whose "name file:line" matches the filter (default: the repository's own packages and apps).
 // Percentages are of the sampled time, idle included; async stacks are cut at each await.
+// CPU_PROFILE_FROM and CPU_PROFILE_TO (seconds since the profile began) keep one window, e.g. a
+// server's steady load without its start: CPU_PROFILE_FROM=5 node bench/lib/cpu-profile-summary.mjs FILE
 import { readFileSync } from 'node:fs';
 
 const [file, filter = 'packages/|apps/', rows = '30'] = process.argv.slice(2);
@@ -27,9 +29,14 @@ const pkg = (text) => {
 const selfTime = new Map();
 const inclusive = new Map();
 const byFile = new Map();
+const windowFrom = Number(process.env.CPU_PROFILE_FROM ?? 0) * 1e6;
+const windowTo = Number(process.env.CPU_PROFILE_TO ?? Infinity) * 1e6;
 let total = 0;
+let elapsed = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
+  elapsed += dt;
+  if (elapsed < windowFrom || elapsed > windowTo) return;
   total += dt;
   const own = label(byId.get(id).callFrame);
   selfTime.set(own, (selfTime.get(own) ?? 0) + dt);
@@ -50,6 +57,8 @@ const top = (map, keep = () => true) =>
     .map(([name, t]) => `${((100 * t) / total).toFixed(1).padStart(5)}%  ${name}`)
     .join('\n');
 const only = new RegExp(filter);
-console.log(`${(total / 1e6).toFixed(2)} s sampled\n\n-- self time by function\n${top(selfTime)}`);
+console.log(
+  `${(total / 1e6).toFixed(2)} s sampled of ${(elapsed / 1e6).toFixed(2)} s\n\n-- self time by function\n${top(selfTime)}`,
+);
 console.log(`\n-- self time by file or package\n${top(byFile)}`);
 console.log(`\n-- inclusive time, functions matching /${filter}/\n${top(inclusive, (n) => only.test(n))}`);

@@ -195,7 +195,7 @@ export async function measureMatchedRequests(options = {}) {
           databaseUrl,
           dataDir: temp,
           nodeArgs,
-          env: { ...serverEnv, HASHLINE_MATCH_RECORD_GROUP_SIZE: String(mode.groupSize) },
+          env: { ...serverEnv, ...mode.env, HASHLINE_MATCH_RECORD_GROUP_SIZE: String(mode.groupSize) },
         });
         try {
           const list = mode.unmatched ? unmatched : bodies;
