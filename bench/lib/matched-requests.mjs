@@ -81,7 +81,7 @@ function metric(text, name) {
  * @param {number} [options.connections] concurrent HTTP connections (default 32)
  * @param {number} [options.rounds] measurements per mode (default 3; the median is reported)
  * @param {boolean} [options.webhooks] the bank has a webhook (to a loopback sink answering 204): each record queues a notification (default true)
- * @param {{ name: string, groupSize: number }[]} [options.modes]
+ * @param {{ name: string, groupSize: number, unmatched?: boolean, env?: Record<string, string> }[]} [options.modes] each with its own server environment `env` (beside serverEnv)
  * @param {Record<string, string>} [options.serverEnv] more environment for the server
  * @param {string[]} [options.nodeArgs] Node options for the server (e.g. `--cpu-prof`)
  * @param {boolean} [options.verify] after the rounds, drain the webhook outbox and check every answered record and delivery (default true)
