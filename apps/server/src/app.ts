@@ -15,6 +15,7 @@ import {
   type Clock,
   type HashlineStore,
   type ImportJobStore,
+  type HashExchangeClientRegistry,
   type MatchEngine,
   type ProbingHistory,
 } from '@hashline/domain';
@@ -126,6 +127,8 @@ export interface AppDependencies {
   readonly hotline?: HotlineOverrides;
   /** Notice-and-takedown adapters to use instead of the configured ones (tests). */
   readonly takedown?: TakedownOverrides;
+  /** Hash-exchange client types to use instead of the built-in ones (tests: loopback mocks over plain http). */
+  readonly hashExchangeClients?: HashExchangeClientRegistry;
   /** The store's health check (default: a new one on `store`, started here and stopped on close). */
   readonly storeHealth?: StoreHealth;
   /**
@@ -586,15 +589,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ? new HashExchangeService({
         store: exchangeStore,
         banks,
-        clients: createHashExchangeClients({
-          feedFetcher: createSafeFetcher({
-            maxBytes: config.hashExchanges.feedMaxBytes,
+        clients:
+          deps.hashExchangeClients ??
+          createHashExchangeClients({
+            feedFetcher: createSafeFetcher({
+              maxBytes: config.hashExchanges.feedMaxBytes,
+              timeoutMs: config.hashExchanges.timeoutMs,
+              allowLoopbackForTests: config.hotline.captureAllowLoopbackForTests,
+              pageTypes: FEED_CONTENT_TYPES,
+            }),
             timeoutMs: config.hashExchanges.timeoutMs,
-            allowLoopbackForTests: config.hotline.captureAllowLoopbackForTests,
-            pageTypes: FEED_CONTENT_TYPES,
           }),
-          timeoutMs: config.hashExchanges.timeoutMs,
-        }),
         secrets: context.hotline.secrets,
         clock,
         claimant: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,

@@ -6,6 +6,7 @@ import {
   type ApiScope,
   type Clock,
   type HashlineStore,
+  type HashExchangeClientRegistry,
   type ProbingHistory,
 } from '@hashline/domain';
 import { createMemoryStore } from '@hashline/domain/testing';
@@ -72,6 +73,8 @@ export async function createTestApp(
     clock?: Clock;
     /** Verdict-only keys' probing history (default: in the app's memory). */
     probingHistory?: ProbingHistory;
+    /** Hash-exchange client types (default: the built-in ones, which speak https only). */
+    hashExchangeClients?: HashExchangeClientRegistry;
   } = {},
 ): Promise<TestApp> {
   const store = options.store ?? createMemoryStore();
@@ -87,6 +90,7 @@ export async function createTestApp(
     hashingPool: options.hashingPool ?? NO_HASHING,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.probingHistory ? { probingHistory: options.probingHistory } : {}),
+    ...(options.hashExchangeClients ? { hashExchangeClients: options.hashExchangeClients } : {}),
     ...(options.captureLogs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
   });
   await app.ready();
