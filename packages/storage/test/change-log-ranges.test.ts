@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BankChange, HashlineStore, NewEntry } from '@hashline/domain';
+import type { BankChange, HashlineStore } from '@hashline/domain';
 import { createManualClock } from '@hashline/domain/testing';
 import Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
@@ -18,31 +18,13 @@ import {
   requirePostgres,
   runSql,
 } from './support/postgres.js';
+import { testEntry } from './support/test-entries.js';
 
 // Ranged change-log rows (migration 0022, ADR 0028): one row standing for the creation of many
 // entries reads, page by page, exactly as the rows it stands for; the entries' later deletion,
 // the seqs it reserves and the migration back all keep the log as it was.
 
 const clock = createManualClock(new Date(Date.UTC(2026, 0, 1)));
-
-/** A valid, non-degenerate PDQ hash for each n. */
-function pdq(n: number): string {
-  return `b${n.toString(16).padStart(62, '0')}7`;
-}
-
-function entry(n: number, extra: Partial<NewEntry> = {}): NewEntry {
-  return {
-    signalType: 'pdq',
-    value: pdq(n),
-    quality: 90,
-    classification: {},
-    provenance: { source: 'import:test', externalId: null, member: null },
-    reviewerCount: 0,
-    note: null,
-    disabled: false,
-    ...extra,
-  };
-}
 
 /** The whole log, read in pages of `limit` (the paging followers do). */
 async function readLog(store: HashlineStore, limit: number): Promise<BankChange[]> {
@@ -176,13 +158,13 @@ for (const engine of engines) {
     it('a ranged row reads exactly as the rows it replaces, at every page size, deletions included', async () => {
       const store = engine.store();
       const bank = await store.createBank({ name: 'ranged', kind: 'test' });
-      await store.addEntries(bank.id, [entry(1)], 'test');
+      await store.addEntries(bank.id, [testEntry(1)], 'test');
       const added = await store.addEntries(
         bank.id,
-        Array.from({ length: 40 }, (_, i) => entry(100 + i, { disabled: i % 7 === 3 })),
+        Array.from({ length: 40 }, (_, i) => testEntry(100 + i, { disabled: i % 7 === 3 })),
         'test',
       );
-      await store.addEntries(bank.id, [entry(2)], 'test');
+      await store.addEntries(bank.id, [testEntry(2)], 'test');
       const before = await readLog(store, 10_000);
       const created = before.filter(
         (c): c is Extract<BankChange, { op: 'entry_upsert' }> =>
@@ -223,19 +205,19 @@ for (const engine of engines) {
     it('a staged import logs its parts as ranged rows, reserves their seqs, and migrating back writes the rows they stood for', async () => {
       let store = engine.store();
       const bank = await store.createBank({ name: 'staged', kind: 'test' });
-      await store.addEntries(bank.id, [entry(1)], 'test');
+      await store.addEntries(bank.id, [testEntry(1)], 'test');
       const stage = await store.openImportStage!(bank.id, 'cli');
       try {
         // Repeats fold; every seventh is disabled (logged as not active).
         await stage.add(
-          Array.from({ length: 600 }, (_, i) => entry(1000 + (i % 500), { disabled: i % 7 === 0 })),
+          Array.from({ length: 600 }, (_, i) => testEntry(1000 + (i % 500), { disabled: i % 7 === 0 })),
         );
         while (await stage.applyNext());
       } finally {
         await stage.close();
       }
       const afterImport = await store.latestSeq();
-      await store.addEntries(bank.id, [entry(2)], 'test');
+      await store.addEntries(bank.id, [testEntry(2)], 'test');
       const log = (await readLog(store, 10_000)).filter((c) => c.bankId === bank.id);
       const entries = await store.listEntries(bank.id, { limit: 1_000, includeDisabled: true });
       expect(entries).toHaveLength(502);

@@ -21,27 +21,10 @@ import {
   requirePostgres,
   runSql,
 } from './support/postgres.js';
-
-/** A valid, non-degenerate PDQ hash for each n. */
-function pdq(n: number): string {
-  return `a${n.toString(16).padStart(62, '0')}5`;
-}
+import { pdq, testEntry } from './support/test-entries.js';
 
 function upsert(n: number, extra: Partial<NewEntry> = {}): ImportOperation {
-  return {
-    kind: 'upsert',
-    entry: {
-      signalType: 'pdq',
-      value: pdq(n),
-      quality: 90,
-      classification: {},
-      provenance: { source: 'import:test', externalId: null, member: null },
-      reviewerCount: 0,
-      note: null,
-      disabled: false,
-      ...extra,
-    },
-  };
+  return { kind: 'upsert', entry: testEntry(n, extra) };
 }
 
 function withdrawHash(n: number): ImportOperation {
