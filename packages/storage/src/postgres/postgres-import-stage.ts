@@ -29,8 +29,8 @@ const parts = (c: string): string =>
  * with one sort (window functions: the first upsert's fields, the last stated classification,
  * as `planImportBatch` and the SQLite stage fold), then updates the reclassified entries and
  * inserts the new ones in hash order: the updates logged from `RETURNING` in id order, the
- * creations as one ranged change-log row (ADR 0028). The stage is an ordinary table (any pooled connection applies a part) with a random
- * name, dropped when the stage closes.
+ * creations as one ranged change-log row (ADR 0028). The stage is an ordinary table (any pooled
+ * connection applies a part) with a random name, dropped when the stage closes.
  */
 export async function openPostgresImportStage(db: Kysely<Database>): Promise<BulkImportStage> {
   await dropStaleStages(db);
